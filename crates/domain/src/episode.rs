@@ -1,0 +1,70 @@
+//! Screening episodes: one screening round per participant.
+
+labelled_enum! {
+    pub enum EpisodeType ("episode type") {
+        Routine => ("routine", "Routine"),
+        VeryHighRisk => ("very_high_risk", "Very high risk"),
+        SelfReferral => ("self_referral", "Self-referral"),
+    }
+}
+
+labelled_enum! {
+    pub enum EpisodeStage ("episode stage") {
+        Scheduled => ("scheduled", "Scheduled"),
+        Mammograms => ("mammograms", "Mammograms"),
+        WaitingForReading => ("waiting_for_reading", "Waiting for reading"),
+        AtAssessment => ("at_assessment", "At assessment"),
+        Closed => ("closed", "Closed"),
+    }
+}
+
+labelled_enum! {
+    pub enum EpisodeOutcome ("episode outcome") {
+        RoutineRecall => ("routine_recall", "Routine recall"),
+        TechnicalRecall => ("technical_recall", "Technical recall"),
+        RecallForAssessment => ("recall_for_assessment", "Recall for assessment"),
+        DidNotAttend => ("did_not_attend", "Did not attend"),
+        AttendedNotScreened => ("attended_not_screened", "Attended not screened"),
+        PartialMammography => ("partial_mammography", "Partial mammography"),
+        RecallForMoreImages => ("recall_for_more_images", "Recalled for more images"),
+        EarlyRecall => ("early_recall", "Early recall"),
+        NoResult => ("no_result", "No result"),
+    }
+}
+
+impl EpisodeType {
+    /// Months until the next routine invitation after a normal result.
+    pub const fn recall_interval_months(self) -> u8 {
+        match self {
+            EpisodeType::VeryHighRisk => 12,
+            EpisodeType::Routine | EpisodeType::SelfReferral => 36,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recall_intervals() {
+        for (t, months) in [
+            (EpisodeType::Routine, 36),
+            (EpisodeType::SelfReferral, 36),
+            (EpisodeType::VeryHighRisk, 12),
+        ] {
+            assert_eq!(t.recall_interval_months(), months);
+        }
+    }
+
+    #[test]
+    fn stages_round_trip() {
+        for s in EpisodeStage::ALL {
+            assert_eq!(s.as_str().parse::<EpisodeStage>(), Ok(*s));
+        }
+        assert_eq!(
+            EpisodeStage::WaitingForReading.label(),
+            "Waiting for reading"
+        );
+    }
+}

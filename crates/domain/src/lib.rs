@@ -1,0 +1,23 @@
+//! Pure breast screening domain rules. No I/O lives here: every rule is a function of its
+//! inputs, so it can be tested exhaustively and reused by the store, the web service and
+//! the API alike.
+
+#[macro_use]
+mod labelled;
+
+pub mod appointment;
+pub mod clinic;
+pub mod episode;
+pub mod nhs_number;
+pub mod participant;
+pub mod role;
+
+pub use appointment::{
+    AppointmentAction, AppointmentStatus, ClinicFilter, RowAction, TransitionError,
+};
+pub use clinic::{ClinicStatus, ClinicTab, ClinicType, LocationKind, RiskType, Session};
+pub use episode::{EpisodeOutcome, EpisodeStage, EpisodeType};
+pub use labelled::UnknownValue;
+pub use nhs_number::{NhsNumber, NhsNumberError};
+pub use participant::{AccessNeed, CommunicationPreference, Ethnicity, Sex, SupportReason, age_on};
+pub use role::{Permission, Role};

@@ -1,0 +1,77 @@
+//! Roles a user holds for a provider, and what each lets them do.
+
+labelled_enum! {
+    /// A role granted to a user for one provider.
+    pub enum Role ("role") {
+        Clinical => ("clinical", "Clinical"),
+        Reader => ("reader", "Reader"),
+        Administrative => ("administrative", "Administrative"),
+    }
+}
+
+/// Things a user may be allowed to do within their current provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// See clinics, appointments and participants.
+    ViewRecords,
+    /// Check a participant in.
+    CheckIn,
+    /// Start, pause, resume and end an appointment.
+    RunAppointment,
+    /// Cancel, mark did not attend, request a reschedule, and undo those.
+    ManageAppointments,
+    /// Record an image reading opinion.
+    ReadImages,
+}
+
+impl Role {
+    /// Whether holding this role grants the permission.
+    pub const fn grants(self, permission: Permission) -> bool {
+        use Permission::*;
+        match self {
+            Role::Clinical => matches!(
+                permission,
+                ViewRecords | CheckIn | RunAppointment | ManageAppointments
+            ),
+            Role::Administrative => {
+                matches!(permission, ViewRecords | CheckIn | ManageAppointments)
+            }
+            Role::Reader => matches!(permission, ViewRecords | ReadImages),
+        }
+    }
+}
+
+/// Whether any of `roles` grants the permission.
+pub fn any_grants(roles: &[Role], permission: Permission) -> bool {
+    roles.iter().any(|r| r.grants(permission))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Permission::*;
+
+    #[test]
+    fn permission_table() {
+        // ViewRecords, CheckIn, RunAppointment, ManageAppointments, ReadImages
+        let table: &[(Role, [bool; 5])] = &[
+            (Role::Clinical, [true, true, true, true, false]),
+            (Role::Administrative, [true, true, false, true, false]),
+            (Role::Reader, [true, false, false, false, true]),
+        ];
+        let perms = [
+            ViewRecords,
+            CheckIn,
+            RunAppointment,
+            ManageAppointments,
+            ReadImages,
+        ];
+        for &(role, expected) in table {
+            for (p, e) in perms.iter().zip(expected) {
+                assert_eq!(role.grants(*p), e, "{role:?} {p:?}");
+            }
+        }
+        assert!(!any_grants(&[], ViewRecords));
+        assert!(any_grants(&[Role::Reader, Role::Clinical], RunAppointment));
+    }
+}
