@@ -68,3 +68,49 @@ mod tests {
         );
     }
 }
+
+impl EpisodeStage {
+    /// The stage an episode moves to when its appointment reaches `status`; `None` leaves
+    /// the stage as it is (outcomes such as did not attend are decided elsewhere).
+    pub const fn for_appointment_status(status: crate::AppointmentStatus) -> Option<EpisodeStage> {
+        use crate::AppointmentStatus as S;
+        match status {
+            S::Scheduled | S::CheckedIn => Some(EpisodeStage::Scheduled),
+            S::InProgress | S::Paused => Some(EpisodeStage::Mammograms),
+            S::Screened | S::PartiallyScreened => Some(EpisodeStage::WaitingForReading),
+            S::AttendedNotScreened | S::DidNotAttend | S::Cancelled | S::RescheduleRequested => {
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod stage_tests {
+    use super::*;
+    use crate::AppointmentStatus as S;
+
+    #[test]
+    fn stage_follows_appointment() {
+        let table = [
+            (S::Scheduled, Some(EpisodeStage::Scheduled)),
+            (S::CheckedIn, Some(EpisodeStage::Scheduled)),
+            (S::InProgress, Some(EpisodeStage::Mammograms)),
+            (S::Paused, Some(EpisodeStage::Mammograms)),
+            (S::Screened, Some(EpisodeStage::WaitingForReading)),
+            (S::PartiallyScreened, Some(EpisodeStage::WaitingForReading)),
+            (S::AttendedNotScreened, None),
+            (S::DidNotAttend, None),
+            (S::Cancelled, None),
+            (S::RescheduleRequested, None),
+        ];
+        assert_eq!(table.len(), S::ALL.len());
+        for (status, stage) in table {
+            assert_eq!(
+                EpisodeStage::for_appointment_status(status),
+                stage,
+                "{status:?}"
+            );
+        }
+    }
+}

@@ -1,14 +1,168 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
+//! The data store: one schema and one query layer over SQLite (the embedded default) and
+//! PostgreSQL (production), through sqlx's `Any` driver. Every query on provider-owned data
+//! takes a [`Scope`] and filters by its provider; every change writes its audit row in the
+//! same transaction.
+
+mod appointments;
+mod audit;
+mod clinics;
+mod error;
+mod participants;
+mod providers;
+mod sessions;
+mod sql;
+mod users;
+
+pub use appointments::{AppointmentDetail, NewAppointment, StatusChange};
+pub use audit::{AuditAction, AuditEntry, AuditFilter};
+pub use clinics::{ClinicAppointmentRow, ClinicSummary, NewClinic, TabCounts};
+pub use error::{FieldError, StoreError};
+pub use participants::{NewParticipant, Participant, ParticipantAppointment, SupportNeed};
+pub use providers::{Location, NewLocation, NewRoom, Provider, Room};
+pub use sessions::{ApiPrincipal, SessionRecord};
+pub use users::{NewUser, User, UserWithRoles};
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+use std::time::Duration;
+use uuid::Uuid;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which engine is behind the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// The provider a request acts for. Every provider-owned query takes one, so a query that
+/// forgets to filter by provider does not compile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scope {
+    pub provider_id: Uuid,
+}
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
+/// Who is making a change, as recorded in history and the audit log.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<Uuid>,
+    pub name: String,
+    pub provider_id: Option<Uuid>,
+}
+
+impl Actor {
+    /// A change made by the service itself (migrations, demo data, scheduled jobs).
+    pub fn system(name: &str) -> Self {
+        Actor {
+            user_id: None,
+            name: name.to_owned(),
+            provider_id: None,
+        }
     }
+}
+
+/// A handle to the database. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+impl Store {
+    /// Connects to `url` (`sqlite://path` or `postgres://...`) and runs pending migrations.
+    pub async fn open(url: &str) -> Result<Self> {
+        Self::open_in_schema(url, None).await
+    }
+
+    /// Like [`Store::open`], but on PostgreSQL keeps every table in `schema` (created if
+    /// missing), so that test runs and tenants cannot collide.
+    pub async fn open_in_schema(url: &str, schema: Option<&str>) -> Result<Self> {
+        install_default_drivers();
+        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            return Err(StoreError::Config(format!(
+                "DATABASE_URL must start with sqlite: or postgres:// (got {:?})",
+                url.split(':').next().unwrap_or_default()
+            )));
+        };
+        if let (Backend::Postgres, Some(schema)) = (backend, schema) {
+            if !schema
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
+                return Err(StoreError::Config(format!(
+                    "invalid schema name {schema:?}"
+                )));
+            }
+            let pool = AnyPoolOptions::new()
+                .max_connections(1)
+                .connect(url)
+                .await?;
+            pool.execute(format!("CREATE SCHEMA IF NOT EXISTS {schema}").as_str())
+                .await?;
+            pool.close().await;
+        }
+        let schema = schema.map(str::to_owned);
+        let options = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => 8,
+                Backend::Postgres => 16,
+            })
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                let schema = schema.clone();
+                Box::pin(async move {
+                    match backend {
+                        Backend::Sqlite => {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                            )
+                            .await?;
+                        }
+                        Backend::Postgres => {
+                            if let Some(schema) = schema {
+                                conn.execute(format!("SET search_path TO {schema}").as_str())
+                                    .await?;
+                            }
+                        }
+                    }
+                    Ok(())
+                })
+            });
+        let pool = options.connect(url).await?;
+        let store = Store { pool, backend };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Runs every migration not yet applied. Safe to call at every start-up.
+    pub async fn migrate(&self) -> Result<()> {
+        MIGRATOR.run(&self.pool).await?;
+        audit::protect_append_only_tables(&self.pool, self.backend).await
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+}
+
+/// A new time-ordered id.
+pub fn new_id() -> Uuid {
+    Uuid::now_v7()
 }

@@ -1,0 +1,358 @@
+//! Appointments and their append-only status history.
+
+use crate::audit::{self, AuditAction};
+use crate::participants::{PARTICIPANT_COLUMNS, participant_from};
+use crate::sql::{self, parse_date, parse_enum, parse_id, parse_ts};
+use crate::{Actor, Participant, Result, Scope, Store, StoreError, new_id};
+use domain::{
+    AppointmentAction, AppointmentStatus, EpisodeOutcome, EpisodeStage, EpisodeType, LocationKind,
+    Session,
+};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use time::{Date, OffsetDateTime};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NewAppointment {
+    pub clinic_id: Uuid,
+    pub slot_id: Uuid,
+    pub participant_id: Uuid,
+    #[schema(value_type = String, example = "routine")]
+    pub episode_type: EpisodeType,
+}
+
+/// One row of an appointment's status history.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StatusChange {
+    #[schema(value_type = String)]
+    pub status: AppointmentStatus,
+    #[schema(value_type = Option<String>)]
+    pub action: Option<AppointmentAction>,
+    pub changed_by: Option<Uuid>,
+    pub changed_by_name: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub changed_at: OffsetDateTime,
+}
+
+/// An appointment with everything its page shows.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AppointmentDetail {
+    pub id: Uuid,
+    #[schema(value_type = String)]
+    pub status: AppointmentStatus,
+    /// Increases with every change; send it back to refuse a change based on stale data.
+    pub version: i64,
+    pub clinic_id: Uuid,
+    #[schema(value_type = String, format = Date)]
+    pub clinic_date: Date,
+    #[schema(value_type = String)]
+    pub clinic_session: Session,
+    pub starts_at: String,
+    pub duration_minutes: i64,
+    pub location_name: String,
+    #[schema(value_type = String)]
+    pub location_kind: LocationKind,
+    pub episode_id: Uuid,
+    #[schema(value_type = String)]
+    pub episode_type: EpisodeType,
+    #[schema(value_type = String)]
+    pub episode_stage: EpisodeStage,
+    #[schema(value_type = Option<String>)]
+    pub episode_outcome: Option<EpisodeOutcome>,
+    pub participant: Participant,
+    /// Oldest first.
+    pub history: Vec<StatusChange>,
+}
+
+impl AppointmentDetail {
+    /// Who moved the appointment into its current status (who is running it, when in
+    /// progress).
+    pub fn current_holder(&self) -> Option<&StatusChange> {
+        self.history.last()
+    }
+}
+
+impl Store {
+    /// Books a participant into a free slot of a clinic, opening a screening episode.
+    pub async fn create_appointment(
+        &self,
+        scope: Scope,
+        actor: &Actor,
+        new: NewAppointment,
+    ) -> Result<Uuid> {
+        let mut tx = self.pool().begin().await?;
+        let p = sql::id(scope.provider_id);
+        let clinic_date: String =
+            sqlx::query("SELECT clinic_date FROM clinics WHERE id = $1 AND provider_id = $2")
+                .bind(sql::id(new.clinic_id))
+                .bind(&p)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|_| StoreError::invalid("clinic_id", "No such clinic"))?
+                .try_get("clinic_date")?;
+        sqlx::query("SELECT id FROM slots WHERE id = $1 AND clinic_id = $2 AND provider_id = $3")
+            .bind(sql::id(new.slot_id))
+            .bind(sql::id(new.clinic_id))
+            .bind(&p)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|_| StoreError::invalid("slot_id", "No such slot in this clinic"))?;
+        let taken = sqlx::query(
+            "SELECT 1 FROM appointments WHERE slot_id = $1 AND provider_id = $2 \
+             AND status NOT IN ('cancelled', 'reschedule_requested')",
+        )
+        .bind(sql::id(new.slot_id))
+        .bind(&p)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if taken.is_some() {
+            return Err(StoreError::invalid(
+                "slot_id",
+                "This slot is already booked",
+            ));
+        }
+        sqlx::query("SELECT id FROM participants WHERE id = $1 AND provider_id = $2")
+            .bind(sql::id(new.participant_id))
+            .bind(&p)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|_| StoreError::invalid("participant_id", "No such participant"))?;
+        let now = sql::ts(sql::now());
+        let episode_id = new_id();
+        sqlx::query(
+            "INSERT INTO episodes (id, provider_id, participant_id, episode_type, stage, outcome, opened_on, closed_on, created_at) \
+             VALUES ($1, $2, $3, $4, 'scheduled', NULL, $5, NULL, $6)",
+        )
+        .bind(sql::id(episode_id))
+        .bind(&p)
+        .bind(sql::id(new.participant_id))
+        .bind(new.episode_type.as_str())
+        .bind(&clinic_date)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO appointments (id, provider_id, clinic_id, slot_id, participant_id, episode_id, status, \
+             status_changed_at, version, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'scheduled', $7, 1, $7)",
+        )
+        .bind(sql::id(id))
+        .bind(&p)
+        .bind(sql::id(new.clinic_id))
+        .bind(sql::id(new.slot_id))
+        .bind(sql::id(new.participant_id))
+        .bind(sql::id(episode_id))
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+        insert_history(
+            &mut tx,
+            scope,
+            actor,
+            id,
+            AppointmentStatus::Scheduled,
+            None,
+            &now,
+        )
+        .await?;
+        let snapshot = serde_json::json!({
+            "clinic_id": new.clinic_id, "slot_id": new.slot_id, "participant_id": new.participant_id,
+            "episode_id": episode_id, "episode_type": new.episode_type, "status": AppointmentStatus::Scheduled,
+        });
+        audit::record(
+            &mut *tx,
+            actor,
+            AuditAction::Create,
+            "appointment",
+            id,
+            Some(new.participant_id),
+            &snapshot,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn appointment(&self, scope: Scope, id: Uuid) -> Result<AppointmentDetail> {
+        let p = sql::id(scope.provider_id);
+        let row = sqlx::query(
+            "SELECT a.id, a.status, a.version, a.participant_id, a.clinic_id, c.clinic_date, c.session, \
+             s.starts_at, s.duration_minutes, l.name AS location_name, l.kind AS location_kind, \
+             e.id AS episode_id, e.episode_type, e.stage, e.outcome \
+             FROM appointments a \
+             JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = a.provider_id \
+             JOIN slots s ON s.id = a.slot_id AND s.provider_id = a.provider_id \
+             JOIN locations l ON l.id = c.location_id AND l.provider_id = a.provider_id \
+             JOIN episodes e ON e.id = a.episode_id AND e.provider_id = a.provider_id \
+             WHERE a.id = $1 AND a.provider_id = $2",
+        )
+        .bind(sql::id(id))
+        .bind(&p)
+        .fetch_one(self.pool())
+        .await?;
+        let participant_id = row.try_get::<String, _>("participant_id")?;
+        let participant = participant_from(
+            &sqlx::query(&format!(
+                "SELECT {PARTICIPANT_COLUMNS} FROM participants WHERE id = $1 AND provider_id = $2"
+            ))
+            .bind(&participant_id)
+            .bind(&p)
+            .fetch_one(self.pool())
+            .await?,
+        )?;
+        Ok(AppointmentDetail {
+            id,
+            status: parse_enum(&row.try_get::<String, _>("status")?)?,
+            version: row.try_get("version")?,
+            clinic_id: parse_id(&row.try_get::<String, _>("clinic_id")?)?,
+            clinic_date: parse_date(&row.try_get::<String, _>("clinic_date")?)?,
+            clinic_session: parse_enum(&row.try_get::<String, _>("session")?)?,
+            starts_at: row.try_get("starts_at")?,
+            duration_minutes: row.try_get("duration_minutes")?,
+            location_name: row.try_get("location_name")?,
+            location_kind: parse_enum(&row.try_get::<String, _>("location_kind")?)?,
+            episode_id: parse_id(&row.try_get::<String, _>("episode_id")?)?,
+            episode_type: parse_enum(&row.try_get::<String, _>("episode_type")?)?,
+            episode_stage: parse_enum(&row.try_get::<String, _>("stage")?)?,
+            episode_outcome: row
+                .try_get::<Option<String>, _>("outcome")?
+                .as_deref()
+                .map(parse_enum)
+                .transpose()?,
+            participant,
+            history: self.status_history(scope, id).await?,
+        })
+    }
+
+    pub async fn status_history(
+        &self,
+        scope: Scope,
+        appointment_id: Uuid,
+    ) -> Result<Vec<StatusChange>> {
+        let rows = sqlx::query(
+            "SELECT status, action, changed_by, changed_by_name, changed_at FROM appointment_status_history \
+             WHERE provider_id = $1 AND appointment_id = $2 ORDER BY changed_at, id",
+        )
+        .bind(sql::id(scope.provider_id))
+        .bind(sql::id(appointment_id))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(StatusChange {
+                    status: parse_enum(&r.try_get::<String, _>("status")?)?,
+                    action: r
+                        .try_get::<Option<String>, _>("action")?
+                        .as_deref()
+                        .map(parse_enum)
+                        .transpose()?,
+                    changed_by: r
+                        .try_get::<Option<String>, _>("changed_by")?
+                        .as_deref()
+                        .map(parse_id)
+                        .transpose()?,
+                    changed_by_name: r.try_get("changed_by_name")?,
+                    changed_at: parse_ts(&r.try_get::<String, _>("changed_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Applies an action to an appointment if the rules allow it from its current status.
+    /// With `expected_version`, a change made meanwhile by someone else is refused. Either
+    /// the status, its history row, the episode stage and the audit row all change, or none.
+    pub async fn apply_action(
+        &self,
+        scope: Scope,
+        actor: &Actor,
+        id: Uuid,
+        action: AppointmentAction,
+        expected_version: Option<i64>,
+    ) -> Result<AppointmentStatus> {
+        let p = sql::id(scope.provider_id);
+        let mut tx = self.pool().begin().await?;
+        let row = sqlx::query("SELECT status, version, participant_id, episode_id FROM appointments WHERE id = $1 AND provider_id = $2")
+            .bind(sql::id(id))
+            .bind(&p)
+            .fetch_one(&mut *tx)
+            .await?;
+        let from: AppointmentStatus = parse_enum(&row.try_get::<String, _>("status")?)?;
+        let version: i64 = row.try_get("version")?;
+        if expected_version.is_some_and(|v| v != version) {
+            return Err(StoreError::Conflict(
+                "This appointment was changed by someone else. Check its status and try again."
+                    .to_owned(),
+            ));
+        }
+        let to = from.apply(action)?;
+        let now = sql::ts(sql::now());
+        let done = sqlx::query(
+            "UPDATE appointments SET status = $1, status_changed_at = $2, version = version + 1 \
+             WHERE id = $3 AND provider_id = $4 AND version = $5",
+        )
+        .bind(to.as_str())
+        .bind(&now)
+        .bind(sql::id(id))
+        .bind(&p)
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict(
+                "This appointment was changed by someone else at the same moment. Check its status and try again.".to_owned(),
+            ));
+        }
+        insert_history(&mut tx, scope, actor, id, to, Some(action), &now).await?;
+        if let Some(stage) = EpisodeStage::for_appointment_status(to) {
+            sqlx::query("UPDATE episodes SET stage = $1 WHERE id = $2 AND provider_id = $3")
+                .bind(stage.as_str())
+                .bind(row.try_get::<String, _>("episode_id")?)
+                .bind(&p)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let participant_id = parse_id(&row.try_get::<String, _>("participant_id")?)?;
+        let snapshot = serde_json::json!({ "status": to, "action": action, "previous_status": from, "version": version + 1 });
+        audit::record(
+            &mut *tx,
+            actor,
+            AuditAction::Update,
+            "appointment",
+            id,
+            Some(participant_id),
+            &snapshot,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(to)
+    }
+}
+
+async fn insert_history(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    scope: Scope,
+    actor: &Actor,
+    appointment_id: Uuid,
+    status: AppointmentStatus,
+    action: Option<AppointmentAction>,
+    at: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO appointment_status_history (id, provider_id, appointment_id, status, action, changed_by, \
+         changed_by_name, changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(sql::id(new_id()))
+    .bind(sql::id(scope.provider_id))
+    .bind(sql::id(appointment_id))
+    .bind(status.as_str())
+    .bind(action.map(|a| a.as_str()))
+    .bind(actor.user_id.map(sql::id))
+    .bind(&actor.name)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

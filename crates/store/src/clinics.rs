@@ -1,0 +1,388 @@
+//! Clinics, their slots, and the day list of appointments.
+
+use crate::audit::{self, AuditAction};
+use crate::sql::{self, parse_date, parse_enum, parse_id, parse_json};
+use crate::{Actor, Result, Scope, Store, StoreError, new_id};
+use domain::{
+    AppointmentStatus, ClinicStatus, ClinicTab, ClinicType, LocationKind, RiskType, Session,
+};
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use time::Date;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+pub struct NewClinic {
+    pub location_id: Uuid,
+    pub date: Date,
+    pub session: Session,
+    pub clinic_type: ClinicType,
+    pub risk_type: RiskType,
+    /// "HH:MM", 24-hour.
+    pub starts_at: String,
+    pub slot_minutes: u16,
+    pub slot_count: u16,
+}
+
+/// A clinic with its location and how many appointments it holds.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ClinicSummary {
+    pub id: Uuid,
+    #[schema(value_type = String, format = Date)]
+    pub date: Date,
+    #[schema(value_type = String)]
+    pub session: Session,
+    #[schema(value_type = String)]
+    pub clinic_type: ClinicType,
+    #[schema(value_type = String)]
+    pub risk_type: RiskType,
+    #[schema(value_type = String)]
+    pub status: ClinicStatus,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub location_id: Uuid,
+    pub location_name: String,
+    #[schema(value_type = String)]
+    pub location_kind: LocationKind,
+    pub appointment_count: i64,
+    pub checked_in_count: i64,
+}
+
+/// How many clinics each tab of the clinic list holds.
+#[derive(Debug, Clone, Copy, Default, Serialize, ToSchema)]
+pub struct TabCounts {
+    pub today: i64,
+    pub upcoming: i64,
+    pub completed: i64,
+    pub all: i64,
+}
+
+impl TabCounts {
+    pub fn get(&self, tab: ClinicTab) -> i64 {
+        match tab {
+            ClinicTab::Today => self.today,
+            ClinicTab::Upcoming => self.upcoming,
+            ClinicTab::Completed => self.completed,
+            ClinicTab::All => self.all,
+        }
+    }
+}
+
+/// One row of a clinic's day list.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ClinicAppointmentRow {
+    pub id: Uuid,
+    #[schema(value_type = String)]
+    pub status: AppointmentStatus,
+    pub starts_at: String,
+    pub duration_minutes: i64,
+    pub participant_id: Uuid,
+    pub first_name: String,
+    pub last_name: String,
+    pub nhs_number: String,
+    #[schema(value_type = String, format = Date)]
+    pub date_of_birth: Date,
+    pub special_appointment: bool,
+}
+
+/// SQL mirroring [`ClinicTab::includes`]; `$2` is today's date. The store tests check the
+/// two agree on every clinic.
+fn tab_condition(tab: ClinicTab) -> &'static str {
+    match tab {
+        ClinicTab::Today => "c.clinic_date = $2 AND c.status NOT IN ('closed', 'cancelled')",
+        ClinicTab::Upcoming => "c.clinic_date > $2 AND c.status NOT IN ('closed', 'cancelled')",
+        ClinicTab::Completed => "(c.clinic_date < $2 OR c.status IN ('closed', 'cancelled'))",
+        ClinicTab::All => "$2 = $2",
+    }
+}
+
+const SUMMARY_SELECT: &str = "SELECT c.id, c.clinic_date, c.session, c.clinic_type, c.risk_type, c.status, \
+    c.starts_at, c.ends_at, c.location_id, l.name AS location_name, l.kind AS location_kind, \
+    COUNT(a.id) AS appointment_count, \
+    COALESCE(SUM(CASE WHEN a.status = 'checked_in' THEN 1 ELSE 0 END), 0) AS checked_in_count \
+    FROM clinics c JOIN locations l ON l.id = c.location_id AND l.provider_id = c.provider_id \
+    LEFT JOIN appointments a ON a.clinic_id = c.id AND a.provider_id = c.provider_id \
+    AND a.status NOT IN ('cancelled', 'reschedule_requested')";
+
+const SUMMARY_GROUP: &str = "GROUP BY c.id, c.clinic_date, c.session, c.clinic_type, c.risk_type, \
+    c.status, c.starts_at, c.ends_at, c.location_id, l.name, l.kind";
+
+fn summary_from(r: &AnyRow) -> Result<ClinicSummary> {
+    Ok(ClinicSummary {
+        id: parse_id(&r.try_get::<String, _>("id")?)?,
+        date: parse_date(&r.try_get::<String, _>("clinic_date")?)?,
+        session: parse_enum(&r.try_get::<String, _>("session")?)?,
+        clinic_type: parse_enum(&r.try_get::<String, _>("clinic_type")?)?,
+        risk_type: parse_enum(&r.try_get::<String, _>("risk_type")?)?,
+        status: parse_enum(&r.try_get::<String, _>("status")?)?,
+        starts_at: r.try_get("starts_at")?,
+        ends_at: r.try_get("ends_at")?,
+        location_id: parse_id(&r.try_get::<String, _>("location_id")?)?,
+        location_name: r.try_get("location_name")?,
+        location_kind: parse_enum(&r.try_get::<String, _>("location_kind")?)?,
+        appointment_count: r.try_get("appointment_count")?,
+        checked_in_count: r.try_get("checked_in_count")?,
+    })
+}
+
+/// Parses "HH:MM" into minutes after midnight.
+fn minutes(hhmm: &str) -> Option<u16> {
+    let (h, m) = hhmm.split_once(':')?;
+    let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60 && hhmm.len() == 5).then_some(h * 60 + m)
+}
+
+fn hhmm(minutes: u16) -> String {
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+impl Store {
+    /// Creates a clinic with `slot_count` back-to-back slots.
+    pub async fn create_clinic(
+        &self,
+        scope: Scope,
+        actor: &Actor,
+        new: NewClinic,
+    ) -> Result<ClinicSummary> {
+        let start = minutes(&new.starts_at)
+            .ok_or_else(|| StoreError::invalid("starts_at", "Enter a start time like 09:00"))?;
+        if !(5..=60).contains(&new.slot_minutes) {
+            return Err(StoreError::invalid(
+                "slot_minutes",
+                "Slots must be between 5 and 60 minutes",
+            ));
+        }
+        let end = start + new.slot_minutes * new.slot_count;
+        if end > 24 * 60 {
+            return Err(StoreError::invalid(
+                "slot_count",
+                "The clinic must end before midnight",
+            ));
+        }
+        let id = new_id();
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("SELECT id FROM locations WHERE id = $1 AND provider_id = $2")
+            .bind(sql::id(new.location_id))
+            .bind(sql::id(scope.provider_id))
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO clinics (id, provider_id, location_id, clinic_date, session, clinic_type, \
+             risk_type, status, starts_at, ends_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'scheduled', $8, $9, $10)",
+        )
+        .bind(sql::id(id))
+        .bind(sql::id(scope.provider_id))
+        .bind(sql::id(new.location_id))
+        .bind(sql::date(new.date))
+        .bind(new.session.as_str())
+        .bind(new.clinic_type.as_str())
+        .bind(new.risk_type.as_str())
+        .bind(hhmm(start))
+        .bind(hhmm(end))
+        .bind(sql::ts(sql::now()))
+        .execute(&mut *tx)
+        .await?;
+        for i in 0..new.slot_count {
+            sqlx::query(
+                "INSERT INTO slots (id, provider_id, clinic_id, starts_at, duration_minutes) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(sql::id(new_id()))
+            .bind(sql::id(scope.provider_id))
+            .bind(sql::id(id))
+            .bind(hhmm(start + i * new.slot_minutes))
+            .bind(i64::from(new.slot_minutes))
+            .execute(&mut *tx)
+            .await?;
+        }
+        let snapshot = serde_json::json!({
+            "location_id": new.location_id, "date": sql::date(new.date), "session": new.session,
+            "clinic_type": new.clinic_type, "risk_type": new.risk_type, "starts_at": hhmm(start),
+            "ends_at": hhmm(end), "slot_minutes": new.slot_minutes, "slot_count": new.slot_count,
+        });
+        audit::record(
+            &mut *tx,
+            actor,
+            AuditAction::Create,
+            "clinic",
+            id,
+            None,
+            &snapshot,
+        )
+        .await?;
+        tx.commit().await?;
+        self.clinic(scope, id).await
+    }
+
+    pub async fn clinic(&self, scope: Scope, id: Uuid) -> Result<ClinicSummary> {
+        let row = sqlx::query(&format!(
+            "{SUMMARY_SELECT} WHERE c.id = $1 AND c.provider_id = $2 {SUMMARY_GROUP}"
+        ))
+        .bind(sql::id(id))
+        .bind(sql::id(scope.provider_id))
+        .fetch_one(self.pool())
+        .await?;
+        summary_from(&row)
+    }
+
+    /// The clinics under one tab of the clinic list: today and upcoming soonest first,
+    /// completed and all most recent first (at most 500).
+    pub async fn clinics(
+        &self,
+        scope: Scope,
+        tab: ClinicTab,
+        today: Date,
+    ) -> Result<Vec<ClinicSummary>> {
+        let order = match tab {
+            ClinicTab::Today | ClinicTab::Upcoming => "c.clinic_date, c.starts_at",
+            ClinicTab::Completed | ClinicTab::All => "c.clinic_date DESC, c.starts_at",
+        };
+        let rows = sqlx::query(&format!(
+            "{SUMMARY_SELECT} WHERE c.provider_id = $1 AND {} {SUMMARY_GROUP} ORDER BY {order}, l.name LIMIT 500",
+            tab_condition(tab)
+        ))
+        .bind(sql::id(scope.provider_id))
+        .bind(sql::date(today))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(summary_from).collect()
+    }
+
+    pub async fn clinic_tab_counts(&self, scope: Scope, today: Date) -> Result<TabCounts> {
+        let sum = |tab| {
+            format!(
+                "COALESCE(SUM(CASE WHEN {} THEN 1 ELSE 0 END), 0)",
+                tab_condition(tab)
+            )
+        };
+        let row = sqlx::query(&format!(
+            "SELECT {} AS today, {} AS upcoming, {} AS completed, COUNT(*) AS all_count \
+             FROM clinics c WHERE c.provider_id = $1",
+            sum(ClinicTab::Today),
+            sum(ClinicTab::Upcoming),
+            sum(ClinicTab::Completed),
+        ))
+        .bind(sql::id(scope.provider_id))
+        .bind(sql::date(today))
+        .fetch_one(self.pool())
+        .await?;
+        Ok(TabCounts {
+            today: row.try_get("today")?,
+            upcoming: row.try_get("upcoming")?,
+            completed: row.try_get("completed")?,
+            all: row.try_get("all_count")?,
+        })
+    }
+
+    /// Every appointment in a clinic, in slot order.
+    pub async fn clinic_appointments(
+        &self,
+        scope: Scope,
+        clinic_id: Uuid,
+    ) -> Result<Vec<ClinicAppointmentRow>> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.status, s.starts_at, s.duration_minutes, p.id AS participant_id, \
+             p.first_name, p.last_name, p.nhs_number, p.date_of_birth, p.support_reasons \
+             FROM appointments a \
+             JOIN slots s ON s.id = a.slot_id AND s.provider_id = a.provider_id \
+             JOIN participants p ON p.id = a.participant_id AND p.provider_id = a.provider_id \
+             WHERE a.provider_id = $1 AND a.clinic_id = $2 ORDER BY s.starts_at, p.last_name",
+        )
+        .bind(sql::id(scope.provider_id))
+        .bind(sql::id(clinic_id))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let support: Vec<serde_json::Value> =
+                    parse_json(&r.try_get::<String, _>("support_reasons")?)?;
+                Ok(ClinicAppointmentRow {
+                    id: parse_id(&r.try_get::<String, _>("id")?)?,
+                    status: parse_enum(&r.try_get::<String, _>("status")?)?,
+                    starts_at: r.try_get("starts_at")?,
+                    duration_minutes: r.try_get("duration_minutes")?,
+                    participant_id: parse_id(&r.try_get::<String, _>("participant_id")?)?,
+                    first_name: r.try_get("first_name")?,
+                    last_name: r.try_get("last_name")?,
+                    nhs_number: r.try_get("nhs_number")?,
+                    date_of_birth: parse_date(&r.try_get::<String, _>("date_of_birth")?)?,
+                    special_appointment: !support.is_empty(),
+                })
+            })
+            .collect()
+    }
+
+    /// Free slots of a clinic (no live appointment), in time order.
+    pub async fn free_slots(&self, scope: Scope, clinic_id: Uuid) -> Result<Vec<(Uuid, String)>> {
+        let rows = sqlx::query(
+            "SELECT s.id, s.starts_at FROM slots s WHERE s.provider_id = $1 AND s.clinic_id = $2 \
+             AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = s.id AND a.provider_id = s.provider_id \
+             AND a.status NOT IN ('cancelled', 'reschedule_requested')) ORDER BY s.starts_at",
+        )
+        .bind(sql::id(scope.provider_id))
+        .bind(sql::id(clinic_id))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    parse_id(&r.try_get::<String, _>("id")?)?,
+                    r.try_get("starts_at")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Sets a clinic's status directly (demo data and administration).
+    pub async fn set_clinic_status(
+        &self,
+        scope: Scope,
+        actor: &Actor,
+        id: Uuid,
+        status: ClinicStatus,
+    ) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query("UPDATE clinics SET status = $1 WHERE id = $2 AND provider_id = $3")
+            .bind(status.as_str())
+            .bind(sql::id(id))
+            .bind(sql::id(scope.provider_id))
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        audit::record(
+            &mut *tx,
+            actor,
+            AuditAction::Update,
+            "clinic",
+            id,
+            None,
+            &serde_json::json!({ "status": status }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times() {
+        for (s, m) in [
+            ("00:00", Some(0)),
+            ("09:30", Some(570)),
+            ("23:59", Some(1439)),
+            ("24:00", None),
+            ("9:30", None),
+            ("ab:cd", None),
+        ] {
+            assert_eq!(minutes(s), m, "{s}");
+        }
+        assert_eq!(hhmm(570), "09:30");
+    }
+}

@@ -1,0 +1,370 @@
+//! Participants: the whole-person record, scoped to a provider.
+
+use crate::audit::{self, AuditAction};
+use crate::error::FieldError;
+use crate::sql::{self, parse_date, parse_enum, parse_id, parse_json};
+use crate::{Actor, Result, Scope, Store, StoreError, new_id};
+use domain::participant::{is_gp_practice_code, normalise_postcode};
+use domain::{
+    AccessNeed, AppointmentStatus, CommunicationPreference, Ethnicity, NhsNumber, Sex,
+    SupportReason,
+};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use time::Date;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// One reason a participant needs additional support, with details.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SupportNeed {
+    #[schema(value_type = String, example = "physical_restriction")]
+    pub reason: SupportReason,
+    #[serde(default)]
+    pub details: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Participant {
+    pub id: Uuid,
+    /// Ten digits, no spaces.
+    pub nhs_number: String,
+    pub first_name: String,
+    pub last_name: String,
+    #[schema(value_type = String, format = Date)]
+    pub date_of_birth: Date,
+    #[schema(value_type = String)]
+    pub sex: Sex,
+    pub address_line_1: String,
+    pub address_line_2: String,
+    pub town: String,
+    pub postcode: String,
+    pub phone: String,
+    pub email: String,
+    /// The registered GP practice's ODS code.
+    pub gp_practice_code: String,
+    #[schema(value_type = Option<String>)]
+    pub ethnicity: Option<Ethnicity>,
+    #[schema(value_type = Vec<String>)]
+    pub communication_preferences: Vec<CommunicationPreference>,
+    pub communication_notes: String,
+    #[schema(value_type = Vec<String>)]
+    pub access_needs: Vec<AccessNeed>,
+    pub access_notes: String,
+    /// Reasons this participant needs a special appointment (empty if none).
+    pub support_reasons: Vec<SupportNeed>,
+    pub support_temporary: bool,
+}
+
+impl Participant {
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+    pub fn is_special_appointment(&self) -> bool {
+        !self.support_reasons.is_empty()
+    }
+}
+
+/// What is needed to add a participant. Validated as a whole: every problem is reported.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NewParticipant {
+    #[schema(example = "9990000050")]
+    pub nhs_number: String,
+    pub first_name: String,
+    pub last_name: String,
+    #[schema(value_type = String, format = Date, example = "1962-04-17")]
+    pub date_of_birth: Date,
+    #[schema(value_type = String, example = "female")]
+    pub sex: Sex,
+    pub address_line_1: String,
+    #[serde(default)]
+    pub address_line_2: String,
+    pub town: String,
+    pub postcode: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub email: String,
+    #[schema(example = "A81001")]
+    pub gp_practice_code: String,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub ethnicity: Option<Ethnicity>,
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub communication_preferences: Vec<CommunicationPreference>,
+    #[serde(default)]
+    pub communication_notes: String,
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub access_needs: Vec<AccessNeed>,
+    #[serde(default)]
+    pub access_notes: String,
+    #[serde(default)]
+    pub support_reasons: Vec<SupportNeed>,
+    #[serde(default)]
+    pub support_temporary: bool,
+}
+
+impl NewParticipant {
+    /// Checks every field; returns the cleaned participant or every problem found.
+    pub fn validate(self, today: Date) -> Result<Participant, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut fail = |field: &'static str, message: &str| {
+            errors.push(FieldError {
+                field,
+                message: message.to_owned(),
+            })
+        };
+        let nhs = NhsNumber::parse(&self.nhs_number);
+        if let Err(e) = &nhs {
+            fail("nhs_number", &e.to_string());
+        }
+        if self.first_name.trim().is_empty() {
+            fail("first_name", "Enter the participant's first name");
+        }
+        if self.last_name.trim().is_empty() {
+            fail("last_name", "Enter the participant's last name");
+        }
+        if self.date_of_birth > today {
+            fail("date_of_birth", "Date of birth must be in the past");
+        }
+        if self.address_line_1.trim().is_empty() {
+            fail("address_line_1", "Enter the first line of the address");
+        }
+        if self.town.trim().is_empty() {
+            fail("town", "Enter the town or city");
+        }
+        let postcode = normalise_postcode(&self.postcode);
+        if postcode.is_none() {
+            fail("postcode", "Enter a real postcode, like LS1 4AP");
+        }
+        let gp = self.gp_practice_code.trim().to_uppercase();
+        if !is_gp_practice_code(&gp) {
+            fail(
+                "gp_practice_code",
+                "Enter the GP practice ODS code: a letter then 5 numbers, like A81001",
+            );
+        }
+        let email = self.email.trim().to_owned();
+        if !email.is_empty() && !(email.contains('@') && email.contains('.')) {
+            fail(
+                "email",
+                "Enter an email address in the correct format, like name@example.com",
+            );
+        }
+        for need in &self.support_reasons {
+            if need.reason == SupportReason::Other && need.details.trim().is_empty() {
+                fail(
+                    "support_reasons",
+                    "Give details for the other reason the participant needs support",
+                );
+            }
+        }
+        let (Ok(nhs), Some(postcode), true) = (nhs, postcode, errors.is_empty()) else {
+            return Err(errors);
+        };
+        Ok(Participant {
+            id: new_id(),
+            nhs_number: nhs.as_digits(),
+            first_name: self.first_name.trim().to_owned(),
+            last_name: self.last_name.trim().to_owned(),
+            date_of_birth: self.date_of_birth,
+            sex: self.sex,
+            address_line_1: self.address_line_1.trim().to_owned(),
+            address_line_2: self.address_line_2.trim().to_owned(),
+            town: self.town.trim().to_owned(),
+            postcode,
+            phone: self.phone.trim().to_owned(),
+            email,
+            gp_practice_code: gp,
+            ethnicity: self.ethnicity,
+            communication_preferences: self.communication_preferences,
+            communication_notes: self.communication_notes.trim().to_owned(),
+            access_needs: self.access_needs,
+            access_notes: self.access_notes.trim().to_owned(),
+            support_reasons: self.support_reasons,
+            support_temporary: self.support_temporary,
+        })
+    }
+}
+
+/// One of a participant's appointments, for their record page.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ParticipantAppointment {
+    pub id: Uuid,
+    pub clinic_id: Uuid,
+    #[schema(value_type = String, format = Date)]
+    pub clinic_date: Date,
+    pub starts_at: String,
+    pub location_name: String,
+    #[schema(value_type = String)]
+    pub status: AppointmentStatus,
+}
+
+pub(crate) const PARTICIPANT_COLUMNS: &str = "id, nhs_number, first_name, last_name, date_of_birth, sex, \
+    address_line_1, address_line_2, town, postcode, phone, email, gp_practice_code, ethnicity, \
+    communication_preferences, communication_notes, access_needs, access_notes, support_reasons, \
+    support_temporary";
+
+pub(crate) fn participant_from(r: &AnyRow) -> Result<Participant> {
+    Ok(Participant {
+        id: parse_id(&r.try_get::<String, _>("id")?)?,
+        nhs_number: r.try_get("nhs_number")?,
+        first_name: r.try_get("first_name")?,
+        last_name: r.try_get("last_name")?,
+        date_of_birth: parse_date(&r.try_get::<String, _>("date_of_birth")?)?,
+        sex: parse_enum(&r.try_get::<String, _>("sex")?)?,
+        address_line_1: r.try_get("address_line_1")?,
+        address_line_2: r.try_get("address_line_2")?,
+        town: r.try_get("town")?,
+        postcode: r.try_get("postcode")?,
+        phone: r.try_get("phone")?,
+        email: r.try_get("email")?,
+        gp_practice_code: r.try_get("gp_practice_code")?,
+        ethnicity: r
+            .try_get::<Option<String>, _>("ethnicity")?
+            .as_deref()
+            .map(parse_enum)
+            .transpose()?,
+        communication_preferences: parse_json(
+            &r.try_get::<String, _>("communication_preferences")?,
+        )?,
+        communication_notes: r.try_get("communication_notes")?,
+        access_needs: parse_json(&r.try_get::<String, _>("access_needs")?)?,
+        access_notes: r.try_get("access_notes")?,
+        support_reasons: parse_json(&r.try_get::<String, _>("support_reasons")?)?,
+        support_temporary: r.try_get::<i64, _>("support_temporary")? != 0,
+    })
+}
+
+impl Store {
+    /// Adds a participant to the provider. An NHS number already registered with this
+    /// provider is refused.
+    pub async fn create_participant(
+        &self,
+        scope: Scope,
+        actor: &Actor,
+        new: NewParticipant,
+        today: Date,
+    ) -> Result<Participant> {
+        let p = new.validate(today).map_err(StoreError::Invalid)?;
+        let mut tx = self.pool().begin().await?;
+        let now = sql::ts(sql::now());
+        sqlx::query(&format!(
+            "INSERT INTO participants (provider_id, created_at, updated_at, {PARTICIPANT_COLUMNS}) VALUES \
+             ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
+        ))
+        .bind(sql::id(scope.provider_id))
+        .bind(&now)
+        .bind(sql::id(p.id))
+        .bind(&p.nhs_number)
+        .bind(&p.first_name)
+        .bind(&p.last_name)
+        .bind(sql::date(p.date_of_birth))
+        .bind(p.sex.as_str())
+        .bind(&p.address_line_1)
+        .bind(&p.address_line_2)
+        .bind(&p.town)
+        .bind(&p.postcode)
+        .bind(&p.phone)
+        .bind(&p.email)
+        .bind(&p.gp_practice_code)
+        .bind(p.ethnicity.map(|e| e.as_str()))
+        .bind(sql::json(&p.communication_preferences))
+        .bind(&p.communication_notes)
+        .bind(sql::json(&p.access_needs))
+        .bind(&p.access_notes)
+        .bind(sql::json(&p.support_reasons))
+        .bind(i64::from(p.support_temporary))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Duplicate(_) => StoreError::Invalid(vec![FieldError {
+                field: "nhs_number",
+                message: "A participant with this NHS number is already registered".to_owned(),
+            }]),
+            other => other,
+        })?;
+        audit::record(
+            &mut *tx,
+            actor,
+            AuditAction::Create,
+            "participant",
+            p.id,
+            Some(p.id),
+            &serde_json::json!(p),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(p)
+    }
+
+    pub async fn participant(&self, scope: Scope, id: Uuid) -> Result<Participant> {
+        let row = sqlx::query(&format!(
+            "SELECT {PARTICIPANT_COLUMNS} FROM participants WHERE id = $1 AND provider_id = $2"
+        ))
+        .bind(sql::id(id))
+        .bind(sql::id(scope.provider_id))
+        .fetch_one(self.pool())
+        .await?;
+        participant_from(&row)
+    }
+
+    /// Participants whose name or NHS number matches `query`, in name order.
+    pub async fn search_participants(
+        &self,
+        scope: Scope,
+        query: &str,
+        limit: i64,
+    ) -> Result<Vec<Participant>> {
+        let q = query.trim();
+        let digits: String = q.chars().filter(|c| !c.is_whitespace()).collect();
+        let pattern = format!("%{}%", q.to_lowercase());
+        let rows = sqlx::query(&format!(
+            "SELECT {PARTICIPANT_COLUMNS} FROM participants WHERE provider_id = $1 \
+             AND ($2 = '' OR nhs_number = $3 OR LOWER(first_name || ' ' || last_name) LIKE $4) \
+             ORDER BY last_name, first_name LIMIT $5"
+        ))
+        .bind(sql::id(scope.provider_id))
+        .bind(q)
+        .bind(digits)
+        .bind(pattern)
+        .bind(limit.clamp(1, 500))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(participant_from).collect()
+    }
+
+    /// Every appointment the participant has with this provider, earliest first.
+    pub async fn participant_appointments(
+        &self,
+        scope: Scope,
+        participant_id: Uuid,
+    ) -> Result<Vec<ParticipantAppointment>> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.clinic_id, c.clinic_date, s.starts_at, l.name AS location_name, a.status \
+             FROM appointments a JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = a.provider_id \
+             JOIN slots s ON s.id = a.slot_id AND s.provider_id = a.provider_id \
+             JOIN locations l ON l.id = c.location_id AND l.provider_id = a.provider_id \
+             WHERE a.provider_id = $1 AND a.participant_id = $2 ORDER BY c.clinic_date, s.starts_at",
+        )
+        .bind(sql::id(scope.provider_id))
+        .bind(sql::id(participant_id))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ParticipantAppointment {
+                    id: parse_id(&r.try_get::<String, _>("id")?)?,
+                    clinic_id: parse_id(&r.try_get::<String, _>("clinic_id")?)?,
+                    clinic_date: parse_date(&r.try_get::<String, _>("clinic_date")?)?,
+                    starts_at: r.try_get("starts_at")?,
+                    location_name: r.try_get("location_name")?,
+                    status: parse_enum(&r.try_get::<String, _>("status")?)?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,57 @@
+//! Conversions between domain values and the portable column types.
+
+use crate::{Result, StoreError};
+use std::str::FromStr;
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{Date, OffsetDateTime, UtcOffset};
+use uuid::Uuid;
+
+/// Now, as stored: RFC 3339 UTC with exactly six fractional digits, so that text order is
+/// time order on both backends.
+pub fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+pub fn ts(t: OffsetDateTime) -> String {
+    let t = t.to_offset(UtcOffset::UTC);
+    let f =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+    t.format(&f).unwrap_or_else(|_| t.to_string())
+}
+
+pub fn parse_ts(s: &str) -> Result<OffsetDateTime> {
+    OffsetDateTime::parse(s, &Rfc3339)
+        .map_err(|e| StoreError::Corrupt(format!("instant {s:?}: {e}")))
+}
+
+pub fn date(d: Date) -> String {
+    let f = format_description!("[year]-[month]-[day]");
+    d.format(&f).unwrap_or_else(|_| d.to_string())
+}
+
+pub fn parse_date(s: &str) -> Result<Date> {
+    let f = format_description!("[year]-[month]-[day]");
+    Date::parse(s, &f).map_err(|e| StoreError::Corrupt(format!("date {s:?}: {e}")))
+}
+
+pub fn id(u: Uuid) -> String {
+    u.hyphenated().to_string()
+}
+
+pub fn parse_id(s: &str) -> Result<Uuid> {
+    Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("id {s:?}: {e}")))
+}
+
+pub fn parse_enum<T: FromStr<Err = domain::UnknownValue>>(s: &str) -> Result<T> {
+    s.parse()
+        .map_err(|e: domain::UnknownValue| StoreError::Corrupt(e.to_string()))
+}
+
+pub fn parse_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("json {s:?}: {e}")))
+}
+
+pub fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned())
+}
