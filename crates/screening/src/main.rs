@@ -1,3 +1,370 @@
-fn main() {
-    println!("Hello, world!");
+//! `screening`: the breast screening service's one binary.
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use domain::Role;
+use std::net::SocketAddr;
+use std::time::Duration;
+use store::{Actor, NewUser, Store};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(
+    name = "screening",
+    version,
+    about = "Manage breast screening: the service and its tools"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct DbArgs {
+    /// sqlite://path or postgres://user@host/db. The default is an embedded SQLite file.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/screening.db?mode=rwc"
+    )]
+    database_url: String,
+    /// PostgreSQL schema to keep the tables in (default: the connection's search_path).
+    #[arg(long, env = "DATABASE_SCHEMA")]
+    database_schema: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web service (pages and /api/v1).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(DbArgs),
+    /// Load demonstration data (dated relative to today) if it is not loaded yet.
+    Demo(DbArgs),
+    /// Manage users and their roles.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Issue API bearer tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    #[arg(long, env = "BIND", default_value = "127.0.0.1:8000")]
+    bind: SocketAddr,
+    /// Demo mode: load demo data if missing and offer persona sign-in. Never in production.
+    #[arg(long, env = "DEMO_MODE")]
+    demo: bool,
+    /// The address people use to reach the service (OpenID Connect redirects go here).
+    #[arg(long, env = "PUBLIC_URL", default_value = "http://localhost:8000")]
+    public_url: String,
+    /// OpenID Connect issuer (NHS CIS2 in production). Sign-in through it is off if unset.
+    #[arg(long, env = "OIDC_ISSUER_URL")]
+    oidc_issuer_url: Option<String>,
+    #[arg(
+        long,
+        env = "OIDC_CLIENT_ID",
+        default_value = "manage-breast-screening"
+    )]
+    oidc_client_id: String,
+    #[arg(long, env = "OIDC_CLIENT_SECRET")]
+    oidc_client_secret: Option<String>,
+    /// Extra scopes, space-separated.
+    #[arg(long, env = "OIDC_SCOPES", default_value = "profile email")]
+    oidc_scopes: String,
+    /// Allow session cookies over plain HTTP on hosts other than localhost. Testing only.
+    #[arg(long, env = "INSECURE_COOKIES")]
+    insecure_cookies: bool,
+    /// Minutes of inactivity before a session ends.
+    #[arg(long, env = "SESSION_IDLE_MINUTES", default_value_t = 15)]
+    session_idle_minutes: u64,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user, optionally granting roles as PROVIDER_CODE:role (clinical, reader, administrative).
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// The user's OpenID Connect subject, if known (otherwise linked by email at first sign-in).
+        #[arg(long)]
+        subject: Option<String>,
+        #[arg(long)]
+        system_admin: bool,
+        #[arg(long = "role", value_name = "PROVIDER:ROLE")]
+        roles: Vec<String>,
+    },
+    /// Grant an existing user a role at a provider.
+    Grant {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        email: String,
+        #[arg(long = "role", value_name = "PROVIDER:ROLE", required = true)]
+        roles: Vec<String>,
+    },
+    /// List users and their roles.
+    List(DbArgs),
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Issue a token acting as a user (with their roles) or as a named system (with the roles given).
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        provider: String,
+        #[arg(long, conflicts_with = "system")]
+        user: Option<String>,
+        #[arg(long)]
+        system: Option<String>,
+        #[arg(long = "role")]
+        roles: Vec<String>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
+        .init();
+    match Cli::parse().command {
+        Command::Serve(args) => serve(args).await,
+        Command::Migrate(db) => {
+            open(&db).await?;
+            println!("Migrations applied.");
+            Ok(())
+        }
+        Command::Demo(db) => {
+            let store = open(&db).await?;
+            let s = demo::load(&store, today()).await?;
+            println!(
+                "Demo data: {} providers, {} users, {} participants, {} clinics, {} appointments added.",
+                s.providers, s.users, s.participants, s.clinics, s.appointments
+            );
+            Ok(())
+        }
+        Command::User { command } => user(command).await,
+        Command::Token { command } => token(command).await,
+    }
+}
+
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+async fn open(db: &DbArgs) -> anyhow::Result<Store> {
+    if let Some(path) = db.database_url.strip_prefix("sqlite://") {
+        let file = path.split('?').next().unwrap_or_default();
+        if let Some(dir) = std::path::Path::new(file)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating the data directory {}", dir.display()))?;
+        }
+    }
+    Store::open_in_schema(&db.database_url, db.database_schema.as_deref())
+        .await
+        .with_context(|| "opening the database")
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let store = open(&args.db).await?;
+    if args.demo {
+        let s = demo::load(&store, today()).await?;
+        if s.providers > 0 {
+            tracing::info!(
+                participants = s.participants,
+                clinics = s.clinics,
+                "demo data loaded"
+            );
+        }
+    }
+    let mut config = web::Config::local(args.db.database_url.clone());
+    config.bind = args.bind;
+    config.database_schema = args.db.database_schema.clone();
+    config.demo_mode = args.demo;
+    config.public_url = args.public_url;
+    config.secure_cookies = !args.insecure_cookies;
+    config.session_idle_timeout = Duration::from_secs(args.session_idle_minutes * 60);
+    config.oidc = args.oidc_issuer_url.map(|issuer_url| web::OidcSettings {
+        issuer_url,
+        client_id: args.oidc_client_id,
+        client_secret: args.oidc_client_secret,
+        scopes: args
+            .oidc_scopes
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
+    });
+    if !config.static_dir.join("vendor").exists() {
+        tracing::warn!(dir = %config.static_dir.display(), "front-end assets are missing: run `make assets`");
+    }
+    let state = web::AppState::with_store(config.clone(), store).await?;
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("binding {}", config.bind))?;
+    tracing::info!("Manage breast screening at {}", config.public_url);
+    axum::serve(listener, web::app(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+fn parse_grant(s: &str) -> anyhow::Result<(String, Role)> {
+    let Some((provider, role)) = s.split_once(':') else {
+        bail!("role grants look like PROVIDER_CODE:role, for example DMO1:clinical (got {s:?})");
+    };
+    let role: Role = role
+        .parse()
+        .map_err(|e| anyhow::anyhow!("{e}: use clinical, reader or administrative"))?;
+    Ok((provider.to_owned(), role))
+}
+
+async fn grant_all(
+    store: &Store,
+    actor: &Actor,
+    user_id: uuid::Uuid,
+    grants: &[String],
+) -> anyhow::Result<()> {
+    for g in grants {
+        let (code, role) = parse_grant(g)?;
+        let provider = store
+            .provider_by_code(&code)
+            .await
+            .with_context(|| format!("no provider with code {code}"))?;
+        store.grant_role(actor, user_id, provider.id, role).await?;
+        println!(
+            "Granted {} at {} ({}).",
+            role.label(),
+            provider.name,
+            provider.code
+        );
+    }
+    Ok(())
+}
+
+async fn user(command: UserCommand) -> anyhow::Result<()> {
+    let actor = Actor::system("command line");
+    match command {
+        UserCommand::Create {
+            db,
+            email,
+            name,
+            subject,
+            system_admin,
+            roles,
+        } => {
+            for g in &roles {
+                parse_grant(g)?;
+            }
+            let store = open(&db).await?;
+            let user = store
+                .create_user(
+                    &actor,
+                    NewUser {
+                        email: &email,
+                        name: &name,
+                        oidc_subject: subject.as_deref(),
+                        is_system_admin: system_admin,
+                    },
+                )
+                .await?;
+            println!("Created user {} <{}> ({}).", user.name, user.email, user.id);
+            grant_all(&store, &actor, user.id, &roles).await
+        }
+        UserCommand::Grant { db, email, roles } => {
+            for g in &roles {
+                parse_grant(g)?;
+            }
+            let store = open(&db).await?;
+            let user = store
+                .user_by_email(&email)
+                .await
+                .with_context(|| format!("no user with email {email}"))?;
+            grant_all(&store, &actor, user.id, &roles).await
+        }
+        UserCommand::List(db) => {
+            let store = open(&db).await?;
+            for u in store.users().await? {
+                let roles = store.user_with_roles(u.id).await?;
+                let list: Vec<String> = roles
+                    .roles
+                    .iter()
+                    .map(|(p, r)| format!("{}:{}", p.code, r.as_str()))
+                    .collect();
+                println!(
+                    "{}\t{}\t{}{}",
+                    u.email,
+                    u.name,
+                    list.join(","),
+                    if u.is_system_admin {
+                        "\tsystem admin"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn token(command: TokenCommand) -> anyhow::Result<()> {
+    let TokenCommand::Create {
+        db,
+        provider,
+        user,
+        system,
+        roles,
+    } = command;
+    let store = open(&db).await?;
+    let provider = store
+        .provider_by_code(&provider)
+        .await
+        .with_context(|| format!("no provider with code {provider}"))?;
+    let actor = Actor::system("command line");
+    let secret = match (user, system) {
+        (Some(email), None) => {
+            let u = store
+                .user_by_email(&email)
+                .await
+                .with_context(|| format!("no user with email {email}"))?;
+            store
+                .create_api_token(&actor, provider.id, Some(u.id), &u.name, &[])
+                .await?
+        }
+        (None, Some(name)) => {
+            let roles = roles
+                .iter()
+                .map(|r| r.parse::<Role>().map_err(|e| anyhow::anyhow!("{e}")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            if roles.is_empty() {
+                bail!("a system token needs at least one --role");
+            }
+            store
+                .create_api_token(&actor, provider.id, None, &name, &roles)
+                .await?
+        }
+        _ => bail!("give either --user EMAIL or --system NAME"),
+    };
+    println!("{secret}");
+    Ok(())
 }

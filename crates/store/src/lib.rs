@@ -19,7 +19,7 @@ pub use clinics::{ClinicAppointmentRow, ClinicSummary, NewClinic, TabCounts};
 pub use error::{FieldError, StoreError};
 pub use participants::{NewParticipant, Participant, ParticipantAppointment, SupportNeed};
 pub use providers::{Location, NewLocation, NewRoom, Provider, Room};
-pub use sessions::{ApiPrincipal, SessionRecord};
+pub use sessions::{ApiPrincipal, SessionRecord, hash_secret, new_secret};
 pub use users::{NewUser, User, UserWithRoles};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

@@ -1,0 +1,152 @@
+//! The versioned JSON API, `/api/v1`: every action a person can take in the pages, for
+//! other systems and scripts. Authenticated by bearer tokens (per user or per system),
+//! provider-scoped exactly like the pages. Described by `/api/v1/openapi.json`.
+
+mod problem;
+mod resources;
+
+pub use problem::{Problem, ProblemField};
+
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+use domain::{Permission, Role};
+use store::{Actor, ApiPrincipal, Scope};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi_json))
+        .route("/clinics", get(resources::list_clinics))
+        .route("/clinics/{id}", get(resources::get_clinic))
+        .route(
+            "/clinics/{id}/appointments",
+            get(resources::clinic_appointments),
+        )
+        .route("/appointments", post(resources::book_appointment))
+        .route("/appointments/{id}", get(resources::get_appointment))
+        .route("/appointments/{id}/check-in", post(resources::check_in))
+        .route(
+            "/appointments/{id}/actions",
+            post(resources::appointment_action),
+        )
+        .route(
+            "/participants",
+            get(resources::search_participants).post(resources::create_participant),
+        )
+        .route("/participants/{id}", get(resources::get_participant))
+        .route(
+            "/participants/{id}/appointments",
+            get(resources::participant_appointments),
+        )
+        .fallback(|| async { Problem::not_found() })
+        .with_state(state)
+}
+
+/// The caller of an API request, from its bearer token.
+pub struct ApiCaller(pub ApiPrincipal);
+
+impl ApiCaller {
+    pub fn scope(&self) -> Scope {
+        Scope {
+            provider_id: self.0.provider_id,
+        }
+    }
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.0.user_id,
+            name: if self.0.user_id.is_some() {
+                self.0.name.clone()
+            } else {
+                format!("API: {}", self.0.name)
+            },
+            provider_id: Some(self.0.provider_id),
+        }
+    }
+    pub fn require(&self, permission: Permission) -> Result<(), Problem> {
+        if domain::role::any_grants(&self.0.roles, permission) {
+            Ok(())
+        } else {
+            Err(Problem::forbidden())
+        }
+    }
+    pub fn roles(&self) -> &[Role] {
+        &self.0.roles
+    }
+}
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = Problem;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(Problem::unauthorized)?;
+        match state.store.api_principal(token).await {
+            Ok(Some(p)) if !p.roles.is_empty() => Ok(ApiCaller(p)),
+            Ok(_) => Err(Problem::unauthorized()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Manage breast screening API",
+        version = "1.0.0",
+        description = "Clinics, appointments and participants of one breast screening provider. \
+            Every request acts for the provider of its bearer token and sees only that provider's records. \
+            Errors are RFC 9457 problem details."
+    ),
+    servers((url = "/api/v1")),
+    paths(
+        resources::list_clinics,
+        resources::get_clinic,
+        resources::clinic_appointments,
+        resources::book_appointment,
+        resources::get_appointment,
+        resources::check_in,
+        resources::appointment_action,
+        resources::search_participants,
+        resources::create_participant,
+        resources::get_participant,
+        resources::participant_appointments,
+    ),
+    components(schemas(
+        Problem, ProblemField, store::ClinicSummary, store::TabCounts, store::ClinicAppointmentRow,
+        store::AppointmentDetail, store::StatusChange, store::Participant, store::NewParticipant,
+        store::SupportNeed, store::ParticipantAppointment, store::NewAppointment,
+        resources::ClinicList, resources::StatusResult, resources::ActionRequest, resources::Created,
+    )),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(ApiDoc::openapi())
+}

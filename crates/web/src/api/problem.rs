@@ -1,0 +1,171 @@
+//! Errors as RFC 9457 problem details (`application/problem+json`).
+
+use axum::Json;
+use axum::extract::FromRequest;
+use axum::extract::rejection::JsonRejection;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use store::{FieldError, StoreError};
+use utoipa::ToSchema;
+
+/// A problem detail object.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// For validation problems: each field and what is wrong with it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ProblemField>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProblemField {
+    /// The request field, as named in the request body or query.
+    pub field: String,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, kind: &str, title: &str, detail: Option<String>) -> Self {
+        Problem {
+            kind: format!("https://screening.example.nhs.uk/problems/{kind}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail,
+            errors: Vec::new(),
+        }
+    }
+    pub fn not_found() -> Self {
+        Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", None)
+    }
+    pub fn unauthorized() -> Self {
+        Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Authentication required",
+            Some("Send a valid API token as 'Authorization: Bearer <token>'".to_owned()),
+        )
+    }
+    pub fn forbidden() -> Self {
+        Problem::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Not permitted",
+            Some("Your roles do not allow this action".to_owned()),
+        )
+    }
+    pub fn invalid(errors: Vec<FieldError>) -> Self {
+        let mut p = Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+            "The request has invalid fields",
+            Some(
+                errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+        );
+        p.errors = errors
+            .into_iter()
+            .map(|e| ProblemField {
+                field: e.field.to_owned(),
+                message: e.message,
+            })
+            .collect();
+        p
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let unauthorized = status == StatusCode::UNAUTHORIZED;
+        let mut res = (status, Json(self)).into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if unauthorized {
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        res
+    }
+}
+
+impl From<StoreError> for Problem {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Problem::not_found(),
+            StoreError::Invalid(errors) => Problem::invalid(errors),
+            StoreError::Transition(t) => Problem::new(
+                StatusCode::CONFLICT,
+                "status-change-refused",
+                "Status change not allowed",
+                Some(t.to_string()),
+            ),
+            StoreError::Conflict(msg) => Problem::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "Changed by someone else",
+                Some(msg),
+            ),
+            StoreError::Duplicate(msg) => Problem::new(
+                StatusCode::CONFLICT,
+                "duplicate",
+                "Already exists",
+                Some(msg),
+            ),
+            other => {
+                tracing::error!(error = ?other, "API request failed");
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Internal error",
+                    None,
+                )
+            }
+        }
+    }
+}
+
+/// A JSON body whose rejection is a problem response naming what was wrong.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => {
+                let (status, kind) = match &rejection {
+                    JsonRejection::MissingJsonContentType(_) => {
+                        (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type")
+                    }
+                    JsonRejection::JsonSyntaxError(_) => {
+                        (StatusCode::BAD_REQUEST, "malformed-json")
+                    }
+                    _ => (StatusCode::UNPROCESSABLE_ENTITY, "invalid-body"),
+                };
+                Err(Problem::new(
+                    status,
+                    kind,
+                    "The request body could not be read",
+                    Some(rejection.body_text()),
+                ))
+            }
+        }
+    }
+}

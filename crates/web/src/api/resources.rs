@@ -1,0 +1,312 @@
+//! API handlers: parse, check the caller's permission, call the store, return JSON.
+
+use super::ApiCaller;
+use super::problem::{ApiJson, Problem};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use domain::{AppointmentAction, AppointmentStatus, ClinicTab, Permission};
+use serde::{Deserialize, Serialize};
+use store::{
+    AppointmentDetail, ClinicAppointmentRow, ClinicSummary, NewAppointment, NewParticipant,
+    Participant, ParticipantAppointment, TabCounts,
+};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+type ApiResult<T> = Result<T, Problem>;
+
+fn parse_id(s: &str) -> ApiResult<Uuid> {
+    Uuid::parse_str(s).map_err(|_| Problem::not_found())
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ClinicListQuery {
+    /// today, upcoming, completed or all (default today).
+    tab: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ClinicList {
+    pub tab: String,
+    pub counts: TabCounts,
+    pub clinics: Vec<ClinicSummary>,
+}
+
+/// List clinics under one tab of the clinic list, with the count for every tab.
+#[utoipa::path(get, path = "/clinics", params(ClinicListQuery), responses(
+    (status = 200, body = ClinicList),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn list_clinics(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(q): Query<ClinicListQuery>,
+) -> ApiResult<Json<ClinicList>> {
+    caller.require(Permission::ViewRecords)?;
+    let tab = match q.tab.as_deref() {
+        None => ClinicTab::Today,
+        Some(t) => t.parse().map_err(|_| {
+            Problem::invalid(vec![store::FieldError {
+                field: "tab",
+                message: "Must be one of today, upcoming, completed, all".to_owned(),
+            }])
+        })?,
+    };
+    let today = state.today();
+    let counts = state.store.clinic_tab_counts(caller.scope(), today).await?;
+    let clinics = state.store.clinics(caller.scope(), tab, today).await?;
+    Ok(Json(ClinicList {
+        tab: tab.as_str().to_owned(),
+        counts,
+        clinics,
+    }))
+}
+
+/// One clinic.
+#[utoipa::path(get, path = "/clinics/{id}", params(("id" = Uuid, Path)), responses(
+    (status = 200, body = ClinicSummary),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn get_clinic(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ClinicSummary>> {
+    caller.require(Permission::ViewRecords)?;
+    Ok(Json(
+        state.store.clinic(caller.scope(), parse_id(&id)?).await?,
+    ))
+}
+
+/// A clinic's appointments, in slot order.
+#[utoipa::path(get, path = "/clinics/{id}/appointments", params(("id" = Uuid, Path)), responses(
+    (status = 200, body = Vec<ClinicAppointmentRow>),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn clinic_appointments(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<ClinicAppointmentRow>>> {
+    caller.require(Permission::ViewRecords)?;
+    let id = parse_id(&id)?;
+    state.store.clinic(caller.scope(), id).await?;
+    Ok(Json(
+        state.store.clinic_appointments(caller.scope(), id).await?,
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    pub id: Uuid,
+}
+
+/// Book a participant into a free slot (opens a screening episode).
+#[utoipa::path(post, path = "/appointments", request_body = NewAppointment, responses(
+    (status = 201, body = Created),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn book_appointment(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiJson(new): ApiJson<NewAppointment>,
+) -> ApiResult<(StatusCode, Json<Created>)> {
+    caller.require(Permission::ManageAppointments)?;
+    let id = state
+        .store
+        .create_appointment(caller.scope(), &caller.actor(), new)
+        .await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// One appointment with its participant and status history. Recorded in the audit log as
+/// a view of the participant's record.
+#[utoipa::path(get, path = "/appointments/{id}", params(("id" = Uuid, Path)), responses(
+    (status = 200, body = AppointmentDetail),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn get_appointment(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<AppointmentDetail>> {
+    caller.require(Permission::ViewRecords)?;
+    let a = state
+        .store
+        .appointment(caller.scope(), parse_id(&id)?)
+        .await?;
+    state
+        .store
+        .record_view(&caller.actor(), "appointment", a.id, Some(a.participant.id))
+        .await?;
+    Ok(Json(a))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StatusResult {
+    pub id: Uuid,
+    #[schema(value_type = String)]
+    pub status: AppointmentStatus,
+}
+
+/// Check a participant in.
+#[utoipa::path(post, path = "/appointments/{id}/check-in", params(("id" = Uuid, Path)), responses(
+    (status = 200, body = StatusResult),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn check_in(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<StatusResult>> {
+    act(
+        &state,
+        &caller,
+        parse_id(&id)?,
+        AppointmentAction::CheckIn,
+        None,
+    )
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ActionRequest {
+    /// check_in, start, pause, resume, revert_to_checked_in, screen, partially_screen,
+    /// attended_not_screened, did_not_attend, cancel, request_reschedule,
+    /// undo_did_not_attend, undo_cancel.
+    #[schema(value_type = String, example = "start")]
+    pub action: AppointmentAction,
+    /// The version you last saw; the action is refused if the appointment changed since.
+    pub expected_version: Option<i64>,
+}
+
+/// Apply any status action the caller's roles allow.
+#[utoipa::path(post, path = "/appointments/{id}/actions", params(("id" = Uuid, Path)), request_body = ActionRequest, responses(
+    (status = 200, body = StatusResult),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn appointment_action(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ActionRequest>,
+) -> ApiResult<Json<StatusResult>> {
+    act(
+        &state,
+        &caller,
+        parse_id(&id)?,
+        req.action,
+        req.expected_version,
+    )
+    .await
+}
+
+async fn act(
+    state: &AppState,
+    caller: &ApiCaller,
+    id: Uuid,
+    action: AppointmentAction,
+    expected_version: Option<i64>,
+) -> ApiResult<Json<StatusResult>> {
+    caller.require(action.permission())?;
+    let status = state
+        .store
+        .apply_action(
+            caller.scope(),
+            &caller.actor(),
+            id,
+            action,
+            expected_version,
+        )
+        .await?;
+    Ok(Json(StatusResult { id, status }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct SearchQuery {
+    /// Name or NHS number.
+    q: Option<String>,
+}
+
+/// Find participants by name or NHS number.
+#[utoipa::path(get, path = "/participants", params(SearchQuery), responses((status = 200, body = Vec<Participant>)))]
+pub async fn search_participants(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(q): Query<SearchQuery>,
+) -> ApiResult<Json<Vec<Participant>>> {
+    caller.require(Permission::ViewRecords)?;
+    Ok(Json(
+        state
+            .store
+            .search_participants(caller.scope(), q.q.as_deref().unwrap_or_default(), 100)
+            .await?,
+    ))
+}
+
+/// Add a participant. Every invalid field is reported at once.
+#[utoipa::path(post, path = "/participants", request_body = NewParticipant, responses(
+    (status = 201, body = Participant),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn create_participant(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiJson(new): ApiJson<NewParticipant>,
+) -> ApiResult<(StatusCode, Json<Participant>)> {
+    caller.require(Permission::ManageAppointments)?;
+    let p = state
+        .store
+        .create_participant(caller.scope(), &caller.actor(), new, state.today())
+        .await?;
+    Ok((StatusCode::CREATED, Json(p)))
+}
+
+/// One participant's record. Recorded in the audit log as a view.
+#[utoipa::path(get, path = "/participants/{id}", params(("id" = Uuid, Path)), responses(
+    (status = 200, body = Participant),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn get_participant(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Participant>> {
+    caller.require(Permission::ViewRecords)?;
+    let p = state
+        .store
+        .participant(caller.scope(), parse_id(&id)?)
+        .await?;
+    state
+        .store
+        .record_view(&caller.actor(), "participant", p.id, Some(p.id))
+        .await?;
+    Ok(Json(p))
+}
+
+/// A participant's appointments with this provider, earliest first.
+#[utoipa::path(get, path = "/participants/{id}/appointments", params(("id" = Uuid, Path)), responses(
+    (status = 200, body = Vec<ParticipantAppointment>),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn participant_appointments(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<ParticipantAppointment>>> {
+    caller.require(Permission::ViewRecords)?;
+    let id = parse_id(&id)?;
+    state.store.participant(caller.scope(), id).await?;
+    Ok(Json(
+        state
+            .store
+            .participant_appointments(caller.scope(), id)
+            .await?,
+    ))
+}

@@ -1,0 +1,59 @@
+//! Runtime configuration, read by the binary from flags and environment.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    /// `sqlite://...` or `postgres://...`.
+    pub database_url: String,
+    /// Keep tables in this PostgreSQL schema (tests and benchmarks).
+    pub database_schema: Option<String>,
+    /// Demo mode adds the persona sign-in page. Never enable it in production.
+    pub demo_mode: bool,
+    pub oidc: Option<OidcSettings>,
+    /// The address people reach the service at (for OpenID Connect redirects).
+    pub public_url: String,
+    /// Send cookies only over HTTPS (browsers treat http://localhost as secure too).
+    pub secure_cookies: bool,
+    pub session_idle_timeout: Duration,
+    pub session_absolute_timeout: Duration,
+    pub static_dir: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct OidcSettings {
+    pub issuer_url: String,
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    /// Extra scopes beyond `openid` (CIS2 uses e.g. `profile email nationalrbacaccess`).
+    pub scopes: Vec<String>,
+}
+
+impl Config {
+    /// Defaults for a local run: SQLite under ./data, demo mode off.
+    pub fn local(database_url: impl Into<String>) -> Self {
+        Config {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8000)),
+            database_url: database_url.into(),
+            database_schema: None,
+            demo_mode: false,
+            oidc: None,
+            public_url: "http://localhost:8000".to_owned(),
+            secure_cookies: true,
+            session_idle_timeout: Duration::from_secs(15 * 60),
+            session_absolute_timeout: Duration::from_secs(12 * 60 * 60),
+            static_dir: default_static_dir(),
+        }
+    }
+}
+
+/// The static assets beside this crate's sources (built by `make assets`), unless
+/// `STATIC_DIR` says otherwise.
+pub fn default_static_dir() -> PathBuf {
+    std::env::var_os("STATIC_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/static")))
+}

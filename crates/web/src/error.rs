@@ -1,0 +1,72 @@
+//! One error type for pages, mapped to a response people can act on.
+
+use crate::present::{ErrorPage, Layout};
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("Page not found")]
+    NotFound,
+    #[error("You do not have permission to do this")]
+    Forbidden,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Template(#[from] askama::Error),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type PageResult<T = Response> = Result<T, AppError>;
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound | AppError::Store(StoreError::NotFound) => StatusCode::NOT_FOUND,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Store(StoreError::Transition(_) | StoreError::Conflict(_)) => {
+                StatusCode::CONFLICT
+            }
+            AppError::Store(StoreError::Invalid(_) | StoreError::Duplicate(_)) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let (title, message) = match status {
+            StatusCode::NOT_FOUND => (
+                "Page not found".to_owned(),
+                "If you typed the web address, check it is correct. If you pasted the web address, check you copied the entire address.".to_owned(),
+            ),
+            StatusCode::INTERNAL_SERVER_ERROR => {
+                tracing::error!(error = ?self, "request failed");
+                (
+                    "Sorry, there is a problem with the service".to_owned(),
+                    "Try again later. Nothing you entered was saved.".to_owned(),
+                )
+            }
+            StatusCode::FORBIDDEN => ("You do not have permission to do this".to_owned(), self.to_string()),
+            _ => ("This could not be done".to_owned(), self.to_string()),
+        };
+        let page = ErrorPage {
+            layout: Layout::new(title.clone(), None, false),
+            title,
+            message,
+        };
+        match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => (status, page.message).into_response(),
+        }
+    }
+}

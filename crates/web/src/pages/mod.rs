@@ -1,0 +1,65 @@
+//! Server-rendered pages. Each handler parses, calls the store, and renders a presenter.
+
+mod appointments;
+mod audit;
+mod clinics;
+mod participants;
+
+use crate::auth::{Auth, routes as auth_routes};
+use crate::error::{AppError, PageResult};
+use crate::state::AppState;
+use askama::Template;
+use axum::Router;
+use axum::extract::Extension;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use uuid::Uuid;
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    let mut router = Router::new()
+        .route("/", get(home))
+        .route("/sign-in", get(auth_routes::sign_in_page))
+        .route("/sign-out", post(auth_routes::sign_out))
+        .route(
+            "/select-provider",
+            get(auth_routes::select_provider_page).post(auth_routes::select_provider),
+        )
+        .route("/auth/oidc/start", get(auth_routes::oidc_start))
+        .route("/auth/oidc/callback", get(auth_routes::oidc_callback))
+        .route("/clinics", get(clinics::list))
+        .route("/clinics/{id}", get(clinics::show))
+        .route("/appointments/{id}", get(appointments::show))
+        .route("/appointments/{id}/{action}", post(appointments::act))
+        .route("/participants", get(participants::search))
+        .route("/participants/{id}", get(participants::show))
+        .route("/admin/audit", get(audit::list));
+    if state.config.demo_mode {
+        router = router.route(
+            "/sign-in/personas",
+            get(auth_routes::personas_page).post(auth_routes::persona_sign_in),
+        );
+    }
+    router.fallback(not_found)
+}
+
+async fn home(Extension(auth): Extension<Auth>) -> Response {
+    match auth {
+        Auth::SignedIn(_) => Redirect::to("/clinics").into_response(),
+        Auth::Expired => Redirect::to("/sign-in?expired=1").into_response(),
+        Auth::Anonymous => Redirect::to("/sign-in").into_response(),
+    }
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+/// Renders a template as an HTML response.
+pub fn render(t: impl Template) -> PageResult {
+    Ok(Html(t.render()?).into_response())
+}
+
+/// Ids in paths: anything that is not a UUID is simply not found.
+pub fn parse_id(s: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(s).map_err(|_| AppError::NotFound)
+}

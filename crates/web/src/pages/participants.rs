@@ -1,0 +1,194 @@
+use super::{parse_id, render};
+use crate::auth::Staff;
+use crate::error::PageResult;
+use crate::present::{Layout, long_date, nhs_number};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use domain::age_on;
+use serde::Deserialize;
+
+pub struct ParticipantView {
+    pub name: String,
+    pub nhs_number: String,
+    pub date_of_birth: String,
+    pub age: u16,
+    pub sex: &'static str,
+    pub ethnicity: &'static str,
+    pub address: Vec<String>,
+    pub phone: String,
+    pub email: String,
+    pub gp_practice_code: String,
+    pub communication: String,
+    pub access: String,
+}
+
+#[derive(Clone)]
+pub struct ApptView {
+    pub id: String,
+    pub date: String,
+    pub time: String,
+    pub location: String,
+    pub status: &'static str,
+    pub status_class: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "participant.html")]
+struct ParticipantPage {
+    layout: Layout,
+    p: ParticipantView,
+    first_name: String,
+    support: Vec<(&'static str, String)>,
+    support_temporary: bool,
+    upcoming: Vec<ApptView>,
+    past: Vec<ApptView>,
+}
+
+fn or_none(s: &str) -> String {
+    if s.trim().is_empty() {
+        "Not provided".to_owned()
+    } else {
+        s.to_owned()
+    }
+}
+
+fn list_with_notes(items: Vec<&'static str>, notes: &str) -> String {
+    let mut out = if items.is_empty() {
+        "None recorded".to_owned()
+    } else {
+        items.join(", ")
+    };
+    if !notes.trim().is_empty() {
+        out.push_str(&format!(" ({})", notes.trim()));
+    }
+    out
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let scope = staff.scope();
+    let (p, appointments) = tokio::try_join!(
+        state.store.participant(scope, id),
+        state.store.participant_appointments(scope, id)
+    )?;
+    state
+        .store
+        .record_view(&staff.actor(), "participant", p.id, Some(p.id))
+        .await?;
+    let today = state.today();
+    let (upcoming, past): (Vec<_>, Vec<_>) = appointments
+        .iter()
+        .map(|a| {
+            (
+                a.clinic_date >= today && !a.status.is_final(),
+                ApptView {
+                    id: a.id.to_string(),
+                    date: long_date(a.clinic_date),
+                    time: a.starts_at.clone(),
+                    location: a.location_name.clone(),
+                    status: a.status.label(),
+                    status_class: a.status.tag_class(),
+                },
+            )
+        })
+        .partition(|(upcoming, _)| *upcoming);
+    let mut address = vec![p.address_line_1.clone()];
+    if !p.address_line_2.is_empty() {
+        address.push(p.address_line_2.clone());
+    }
+    address.push(p.town.clone());
+    address.push(p.postcode.clone());
+    let view = ParticipantView {
+        name: p.full_name(),
+        nhs_number: nhs_number(&p.nhs_number),
+        date_of_birth: long_date(p.date_of_birth),
+        age: age_on(p.date_of_birth, today),
+        sex: p.sex.label(),
+        ethnicity: p.ethnicity.map_or("Not recorded", |e| e.label()),
+        address,
+        phone: or_none(&p.phone),
+        email: or_none(&p.email),
+        gp_practice_code: p.gp_practice_code.clone(),
+        communication: list_with_notes(
+            p.communication_preferences
+                .iter()
+                .map(|c| c.label())
+                .collect(),
+            &p.communication_notes,
+        ),
+        access: list_with_notes(
+            p.access_needs.iter().map(|c| c.label()).collect(),
+            &p.access_notes,
+        ),
+    };
+    render(ParticipantPage {
+        layout: Layout::new(
+            format!("Participant: {}", view.name),
+            Some(staff.0.clone()),
+            state.config.demo_mode,
+        ),
+        first_name: p.first_name.clone(),
+        support: p
+            .support_reasons
+            .iter()
+            .map(|s| (s.reason.label(), s.details.clone()))
+            .collect(),
+        support_temporary: p.support_temporary,
+        p: view,
+        upcoming: upcoming.into_iter().map(|(_, v)| v).collect(),
+        past: past.into_iter().rev().map(|(_, v)| v).collect(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    q: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "participants.html")]
+struct SearchPage {
+    layout: Layout,
+    query: String,
+    results: Vec<(String, String, String, String)>,
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<SearchQuery>,
+) -> PageResult {
+    let query = q.q.unwrap_or_default();
+    let results = if query.trim().is_empty() {
+        Vec::new()
+    } else {
+        state
+            .store
+            .search_participants(staff.scope(), &query, 50)
+            .await?
+    };
+    render(SearchPage {
+        layout: Layout::new(
+            "Participants",
+            Some(staff.0.clone()),
+            state.config.demo_mode,
+        ),
+        query,
+        results: results
+            .iter()
+            .map(|p| {
+                (
+                    p.id.to_string(),
+                    p.full_name(),
+                    nhs_number(&p.nhs_number),
+                    long_date(p.date_of_birth),
+                )
+            })
+            .collect(),
+    })
+}

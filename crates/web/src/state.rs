@@ -1,0 +1,44 @@
+use crate::auth::SessionCache;
+use crate::auth::oidc::OidcClient;
+use crate::config::Config;
+use std::sync::Arc;
+use store::Store;
+use time::Date;
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<Config>,
+    pub(crate) sessions: Arc<SessionCache>,
+    pub(crate) oidc: Option<Arc<OidcClient>>,
+}
+
+impl AppState {
+    /// Opens the store (running migrations) and discovers the OpenID Connect provider.
+    pub async fn new(config: Config) -> anyhow::Result<Self> {
+        let store =
+            Store::open_in_schema(&config.database_url, config.database_schema.as_deref()).await?;
+        Self::with_store(config, store).await
+    }
+
+    pub async fn with_store(config: Config, store: Store) -> anyhow::Result<Self> {
+        let oidc = match &config.oidc {
+            Some(settings) => Some(Arc::new(
+                OidcClient::discover(settings, &config.public_url).await?,
+            )),
+            None => None,
+        };
+        Ok(AppState {
+            store,
+            config: Arc::new(config),
+            sessions: Arc::new(SessionCache::default()),
+            oidc,
+        })
+    }
+
+    /// Today's date for clinic lists and ages.
+    pub fn today(&self) -> Date {
+        time::OffsetDateTime::now_utc().date()
+    }
+}
