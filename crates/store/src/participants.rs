@@ -148,7 +148,7 @@ impl NewParticipant {
             );
         }
         let email = self.email.trim().to_owned();
-        if !email.is_empty() && !(email.contains('@') && email.contains('.')) {
+        if !email.is_empty() && (!email.contains('@') || !email.contains('.')) {
             fail(
                 "email",
                 "Enter an email address in the correct format, like name@example.com",
@@ -250,7 +250,7 @@ impl Store {
         today: Date,
     ) -> Result<Participant> {
         let p = new.validate(today).map_err(StoreError::Invalid)?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let now = sql::ts(sql::now());
         sqlx::query(&format!(
             "INSERT INTO participants (provider_id, created_at, updated_at, {PARTICIPANT_COLUMNS}) VALUES \
