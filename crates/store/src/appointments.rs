@@ -3,7 +3,7 @@
 use crate::audit::{self, AuditAction};
 use crate::participants::{PARTICIPANT_COLUMNS, participant_from};
 use crate::sql::{self, parse_date, parse_enum, parse_id, parse_ts};
-use crate::{Actor, Participant, Result, Scope, Store, StoreError, new_id};
+use crate::{Actor, Backend, Participant, Result, Scope, Store, StoreError, new_id};
 use domain::{
     AppointmentAction, AppointmentStatus, EpisodeOutcome, EpisodeStage, EpisodeType, LocationKind,
     Session,
@@ -83,7 +83,7 @@ impl Store {
         actor: &Actor,
         new: NewAppointment,
     ) -> Result<Uuid> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let p = sql::id(scope.provider_id);
         let clinic_date: String =
             sqlx::query("SELECT clinic_date FROM clinics WHERE id = $1 AND provider_id = $2")
@@ -91,15 +91,24 @@ impl Store {
                 .bind(&p)
                 .fetch_one(&mut *tx)
                 .await
-                .map_err(|_| StoreError::invalid("clinic_id", "No such clinic"))?
+                .map_err(|e| not_found_as_invalid(e, "clinic_id", "No such clinic"))?
                 .try_get("clinic_date")?;
-        sqlx::query("SELECT id FROM slots WHERE id = $1 AND clinic_id = $2 AND provider_id = $3")
-            .bind(sql::id(new.slot_id))
-            .bind(sql::id(new.clinic_id))
-            .bind(&p)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(|_| StoreError::invalid("slot_id", "No such slot in this clinic"))?;
+        // Lock the slot until commit, so that two bookings of one slot at the same moment
+        // queue up and the second sees the first below. (SQLite's write transactions are
+        // already serial, and it has no FOR UPDATE.)
+        let lock = match self.backend() {
+            Backend::Postgres => " FOR UPDATE",
+            Backend::Sqlite => "",
+        };
+        sqlx::query(&format!(
+            "SELECT id FROM slots WHERE id = $1 AND clinic_id = $2 AND provider_id = $3{lock}"
+        ))
+        .bind(sql::id(new.slot_id))
+        .bind(sql::id(new.clinic_id))
+        .bind(&p)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| not_found_as_invalid(e, "slot_id", "No such slot in this clinic"))?;
         let taken = sqlx::query(
             "SELECT 1 FROM appointments WHERE slot_id = $1 AND provider_id = $2 \
              AND status NOT IN ('cancelled', 'reschedule_requested')",
@@ -119,7 +128,7 @@ impl Store {
             .bind(&p)
             .fetch_one(&mut *tx)
             .await
-            .map_err(|_| StoreError::invalid("participant_id", "No such participant"))?;
+            .map_err(|e| not_found_as_invalid(e, "participant_id", "No such participant"))?;
         let now = sql::ts(sql::now());
         let episode_id = new_id();
         sqlx::query(
@@ -273,8 +282,8 @@ impl Store {
         expected_version: Option<i64>,
     ) -> Result<AppointmentStatus> {
         let p = sql::id(scope.provider_id);
-        let mut tx = self.pool().begin().await?;
-        let row = sqlx::query("SELECT status, version, participant_id, episode_id FROM appointments WHERE id = $1 AND provider_id = $2")
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query("SELECT status, version, participant_id, episode_id, slot_id FROM appointments WHERE id = $1 AND provider_id = $2")
             .bind(sql::id(id))
             .bind(&p)
             .fetch_one(&mut *tx)
@@ -288,6 +297,24 @@ impl Store {
             ));
         }
         let to = from.apply(action)?;
+        if action == AppointmentAction::UndoCancel {
+            // The slot may have been given to someone else since the cancellation.
+            let rebooked = sqlx::query(
+                "SELECT 1 FROM appointments WHERE slot_id = $1 AND provider_id = $2 AND id <> $3 \
+                 AND status NOT IN ('cancelled', 'reschedule_requested')",
+            )
+            .bind(row.try_get::<String, _>("slot_id")?)
+            .bind(&p)
+            .bind(sql::id(id))
+            .fetch_optional(&mut *tx)
+            .await?;
+            if rebooked.is_some() {
+                return Err(StoreError::Conflict(
+                    "This appointment's slot has been booked for someone else since it was cancelled. Book a new appointment instead."
+                        .to_owned(),
+                ));
+            }
+        }
         let now = sql::ts(sql::now());
         let done = sqlx::query(
             "UPDATE appointments SET status = $1, status_changed_at = $2, version = version + 1 \
@@ -355,4 +382,13 @@ async fn insert_history(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// A missing referenced record is the caller's mistake (a field error); any other failure
+/// stays what it is.
+fn not_found_as_invalid(e: sqlx::Error, field: &'static str, message: &str) -> StoreError {
+    match e {
+        sqlx::Error::RowNotFound => StoreError::invalid(field, message),
+        other => other.into(),
+    }
 }

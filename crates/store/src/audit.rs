@@ -5,7 +5,7 @@
 use crate::sql::{self, parse_id, parse_ts};
 use crate::{Actor, Backend, Result, Store};
 use serde::Serialize;
-use sqlx::{Any, AnyPool, Executor, Row};
+use sqlx::{Any, AnyConnection, Executor, Row};
 use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -175,13 +175,16 @@ impl Store {
 const APPEND_ONLY: [&str; 2] = ["audit_log", "appointment_status_history"];
 
 /// Makes the database itself refuse UPDATE and DELETE on the append-only tables.
-pub(crate) async fn protect_append_only_tables(pool: &AnyPool, backend: Backend) -> Result<()> {
+pub(crate) async fn protect_append_only_tables(
+    conn: &mut AnyConnection,
+    backend: Backend,
+) -> Result<()> {
     match backend {
         Backend::Sqlite => {
             for table in APPEND_ONLY {
                 for op in ["UPDATE", "DELETE"] {
                     let name = format!("{table}_no_{}", op.to_lowercase());
-                    pool.execute(
+                    conn.execute(
                         format!(
                             "CREATE TRIGGER IF NOT EXISTS {name} BEFORE {op} ON {table} \
                              BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
@@ -193,18 +196,28 @@ pub(crate) async fn protect_append_only_tables(pool: &AnyPool, backend: Backend)
             }
         }
         Backend::Postgres => {
-            pool.execute(
+            conn.execute(
                 "CREATE OR REPLACE FUNCTION refuse_append_only_change() RETURNS trigger \
                  LANGUAGE plpgsql AS $$ BEGIN \
                  RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$",
             )
             .await?;
             for table in APPEND_ONLY {
-                pool.execute(
+                conn.execute(
                     format!(
                         "CREATE OR REPLACE TRIGGER {table}_append_only \
                          BEFORE UPDATE OR DELETE ON {table} \
                          FOR EACH ROW EXECUTE FUNCTION refuse_append_only_change()"
+                    )
+                    .as_str(),
+                )
+                .await?;
+                // TRUNCATE fires no row triggers: refuse it too.
+                conn.execute(
+                    format!(
+                        "CREATE OR REPLACE TRIGGER {table}_no_truncate \
+                         BEFORE TRUNCATE ON {table} \
+                         FOR EACH STATEMENT EXECUTE FUNCTION refuse_append_only_change()"
                     )
                     .as_str(),
                 )

@@ -161,7 +161,7 @@ impl Store {
             ));
         }
         let id = new_id();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("SELECT id FROM locations WHERE id = $1 AND provider_id = $2")
             .bind(sql::id(new.location_id))
             .bind(sql::id(scope.provider_id))
@@ -342,7 +342,7 @@ impl Store {
         id: Uuid,
         status: ClinicStatus,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query("UPDATE clinics SET status = $1 WHERE id = $2 AND provider_id = $3")
             .bind(status.as_str())
             .bind(sql::id(id))

@@ -104,8 +104,13 @@ impl Store {
                 .max_connections(1)
                 .connect(url)
                 .await?;
-            pool.execute(format!("CREATE SCHEMA IF NOT EXISTS {schema}").as_str())
+            // Under the set-up lock: two first starts at once would otherwise both try to
+            // create the schema, and one fail.
+            let mut tx = pool.begin().await?;
+            lock_setup(&mut tx).await?;
+            tx.execute(format!("CREATE SCHEMA IF NOT EXISTS {schema}").as_str())
                 .await?;
+            tx.commit().await?;
             pool.close().await;
         }
         let schema = schema.map(str::to_owned);
@@ -144,9 +149,28 @@ impl Store {
     }
 
     /// Runs every migration not yet applied. Safe to call at every start-up.
+    /// Services starting at the same moment take turns.
     pub async fn migrate(&self) -> Result<()> {
-        MIGRATOR.run(&self.pool).await?;
-        audit::protect_append_only_tables(&self.pool, self.backend).await
+        match self.backend {
+            Backend::Sqlite => {
+                // sqlx takes no lock while migrating SQLite: hold the write lock for the
+                // whole set-up, so that a second start waits and then finds it done.
+                let mut tx = self.begin_write().await?;
+                MIGRATOR.run_direct(&mut *tx).await?;
+                audit::protect_append_only_tables(&mut tx, self.backend).await?;
+                tx.commit().await?;
+            }
+            Backend::Postgres => {
+                // The migrator locks for itself; replacing the triggers needs a lock too, or
+                // concurrent starts fail with "tuple concurrently updated".
+                MIGRATOR.run(&self.pool).await?;
+                let mut tx = self.pool.begin().await?;
+                lock_setup(&mut tx).await?;
+                audit::protect_append_only_tables(&mut tx, self.backend).await?;
+                tx.commit().await?;
+            }
+        }
+        Ok(())
     }
 
     pub fn backend(&self) -> Backend {
@@ -160,6 +184,28 @@ impl Store {
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
+
+    /// Starts a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so concurrent writers wait their turn (up to the busy timeout):
+    /// a deferred transaction that reads and then writes fails with "database is locked"
+    /// as soon as another writer commits in between, and waiting cannot help it.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+}
+
+/// On PostgreSQL, waits for this database's set-up lock, held until the transaction ends.
+async fn lock_setup(tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<()> {
+    /// "screen" in ASCII: any constant no other application on the database uses.
+    const SETUP_LOCK: i64 = 0x7363_7265_656e;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(SETUP_LOCK)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// A new time-ordered id.

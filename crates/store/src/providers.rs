@@ -75,7 +75,7 @@ impl Store {
             code,
             name: name.trim().to_owned(),
         };
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("INSERT INTO providers (id, code, name, created_at) VALUES ($1, $2, $3, $4)")
             .bind(sql::id(p.id))
             .bind(&p.code)
@@ -136,7 +136,7 @@ impl Store {
             address: new.address.trim().to_owned(),
             postcode: new.postcode.trim().to_owned(),
         };
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO locations (id, provider_id, name, kind, address, postcode, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -192,7 +192,7 @@ impl Store {
             machine: new.machine.trim().to_owned(),
             ae_title: new.ae_title.trim().to_owned(),
         };
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         // The location must belong to the same provider.
         sqlx::query("SELECT id FROM locations WHERE id = $1 AND provider_id = $2")
             .bind(sql::id(room.location_id))

@@ -176,7 +176,7 @@ impl Store {
             .map(|r| r.as_str())
             .collect::<Vec<_>>()
             .join(",");
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO api_tokens (id, token_hash, provider_id, user_id, name, roles, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",

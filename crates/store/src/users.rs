@@ -86,7 +86,7 @@ impl Store {
             oidc_subject: new.oidc_subject.map(str::to_owned),
             is_system_admin: new.is_system_admin,
         };
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO users (id, email, name, oidc_subject, is_system_admin, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -127,7 +127,7 @@ impl Store {
         provider_id: Uuid,
         role: Role,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let held = sqlx::query(
             "SELECT 1 FROM user_roles WHERE user_id = $1 AND provider_id = $2 AND role = $3",
         )
@@ -198,7 +198,7 @@ impl Store {
             // Already linked to a different identity: do not re-link silently.
             return Err(StoreError::NotFound);
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE users SET oidc_subject = $1 WHERE id = $2 AND oidc_subject IS NULL")
             .bind(subject)
             .bind(sql::id(user.id))

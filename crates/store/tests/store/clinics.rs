@@ -1,0 +1,169 @@
+use crate::fixtures::{TODAY, apply_all, book, clinic, org, participant};
+use crate::harness::each_backend;
+use domain::{AppointmentAction, ClinicStatus, ClinicTab};
+use std::collections::BTreeSet;
+use time::Duration;
+
+#[tokio::test]
+async fn clinic_tabs_in_sql_agree_with_the_domain_rule() {
+    each_backend(|db| async move {
+        let (name, s) = (db.name, &db.store);
+        let other = org(s, "OTHER").await;
+        let org = org(s, "TABS").await;
+        let days = [TODAY - Duration::days(1), TODAY, TODAY + Duration::days(1)];
+        let mut made = Vec::new();
+        for date in days {
+            for &status in ClinicStatus::ALL {
+                let c = clinic(s, &org, date).await;
+                s.set_clinic_status(org.scope, &org.actor, c.id, status)
+                    .await
+                    .unwrap();
+                made.push((c.id, date, status));
+            }
+        }
+        // Another provider's clinic today must appear in none of this provider's tabs.
+        clinic(s, &other, TODAY).await;
+
+        let counts = s.clinic_tab_counts(org.scope, TODAY).await.unwrap();
+        for &tab in ClinicTab::ALL {
+            let expected: BTreeSet<_> = made
+                .iter()
+                .filter(|(_, date, status)| tab.includes(*date, *status, TODAY))
+                .map(|(id, _, _)| *id)
+                .collect();
+            let listed = s.clinics(org.scope, tab, TODAY).await.unwrap();
+            let got: BTreeSet<_> = listed.iter().map(|c| c.id).collect();
+            assert_eq!(
+                got, expected,
+                "[{name}] {tab:?} lists what ClinicTab::includes says"
+            );
+            assert_eq!(
+                listed.len(),
+                expected.len(),
+                "[{name}] {tab:?}: no duplicates"
+            );
+            assert_eq!(
+                counts.get(tab),
+                expected.len() as i64,
+                "[{name}] {tab:?} count"
+            );
+            for c in &listed {
+                let (_, date, status) = made.iter().find(|(id, _, _)| *id == c.id).unwrap();
+                assert_eq!(
+                    (c.date, c.status),
+                    (*date, *status),
+                    "[{name}] {tab:?} summary"
+                );
+            }
+            let dates: Vec<_> = listed.iter().map(|c| c.date).collect();
+            let mut sorted = dates.clone();
+            match tab {
+                ClinicTab::Today | ClinicTab::Upcoming => sorted.sort(),
+                ClinicTab::Completed | ClinicTab::All => sorted.sort_by(|a, b| b.cmp(a)),
+            }
+            assert_eq!(dates, sorted, "[{name}] {tab:?} order");
+        }
+        assert_eq!(counts.all, 12, "[{name}]");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_clinic_counts_live_appointments_and_frees_cancelled_slots() {
+    each_backend(|db| async move {
+        let (name, s) = (db.name, &db.store);
+        let org = org(s, "COUNTS").await;
+        let c = clinic(s, &org, TODAY).await;
+        assert_eq!((c.appointment_count, c.checked_in_count), (0, 0));
+        assert_eq!(c.starts_at, "09:00");
+        assert_eq!(c.ends_at, "09:40");
+        assert_eq!(s.free_slots(org.scope, c.id).await.unwrap().len(), 4);
+
+        let mut ids = Vec::new();
+        for _ in 0..3 {
+            let p = participant(s, &org).await;
+            ids.push(book(s, &org, c.id, p.id).await);
+        }
+        apply_all(s, &org, ids[0], &[AppointmentAction::CheckIn]).await;
+        apply_all(s, &org, ids[1], &[AppointmentAction::Cancel]).await;
+
+        let summary = s.clinic(org.scope, c.id).await.unwrap();
+        assert_eq!(
+            summary.appointment_count, 2,
+            "[{name}] cancelled not counted"
+        );
+        assert_eq!(summary.checked_in_count, 1, "[{name}]");
+        let free: Vec<_> = s
+            .free_slots(org.scope, c.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(_, at)| at)
+            .collect();
+        assert_eq!(
+            free,
+            ["09:10", "09:30"],
+            "[{name}] the cancelled slot is free again"
+        );
+        let rows = s.clinic_appointments(org.scope, c.id).await.unwrap();
+        let times: Vec<_> = rows.iter().map(|r| r.starts_at.as_str()).collect();
+        assert_eq!(times, ["09:00", "09:10", "09:20"], "[{name}] slot order");
+
+        // The freed slot can be booked again.
+        let p = participant(s, &org).await;
+        book(s, &org, c.id, p.id).await;
+        assert_eq!(
+            s.clinic(org.scope, c.id).await.unwrap().appointment_count,
+            3
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_cancellation_cannot_be_undone_once_its_slot_is_rebooked() {
+    each_backend(|db| async move {
+        let (name, s) = (db.name, &db.store);
+        let org = org(s, "REBOOK").await;
+        let c = clinic(s, &org, TODAY).await;
+        let first = participant(s, &org).await;
+        let cancelled = book(s, &org, c.id, first.id).await;
+        apply_all(s, &org, cancelled, &[AppointmentAction::Cancel]).await;
+        let slot = s.free_slots(org.scope, c.id).await.unwrap()[0].0;
+        let second = participant(s, &org).await;
+        s.create_appointment(
+            org.scope,
+            &org.actor,
+            store::NewAppointment {
+                clinic_id: c.id,
+                slot_id: slot,
+                participant_id: second.id,
+                episode_type: domain::EpisodeType::Routine,
+            },
+        )
+        .await
+        .unwrap();
+        let before = s.appointment(org.scope, cancelled).await.unwrap();
+        let err = s
+            .apply_action(
+                org.scope,
+                &org.actor,
+                cancelled,
+                AppointmentAction::UndoCancel,
+                None,
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, store::StoreError::Conflict(_)),
+            "[{name}] {err:?}"
+        );
+        let after = s.appointment(org.scope, cancelled).await.unwrap();
+        assert_eq!(
+            (after.status, after.version),
+            (before.status, before.version),
+            "[{name}] unchanged"
+        );
+    })
+    .await;
+}
