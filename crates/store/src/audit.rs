@@ -112,7 +112,7 @@ impl Store {
         participant_id: Option<Uuid>,
     ) -> Result<()> {
         record(
-            self.pool(),
+            self.writer(),
             actor,
             AuditAction::View,
             entity_type,

@@ -66,6 +66,10 @@ impl Actor {
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// Where writes go. On SQLite, one connection: writers queue here, in order, instead of
+    /// sleeping in SQLite's busy handler (which adds up to 100 ms per retry). On
+    /// PostgreSQL, the same pool as reads.
+    writer: AnyPool,
     backend: Backend,
 }
 
@@ -142,8 +146,12 @@ impl Store {
                     Ok(())
                 })
             });
-        let pool = options.connect(url).await?;
-        let store = Store { pool, backend };
+        let pool = options.clone().connect(url).await?;
+        let writer = match backend {
+            Backend::Sqlite => options.max_connections(1).connect(url).await?,
+            Backend::Postgres => pool.clone(),
+        };
+        let store = Store { pool, writer, backend };
         store.migrate().await?;
         Ok(store)
     }
@@ -179,10 +187,16 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// For single-statement writes outside a transaction.
+    pub(crate) fn writer(&self) -> &AnyPool {
+        &self.writer
     }
 
     /// Starts a transaction that will write. On SQLite it takes the write lock at once
@@ -191,7 +205,7 @@ impl Store {
     /// as soon as another writer commits in between, and waiting cannot help it.
     pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         })
     }

@@ -104,7 +104,7 @@ impl Store {
         .bind(auth_method)
         .bind(sql::ts(now))
         .bind(sql::ts(now))
-        .execute(self.pool())
+        .execute(self.writer())
         .await?;
         Ok((secret, record))
     }
@@ -129,7 +129,7 @@ impl Store {
         sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2 AND ended_at IS NULL")
             .bind(sql::ts(at))
             .bind(id)
-            .execute(self.pool())
+            .execute(self.writer())
             .await?;
         Ok(())
     }
@@ -141,7 +141,7 @@ impl Store {
             sqlx::query("UPDATE sessions SET provider_id = $1 WHERE id = $2 AND ended_at IS NULL")
                 .bind(sql::id(provider_id))
                 .bind(id)
-                .execute(self.pool())
+                .execute(self.writer())
                 .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
@@ -153,7 +153,7 @@ impl Store {
         sqlx::query("UPDATE sessions SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL")
             .bind(sql::ts(sql::now()))
             .bind(id)
-            .execute(self.pool())
+            .execute(self.writer())
             .await?;
         Ok(())
     }
