@@ -146,7 +146,8 @@ impl Store {
         let id = new_id();
         sqlx::query(
             "INSERT INTO appointments (id, provider_id, clinic_id, slot_id, participant_id, episode_id, status, \
-             status_changed_at, version, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'scheduled', $7, 1, $7)",
+             status_changed_at, version, created_at, last_changed_by_name, last_changed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'scheduled', $7, 1, $7, $8, $7)",
         )
         .bind(sql::id(id))
         .bind(&p)
@@ -155,6 +156,7 @@ impl Store {
         .bind(sql::id(new.participant_id))
         .bind(sql::id(episode_id))
         .bind(&now)
+        .bind(&actor.name)
         .execute(&mut *tx)
         .await?;
         insert_history(
@@ -271,8 +273,9 @@ impl Store {
     }
 
     /// Applies an action to an appointment if the rules allow it from its current status.
-    /// With `expected_version`, a change made meanwhile by someone else is refused. Either
-    /// the status, its history row, the episode stage and the audit row all change, or none.
+    /// With `expected_version`, a change made meanwhile by someone else is refused, naming
+    /// who made it. Either the status, its history row, the episode stage and the audit row
+    /// all change, or none.
     pub async fn apply_action(
         &self,
         scope: Scope,
@@ -281,81 +284,181 @@ impl Store {
         action: AppointmentAction,
         expected_version: Option<i64>,
     ) -> Result<AppointmentStatus> {
-        let p = sql::id(scope.provider_id);
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query("SELECT status, version, participant_id, episode_id, slot_id FROM appointments WHERE id = $1 AND provider_id = $2")
-            .bind(sql::id(id))
-            .bind(&p)
-            .fetch_one(&mut *tx)
-            .await?;
-        let from: AppointmentStatus = parse_enum(&row.try_get::<String, _>("status")?)?;
-        let version: i64 = row.try_get("version")?;
-        if expected_version.is_some_and(|v| v != version) {
-            return Err(StoreError::Conflict(
-                "This appointment was changed by someone else. Check its status and try again."
-                    .to_owned(),
-            ));
-        }
-        let to = from.apply(action)?;
-        if action == AppointmentAction::UndoCancel {
-            // The slot may have been given to someone else since the cancellation.
-            let rebooked = sqlx::query(
-                "SELECT 1 FROM appointments WHERE slot_id = $1 AND provider_id = $2 AND id <> $3 \
-                 AND status NOT IN ('cancelled', 'reschedule_requested')",
-            )
-            .bind(row.try_get::<String, _>("slot_id")?)
-            .bind(&p)
-            .bind(sql::id(id))
-            .fetch_optional(&mut *tx)
-            .await?;
-            if rebooked.is_some() {
-                return Err(StoreError::Conflict(
-                    "This appointment's slot has been booked for someone else since it was cancelled. Book a new appointment instead."
-                        .to_owned(),
-                ));
-            }
-        }
-        let now = sql::ts(sql::now());
-        let done = sqlx::query(
-            "UPDATE appointments SET status = $1, status_changed_at = $2, version = version + 1 \
-             WHERE id = $3 AND provider_id = $4 AND version = $5",
-        )
-        .bind(to.as_str())
-        .bind(&now)
-        .bind(sql::id(id))
-        .bind(&p)
-        .bind(version)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() != 1 {
-            return Err(StoreError::Conflict(
-                "This appointment was changed by someone else at the same moment. Check its status and try again.".to_owned(),
-            ));
-        }
-        insert_history(&mut tx, scope, actor, id, to, Some(action), &now).await?;
-        if let Some(stage) = EpisodeStage::for_appointment_status(to) {
-            sqlx::query("UPDATE episodes SET stage = $1 WHERE id = $2 AND provider_id = $3")
-                .bind(stage.as_str())
-                .bind(row.try_get::<String, _>("episode_id")?)
-                .bind(&p)
-                .execute(&mut *tx)
-                .await?;
-        }
-        let participant_id = parse_id(&row.try_get::<String, _>("participant_id")?)?;
-        let snapshot = serde_json::json!({ "status": to, "action": action, "previous_status": from, "version": version + 1 });
-        audit::record(
-            &mut *tx,
-            actor,
-            AuditAction::Update,
-            "appointment",
-            id,
-            Some(participant_id),
-            &snapshot,
-        )
-        .await?;
+        let to = apply_action_in(&mut tx, scope, actor, id, action, expected_version).await?;
         tx.commit().await?;
         Ok(to)
     }
+}
+
+/// The person running an in-progress or paused appointment: whoever last started or
+/// resumed it.
+pub(crate) async fn runner(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    scope: Scope,
+    id: Uuid,
+) -> Result<Option<(Option<Uuid>, String)>> {
+    let row = sqlx::query(
+        "SELECT changed_by, changed_by_name FROM appointment_status_history \
+         WHERE provider_id = $1 AND appointment_id = $2 AND status = 'in_progress' \
+         ORDER BY changed_at DESC, id DESC LIMIT 1",
+    )
+    .bind(sql::id(scope.provider_id))
+    .bind(sql::id(id))
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| {
+        Ok((
+            r.try_get::<Option<String>, _>("changed_by")?
+                .as_deref()
+                .map(parse_id)
+                .transpose()?,
+            r.try_get("changed_by_name")?,
+        ))
+    })
+    .transpose()
+}
+
+/// Refuses a change to an appointment someone else is running.
+pub(crate) async fn require_runner(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    scope: Scope,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<()> {
+    if let Some((runner_id, runner_name)) = runner(tx, scope, id).await? {
+        if runner_id != actor.user_id {
+            return Err(StoreError::Refused(format!(
+                "{runner_name} is running this appointment. Only they can change it until they pause it."
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The conflict error for a stale version, naming who changed the appointment.
+pub(crate) fn stale(changed_by: &str, changed_at: &str) -> StoreError {
+    let when = parse_ts(changed_at).ok().and_then(|t| {
+        t.format(time::macros::format_description!("[hour]:[minute]"))
+            .ok()
+    });
+    let who = if changed_by.is_empty() {
+        "Someone else"
+    } else {
+        changed_by
+    };
+    StoreError::Conflict(match when {
+        Some(at) => format!(
+            "{who} changed this appointment at {at} (UTC), after you opened it. Nothing you entered was saved: check the latest details and try again."
+        ),
+        None => format!(
+            "{who} changed this appointment after you opened it. Nothing you entered was saved: check the latest details and try again."
+        ),
+    })
+}
+
+pub(crate) async fn apply_action_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    scope: Scope,
+    actor: &Actor,
+    id: Uuid,
+    action: AppointmentAction,
+    expected_version: Option<i64>,
+) -> Result<AppointmentStatus> {
+    let p = sql::id(scope.provider_id);
+    let row = sqlx::query(
+        "SELECT status, version, participant_id, episode_id, slot_id, images_taken, \
+         last_changed_by_name, last_changed_at FROM appointments WHERE id = $1 AND provider_id = $2",
+    )
+    .bind(sql::id(id))
+    .bind(&p)
+    .fetch_one(&mut **tx)
+    .await?;
+    let from: AppointmentStatus = parse_enum(&row.try_get::<String, _>("status")?)?;
+    let version: i64 = row.try_get("version")?;
+    if expected_version.is_some_and(|v| v != version) {
+        return Err(stale(
+            &row.try_get::<String, _>("last_changed_by_name")?,
+            &row.try_get::<String, _>("last_changed_at")?,
+        ));
+    }
+    let to = from.apply(action)?;
+    use AppointmentAction as A;
+    if matches!(
+        from,
+        AppointmentStatus::InProgress | AppointmentStatus::Paused
+    ) && matches!(
+        action,
+        A::Pause | A::Screen | A::PartiallyScreen | A::AttendedNotScreened | A::RevertToCheckedIn
+    ) {
+        require_runner(tx, scope, actor, id).await?;
+    }
+    if matches!(action, A::AttendedNotScreened | A::RevertToCheckedIn)
+        && row.try_get::<i64, _>("images_taken")? > 0
+    {
+        return Err(StoreError::Refused(
+            "Images have been taken, so this appointment can only be paused, not stopped or reverted.".to_owned(),
+        ));
+    }
+    if action == A::UndoCancel {
+        // The slot may have been given to someone else since the cancellation.
+        let rebooked = sqlx::query(
+            "SELECT 1 FROM appointments WHERE slot_id = $1 AND provider_id = $2 AND id <> $3 \
+             AND status NOT IN ('cancelled', 'reschedule_requested')",
+        )
+        .bind(row.try_get::<String, _>("slot_id")?)
+        .bind(&p)
+        .bind(sql::id(id))
+        .fetch_optional(&mut **tx)
+        .await?;
+        if rebooked.is_some() {
+            return Err(StoreError::Conflict(
+                "This appointment's slot has been booked for someone else since it was cancelled. Book a new appointment instead."
+                    .to_owned(),
+            ));
+        }
+    }
+    let now = sql::ts(sql::now());
+    let done = sqlx::query(
+        "UPDATE appointments SET status = $1, status_changed_at = $2, version = version + 1, \
+         last_changed_by_name = $3, last_changed_at = $2 \
+         WHERE id = $4 AND provider_id = $5 AND version = $6",
+    )
+    .bind(to.as_str())
+    .bind(&now)
+    .bind(&actor.name)
+    .bind(sql::id(id))
+    .bind(&p)
+    .bind(version)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(StoreError::Conflict(
+            "This appointment was changed by someone else at the same moment. Check its status and try again.".to_owned(),
+        ));
+    }
+    insert_history(tx, scope, actor, id, to, Some(action), &now).await?;
+    if let Some(stage) = EpisodeStage::for_appointment_status(to) {
+        sqlx::query("UPDATE episodes SET stage = $1 WHERE id = $2 AND provider_id = $3")
+            .bind(stage.as_str())
+            .bind(row.try_get::<String, _>("episode_id")?)
+            .bind(&p)
+            .execute(&mut **tx)
+            .await?;
+    }
+    let participant_id = parse_id(&row.try_get::<String, _>("participant_id")?)?;
+    let snapshot = serde_json::json!({ "status": to, "action": action, "previous_status": from, "version": version + 1 });
+    audit::record(
+        &mut **tx,
+        actor,
+        AuditAction::Update,
+        "appointment",
+        id,
+        Some(participant_id),
+        &snapshot,
+    )
+    .await?;
+    Ok(to)
 }
 
 async fn insert_history(

@@ -17,6 +17,10 @@ pub enum StoreError {
     NotFound,
     #[error(transparent)]
     Transition(#[from] TransitionError),
+    /// The rules refuse this change now (for example, someone else is running the
+    /// appointment). Nothing was changed.
+    #[error("{0}")]
+    Refused(String),
     /// Someone else changed the record first.
     #[error("{0}")]
     Conflict(String),

@@ -12,6 +12,7 @@ mod providers;
 mod sessions;
 mod sql;
 mod users;
+mod workflow;
 
 pub use appointments::{AppointmentDetail, NewAppointment, StatusChange};
 pub use audit::{AuditAction, AuditEntry, AuditFilter};
@@ -21,6 +22,7 @@ pub use participants::{NewParticipant, Participant, ParticipantAppointment, Supp
 pub use providers::{Location, NewLocation, NewRoom, Provider, Room};
 pub use sessions::{ApiPrincipal, SessionRecord, hash_secret, new_secret};
 pub use users::{NewUser, User, UserWithRoles};
+pub use workflow::{CarriedMedical, Finish, FollowUp, NewFollowUp, Note, SectionRecord, Workflow};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
@@ -151,7 +153,11 @@ impl Store {
             Backend::Sqlite => options.max_connections(1).connect(url).await?,
             Backend::Postgres => pool.clone(),
         };
-        let store = Store { pool, writer, backend };
+        let store = Store {
+            pool,
+            writer,
+            backend,
+        };
         store.migrate().await?;
         Ok(store)
     }

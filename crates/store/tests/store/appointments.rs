@@ -210,8 +210,9 @@ async fn a_stale_version_is_a_conflict_and_changes_nothing() {
                 .await
             {
                 Err(StoreError::Conflict(message)) => {
+                    // The refusal names who made the change the caller had not seen.
                     assert!(
-                        message.contains("changed by someone else"),
+                        message.contains(&format!("{} changed this appointment", org.actor.name)),
                         "[{name}] {message}"
                     )
                 }

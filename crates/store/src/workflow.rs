@@ -1,0 +1,640 @@
+//! The screening appointment workflow: one saved document per step, notes, the room,
+//! finishing, follow-up requests for the office, and medical information carried between
+//! episodes. Every save is checked against the version the person saw, so a stale or
+//! repeated form never overwrites or records twice.
+
+use crate::appointments::{apply_action_in, require_runner, stale};
+use crate::audit::{self, AuditAction};
+use crate::sql::{self, parse_date, parse_id, parse_ts};
+use crate::{Actor, AppointmentDetail, Result, Room, Scope, Store, StoreError, new_id};
+use domain::{AppointmentAction, AppointmentStatus, EpisodeOutcome, EpisodeStage};
+use serde::Serialize;
+use sqlx::Row;
+use std::collections::BTreeMap;
+use time::{Date, OffsetDateTime};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// One saved step of the workflow.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SectionRecord {
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    pub updated_by_name: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Note {
+    pub id: Uuid,
+    pub body: String,
+    pub author_name: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+}
+
+/// Medical information recorded in an earlier episode, offered for confirmation.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CarriedMedical {
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    #[schema(value_type = String, format = Date)]
+    pub recorded_on: Date,
+    pub recorded_appointment_id: Uuid,
+}
+
+/// Everything the workflow pages need about one appointment.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Workflow {
+    pub appointment: AppointmentDetail,
+    /// Who is running it (while in progress or paused).
+    pub running_user_id: Option<Uuid>,
+    pub running_user_name: Option<String>,
+    pub last_changed_by_name: String,
+    pub images_taken: i64,
+    pub room: Option<Room>,
+    pub sections: BTreeMap<String, SectionRecord>,
+    pub notes: Vec<Note>,
+    /// Medical information from the participant's previous episode, if this appointment
+    /// has not yet saved its own.
+    pub carried_medical: Option<CarriedMedical>,
+}
+
+/// How to finish an appointment.
+#[derive(Debug, Clone)]
+pub struct Finish {
+    pub action: AppointmentAction,
+    pub episode_outcome: Option<EpisodeOutcome>,
+    pub episode_stage: Option<EpisodeStage>,
+    pub follow_up: Option<NewFollowUp>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewFollowUp {
+    /// "more_images" or "reschedule".
+    pub kind: &'static str,
+    pub timescale: String,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FollowUp {
+    pub id: Uuid,
+    pub kind: String,
+    pub timescale: String,
+    pub note: String,
+    pub status: String,
+    pub participant_id: Uuid,
+    pub participant_name: String,
+    pub nhs_number: String,
+    pub appointment_id: Uuid,
+    #[schema(value_type = String, format = Date)]
+    pub appointment_date: Date,
+    pub created_by_name: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+}
+
+async fn lock_version(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    scope: Scope,
+    id: Uuid,
+    expected_version: i64,
+) -> Result<(AppointmentStatus, Uuid)> {
+    let row = sqlx::query(
+        "SELECT status, version, participant_id, last_changed_by_name, last_changed_at \
+         FROM appointments WHERE id = $1 AND provider_id = $2",
+    )
+    .bind(sql::id(id))
+    .bind(sql::id(scope.provider_id))
+    .fetch_one(&mut **tx)
+    .await?;
+    if row.try_get::<i64, _>("version")? != expected_version {
+        return Err(stale(
+            &row.try_get::<String, _>("last_changed_by_name")?,
+            &row.try_get::<String, _>("last_changed_at")?,
+        ));
+    }
+    Ok((
+        crate::sql::parse_enum(&row.try_get::<String, _>("status")?)?,
+        parse_id(&row.try_get::<String, _>("participant_id")?)?,
+    ))
+}
+
+async fn bump_version(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    scope: Scope,
+    actor: &Actor,
+    id: Uuid,
+    expected: i64,
+) -> Result<i64> {
+    let done = sqlx::query(
+        "UPDATE appointments SET version = version + 1, last_changed_by_name = $1, last_changed_at = $2 \
+         WHERE id = $3 AND provider_id = $4 AND version = $5",
+    )
+    .bind(&actor.name)
+    .bind(sql::ts(sql::now()))
+    .bind(sql::id(id))
+    .bind(sql::id(scope.provider_id))
+    .bind(expected)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(StoreError::Conflict("This appointment was changed by someone else at the same moment. Check it and try again.".to_owned()));
+    }
+    Ok(expected + 1)
+}
+
+impl Store {
+    pub async fn workflow(&self, scope: Scope, id: Uuid) -> Result<Workflow> {
+        let appointment = self.appointment(scope, id).await?;
+        let p = sql::id(scope.provider_id);
+        let row = sqlx::query(
+            "SELECT a.images_taken, a.last_changed_by_name, a.room_id, r.location_id, r.name AS room_name, r.machine, r.ae_title \
+             FROM appointments a LEFT JOIN rooms r ON r.id = a.room_id AND r.provider_id = a.provider_id \
+             WHERE a.id = $1 AND a.provider_id = $2",
+        )
+        .bind(sql::id(id))
+        .bind(&p)
+        .fetch_one(self.pool())
+        .await?;
+        let room = match row.try_get::<Option<String>, _>("room_id")? {
+            Some(room_id) => Some(Room {
+                id: parse_id(&room_id)?,
+                location_id: parse_id(&row.try_get::<String, _>("location_id")?)?,
+                name: row.try_get("room_name")?,
+                machine: row.try_get("machine")?,
+                ae_title: row.try_get("ae_title")?,
+            }),
+            None => None,
+        };
+        let sections = sqlx::query(
+            "SELECT section, data, updated_by_name, updated_at FROM appointment_sections \
+             WHERE provider_id = $1 AND appointment_id = $2",
+        )
+        .bind(&p)
+        .bind(sql::id(id))
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<String, _>("section")?,
+                SectionRecord {
+                    data: sql::parse_json(&r.try_get::<String, _>("data")?)?,
+                    updated_by_name: r.try_get("updated_by_name")?,
+                    updated_at: parse_ts(&r.try_get::<String, _>("updated_at")?)?,
+                },
+            ))
+        })
+        .collect::<Result<BTreeMap<_, _>>>()?;
+        let notes = sqlx::query(
+            "SELECT id, body, author_name, created_at FROM appointment_notes \
+             WHERE provider_id = $1 AND appointment_id = $2 ORDER BY created_at, id",
+        )
+        .bind(&p)
+        .bind(sql::id(id))
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Note {
+                id: parse_id(&r.try_get::<String, _>("id")?)?,
+                body: r.try_get("body")?,
+                author_name: r.try_get("author_name")?,
+                created_at: parse_ts(&r.try_get::<String, _>("created_at")?)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+        let carried_medical = if sections.contains_key("medical") {
+            None
+        } else {
+            sqlx::query(
+                "SELECT data, recorded_on, recorded_appointment_id FROM participant_medical \
+                 WHERE provider_id = $1 AND participant_id = $2 AND recorded_appointment_id <> $3",
+            )
+            .bind(&p)
+            .bind(sql::id(appointment.participant.id))
+            .bind(sql::id(id))
+            .fetch_optional(self.pool())
+            .await?
+            .map(|r| {
+                Ok::<_, StoreError>(CarriedMedical {
+                    data: sql::parse_json(&r.try_get::<String, _>("data")?)?,
+                    recorded_on: parse_date(&r.try_get::<String, _>("recorded_on")?)?,
+                    recorded_appointment_id: parse_id(
+                        &r.try_get::<String, _>("recorded_appointment_id")?,
+                    )?,
+                })
+            })
+            .transpose()?
+        };
+        let running = matches!(
+            appointment.status,
+            AppointmentStatus::InProgress | AppointmentStatus::Paused
+        );
+        let runner = appointment
+            .history
+            .iter()
+            .rev()
+            .find(|h| h.status == AppointmentStatus::InProgress)
+            .filter(|_| running);
+        Ok(Workflow {
+            running_user_id: runner.and_then(|h| h.changed_by),
+            running_user_name: runner.map(|h| h.changed_by_name.clone()),
+            last_changed_by_name: row.try_get("last_changed_by_name")?,
+            images_taken: row.try_get("images_taken")?,
+            room,
+            sections,
+            notes,
+            carried_medical,
+            appointment,
+        })
+    }
+
+    /// Saves one step's answers. Refused (and nothing written) unless the appointment is in
+    /// progress, run by `actor`, and still at `expected_version`. Saving exactly what is
+    /// already saved is a no-op success, so a double-submitted form records once.
+    /// `images_taken` is given when the step is the images record.
+    pub async fn save_section(
+        &self,
+        scope: Scope,
+        actor: &Actor,
+        id: Uuid,
+        section: &str,
+        data: &serde_json::Value,
+        images_taken: Option<i64>,
+        expected_version: i64,
+    ) -> Result<i64> {
+        let mut tx = self.begin_write().await?;
+        let existing = sqlx::query("SELECT data FROM appointment_sections WHERE provider_id = $1 AND appointment_id = $2 AND section = $3")
+            .bind(sql::id(scope.provider_id))
+            .bind(sql::id(id))
+            .bind(section)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| r.try_get::<String, _>("data"))
+            .transpose()?;
+        let current_version: i64 =
+            sqlx::query("SELECT version FROM appointments WHERE id = $1 AND provider_id = $2")
+                .bind(sql::id(id))
+                .bind(sql::id(scope.provider_id))
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("version")?;
+        if existing
+            .as_deref()
+            .and_then(|e| serde_json::from_str::<serde_json::Value>(e).ok())
+            .as_ref()
+            == Some(data)
+        {
+            return Ok(current_version);
+        }
+        let (status, participant_id) = lock_version(&mut tx, scope, id, expected_version).await?;
+        if status != AppointmentStatus::InProgress {
+            return Err(StoreError::Refused(format!(
+                "This appointment is {}, not in progress: resume it before changing its answers.",
+                status.label().to_lowercase()
+            )));
+        }
+        require_runner(&mut tx, scope, actor, id).await?;
+        let now = sql::ts(sql::now());
+        let text = data.to_string();
+        let updated = sqlx::query(
+            "UPDATE appointment_sections SET data = $1, updated_by = $2, updated_by_name = $3, updated_at = $4 \
+             WHERE provider_id = $5 AND appointment_id = $6 AND section = $7",
+        )
+        .bind(&text)
+        .bind(actor.user_id.map(sql::id))
+        .bind(&actor.name)
+        .bind(&now)
+        .bind(sql::id(scope.provider_id))
+        .bind(sql::id(id))
+        .bind(section)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            sqlx::query(
+                "INSERT INTO appointment_sections (appointment_id, provider_id, section, data, updated_by, updated_by_name, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(sql::id(id))
+            .bind(sql::id(scope.provider_id))
+            .bind(section)
+            .bind(&text)
+            .bind(actor.user_id.map(sql::id))
+            .bind(&actor.name)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some(n) = images_taken {
+            sqlx::query(
+                "UPDATE appointments SET images_taken = $1 WHERE id = $2 AND provider_id = $3",
+            )
+            .bind(n)
+            .bind(sql::id(id))
+            .bind(sql::id(scope.provider_id))
+            .execute(&mut *tx)
+            .await?;
+        }
+        let version = bump_version(&mut tx, scope, actor, id, expected_version).await?;
+        audit::record(
+            &mut *tx,
+            actor,
+            if existing.is_some() {
+                AuditAction::Update
+            } else {
+                AuditAction::Create
+            },
+            &format!("appointment_{section}"),
+            id,
+            Some(participant_id),
+            data,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+
+    /// Adds a note to the appointment (from any step, by anyone who can see it).
+    pub async fn add_note(
+        &self,
+        scope: Scope,
+        actor: &Actor,
+        id: Uuid,
+        body: &str,
+    ) -> Result<Note> {
+        let body = body.trim();
+        if body.is_empty() {
+            return Err(StoreError::invalid("note", "Enter the note"));
+        }
+        if body.chars().count() > 2000 {
+            return Err(StoreError::invalid(
+                "note",
+                "The note must be 2,000 characters or fewer",
+            ));
+        }
+        let mut tx = self.begin_write().await?;
+        let participant_id: String = sqlx::query(
+            "SELECT participant_id FROM appointments WHERE id = $1 AND provider_id = $2",
+        )
+        .bind(sql::id(id))
+        .bind(sql::id(scope.provider_id))
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("participant_id")?;
+        let note = Note {
+            id: new_id(),
+            body: body.to_owned(),
+            author_name: actor.name.clone(),
+            created_at: sql::now(),
+        };
+        sqlx::query(
+            "INSERT INTO appointment_notes (id, provider_id, appointment_id, body, author_id, author_name, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(sql::id(note.id))
+        .bind(sql::id(scope.provider_id))
+        .bind(sql::id(id))
+        .bind(&note.body)
+        .bind(actor.user_id.map(sql::id))
+        .bind(&actor.name)
+        .bind(sql::ts(note.created_at))
+        .execute(&mut *tx)
+        .await?;
+        audit::record(
+            &mut *tx,
+            actor,
+            AuditAction::Create,
+            "appointment_note",
+            note.id,
+            Some(parse_id(&participant_id)?),
+            &serde_json::json!({ "appointment_id": id, "body": note.body }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(note)
+    }
+
+    /// Sets the room the images are taken in, and remembers it as the user's default.
+    pub async fn set_room(
+        &self,
+        scope: Scope,
+        actor: &Actor,
+        id: Uuid,
+        room_id: Uuid,
+        expected_version: i64,
+    ) -> Result<i64> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("SELECT id FROM rooms WHERE id = $1 AND provider_id = $2")
+            .bind(sql::id(room_id))
+            .bind(sql::id(scope.provider_id))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|_| {
+                StoreError::invalid("room_id", "Select the room the images are taken in")
+            })?;
+        let (_, participant_id) = lock_version(&mut tx, scope, id, expected_version).await?;
+        require_runner(&mut tx, scope, actor, id).await?;
+        sqlx::query("UPDATE appointments SET room_id = $1 WHERE id = $2 AND provider_id = $3")
+            .bind(sql::id(room_id))
+            .bind(sql::id(id))
+            .bind(sql::id(scope.provider_id))
+            .execute(&mut *tx)
+            .await?;
+        if let Some(user_id) = actor.user_id {
+            let done = sqlx::query(
+                "UPDATE user_preferences SET room_id = $1 WHERE user_id = $2 AND provider_id = $3",
+            )
+            .bind(sql::id(room_id))
+            .bind(sql::id(user_id))
+            .bind(sql::id(scope.provider_id))
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                sqlx::query("INSERT INTO user_preferences (user_id, provider_id, room_id) VALUES ($1, $2, $3)")
+                    .bind(sql::id(user_id))
+                    .bind(sql::id(scope.provider_id))
+                    .bind(sql::id(room_id))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        let version = bump_version(&mut tx, scope, actor, id, expected_version).await?;
+        audit::record(
+            &mut *tx,
+            actor,
+            AuditAction::Update,
+            "appointment_room",
+            id,
+            Some(participant_id),
+            &serde_json::json!({ "room_id": room_id }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+
+    /// The room this user last took images in, at this provider.
+    pub async fn preferred_room(&self, scope: Scope, user_id: Uuid) -> Result<Option<Uuid>> {
+        sqlx::query("SELECT room_id FROM user_preferences WHERE user_id = $1 AND provider_id = $2")
+            .bind(sql::id(user_id))
+            .bind(sql::id(scope.provider_id))
+            .fetch_optional(self.pool())
+            .await?
+            .and_then(|r| r.try_get::<Option<String>, _>("room_id").transpose())
+            .map(|s| parse_id(&s?))
+            .transpose()
+    }
+
+    /// Ends an appointment: the final status move, the episode outcome and stage, any
+    /// follow-up request for the office, and the medical information to carry forward,
+    /// all in one transaction.
+    pub async fn finish_appointment(
+        &self,
+        scope: Scope,
+        actor: &Actor,
+        id: Uuid,
+        expected_version: i64,
+        finish: Finish,
+    ) -> Result<AppointmentStatus> {
+        let mut tx = self.begin_write().await?;
+        let to = apply_action_in(
+            &mut tx,
+            scope,
+            actor,
+            id,
+            finish.action,
+            Some(expected_version),
+        )
+        .await?;
+        let row = sqlx::query(
+            "SELECT a.episode_id, a.participant_id, c.clinic_date FROM appointments a \
+             JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = a.provider_id WHERE a.id = $1 AND a.provider_id = $2",
+        )
+        .bind(sql::id(id))
+        .bind(sql::id(scope.provider_id))
+        .fetch_one(&mut *tx)
+        .await?;
+        let episode_id: String = row.try_get("episode_id")?;
+        let participant_id: String = row.try_get("participant_id")?;
+        if finish.episode_outcome.is_some() || finish.episode_stage.is_some() {
+            sqlx::query(
+                "UPDATE episodes SET outcome = COALESCE($1, outcome), stage = COALESCE($2, stage) WHERE id = $3 AND provider_id = $4",
+            )
+            .bind(finish.episode_outcome.map(|o| o.as_str()))
+            .bind(finish.episode_stage.map(|s| s.as_str()))
+            .bind(&episode_id)
+            .bind(sql::id(scope.provider_id))
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some(f) = &finish.follow_up {
+            let fid = new_id();
+            sqlx::query(
+                "INSERT INTO follow_up_requests (id, provider_id, participant_id, episode_id, appointment_id, kind, timescale, note, status, created_by_name, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10)",
+            )
+            .bind(sql::id(fid))
+            .bind(sql::id(scope.provider_id))
+            .bind(&participant_id)
+            .bind(&episode_id)
+            .bind(sql::id(id))
+            .bind(f.kind)
+            .bind(&f.timescale)
+            .bind(&f.note)
+            .bind(&actor.name)
+            .bind(sql::ts(sql::now()))
+            .execute(&mut *tx)
+            .await?;
+            audit::record(
+                &mut *tx,
+                actor,
+                AuditAction::Create,
+                "follow_up_request",
+                fid,
+                Some(parse_id(&participant_id)?),
+                &serde_json::json!({ "kind": f.kind, "timescale": f.timescale, "note": f.note }),
+            )
+            .await?;
+        }
+        // Carry the confirmed medical information forward to the next episode.
+        let medical = sqlx::query("SELECT data FROM appointment_sections WHERE provider_id = $1 AND appointment_id = $2 AND section = 'medical'")
+            .bind(sql::id(scope.provider_id))
+            .bind(sql::id(id))
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(m) = medical {
+            let data: String = m.try_get("data")?;
+            let clinic_date: String = row.try_get("clinic_date")?;
+            let done = sqlx::query(
+                "UPDATE participant_medical SET data = $1, recorded_appointment_id = $2, recorded_on = $3 WHERE participant_id = $4 AND provider_id = $5",
+            )
+            .bind(&data)
+            .bind(sql::id(id))
+            .bind(&clinic_date)
+            .bind(&participant_id)
+            .bind(sql::id(scope.provider_id))
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                sqlx::query(
+                    "INSERT INTO participant_medical (participant_id, provider_id, data, recorded_appointment_id, recorded_on) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&participant_id)
+                .bind(sql::id(scope.provider_id))
+                .bind(&data)
+                .bind(sql::id(id))
+                .bind(&clinic_date)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(to)
+    }
+
+    /// Open follow-up requests of one kind ("more_images" or "reschedule"), oldest first.
+    pub async fn follow_ups(&self, scope: Scope, kind: &str) -> Result<Vec<FollowUp>> {
+        let rows = sqlx::query(
+            "SELECT f.id, f.kind, f.timescale, f.note, f.status, f.participant_id, p.first_name, p.last_name, p.nhs_number, \
+             f.appointment_id, c.clinic_date, f.created_by_name, f.created_at \
+             FROM follow_up_requests f \
+             JOIN participants p ON p.id = f.participant_id AND p.provider_id = f.provider_id \
+             JOIN appointments a ON a.id = f.appointment_id AND a.provider_id = f.provider_id \
+             JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = f.provider_id \
+             WHERE f.provider_id = $1 AND f.kind = $2 AND f.status = 'open' ORDER BY f.created_at",
+        )
+        .bind(sql::id(scope.provider_id))
+        .bind(kind)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(FollowUp {
+                    id: parse_id(&r.try_get::<String, _>("id")?)?,
+                    kind: r.try_get("kind")?,
+                    timescale: r.try_get("timescale")?,
+                    note: r.try_get("note")?,
+                    status: r.try_get("status")?,
+                    participant_id: parse_id(&r.try_get::<String, _>("participant_id")?)?,
+                    participant_name: format!(
+                        "{} {}",
+                        r.try_get::<String, _>("first_name")?,
+                        r.try_get::<String, _>("last_name")?
+                    ),
+                    nhs_number: r.try_get("nhs_number")?,
+                    appointment_id: parse_id(&r.try_get::<String, _>("appointment_id")?)?,
+                    appointment_date: parse_date(&r.try_get::<String, _>("clinic_date")?)?,
+                    created_by_name: r.try_get("created_by_name")?,
+                    created_at: parse_ts(&r.try_get::<String, _>("created_at")?)?,
+                })
+            })
+            .collect()
+    }
+}
