@@ -73,3 +73,25 @@ pub struct TabLink {
     pub count: usize,
     pub selected: bool,
 }
+
+/// The special appointment warning, shown wherever the participant appears.
+#[derive(Clone)]
+pub struct SpecialView {
+    pub first_name: String,
+    pub support: Vec<(&'static str, String)>,
+    pub temporary: bool,
+}
+
+impl SpecialView {
+    pub fn of(p: &store::Participant) -> Self {
+        SpecialView {
+            first_name: p.first_name.clone(),
+            support: p
+                .support_reasons
+                .iter()
+                .map(|s| (s.reason.label(), s.details.clone()))
+                .collect(),
+            temporary: p.support_temporary,
+        }
+    }
+}

@@ -112,6 +112,12 @@ impl From<StoreError> for Problem {
                 "Status change not allowed",
                 Some(t.to_string()),
             ),
+            StoreError::Refused(msg) => Problem::new(
+                StatusCode::CONFLICT,
+                "refused",
+                "Not allowed now",
+                Some(msg),
+            ),
             StoreError::Conflict(msg) => Problem::new(
                 StatusCode::CONFLICT,
                 "conflict",

@@ -1,7 +1,7 @@
 use super::{parse_id, render};
 use crate::auth::Staff;
 use crate::error::{AppError, PageResult};
-use crate::present::{Layout, day_date, instant, long_date, nhs_number};
+use crate::present::{Layout, SpecialView, day_date, instant, long_date, nhs_number};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
@@ -48,12 +48,10 @@ struct AppointmentPage {
     clinic_id: String,
     participant_id: String,
     name: String,
-    first_name: String,
     status: &'static str,
     status_class: &'static str,
     holder: Option<String>,
-    support: Vec<(&'static str, String)>,
-    support_temporary: bool,
+    special: SpecialView,
     date: String,
     time: String,
     duration: i64,
@@ -131,16 +129,10 @@ pub async fn show(
         clinic_id: a.clinic_id.to_string(),
         participant_id: p.id.to_string(),
         name: p.full_name(),
-        first_name: p.first_name.clone(),
         status: a.status.label(),
         status_class: a.status.tag_class(),
         holder,
-        support: p
-            .support_reasons
-            .iter()
-            .map(|s| (s.reason.label(), s.details.clone()))
-            .collect(),
-        support_temporary: p.support_temporary,
+        special: SpecialView::of(p),
         date: day_date(a.clinic_date),
         time: a.starts_at.clone(),
         duration: a.duration_minutes,
@@ -206,6 +198,9 @@ pub async fn act(
                 filter.as_str(),
                 action.as_str()
             )
+        }
+        None if matches!(action, AppointmentAction::Start | AppointmentAction::Resume) => {
+            format!("/appointments/{id}/workflow")
         }
         None => format!("/appointments/{id}?done={}", action.as_str()),
     };

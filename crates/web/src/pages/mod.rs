@@ -4,6 +4,7 @@ mod appointments;
 mod audit;
 mod clinics;
 mod participants;
+mod workflow;
 
 use crate::auth::{Auth, routes as auth_routes};
 use crate::error::{AppError, PageResult};
@@ -30,6 +31,12 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/clinics/{id}", get(clinics::show))
         .route("/appointments/{id}", get(appointments::show))
         .route("/appointments/{id}/{action}", post(appointments::act))
+        .route("/appointments/{id}/workflow", get(workflow::resume))
+        .route(
+            "/appointments/{id}/identity",
+            get(workflow::identity::show).post(workflow::identity::confirm),
+        )
+        .route("/appointments/{id}/notes", post(workflow::notes::add))
         .route("/participants", get(participants::search))
         .route("/participants/{id}", get(participants::show))
         .route("/admin/audit", get(audit::list));

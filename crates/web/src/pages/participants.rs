@@ -1,7 +1,7 @@
 use super::{parse_id, render};
 use crate::auth::Staff;
 use crate::error::PageResult;
-use crate::present::{Layout, long_date, nhs_number};
+use crate::present::{Layout, SpecialView, long_date, nhs_number};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -38,9 +38,7 @@ pub struct ApptView {
 struct ParticipantPage {
     layout: Layout,
     p: ParticipantView,
-    first_name: String,
-    support: Vec<(&'static str, String)>,
-    support_temporary: bool,
+    special: SpecialView,
     upcoming: Vec<ApptView>,
     past: Vec<ApptView>,
 }
@@ -132,13 +130,7 @@ pub async fn show(
             Some(staff.0.clone()),
             state.config.demo_mode,
         ),
-        first_name: p.first_name.clone(),
-        support: p
-            .support_reasons
-            .iter()
-            .map(|s| (s.reason.label(), s.details.clone()))
-            .collect(),
-        support_temporary: p.support_temporary,
+        special: SpecialView::of(&p),
         p: view,
         upcoming: upcoming.into_iter().map(|(_, v)| v).collect(),
         past: past.into_iter().rev().map(|(_, v)| v).collect(),

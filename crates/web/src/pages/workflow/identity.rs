@@ -1,0 +1,97 @@
+//! Step 1: "Confirm identity".
+
+use super::{Frame, Step, load_step};
+use crate::auth::Staff;
+use crate::error::PageResult;
+use crate::pages::{parse_id, render};
+use crate::present::{Layout, SpecialView, long_date};
+use crate::state::AppState;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect};
+use domain::age_on;
+use serde::Deserialize;
+use store::Workflow;
+
+pub fn is_done(wf: &Workflow) -> bool {
+    super::section_flag(wf, "identity", "confirmed")
+}
+
+#[derive(Template)]
+#[template(path = "workflow/identity.html")]
+struct IdentityPage {
+    layout: Layout,
+    frame: Frame,
+    special: SpecialView,
+    first_name: String,
+    date_of_birth: String,
+    age: u16,
+    address: String,
+    confirmed: bool,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let wf = match load_step(&state, &staff, id, Step::Identity).await? {
+        Ok(wf) => wf,
+        Err(r) => return Ok(r),
+    };
+    let p = &wf.appointment.participant;
+    let frame = Frame::new(&wf, Step::Identity);
+    render(IdentityPage {
+        layout: Layout::new(
+            format!("Confirm identity – {}", p.full_name()),
+            Some(staff.0.clone()),
+            state.config.demo_mode,
+        ),
+        special: frame.special.clone(),
+        first_name: p.first_name.clone(),
+        date_of_birth: long_date(p.date_of_birth),
+        age: age_on(p.date_of_birth, state.today()),
+        address: [
+            p.address_line_1.as_str(),
+            p.address_line_2.as_str(),
+            p.town.as_str(),
+            p.postcode.as_str(),
+        ]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", "),
+        confirmed: is_done(&wf),
+        frame,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    version: i64,
+}
+
+pub async fn confirm(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(form): Form<ConfirmForm>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    state
+        .store
+        .save_section(
+            staff.scope(),
+            &staff.actor(),
+            id,
+            "identity",
+            &serde_json::json!({ "confirmed": true }),
+            None,
+            form.version,
+        )
+        .await?;
+    Ok(Redirect::to(&Step::Medical.href(id)).into_response())
+}
