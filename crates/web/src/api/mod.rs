@@ -4,6 +4,7 @@
 
 mod problem;
 mod resources;
+mod workflow;
 
 pub use problem::{Problem, ProblemField};
 
@@ -42,6 +43,16 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             "/participants/{id}/appointments",
             get(resources::participant_appointments),
+        )
+        .route("/appointments/{id}/workflow", get(workflow::get_workflow))
+        .route(
+            "/appointments/{id}/identity",
+            post(workflow::confirm_identity),
+        )
+        .route("/appointments/{id}/notes", post(workflow::add_note))
+        .route(
+            "/appointments/{id}/room",
+            axum::routing::put(workflow::set_room),
         )
         .fallback(|| async { Problem::not_found() })
         .with_state(state)
@@ -123,12 +134,18 @@ impl FromRequestParts<AppState> for ApiCaller {
         resources::create_participant,
         resources::get_participant,
         resources::participant_appointments,
+        workflow::get_workflow,
+        workflow::confirm_identity,
+        workflow::add_note,
+        workflow::set_room,
     ),
     components(schemas(
         Problem, ProblemField, store::ClinicSummary, store::TabCounts, store::ClinicAppointmentRow,
         store::AppointmentDetail, store::StatusChange, store::Participant, store::NewParticipant,
         store::SupportNeed, store::ParticipantAppointment, store::NewAppointment,
         resources::ClinicList, resources::StatusResult, resources::ActionRequest, resources::Created,
+        store::Workflow, store::SectionRecord, store::Note, store::CarriedMedical, store::Room,
+        workflow::Saved, workflow::VersionedRequest, workflow::NoteRequest, workflow::RoomRequest,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))

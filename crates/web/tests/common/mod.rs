@@ -1,0 +1,217 @@
+//! Shared harness for the black-box tests: the real application on a real socket, with
+//! demo data in a fresh SQLite database.
+#![allow(dead_code)]
+
+use domain::{AppointmentStatus, ClinicTab};
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, SET_COOKIE};
+use std::path::PathBuf;
+use store::{Actor, Scope, Store};
+use uuid::Uuid;
+
+pub const CLINICAL_A: &str = "jane.hargreaves@example.nhs.uk";
+pub const CLINICAL_B: &str = "tom.fletcher@example.nhs.uk";
+pub const ADMIN: &str = "mark.ellison@example.nhs.uk";
+
+pub struct TestApp {
+    pub base: String,
+    pub store: Store,
+    pub client: reqwest::Client,
+    pub dir: PathBuf,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+pub async fn spawn_with(tweak: impl FnOnce(&mut web::Config)) -> TestApp {
+    let dir = std::env::temp_dir().join(format!("screening-http-{}", Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let url = format!("sqlite://{}/db.sqlite?mode=rwc", dir.display());
+    let store = Store::open(&url).await.expect("open store");
+    demo::load(&store, time::OffsetDateTime::now_utc().date())
+        .await
+        .expect("demo data");
+    let mut config = web::Config::local(url);
+    config.demo_mode = true;
+    tweak(&mut config);
+    let state = web::AppState::with_store(config, store.clone())
+        .await
+        .expect("state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, web::app(state)).await;
+    });
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    TestApp {
+        base,
+        store,
+        client,
+        dir,
+    }
+}
+
+pub async fn spawn() -> TestApp {
+    spawn_with(|_| {}).await
+}
+
+/// A signed-in browser: its session cookie and CSRF token.
+pub struct Browser {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+/// Pulls `name=value` for one cookie out of a response's Set-Cookie headers.
+pub fn set_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .find(|kv| kv.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+pub fn hidden_csrf(html: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).expect("page has a CSRF field") + marker.len();
+    html[start..]
+        .split('"')
+        .next()
+        .expect("csrf value")
+        .to_owned()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn provider(&self, code: &str) -> Scope {
+        Scope {
+            provider_id: self
+                .store
+                .provider_by_code(code)
+                .await
+                .expect("provider")
+                .id,
+        }
+    }
+
+    /// Signs in through the demo persona page, as a person would.
+    pub async fn sign_in(&self, email: &str) -> Browser {
+        let user = self.store.user_by_email(email).await.expect("user");
+        let page = self
+            .client
+            .get(self.url("/sign-in/personas"))
+            .send()
+            .await
+            .expect("personas");
+        assert_eq!(page.status(), StatusCode::OK);
+        let anon = set_cookie(&page, "screening_csrf").expect("anonymous CSRF cookie");
+        let token = hidden_csrf(&page.text().await.expect("body"));
+        let res = self
+            .client
+            .post(self.url("/sign-in/personas"))
+            .header(COOKIE, &anon)
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("user_id", &user.id.to_string()),
+            ])
+            .send()
+            .await
+            .expect("sign in");
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "persona sign-in redirects"
+        );
+        let cookie = set_cookie(&res, "screening_session").expect("session cookie");
+        let clinics = self
+            .client
+            .get(self.url("/clinics"))
+            .header(COOKIE, &cookie)
+            .send()
+            .await
+            .expect("clinics");
+        let csrf = hidden_csrf(&clinics.text().await.expect("body"));
+        Browser { cookie, csrf }
+    }
+
+    pub async fn get(&self, b: &Browser, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header(COOKIE, &b.cookie)
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    pub async fn post_form(
+        &self,
+        b: &Browser,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header(COOKIE, &b.cookie)
+            .form(form)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    pub async fn token(&self, email: &str, provider: &str) -> String {
+        let user = self.store.user_by_email(email).await.expect("user");
+        let scope = self.provider(provider).await;
+        self.store
+            .create_api_token(
+                &Actor::system("test"),
+                scope.provider_id,
+                Some(user.id),
+                &user.name,
+                &[],
+            )
+            .await
+            .expect("token")
+    }
+
+    /// A scheduled appointment in the provider's first clinic today.
+    pub async fn scheduled_appointment(&self, scope: Scope) -> (Uuid, Uuid) {
+        let today = time::OffsetDateTime::now_utc().date();
+        let clinic = self
+            .store
+            .clinics(scope, ClinicTab::Today, today)
+            .await
+            .expect("clinics")[0]
+            .clone();
+        let rows = self
+            .store
+            .clinic_appointments(scope, clinic.id)
+            .await
+            .expect("rows");
+        let row = rows
+            .iter()
+            .find(|r| r.status == AppointmentStatus::Scheduled)
+            .expect("a scheduled appointment");
+        (row.id, row.participant_id)
+    }
+
+    pub async fn status(&self, scope: Scope, id: Uuid) -> (AppointmentStatus, i64, usize) {
+        let a = self
+            .store
+            .appointment(scope, id)
+            .await
+            .expect("appointment");
+        (a.status, a.version, a.history.len())
+    }
+}
