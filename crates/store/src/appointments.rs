@@ -326,12 +326,12 @@ pub(crate) async fn require_runner(
     actor: &Actor,
     id: Uuid,
 ) -> Result<()> {
-    if let Some((runner_id, runner_name)) = runner(tx, scope, id).await? {
-        if runner_id != actor.user_id {
-            return Err(StoreError::Refused(format!(
-                "{runner_name} is running this appointment. Only they can change it until they pause it."
-            )));
-        }
+    if let Some((runner_id, runner_name)) = runner(tx, scope, id).await?
+        && runner_id != actor.user_id
+    {
+        return Err(StoreError::Refused(format!(
+            "{runner_name} is running this appointment. Only they can change it until they pause it."
+        )));
     }
     Ok(())
 }

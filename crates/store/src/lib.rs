@@ -22,7 +22,9 @@ pub use participants::{NewParticipant, Participant, ParticipantAppointment, Supp
 pub use providers::{Location, NewLocation, NewRoom, Provider, Room};
 pub use sessions::{ApiPrincipal, SessionRecord, hash_secret, new_secret};
 pub use users::{NewUser, User, UserWithRoles};
-pub use workflow::{CarriedMedical, Finish, FollowUp, NewFollowUp, Note, SectionRecord, Workflow};
+pub use workflow::{
+    CarriedMedical, Finish, FollowUp, NewFollowUp, Note, SectionRecord, SectionUpdate, Workflow,
+};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};

@@ -63,6 +63,16 @@ pub struct Workflow {
     pub carried_medical: Option<CarriedMedical>,
 }
 
+/// One step's answers to save.
+#[derive(Debug, Clone, Copy)]
+pub struct SectionUpdate<'a> {
+    /// "identity", "medical", "images", ...
+    pub section: &'a str,
+    pub data: &'a serde_json::Value,
+    /// For the images step: how many images the record holds.
+    pub images_taken: Option<i64>,
+}
+
 /// How to finish an appointment.
 #[derive(Debug, Clone)]
 pub struct Finish {
@@ -265,11 +275,14 @@ impl Store {
         scope: Scope,
         actor: &Actor,
         id: Uuid,
-        section: &str,
-        data: &serde_json::Value,
-        images_taken: Option<i64>,
+        update: SectionUpdate<'_>,
         expected_version: i64,
     ) -> Result<i64> {
+        let SectionUpdate {
+            section,
+            data,
+            images_taken,
+        } = update;
         let mut tx = self.begin_write().await?;
         let existing = sqlx::query("SELECT data FROM appointment_sections WHERE provider_id = $1 AND appointment_id = $2 AND section = $3")
             .bind(sql::id(scope.provider_id))

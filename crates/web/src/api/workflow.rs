@@ -71,9 +71,11 @@ pub async fn confirm_identity(
             caller.scope(),
             &caller.actor(),
             parse_id(&id)?,
-            "identity",
-            &serde_json::json!({ "confirmed": true }),
-            None,
+            store::SectionUpdate {
+                section: "identity",
+                data: &serde_json::json!({ "confirmed": true }),
+                images_taken: None,
+            },
             req.expected_version,
         )
         .await?;

@@ -87,9 +87,11 @@ pub async fn confirm(
             staff.scope(),
             &staff.actor(),
             id,
-            "identity",
-            &serde_json::json!({ "confirmed": true }),
-            None,
+            store::SectionUpdate {
+                section: "identity",
+                data: &serde_json::json!({ "confirmed": true }),
+                images_taken: None,
+            },
             form.version,
         )
         .await?;
