@@ -202,6 +202,23 @@ impl Store {
         &self.pool
     }
 
+    /// Drops a PostgreSQL schema made for a test or benchmark run.
+    #[doc(hidden)]
+    pub async fn drop_schema_for_tests(&self, schema: &str) -> Result<()> {
+        if !schema
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return Err(StoreError::Config(format!(
+                "invalid schema name {schema:?}"
+            )));
+        }
+        self.pool
+            .execute(format!("DROP SCHEMA IF EXISTS {schema} CASCADE").as_str())
+            .await?;
+        Ok(())
+    }
+
     /// For single-statement writes outside a transaction.
     pub(crate) fn writer(&self) -> &AnyPool {
         &self.writer
