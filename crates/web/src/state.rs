@@ -12,6 +12,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub(crate) sessions: Arc<SessionCache>,
     pub(crate) oidc: Option<Arc<OidcClient>>,
+    /// API callers recently resolved from their bearer tokens, keyed by the token's hash,
+    /// with the second they were read (trusted for 30 s, like sessions).
+    pub(crate) api_callers:
+        Arc<std::sync::RwLock<std::collections::HashMap<String, (store::ApiPrincipal, i64)>>>,
 }
 
 impl AppState {
@@ -34,6 +38,7 @@ impl AppState {
             config: Arc::new(config),
             sessions: Arc::new(SessionCache::default()),
             oidc,
+            api_callers: Arc::default(),
         })
     }
 

@@ -104,11 +104,33 @@ impl FromRequestParts<AppState> for ApiCaller {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(Problem::unauthorized)?;
-        match state.store.api_principal(token).await {
-            Ok(Some(p)) if !p.roles.is_empty() => Ok(ApiCaller(p)),
-            Ok(_) => Err(Problem::unauthorized()),
-            Err(e) => Err(e.into()),
+        let key = store::hash_secret(token);
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let cached = state.api_callers.read().ok().and_then(|m| {
+            m.get(&key)
+                .filter(|(_, at)| now - at < 30)
+                .map(|(p, _)| p.clone())
+        });
+        let principal = match cached {
+            Some(p) => p,
+            None => match state.store.api_principal(token).await {
+                Ok(Some(p)) => {
+                    if let Ok(mut m) = state.api_callers.write() {
+                        if m.len() > 10_000 {
+                            m.clear();
+                        }
+                        m.insert(key, (p.clone(), now));
+                    }
+                    p
+                }
+                Ok(None) => return Err(Problem::unauthorized()),
+                Err(e) => return Err(e.into()),
+            },
+        };
+        if principal.roles.is_empty() {
+            return Err(Problem::unauthorized());
         }
+        Ok(ApiCaller(principal))
     }
 }
 
