@@ -7,7 +7,10 @@ mod labelled;
 
 pub mod appointment;
 pub mod clinic;
+pub mod ending;
 pub mod episode;
+pub mod imaging;
+pub mod medical;
 pub mod nhs_number;
 pub mod participant;
 pub mod role;

@@ -80,6 +80,8 @@ pub struct Finish {
     pub episode_outcome: Option<EpisodeOutcome>,
     pub episode_stage: Option<EpisodeStage>,
     pub follow_up: Option<NewFollowUp>,
+    /// A step document to save with the ending (for example "ending": why it stopped).
+    pub record: Option<(&'static str, serde_json::Value)>,
 }
 
 #[derive(Debug, Clone)]
@@ -159,7 +161,93 @@ async fn bump_version(
     Ok(expected + 1)
 }
 
+/// Writes one step document, replacing any earlier one.
+async fn upsert_section(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    scope: Scope,
+    actor: &Actor,
+    id: Uuid,
+    section: &str,
+    data: &serde_json::Value,
+) -> Result<()> {
+    let now = sql::ts(sql::now());
+    let text = data.to_string();
+    let updated = sqlx::query(
+            "UPDATE appointment_sections SET data = $1, updated_by = $2, updated_by_name = $3, updated_at = $4 \
+             WHERE provider_id = $5 AND appointment_id = $6 AND section = $7",
+        )
+        .bind(&text)
+        .bind(actor.user_id.map(sql::id))
+        .bind(&actor.name)
+        .bind(&now)
+        .bind(sql::id(scope.provider_id))
+        .bind(sql::id(id))
+        .bind(section)
+        .execute(&mut **tx)
+        .await?;
+    if updated.rows_affected() == 0 {
+        sqlx::query(
+                "INSERT INTO appointment_sections (appointment_id, provider_id, section, data, updated_by, updated_by_name, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(sql::id(id))
+            .bind(sql::id(scope.provider_id))
+            .bind(section)
+            .bind(&text)
+            .bind(actor.user_id.map(sql::id))
+            .bind(&actor.name)
+            .bind(&now)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Removes every step document of an appointment ("Discard changes"). The audit log keeps
+/// what they said.
+async fn discard_sections(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    scope: Scope,
+    id: Uuid,
+) -> Result<()> {
+    sqlx::query("DELETE FROM appointment_sections WHERE provider_id = $1 AND appointment_id = $2")
+        .bind(sql::id(scope.provider_id))
+        .bind(sql::id(id))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 impl Store {
+    /// "Discard changes and revert status to 'Checked in'": only before any image is
+    /// taken, by the person running the appointment.
+    pub async fn discard_and_revert(
+        &self,
+        scope: Scope,
+        actor: &Actor,
+        id: Uuid,
+        expected_version: i64,
+    ) -> Result<AppointmentStatus> {
+        let mut tx = self.begin_write().await?;
+        let to = apply_action_in(
+            &mut tx,
+            scope,
+            actor,
+            id,
+            AppointmentAction::RevertToCheckedIn,
+            Some(expected_version),
+        )
+        .await?;
+        discard_sections(&mut tx, scope, id).await?;
+        sqlx::query("UPDATE appointments SET images_taken = 0 WHERE id = $1 AND provider_id = $2")
+            .bind(sql::id(id))
+            .bind(sql::id(scope.provider_id))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(to)
+    }
+
     pub async fn workflow(&self, scope: Scope, id: Uuid) -> Result<Workflow> {
         let appointment = self.appointment(scope, id).await?;
         let p = sql::id(scope.provider_id);
@@ -315,36 +403,7 @@ impl Store {
             )));
         }
         require_runner(&mut tx, scope, actor, id).await?;
-        let now = sql::ts(sql::now());
-        let text = data.to_string();
-        let updated = sqlx::query(
-            "UPDATE appointment_sections SET data = $1, updated_by = $2, updated_by_name = $3, updated_at = $4 \
-             WHERE provider_id = $5 AND appointment_id = $6 AND section = $7",
-        )
-        .bind(&text)
-        .bind(actor.user_id.map(sql::id))
-        .bind(&actor.name)
-        .bind(&now)
-        .bind(sql::id(scope.provider_id))
-        .bind(sql::id(id))
-        .bind(section)
-        .execute(&mut *tx)
-        .await?;
-        if updated.rows_affected() == 0 {
-            sqlx::query(
-                "INSERT INTO appointment_sections (appointment_id, provider_id, section, data, updated_by, updated_by_name, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(sql::id(id))
-            .bind(sql::id(scope.provider_id))
-            .bind(section)
-            .bind(&text)
-            .bind(actor.user_id.map(sql::id))
-            .bind(&actor.name)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
-        }
+        upsert_section(&mut tx, scope, actor, id, section, data).await?;
         if let Some(n) = images_taken {
             sqlx::query(
                 "UPDATE appointments SET images_taken = $1 WHERE id = $2 AND provider_id = $3",

@@ -147,13 +147,20 @@ pub async fn show(
         .unwrap_or(ClinicFilter::Remaining);
     let today = state.today();
     let can_check_in = staff.0.can(Permission::CheckIn);
-    let banner = match (q.done.as_deref(), q.appointment.as_deref()) {
-        (Some("check_in"), Some(appt)) => appointments
-            .iter()
-            .find(|a| a.id.to_string() == appt)
-            .map(|a| format!("{} {} has been checked in", a.first_name, a.last_name)),
-        _ => None,
-    };
+    let banner = q.appointment.as_deref().and_then(|appt| {
+        let a = appointments.iter().find(|a| a.id.to_string() == appt)?;
+        let name = format!("{} {}", a.first_name, a.last_name);
+        Some(match q.done.as_deref()? {
+            "check_in" => format!("{name} has been checked in"),
+            "pause" => format!("{name}'s appointment has been paused"),
+            "revert_to_checked_in" => format!("Changes discarded: {name} is checked in"),
+            "attended_not_screened" => {
+                format!("{name}'s appointment has been stopped: attended not screened")
+            }
+            "screen" | "partially_screen" => format!("{name} has been screened."),
+            _ => return None,
+        })
+    });
     let tabs = ClinicFilter::ALL
         .iter()
         .map(|f| TabLink {

@@ -37,6 +37,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(workflow::identity::show).post(workflow::identity::confirm),
         )
         .route("/appointments/{id}/notes", post(workflow::notes::add))
+        .route(
+            "/appointments/{id}/exit",
+            get(workflow::ending::exit_form).post(workflow::ending::exit),
+        )
+        .route(
+            "/appointments/{id}/cannot-proceed",
+            get(workflow::ending::cannot_proceed_form).post(workflow::ending::cannot_proceed),
+        )
         .route("/participants", get(participants::search))
         .route("/participants/{id}", get(participants::show))
         .route("/admin/audit", get(audit::list));
@@ -69,4 +77,48 @@ pub fn render(t: impl Template) -> PageResult {
 /// Ids in paths: anything that is not a UUID is simply not found.
 pub fn parse_id(s: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(s).map_err(|_| AppError::NotFound)
+}
+
+/// A submitted form as its name/value pairs, in order, keeping repeated names (checkboxes).
+pub struct FormPairs(pub Vec<(String, String)>);
+
+impl FormPairs {
+    /// The first value of a field.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a repeated field.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The appointment version the page was shown at.
+    pub fn version(&self) -> Result<i64, AppError> {
+        self.get("version")
+            .and_then(|v| v.trim().parse().ok())
+            .ok_or_else(|| {
+                AppError::BadRequest(
+                    "The form is missing its version: reload the page and try again.".to_owned(),
+                )
+            })
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for FormPairs {
+    type Rejection = AppError;
+    async fn from_request(req: axum::extract::Request, _: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::to_bytes(req.into_body(), 256 * 1024)
+            .await
+            .map_err(|_| AppError::BadRequest("The form was too large".to_owned()))?;
+        serde_html_form::from_bytes::<Vec<(String, String)>>(&bytes)
+            .map(FormPairs)
+            .map_err(|_| AppError::BadRequest("The form could not be read".to_owned()))
+    }
 }

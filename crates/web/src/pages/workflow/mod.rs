@@ -4,7 +4,9 @@
 //! at), so a refresh, a crash or a switch of device loses nothing and a stale form never
 //! overwrites a newer answer.
 
+pub mod ending;
 pub mod identity;
+pub mod medical;
 pub mod notes;
 
 use crate::auth::Staff;
