@@ -6,6 +6,7 @@
 mod appointments;
 mod audit;
 mod clinics;
+mod closing;
 mod error;
 mod participants;
 mod providers;

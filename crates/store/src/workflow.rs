@@ -137,7 +137,7 @@ async fn lock_version(
     ))
 }
 
-async fn bump_version(
+pub(crate) async fn bump_version(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     scope: Scope,
     actor: &Actor,
@@ -162,7 +162,7 @@ async fn bump_version(
 }
 
 /// Writes one step document, replacing any earlier one.
-async fn upsert_section(
+pub(crate) async fn upsert_section(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     scope: Scope,
     actor: &Actor,

@@ -2,6 +2,7 @@
 //! other systems and scripts. Authenticated by bearer tokens (per user or per system),
 //! provider-scoped exactly like the pages. Described by `/api/v1/openapi.json`.
 
+mod office;
 mod problem;
 mod resources;
 mod workflow;
@@ -54,6 +55,18 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/appointments/{id}/room",
             axum::routing::put(workflow::set_room),
         )
+        .route(
+            "/appointments/{id}/cannot-proceed",
+            post(office::cannot_proceed),
+        )
+        .route("/appointments/{id}/cancel", post(office::cancel))
+        .route(
+            "/appointments/{id}/attended-not-screened",
+            post(office::attended_not_screened_details),
+        )
+        .route("/clinics/{id}/close", post(office::close))
+        .route("/clinics/{id}/close/bulk", post(office::bulk))
+        .route("/follow-ups", get(office::follow_ups))
         .fallback(|| async { Problem::not_found() })
         .with_state(state)
 }
@@ -156,6 +169,12 @@ impl FromRequestParts<AppState> for ApiCaller {
         resources::create_participant,
         resources::get_participant,
         resources::participant_appointments,
+        office::cannot_proceed,
+        office::cancel,
+        office::attended_not_screened_details,
+        office::close,
+        office::bulk,
+        office::follow_ups,
         workflow::get_workflow,
         workflow::confirm_identity,
         workflow::add_note,
@@ -167,6 +186,8 @@ impl FromRequestParts<AppState> for ApiCaller {
         store::SupportNeed, store::ParticipantAppointment, store::NewAppointment,
         resources::ClinicList, resources::StatusResult, resources::ActionRequest, resources::Created,
         store::Workflow, store::SectionRecord, store::Note, store::CarriedMedical, store::Room,
+        office::Ended, office::CannotProceedRequest, office::CancelRequest, office::BulkRequest, office::BulkResult,
+        store::FollowUp,
         workflow::Saved, workflow::VersionedRequest, workflow::NoteRequest, workflow::RoomRequest,
     )),
     modifiers(&BearerAuth),

@@ -61,6 +61,16 @@ impl Problem {
         )
     }
     pub fn invalid(errors: Vec<FieldError>) -> Self {
+        Problem::invalid_fields(
+            errors
+                .into_iter()
+                .map(|e| (e.field.to_owned(), e.message))
+                .collect(),
+        )
+    }
+
+    /// A validation problem from (field, message) pairs.
+    pub fn invalid_fields(errors: Vec<(String, String)>) -> Self {
         let mut p = Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation",
@@ -68,17 +78,14 @@ impl Problem {
             Some(
                 errors
                     .iter()
-                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .map(|(f, m)| format!("{f}: {m}"))
                     .collect::<Vec<_>>()
                     .join("; "),
             ),
         );
         p.errors = errors
             .into_iter()
-            .map(|e| ProblemField {
-                field: e.field.to_owned(),
-                message: e.message,
-            })
+            .map(|(field, message)| ProblemField { field, message })
             .collect();
         p
     }

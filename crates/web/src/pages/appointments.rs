@@ -24,7 +24,6 @@ const OFFERED: &[(AppointmentAction, &str, bool)] = &[
     (AppointmentAction::CheckIn, "Check in", true),
     (AppointmentAction::Start, "Start appointment", true),
     (AppointmentAction::Resume, "Resume appointment", true),
-    (AppointmentAction::Cancel, "Cancel appointment", false),
     (AppointmentAction::UndoCancel, "Undo cancellation", false),
     (
         AppointmentAction::UndoDidNotAttend,
@@ -63,6 +62,8 @@ struct AppointmentPage {
     date_of_birth: String,
     age: u16,
     actions: Vec<ActionButton>,
+    can_cancel: bool,
+    needs_details: bool,
     history: Vec<(String, &'static str, String)>,
 }
 
@@ -144,6 +145,16 @@ pub async fn show(
         date_of_birth: long_date(p.date_of_birth),
         age: age_on(p.date_of_birth, state.today()),
         actions,
+        can_cancel: a.status == AppointmentStatus::Scheduled
+            && staff.0.can(Permission::ManageAppointments),
+        needs_details: a.status == AppointmentStatus::AttendedNotScreened
+            && staff.0.can(Permission::ManageAppointments)
+            && !state
+                .store
+                .workflow(staff.scope(), a.id)
+                .await?
+                .sections
+                .contains_key("ending"),
         history: a
             .history
             .iter()

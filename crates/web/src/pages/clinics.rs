@@ -126,6 +126,7 @@ struct ClinicPage {
     selected_label: &'static str,
     filter: &'static str,
     rows: Vec<RowView>,
+    close_href: Option<String>,
 }
 
 pub async fn show(
@@ -147,18 +148,22 @@ pub async fn show(
         .unwrap_or(ClinicFilter::Remaining);
     let today = state.today();
     let can_check_in = staff.0.can(Permission::CheckIn);
-    let banner = q.appointment.as_deref().and_then(|appt| {
-        let a = appointments.iter().find(|a| a.id.to_string() == appt)?;
-        let name = format!("{} {}", a.first_name, a.last_name);
-        Some(match q.done.as_deref()? {
-            "check_in" => format!("{name} has been checked in"),
-            "pause" => format!("{name}'s appointment has been paused"),
-            "revert_to_checked_in" => format!("Changes discarded: {name} is checked in"),
-            "attended_not_screened" => {
-                format!("{name}'s appointment has been stopped: attended not screened")
-            }
-            "screen" | "partially_screen" => format!("{name} has been screened."),
-            _ => return None,
+    let closed =
+        (q.done.as_deref() == Some("closed")).then(|| "The clinic has been closed".to_owned());
+    let banner = closed.or_else(|| {
+        q.appointment.as_deref().and_then(|appt| {
+            let a = appointments.iter().find(|a| a.id.to_string() == appt)?;
+            let name = format!("{} {}", a.first_name, a.last_name);
+            Some(match q.done.as_deref()? {
+                "check_in" => format!("{name} has been checked in"),
+                "pause" => format!("{name}'s appointment has been paused"),
+                "revert_to_checked_in" => format!("Changes discarded: {name} is checked in"),
+                "attended_not_screened" => {
+                    format!("{name}'s appointment has been stopped: attended not screened")
+                }
+                "screen" | "partially_screen" => format!("{name} has been screened."),
+                _ => return None,
+            })
         })
     });
     let tabs = ClinicFilter::ALL
@@ -205,5 +210,12 @@ pub async fn show(
         selected_label: filter.label(),
         filter: filter.as_str(),
         rows,
+        close_href: (staff.0.can(Permission::ManageAppointments)
+            && clinic.date <= today
+            && !matches!(
+                clinic.status,
+                domain::ClinicStatus::Closed | domain::ClinicStatus::Cancelled
+            ))
+        .then(|| format!("/clinics/{id}/close")),
     })
 }

@@ -3,8 +3,10 @@
 mod appointments;
 mod audit;
 mod clinics;
+mod closing;
+pub(crate) mod office;
 mod participants;
-mod workflow;
+pub(crate) mod workflow;
 
 use crate::auth::{Auth, routes as auth_routes};
 use crate::error::{AppError, PageResult};
@@ -37,6 +39,20 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(workflow::identity::show).post(workflow::identity::confirm),
         )
         .route("/appointments/{id}/notes", post(workflow::notes::add))
+        .route(
+            "/appointments/{id}/cancel",
+            get(office::cancel_form).post(office::cancel),
+        )
+        .route(
+            "/appointments/{id}/attended-not-screened",
+            get(office::ans_details_form).post(office::ans_details),
+        )
+        .route("/follow-ups", get(office::follow_ups))
+        .route(
+            "/clinics/{id}/close",
+            get(closing::show).post(closing::close),
+        )
+        .route("/clinics/{id}/close/bulk", post(closing::bulk))
         .route(
             "/appointments/{id}/exit",
             get(workflow::ending::exit_form).post(workflow::ending::exit),

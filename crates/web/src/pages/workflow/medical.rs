@@ -6,6 +6,7 @@ use store::Workflow;
 
 /// Which breasts are expected to be imaged and whether there are implants, from the
 /// medical information recorded in this appointment.
+#[allow(dead_code)] // called by the images step
 pub fn imaging_context(_wf: &Workflow) -> ImagingContext {
     ImagingContext::default()
 }

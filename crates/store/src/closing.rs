@@ -1,0 +1,183 @@
+//! Closing a clinic: every appointment needs a final outcome first, and the office's
+//! bulk actions for those who never arrived or never got screened.
+
+use crate::appointments::apply_action_in;
+use crate::audit::{self, AuditAction};
+use crate::sql::{self, parse_enum, parse_id};
+use crate::{Actor, Result, Scope, Store, StoreError};
+use domain::ending::{CloseBlocker, can_close};
+use domain::{AppointmentAction, AppointmentStatus, ClinicStatus};
+use sqlx::Row;
+use uuid::Uuid;
+
+/// Each appointment of a clinic with its status and whether an attended-not-screened
+/// outcome has its details recorded, in slot order.
+async fn outcomes(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    scope: Scope,
+    clinic_id: Uuid,
+) -> Result<Vec<(Uuid, AppointmentStatus, bool)>> {
+    let rows = sqlx::query(
+        "SELECT a.id, a.status, (SELECT COUNT(*) FROM appointment_sections e WHERE e.appointment_id = a.id \
+         AND e.provider_id = a.provider_id AND e.section = 'ending') AS has_details \
+         FROM appointments a JOIN slots s ON s.id = a.slot_id AND s.provider_id = a.provider_id \
+         WHERE a.provider_id = $1 AND a.clinic_id = $2 ORDER BY s.starts_at",
+    )
+    .bind(sql::id(scope.provider_id))
+    .bind(sql::id(clinic_id))
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                parse_id(&r.try_get::<String, _>("id")?)?,
+                parse_enum(&r.try_get::<String, _>("status")?)?,
+                r.try_get::<i64, _>("has_details")? > 0,
+            ))
+        })
+        .collect()
+}
+
+impl Store {
+    /// What stops a clinic closing, per appointment id (empty when it can close).
+    pub async fn close_blockers(
+        &self,
+        scope: Scope,
+        clinic_id: Uuid,
+    ) -> Result<Vec<(Uuid, CloseBlocker)>> {
+        let mut tx = self.pool().begin().await?;
+        self.clinic(scope, clinic_id).await?;
+        let all = outcomes(&mut tx, scope, clinic_id).await?;
+        tx.rollback().await?;
+        let pairs: Vec<_> = all.iter().map(|(_, s, d)| (*s, *d)).collect();
+        Ok(match can_close(&pairs) {
+            Ok(()) => Vec::new(),
+            Err(blockers) => blockers
+                .into_iter()
+                .map(|b| (all[b.index()].0, b))
+                .collect(),
+        })
+    }
+
+    /// Applies `action` to every appointment of the clinic now in `from` (the close page's
+    /// bulk actions). All or nothing. Returns how many changed.
+    pub async fn bulk_action(
+        &self,
+        scope: Scope,
+        actor: &Actor,
+        clinic_id: Uuid,
+        from: AppointmentStatus,
+        action: AppointmentAction,
+    ) -> Result<usize> {
+        let mut tx = self.begin_write().await?;
+        let clinic_status: String =
+            sqlx::query("SELECT status FROM clinics WHERE id = $1 AND provider_id = $2")
+                .bind(sql::id(clinic_id))
+                .bind(sql::id(scope.provider_id))
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("status")?;
+        if clinic_status == ClinicStatus::Closed.as_str() {
+            return Err(StoreError::Refused("This clinic is closed.".to_owned()));
+        }
+        let targets: Vec<Uuid> = outcomes(&mut tx, scope, clinic_id)
+            .await?
+            .into_iter()
+            .filter(|(_, s, _)| *s == from)
+            .map(|(id, _, _)| id)
+            .collect();
+        for id in &targets {
+            apply_action_in(&mut tx, scope, actor, *id, action, None).await?;
+        }
+        tx.commit().await?;
+        Ok(targets.len())
+    }
+
+    /// Closes the clinic if every appointment has a final outcome (and every attended not
+    /// screened its details); otherwise refuses and changes nothing.
+    pub async fn close_clinic(&self, scope: Scope, actor: &Actor, clinic_id: Uuid) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let clinic_status: String =
+            sqlx::query("SELECT status FROM clinics WHERE id = $1 AND provider_id = $2")
+                .bind(sql::id(clinic_id))
+                .bind(sql::id(scope.provider_id))
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("status")?;
+        if clinic_status == ClinicStatus::Closed.as_str() {
+            return Ok(());
+        }
+        let all = outcomes(&mut tx, scope, clinic_id).await?;
+        let pairs: Vec<_> = all.iter().map(|(_, s, d)| (*s, *d)).collect();
+        if can_close(&pairs).is_err() {
+            return Err(StoreError::Refused(
+                domain::ending::CLOSE_CLINIC_BLOCKED.to_owned(),
+            ));
+        }
+        sqlx::query("UPDATE clinics SET status = 'closed' WHERE id = $1 AND provider_id = $2")
+            .bind(sql::id(clinic_id))
+            .bind(sql::id(scope.provider_id))
+            .execute(&mut *tx)
+            .await?;
+        audit::record(
+            &mut *tx,
+            actor,
+            AuditAction::Update,
+            "clinic",
+            clinic_id,
+            None,
+            &serde_json::json!({ "status": ClinicStatus::Closed }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records why an appointment already marked attended not screened (for example by a
+    /// bulk action at closing) did not proceed.
+    pub async fn record_ending_details(
+        &self,
+        scope: Scope,
+        actor: &Actor,
+        id: Uuid,
+        data: &serde_json::Value,
+        expected_version: i64,
+    ) -> Result<i64> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "SELECT status, version, participant_id, last_changed_by_name, last_changed_at FROM appointments WHERE id = $1 AND provider_id = $2",
+        )
+        .bind(sql::id(id))
+        .bind(sql::id(scope.provider_id))
+        .fetch_one(&mut *tx)
+        .await?;
+        let status: AppointmentStatus = parse_enum(&row.try_get::<String, _>("status")?)?;
+        if status != AppointmentStatus::AttendedNotScreened {
+            return Err(StoreError::Refused(format!(
+                "This appointment is {}: details of why it did not proceed are recorded only for attended not screened.",
+                status.label().to_lowercase()
+            )));
+        }
+        if row.try_get::<i64, _>("version")? != expected_version {
+            return Err(crate::appointments::stale(
+                &row.try_get::<String, _>("last_changed_by_name")?,
+                &row.try_get::<String, _>("last_changed_at")?,
+            ));
+        }
+        crate::workflow::upsert_section(&mut tx, scope, actor, id, "ending", data).await?;
+        let version =
+            crate::workflow::bump_version(&mut tx, scope, actor, id, expected_version).await?;
+        audit::record(
+            &mut *tx,
+            actor,
+            AuditAction::Create,
+            "appointment_ending",
+            id,
+            Some(parse_id(&row.try_get::<String, _>("participant_id")?)?),
+            data,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+}

@@ -1,0 +1,234 @@
+//! API for ending appointments and closing clinics: the same calls the pages make.
+
+use super::ApiCaller;
+use super::problem::{ApiJson, Problem};
+use crate::pages::office::cancellation_finish;
+use crate::pages::workflow::ending::attended_not_screened_finish;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use domain::ending::{AttendedNotScreened, Cancellation, CloseGroup};
+use domain::{AppointmentStatus, Permission};
+use serde::{Deserialize, Serialize};
+use store::FollowUp;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+type ApiResult<T> = Result<T, Problem>;
+
+fn parse_id(s: &str) -> ApiResult<Uuid> {
+    Uuid::parse_str(s).map_err(|_| Problem::not_found())
+}
+
+fn invalid(errors: Vec<domain::ending::FieldError>) -> Problem {
+    Problem::invalid_fields(
+        errors
+            .into_iter()
+            .map(|e| (e.field.into_owned(), e.message.into_owned()))
+            .collect(),
+    )
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Ended {
+    pub id: Uuid,
+    #[schema(value_type = String)]
+    pub status: AppointmentStatus,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CannotProceedRequest {
+    /// `{ "reasons": [["consent_withdrawn", "details"]], "reschedule": "within_6_weeks" }`
+    #[schema(value_type = Object)]
+    pub answer: AttendedNotScreened,
+    pub expected_version: i64,
+}
+
+/// "Appointment cannot proceed": end as attended not screened, with the reasons and the
+/// reschedule decision (a reschedule request goes on the office's list). Refused once any
+/// image has been taken.
+#[utoipa::path(post, path = "/appointments/{id}/cannot-proceed", params(("id" = Uuid, Path)), request_body = CannotProceedRequest, responses(
+    (status = 200, body = Ended),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn cannot_proceed(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<CannotProceedRequest>,
+) -> ApiResult<Json<Ended>> {
+    caller.require(Permission::RunAppointment)?;
+    let id = parse_id(&id)?;
+    req.answer.validate().map_err(invalid)?;
+    let status = state
+        .store
+        .finish_appointment(
+            caller.scope(),
+            &caller.actor(),
+            id,
+            req.expected_version,
+            attended_not_screened_finish(&req.answer),
+        )
+        .await?;
+    Ok(Json(Ended { id, status }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CancelRequest {
+    /// `{ "reason": "unable_to_attend", "details": "", "reschedule": "more_than_6_weeks" }`
+    #[schema(value_type = Object)]
+    pub cancellation: Cancellation,
+    pub expected_version: i64,
+}
+
+/// Cancel a scheduled appointment, or request it be rescheduled, with the reason.
+#[utoipa::path(post, path = "/appointments/{id}/cancel", params(("id" = Uuid, Path)), request_body = CancelRequest, responses(
+    (status = 200, body = Ended),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<CancelRequest>,
+) -> ApiResult<Json<Ended>> {
+    caller.require(Permission::ManageAppointments)?;
+    let id = parse_id(&id)?;
+    req.cancellation.validate().map_err(invalid)?;
+    let finish = cancellation_finish(&req.cancellation).ok_or_else(|| invalid(Vec::new()))?;
+    let status = state
+        .store
+        .finish_appointment(
+            caller.scope(),
+            &caller.actor(),
+            id,
+            req.expected_version,
+            finish,
+        )
+        .await?;
+    Ok(Json(Ended { id, status }))
+}
+
+/// Record why an appointment already marked attended not screened did not proceed.
+#[utoipa::path(post, path = "/appointments/{id}/attended-not-screened", params(("id" = Uuid, Path)), request_body = CannotProceedRequest, responses(
+    (status = 200, body = super::workflow::Saved),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn attended_not_screened_details(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<CannotProceedRequest>,
+) -> ApiResult<Json<super::workflow::Saved>> {
+    caller.require(Permission::ManageAppointments)?;
+    req.answer.validate().map_err(invalid)?;
+    let data = serde_json::to_value(&req.answer).unwrap_or_default();
+    let version = state
+        .store
+        .record_ending_details(
+            caller.scope(),
+            &caller.actor(),
+            parse_id(&id)?,
+            &data,
+            req.expected_version,
+        )
+        .await?;
+    Ok(Json(super::workflow::Saved { version }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct BulkRequest {
+    /// checked_in_not_screened or did_not_check_in
+    pub group: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BulkResult {
+    pub changed: usize,
+}
+
+/// The close page's bulk actions: mark every checked-in participant not yet screened as
+/// attended not screened, or everyone who did not check in as did not attend.
+#[utoipa::path(post, path = "/clinics/{id}/close/bulk", params(("id" = Uuid, Path)), request_body = BulkRequest, responses(
+    (status = 200, body = BulkResult),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn bulk(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<BulkRequest>,
+) -> ApiResult<Json<BulkResult>> {
+    caller.require(Permission::ManageAppointments)?;
+    let group: Option<CloseGroup> = req.group.parse().ok();
+    let (from, action) = match group.and_then(|g| g.bulk_action().map(|a| (g, a))) {
+        Some((CloseGroup::CheckedInNotScreened, a)) => (AppointmentStatus::CheckedIn, a),
+        Some((CloseGroup::DidNotCheckIn, a)) => (AppointmentStatus::Scheduled, a),
+        _ => {
+            return Err(Problem::invalid_fields(vec![(
+                "group".to_owned(),
+                "Must be checked_in_not_screened or did_not_check_in".to_owned(),
+            )]));
+        }
+    };
+    let changed = state
+        .store
+        .bulk_action(
+            caller.scope(),
+            &caller.actor(),
+            parse_id(&id)?,
+            from,
+            action,
+        )
+        .await?;
+    Ok(Json(BulkResult { changed }))
+}
+
+/// Close a clinic. Refused while any participant has no final outcome, or an attended not
+/// screened has no reasons recorded.
+#[utoipa::path(post, path = "/clinics/{id}/close", params(("id" = Uuid, Path)), responses(
+    (status = 204),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn close(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<axum::http::StatusCode> {
+    caller.require(Permission::ManageAppointments)?;
+    state
+        .store
+        .close_clinic(caller.scope(), &caller.actor(), parse_id(&id)?)
+        .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct FollowUpQuery {
+    /// more_images (recall for more images) or reschedule.
+    kind: Option<String>,
+}
+
+/// Open follow-up requests for the office, oldest first.
+#[utoipa::path(get, path = "/follow-ups", params(FollowUpQuery), responses((status = 200, body = Vec<FollowUp>)))]
+pub async fn follow_ups(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(q): Query<FollowUpQuery>,
+) -> ApiResult<Json<Vec<FollowUp>>> {
+    caller.require(Permission::ViewRecords)?;
+    let kind = match q.kind.as_deref() {
+        None | Some("more_images") => "more_images",
+        Some("reschedule") => "reschedule",
+        Some(_) => {
+            return Err(Problem::invalid_fields(vec![(
+                "kind".to_owned(),
+                "Must be more_images or reschedule".to_owned(),
+            )]));
+        }
+    };
+    Ok(Json(state.store.follow_ups(caller.scope(), kind).await?))
+}

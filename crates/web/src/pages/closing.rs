@@ -1,0 +1,169 @@
+//! "Close clinic": every participant needs an outcome first.
+
+use super::{FormPairs, parse_id, render};
+use crate::auth::Staff;
+use crate::error::{AppError, PageResult};
+use crate::present::{Layout, day_date, nhs_number};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect};
+use domain::ending::{CloseBlocker, CloseGroup, close_groups};
+use domain::{AppointmentStatus, ClinicStatus, Permission};
+
+pub struct GroupView {
+    pub label: &'static str,
+    pub value: &'static str,
+    pub bulk_label: Option<&'static str>,
+    pub rows: Vec<RowView>,
+}
+
+pub struct RowView {
+    pub time: String,
+    pub name: String,
+    pub nhs_number: String,
+    pub status: &'static str,
+    pub status_class: &'static str,
+    pub problem: Option<String>,
+    pub action_href: String,
+    pub action_label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "close_clinic.html")]
+struct ClosePage {
+    layout: Layout,
+    clinic_id: String,
+    title: String,
+    closed: bool,
+    groups: Vec<GroupView>,
+    needs_details: Vec<RowView>,
+    blocked: bool,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    staff.require(Permission::ManageAppointments)?;
+    let scope = staff.scope();
+    let (clinic, rows, blockers) = tokio::try_join!(
+        state.store.clinic(scope, id),
+        state.store.clinic_appointments(scope, id),
+        state.store.close_blockers(scope, id)
+    )?;
+    let pairs: Vec<(AppointmentStatus, bool)> = rows
+        .iter()
+        .map(|r| {
+            let missing = blockers.iter().any(|(bid, b)| {
+                *bid == r.id && matches!(b, CloseBlocker::AttendedNotScreenedWithoutDetails { .. })
+            });
+            (r.status, !missing)
+        })
+        .collect();
+    let view = |i: usize, problem: Option<String>| {
+        let r = &rows[i];
+        let needs_details = r.status == AppointmentStatus::AttendedNotScreened;
+        RowView {
+            time: r.starts_at.clone(),
+            name: format!("{} {}", r.first_name, r.last_name),
+            nhs_number: nhs_number(&r.nhs_number),
+            status: r.status.label(),
+            status_class: r.status.tag_class(),
+            problem,
+            action_href: if needs_details {
+                format!("/appointments/{}/attended-not-screened", r.id)
+            } else {
+                format!("/appointments/{}", r.id)
+            },
+            action_label: if needs_details {
+                "Record why"
+            } else {
+                "View appointment"
+            },
+        }
+    };
+    let groups = close_groups(&pairs)
+        .into_iter()
+        .map(|g| GroupView {
+            label: g.group.label(),
+            value: g.group.as_str(),
+            bulk_label: g.group.bulk_action_label(),
+            rows: g.appointments.iter().map(|i| view(*i, None)).collect(),
+        })
+        .collect();
+    let needs_details = blockers
+        .iter()
+        .filter_map(|(bid, b)| match b {
+            CloseBlocker::AttendedNotScreenedWithoutDetails { index } => Some(view(
+                *index,
+                Some(format!(
+                    "Record why the appointment for {} did not proceed",
+                    rows.iter()
+                        .find(|r| r.id == *bid)
+                        .map(|r| format!("{} {}", r.first_name, r.last_name))
+                        .unwrap_or_default()
+                )),
+            )),
+            _ => None,
+        })
+        .collect();
+    render(ClosePage {
+        layout: Layout::new(
+            "Close clinic",
+            Some(staff.0.clone()),
+            state.config.demo_mode,
+        ),
+        clinic_id: id.to_string(),
+        title: format!("{} – {}", clinic.location_name, day_date(clinic.date)),
+        closed: clinic.status == ClinicStatus::Closed,
+        blocked: !blockers.is_empty(),
+        groups,
+        needs_details,
+    })
+}
+
+/// The bulk actions: "Mark all as attended not screened" and "Mark all as did not attend".
+pub async fn bulk(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    staff.require(Permission::ManageAppointments)?;
+    let group: CloseGroup = form
+        .get("group")
+        .and_then(|g| g.parse().ok())
+        .ok_or_else(|| AppError::BadRequest("Choose which participants to mark".to_owned()))?;
+    let (from, action) = match (group, group.bulk_action()) {
+        (CloseGroup::CheckedInNotScreened, Some(a)) => (AppointmentStatus::CheckedIn, a),
+        (CloseGroup::DidNotCheckIn, Some(a)) => (AppointmentStatus::Scheduled, a),
+        _ => {
+            return Err(AppError::BadRequest(
+                "Appointments in progress must be ended one by one".to_owned(),
+            ));
+        }
+    };
+    state
+        .store
+        .bulk_action(staff.scope(), &staff.actor(), id, from, action)
+        .await?;
+    Ok(Redirect::to(&format!("/clinics/{id}/close")).into_response())
+}
+
+pub async fn close(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    staff.require(Permission::ManageAppointments)?;
+    state
+        .store
+        .close_clinic(staff.scope(), &staff.actor(), id)
+        .await?;
+    Ok(Redirect::to(&format!("/clinics/{id}?filter=all&done=closed")).into_response())
+}
