@@ -111,16 +111,43 @@ impl Store {
         entity_id: Uuid,
         participant_id: Option<Uuid>,
     ) -> Result<()> {
-        record(
-            self.writer(),
-            actor,
-            AuditAction::View,
-            entity_type,
-            entity_id,
-            participant_id,
-            &serde_json::Value::Null,
-        )
-        .await
+        let null = serde_json::Value::Null;
+        match self.backend() {
+            Backend::Sqlite => {
+                record(
+                    self.writer(),
+                    actor,
+                    AuditAction::View,
+                    entity_type,
+                    entity_id,
+                    participant_id,
+                    &null,
+                )
+                .await
+            }
+            Backend::Postgres => {
+                // Views are the busiest writes by far (every record opened). On PostgreSQL
+                // they commit without waiting for the WAL flush: a crash of the database
+                // server itself can lose the last fraction of a second of view entries,
+                // never a change (see docs/adr/0009).
+                let mut tx = self.writer().begin().await?;
+                sqlx::query("SET LOCAL synchronous_commit TO OFF")
+                    .execute(&mut *tx)
+                    .await?;
+                record(
+                    &mut *tx,
+                    actor,
+                    AuditAction::View,
+                    entity_type,
+                    entity_id,
+                    participant_id,
+                    &null,
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+        }
     }
 
     /// Lists audit rows, newest first. For system administrators: not provider-scoped.

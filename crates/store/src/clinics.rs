@@ -313,6 +313,76 @@ impl Store {
             .collect()
     }
 
+    /// A clinic and every appointment in it, in slot order, in one query (the clinic page,
+    /// opened many times an hour by every mammographer). Counts come from the rows.
+    pub async fn clinic_day(
+        &self,
+        scope: Scope,
+        id: Uuid,
+    ) -> Result<(ClinicSummary, Vec<ClinicAppointmentRow>)> {
+        let rows = sqlx::query(
+            "SELECT c.id, c.clinic_date, c.session, c.clinic_type, c.risk_type, c.status, c.starts_at, c.ends_at, \
+             c.location_id, l.name AS location_name, l.kind AS location_kind, \
+             a.id AS appointment_id, a.status AS appointment_status, s.starts_at AS slot_starts_at, s.duration_minutes, \
+             p.id AS participant_id, p.first_name, p.last_name, p.nhs_number, p.date_of_birth, p.support_reasons \
+             FROM clinics c JOIN locations l ON l.id = c.location_id AND l.provider_id = c.provider_id \
+             LEFT JOIN appointments a ON a.clinic_id = c.id AND a.provider_id = c.provider_id \
+             LEFT JOIN slots s ON s.id = a.slot_id AND s.provider_id = c.provider_id \
+             LEFT JOIN participants p ON p.id = a.participant_id AND p.provider_id = c.provider_id \
+             WHERE c.id = $1 AND c.provider_id = $2 ORDER BY s.starts_at, p.last_name",
+        )
+        .bind(sql::id(id))
+        .bind(sql::id(scope.provider_id))
+        .fetch_all(self.pool())
+        .await?;
+        let first = rows.first().ok_or(StoreError::NotFound)?;
+        let mut appointments = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let Some(appointment_id) = r.try_get::<Option<String>, _>("appointment_id")? else {
+                continue;
+            };
+            let support: Vec<serde_json::Value> =
+                parse_json(&r.try_get::<String, _>("support_reasons")?)?;
+            appointments.push(ClinicAppointmentRow {
+                id: parse_id(&appointment_id)?,
+                status: parse_enum(&r.try_get::<String, _>("appointment_status")?)?,
+                starts_at: r.try_get("slot_starts_at")?,
+                duration_minutes: r.try_get("duration_minutes")?,
+                participant_id: parse_id(&r.try_get::<String, _>("participant_id")?)?,
+                first_name: r.try_get("first_name")?,
+                last_name: r.try_get("last_name")?,
+                nhs_number: r.try_get("nhs_number")?,
+                date_of_birth: parse_date(&r.try_get::<String, _>("date_of_birth")?)?,
+                special_appointment: !support.is_empty(),
+            });
+        }
+        let live = |a: &&ClinicAppointmentRow| {
+            !matches!(
+                a.status,
+                AppointmentStatus::Cancelled | AppointmentStatus::RescheduleRequested
+            )
+        };
+        let summary = ClinicSummary {
+            id: parse_id(&first.try_get::<String, _>("id")?)?,
+            date: parse_date(&first.try_get::<String, _>("clinic_date")?)?,
+            session: parse_enum(&first.try_get::<String, _>("session")?)?,
+            clinic_type: parse_enum(&first.try_get::<String, _>("clinic_type")?)?,
+            risk_type: parse_enum(&first.try_get::<String, _>("risk_type")?)?,
+            status: parse_enum(&first.try_get::<String, _>("status")?)?,
+            starts_at: first.try_get("starts_at")?,
+            ends_at: first.try_get("ends_at")?,
+            location_id: parse_id(&first.try_get::<String, _>("location_id")?)?,
+            location_name: first.try_get("location_name")?,
+            location_kind: parse_enum(&first.try_get::<String, _>("location_kind")?)?,
+            appointment_count: appointments.iter().filter(live).count() as i64,
+            checked_in_count: appointments
+                .iter()
+                .filter(|a| a.status == AppointmentStatus::CheckedIn)
+                .count() as i64,
+        };
+        Ok((summary, appointments))
+    }
+
     /// Free slots of a clinic (no live appointment), in time order.
     pub async fn free_slots(&self, scope: Scope, clinic_id: Uuid) -> Result<Vec<(Uuid, String)>> {
         let rows = sqlx::query(

@@ -167,3 +167,45 @@ async fn a_cancellation_cannot_be_undone_once_its_slot_is_rebooked() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_clinic_day_query_agrees_with_the_summary_and_the_list() {
+    each_backend(|db| async move {
+        let (name, s) = (db.name, &db.store);
+        let other = org(s, "NOTDAY").await;
+        let org = org(s, "DAY").await;
+        let c = clinic(s, &org, TODAY).await;
+        let (empty, rows) = s.clinic_day(org.scope, c.id).await.unwrap();
+        assert_eq!(
+            (empty.appointment_count, rows.len()),
+            (0, 0),
+            "[{name}] an empty clinic"
+        );
+        let mut ids = Vec::new();
+        for _ in 0..3 {
+            let p = participant(s, &org).await;
+            ids.push(book(s, &org, c.id, p.id).await);
+        }
+        apply_all(s, &org, ids[0], &[AppointmentAction::CheckIn]).await;
+        apply_all(s, &org, ids[1], &[AppointmentAction::Cancel]).await;
+        let (day, rows) = s.clinic_day(org.scope, c.id).await.unwrap();
+        let summary = s.clinic(org.scope, c.id).await.unwrap();
+        let list = s.clinic_appointments(org.scope, c.id).await.unwrap();
+        assert_eq!(
+            (day.appointment_count, day.checked_in_count),
+            (summary.appointment_count, summary.checked_in_count),
+            "[{name}]"
+        );
+        let ids_day: Vec<_> = rows.iter().map(|r| (r.id, r.status)).collect();
+        let ids_list: Vec<_> = list.iter().map(|r| (r.id, r.status)).collect();
+        assert_eq!(ids_day, ids_list, "[{name}]");
+        assert!(
+            matches!(
+                s.clinic_day(other.scope, c.id).await,
+                Err(store::StoreError::NotFound)
+            ),
+            "[{name}] another provider"
+        );
+    })
+    .await;
+}

@@ -137,10 +137,7 @@ pub async fn show(
 ) -> PageResult {
     let id = parse_id(&id)?;
     let scope = staff.scope();
-    let (clinic, appointments) = tokio::try_join!(
-        state.store.clinic(scope, id),
-        state.store.clinic_appointments(scope, id)
-    )?;
+    let (clinic, appointments) = state.store.clinic_day(scope, id).await?;
     let filter = q
         .filter
         .as_deref()
