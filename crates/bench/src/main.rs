@@ -232,6 +232,7 @@ async fn set_up(
             .await?;
         appointments.push((id, room.id));
     }
+    store.refresh_statistics().await?;
     let mut out = Vec::new();
     for m in 0..mammographers.max(1) {
         let user = store

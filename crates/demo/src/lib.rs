@@ -131,6 +131,12 @@ pub async fn load(store: &Store, today: Date) -> Result<DemoSummary> {
         )
         .await?;
     }
+    // Fresh tables have no planner statistics: without them PostgreSQL picks poor plans
+    // until autovacuum gets round to analysing them.
+    store
+        .refresh_statistics()
+        .await
+        .context("analysing the demo data")?;
 
     Ok(DemoSummary {
         providers: PROVIDERS.len(),

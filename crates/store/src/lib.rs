@@ -203,6 +203,27 @@ impl Store {
         &self.pool
     }
 
+    /// Updates the query planner's statistics (after a bulk load such as the demo data).
+    pub async fn refresh_statistics(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => {
+                self.writer.execute("ANALYZE").await?;
+            }
+            Backend::Postgres => {
+                // Only this service's tables (ANALYZE alone would visit every schema).
+                self.pool
+                    .execute(
+                        "ANALYZE providers, locations, rooms, users, user_roles, participants, episodes, \
+                         clinics, slots, appointments, appointment_status_history, audit_log, sessions, \
+                         api_tokens, appointment_sections, appointment_notes, follow_up_requests, \
+                         participant_medical, user_preferences",
+                    )
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Drops a PostgreSQL schema made for a test or benchmark run.
     #[doc(hidden)]
     pub async fn drop_schema_for_tests(&self, schema: &str) -> Result<()> {
