@@ -585,6 +585,9 @@ impl Store {
             Some(expected_version),
         )
         .await?;
+        if let Some((section, data)) = &finish.record {
+            upsert_section(&mut tx, scope, actor, id, section, data).await?;
+        }
         let row = sqlx::query(
             "SELECT a.episode_id, a.participant_id, c.clinic_date FROM appointments a \
              JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = a.provider_id WHERE a.id = $1 AND a.provider_id = $2",
@@ -595,6 +598,18 @@ impl Store {
         .await?;
         let episode_id: String = row.try_get("episode_id")?;
         let participant_id: String = row.try_get("participant_id")?;
+        if let Some((section, data)) = &finish.record {
+            audit::record(
+                &mut *tx,
+                actor,
+                AuditAction::Create,
+                &format!("appointment_{section}"),
+                id,
+                Some(parse_id(&participant_id)?),
+                data,
+            )
+            .await?;
+        }
         if finish.episode_outcome.is_some() || finish.episode_stage.is_some() {
             sqlx::query(
                 "UPDATE episodes SET outcome = COALESCE($1, outcome), stage = COALESCE($2, stage) WHERE id = $3 AND provider_id = $4",

@@ -56,10 +56,19 @@ pub fn router(state: AppState) -> Router<AppState> {
             axum::routing::put(workflow::set_room),
         )
         .route(
+            "/appointments/{id}/images",
+            axum::routing::put(workflow::save_images),
+        )
+        .route(
+            "/appointments/{id}/medical-information",
+            get(workflow::get_medical).put(workflow::save_medical),
+        )
+        .route(
             "/appointments/{id}/cannot-proceed",
             post(office::cannot_proceed),
         )
         .route("/appointments/{id}/cancel", post(office::cancel))
+        .route("/appointments/{id}/complete", post(office::complete))
         .route(
             "/appointments/{id}/attended-not-screened",
             post(office::attended_not_screened_details),
@@ -171,6 +180,7 @@ impl FromRequestParts<AppState> for ApiCaller {
         resources::participant_appointments,
         office::cannot_proceed,
         office::cancel,
+        office::complete,
         office::attended_not_screened_details,
         office::close,
         office::bulk,
@@ -179,6 +189,9 @@ impl FromRequestParts<AppState> for ApiCaller {
         workflow::confirm_identity,
         workflow::add_note,
         workflow::set_room,
+        workflow::save_images,
+        workflow::get_medical,
+        workflow::save_medical,
     ),
     components(schemas(
         Problem, ProblemField, store::ClinicSummary, store::TabCounts, store::ClinicAppointmentRow,
@@ -189,6 +202,8 @@ impl FromRequestParts<AppState> for ApiCaller {
         office::Ended, office::CannotProceedRequest, office::CancelRequest, office::BulkRequest, office::BulkResult,
         store::FollowUp,
         workflow::Saved, workflow::VersionedRequest, workflow::NoteRequest, workflow::RoomRequest,
+        workflow::ImagesRequest, workflow::ImagesSaved,
+        workflow::MedicalRequest, workflow::MedicalSaved, workflow::MedicalView,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))

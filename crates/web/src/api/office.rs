@@ -232,3 +232,52 @@ pub async fn follow_ups(
     };
     Ok(Json(state.store.follow_ups(caller.scope(), kind).await?))
 }
+
+/// "Complete screening": ends the appointment as Screened or Partially screened from the
+/// saved images record, with the IR(ME)R exposure record, and a recall request for the
+/// office when the mammographer asked for more images.
+#[utoipa::path(post, path = "/appointments/{id}/complete", params(("id" = Uuid, Path)), request_body = super::workflow::VersionedRequest, responses(
+    (status = 200, body = Ended),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn complete(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<super::workflow::VersionedRequest>,
+) -> ApiResult<Json<Ended>> {
+    caller.require(Permission::RunAppointment)?;
+    let id = parse_id(&id)?;
+    let wf = state.store.workflow(caller.scope(), id).await?;
+    if !crate::pages::workflow::step_unlocked(&wf, crate::pages::workflow::Step::Check) {
+        return Err(Problem::new(
+            axum::http::StatusCode::CONFLICT,
+            "steps-incomplete",
+            "Earlier steps are not complete",
+            Some(
+                "Confirm identity, review the medical information and record the images first"
+                    .to_owned(),
+            ),
+        ));
+    }
+    let finish = crate::pages::workflow::check::completion(&wf, &caller.0.name).map_err(|e| {
+        Problem::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "cannot-complete",
+            "The appointment cannot be completed",
+            Some(e.to_string()),
+        )
+    })?;
+    let status = state
+        .store
+        .finish_appointment(
+            caller.scope(),
+            &caller.actor(),
+            id,
+            req.expected_version,
+            finish,
+        )
+        .await?;
+    Ok(Json(Ended { id, status }))
+}

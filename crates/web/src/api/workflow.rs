@@ -136,3 +136,269 @@ pub async fn set_room(
         .await?;
     Ok(Json(Saved { version }))
 }
+
+// ---------------------------------------------------------------------------------------
+// Step 3: the images record
+// ---------------------------------------------------------------------------------------
+
+use crate::pages::workflow::{images, medical};
+use domain::imaging::{ImagesRecord, ImagingError, View, ViewCounts};
+
+#[derive(Deserialize, ToSchema)]
+pub struct ImagesRequest {
+    /// The images record, as the workflow returns it in `sections.images.data.record`:
+    /// `standard_set` ("yes", "no" or "no_images"); `counts` (view to number of images,
+    /// 0 to 9: "rcc", "rmlo", "lcc", "lmlo", "rccid", "rmloid", "lccid", "lmloid");
+    /// `repeats` (view to `{answer: {choice, repeats}, reasons, other_reason_details}`);
+    /// `imperfect_but_best_possible`; `not_all_taken` (`{reasons, details, recall:
+    /// {decision: "recall", timescale, scheduling_note} or {decision: "no_recall"}}`);
+    /// `notes_for_reader`; `additional_operators`.
+    #[schema(value_type = Object)]
+    pub record: serde_json::Value,
+    /// The appointment version you last saw.
+    pub expected_version: i64,
+}
+
+/// The saved images record: the new version and what the record means.
+#[derive(Serialize, ToSchema)]
+pub struct ImagesSaved {
+    pub version: i64,
+    /// "complete", "to_be_recalled", "partial_mammography" or "no_images".
+    pub completeness: String,
+    /// The status the appointment ends with: "screened", "partially_screened" or
+    /// "attended_not_screened".
+    pub final_status: String,
+    pub total_images: u16,
+}
+
+/// A validation problem naming the record's fields by their form ids ("count-rmlo",
+/// "repeats-rmlo-reasons", "not_all_taken", ...).
+fn imaging_problem(errors: Vec<ImagingError>) -> Problem {
+    let mut problem = Problem::invalid(Vec::new());
+    problem.detail = Some(
+        errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+    );
+    problem.errors = errors
+        .into_iter()
+        .map(|e| super::ProblemField {
+            field: e.field_id(),
+            message: e.message,
+        })
+        .collect();
+    problem
+}
+
+/// Reads the record, reporting each count that is not a whole number from 0 to 9 on its
+/// field (the same messages as the pages) rather than as an unreadable body.
+fn read_record(value: serde_json::Value) -> ApiResult<ImagesRecord> {
+    if let Some(counts) = value.get("counts").and_then(serde_json::Value::as_object) {
+        let errors: Vec<ImagingError> = counts
+            .iter()
+            .filter_map(|(key, n)| Some((key.parse::<View>().ok()?, n)))
+            .filter_map(|(view, n)| ViewCounts::parse_count(view, &n.to_string()).err())
+            .map(ImagingError::from)
+            .collect();
+        if !errors.is_empty() {
+            return Err(imaging_problem(errors));
+        }
+    }
+    serde_json::from_value(value).map_err(|e| {
+        let mut problem = imaging_problem(Vec::new());
+        problem.detail = Some(format!("The images record could not be read: {e}"));
+        problem.errors = vec![super::ProblemField {
+            field: "record".to_owned(),
+            message: e.to_string(),
+        }];
+        problem
+    })
+}
+
+/// Step 3: record the images taken (the manual flow's answers in one go). Checked with
+/// the same rules as the pages; nothing is saved if anything is wrong.
+#[utoipa::path(put, path = "/appointments/{id}/images", params(("id" = Uuid, Path)), request_body = ImagesRequest, responses(
+    (status = 200, body = ImagesSaved),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn save_images(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ImagesRequest>,
+) -> ApiResult<Json<ImagesSaved>> {
+    caller.require(Permission::RunAppointment)?;
+    let id = parse_id(&id)?;
+    let record = read_record(req.record)?;
+    let wf = state.store.workflow(caller.scope(), id).await?;
+    let context = medical::imaging_context(&wf);
+    domain::imaging::validate(&record, &context).map_err(imaging_problem)?;
+    let (version, derivation) = images::save_record(
+        &state.store,
+        caller.scope(),
+        &caller.actor(),
+        &wf,
+        &record,
+        req.expected_version,
+    )
+    .await?;
+    Ok(Json(ImagesSaved {
+        version,
+        completeness: derivation.completeness.as_str().to_owned(),
+        final_status: derivation.final_status().as_str().to_owned(),
+        total_images: derivation.total_images,
+    }))
+}
+
+// ---------------------------------------------------------------------------------------
+// Step 2: medical information
+// ---------------------------------------------------------------------------------------
+
+/// The whole medical information document to save.
+#[derive(Deserialize, ToSchema)]
+pub struct MedicalRequest {
+    /// The medical information, as `GET .../medical-information` returns it in `medical`:
+    /// `mammograms`, `history`, `symptoms` and `features` are lists of
+    /// `{item, recorded_on, confirmed}` (an item added now is recorded today and
+    /// confirmed; one carried forward is confirmed, changed or left out); `history` items
+    /// have a `type` ("breast_cancer", "implanted_medical_device", "breast_implants",
+    /// "mastectomy_or_lumpectomy", "cysts", "benign_lumps", "other_procedures");
+    /// `density` (`{hrt_started_since_last_screening, pregnant_or_breastfeeding}`: "yes",
+    /// "no" or "not_known"), `other` (text) and `reviewed` (sections marked reviewed:
+    /// "mammogram_history", "medical_history", "symptoms", "breast_features",
+    /// "breast_density_factors", "other_medical_information").
+    #[schema(value_type = Object)]
+    pub medical: serde_json::Value,
+    /// The appointment version you last saw.
+    pub expected_version: i64,
+}
+
+/// The saved medical information: the new version, and whether the step is done.
+#[derive(Serialize, ToSchema)]
+pub struct MedicalSaved {
+    pub version: i64,
+    /// Every section is marked reviewed.
+    pub all_reviewed: bool,
+}
+
+/// An appointment's medical information as the pages show it.
+#[derive(Serialize, ToSchema)]
+pub struct MedicalView {
+    /// What this appointment saved or, before it saves any, what the participant's previous
+    /// appointment saved, carried forward with every item unconfirmed.
+    #[schema(value_type = Object)]
+    pub medical: serde_json::Value,
+    pub all_reviewed: bool,
+    /// "clear" or "should_not_proceed" (a mammogram in the last 6 months with no reason
+    /// recorded for continuing).
+    pub six_month_rule: String,
+    /// The appointment version, to send back with a save.
+    pub version: i64,
+}
+
+/// A validation problem naming each field by its place in the request
+/// (`medical.mammograms[0].reason_to_continue`).
+fn medical_problem(errors: Vec<(String, String)>) -> Problem {
+    let mut problem = Problem::invalid(Vec::new());
+    problem.detail = Some(
+        errors
+            .iter()
+            .map(|(f, m)| format!("{f}: {m}"))
+            .collect::<Vec<_>>()
+            .join("; "),
+    );
+    problem.errors = errors
+        .into_iter()
+        .map(|(field, message)| super::ProblemField { field, message })
+        .collect();
+    problem
+}
+
+/// Step 2: the medical information recorded so far (or carried forward).
+#[utoipa::path(get, path = "/appointments/{id}/medical-information", params(("id" = Uuid, Path)), responses(
+    (status = 200, body = MedicalView),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn get_medical(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<MedicalView>> {
+    caller.require(Permission::ViewRecords)?;
+    let wf = state.store.workflow(caller.scope(), parse_id(&id)?).await?;
+    let info = crate::pages::workflow::medical::information(&wf).map_err(|e| {
+        tracing::error!(error = %e, "unreadable medical document");
+        Problem::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            None,
+        )
+    })?;
+    state
+        .store
+        .record_view(
+            &caller.actor(),
+            "appointment",
+            wf.appointment.id,
+            Some(wf.appointment.participant.id),
+        )
+        .await?;
+    Ok(Json(MedicalView {
+        medical: serde_json::to_value(&info).unwrap_or_default(),
+        all_reviewed: info.all_reviewed(),
+        six_month_rule: info.six_month_rule(state.today()).as_str().to_owned(),
+        version: wf.appointment.version,
+    }))
+}
+
+/// Step 2: save the whole medical information. Every item confirmed or recorded now is
+/// checked with the same rules as the pages (a mammogram in the last 6 months needs a
+/// reason to continue; a section can only be marked reviewed once every item carried
+/// forward into it is confirmed, changed or removed); nothing is saved if anything is wrong.
+#[utoipa::path(put, path = "/appointments/{id}/medical-information", params(("id" = Uuid, Path)), request_body = MedicalRequest, responses(
+    (status = 200, body = MedicalSaved),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn save_medical(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<MedicalRequest>,
+) -> ApiResult<Json<MedicalSaved>> {
+    caller.require(Permission::RunAppointment)?;
+    let id = parse_id(&id)?;
+    let mut info: domain::medical::MedicalInformation = serde_json::from_value(req.medical)
+        .map_err(|e| {
+            medical_problem(vec![(
+                "medical".to_owned(),
+                format!("The medical information could not be read: {e}"),
+            )])
+        })?;
+    info.normalise();
+    info.validate(state.today()).map_err(|errors| {
+        medical_problem(
+            errors
+                .into_iter()
+                .map(|e| (format!("medical.{}", e.field), e.message.into_owned()))
+                .collect(),
+        )
+    })?;
+    let version = crate::pages::workflow::medical::save_information(
+        &state.store,
+        caller.scope(),
+        &caller.actor(),
+        id,
+        &info,
+        req.expected_version,
+    )
+    .await?;
+    Ok(Json(MedicalSaved {
+        version,
+        all_reviewed: info.all_reviewed(),
+    }))
+}

@@ -40,6 +40,46 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/appointments/{id}/notes", post(workflow::notes::add))
         .route(
+            "/appointments/{id}/medical-information",
+            get(workflow::medical::show).post(workflow::medical::act),
+        )
+        .route(
+            "/appointments/{id}/medical-information/{page}",
+            get(workflow::medical::page_show).post(workflow::medical::page_submit),
+        )
+        .route(
+            "/appointments/{id}/medical-information/{list}/{key}",
+            get(workflow::medical::item_show).post(workflow::medical::item_submit),
+        )
+        .route(
+            "/appointments/{id}/medical-information/{list}/new/{kind}",
+            get(workflow::medical::new_item_show).post(workflow::medical::new_item_submit),
+        )
+        .route(
+            "/appointments/{id}/images",
+            get(workflow::images::show).post(workflow::images::choose),
+        )
+        .route(
+            "/appointments/{id}/images/room",
+            get(workflow::images::room_form).post(workflow::images::room_save),
+        )
+        .route(
+            "/appointments/{id}/images/counts",
+            get(workflow::images::counts_form).post(workflow::images::counts_save),
+        )
+        .route(
+            "/appointments/{id}/images/repeats",
+            get(workflow::images::repeats_form).post(workflow::images::repeats_save),
+        )
+        .route(
+            "/appointments/{id}/images/details",
+            get(workflow::images::details_form).post(workflow::images::details_save),
+        )
+        .route(
+            "/appointments/{id}/check",
+            get(workflow::check::show).post(workflow::check::complete),
+        )
+        .route(
             "/appointments/{id}/cancel",
             get(office::cancel_form).post(office::cancel),
         )

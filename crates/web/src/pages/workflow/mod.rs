@@ -4,8 +4,10 @@
 //! at), so a refresh, a crash or a switch of device loses nothing and a stale form never
 //! overwrites a newer answer.
 
+pub mod check;
 pub mod ending;
 pub mod identity;
+pub mod images;
 pub mod medical;
 pub mod notes;
 

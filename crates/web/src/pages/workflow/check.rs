@@ -1,0 +1,141 @@
+//! Step 4: "Check information", then "Complete screening and return to clinic".
+
+use super::images::{ImagesCard, images_card, images_record};
+use super::{Frame, Step, load_step};
+use crate::auth::Staff;
+use crate::error::{AppError, PageResult};
+use crate::pages::{FormPairs, parse_id, render};
+use crate::present::Layout;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect};
+use domain::AppointmentAction;
+use domain::imaging::{Completeness, RecallDecision, derive, exposure_record, validate};
+use store::{Finish, NewFollowUp, Workflow};
+
+#[derive(Template)]
+#[template(path = "workflow/check.html")]
+struct CheckPage {
+    layout: Layout,
+    frame: Frame,
+    images: Option<ImagesCard>,
+    medical_href: String,
+    identity_href: String,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let wf = match load_step(&state, &staff, id, Step::Check).await? {
+        Ok(wf) => wf,
+        Err(r) => return Ok(r),
+    };
+    render(CheckPage {
+        layout: Layout::new(
+            format!(
+                "Check information – {}",
+                wf.appointment.participant.full_name()
+            ),
+            Some(staff.0.clone()),
+            state.config.demo_mode,
+        ),
+        images: images_card(&wf),
+        medical_href: Step::Medical.href(id),
+        identity_href: Step::Identity.href(id),
+        frame: Frame::new(&wf, Step::Check),
+    })
+}
+
+/// What completing the appointment records, from the saved images: Screened or Partially
+/// screened, the IR(ME)R exposure record, and a recall request for the office when the
+/// mammographer asked for the participant to come back for more images.
+pub fn completion(wf: &Workflow, operator: &str) -> Result<Finish, AppError> {
+    let record = images_record(wf).ok_or_else(|| {
+        AppError::BadRequest("Record the images taken before completing.".to_owned())
+    })?;
+    let context = super::medical::imaging_context(wf);
+    validate(&record, &context).map_err(|errors| {
+        AppError::BadRequest(format!(
+            "The images record is not complete: {}",
+            errors
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))
+    })?;
+    let derivation = derive(&record, &context);
+    let action = match derivation.completeness {
+        Completeness::Complete => AppointmentAction::Screen,
+        Completeness::ToBeRecalled | Completeness::PartialMammography => {
+            AppointmentAction::PartiallyScreen
+        }
+        Completeness::NoImages => {
+            return Err(AppError::BadRequest(
+                "No images were taken: end the appointment with 'Appointment cannot proceed'."
+                    .to_owned(),
+            ));
+        }
+    };
+    let follow_up = match record
+        .not_all_taken
+        .as_ref()
+        .and_then(|n| n.recall.as_ref())
+    {
+        Some(RecallDecision::Recall {
+            timescale,
+            scheduling_note,
+        }) if derivation.completeness == Completeness::ToBeRecalled => Some(NewFollowUp {
+            kind: "more_images",
+            timescale: timescale.clone(),
+            note: scheduling_note.clone(),
+        }),
+        _ => None,
+    };
+    let (room, machine) = wf
+        .room
+        .as_ref()
+        .map(|r| (r.name.clone(), r.machine.clone()))
+        .unwrap_or_default();
+    let exposure = exposure_record(&record, &derivation, operator, &room, &machine);
+    Ok(Finish {
+        action,
+        episode_outcome: None,
+        episode_stage: None,
+        follow_up,
+        record: Some((
+            "exposure",
+            serde_json::to_value(&exposure).unwrap_or_default(),
+        )),
+    })
+}
+
+pub async fn complete(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let wf = match load_step(&state, &staff, id, Step::Check).await? {
+        Ok(wf) => wf,
+        Err(r) => return Ok(r),
+    };
+    let version = form.version()?;
+    let finish = completion(&wf, &staff.0.name)?;
+    let action = finish.action;
+    state
+        .store
+        .finish_appointment(staff.scope(), &staff.actor(), id, version, finish)
+        .await?;
+    Ok(Redirect::to(&format!(
+        "/clinics/{}?filter=remaining&done={}&appointment={id}",
+        wf.appointment.clinic_id,
+        action.as_str()
+    ))
+    .into_response())
+}
