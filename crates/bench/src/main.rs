@@ -333,8 +333,24 @@ async fn run_appointment(
     .await?["version"]
         .as_i64()
         .context("version")?;
+    let medical = json!({
+        "mammograms": [], "history": [], "symptoms": [], "features": [],
+        "density": { "hrt_started_since_last_screening": "no", "pregnant_or_breastfeeding": "no" },
+        "other": "",
+        "reviewed": ["mammogram_history", "medical_history", "symptoms", "breast_features",
+                     "breast_density_factors", "other_medical_information"],
+    });
     let v = run(Call {
-        step: "5 set room",
+        step: "5 medical information",
+        method: reqwest::Method::PUT,
+        path: format!("/appointments/{id}/medical-information"),
+        body: Some(json!({ "medical": medical, "expected_version": v })),
+    })
+    .await?["version"]
+        .as_i64()
+        .context("version")?;
+    let v = run(Call {
+        step: "6 set room",
         method: reqwest::Method::PUT,
         path: format!("/appointments/{id}/room"),
         body: Some(json!({ "room_id": room, "expected_version": v })),
@@ -342,6 +358,23 @@ async fn run_appointment(
     .await?["version"]
         .as_i64()
         .context("version")?;
-    let _ = v;
+    let v = run(Call {
+        step: "7 record images",
+        method: reqwest::Method::PUT,
+        path: format!("/appointments/{id}/images"),
+        body: Some(json!({ "record": { "standard_set": "yes" }, "expected_version": v })),
+    })
+    .await?["version"]
+        .as_i64()
+        .context("version")?;
+    let done = run(post(
+        "8 complete",
+        format!("/appointments/{id}/complete"),
+        json!({ "expected_version": v }),
+    ))
+    .await?;
+    if done["status"] != "screened" {
+        bail!("appointment {id} ended as {}", done["status"]);
+    }
     Ok(())
 }
