@@ -368,3 +368,46 @@ impl Store {
             .collect()
     }
 }
+
+impl Store {
+    /// Records (or, with no reasons, clears) why a participant needs a special appointment.
+    /// The caller validates the answers with the domain rules first.
+    pub async fn set_support(
+        &self,
+        scope: Scope,
+        actor: &Actor,
+        participant_id: Uuid,
+        reasons: &[SupportNeed],
+        temporary: bool,
+    ) -> Result<Participant> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE participants SET support_reasons = $1, support_temporary = $2, updated_at = $3 \
+             WHERE id = $4 AND provider_id = $5",
+        )
+        .bind(sql::json(&reasons))
+        .bind(i64::from(temporary && !reasons.is_empty()))
+        .bind(sql::ts(sql::now()))
+        .bind(sql::id(participant_id))
+        .bind(sql::id(scope.provider_id))
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::NotFound);
+        }
+        let snapshot =
+            serde_json::json!({ "support_reasons": reasons, "support_temporary": temporary });
+        audit::record(
+            &mut *tx,
+            actor,
+            AuditAction::Update,
+            "participant_support",
+            participant_id,
+            Some(participant_id),
+            &snapshot,
+        )
+        .await?;
+        tx.commit().await?;
+        self.participant(scope, participant_id).await
+    }
+}

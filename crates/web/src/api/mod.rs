@@ -76,6 +76,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/clinics/{id}/close", post(office::close))
         .route("/clinics/{id}/close/bulk", post(office::bulk))
         .route("/follow-ups", get(office::follow_ups))
+        .route(
+            "/participants/{id}/special-appointment",
+            axum::routing::put(resources::set_special_appointment),
+        )
         .fallback(|| async { Problem::not_found() })
         .with_state(state)
 }
@@ -178,6 +182,7 @@ impl FromRequestParts<AppState> for ApiCaller {
         resources::create_participant,
         resources::get_participant,
         resources::participant_appointments,
+        resources::set_special_appointment,
         office::cannot_proceed,
         office::cancel,
         office::complete,
@@ -197,6 +202,7 @@ impl FromRequestParts<AppState> for ApiCaller {
         Problem, ProblemField, store::ClinicSummary, store::TabCounts, store::ClinicAppointmentRow,
         store::AppointmentDetail, store::StatusChange, store::Participant, store::NewParticipant,
         store::SupportNeed, store::ParticipantAppointment, store::NewAppointment,
+        resources::SupportRequest,
         resources::ClinicList, resources::StatusResult, resources::ActionRequest, resources::Created,
         store::Workflow, store::SectionRecord, store::Note, store::CarriedMedical, store::Room,
         office::Ended, office::CannotProceedRequest, office::CancelRequest, office::BulkRequest, office::BulkResult,

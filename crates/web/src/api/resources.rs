@@ -310,3 +310,55 @@ pub async fn participant_appointments(
             .await?,
     ))
 }
+
+#[derive(Deserialize, ToSchema)]
+pub struct SupportRequest {
+    /// Each reason with the support needed; empty to record that no special appointment is
+    /// needed any more.
+    pub reasons: Vec<store::SupportNeed>,
+    /// "Are any of these reasons temporary?" (required when there are reasons).
+    pub temporary: Option<bool>,
+}
+
+/// Record why a participant needs a special appointment ("Why does {name} need additional
+/// support?"), or clear it.
+#[utoipa::path(put, path = "/participants/{id}/special-appointment", params(("id" = Uuid, Path)), request_body = SupportRequest, responses(
+    (status = 200, body = Participant),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn set_special_appointment(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<SupportRequest>,
+) -> ApiResult<Json<Participant>> {
+    caller.require(Permission::CheckIn)?;
+    let id = parse_id(&id)?;
+    if !req.reasons.is_empty() {
+        let given: Vec<_> = req
+            .reasons
+            .iter()
+            .map(|s| (s.reason, s.details.clone()))
+            .collect();
+        domain::medical::validate_support(&given, req.temporary).map_err(|errors| {
+            Problem::invalid_fields(
+                errors
+                    .into_iter()
+                    .map(|e| (e.field.into_owned(), e.message.into_owned()))
+                    .collect(),
+            )
+        })?;
+    }
+    let p = state
+        .store
+        .set_support(
+            caller.scope(),
+            &caller.actor(),
+            id,
+            &req.reasons,
+            req.temporary.unwrap_or(false),
+        )
+        .await?;
+    Ok(Json(p))
+}

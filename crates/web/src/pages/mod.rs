@@ -6,6 +6,7 @@ mod clinics;
 mod closing;
 pub(crate) mod office;
 mod participants;
+mod special;
 pub(crate) mod workflow;
 
 use crate::auth::{Auth, routes as auth_routes};
@@ -88,6 +89,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(office::ans_details_form).post(office::ans_details),
         )
         .route("/follow-ups", get(office::follow_ups))
+        .route(
+            "/participants/{id}/special-appointment",
+            get(special::form).post(special::save),
+        )
         .route(
             "/clinics/{id}/close",
             get(closing::show).post(closing::close),

@@ -37,6 +37,7 @@ pub struct ApptView {
 #[template(path = "participant.html")]
 struct ParticipantPage {
     layout: Layout,
+    participant_id: String,
     p: ParticipantView,
     special: SpecialView,
     upcoming: Vec<ApptView>,
@@ -125,6 +126,7 @@ pub async fn show(
         ),
     };
     render(ParticipantPage {
+        participant_id: p.id.to_string(),
         layout: Layout::new(
             format!("Participant: {}", view.name),
             Some(staff.0.clone()),

@@ -4,7 +4,7 @@ use super::{Frame, Step, load_step};
 use crate::auth::Staff;
 use crate::error::PageResult;
 use crate::pages::{parse_id, render};
-use crate::present::{Layout, SpecialView, long_date};
+use crate::present::{Layout, long_date};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
@@ -23,7 +23,6 @@ pub fn is_done(wf: &Workflow) -> bool {
 struct IdentityPage {
     layout: Layout,
     frame: Frame,
-    special: SpecialView,
     first_name: String,
     date_of_birth: String,
     age: u16,
@@ -49,7 +48,6 @@ pub async fn show(
             Some(staff.0.clone()),
             state.config.demo_mode,
         ),
-        special: frame.special.clone(),
         first_name: p.first_name.clone(),
         date_of_birth: long_date(p.date_of_birth),
         age: age_on(p.date_of_birth, state.today()),
