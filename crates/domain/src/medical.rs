@@ -3363,11 +3363,9 @@ impl PreviousMammogram {
     /// appointment should not proceed (IR(ME)R), so it is not saved as going ahead.
     pub fn validate_for_appointment(&self, today: Date) -> Result<(), Vec<FieldError>> {
         let mut errors = self.validate(today).err().unwrap_or_default();
-        if self.reason_to_continue.is_none()
-            && self.within_six_months(today)
-            && let Err(e) = validate_reason_to_continue("")
-        {
-            errors.push(e);
+        // A blank reason is already refused by `validate`; here, no reason at all.
+        if self.reason_to_continue.is_none() && self.within_six_months(today) {
+            errors.extend(validate_reason_to_continue("").err());
         }
         if errors.is_empty() {
             Ok(())

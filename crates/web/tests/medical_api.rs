@@ -385,6 +385,62 @@ async fn history_recorded_at_one_appointment_is_carried_into_the_next_for_confir
     );
     assert!(html.contains(&recorded_on), "{html}");
     assert!(html.contains(">Confirm<span"), "{html}");
+
+    // "Mark as reviewed" is refused with the domain's reason until the symptom is
+    // confirmed; confirming it in the pages keeps its date.
+    let base = format!("/appointments/{next}/medical-information");
+    let v = current_version(&app, &jane, &next).await;
+    let review = [
+        ("csrf_token", browser.csrf.as_str()),
+        ("version", v.as_str()),
+        ("action", "review"),
+        ("section", "symptoms"),
+    ];
+    let res = app.post_form(&browser, &base, &review).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.expect("html");
+    assert!(
+        html.contains("Confirm, update or remove the item carried forward from a previous appointment before marking this section as reviewed"),
+        "{html}"
+    );
+    assert_eq!(
+        current_version(&app, &jane, &next).await,
+        v,
+        "nothing saved"
+    );
+    let res = app
+        .post_form(
+            &browser,
+            &base,
+            &[
+                ("csrf_token", browser.csrf.as_str()),
+                ("version", v.as_str()),
+                ("action", "confirm"),
+                ("section", "symptoms"),
+                ("index", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let v = current_version(&app, &jane, &next).await;
+    let review = [
+        ("csrf_token", browser.csrf.as_str()),
+        ("version", v.as_str()),
+        ("action", "review"),
+        ("section", "symptoms"),
+    ];
+    let res = app.post_form(&browser, &base, &review).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let wf = get(
+        &app,
+        &jane,
+        &format!("/api/v1/appointments/{next}/workflow"),
+    )
+    .await;
+    let saved = &wf["sections"]["medical"]["data"];
+    assert_eq!(saved["symptoms"][0]["confirmed"], true);
+    assert_eq!(saved["symptoms"][0]["recorded_on"], today().to_string());
+    assert_eq!(saved["reviewed"], json!(["medical_history", "symptoms"]));
 }
 
 #[tokio::test]

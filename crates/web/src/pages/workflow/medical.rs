@@ -639,7 +639,7 @@ fn mammogram_answers(m: &PreviousMammogram) -> FormPairs {
 // Medical history
 // ---------------------------------------------------------------------------------------
 
-const YEAR_HINT_OPTIONAL: &str = " (optional)";
+const OPTIONAL: &str = " (optional)";
 
 fn removal_fields(v: &FormPairs, what: &str) -> Field {
     Field::tick(
@@ -652,7 +652,7 @@ fn removal_fields(v: &FormPairs, what: &str) -> Field {
         "yes",
         vec![Field::year(
             "removal_year",
-            &format!("Year of removal{YEAR_HINT_OPTIONAL}"),
+            &format!("Year of removal{OPTIONAL}"),
             v,
         )],
     )
@@ -673,11 +673,7 @@ fn history_fields(kind: MedicalHistoryType, v: &FormPairs, who: &str) -> Vec<Fie
                     &format!("In which breasts has {who} had a cancer diagnosis?"),
                     v,
                 ),
-                Field::year(
-                    "diagnosis_year",
-                    &format!("Year of diagnosis{YEAR_HINT_OPTIONAL}"),
-                    v,
-                ),
+                Field::year("diagnosis_year", &format!("Year of diagnosis{OPTIONAL}"), v),
                 Field::radios::<BreastProcedure>("right_procedure", "Right breast: procedure", v)
                     .beside_next(),
                 Field::radios::<BreastProcedure>("left_procedure", "Left breast: procedure", v),
@@ -752,11 +748,7 @@ fn history_fields(kind: MedicalHistoryType, v: &FormPairs, who: &str) -> Vec<Fie
             Field::radios::<BreastProcedure>("right_procedure", "Right breast: procedure", v)
                 .beside_next(),
             Field::radios::<BreastProcedure>("left_procedure", "Left breast: procedure", v),
-            Field::year(
-                "year",
-                &format!("Year of the surgery{YEAR_HINT_OPTIONAL}"),
-                v,
-            ),
+            Field::year("year", &format!("Year of the surgery{OPTIONAL}"), v),
             Field::radios::<SurgeryReason>("reason", "Why was the surgery done?", v).reveal(
                 SurgeryReason::Other.as_str(),
                 vec![Field::text("reason_details", "Describe the reason", v)],
@@ -777,11 +769,7 @@ fn history_fields(kind: MedicalHistoryType, v: &FormPairs, who: &str) -> Vec<Fie
                 "What treatment has there been for benign lumps?",
                 v,
             ),
-            Field::year(
-                "diagnosis_year",
-                &format!("Year of diagnosis{YEAR_HINT_OPTIONAL}"),
-                v,
-            ),
+            Field::year("diagnosis_year", &format!("Year of diagnosis{OPTIONAL}"), v),
             details_field(v),
         ],
         MedicalHistoryType::OtherProcedures => vec![
@@ -793,11 +781,7 @@ fn history_fields(kind: MedicalHistoryType, v: &FormPairs, who: &str) -> Vec<Fie
                     v,
                 )],
             ),
-            Field::year(
-                "year",
-                &format!("Year of the procedure{YEAR_HINT_OPTIONAL}"),
-                v,
-            ),
+            Field::year("year", &format!("Year of the procedure{OPTIONAL}"), v),
             details_field(v).hint("For example, which breasts"),
         ],
     }
@@ -981,7 +965,7 @@ fn symptom_fields(kind: SymptomType, v: &FormPairs, today: Date) -> Vec<Field> {
             "This is a sign the mammographer noticed, not a symptom the participant reported",
             v,
         )
-        .hint("Questions the participant has not been asked about can be left unanswered"),
+        .hint("For a sign, when it started can be left unanswered"),
     ];
     match kind {
         SymptomType::SkinChange => fields.push(
@@ -1496,7 +1480,7 @@ async fn context<'a>(
 }
 
 /// Answers to carry from the details of breast implants onto the consent question.
-fn carried_answers(v: &FormPairs) -> Vec<(String, String)> {
+fn answers_so_far(v: &FormPairs) -> Vec<(String, String)> {
     v.0.iter()
         .filter(|(k, _)| {
             !matches!(
@@ -1581,7 +1565,7 @@ fn form_page(
                 && let MedicalHistoryItem::BreastImplants(b) =
                     read_history(kind, v, &mut Vec::new())
             {
-                hidden = carried_answers(v);
+                hidden = answers_so_far(v);
                 hidden.push(("consent_step".to_owned(), "1".to_owned()));
                 (
                     "Consent to continue".to_owned(),
