@@ -4,9 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::appointment::{AppointmentAction, AppointmentStatus};
-use crate::medical::{Errors, is_blank};
+use crate::validation::{Errors, is_blank};
 
-pub use crate::medical::FieldError;
+pub use crate::validation::FieldError;
 
 /// The question on the exit page.
 pub const EXIT_QUESTION: &str = "Will this appointment be resumed today?";

@@ -14,6 +14,7 @@ pub mod medical;
 pub mod nhs_number;
 pub mod participant;
 pub mod role;
+pub mod validation;
 
 pub use appointment::{
     AppointmentAction, AppointmentStatus, ClinicFilter, RowAction, TransitionError,

@@ -1,12 +1,5 @@
 use domain::TransitionError;
-use serde::Serialize;
-
-/// A field that failed validation, with the message to show beside it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldError {
-    pub field: &'static str,
-    pub message: String,
-}
+pub use domain::validation::FieldError;
 
 /// Everything the store can refuse or fail with. Refusals change nothing.
 #[derive(Debug, thiserror::Error)]
@@ -55,9 +48,6 @@ impl From<sqlx::Error> for StoreError {
 
 impl StoreError {
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
-        StoreError::Invalid(vec![FieldError {
-            field,
-            message: message.into(),
-        }])
+        StoreError::Invalid(vec![FieldError::new(field, message.into())])
     }
 }

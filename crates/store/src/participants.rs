@@ -112,10 +112,7 @@ impl NewParticipant {
     pub fn validate(self, today: Date) -> Result<Participant, Vec<FieldError>> {
         let mut errors = Vec::new();
         let mut fail = |field: &'static str, message: &str| {
-            errors.push(FieldError {
-                field,
-                message: message.to_owned(),
-            })
+            errors.push(FieldError::new(field, message.to_owned()))
         };
         let nhs = NhsNumber::parse(&self.nhs_number);
         if let Err(e) = &nhs {
@@ -281,10 +278,10 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(|e| match StoreError::from(e) {
-            StoreError::Duplicate(_) => StoreError::Invalid(vec![FieldError {
-                field: "nhs_number",
-                message: "A participant with this NHS number is already registered".to_owned(),
-            }]),
+            StoreError::Duplicate(_) => StoreError::Invalid(vec![FieldError::new(
+                "nhs_number",
+                "A participant with this NHS number is already registered",
+            )]),
             other => other,
         })?;
         audit::record(

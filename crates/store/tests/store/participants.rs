@@ -89,7 +89,7 @@ async fn invalid_participants_are_refused_naming_each_field_and_nothing_is_store
                 .await
             {
                 Err(StoreError::Invalid(errors)) => {
-                    let mut named: Vec<_> = errors.iter().map(|e| e.field).collect();
+                    let mut named: Vec<_> = errors.iter().map(|e| e.field.as_ref()).collect();
                     named.sort_unstable();
                     named.dedup();
                     assert_eq!(named, fields, "[{name}] {case}");

@@ -64,7 +64,7 @@ impl Problem {
         Problem::invalid_fields(
             errors
                 .into_iter()
-                .map(|e| (e.field.to_owned(), e.message))
+                .map(|e| (e.field.into_owned(), e.message.into_owned()))
                 .collect(),
         )
     }

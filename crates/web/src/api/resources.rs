@@ -49,10 +49,10 @@ pub async fn list_clinics(
     let tab = match q.tab.as_deref() {
         None => ClinicTab::Today,
         Some(t) => t.parse().map_err(|_| {
-            Problem::invalid(vec![store::FieldError {
-                field: "tab",
-                message: "Must be one of today, upcoming, completed, all".to_owned(),
-            }])
+            Problem::invalid(vec![store::FieldError::new(
+                "tab",
+                "Must be one of today, upcoming, completed, all",
+            )])
         })?,
     };
     let today = state.today();
