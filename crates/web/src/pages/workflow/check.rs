@@ -20,6 +20,7 @@ struct CheckPage {
     layout: Layout,
     frame: Frame,
     images: Option<ImagesCard>,
+    medical: Vec<(String, String, String)>,
     medical_href: String,
     identity_href: String,
 }
@@ -44,10 +45,92 @@ pub async fn show(
             state.config.demo_mode,
         ),
         images: images_card(&wf),
+        medical: medical_rows(&wf),
         medical_href: Step::Medical.href(id),
         identity_href: Step::Identity.href(id),
         frame: Frame::new(&wf, Step::Check),
     })
+}
+
+/// The medical information card: one row per section, with what was recorded.
+fn medical_rows(wf: &Workflow) -> Vec<(String, String, String)> {
+    let Ok(info) = super::medical::information(wf) else {
+        return Vec::new();
+    };
+    let href = Step::Medical.href(wf.appointment.id);
+    let list = |items: Vec<String>, none: &str| {
+        if items.is_empty() {
+            none.to_owned()
+        } else {
+            items.join("\n")
+        }
+    };
+    let density = info.density.as_ref().map_or_else(
+        || "Not recorded".to_owned(),
+        |d| {
+            format!(
+                "HRT started since last screening: {}\nPregnant or breastfeeding: {}",
+                d.hrt_started_since_last_screening
+                    .map_or("Not answered", |a| a.label()),
+                d.pregnant_or_breastfeeding
+                    .map_or("Not answered", |a| a.label())
+            )
+        },
+    );
+    vec![
+        (
+            "Mammogram history".to_owned(),
+            list(
+                info.mammograms.iter().map(|m| m.item.summary()).collect(),
+                "None reported",
+            ),
+            href.clone(),
+        ),
+        (
+            "Medical history".to_owned(),
+            list(
+                info.history.iter().map(|m| m.item.summary()).collect(),
+                "None reported",
+            ),
+            href.clone(),
+        ),
+        (
+            "Symptoms".to_owned(),
+            list(
+                info.symptoms
+                    .iter()
+                    .map(|m| {
+                        let s = m.item.summary();
+                        if domain::medical::is_significant(&m.item) {
+                            format!("{s} (highlighted to image readers)")
+                        } else {
+                            s
+                        }
+                    })
+                    .collect(),
+                "None reported",
+            ),
+            href.clone(),
+        ),
+        (
+            "Breast features".to_owned(),
+            list(
+                info.features.iter().map(|m| m.item.summary()).collect(),
+                "None recorded",
+            ),
+            href.clone(),
+        ),
+        ("Breast density factors".to_owned(), density, href.clone()),
+        (
+            "Other medical information".to_owned(),
+            if info.other.trim().is_empty() {
+                "None".to_owned()
+            } else {
+                info.other.clone()
+            },
+            href,
+        ),
+    ]
 }
 
 /// What completing the appointment records, from the saved images: Screened or Partially
