@@ -387,6 +387,8 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?
                 .try_get("version")?;
+        // Only the person running the appointment may save, even an unchanged answer.
+        require_runner(&mut tx, scope, actor, id).await?;
         if existing
             .as_deref()
             .and_then(|e| serde_json::from_str::<serde_json::Value>(e).ok())

@@ -30,9 +30,11 @@ impl AppError {
             AppError::NotFound | AppError::Store(StoreError::NotFound) => StatusCode::NOT_FOUND,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Store(StoreError::Transition(_) | StoreError::Conflict(_)) => {
-                StatusCode::CONFLICT
-            }
+            // A refusal (someone else is running the appointment, a clinic that cannot
+            // close yet) says why, like a conflict: it is not a fault of the service.
+            AppError::Store(
+                StoreError::Transition(_) | StoreError::Conflict(_) | StoreError::Refused(_),
+            ) => StatusCode::CONFLICT,
             AppError::Store(StoreError::Invalid(_) | StoreError::Duplicate(_)) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }

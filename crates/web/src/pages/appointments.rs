@@ -62,6 +62,9 @@ struct AppointmentPage {
     date_of_birth: String,
     age: u16,
     actions: Vec<ActionButton>,
+    /// The way back into the workflow for the person running this appointment (the
+    /// clinic page's "Resume appointment" leads here); nobody else is offered one.
+    workflow_href: Option<String>,
     can_cancel: bool,
     needs_details: bool,
     history: Vec<(String, &'static str, String)>,
@@ -118,6 +121,10 @@ pub async fn show(
             primary: *primary,
         })
         .collect();
+    let workflow_href = (a.status == AppointmentStatus::InProgress
+        && staff.0.can(Permission::RunAppointment)
+        && a.current_holder().and_then(|h| h.changed_by) == Some(staff.0.user_id))
+    .then(|| format!("/appointments/{}/workflow", a.id));
     render(AppointmentPage {
         layout: Layout::new(
             format!("Appointment: {}", p.full_name()),
@@ -145,6 +152,7 @@ pub async fn show(
         date_of_birth: long_date(p.date_of_birth),
         age: age_on(p.date_of_birth, state.today()),
         actions,
+        workflow_href,
         can_cancel: a.status == AppointmentStatus::Scheduled
             && staff.0.can(Permission::ManageAppointments),
         needs_details: a.status == AppointmentStatus::AttendedNotScreened

@@ -158,7 +158,8 @@ pub async fn show(
                 "attended_not_screened" => {
                     format!("{name}'s appointment has been stopped: attended not screened")
                 }
-                "screen" | "partially_screen" => format!("{name} has been screened."),
+                "screen" => format!("{name} has been screened."),
+                "partially_screen" => format!("{name} has been partially screened."),
                 _ => return None,
             })
         })
