@@ -59,6 +59,31 @@ async fn started(app: &TestApp) -> (Uuid, String) {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    // The images step opens once identity is confirmed and the medical information reviewed.
+    let v = version(app, &jane, id).await;
+    let (status, body) = send(
+        app,
+        &jane,
+        reqwest::Method::POST,
+        &format!("/api/v1/appointments/{id}/identity"),
+        Some(json!({ "expected_version": v })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let medical = json!({
+        "reviewed": ["mammogram_history", "medical_history", "symptoms", "breast_features",
+                     "breast_density_factors", "other_medical_information"],
+        "density": { "hrt_started_since_last_screening": "no", "pregnant_or_breastfeeding": "no" },
+    });
+    let (status, body) = send(
+        app,
+        &jane,
+        reqwest::Method::PUT,
+        &format!("/api/v1/appointments/{id}/medical-information"),
+        Some(json!({ "medical": medical, "expected_version": body["version"] })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     (id, jane)
 }
 

@@ -179,3 +179,133 @@ async fn only_the_mammographer_running_an_appointment_can_change_it_and_stale_sa
     assert_eq!(wf["sections"]["identity"]["data"]["confirmed"], true);
     assert_eq!(wf["notes"][0]["body"], "Prefers the left side first");
 }
+
+#[tokio::test]
+async fn discarding_reverts_to_checked_in_and_removes_the_answers_but_not_after_images() {
+    let app = spawn().await;
+    let scope = app.provider("DMO1").await;
+    let (appt, _) = app.scheduled_appointment(scope).await;
+    let id = appt.to_string();
+    let jane = app.token(CLINICAL_A, "DMO1").await;
+    let (s, _) = post(
+        &app,
+        &jane,
+        &format!("/api/v1/appointments/{id}/check-in"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = post(
+        &app,
+        &jane,
+        &format!("/api/v1/appointments/{id}/actions"),
+        json!({ "action": "start" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let v = version(&app, &jane, &id).await;
+    let (_, b) = post(
+        &app,
+        &jane,
+        &format!("/api/v1/appointments/{id}/identity"),
+        json!({ "expected_version": v }),
+    )
+    .await;
+    let v = b["version"].as_i64().expect("version");
+    let (s, b) = post(
+        &app,
+        &jane,
+        &format!("/api/v1/appointments/{id}/discard"),
+        json!({ "expected_version": v }),
+    )
+    .await;
+    assert_eq!(
+        (s, b["status"].as_str()),
+        (StatusCode::OK, Some("checked_in")),
+        "{b}"
+    );
+    let wf: Value = app
+        .client
+        .get(app.url(&format!("/api/v1/appointments/{id}/workflow")))
+        .bearer_auth(&jane)
+        .send()
+        .await
+        .expect("GET")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        wf["sections"].as_object().expect("sections").is_empty(),
+        "answers discarded: {}",
+        wf["sections"]
+    );
+
+    // Once an image is recorded, the appointment can only be paused.
+    let (s, _) = post(
+        &app,
+        &jane,
+        &format!("/api/v1/appointments/{id}/actions"),
+        json!({ "action": "start" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let v = version(&app, &jane, &id).await;
+    let images = |v: i64| {
+        app.client
+            .put(app.url(&format!("/api/v1/appointments/{id}/images")))
+            .bearer_auth(&jane)
+            .json(&json!({ "record": { "standard_set": "yes" }, "expected_version": v }))
+            .send()
+    };
+    let res = images(v).await.expect("PUT");
+    assert_eq!(
+        res.status(),
+        StatusCode::CONFLICT,
+        "images come after identity and medical information"
+    );
+    let (_, b) = post(
+        &app,
+        &jane,
+        &format!("/api/v1/appointments/{id}/identity"),
+        json!({ "expected_version": v }),
+    )
+    .await;
+    let v = b["version"].as_i64().expect("version");
+    let medical = json!({
+        "reviewed": ["mammogram_history", "medical_history", "symptoms", "breast_features",
+                     "breast_density_factors", "other_medical_information"],
+        "density": { "hrt_started_since_last_screening": "no", "pregnant_or_breastfeeding": "no" },
+    });
+    let res = app
+        .client
+        .put(app.url(&format!("/api/v1/appointments/{id}/medical-information")))
+        .bearer_auth(&jane)
+        .json(&json!({ "medical": medical, "expected_version": v }))
+        .send()
+        .await
+        .expect("PUT");
+    let b: Value = res.json().await.expect("json");
+    let v = b["version"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("medical saved: {b}"));
+    let res = images(v).await.expect("PUT");
+    let saved: Value = res.json().await.expect("json");
+    let v = saved["version"].as_i64().expect("images saved");
+    let (s, b) = post(
+        &app,
+        &jane,
+        &format!("/api/v1/appointments/{id}/discard"),
+        json!({ "expected_version": v }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(
+        b["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("can only be paused"),
+        "{b}"
+    );
+    let (s, _) = post(&app, &jane, &format!("/api/v1/appointments/{id}/cannot-proceed"), json!({ "answer": { "reasons": [["consent_withdrawn", ""]], "reschedule": "invite_to_next_routine" }, "expected_version": v })).await;
+    assert_eq!(s, StatusCode::CONFLICT, "cannot stop after images");
+}

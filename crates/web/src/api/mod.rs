@@ -69,6 +69,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/appointments/{id}/cancel", post(office::cancel))
         .route("/appointments/{id}/complete", post(office::complete))
+        .route("/appointments/{id}/discard", post(office::discard))
         .route(
             "/appointments/{id}/attended-not-screened",
             post(office::attended_not_screened_details),
@@ -186,6 +187,7 @@ impl FromRequestParts<AppState> for ApiCaller {
         office::cannot_proceed,
         office::cancel,
         office::complete,
+        office::discard,
         office::attended_not_screened_details,
         office::close,
         office::bulk,

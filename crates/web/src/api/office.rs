@@ -250,17 +250,7 @@ pub async fn complete(
     caller.require(Permission::RunAppointment)?;
     let id = parse_id(&id)?;
     let wf = state.store.workflow(caller.scope(), id).await?;
-    if !crate::pages::workflow::step_unlocked(&wf, crate::pages::workflow::Step::Check) {
-        return Err(Problem::new(
-            axum::http::StatusCode::CONFLICT,
-            "steps-incomplete",
-            "Earlier steps are not complete",
-            Some(
-                "Confirm identity, review the medical information and record the images first"
-                    .to_owned(),
-            ),
-        ));
-    }
+    super::workflow::require_step(&wf, crate::pages::workflow::Step::Check)?;
     let finish = crate::pages::workflow::check::completion(&wf, &caller.0.name).map_err(|e| {
         Problem::new(
             axum::http::StatusCode::BAD_REQUEST,
@@ -278,6 +268,28 @@ pub async fn complete(
             req.expected_version,
             finish,
         )
+        .await?;
+    Ok(Json(Ended { id, status }))
+}
+
+/// "Discard changes and revert status to 'Checked in'": only before any image is taken,
+/// by the mammographer running the appointment. The step answers are removed (the audit
+/// log keeps them).
+#[utoipa::path(post, path = "/appointments/{id}/discard", params(("id" = Uuid, Path)), request_body = super::workflow::VersionedRequest, responses(
+    (status = 200, body = Ended),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn discard(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<super::workflow::VersionedRequest>,
+) -> ApiResult<Json<Ended>> {
+    caller.require(Permission::RunAppointment)?;
+    let id = parse_id(&id)?;
+    let status = state
+        .store
+        .discard_and_revert(caller.scope(), &caller.actor(), id, req.expected_version)
         .await?;
     Ok(Json(Ended { id, status }))
 }

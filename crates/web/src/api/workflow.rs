@@ -234,6 +234,7 @@ pub async fn save_images(
     let id = parse_id(&id)?;
     let record = read_record(req.record)?;
     let wf = state.store.workflow(caller.scope(), id).await?;
+    require_step(&wf, crate::pages::workflow::Step::Images)?;
     let context = medical::imaging_context(&wf);
     domain::imaging::validate(&record, &context).map_err(imaging_problem)?;
     let (version, derivation) = images::save_record(
@@ -372,6 +373,8 @@ pub async fn save_medical(
 ) -> ApiResult<Json<MedicalSaved>> {
     caller.require(Permission::RunAppointment)?;
     let id = parse_id(&id)?;
+    let wf = state.store.workflow(caller.scope(), id).await?;
+    require_step(&wf, crate::pages::workflow::Step::Medical)?;
     let mut info: domain::medical::MedicalInformation = serde_json::from_value(req.medical)
         .map_err(|e| {
             medical_problem(vec![(
@@ -401,4 +404,22 @@ pub async fn save_medical(
         version,
         all_reviewed: info.all_reviewed(),
     }))
+}
+
+/// The API follows the same order as the pages: a step opens once the steps before it are
+/// done (identity confirmed, medical information reviewed, images recorded).
+pub fn require_step(wf: &Workflow, step: crate::pages::workflow::Step) -> Result<(), Problem> {
+    if crate::pages::workflow::step_unlocked(wf, step) {
+        Ok(())
+    } else {
+        Err(Problem::new(
+            axum::http::StatusCode::CONFLICT,
+            "steps-incomplete",
+            "Earlier steps are not complete",
+            Some(format!(
+                "Complete the steps before '{}' first: confirm identity, review the medical information, record the images",
+                step.label()
+            )),
+        ))
+    }
 }
