@@ -13,6 +13,7 @@ pub mod imaging;
 pub mod medical;
 pub mod nhs_number;
 pub mod participant;
+pub mod reading;
 pub mod role;
 pub mod validation;
 
