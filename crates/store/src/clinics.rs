@@ -84,6 +84,8 @@ pub struct ClinicAppointmentRow {
     #[schema(value_type = String, format = Date)]
     pub date_of_birth: Date,
     pub special_appointment: bool,
+    /// Who is running the appointment, while it is in progress or paused.
+    pub running_by: Option<String>,
 }
 
 /// SQL mirroring [`ClinicTab::includes`]; `$2` is today's date. The store tests check the
@@ -283,7 +285,10 @@ impl Store {
     ) -> Result<Vec<ClinicAppointmentRow>> {
         let rows = sqlx::query(
             "SELECT a.id, a.status, s.starts_at, s.duration_minutes, p.id AS participant_id, \
-             p.first_name, p.last_name, p.nhs_number, p.date_of_birth, p.support_reasons \
+             p.first_name, p.last_name, p.nhs_number, p.date_of_birth, p.support_reasons, \
+             (CASE WHEN a.status IN ('in_progress', 'paused') THEN (SELECT h.changed_by_name FROM appointment_status_history h \
+             WHERE h.appointment_id = a.id AND h.provider_id = a.provider_id AND h.status = 'in_progress' \
+             ORDER BY h.changed_at DESC LIMIT 1) END) AS running_by \
              FROM appointments a \
              JOIN slots s ON s.id = a.slot_id AND s.provider_id = a.provider_id \
              JOIN participants p ON p.id = a.participant_id AND p.provider_id = a.provider_id \
@@ -308,6 +313,7 @@ impl Store {
                     nhs_number: r.try_get("nhs_number")?,
                     date_of_birth: parse_date(&r.try_get::<String, _>("date_of_birth")?)?,
                     special_appointment: !support.is_empty(),
+                    running_by: r.try_get("running_by")?,
                 })
             })
             .collect()
@@ -324,7 +330,10 @@ impl Store {
             "SELECT c.id, c.clinic_date, c.session, c.clinic_type, c.risk_type, c.status, c.starts_at, c.ends_at, \
              c.location_id, l.name AS location_name, l.kind AS location_kind, \
              a.id AS appointment_id, a.status AS appointment_status, s.starts_at AS slot_starts_at, s.duration_minutes, \
-             p.id AS participant_id, p.first_name, p.last_name, p.nhs_number, p.date_of_birth, p.support_reasons \
+             p.id AS participant_id, p.first_name, p.last_name, p.nhs_number, p.date_of_birth, p.support_reasons, \
+             (CASE WHEN a.status IN ('in_progress', 'paused') THEN (SELECT h.changed_by_name FROM appointment_status_history h \
+             WHERE h.appointment_id = a.id AND h.provider_id = a.provider_id AND h.status = 'in_progress' \
+             ORDER BY h.changed_at DESC LIMIT 1) END) AS running_by \
              FROM clinics c JOIN locations l ON l.id = c.location_id AND l.provider_id = c.provider_id \
              LEFT JOIN appointments a ON a.clinic_id = c.id AND a.provider_id = c.provider_id \
              LEFT JOIN slots s ON s.id = a.slot_id AND s.provider_id = c.provider_id \
@@ -354,6 +363,7 @@ impl Store {
                 nhs_number: r.try_get("nhs_number")?,
                 date_of_birth: parse_date(&r.try_get::<String, _>("date_of_birth")?)?,
                 special_appointment: !support.is_empty(),
+                running_by: r.try_get("running_by")?,
             });
         }
         let live = |a: &&ClinicAppointmentRow| {

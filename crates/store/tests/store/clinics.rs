@@ -188,7 +188,14 @@ async fn the_clinic_day_query_agrees_with_the_summary_and_the_list() {
         }
         apply_all(s, &org, ids[0], &[AppointmentAction::CheckIn]).await;
         apply_all(s, &org, ids[1], &[AppointmentAction::Cancel]).await;
+        apply_all(s, &org, ids[2], &[AppointmentAction::Start]).await;
         let (day, rows) = s.clinic_day(org.scope, c.id).await.unwrap();
+        let running: Vec<_> = rows.iter().map(|r| r.running_by.clone()).collect();
+        assert_eq!(
+            running,
+            [None, None, Some(org.actor.name.clone())],
+            "[{name}] who runs each appointment"
+        );
         let summary = s.clinic(org.scope, c.id).await.unwrap();
         let list = s.clinic_appointments(org.scope, c.id).await.unwrap();
         assert_eq!(
