@@ -438,6 +438,13 @@ pub(crate) async fn apply_action_in(
         ));
     }
     insert_history(tx, scope, actor, id, to, Some(action), &now).await?;
+    if matches!(
+        to,
+        AppointmentStatus::Screened | AppointmentStatus::PartiallyScreened
+    ) {
+        // Every screen is read: the case opens as the appointment ends.
+        crate::reading::open_case(tx, scope, actor, id).await?;
+    }
     if let Some(stage) = EpisodeStage::for_appointment_status(to) {
         sqlx::query("UPDATE episodes SET stage = $1 WHERE id = $2 AND provider_id = $3")
             .bind(stage.as_str())

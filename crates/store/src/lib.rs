@@ -10,6 +10,7 @@ mod closing;
 mod error;
 mod participants;
 mod providers;
+mod reading;
 mod sessions;
 mod sql;
 mod users;
@@ -21,6 +22,7 @@ pub use clinics::{ClinicAppointmentRow, ClinicSummary, NewClinic, TabCounts};
 pub use error::{FieldError, StoreError};
 pub use participants::{NewParticipant, Participant, ParticipantAppointment, SupportNeed};
 pub use providers::{Location, NewLocation, NewRoom, Provider, Room};
+pub use reading::ReadingCase;
 pub use sessions::{ApiPrincipal, SessionRecord, hash_secret, new_secret};
 pub use users::{NewUser, User, UserWithRoles};
 pub use workflow::{
@@ -216,7 +218,7 @@ impl Store {
                         "ANALYZE providers, locations, rooms, users, user_roles, participants, episodes, \
                          clinics, slots, appointments, appointment_status_history, audit_log, sessions, \
                          api_tokens, appointment_sections, appointment_notes, follow_up_requests, \
-                         participant_medical, user_preferences",
+                         participant_medical, user_preferences, reading_cases",
                     )
                     .await?;
             }

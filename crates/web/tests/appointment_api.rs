@@ -155,6 +155,23 @@ async fn a_standard_set_ends_screened_with_its_exposure_record() {
     assert_eq!(exposure["operators"][0], "Jane Hargreaves");
     assert_eq!(exposure["total_exposures"], 4);
     assert_eq!(wf["appointment"]["episode_stage"], "waiting_for_reading");
+    // The screen now waits for its first read, within its reading window.
+    let cases: Vec<Value> = app
+        .client
+        .get(app.url("/api/v1/reading/cases?state=awaiting_first_read"))
+        .bearer_auth(&r.token)
+        .send()
+        .await
+        .expect("GET")
+        .json()
+        .await
+        .expect("json");
+    let case = cases
+        .iter()
+        .find(|c| c["appointment_id"] == r.id.to_string())
+        .expect("a reading case was opened");
+    assert_eq!(case["due"], "on_time");
+    assert_eq!(case["state"], "awaiting_first_read");
     // A completed appointment takes no more changes.
     let (s, _) = r
         .call(

@@ -4,6 +4,7 @@
 
 mod office;
 mod problem;
+mod reading;
 mod resources;
 mod workflow;
 
@@ -81,6 +82,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/participants/{id}/special-appointment",
             axum::routing::put(resources::set_special_appointment),
         )
+        .route("/reading/cases", get(reading::cases))
         .fallback(|| async { Problem::not_found() })
         .with_state(state)
 }
@@ -184,6 +186,7 @@ impl FromRequestParts<AppState> for ApiCaller {
         resources::get_participant,
         resources::participant_appointments,
         resources::set_special_appointment,
+        reading::cases,
         office::cannot_proceed,
         office::cancel,
         office::complete,
@@ -209,6 +212,7 @@ impl FromRequestParts<AppState> for ApiCaller {
         store::Workflow, store::SectionRecord, store::Note, store::CarriedMedical, store::Room,
         office::Ended, office::CannotProceedRequest, office::CancelRequest, office::BulkRequest, office::BulkResult,
         store::FollowUp,
+        store::ReadingCase, reading::CaseView,
         workflow::Saved, workflow::VersionedRequest, workflow::NoteRequest, workflow::RoomRequest,
         workflow::ImagesRequest, workflow::ImagesSaved,
         workflow::MedicalRequest, workflow::MedicalSaved, workflow::MedicalView,
