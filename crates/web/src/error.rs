@@ -10,6 +10,10 @@ use store::StoreError;
 pub enum AppError {
     #[error("Page not found")]
     NotFound,
+    /// Not an error for the person: the page they asked for is not the one to show now
+    /// (for example a workflow step someone else is running, or one not yet unlocked).
+    #[error("See {0}")]
+    Detour(String),
     #[error("You do not have permission to do this")]
     Forbidden,
     #[error("{0}")]
@@ -29,6 +33,7 @@ impl AppError {
         match self {
             AppError::NotFound | AppError::Store(StoreError::NotFound) => StatusCode::NOT_FOUND,
             AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Detour(_) => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             // A refusal (someone else is running the appointment, a clinic that cannot
             // close yet) says why, like a conflict: it is not a fault of the service.
@@ -45,6 +50,9 @@ impl AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        if let AppError::Detour(to) = &self {
+            return axum::response::Redirect::to(to).into_response();
+        }
         let status = self.status();
         let (title, message) = match status {
             StatusCode::NOT_FOUND => (

@@ -31,10 +31,7 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    let wf = match load_step(&state, &staff, id, Step::Check).await? {
-        Ok(wf) => wf,
-        Err(r) => return Ok(r),
-    };
+    let wf = load_step(&state, &staff, id, Step::Check).await?;
     render(CheckPage {
         layout: Layout::new(
             format!(
@@ -204,10 +201,7 @@ pub async fn complete(
     form: FormPairs,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    let wf = match load_step(&state, &staff, id, Step::Check).await? {
-        Ok(wf) => wf,
-        Err(r) => return Ok(r),
-    };
+    let wf = load_step(&state, &staff, id, Step::Check).await?;
     let version = form.version()?;
     let finish = completion(&wf, &staff.0.name)?;
     let action = finish.action;

@@ -66,10 +66,8 @@ pub async fn exit_form(
     Path(id): Path<String>,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    match load(&state, &staff, id).await? {
-        Ok(wf) => exit_page(&state, &staff, &wf, None),
-        Err(r) => Ok(r),
-    }
+    let wf = load(&state, &staff, id).await?;
+    exit_page(&state, &staff, &wf, None)
 }
 
 pub async fn exit(
@@ -79,10 +77,7 @@ pub async fn exit(
     form: FormPairs,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    let wf = match load(&state, &staff, id).await? {
-        Ok(wf) => wf,
-        Err(r) => return Ok(r),
-    };
+    let wf = load(&state, &staff, id).await?;
     let version = form.version()?;
     let choice = form
         .get("choice")
@@ -217,10 +212,7 @@ pub async fn cannot_proceed_form(
     Path(id): Path<String>,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    let wf = match load(&state, &staff, id).await? {
-        Ok(wf) => wf,
-        Err(r) => return Ok(r),
-    };
+    let wf = load(&state, &staff, id).await?;
     if wf.images_taken > 0 {
         return Err(AppError::BadRequest(
             "Images have been taken, so this appointment can only be paused. Record what was taken in 'Take mammogram images'.".to_owned(),
@@ -292,10 +284,7 @@ pub async fn cannot_proceed(
     form: FormPairs,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    let wf = match load(&state, &staff, id).await? {
-        Ok(wf) => wf,
-        Err(r) => return Ok(r),
-    };
+    let wf = load(&state, &staff, id).await?;
     let version = form.version()?;
     let answer = parse_attended_not_screened(&form);
     if let Err(errors) = answer.validate() {

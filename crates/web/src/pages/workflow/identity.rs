@@ -36,10 +36,7 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    let wf = match load_step(&state, &staff, id, Step::Identity).await? {
-        Ok(wf) => wf,
-        Err(r) => return Ok(r),
-    };
+    let wf = load_step(&state, &staff, id, Step::Identity).await?;
     let p = &wf.appointment.participant;
     let frame = Frame::new(&wf, Step::Identity);
     render(IdentityPage {

@@ -24,7 +24,7 @@ use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use domain::imaging::{
     Breast, COUNTS_QUESTION, Derivation, ExtraImagesAnswer, ExtraImagesChoice, IMPERFECT_HINT,
     IMPERFECT_LABEL, INCOMPLETE_REASONS_QUESTION, ImagesRecord, ImagingContext, ImagingError,
@@ -347,11 +347,7 @@ fn redirect(to: &str) -> PageResult {
 }
 
 /// Loads the workflow for an images page (or where to send the person instead).
-async fn load_images(
-    state: &AppState,
-    staff: &Staff,
-    id: &str,
-) -> Result<Result<Workflow, Response>, AppError> {
+async fn load_images(state: &AppState, staff: &Staff, id: &str) -> Result<Workflow, AppError> {
     let id = parse_id(id)?;
     load_step(state, staff, id, Step::Images).await
 }
@@ -445,10 +441,7 @@ pub async fn room_form(
     staff: Staff,
     Path(id): Path<String>,
 ) -> PageResult {
-    let wf = match load_images(&state, &staff, &id).await? {
-        Ok(wf) => wf,
-        Err(r) => return Ok(r),
-    };
+    let wf = load_images(&state, &staff, &id).await?;
     room_page(&state, &staff, &wf, None, None).await
 }
 
@@ -460,10 +453,7 @@ pub async fn room_save(
     form: FormPairs,
 ) -> PageResult {
     let version = form.version()?;
-    let wf = match load_images(&state, &staff, &id).await? {
-        Ok(wf) => wf,
-        Err(r) => return Ok(r),
-    };
+    let wf = load_images(&state, &staff, &id).await?;
     let (_, offered) = rooms(&state, &staff, &wf).await?;
     let chosen = form
         .get("room_id")
@@ -539,10 +529,7 @@ pub async fn show(
     staff: Staff,
     Path(id): Path<String>,
 ) -> PageResult {
-    let wf = match load_images(&state, &staff, &id).await? {
-        Ok(wf) => wf,
-        Err(r) => return Ok(r),
-    };
+    let wf = load_images(&state, &staff, &id).await?;
     let answer = images_record(&wf).map(|r| r.standard_set);
     start_page(&state, &staff, &wf, answer, &[]).await
 }
@@ -556,10 +543,7 @@ pub async fn choose(
     form: FormPairs,
 ) -> PageResult {
     let mut version = form.version()?;
-    let mut wf = match load_images(&state, &staff, &id).await? {
-        Ok(wf) => wf,
-        Err(r) => return Ok(r),
-    };
+    let mut wf = load_images(&state, &staff, &id).await?;
     let id = wf.appointment.id;
     let context = medical::imaging_context(&wf);
     let answer = form
@@ -706,10 +690,7 @@ pub async fn counts_form(
     staff: Staff,
     Path(id): Path<String>,
 ) -> PageResult {
-    let wf = match load_images(&state, &staff, &id).await? {
-        Ok(wf) => wf,
-        Err(r) => return Ok(r),
-    };
+    let wf = load_images(&state, &staff, &id).await?;
     let counts = match images_record(&wf) {
         Some(r) if r.standard_set == StandardSetAnswer::No => r.counts,
         _ => ViewCounts::default(),
@@ -726,10 +707,7 @@ pub async fn counts_save(
     form: FormPairs,
 ) -> PageResult {
     let version = form.version()?;
-    let wf = match load_images(&state, &staff, &id).await? {
-        Ok(wf) => wf,
-        Err(r) => return Ok(r),
-    };
+    let wf = load_images(&state, &staff, &id).await?;
     let id = wf.appointment.id;
     let inputs: Vec<(View, String)> = View::ALL
         .iter()
@@ -904,10 +882,7 @@ pub async fn repeats_form(
     staff: Staff,
     Path(id): Path<String>,
 ) -> PageResult {
-    let wf = match load_images(&state, &staff, &id).await? {
-        Ok(wf) => wf,
-        Err(r) => return Ok(r),
-    };
+    let wf = load_images(&state, &staff, &id).await?;
     let record = working_record(&wf);
     let views = if record.standard_set == StandardSetAnswer::No {
         record.views_needing_repeats()
@@ -944,10 +919,7 @@ pub async fn repeats_save(
     form: FormPairs,
 ) -> PageResult {
     let version = form.version()?;
-    let wf = match load_images(&state, &staff, &id).await? {
-        Ok(wf) => wf,
-        Err(r) => return Ok(r),
-    };
+    let wf = load_images(&state, &staff, &id).await?;
     let id = wf.appointment.id;
     let mut record = working_record(&wf);
     if record.standard_set != StandardSetAnswer::No {
@@ -1157,10 +1129,7 @@ pub async fn details_form(
     staff: Staff,
     Path(id): Path<String>,
 ) -> PageResult {
-    let wf = match load_images(&state, &staff, &id).await? {
-        Ok(wf) => wf,
-        Err(r) => return Ok(r),
-    };
+    let wf = load_images(&state, &staff, &id).await?;
     let Some(record) = images_record(&wf) else {
         return redirect(&Step::Images.href(wf.appointment.id));
     };
@@ -1179,10 +1148,7 @@ pub async fn details_save(
     form: FormPairs,
 ) -> PageResult {
     let version = form.version()?;
-    let wf = match load_images(&state, &staff, &id).await? {
-        Ok(wf) => wf,
-        Err(r) => return Ok(r),
-    };
+    let wf = load_images(&state, &staff, &id).await?;
     let id = wf.appointment.id;
     let Some(mut record) = images_record(&wf) else {
         return redirect(&Step::Images.href(id));

@@ -22,7 +22,7 @@ use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use domain::imaging::ImagingContext;
 use domain::medical::{
     Answer3, Augmentation, BenignLumpTreatment, BenignLumps, BreastCancer, BreastFeature,
@@ -1458,25 +1458,18 @@ impl Ctx<'_> {
     }
 }
 
-async fn context<'a>(
-    state: &'a AppState,
-    staff: &'a Staff,
-    id: &str,
-) -> Result<Result<Ctx<'a>, Response>, AppError> {
+async fn context<'a>(state: &'a AppState, staff: &'a Staff, id: &str) -> Result<Ctx<'a>, AppError> {
     let id = parse_id(id)?;
-    let wf = match load_step(state, staff, id, Step::Medical).await? {
-        Ok(wf) => wf,
-        Err(r) => return Ok(Err(r)),
-    };
+    let wf = load_step(state, staff, id, Step::Medical).await?;
     let info = read(&wf)?;
-    Ok(Ok(Ctx {
+    Ok(Ctx {
         state,
         staff,
         id,
         wf,
         info,
         today: state.today(),
-    }))
+    })
 }
 
 /// Answers to carry from the details of breast implants onto the consent question.
@@ -1846,10 +1839,7 @@ pub async fn page_show(
     staff: Staff,
     Path((id, page)): Path<(String, String)>,
 ) -> PageResult {
-    let ctx = match context(&state, &staff, &id).await? {
-        Ok(ctx) => ctx,
-        Err(r) => return Ok(r),
-    };
+    let ctx = context(&state, &staff, &id).await?;
     let form = page_form(&page)?;
     form_page(&ctx, form, &form.answers(&ctx.info), Vec::new(), false)
 }
@@ -1861,10 +1851,7 @@ pub async fn page_submit(
     Path((id, page)): Path<(String, String)>,
     v: FormPairs,
 ) -> PageResult {
-    let ctx = match context(&state, &staff, &id).await? {
-        Ok(ctx) => ctx,
-        Err(r) => return Ok(r),
-    };
+    let ctx = context(&state, &staff, &id).await?;
     let form = page_form(&page)?;
     submit(ctx, form, v).await
 }
@@ -1875,10 +1862,7 @@ pub async fn item_show(
     staff: Staff,
     Path((id, list, key)): Path<(String, String, String)>,
 ) -> PageResult {
-    let ctx = match context(&state, &staff, &id).await? {
-        Ok(ctx) => ctx,
-        Err(r) => return Ok(r),
-    };
+    let ctx = context(&state, &staff, &id).await?;
     let form = item_form(&ctx.info, &list, &key)?;
     form_page(&ctx, form, &form.answers(&ctx.info), Vec::new(), false)
 }
@@ -1890,10 +1874,7 @@ pub async fn item_submit(
     Path((id, list, key)): Path<(String, String, String)>,
     v: FormPairs,
 ) -> PageResult {
-    let ctx = match context(&state, &staff, &id).await? {
-        Ok(ctx) => ctx,
-        Err(r) => return Ok(r),
-    };
+    let ctx = context(&state, &staff, &id).await?;
     let form = item_form(&ctx.info, &list, &key)?;
     submit(ctx, form, v).await
 }
@@ -1904,10 +1885,7 @@ pub async fn new_item_show(
     staff: Staff,
     Path((id, list, kind)): Path<(String, String, String)>,
 ) -> PageResult {
-    let ctx = match context(&state, &staff, &id).await? {
-        Ok(ctx) => ctx,
-        Err(r) => return Ok(r),
-    };
+    let ctx = context(&state, &staff, &id).await?;
     let form = new_typed_form(&list, &kind)?;
     if let Form::History(_, kind) = form
         && !can_add(ctx.info.history_items(), kind)
@@ -1924,10 +1902,7 @@ pub async fn new_item_submit(
     Path((id, list, kind)): Path<(String, String, String)>,
     v: FormPairs,
 ) -> PageResult {
-    let ctx = match context(&state, &staff, &id).await? {
-        Ok(ctx) => ctx,
-        Err(r) => return Ok(r),
-    };
+    let ctx = context(&state, &staff, &id).await?;
     let form = new_typed_form(&list, &kind)?;
     submit(ctx, form, v).await
 }
@@ -2220,10 +2195,8 @@ pub async fn show(
     staff: Staff,
     Path(id): Path<String>,
 ) -> PageResult {
-    match context(&state, &staff, &id).await? {
-        Ok(ctx) => overview_page(&ctx, Vec::new()),
-        Err(r) => Ok(r),
-    }
+    let ctx = context(&state, &staff, &id).await?;
+    overview_page(&ctx, Vec::new())
 }
 
 /// `POST /appointments/{id}/medical-information`: `action` is "review" (a `section`),
@@ -2235,10 +2208,7 @@ pub async fn act(
     Path(id): Path<String>,
     v: FormPairs,
 ) -> PageResult {
-    let mut ctx = match context(&state, &staff, &id).await? {
-        Ok(ctx) => ctx,
-        Err(r) => return Ok(r),
-    };
+    let mut ctx = context(&state, &staff, &id).await?;
     let version = v.version()?;
     let section = v
         .get("section")

@@ -15,7 +15,7 @@ use crate::auth::Staff;
 use crate::error::{AppError, PageResult};
 use crate::present::{SpecialView, nhs_number};
 use crate::state::AppState;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use domain::{AppointmentStatus, Permission};
 use store::Workflow;
 use uuid::Uuid;
@@ -155,20 +155,14 @@ impl Frame {
 
 /// Loads the workflow for the person running it. Anyone else, or an appointment not in
 /// progress, is sent to the appointment page, which says who is running it.
-pub async fn load(
-    state: &AppState,
-    staff: &Staff,
-    id: Uuid,
-) -> Result<Result<Workflow, Response>, AppError> {
+pub async fn load(state: &AppState, staff: &Staff, id: Uuid) -> Result<Workflow, AppError> {
     staff.require(Permission::RunAppointment)?;
     let wf = state.store.workflow(staff.scope(), id).await?;
     let mine = wf.running_user_id == Some(staff.0.user_id);
     if wf.appointment.status != AppointmentStatus::InProgress || !mine {
-        return Ok(Err(
-            Redirect::to(&format!("/appointments/{id}")).into_response()
-        ));
+        return Err(AppError::Detour(format!("/appointments/{id}")));
     }
-    Ok(Ok(wf))
+    Ok(wf)
 }
 
 /// Loads the workflow for a page of `step`, sending the person to the right place if the
@@ -178,17 +172,12 @@ pub async fn load_step(
     staff: &Staff,
     id: Uuid,
     step: Step,
-) -> Result<Result<Workflow, Response>, AppError> {
-    let wf = match load(state, staff, id).await? {
-        Ok(wf) => wf,
-        Err(redirect) => return Ok(Err(redirect)),
-    };
+) -> Result<Workflow, AppError> {
+    let wf = load(state, staff, id).await?;
     if !step_unlocked(&wf, step) {
-        return Ok(Err(
-            Redirect::to(&current_step(&wf).href(id)).into_response()
-        ));
+        return Err(AppError::Detour(current_step(&wf).href(id)));
     }
-    Ok(Ok(wf))
+    Ok(wf)
 }
 
 /// `GET /appointments/{id}/workflow`: the step to continue from.
@@ -198,8 +187,6 @@ pub async fn resume(
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> PageResult {
     let id = super::parse_id(&id)?;
-    Ok(match load(&state, &staff, id).await? {
-        Ok(wf) => Redirect::to(&current_step(&wf).href(id)).into_response(),
-        Err(r) => r,
-    })
+    let wf = load(&state, &staff, id).await?;
+    Ok(Redirect::to(&current_step(&wf).href(id)).into_response())
 }
