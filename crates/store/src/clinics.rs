@@ -128,6 +128,25 @@ fn summary_from(r: &AnyRow) -> Result<ClinicSummary> {
     })
 }
 
+/// One appointment row of a clinic's day list (columns `appointment_id`,
+/// `appointment_status`, `slot_starts_at`, and the participant's).
+fn appointment_row_from(r: &AnyRow) -> Result<ClinicAppointmentRow> {
+    let support: Vec<serde_json::Value> = parse_json(&r.try_get::<String, _>("support_reasons")?)?;
+    Ok(ClinicAppointmentRow {
+        id: parse_id(&r.try_get::<String, _>("appointment_id")?)?,
+        status: parse_enum(&r.try_get::<String, _>("appointment_status")?)?,
+        starts_at: r.try_get("slot_starts_at")?,
+        duration_minutes: r.try_get("duration_minutes")?,
+        participant_id: parse_id(&r.try_get::<String, _>("participant_id")?)?,
+        first_name: r.try_get("first_name")?,
+        last_name: r.try_get("last_name")?,
+        nhs_number: r.try_get("nhs_number")?,
+        date_of_birth: parse_date(&r.try_get::<String, _>("date_of_birth")?)?,
+        special_appointment: !support.is_empty(),
+        running_by: r.try_get("running_by")?,
+    })
+}
+
 /// Parses "HH:MM" into minutes after midnight.
 fn minutes(hhmm: &str) -> Option<u16> {
     let (h, m) = hhmm.split_once(':')?;
@@ -284,7 +303,7 @@ impl Store {
         clinic_id: Uuid,
     ) -> Result<Vec<ClinicAppointmentRow>> {
         let rows = sqlx::query(
-            "SELECT a.id, a.status, s.starts_at, s.duration_minutes, p.id AS participant_id, \
+            "SELECT a.id AS appointment_id, a.status AS appointment_status, s.starts_at AS slot_starts_at, s.duration_minutes, p.id AS participant_id, \
              p.first_name, p.last_name, p.nhs_number, p.date_of_birth, p.support_reasons, \
              (CASE WHEN a.status IN ('in_progress', 'paused') THEN (SELECT h.changed_by_name FROM appointment_status_history h \
              WHERE h.appointment_id = a.id AND h.provider_id = a.provider_id AND h.status = 'in_progress' \
@@ -298,25 +317,7 @@ impl Store {
         .bind(sql::id(clinic_id))
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                let support: Vec<serde_json::Value> =
-                    parse_json(&r.try_get::<String, _>("support_reasons")?)?;
-                Ok(ClinicAppointmentRow {
-                    id: parse_id(&r.try_get::<String, _>("id")?)?,
-                    status: parse_enum(&r.try_get::<String, _>("status")?)?,
-                    starts_at: r.try_get("starts_at")?,
-                    duration_minutes: r.try_get("duration_minutes")?,
-                    participant_id: parse_id(&r.try_get::<String, _>("participant_id")?)?,
-                    first_name: r.try_get("first_name")?,
-                    last_name: r.try_get("last_name")?,
-                    nhs_number: r.try_get("nhs_number")?,
-                    date_of_birth: parse_date(&r.try_get::<String, _>("date_of_birth")?)?,
-                    special_appointment: !support.is_empty(),
-                    running_by: r.try_get("running_by")?,
-                })
-            })
-            .collect()
+        rows.iter().map(appointment_row_from).collect()
     }
 
     /// A clinic and every appointment in it, in slot order, in one query (the clinic page,
@@ -347,24 +348,10 @@ impl Store {
         let first = rows.first().ok_or(StoreError::NotFound)?;
         let mut appointments = Vec::with_capacity(rows.len());
         for r in &rows {
-            let Some(appointment_id) = r.try_get::<Option<String>, _>("appointment_id")? else {
-                continue;
-            };
-            let support: Vec<serde_json::Value> =
-                parse_json(&r.try_get::<String, _>("support_reasons")?)?;
-            appointments.push(ClinicAppointmentRow {
-                id: parse_id(&appointment_id)?,
-                status: parse_enum(&r.try_get::<String, _>("appointment_status")?)?,
-                starts_at: r.try_get("slot_starts_at")?,
-                duration_minutes: r.try_get("duration_minutes")?,
-                participant_id: parse_id(&r.try_get::<String, _>("participant_id")?)?,
-                first_name: r.try_get("first_name")?,
-                last_name: r.try_get("last_name")?,
-                nhs_number: r.try_get("nhs_number")?,
-                date_of_birth: parse_date(&r.try_get::<String, _>("date_of_birth")?)?,
-                special_appointment: !support.is_empty(),
-                running_by: r.try_get("running_by")?,
-            });
+            // A clinic without appointments still has its one row, with no appointment.
+            if r.try_get::<Option<String>, _>("appointment_id")?.is_some() {
+                appointments.push(appointment_row_from(r)?);
+            }
         }
         let live = |a: &&ClinicAppointmentRow| {
             !matches!(

@@ -50,6 +50,17 @@ pub struct NewRoom<'a> {
     pub ae_title: &'a str,
 }
 
+/// A room from columns `room_id`, `location_id`, `room_name`, `machine`, `ae_title`.
+pub(crate) fn room_from(r: &AnyRow) -> Result<Room> {
+    Ok(Room {
+        id: parse_id(&r.try_get::<String, _>("room_id")?)?,
+        location_id: parse_id(&r.try_get::<String, _>("location_id")?)?,
+        name: r.try_get("room_name")?,
+        machine: r.try_get("machine")?,
+        ae_title: r.try_get("ae_title")?,
+    })
+}
+
 fn provider_from(r: &AnyRow) -> Result<Provider> {
     Ok(Provider {
         id: parse_id(&r.try_get::<String, _>("id")?)?,
@@ -228,21 +239,12 @@ impl Store {
 
     pub async fn rooms(&self, scope: Scope) -> Result<Vec<Room>> {
         let rows = sqlx::query(
-            "SELECT id, location_id, name, machine, ae_title FROM rooms WHERE provider_id = $1 ORDER BY name",
+            "SELECT id AS room_id, location_id, name AS room_name, machine, ae_title FROM rooms \
+             WHERE provider_id = $1 ORDER BY name",
         )
         .bind(sql::id(scope.provider_id))
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Room {
-                    id: parse_id(&r.try_get::<String, _>("id")?)?,
-                    location_id: parse_id(&r.try_get::<String, _>("location_id")?)?,
-                    name: r.try_get("name")?,
-                    machine: r.try_get("machine")?,
-                    ae_title: r.try_get("ae_title")?,
-                })
-            })
-            .collect()
+        rows.iter().map(room_from).collect()
     }
 }

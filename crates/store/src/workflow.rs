@@ -261,13 +261,7 @@ impl Store {
         .fetch_one(self.pool())
         .await?;
         let room = match row.try_get::<Option<String>, _>("room_id")? {
-            Some(room_id) => Some(Room {
-                id: parse_id(&room_id)?,
-                location_id: parse_id(&row.try_get::<String, _>("location_id")?)?,
-                name: row.try_get("room_name")?,
-                machine: row.try_get("machine")?,
-                ae_title: row.try_get("ae_title")?,
-            }),
+            Some(_) => Some(crate::providers::room_from(&row)?),
             None => None,
         };
         let sections = sqlx::query(
