@@ -1073,6 +1073,232 @@ pub fn due_status(
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// Sessions, holds and priors
+// ---------------------------------------------------------------------------------------
+
+labelled_enum! {
+    /// What a reading session offers, oldest screening first.
+    pub enum SessionKind ("session kind") {
+        FirstReads => ("first_reads", "1st reads session"),
+        SecondReads => ("second_reads", "2nd reads session"),
+        /// Any case the reader can read, 1st or 2nd.
+        Custom => ("custom", "Custom session"),
+        /// Any case the reader can read from one clinic.
+        Clinic => ("clinic", "Clinic session"),
+        Arbitration => ("arbitration", "Arbitration session"),
+    }
+}
+
+impl SessionKind {
+    /// The case states this session offers.
+    pub const fn states(self) -> &'static [ReadingState] {
+        match self {
+            SessionKind::FirstReads => &[ReadingState::AwaitingFirstRead],
+            SessionKind::SecondReads => &[ReadingState::AwaitingSecondRead],
+            SessionKind::Custom | SessionKind::Clinic => &[
+                ReadingState::AwaitingFirstRead,
+                ReadingState::AwaitingSecondRead,
+            ],
+            SessionKind::Arbitration => &[ReadingState::AwaitingArbitration],
+        }
+    }
+}
+
+/// The session sizes a reader can choose ("custom 10 / 25 / 50").
+pub const SESSION_SIZES: [u8; 3] = [10, 25, 50];
+
+/// Checks a chosen session size.
+pub fn parse_session_size(input: &str) -> Result<u8, FieldError> {
+    input
+        .trim()
+        .parse::<u8>()
+        .ok()
+        .filter(|n| SESSION_SIZES.contains(n))
+        .ok_or_else(|| FieldError::new("size", "Select how many cases to read: 10, 25 or 50"))
+}
+
+labelled_enum! {
+    /// What became of a case offered in a session.
+    pub enum SessionResult ("session result") {
+        Read => ("read", "Read"),
+        Skipped => ("skipped", "Skipped"),
+        Deferred => ("deferred", "Deferred"),
+        PriorsRequested => ("priors_requested", "Priors requested"),
+        Arbitrated => ("arbitrated", "Arbitrated"),
+    }
+}
+
+impl SessionResult {
+    /// Whether the case counts towards the session's size. A skipped case does not: the
+    /// reader gets another in its place.
+    pub const fn counts_as_done(self) -> bool {
+        !matches!(self, SessionResult::Skipped)
+    }
+}
+
+labelled_enum! {
+    /// Where a case's prior mammograms are (the 2026-06 post).
+    #[derive(Default)]
+    pub enum PriorsStatus ("priors status") {
+        #[default]
+        NotRequested => ("not_requested", "Not requested"),
+        /// A reader asked for them: the office is to request them.
+        PriorsRequired => ("priors_required", "Priors required"),
+        Requested => ("requested", "Requested"),
+        Received => ("received", "Received"),
+        NotAvailable => ("not_available", "Not available"),
+        NotNeeded => ("not_needed", "Not needed"),
+    }
+}
+
+impl PriorsStatus {
+    /// Whether the case is held back from reading while its priors are awaited.
+    pub const fn holds_case(self) -> bool {
+        matches!(self, PriorsStatus::PriorsRequired | PriorsStatus::Requested)
+    }
+
+    /// The statuses the office may move a case to from this one.
+    pub const fn next(self) -> &'static [PriorsStatus] {
+        match self {
+            PriorsStatus::PriorsRequired => &[
+                PriorsStatus::Requested,
+                PriorsStatus::NotAvailable,
+                PriorsStatus::NotNeeded,
+            ],
+            PriorsStatus::Requested => &[PriorsStatus::Received, PriorsStatus::NotAvailable],
+            PriorsStatus::NotRequested
+            | PriorsStatus::Received
+            | PriorsStatus::NotAvailable
+            | PriorsStatus::NotNeeded => &[],
+        }
+    }
+
+    /// Whether a reader may ask for priors now.
+    pub const fn can_request(self) -> bool {
+        !self.holds_case()
+    }
+}
+
+/// Checks the reason a reader gives for deferring a case ("Reason for deferring").
+pub fn validate_deferral_reason(reason: &str) -> Result<String, FieldError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        Err(FieldError::new(
+            "reason",
+            "Enter the reason for deferring this case",
+        ))
+    } else if reason.chars().count() > 1000 {
+        Err(FieldError::new(
+            "reason",
+            "Reason for deferring must be 1000 characters or fewer",
+        ))
+    } else {
+        Ok(reason.to_owned())
+    }
+}
+
+/// Checks the optional reason a reader gives when requesting priors.
+pub fn validate_priors_reason(reason: &str) -> Result<String, FieldError> {
+    let reason = reason.trim();
+    if reason.chars().count() > 1000 {
+        Err(FieldError::new(
+            "reason",
+            "Reason for requesting priors must be 1000 characters or fewer",
+        ))
+    } else {
+        Ok(reason.to_owned())
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Performance
+// ---------------------------------------------------------------------------------------
+
+/// What one reader did over a period, counted by the store.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReaderTally {
+    /// 1st reads given.
+    pub first_reads: u64,
+    /// 2nd reads given.
+    pub second_reads: u64,
+    /// Reads that recalled for assessment.
+    pub recalls: u64,
+    /// Reads that asked for a technical recall.
+    pub technical_recalls: u64,
+    /// Reads of cases that went to arbitration.
+    pub arbitrated: u64,
+    /// Reads of concluded cases.
+    pub concluded: u64,
+    /// Reads of concluded cases whose opinion kind matched the case's result.
+    pub agreed_with_outcome: u64,
+}
+
+/// A reader's rates, as percentages with one decimal place (`None` with nothing to divide).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ReaderRates {
+    pub cases_read: u64,
+    pub first_reads: u64,
+    pub second_reads: u64,
+    pub recall_rate: Option<f64>,
+    pub technical_recall_rate: Option<f64>,
+    pub arbitration_rate: Option<f64>,
+    pub agreement_with_outcome: Option<f64>,
+}
+
+/// A percentage rounded to one decimal place, or `None` when `of` is zero.
+pub fn percentage(part: u64, of: u64) -> Option<f64> {
+    if of == 0 {
+        None
+    } else {
+        Some((part as f64 * 1000.0 / of as f64).round() / 10.0)
+    }
+}
+
+impl ReaderTally {
+    /// The rates the performance pages show.
+    pub fn rates(&self) -> ReaderRates {
+        let read = self.first_reads + self.second_reads;
+        ReaderRates {
+            cases_read: read,
+            first_reads: self.first_reads,
+            second_reads: self.second_reads,
+            recall_rate: percentage(self.recalls, read),
+            technical_recall_rate: percentage(self.technical_recalls, read),
+            arbitration_rate: percentage(self.arbitrated, read),
+            agreement_with_outcome: percentage(self.agreed_with_outcome, self.concluded),
+        }
+    }
+}
+
+/// Whether a read "agreed with the final outcome": its opinion is of the same kind as the
+/// case's final opinion (normal with details counting as normal).
+pub fn agrees_with_outcome(read: OpinionKind, outcome: OpinionKind) -> bool {
+    read.for_discordance() == outcome.for_discordance()
+}
+
+labelled_enum! {
+    /// The periods performance is shown over.
+    #[derive(Default)]
+    pub enum Period ("period") {
+        Week => ("7", "Last 7 days"),
+        #[default]
+        Month => ("28", "Last 28 days"),
+        Year => ("365", "Last 365 days"),
+    }
+}
+
+impl Period {
+    /// The period's length.
+    pub const fn days(self) -> i64 {
+        match self {
+            Period::Week => 7,
+            Period::Month => 28,
+            Period::Year => 365,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -199,7 +199,7 @@ impl Store {
     }
 }
 
-const APPEND_ONLY: [&str; 2] = ["audit_log", "appointment_status_history"];
+const APPEND_ONLY: [&str; 3] = ["audit_log", "appointment_status_history", "episode_history"];
 
 /// Makes the database itself refuse UPDATE and DELETE on the append-only tables.
 pub(crate) async fn protect_append_only_tables(

@@ -13,6 +13,7 @@ mod providers;
 mod reading;
 mod sessions;
 mod sql;
+mod stats;
 mod users;
 mod workflow;
 
@@ -22,11 +23,17 @@ pub use clinics::{ClinicAppointmentRow, ClinicSummary, NewClinic, TabCounts};
 pub use error::{FieldError, StoreError};
 pub use participants::{NewParticipant, Participant, ParticipantAppointment, SupportNeed};
 pub use providers::{Location, NewLocation, NewRoom, Provider, Room};
-pub use reading::ReadingCase;
+pub use reading::{
+    ArbitrationView, CaseDetail, CaseHold, EpisodeChange, NewArbitration, PreviousEpisode,
+    ReadRecorded, ReadView, ReadingCase, ReadingCounts, ReadingSession, ReadingSettings,
+    SessionCase,
+};
 pub use sessions::{ApiPrincipal, SessionRecord, hash_secret, new_secret};
+pub use stats::{MammographerStats, ReaderStats};
 pub use users::{NewUser, User, UserWithRoles};
 pub use workflow::{
-    CarriedMedical, Finish, FollowUp, NewFollowUp, Note, SectionRecord, SectionUpdate, Workflow,
+    CarriedMedical, Finish, FollowUp, ImagesTally, NewFollowUp, Note, SectionRecord, SectionUpdate,
+    Workflow,
 };
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -218,7 +225,8 @@ impl Store {
                         "ANALYZE providers, locations, rooms, users, user_roles, participants, episodes, \
                          clinics, slots, appointments, appointment_status_history, audit_log, sessions, \
                          api_tokens, appointment_sections, appointment_notes, follow_up_requests, \
-                         participant_medical, user_preferences, reading_cases",
+                         participant_medical, user_preferences, reading_cases, reads, arbitrations, \
+                         reading_sessions, reading_session_cases, case_holds, episode_history",
                     )
                     .await?;
             }

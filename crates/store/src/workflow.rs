@@ -82,6 +82,18 @@ pub struct Finish {
     pub follow_up: Option<NewFollowUp>,
     /// A step document to save with the ending (for example "ending": why it stopped).
     pub record: Option<(&'static str, serde_json::Value)>,
+    /// What the images were, for the mammographer's statistics (completed screens only).
+    pub tally: Option<ImagesTally>,
+}
+
+/// What one appointment's images came to.
+#[derive(Debug, Clone)]
+pub struct ImagesTally {
+    pub images: i64,
+    pub repeats: i64,
+    /// The repeat reasons' values, one per view that had repeats for that reason.
+    pub repeat_reasons: Vec<String>,
+    pub completeness: domain::imaging::Completeness,
 }
 
 #[derive(Debug, Clone)]
@@ -109,6 +121,8 @@ pub struct FollowUp {
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
+    /// What the office is to act on (the views to retake, the breasts to assess).
+    pub details: String,
 }
 
 async fn lock_version(
@@ -617,6 +631,39 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        if let Some(tally) = &finish.tally {
+            let clinic_date: String = row.try_get("clinic_date")?;
+            sqlx::query(
+                "INSERT INTO image_records (appointment_id, provider_id, user_id, user_name, screened_on, images, repeats, repeat_reasons, completeness, recorded_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(sql::id(id))
+            .bind(sql::id(scope.provider_id))
+            .bind(actor.user_id.map(sql::id))
+            .bind(&actor.name)
+            .bind(&clinic_date)
+            .bind(tally.images)
+            .bind(tally.repeats)
+            .bind(sql::json(&tally.repeat_reasons))
+            .bind(tally.completeness.as_str())
+            .bind(sql::ts(sql::now()))
+            .execute(&mut *tx)
+            .await?;
+        }
+        if to == domain::AppointmentStatus::PartiallyScreened {
+            // What readers are told, and what the result does: the mammographer asked for
+            // the participant back, or the examination ended as a partial mammography.
+            let completeness = if finish
+                .follow_up
+                .as_ref()
+                .is_some_and(|f| f.kind == "more_images")
+            {
+                domain::imaging::Completeness::ToBeRecalled
+            } else {
+                domain::imaging::Completeness::PartialMammography
+            };
+            crate::reading::set_completeness(&mut tx, scope, id, completeness).await?;
+        }
         if let Some(f) = &finish.follow_up {
             let fid = new_id();
             sqlx::query(
@@ -684,19 +731,33 @@ impl Store {
 
     /// Open follow-up requests of one kind ("more_images" or "reschedule"), oldest first.
     pub async fn follow_ups(&self, scope: Scope, kind: &str) -> Result<Vec<FollowUp>> {
-        let rows = sqlx::query(
+        self.follow_ups_of(scope, &[kind]).await
+    }
+
+    /// Open follow-up requests of any of these kinds, oldest first: the office's list of
+    /// outcomes that need an action.
+    pub async fn follow_ups_of(&self, scope: Scope, kinds: &[&str]) -> Result<Vec<FollowUp>> {
+        if kinds.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders = (0..kinds.len())
+            .map(|i| format!("${}", i + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let query = format!(
             "SELECT f.id, f.kind, f.timescale, f.note, f.status, f.participant_id, p.first_name, p.last_name, p.nhs_number, \
-             f.appointment_id, c.clinic_date, f.created_by_name, f.created_at \
+             f.appointment_id, c.clinic_date, f.created_by_name, f.created_at, f.details \
              FROM follow_up_requests f \
              JOIN participants p ON p.id = f.participant_id AND p.provider_id = f.provider_id \
              JOIN appointments a ON a.id = f.appointment_id AND a.provider_id = f.provider_id \
              JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = f.provider_id \
-             WHERE f.provider_id = $1 AND f.kind = $2 AND f.status = 'open' ORDER BY f.created_at",
-        )
-        .bind(sql::id(scope.provider_id))
-        .bind(kind)
-        .fetch_all(self.pool())
-        .await?;
+             WHERE f.provider_id = $1 AND f.kind IN ({placeholders}) AND f.status = 'open' ORDER BY f.created_at"
+        );
+        let mut q = sqlx::query(&query).bind(sql::id(scope.provider_id));
+        for kind in kinds {
+            q = q.bind(*kind);
+        }
+        let rows = q.fetch_all(self.pool()).await?;
         rows.iter()
             .map(|r| {
                 Ok(FollowUp {
@@ -716,6 +777,7 @@ impl Store {
                     appointment_date: parse_date(&r.try_get::<String, _>("clinic_date")?)?,
                     created_by_name: r.try_get("created_by_name")?,
                     created_at: parse_ts(&r.try_get::<String, _>("created_at")?)?,
+                    details: r.try_get("details")?,
                 })
             })
             .collect()

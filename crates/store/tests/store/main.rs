@@ -13,6 +13,7 @@ mod clinics;
 mod concurrency;
 mod migrations;
 mod participants;
+mod reading;
 mod scoping;
 mod sessions;
 mod transactions;

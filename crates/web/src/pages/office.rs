@@ -137,6 +137,7 @@ pub fn cancellation_finish(c: &Cancellation) -> Option<Finish> {
         episode_stage: None,
         follow_up,
         record: Some(("cancellation", serde_json::to_value(c).unwrap_or_default())),
+        tally: None,
     })
 }
 

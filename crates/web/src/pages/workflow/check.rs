@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
 use domain::AppointmentAction;
 use domain::imaging::{Completeness, RecallDecision, derive, exposure_record, validate};
-use store::{Finish, NewFollowUp, Workflow};
+use store::{Finish, ImagesTally, NewFollowUp, Workflow};
 
 #[derive(Template)]
 #[template(path = "workflow/check.html")]
@@ -191,6 +191,17 @@ pub fn completion(wf: &Workflow, operator: &str) -> Result<Finish, AppError> {
             "exposure",
             serde_json::to_value(&exposure).unwrap_or_default(),
         )),
+        tally: Some(ImagesTally {
+            images: i64::from(derivation.total_images),
+            repeats: i64::from(derivation.total_repeats),
+            repeat_reasons: derivation
+                .views
+                .iter()
+                .filter(|t| t.repeats > 0)
+                .flat_map(|t| t.repeat_reasons.iter().map(|r| r.as_str().to_owned()))
+                .collect(),
+            completeness: derivation.completeness,
+        }),
     })
 }
 

@@ -274,6 +274,7 @@ pub fn attended_not_screened_finish(answer: &AttendedNotScreened) -> Finish {
         episode_stage: None,
         follow_up,
         record: Some(("ending", serde_json::to_value(answer).unwrap_or_default())),
+        tally: None,
     }
 }
 

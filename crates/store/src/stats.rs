@@ -1,0 +1,220 @@
+//! Performance data for the people doing the work: image readers and mammographers.
+//!
+//! The database groups the rows down to a handful per person; the rates are then worked
+//! out by `domain::reading` (what counts as agreement, how a percentage is rounded), so the
+//! rules are not written a second time in SQL.
+
+use crate::sql::{self, parse_enum, parse_id, parse_json};
+use crate::{Result, Scope, Store};
+use domain::reading::{OpinionKind, ReaderRates, ReaderTally, agrees_with_outcome, percentage};
+use serde::Serialize;
+use sqlx::Row;
+use std::collections::BTreeMap;
+use time::Date;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// One reader's performance over a period.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReaderStats {
+    pub reader_id: Uuid,
+    pub reader_name: String,
+    #[schema(value_type = Object)]
+    pub rates: ReaderRates,
+}
+
+/// One mammographer's performance over a period.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MammographerStats {
+    pub user_id: Option<Uuid>,
+    pub user_name: String,
+    /// Appointments they completed.
+    pub screens: i64,
+    pub images: i64,
+    pub repeats: i64,
+    /// Repeats as a percentage of images.
+    pub repeat_rate: Option<f64>,
+    /// Each repeat reason's value and how many views it was given for.
+    pub repeat_reasons: Vec<(String, i64)>,
+    /// Screens whose reading result was a technical recall.
+    pub technical_recalls: i64,
+    /// Screens where they asked for the participant to come back for more images.
+    pub self_requested_recalls: i64,
+    pub partial_mammographies: i64,
+}
+
+impl Store {
+    /// Readers' performance for reads given on or after `since`, one row per reader
+    /// (only `reader` when given), busiest first.
+    pub async fn reader_stats(
+        &self,
+        scope: Scope,
+        since: Date,
+        reader: Option<Uuid>,
+    ) -> Result<Vec<ReaderStats>> {
+        let mut query = String::from(
+            "SELECT d.reader_id, d.reader_name, d.slot, d.opinion_kind, r.final_opinion_kind, \
+             CASE WHEN a.id IS NOT NULL OR r.state = 'awaiting_arbitration' THEN 1 ELSE 0 END AS arbitrated, \
+             COUNT(*) AS n \
+             FROM reads d JOIN reading_cases r ON r.id = d.case_id AND r.provider_id = d.provider_id \
+             LEFT JOIN arbitrations a ON a.case_id = d.case_id AND a.provider_id = d.provider_id \
+             WHERE d.provider_id = $1 AND d.given_at >= $2",
+        );
+        if reader.is_some() {
+            query.push_str(" AND d.reader_id = $3");
+        }
+        query.push_str(
+            " GROUP BY d.reader_id, d.reader_name, d.slot, d.opinion_kind, r.final_opinion_kind, \
+             CASE WHEN a.id IS NOT NULL OR r.state = 'awaiting_arbitration' THEN 1 ELSE 0 END",
+        );
+        let mut q = sqlx::query(&query)
+            .bind(sql::id(scope.provider_id))
+            .bind(format!("{}T00:00:00.000000Z", sql::date(since)));
+        if let Some(reader) = reader {
+            q = q.bind(sql::id(reader));
+        }
+        let rows = q.fetch_all(self.pool()).await?;
+        let mut tallies: BTreeMap<String, (String, ReaderTally)> = BTreeMap::new();
+        for r in &rows {
+            let id: String = r.try_get("reader_id")?;
+            let name: String = r.try_get("reader_name")?;
+            let n = u64::try_from(r.try_get::<i64, _>("n")?).unwrap_or(0);
+            let kind: OpinionKind = parse_enum(&r.try_get::<String, _>("opinion_kind")?)?;
+            let final_kind = r
+                .try_get::<Option<String>, _>("final_opinion_kind")?
+                .map(|k| parse_enum::<OpinionKind>(&k))
+                .transpose()?;
+            let entry = tallies
+                .entry(id)
+                .or_insert_with(|| (name, ReaderTally::default()));
+            let t = &mut entry.1;
+            match r.try_get::<String, _>("slot")?.as_str() {
+                "first" => t.first_reads += n,
+                _ => t.second_reads += n,
+            }
+            match kind {
+                OpinionKind::RecallForAssessment => t.recalls += n,
+                OpinionKind::TechnicalRecall => t.technical_recalls += n,
+                _ => {}
+            }
+            if r.try_get::<i64, _>("arbitrated")? == 1 {
+                t.arbitrated += n;
+            }
+            if let Some(final_kind) = final_kind {
+                t.concluded += n;
+                if agrees_with_outcome(kind, final_kind) {
+                    t.agreed_with_outcome += n;
+                }
+            }
+        }
+        let mut out = tallies
+            .into_iter()
+            .map(|(id, (name, tally))| {
+                Ok(ReaderStats {
+                    reader_id: parse_id(&id)?,
+                    reader_name: name,
+                    rates: tally.rates(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        out.sort_by(|a, b| {
+            b.rates
+                .cases_read
+                .cmp(&a.rates.cases_read)
+                .then_with(|| a.reader_name.cmp(&b.reader_name))
+        });
+        Ok(out)
+    }
+
+    /// Mammographers' performance for screens on or after `since` (only `user` when given).
+    pub async fn mammographer_stats(
+        &self,
+        scope: Scope,
+        since: Date,
+        user: Option<Uuid>,
+    ) -> Result<Vec<MammographerStats>> {
+        let mut query = String::from(
+            "SELECT i.user_id, i.user_name, i.completeness, i.repeat_reasons, \
+             CASE WHEN r.outcome = 'technical_recall' THEN 1 ELSE 0 END AS tr, \
+             COUNT(*) AS screens, SUM(i.images) AS images, SUM(i.repeats) AS repeats \
+             FROM image_records i LEFT JOIN reading_cases r ON r.appointment_id = i.appointment_id AND r.provider_id = i.provider_id \
+             WHERE i.provider_id = $1 AND i.screened_on >= $2",
+        );
+        if user.is_some() {
+            query.push_str(" AND i.user_id = $3");
+        }
+        query.push_str(
+            " GROUP BY i.user_id, i.user_name, i.completeness, i.repeat_reasons, \
+             CASE WHEN r.outcome = 'technical_recall' THEN 1 ELSE 0 END",
+        );
+        let mut q = sqlx::query(&query)
+            .bind(sql::id(scope.provider_id))
+            .bind(sql::date(since));
+        if let Some(user) = user {
+            q = q.bind(sql::id(user));
+        }
+        let rows = q.fetch_all(self.pool()).await?;
+        let mut by_user: BTreeMap<(String, Option<String>), MammographerStats> = BTreeMap::new();
+        let mut reasons: BTreeMap<(String, Option<String>), BTreeMap<String, i64>> =
+            BTreeMap::new();
+        for r in &rows {
+            let user_id: Option<String> = r.try_get("user_id")?;
+            let name: String = r.try_get("user_name")?;
+            let key = (name.clone(), user_id.clone());
+            let screens: i64 = r.try_get("screens")?;
+            let entry = by_user
+                .entry(key.clone())
+                .or_insert_with(|| MammographerStats {
+                    user_id: None,
+                    user_name: name,
+                    screens: 0,
+                    images: 0,
+                    repeats: 0,
+                    repeat_rate: None,
+                    repeat_reasons: Vec::new(),
+                    technical_recalls: 0,
+                    self_requested_recalls: 0,
+                    partial_mammographies: 0,
+                });
+            entry.user_id = user_id.as_deref().map(parse_id).transpose()?;
+            entry.screens += screens;
+            entry.images += r.try_get::<i64, _>("images")?;
+            entry.repeats += r.try_get::<i64, _>("repeats")?;
+            if r.try_get::<i64, _>("tr")? == 1 {
+                entry.technical_recalls += screens;
+            }
+            match r.try_get::<String, _>("completeness")?.as_str() {
+                "to_be_recalled" => entry.self_requested_recalls += screens,
+                "partial_mammography" => entry.partial_mammographies += screens,
+                _ => {}
+            }
+            let listed: Vec<String> = parse_json(&r.try_get::<String, _>("repeat_reasons")?)?;
+            let counts = reasons.entry(key).or_default();
+            for reason in listed {
+                *counts.entry(reason).or_default() += screens;
+            }
+        }
+        let mut out: Vec<MammographerStats> = by_user
+            .into_iter()
+            .map(|(key, mut s)| {
+                s.repeat_rate = percentage(
+                    u64::try_from(s.repeats).unwrap_or(0),
+                    u64::try_from(s.images).unwrap_or(0),
+                );
+                s.repeat_reasons = reasons
+                    .remove(&key)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect();
+                s.repeat_reasons.sort_by(|a, b| b.1.cmp(&a.1));
+                s
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            b.screens
+                .cmp(&a.screens)
+                .then_with(|| a.user_name.cmp(&b.user_name))
+        });
+        Ok(out)
+    }
+}
