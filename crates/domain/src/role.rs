@@ -22,6 +22,8 @@ pub enum Permission {
     ManageAppointments,
     /// Record an image reading opinion.
     ReadImages,
+    /// Change the provider's settings (for example its reading rules).
+    ConfigureProvider,
 }
 
 impl Role {
@@ -33,9 +35,10 @@ impl Role {
                 permission,
                 ViewRecords | CheckIn | RunAppointment | ManageAppointments
             ),
-            Role::Administrative => {
-                matches!(permission, ViewRecords | CheckIn | ManageAppointments)
-            }
+            Role::Administrative => matches!(
+                permission,
+                ViewRecords | CheckIn | ManageAppointments | ConfigureProvider
+            ),
             Role::Reader => matches!(permission, ViewRecords | ReadImages),
         }
     }
@@ -53,11 +56,11 @@ mod tests {
 
     #[test]
     fn permission_table() {
-        // ViewRecords, CheckIn, RunAppointment, ManageAppointments, ReadImages
-        let table: &[(Role, [bool; 5])] = &[
-            (Role::Clinical, [true, true, true, true, false]),
-            (Role::Administrative, [true, true, false, true, false]),
-            (Role::Reader, [true, false, false, false, true]),
+        // ViewRecords, CheckIn, RunAppointment, ManageAppointments, ReadImages, ConfigureProvider
+        let table: &[(Role, [bool; 6])] = &[
+            (Role::Clinical, [true, true, true, true, false, false]),
+            (Role::Administrative, [true, true, false, true, false, true]),
+            (Role::Reader, [true, false, false, false, true, false]),
         ];
         let perms = [
             ViewRecords,
@@ -65,6 +68,7 @@ mod tests {
             RunAppointment,
             ManageAppointments,
             ReadImages,
+            ConfigureProvider,
         ];
         for &(role, expected) in table {
             for (p, e) in perms.iter().zip(expected) {

@@ -270,6 +270,8 @@ pub struct SessionCase {
     pub nhs_number: String,
     /// read, skipped, deferred, priors_requested, arbitrated; none for the current case.
     pub result: Option<String>,
+    /// The result as staff read it ("Skipped", "Priors requested").
+    pub result_label: Option<String>,
     /// The label of this reader's opinion, when they read it.
     pub opinion: Option<String>,
     /// Whether this reader may still change that opinion.
@@ -805,6 +807,10 @@ impl Store {
                         r.try_get::<String, _>("last_name")?
                     ),
                     nhs_number: r.try_get("nhs_number")?,
+                    result_label: r
+                        .try_get::<Option<String>, _>("result")?
+                        .map(|v| parse_enum::<SessionResult>(&v).map(|v| v.label().to_owned()))
+                        .transpose()?,
                     result: r.try_get("result")?,
                     opinion: kind
                         .map(|k| parse_enum::<OpinionKind>(&k).map(|k| k.label().to_owned()))
@@ -1626,6 +1632,85 @@ impl Store {
             state,
             outcome,
         })
+    }
+
+    /// Clinics with cases still to be read (1st or 2nd), oldest first: (clinic id, date,
+    /// location, cases waiting).
+    pub async fn clinics_to_read(&self, scope: Scope) -> Result<Vec<(Uuid, Date, String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT c.id, c.clinic_date, l.name, COUNT(*) AS n FROM reading_cases r \
+             JOIN clinics c ON c.id = r.clinic_id AND c.provider_id = r.provider_id \
+             JOIN locations l ON l.id = c.location_id AND l.provider_id = c.provider_id \
+             WHERE r.provider_id = $1 AND r.state IN ('awaiting_first_read', 'awaiting_second_read') AND r.held IS NULL \
+             GROUP BY c.id, c.clinic_date, l.name ORDER BY c.clinic_date, c.id LIMIT 50",
+        )
+        .bind(sql::id(scope.provider_id))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    parse_id(&r.try_get::<String, _>("id")?)?,
+                    parse_date(&r.try_get::<String, _>("clinic_date")?)?,
+                    r.try_get("name")?,
+                    r.try_get("n")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Keeps who is arbitrating with the signed-in reader while they give another outcome.
+    pub async fn save_arbitration_panel(
+        &self,
+        scope: Scope,
+        actor: &Actor,
+        case_id: Uuid,
+        panel: &[Uuid],
+    ) -> Result<()> {
+        let me = user_of(actor)?;
+        let mut tx = self.begin_write().await?;
+        case_row(&mut *tx, scope, case_id).await?;
+        sqlx::query(
+            "DELETE FROM opinion_drafts WHERE case_id = $1 AND user_id = $2 AND purpose = 'panel' AND provider_id = $3",
+        )
+        .bind(sql::id(case_id))
+        .bind(sql::id(me))
+        .bind(sql::id(scope.provider_id))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO opinion_drafts (provider_id, case_id, user_id, purpose, opinion, updated_at) VALUES ($1, $2, $3, 'panel', $4, $5)",
+        )
+        .bind(sql::id(scope.provider_id))
+        .bind(sql::id(case_id))
+        .bind(sql::id(me))
+        .bind(sql::json(&panel))
+        .bind(sql::ts(sql::now()))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The panel kept by [`Store::save_arbitration_panel`] (empty when solo).
+    pub async fn arbitration_panel(
+        &self,
+        scope: Scope,
+        user_id: Uuid,
+        case_id: Uuid,
+    ) -> Result<Vec<Uuid>> {
+        let row = sqlx::query(
+            "SELECT opinion FROM opinion_drafts WHERE case_id = $1 AND user_id = $2 AND purpose = 'panel' AND provider_id = $3",
+        )
+        .bind(sql::id(case_id))
+        .bind(sql::id(user_id))
+        .bind(sql::id(scope.provider_id))
+        .fetch_optional(self.pool())
+        .await?;
+        match row {
+            Some(r) => parse_json(&r.try_get::<String, _>("opinion")?),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// The readers at this provider (for choosing a panel).

@@ -1,6 +1,7 @@
 // Progressive enhancement only: every page works without this file.
 import { initAll } from './vendor/nhsuk-frontend.min.js';
 import { initSteppers } from './stepper.js';
+import { initOpinionShortcuts } from './reading.js';
 
 document.body.classList.add('js-enabled', 'nhsuk-frontend-supported');
 
@@ -19,3 +20,4 @@ new MutationObserver(radiosWithoutExpanded).observe(document.body, {
 
 initAll();
 initSteppers();
+initOpinionShortcuts();
