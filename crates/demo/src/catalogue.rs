@@ -192,6 +192,18 @@ pub const PERSONAS: &[Persona] = &[
                       Screening Service (demo)",
     },
     Persona {
+        email: "priya.shah@example.nhs.uk",
+        name: "Dr Priya Shah",
+        description: "Consultant radiologist and image reader (Reader) at West Yorkshire Breast \
+                      Screening Service (demo)",
+    },
+    Persona {
+        email: "daniel.osei@example.nhs.uk",
+        name: "Daniel Osei",
+        description: "Advanced practitioner radiographer and image reader (Reader) at West \
+                      Yorkshire Breast Screening Service (demo)",
+    },
+    Persona {
         email: "karen.booth@example.nhs.uk",
         name: "Karen Booth",
         description: "Screening office administrator (Administrative) at West Yorkshire Breast \
@@ -236,6 +248,8 @@ pub(crate) const GRANTS: &[(&str, usize, Role)] = &[
         WEST_YORKSHIRE,
         Role::Clinical,
     ),
+    ("priya.shah@example.nhs.uk", WEST_YORKSHIRE, Role::Reader),
+    ("daniel.osei@example.nhs.uk", WEST_YORKSHIRE, Role::Reader),
     (
         "olumide.adeyemi@example.nhs.uk",
         WEST_YORKSHIRE,

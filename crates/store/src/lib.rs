@@ -24,9 +24,9 @@ pub use error::{FieldError, StoreError};
 pub use participants::{NewParticipant, Participant, ParticipantAppointment, SupportNeed};
 pub use providers::{Location, NewLocation, NewRoom, Provider, Room};
 pub use reading::{
-    ArbitrationView, CaseDetail, CaseHold, EpisodeChange, NewArbitration, PreviousEpisode,
-    ReadRecorded, ReadView, ReadingCase, ReadingCounts, ReadingSession, ReadingSettings,
-    SessionCase,
+    ArbitrationView, CaseDetail, CaseHold, EpisodeChange, EpisodeSummary, NewArbitration,
+    PreviousEpisode, ReadRecorded, ReadView, ReadingCase, ReadingCounts, ReadingSession,
+    ReadingSettings, SessionCase,
 };
 pub use sessions::{ApiPrincipal, SessionRecord, hash_secret, new_secret};
 pub use stats::{MammographerStats, ReaderStats};

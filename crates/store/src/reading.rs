@@ -1767,6 +1767,61 @@ impl Store {
     }
 }
 
+/// A participant's episode with its result.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EpisodeSummary {
+    pub id: Uuid,
+    #[schema(value_type = String, format = Date)]
+    pub opened_on: Date,
+    #[schema(value_type = String)]
+    pub episode_type: EpisodeType,
+    #[schema(value_type = String)]
+    pub stage: EpisodeStage,
+    #[schema(value_type = Option<String>)]
+    pub outcome: Option<domain::episode::EpisodeOutcome>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub next_test_due: Option<Date>,
+    pub history: Vec<EpisodeChange>,
+}
+
+impl Store {
+    /// The participant's episodes, newest first, each with its history.
+    pub async fn participant_episodes(
+        &self,
+        scope: Scope,
+        participant_id: Uuid,
+    ) -> Result<Vec<EpisodeSummary>> {
+        let rows = sqlx::query(
+            "SELECT id, opened_on, episode_type, stage, outcome, next_test_due FROM episodes \
+             WHERE provider_id = $1 AND participant_id = $2 ORDER BY opened_on DESC, id DESC",
+        )
+        .bind(sql::id(scope.provider_id))
+        .bind(sql::id(participant_id))
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let id = parse_id(&r.try_get::<String, _>("id")?)?;
+            out.push(EpisodeSummary {
+                id,
+                opened_on: parse_date(&r.try_get::<String, _>("opened_on")?)?,
+                episode_type: parse_enum(&r.try_get::<String, _>("episode_type")?)?,
+                stage: parse_enum(&r.try_get::<String, _>("stage")?)?,
+                outcome: r
+                    .try_get::<Option<String>, _>("outcome")?
+                    .map(|o| parse_enum(&o))
+                    .transpose()?,
+                next_test_due: r
+                    .try_get::<Option<String>, _>("next_test_due")?
+                    .map(|d| parse_date(&d))
+                    .transpose()?,
+                history: self.episode_history(scope, id).await?,
+            });
+        }
+        Ok(out)
+    }
+}
+
 /// One change of an episode's stage or outcome.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EpisodeChange {

@@ -83,6 +83,37 @@ pub fn router(state: AppState) -> Router<AppState> {
             axum::routing::put(resources::set_special_appointment),
         )
         .route("/reading/cases", get(reading::cases))
+        .route("/reading/dashboard", get(reading::dashboard))
+        .route("/reading/cases/{id}", get(reading::get_case))
+        .route("/reading/cases/{id}/reads", post(reading::record_read))
+        .route("/reading/cases/{id}/arbitration", post(reading::arbitrate))
+        .route("/reading/cases/{id}/skip", post(reading::skip))
+        .route("/reading/cases/{id}/defer", post(reading::defer))
+        .route("/reading/cases/{id}/priors", post(reading::request_priors))
+        .route(
+            "/reading/cases/{id}/priors-status",
+            axum::routing::put(reading::priors_status),
+        )
+        .route("/reading/cases/{id}/unflag", post(reading::unflag))
+        .route("/reading/sessions", post(reading::start_session))
+        .route("/reading/sessions/{id}", get(reading::get_session))
+        .route("/reading/sessions/{id}/next", post(reading::next_case))
+        .route(
+            "/reading/sessions/{id}/finish",
+            post(reading::finish_session),
+        )
+        .route("/reading/finalise", post(reading::finalise))
+        .route("/reading/holds", get(reading::holds))
+        .route("/reading/outcomes", get(reading::outcomes))
+        .route("/reading/performance", get(reading::performance))
+        .route(
+            "/reading/settings",
+            get(reading::get_settings).put(reading::put_settings),
+        )
+        .route(
+            "/participants/{id}/episodes",
+            get(reading::participant_episodes),
+        )
         .fallback(|| async { Problem::not_found() })
         .with_state(state)
 }
@@ -187,6 +218,26 @@ impl FromRequestParts<AppState> for ApiCaller {
         resources::participant_appointments,
         resources::set_special_appointment,
         reading::cases,
+        reading::dashboard,
+        reading::get_case,
+        reading::record_read,
+        reading::arbitrate,
+        reading::skip,
+        reading::defer,
+        reading::request_priors,
+        reading::priors_status,
+        reading::unflag,
+        reading::start_session,
+        reading::get_session,
+        reading::next_case,
+        reading::finish_session,
+        reading::finalise,
+        reading::holds,
+        reading::outcomes,
+        reading::performance,
+        reading::get_settings,
+        reading::put_settings,
+        reading::participant_episodes,
         office::cannot_proceed,
         office::cancel,
         office::complete,
@@ -212,7 +263,13 @@ impl FromRequestParts<AppState> for ApiCaller {
         store::Workflow, store::SectionRecord, store::Note, store::CarriedMedical, store::Room,
         office::Ended, office::CannotProceedRequest, office::CancelRequest, office::BulkRequest, office::BulkResult,
         store::FollowUp,
-        store::ReadingCase, reading::CaseView,
+        store::ReadingCase, reading::CaseView, store::ReadingCounts, store::CaseDetail, store::ReadView,
+        store::ArbitrationView, store::CaseHold, store::PreviousEpisode, store::ReadRecorded,
+        store::ReadingSession, store::SessionCase, store::ReadingSettings, store::ReaderStats,
+        store::MammographerStats, store::EpisodeSummary, store::EpisodeChange,
+        reading::NewSession, reading::Created, reading::NextCase, reading::Finalised, reading::NewRead,
+        reading::NewArbitrationBody, reading::SessionRef, reading::HoldBody, reading::PriorsStatusBody,
+        reading::Performance,
         workflow::Saved, workflow::VersionedRequest, workflow::NoteRequest, workflow::RoomRequest,
         workflow::ImagesRequest, workflow::ImagesSaved,
         workflow::MedicalRequest, workflow::MedicalSaved, workflow::MedicalView,

@@ -1,15 +1,53 @@
-//! Image reading: the cases waiting to be read. (Reads, sessions and arbitration come next.)
+//! Image reading over the API: every action a reader or the office takes in the reading
+//! pages. Readers need the Reader role and a token of their own (a system token has no
+//! person to record as the reader).
 
 use super::ApiCaller;
-use super::problem::Problem;
+use super::problem::{ApiJson, Problem};
+use crate::pages::reading::{OUTCOME_KINDS, context_of};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use domain::Permission;
-use domain::reading::{ReadingState, ReadingWindow};
+use domain::reading::{
+    ArbitrationDecision, Opinion, Period, PriorsStatus, ReadingState, SessionKind,
+};
 use serde::{Deserialize, Serialize};
-use store::ReadingCase;
+use store::{
+    CaseDetail, CaseHold, EpisodeSummary, FollowUp, MammographerStats, ReadRecorded, ReaderStats,
+    ReadingCase, ReadingCounts, ReadingSession, ReadingSettings,
+};
 use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+fn invalid(field: &str, message: &str) -> Problem {
+    Problem::invalid_fields(vec![(field.to_owned(), message.to_owned())])
+}
+
+fn person(caller: &ApiCaller) -> Result<Uuid, Problem> {
+    caller.0.user_id.ok_or_else(|| {
+        Problem::new(
+            StatusCode::FORBIDDEN,
+            "person-required",
+            "A person's token is needed",
+            Some("Reading is recorded against a person: use a user's API token.".to_owned()),
+        )
+    })
+}
+
+async fn context(
+    state: &AppState,
+    caller: &ApiCaller,
+    case_id: Uuid,
+) -> Result<domain::reading::ReadingContext, Problem> {
+    let case = state.store.reading_case(caller.scope(), case_id).await?;
+    let wf = state
+        .store
+        .workflow(caller.scope(), case.appointment_id)
+        .await?;
+    Ok(context_of(&wf))
+}
 
 #[derive(Deserialize, IntoParams)]
 pub struct CasesQuery {
@@ -22,7 +60,7 @@ pub struct CasesQuery {
 pub struct CaseView {
     #[serde(flatten)]
     pub case: ReadingCase,
-    /// on_time, due_soon, urgent or overdue, against the 14-day reading window.
+    /// on_time, due_soon, urgent or overdue, against the provider's reading window.
     pub due: String,
 }
 
@@ -40,13 +78,13 @@ pub async fn cases(
     let reading_state = match q.state.as_deref() {
         None => ReadingState::AwaitingFirstRead,
         Some(s) => s.parse().map_err(|_| {
-            Problem::invalid_fields(vec![(
-                "state".to_owned(),
-                "Must be awaiting_first_read, awaiting_second_read, awaiting_finalisation, awaiting_arbitration or concluded".to_owned(),
-            )])
+            invalid(
+                "state",
+                "Must be awaiting_first_read, awaiting_second_read, awaiting_finalisation, awaiting_arbitration or concluded",
+            )
         })?,
     };
-    let window = ReadingWindow::default();
+    let window = state.store.reading_settings(caller.scope()).await?.window();
     let today = state.today();
     let cases = state
         .store
@@ -61,4 +99,493 @@ pub async fn cases(
             })
             .collect(),
     ))
+}
+
+/// The reader dashboard's counts, for the caller.
+#[utoipa::path(get, path = "/reading/dashboard", responses((status = 200, body = ReadingCounts)))]
+pub async fn dashboard(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> Result<Json<ReadingCounts>, Problem> {
+    caller.require(Permission::ViewRecords)?;
+    let me = caller.0.user_id.unwrap_or_default();
+    Ok(Json(state.store.reading_counts(caller.scope(), me).await?))
+}
+
+/// One case as the caller may see it (the 1st opinion hidden while blinded).
+#[utoipa::path(get, path = "/reading/cases/{id}", responses(
+    (status = 200, body = CaseDetail),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn get_case(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<Uuid>,
+) -> Result<Json<CaseDetail>, Problem> {
+    caller.require(Permission::ViewRecords)?;
+    let me = caller.0.user_id.unwrap_or_default();
+    let detail = state.store.case_detail(caller.scope(), me, id).await?;
+    state
+        .store
+        .record_view(
+            &caller.actor(),
+            "reading_case",
+            id,
+            Some(detail.case.participant_id),
+        )
+        .await?;
+    Ok(Json(detail))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewSession {
+    /// first_reads, second_reads, custom, clinic or arbitration.
+    kind: String,
+    /// 10, 25 or 50.
+    size: u8,
+    /// For a clinic session.
+    clinic_id: Option<Uuid>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    id: Uuid,
+}
+
+/// Starts a reading session (ending the caller's previous one).
+#[utoipa::path(post, path = "/reading/sessions", request_body = NewSession, responses(
+    (status = 201, body = Created),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn start_session(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiJson(body): ApiJson<NewSession>,
+) -> Result<(StatusCode, Json<Created>), Problem> {
+    caller.require(Permission::ReadImages)?;
+    person(&caller)?;
+    let kind: SessionKind = body.kind.parse().map_err(|_| {
+        invalid(
+            "kind",
+            "Must be first_reads, second_reads, custom, clinic or arbitration",
+        )
+    })?;
+    let size = domain::reading::parse_session_size(&body.size.to_string())
+        .map_err(|e| invalid(&e.field, &e.message))?;
+    let id = state
+        .store
+        .start_session(caller.scope(), &caller.actor(), kind, body.clinic_id, size)
+        .await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// One of the caller's sessions.
+#[utoipa::path(get, path = "/reading/sessions/{id}", responses((status = 200, body = ReadingSession)))]
+pub async fn get_session(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<Uuid>,
+) -> Result<Json<ReadingSession>, Problem> {
+    caller.require(Permission::ReadImages)?;
+    let me = person(&caller)?;
+    Ok(Json(
+        state.store.reading_session(caller.scope(), me, id).await?,
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NextCase {
+    /// The case to read now; null when the session is complete.
+    case_id: Option<Uuid>,
+}
+
+/// The next case of the session: the one the caller has open, or the oldest they can
+/// read that nobody else has open.
+#[utoipa::path(post, path = "/reading/sessions/{id}/next", responses((status = 200, body = NextCase)))]
+pub async fn next_case(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<Uuid>,
+) -> Result<Json<NextCase>, Problem> {
+    caller.require(Permission::ReadImages)?;
+    person(&caller)?;
+    let case_id = state
+        .store
+        .next_case(caller.scope(), &caller.actor(), id)
+        .await?;
+    Ok(Json(NextCase { case_id }))
+}
+
+/// Ends the session (the open case, if any, is skipped).
+#[utoipa::path(post, path = "/reading/sessions/{id}/finish", responses((status = 204)))]
+pub async fn finish_session(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<Uuid>,
+) -> Result<StatusCode, Problem> {
+    caller.require(Permission::ReadImages)?;
+    person(&caller)?;
+    state
+        .store
+        .finish_session(caller.scope(), &caller.actor(), id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Finalised {
+    /// How many reads became final.
+    reads: usize,
+}
+
+/// Makes every pending read of the caller's final now.
+#[utoipa::path(post, path = "/reading/finalise", responses((status = 200, body = Finalised)))]
+pub async fn finalise(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> Result<Json<Finalised>, Problem> {
+    caller.require(Permission::ReadImages)?;
+    person(&caller)?;
+    let reads = state
+        .store
+        .finalise_reads(caller.scope(), &caller.actor())
+        .await?;
+    Ok(Json(Finalised { reads }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewRead {
+    session_id: Option<Uuid>,
+    /// `{"opinion": "normal"}`, `{"opinion": "technical_recall", "views": [{"view":
+    /// "rmlo", "reason": "breast_positioning", "details": ""}]}`, and so on.
+    #[schema(value_type = Object)]
+    opinion: Opinion,
+}
+
+/// Records the caller's opinion of a case (a new read, or a change to their own read
+/// while it is not yet final).
+#[utoipa::path(post, path = "/reading/cases/{id}/reads", request_body = NewRead, responses(
+    (status = 201, body = ReadRecorded),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn record_read(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<NewRead>,
+) -> Result<(StatusCode, Json<ReadRecorded>), Problem> {
+    caller.require(Permission::ReadImages)?;
+    person(&caller)?;
+    let context = context(&state, &caller, id).await?;
+    let recorded = state
+        .store
+        .record_read(
+            caller.scope(),
+            &caller.actor(),
+            body.session_id,
+            id,
+            &body.opinion,
+            &context,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(recorded)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewArbitrationBody {
+    session_id: Option<Uuid>,
+    /// Everyone else present (the caller is always an arbitrator).
+    #[serde(default)]
+    arbitrators: Vec<Uuid>,
+    /// `{"decision": "agree_with_first"}`, `{"decision": "agree_with_second"}` or
+    /// `{"decision": "other", "opinion": {...}}`.
+    #[schema(value_type = Object)]
+    decision: ArbitrationDecision,
+}
+
+/// Records the arbitration of a case awaiting it.
+#[utoipa::path(post, path = "/reading/cases/{id}/arbitration", request_body = NewArbitrationBody, responses(
+    (status = 201, body = ReadRecorded),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn arbitrate(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<NewArbitrationBody>,
+) -> Result<(StatusCode, Json<ReadRecorded>), Problem> {
+    caller.require(Permission::ReadImages)?;
+    person(&caller)?;
+    let context = context(&state, &caller, id).await?;
+    let recorded = state
+        .store
+        .record_arbitration(
+            caller.scope(),
+            &caller.actor(),
+            body.session_id,
+            id,
+            &store::NewArbitration {
+                arbitrators: body.arbitrators,
+                decision: body.decision,
+            },
+            &context,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(recorded)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SessionRef {
+    session_id: Uuid,
+}
+
+/// Skips a case in a session: it goes back to the queue and the session offers another.
+#[utoipa::path(post, path = "/reading/cases/{id}/skip", request_body = SessionRef, responses((status = 204)))]
+pub async fn skip(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<SessionRef>,
+) -> Result<StatusCode, Problem> {
+    caller.require(Permission::ReadImages)?;
+    person(&caller)?;
+    state
+        .store
+        .skip_case(caller.scope(), &caller.actor(), body.session_id, id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct HoldBody {
+    session_id: Option<Uuid>,
+    /// Required to defer; optional for priors.
+    #[serde(default)]
+    reason: String,
+}
+
+/// Defers a case with a reason: no reading list offers it until the office unflags it.
+#[utoipa::path(post, path = "/reading/cases/{id}/defer", request_body = HoldBody, responses(
+    (status = 204),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn defer(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<HoldBody>,
+) -> Result<StatusCode, Problem> {
+    caller.require(Permission::ReadImages)?;
+    person(&caller)?;
+    state
+        .store
+        .defer_case(
+            caller.scope(),
+            &caller.actor(),
+            body.session_id,
+            id,
+            &body.reason,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Requests prior mammograms: the case is held until they are received or not available.
+#[utoipa::path(post, path = "/reading/cases/{id}/priors", request_body = HoldBody, responses((status = 204)))]
+pub async fn request_priors(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<HoldBody>,
+) -> Result<StatusCode, Problem> {
+    caller.require(Permission::ReadImages)?;
+    person(&caller)?;
+    state
+        .store
+        .request_priors(
+            caller.scope(),
+            &caller.actor(),
+            body.session_id,
+            id,
+            &body.reason,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PriorsStatusBody {
+    /// requested, received, not_available or not_needed.
+    status: String,
+}
+
+/// The office moves a case's priors on.
+#[utoipa::path(put, path = "/reading/cases/{id}/priors-status", request_body = PriorsStatusBody, responses(
+    (status = 204),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn priors_status(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<PriorsStatusBody>,
+) -> Result<StatusCode, Problem> {
+    caller.require(Permission::ManageAppointments)?;
+    let to: PriorsStatus = body.status.parse().map_err(|_| {
+        invalid(
+            "status",
+            "Must be requested, received, not_available or not_needed",
+        )
+    })?;
+    state
+        .store
+        .set_priors_status(caller.scope(), &caller.actor(), id, to)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The office returns a deferred case to reading.
+#[utoipa::path(post, path = "/reading/cases/{id}/unflag", responses((status = 204)))]
+pub async fn unflag(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<Uuid>,
+) -> Result<StatusCode, Problem> {
+    caller.require(Permission::ManageAppointments)?;
+    state
+        .store
+        .unflag_case(caller.scope(), &caller.actor(), id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct HoldsQuery {
+    /// deferred (default) or priors.
+    kind: Option<String>,
+}
+
+/// Open deferrals or requests for priors, oldest first.
+#[utoipa::path(get, path = "/reading/holds", params(HoldsQuery), responses((status = 200, body = Vec<CaseHold>)))]
+pub async fn holds(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(q): Query<HoldsQuery>,
+) -> Result<Json<Vec<CaseHold>>, Problem> {
+    caller.require(Permission::ViewRecords)?;
+    let kind = match q.kind.as_deref() {
+        None | Some("deferred") => "deferred",
+        Some("priors") => "priors",
+        Some(_) => return Err(invalid("kind", "Must be deferred or priors")),
+    };
+    Ok(Json(state.store.case_holds(caller.scope(), kind).await?))
+}
+
+/// Every reading result that needs the office to act (appointments to book, referrals),
+/// oldest first.
+#[utoipa::path(get, path = "/reading/outcomes", responses((status = 200, body = Vec<FollowUp>)))]
+pub async fn outcomes(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> Result<Json<Vec<FollowUp>>, Problem> {
+    caller.require(Permission::ViewRecords)?;
+    Ok(Json(
+        state
+            .store
+            .follow_ups_of(caller.scope(), &OUTCOME_KINDS)
+            .await?,
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct PerformanceQuery {
+    /// 7, 28 (default) or 365 days.
+    period: Option<String>,
+    /// me (default) or office.
+    who: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Performance {
+    readers: Vec<ReaderStats>,
+    mammographers: Vec<MammographerStats>,
+}
+
+/// Performance data for the caller, or for the whole office.
+#[utoipa::path(get, path = "/reading/performance", params(PerformanceQuery), responses(
+    (status = 200, body = Performance),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn performance(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(q): Query<PerformanceQuery>,
+) -> Result<Json<Performance>, Problem> {
+    caller.require(Permission::ViewRecords)?;
+    let period: Period = match q.period.as_deref() {
+        None => Period::default(),
+        Some(p) => p
+            .parse()
+            .map_err(|_| invalid("period", "Must be 7, 28 or 365"))?,
+    };
+    let who = match q.who.as_deref() {
+        None | Some("me") => Some(person(&caller)?),
+        Some("office") => None,
+        Some(_) => return Err(invalid("who", "Must be me or office")),
+    };
+    let since = state.today() - time::Duration::days(period.days());
+    let (readers, mammographers) = tokio::try_join!(
+        state.store.reader_stats(caller.scope(), since, who),
+        state.store.mammographer_stats(caller.scope(), since, who),
+    )?;
+    Ok(Json(Performance {
+        readers,
+        mammographers,
+    }))
+}
+
+/// The provider's reading settings.
+#[utoipa::path(get, path = "/reading/settings", responses((status = 200, body = ReadingSettings)))]
+pub async fn get_settings(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> Result<Json<ReadingSettings>, Problem> {
+    caller.require(Permission::ViewRecords)?;
+    Ok(Json(state.store.reading_settings(caller.scope()).await?))
+}
+
+/// Changes the provider's reading settings (Administrative role).
+#[utoipa::path(put, path = "/reading/settings", request_body = ReadingSettings, responses(
+    (status = 200, body = ReadingSettings),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn put_settings(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiJson(body): ApiJson<ReadingSettings>,
+) -> Result<Json<ReadingSettings>, Problem> {
+    caller.require(Permission::ConfigureProvider)?;
+    state
+        .store
+        .save_reading_settings(caller.scope(), &caller.actor(), body)
+        .await?;
+    Ok(Json(body))
+}
+
+/// The participant's screening episodes with their results and history.
+#[utoipa::path(get, path = "/participants/{id}/episodes", responses((status = 200, body = Vec<EpisodeSummary>)))]
+pub async fn participant_episodes(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Vec<EpisodeSummary>>, Problem> {
+    caller.require(Permission::ViewRecords)?;
+    let episodes = state.store.participant_episodes(caller.scope(), id).await?;
+    state
+        .store
+        .record_view(&caller.actor(), "participant_episodes", id, Some(id))
+        .await?;
+    Ok(Json(episodes))
 }

@@ -24,6 +24,16 @@ pub struct ParticipantView {
 }
 
 #[derive(Clone)]
+pub struct EpisodeView {
+    pub opened_on: String,
+    pub episode_type: &'static str,
+    pub stage: &'static str,
+    pub outcome: &'static str,
+    pub next_test_due: Option<String>,
+    pub history: Vec<String>,
+}
+
+#[derive(Clone)]
 pub struct ApptView {
     pub id: String,
     pub date: String,
@@ -42,6 +52,7 @@ struct ParticipantPage {
     special: SpecialView,
     upcoming: Vec<ApptView>,
     past: Vec<ApptView>,
+    episodes: Vec<EpisodeView>,
 }
 
 fn or_none(s: &str) -> String {
@@ -71,10 +82,37 @@ pub async fn show(
 ) -> PageResult {
     let id = parse_id(&id)?;
     let scope = staff.scope();
-    let (p, appointments) = tokio::try_join!(
+    let (p, appointments, episodes) = tokio::try_join!(
         state.store.participant(scope, id),
-        state.store.participant_appointments(scope, id)
+        state.store.participant_appointments(scope, id),
+        state.store.participant_episodes(scope, id)
     )?;
+    let episodes = episodes
+        .into_iter()
+        .map(|e| EpisodeView {
+            opened_on: long_date(e.opened_on),
+            episode_type: e.episode_type.label(),
+            stage: e.stage.label(),
+            outcome: e.outcome.map(|o| o.label()).unwrap_or("No result yet"),
+            next_test_due: e.next_test_due.map(long_date),
+            history: e
+                .history
+                .iter()
+                .map(|h| {
+                    format!(
+                        "{}: {} – {}{} ({})",
+                        crate::present::instant(h.changed_at),
+                        h.stage.label(),
+                        h.outcome.map(|o| o.label()).unwrap_or("no outcome"),
+                        h.next_test_due
+                            .map(|d| format!(", next test due {}", long_date(d)))
+                            .unwrap_or_default(),
+                        h.reason
+                    )
+                })
+                .collect(),
+        })
+        .collect();
     state
         .store
         .record_view(&staff.actor(), "participant", p.id, Some(p.id))
@@ -136,6 +174,7 @@ pub async fn show(
         p: view,
         upcoming: upcoming.into_iter().map(|(_, v)| v).collect(),
         past: past.into_iter().rev().map(|(_, v)| v).collect(),
+        episodes,
     })
 }
 

@@ -162,7 +162,7 @@ fn due_tag(status: DueStatus) -> Option<(String, String)> {
     }
 }
 
-fn context_of(wf: &Workflow) -> ReadingContext {
+pub(crate) fn context_of(wf: &Workflow) -> ReadingContext {
     let significant = medical::information(wf)
         .map(|info| !info.significant_symptoms().is_empty())
         .unwrap_or(false);
