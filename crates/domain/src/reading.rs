@@ -2329,4 +2329,153 @@ mod tests {
             DueSoon
         );
     }
+
+    #[test]
+    fn session_kinds_offer_these_states() {
+        use ReadingState::*;
+        let table: &[(SessionKind, &[ReadingState])] = &[
+            (SessionKind::FirstReads, &[AwaitingFirstRead]),
+            (SessionKind::SecondReads, &[AwaitingSecondRead]),
+            (
+                SessionKind::Custom,
+                &[AwaitingFirstRead, AwaitingSecondRead],
+            ),
+            (
+                SessionKind::Clinic,
+                &[AwaitingFirstRead, AwaitingSecondRead],
+            ),
+            (SessionKind::Arbitration, &[AwaitingArbitration]),
+        ];
+        for (kind, states) in table {
+            assert_eq!(kind.states(), *states, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn session_sizes_are_10_25_or_50() {
+        let table = [
+            ("10", Some(10)),
+            ("25", Some(25)),
+            (" 50 ", Some(50)),
+            ("12", None),
+            ("0", None),
+            ("", None),
+            ("fifty", None),
+            ("-10", None),
+            ("1000", None),
+        ];
+        for (input, want) in table {
+            assert_eq!(parse_session_size(input).ok(), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn only_skipping_leaves_a_session_place_open() {
+        for result in SessionResult::ALL {
+            assert_eq!(
+                result.counts_as_done(),
+                *result != SessionResult::Skipped,
+                "{result:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn priors_move_from_required_to_requested_to_received_or_not_available() {
+        use PriorsStatus::*;
+        let table: &[(PriorsStatus, &[PriorsStatus], bool, bool)] = &[
+            // status, may move to, holds the case, a reader may request
+            (NotRequested, &[], false, true),
+            (
+                PriorsRequired,
+                &[Requested, NotAvailable, NotNeeded],
+                true,
+                false,
+            ),
+            (Requested, &[Received, NotAvailable], true, false),
+            (Received, &[], false, true),
+            (NotAvailable, &[], false, true),
+            (NotNeeded, &[], false, true),
+        ];
+        for (status, next, holds, can_request) in table {
+            assert_eq!(status.next(), *next, "{status:?}");
+            assert_eq!(status.holds_case(), *holds, "{status:?}");
+            assert_eq!(status.can_request(), *can_request, "{status:?}");
+        }
+    }
+
+    #[test]
+    fn deferral_needs_a_reason_and_priors_may_have_one() {
+        assert!(validate_deferral_reason("  ").is_err());
+        assert_eq!(
+            validate_deferral_reason("  MLOs swapped ").ok().as_deref(),
+            Some("MLOs swapped")
+        );
+        assert!(validate_deferral_reason(&"x".repeat(1001)).is_err());
+        assert_eq!(validate_priors_reason(" ").ok().as_deref(), Some(""));
+        assert!(validate_priors_reason(&"x".repeat(1001)).is_err());
+    }
+
+    #[test]
+    fn percentages_round_to_one_place_and_need_a_denominator() {
+        let table = [
+            (0, 0, None),
+            (0, 10, Some(0.0)),
+            (1, 3, Some(33.3)),
+            (2, 3, Some(66.7)),
+            (5, 5, Some(100.0)),
+            (1, 8, Some(12.5)),
+        ];
+        for (part, of, want) in table {
+            assert_eq!(percentage(part, of), want, "{part}/{of}");
+        }
+    }
+
+    #[test]
+    fn reader_rates_from_a_tally() {
+        let tally = ReaderTally {
+            first_reads: 6,
+            second_reads: 4,
+            recalls: 1,
+            technical_recalls: 2,
+            arbitrated: 3,
+            concluded: 8,
+            agreed_with_outcome: 6,
+        };
+        let rates = tally.rates();
+        assert_eq!(rates.cases_read, 10);
+        assert_eq!(rates.recall_rate, Some(10.0));
+        assert_eq!(rates.technical_recall_rate, Some(20.0));
+        assert_eq!(rates.arbitration_rate, Some(30.0));
+        assert_eq!(rates.agreement_with_outcome, Some(75.0));
+        assert_eq!(ReaderTally::default().rates().recall_rate, None);
+    }
+
+    #[test]
+    fn agreement_with_outcome_counts_normal_with_details_as_normal() {
+        use OpinionKind::*;
+        for read in OpinionKind::ALL {
+            for outcome in OpinionKind::ALL {
+                let want = read.for_discordance() == outcome.for_discordance();
+                assert_eq!(
+                    agrees_with_outcome(*read, *outcome),
+                    want,
+                    "{read:?} vs {outcome:?}"
+                );
+            }
+        }
+        assert!(agrees_with_outcome(NormalWithDetails, Normal));
+        assert!(!agrees_with_outcome(TechnicalRecall, RecallForAssessment));
+    }
+
+    #[test]
+    fn periods_are_7_28_and_365_days() {
+        let table = [("7", 7), ("28", 28), ("365", 365)];
+        for (value, days) in table {
+            let period: Period = value.parse().expect("period");
+            assert_eq!(period.days(), days);
+        }
+        assert_eq!(Period::default(), Period::Month);
+        assert!("30".parse::<Period>().is_err());
+    }
 }

@@ -206,7 +206,7 @@ impl Store {
                     .unwrap_or_default()
                     .into_iter()
                     .collect();
-                s.repeat_reasons.sort_by(|a, b| b.1.cmp(&a.1));
+                s.repeat_reasons.sort_by_key(|r| std::cmp::Reverse(r.1));
                 s
             })
             .collect();

@@ -160,8 +160,10 @@ async fn blinded_first_opinion_is_hidden_from_others_until_the_second_read() {
         assert_eq!(own.reads.len(), 1);
 
         // Unblinded: visible at once.
-        let mut settings = ReadingSettings::default();
-        settings.blinded = false;
+        let settings = ReadingSettings {
+            blinded: false,
+            ..ReadingSettings::default()
+        };
         s.save_reading_settings(org.scope, &org.actor, settings)
             .await
             .expect("settings");
@@ -460,8 +462,10 @@ async fn a_reader_may_change_their_read_until_it_is_finalised() {
         let s = &db.store;
         let org = org(s, "RD6").await;
         let (a, b) = (reader(s, &org, "Ada Reader").await, reader(s, &org, "Bo Reader").await);
-        let mut settings = ReadingSettings::default();
-        settings.finalisation_delay_minutes = 30;
+        let settings = ReadingSettings {
+            finalisation_delay_minutes: 30,
+            ..ReadingSettings::default()
+        };
         s.save_reading_settings(org.scope, &org.actor, settings).await.expect("settings");
         let (case, _) = screened(s, &org).await;
         let r = read(s, &org, &a, case, &Opinion::Normal).await;
