@@ -48,10 +48,15 @@ CREATE TABLE reads (
     given_at TEXT NOT NULL,
     finalised_early BIGINT NOT NULL DEFAULT 0,
     session_id TEXT,
+    -- Copied from the case for the readers' statistics (no join over a year of reads):
+    -- 1 once the case went to arbitration, and the kind of opinion that made the result.
+    arbitrated BIGINT NOT NULL DEFAULT 0,
+    case_final_kind TEXT,
     UNIQUE (case_id, slot),
     UNIQUE (case_id, reader_id)
 );
 CREATE INDEX reads_reader ON reads (provider_id, reader_id, given_at);
+CREATE INDEX reads_given ON reads (provider_id, given_at);
 
 -- The arbitration of a case: a solo arbitrator or a panel (everyone present).
 CREATE TABLE arbitrations (
@@ -147,6 +152,8 @@ CREATE TABLE image_records (
     repeats BIGINT NOT NULL,
     repeat_reasons TEXT NOT NULL,
     completeness TEXT NOT NULL,
-    recorded_at TEXT NOT NULL
+    recorded_at TEXT NOT NULL,
+    -- 1 once the reading result was a technical recall (set when the case concludes).
+    technical_recall BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX image_records_user ON image_records (provider_id, screened_on, user_id);

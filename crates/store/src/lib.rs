@@ -226,7 +226,8 @@ impl Store {
                          clinics, slots, appointments, appointment_status_history, audit_log, sessions, \
                          api_tokens, appointment_sections, appointment_notes, follow_up_requests, \
                          participant_medical, user_preferences, reading_cases, reads, arbitrations, \
-                         reading_sessions, reading_session_cases, case_holds, episode_history",
+                         reading_sessions, reading_session_cases, case_holds, episode_history, \
+                         image_records, opinion_drafts, reading_settings",
                     )
                     .await?;
             }

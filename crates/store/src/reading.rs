@@ -2029,6 +2029,13 @@ async fn settle(
         .execute(&mut **tx)
         .await?;
     }
+    if state == ReadingState::AwaitingArbitration && case.state != state {
+        sqlx::query("UPDATE reads SET arbitrated = 1 WHERE case_id = $1 AND provider_id = $2")
+            .bind(sql::id(case_id))
+            .bind(&p)
+            .execute(&mut **tx)
+            .await?;
+    }
     if state != ReadingState::Concluded || case.concluded {
         return Ok((state, None));
     }
@@ -2158,6 +2165,23 @@ async fn conclude(
     .bind(final_opinion.kind().as_str())
     .execute(&mut **tx)
     .await?;
+    // What the statistics read without joining: each read's case result, and whether the
+    // screen's images led to a technical recall.
+    sqlx::query("UPDATE reads SET case_final_kind = $1 WHERE case_id = $2 AND provider_id = $3")
+        .bind(final_opinion.kind().as_str())
+        .bind(sql::id(case.id))
+        .bind(&p)
+        .execute(&mut **tx)
+        .await?;
+    if result.episode_outcome == domain::episode::EpisodeOutcome::TechnicalRecall {
+        sqlx::query(
+            "UPDATE image_records SET technical_recall = 1 WHERE appointment_id = $1 AND provider_id = $2",
+        )
+        .bind(sql::id(case.appointment_id))
+        .bind(&p)
+        .execute(&mut **tx)
+        .await?;
+    }
     audit::record(
         &mut **tx,
         actor,

@@ -53,19 +53,14 @@ impl Store {
         reader: Option<Uuid>,
     ) -> Result<Vec<ReaderStats>> {
         let mut query = String::from(
-            "SELECT d.reader_id, d.reader_name, d.slot, d.opinion_kind, r.final_opinion_kind, \
-             CASE WHEN a.id IS NOT NULL OR r.state = 'awaiting_arbitration' THEN 1 ELSE 0 END AS arbitrated, \
-             COUNT(*) AS n \
-             FROM reads d JOIN reading_cases r ON r.id = d.case_id AND r.provider_id = d.provider_id \
-             LEFT JOIN arbitrations a ON a.case_id = d.case_id AND a.provider_id = d.provider_id \
-             WHERE d.provider_id = $1 AND d.given_at >= $2",
+            "SELECT d.reader_id, MAX(d.reader_name) AS reader_name, d.slot, d.opinion_kind, d.case_final_kind, d.arbitrated, \
+             COUNT(*) AS n FROM reads d WHERE d.provider_id = $1 AND d.given_at >= $2",
         );
         if reader.is_some() {
             query.push_str(" AND d.reader_id = $3");
         }
         query.push_str(
-            " GROUP BY d.reader_id, d.reader_name, d.slot, d.opinion_kind, r.final_opinion_kind, \
-             CASE WHEN a.id IS NOT NULL OR r.state = 'awaiting_arbitration' THEN 1 ELSE 0 END",
+            " GROUP BY d.reader_id, d.slot, d.opinion_kind, d.case_final_kind, d.arbitrated",
         );
         let mut q = sqlx::query(&query)
             .bind(sql::id(scope.provider_id))
@@ -81,7 +76,7 @@ impl Store {
             let n = u64::try_from(r.try_get::<i64, _>("n")?).unwrap_or(0);
             let kind: OpinionKind = parse_enum(&r.try_get::<String, _>("opinion_kind")?)?;
             let final_kind = r
-                .try_get::<Option<String>, _>("final_opinion_kind")?
+                .try_get::<Option<String>, _>("case_final_kind")?
                 .map(|k| parse_enum::<OpinionKind>(&k))
                 .transpose()?;
             let entry = tallies
@@ -134,18 +129,15 @@ impl Store {
         user: Option<Uuid>,
     ) -> Result<Vec<MammographerStats>> {
         let mut query = String::from(
-            "SELECT i.user_id, i.user_name, i.completeness, i.repeat_reasons, \
-             CASE WHEN r.outcome = 'technical_recall' THEN 1 ELSE 0 END AS tr, \
-             COUNT(*) AS screens, SUM(i.images) AS images, SUM(i.repeats) AS repeats \
-             FROM image_records i LEFT JOIN reading_cases r ON r.appointment_id = i.appointment_id AND r.provider_id = i.provider_id \
-             WHERE i.provider_id = $1 AND i.screened_on >= $2",
+            "SELECT i.user_id, i.user_name, i.completeness, i.repeat_reasons, i.technical_recall AS tr, \
+             COUNT(*) AS screens, CAST(SUM(i.images) AS BIGINT) AS images, CAST(SUM(i.repeats) AS BIGINT) AS repeats \
+             FROM image_records i WHERE i.provider_id = $1 AND i.screened_on >= $2",
         );
         if user.is_some() {
             query.push_str(" AND i.user_id = $3");
         }
         query.push_str(
-            " GROUP BY i.user_id, i.user_name, i.completeness, i.repeat_reasons, \
-             CASE WHEN r.outcome = 'technical_recall' THEN 1 ELSE 0 END",
+            " GROUP BY i.user_id, i.user_name, i.completeness, i.repeat_reasons, i.technical_recall",
         );
         let mut q = sqlx::query(&query)
             .bind(sql::id(scope.provider_id))

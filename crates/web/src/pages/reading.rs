@@ -390,16 +390,14 @@ async fn dashboard_page(
 ) -> PageResult {
     let scope = staff.scope();
     let me = staff.0.user_id;
-    let counts = state.store.reading_counts(scope, me).await?;
-    let open_session = state
-        .store
-        .open_session(scope, me)
-        .await?
-        .map(|id| id.to_string());
-    let clinics = state
-        .store
-        .clinics_to_read(scope)
-        .await?
+    // Independent look-ups, side by side.
+    let (counts, open_session, clinics) = tokio::try_join!(
+        state.store.reading_counts(scope, me),
+        state.store.open_session(scope, me),
+        state.store.clinics_to_read(scope),
+    )?;
+    let open_session = open_session.map(|id| id.to_string());
+    let clinics = clinics
         .into_iter()
         .map(|(id, date, location, n)| {
             (
