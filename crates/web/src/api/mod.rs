@@ -2,6 +2,7 @@
 //! other systems and scripts. Authenticated by bearer tokens (per user or per system),
 //! provider-scoped exactly like the pages. Described by `/api/v1/openapi.json`.
 
+mod gateway;
 mod office;
 mod problem;
 mod reading;
@@ -83,6 +84,27 @@ pub fn router(state: AppState) -> Router<AppState> {
             axum::routing::put(resources::set_special_appointment),
         )
         .route("/reading/cases", get(reading::cases))
+        .route("/gateway/worklist", get(gateway::worklist))
+        .route(
+            "/gateway/events",
+            post(gateway::events).layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024)),
+        )
+        .route(
+            "/appointments/{id}/received-images",
+            get(gateway::received_images),
+        )
+        .route(
+            "/appointments/{id}/images/confirm-received",
+            post(gateway::confirm_received),
+        )
+        .route(
+            "/appointments/{id}/images/manual-mode",
+            post(gateway::manual_mode),
+        )
+        .route("/gateways", get(gateway::gateways))
+        .route("/quarantined-images", get(gateway::quarantined))
+        .route("/image-discrepancies", get(gateway::discrepancies))
+        .route("/image-discrepancies/{id}/resolve", post(gateway::resolve))
         .fallback(|| async { Problem::not_found() })
         .with_state(state)
 }
@@ -187,6 +209,15 @@ impl FromRequestParts<AppState> for ApiCaller {
         resources::participant_appointments,
         resources::set_special_appointment,
         reading::cases,
+        gateway::worklist,
+        gateway::events,
+        gateway::received_images,
+        gateway::confirm_received,
+        gateway::manual_mode,
+        gateway::gateways,
+        gateway::quarantined,
+        gateway::discrepancies,
+        gateway::resolve,
         office::cannot_proceed,
         office::cancel,
         office::complete,
@@ -213,6 +244,9 @@ impl FromRequestParts<AppState> for ApiCaller {
         office::Ended, office::CannotProceedRequest, office::CancelRequest, office::BulkRequest, office::BulkResult,
         store::FollowUp,
         store::ReadingCase, reading::CaseView,
+        store::GatewayStatus, store::WorklistItem, store::ReceivedImage, store::ImageCapture,
+        store::DiscrepancyRecord, store::EventReceipt, gateway::WorklistPage, gateway::CaptureView,
+        gateway::ConfirmRequest, gateway::Confirmed, gateway::ManualModeRequest, gateway::ResolveRequest,
         workflow::Saved, workflow::VersionedRequest, workflow::NoteRequest, workflow::RoomRequest,
         workflow::ImagesRequest, workflow::ImagesSaved,
         workflow::MedicalRequest, workflow::MedicalSaved, workflow::MedicalView,
@@ -229,6 +263,10 @@ impl utoipa::Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "gateway",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
     }
