@@ -51,6 +51,10 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Register a DICOM gateway for a provider and print its token (shown once).
+    GatewayToken(GatewayTokenArgs),
+    /// Run the DICOM gateway next to the x-ray machines (worklist, MPPS, storage).
+    Gateway(gateway::Config),
 }
 
 #[derive(Args)]
@@ -118,6 +122,22 @@ enum UserCommand {
     List(DbArgs),
 }
 
+#[derive(Args)]
+struct GatewayTokenArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// The provider's code, for example DMO1.
+    #[arg(long)]
+    provider: String,
+    /// A name for the gateway, unique at the provider.
+    #[arg(long)]
+    name: String,
+    /// A room it serves, by name or AE title (repeat for more). Rooms it serves use the
+    /// automatic image flow.
+    #[arg(long = "room")]
+    rooms: Vec<String>,
+}
+
 #[derive(Subcommand)]
 enum TokenCommand {
     /// Issue a token acting as a user (with their roles) or as a named system (with the roles given).
@@ -160,6 +180,8 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::User { command } => user(command).await,
         Command::Token { command } => token(command).await,
+        Command::GatewayToken(args) => gateway_token(args).await,
+        Command::Gateway(config) => gateway::run(config).await,
     }
 }
 
@@ -366,5 +388,34 @@ async fn token(command: TokenCommand) -> anyhow::Result<()> {
         _ => bail!("give either --user EMAIL or --system NAME"),
     };
     println!("{secret}");
+    Ok(())
+}
+
+async fn gateway_token(args: GatewayTokenArgs) -> anyhow::Result<()> {
+    let store = open(&args.db).await?;
+    let provider = store
+        .provider_by_code(&args.provider)
+        .await
+        .with_context(|| format!("no provider with code {}", args.provider))?;
+    let scope = store::Scope {
+        provider_id: provider.id,
+    };
+    let all = store.rooms(scope).await?;
+    let mut rooms = Vec::new();
+    for wanted in &args.rooms {
+        let found: Vec<_> = all
+            .iter()
+            .filter(|r| r.name == *wanted || r.ae_title == *wanted)
+            .collect();
+        match found.as_slice() {
+            [one] => rooms.push(one.id),
+            [] => bail!("no room named or with AE title {wanted:?} at {}", provider.code),
+            _ => bail!("several rooms are named {wanted:?}: give the AE title instead"),
+        }
+    }
+    let (_, token) = store
+        .register_gateway(scope, &Actor::system("command line"), &args.name, &rooms)
+        .await?;
+    println!("{token}");
     Ok(())
 }
