@@ -409,7 +409,10 @@ async fn gateway_token(args: GatewayTokenArgs) -> anyhow::Result<()> {
             .collect();
         match found.as_slice() {
             [one] => rooms.push(one.id),
-            [] => bail!("no room named or with AE title {wanted:?} at {}", provider.code),
+            [] => bail!(
+                "no room named or with AE title {wanted:?} at {}",
+                provider.code
+            ),
             _ => bail!("several rooms are named {wanted:?}: give the AE title instead"),
         }
     }
