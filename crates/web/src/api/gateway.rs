@@ -4,7 +4,7 @@
 
 use super::ApiCaller;
 use super::problem::Problem;
-use crate::pages::workflow::{Step, images, medical};
+use crate::pages::workflow::{Step, medical};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
@@ -148,7 +148,8 @@ pub async fn events(
 // Staff: the automatic flow in an appointment
 // ---------------------------------------------------------------------------------------
 
-/// An appointment's automatic image capture: the gateway, the worklist item, the
+/// An appointment's automatic image capture (reaching the images step issues the worklist
+/// item): the gateway, the worklist item, the
 /// performed step, the images received and what they add up to.
 #[derive(Serialize, ToSchema)]
 pub struct CaptureView {
@@ -160,8 +161,8 @@ pub struct CaptureView {
     /// Counted images per view ("RCC": 1, ...), other views and unlabelled images.
     #[schema(value_type = Object)]
     pub counts: serde_json::Value,
-    /// Total entrance dose of the counted images (mGy), when every one reported it.
-    pub total_entrance_dose_mgy: Option<f64>,
+    /// Total organ (mean glandular) dose of the counted images (mGy), when every one reported it.
+    pub total_organ_dose_mgy: Option<f64>,
 }
 
 fn capture_view(capture: ImageCapture) -> CaptureView {
@@ -174,7 +175,7 @@ fn capture_view(capture: ImageCapture) -> CaptureView {
     });
     CaptureView {
         automatic: capture.automatic(),
-        total_entrance_dose_mgy: crate::pages::workflow::auto_images::total_dose(&capture.images),
+        total_organ_dose_mgy: crate::pages::workflow::auto_images::total_dose(&capture.images),
         counts,
         capture,
     }
@@ -192,10 +193,22 @@ pub async fn received_images(
 ) -> ApiResult<Json<CaptureView>> {
     caller.require(Permission::ViewRecords)?;
     let wf = state.store.workflow(caller.scope(), parse_id(&id)?).await?;
-    let capture = state
+    let mut capture = state
         .store
         .image_capture(caller.scope(), wf.appointment.id, wf.room.as_ref())
         .await?;
+    // Reaching the images step in a room with a gateway issues the worklist item, as the
+    // page does.
+    if let Some(room) = wf.room.as_ref()
+        && capture.automatic()
+        && wf.appointment.status == domain::AppointmentStatus::InProgress
+        && crate::pages::workflow::step_unlocked(&wf, Step::Images)
+    {
+        capture.worklist_item = state
+            .store
+            .issue_worklist_item(caller.scope(), wf.appointment.id, room)
+            .await?;
+    }
     Ok(Json(capture_view(capture)))
 }
 
@@ -236,7 +249,7 @@ pub async fn confirm_received(
         .await?;
     let record = crate::pages::workflow::auto_images::record_from_capture(&wf, &capture)
         .map_err(|m| Problem::invalid_fields(vec![("images".to_owned(), m.to_owned())]))?;
-    let (version, derivation) = images::save_record_as(
+    let (version, derivation) = crate::pages::workflow::images::save_record_as(
         &state.store,
         caller.scope(),
         &caller.actor(),
