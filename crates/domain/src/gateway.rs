@@ -679,12 +679,13 @@ mod tests {
         };
         use MatchOutcome::*;
         use QuarantineReason as Q;
-        let cases: &[(
-            ImageKeys<'_>,
-            Option<&Candidate<i32>>,
-            Option<&Candidate<i32>>,
+        type Case<'a> = (
+            ImageKeys<'a>,
+            Option<&'a Candidate<i32>>,
+            Option<&'a Candidate<i32>>,
             MatchOutcome<i32>,
-        )] = &[
+        );
+        let cases: &[Case<'_>] = &[
             (keys(Some("9990001234")), Some(&a), None, Attach(1)),
             (keys(Some("9990001234")), None, Some(&a), Attach(1)),
             (keys(Some("9990001234")), Some(&a), Some(&a), Attach(1)),
