@@ -511,6 +511,18 @@ pub(crate) async fn sync_item(
     create: bool,
 ) -> Result<bool> {
     let p = sql::id(scope.provider_id);
+    let existing = sqlx::query(
+        "SELECT id, status, room_id, station_ae_title, revision FROM worklist_items \
+         WHERE provider_id = $1 AND appointment_id = $2",
+    )
+    .bind(&p)
+    .bind(sql::id(appointment_id))
+    .fetch_optional(&mut **tx)
+    .await?;
+    if existing.is_none() && !create {
+        // The common case for rooms without a gateway: nothing to do, nothing more read.
+        return Ok(false);
+    }
     let status: AppointmentStatus = parse_enum(
         &sqlx::query("SELECT status FROM appointments WHERE id = $1 AND provider_id = $2")
             .bind(sql::id(appointment_id))
@@ -521,14 +533,6 @@ pub(crate) async fn sync_item(
     )?;
     let mpps = mpps_status_in(tx, scope, appointment_id).await?;
     let desired = worklist_status(status, mpps);
-    let existing = sqlx::query(
-        "SELECT id, status, room_id, station_ae_title, revision FROM worklist_items \
-         WHERE provider_id = $1 AND appointment_id = $2",
-    )
-    .bind(&p)
-    .bind(sql::id(appointment_id))
-    .fetch_optional(&mut **tx)
-    .await?;
     let now = sql::ts(sql::now());
     match existing {
         None => {
@@ -662,6 +666,18 @@ pub(crate) async fn reconcile_in(
         return Ok(());
     }
     let ended_at: String = a.try_get("status_changed_at")?;
+    let any = sqlx::query(
+        "SELECT 1 FROM gateway_images WHERE provider_id = $1 AND appointment_id = $2 \
+         UNION ALL SELECT 1 FROM gateway_mpps WHERE provider_id = $1 AND appointment_id = $2 LIMIT 1",
+    )
+    .bind(&p)
+    .bind(sql::id(appointment_id))
+    .fetch_optional(&mut **tx)
+    .await?;
+    if any.is_none() {
+        // Nothing arrived from a machine: nothing to reconcile.
+        return Ok(());
+    }
     let images = sqlx::query(
         "SELECT sop_instance_uid, view_code, counted, stored_at FROM gateway_images \
          WHERE provider_id = $1 AND appointment_id = $2",
