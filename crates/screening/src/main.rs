@@ -136,6 +136,10 @@ struct GatewayTokenArgs {
     /// automatic image flow.
     #[arg(long = "room")]
     rooms: Vec<String>,
+    /// When the provider issues worklist items: `images` (on reaching "Take mammogram
+    /// images", the default) or `checked_in`.
+    #[arg(long)]
+    issue_worklist_at: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -416,9 +420,21 @@ async fn gateway_token(args: GatewayTokenArgs) -> anyhow::Result<()> {
             _ => bail!("several rooms are named {wanted:?}: give the AE title instead"),
         }
     }
+    let trigger = args
+        .issue_worklist_at
+        .as_deref()
+        .map(|t| {
+            t.parse::<domain::gateway::WorklistTrigger>()
+                .map_err(|e| anyhow::anyhow!("{e}: use images or checked_in"))
+        })
+        .transpose()?;
+    let actor = Actor::system("command line");
     let (_, token) = store
-        .register_gateway(scope, &Actor::system("command line"), &args.name, &rooms)
+        .register_gateway(scope, &actor, &args.name, &rooms)
         .await?;
+    if let Some(trigger) = trigger {
+        store.set_worklist_trigger(scope, &actor, trigger).await?;
+    }
     println!("{token}");
     Ok(())
 }

@@ -167,6 +167,15 @@ impl ImageCapture {
     }
 }
 
+/// The appointment a quarantined image's StudyInstanceUID or accession number names: the
+/// one an office user may attach it to, deliberately, after checking.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QuarantineCandidate {
+    pub appointment_id: Uuid,
+    pub participant_name: String,
+    pub nhs_number: String,
+}
+
 /// A discrepancy for the office.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DiscrepancyRecord {
@@ -1432,6 +1441,136 @@ impl Store {
         .iter()
         .map(image_from)
         .collect()
+    }
+
+    /// The one appointment a quarantined image's keys name, if they name exactly one.
+    pub async fn quarantine_candidate(
+        &self,
+        scope: Scope,
+        image_id: Uuid,
+    ) -> Result<Option<QuarantineCandidate>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT w.appointment_id, pt.first_name, pt.last_name, pt.nhs_number FROM gateway_images gi \
+             JOIN worklist_items w ON w.provider_id = gi.provider_id \
+               AND (w.study_instance_uid = gi.study_instance_uid OR w.accession_number = gi.accession_number) \
+             JOIN appointments a ON a.id = w.appointment_id AND a.provider_id = w.provider_id \
+             JOIN participants pt ON pt.id = a.participant_id AND pt.provider_id = w.provider_id \
+             WHERE gi.id = $1 AND gi.provider_id = $2 AND gi.quarantine_status = 'open'",
+        )
+        .bind(sql::id(image_id))
+        .bind(sql::id(scope.provider_id))
+        .fetch_all(self.pool())
+        .await?;
+        match rows.as_slice() {
+            [r] => Ok(Some(QuarantineCandidate {
+                appointment_id: parse_id(&r.try_get::<String, _>("appointment_id")?)?,
+                participant_name: format!(
+                    "{} {}",
+                    r.try_get::<String, _>("first_name")?,
+                    r.try_get::<String, _>("last_name")?
+                ),
+                nhs_number: r.try_get("nhs_number")?,
+            })),
+            _ => Ok(None),
+        }
+    }
+
+    /// Ends a quarantine, deliberately: attaches the image to the appointment its keys name
+    /// (`attach`), or keeps it out of every record. Either way who did it, when and why are
+    /// recorded, and the audit log keeps it. Refused for an image no longer in quarantine.
+    pub async fn settle_quarantined_image(
+        &self,
+        scope: Scope,
+        actor: &Actor,
+        image_id: Uuid,
+        attach: bool,
+        reason: &str,
+    ) -> Result<Option<Uuid>> {
+        let reason = domain::gateway::validate_resolution(reason)
+            .map_err(|_| StoreError::invalid("reason", "Enter why"))?;
+        // Another provider's image is not found, whatever is asked of it.
+        sqlx::query("SELECT id FROM gateway_images WHERE id = $1 AND provider_id = $2")
+            .bind(sql::id(image_id))
+            .bind(sql::id(scope.provider_id))
+            .fetch_one(self.pool())
+            .await?;
+        let candidate = if attach {
+            Some(
+                self.quarantine_candidate(scope, image_id)
+                    .await?
+                    .ok_or_else(|| {
+                        StoreError::Refused(
+                            "This image does not name exactly one appointment, so it cannot be attached."
+                                .to_owned(),
+                        )
+                    })?,
+            )
+        } else {
+            None
+        };
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "SELECT quarantine_status, sop_instance_uid FROM gateway_images WHERE id = $1 AND provider_id = $2",
+        )
+        .bind(sql::id(image_id))
+        .bind(sql::id(scope.provider_id))
+        .fetch_one(&mut *tx)
+        .await?;
+        if row
+            .try_get::<Option<String>, _>("quarantine_status")?
+            .as_deref()
+            != Some("open")
+        {
+            return Err(StoreError::Refused(
+                "This image is no longer in quarantine.".to_owned(),
+            ));
+        }
+        let appointment = candidate.as_ref().map(|c| c.appointment_id);
+        let participant_id = match appointment {
+            Some(a) => Some(parse_id(
+                &sqlx::query(
+                    "SELECT participant_id FROM appointments WHERE id = $1 AND provider_id = $2",
+                )
+                .bind(sql::id(a))
+                .bind(sql::id(scope.provider_id))
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get::<String, _>("participant_id")?,
+            )?),
+            None => None,
+        };
+        sqlx::query(
+            "UPDATE gateway_images SET appointment_id = $1, quarantine_status = $2, quarantine_resolved_by_name = $3, \
+             quarantine_resolved_at = $4 WHERE id = $5 AND provider_id = $6 AND quarantine_status = 'open'",
+        )
+        .bind(appointment.map(sql::id))
+        .bind(if attach { "attached" } else { "dismissed" })
+        .bind(&actor.name)
+        .bind(sql::ts(sql::now()))
+        .bind(sql::id(image_id))
+        .bind(sql::id(scope.provider_id))
+        .execute(&mut *tx)
+        .await?;
+        audit::record(
+            &mut *tx,
+            actor,
+            AuditAction::Update,
+            "quarantined_image",
+            image_id,
+            participant_id,
+            &serde_json::json!({
+                "outcome": if attach { "attached" } else { "dismissed" },
+                "appointment_id": appointment,
+                "sop_instance_uid": row.try_get::<String, _>("sop_instance_uid")?,
+                "reason": reason,
+            }),
+        )
+        .await?;
+        if let Some(a) = appointment {
+            reconcile_in(&mut tx, scope, a).await?;
+        }
+        tx.commit().await?;
+        Ok(appointment)
     }
 
     /// "Switch to manual image mode": this appointment's images are recorded by hand from

@@ -23,7 +23,7 @@ pub use clinics::{ClinicAppointmentRow, ClinicSummary, NewClinic, TabCounts};
 pub use error::{FieldError, StoreError};
 pub use gateway::{
     DiscrepancyRecord, EventBody, EventReceipt, GatewayEvent, GatewayPrincipal, GatewayStatus,
-    ImageCapture, ImageEvent, ReceivedImage, WorklistItem,
+    ImageCapture, ImageEvent, QuarantineCandidate, ReceivedImage, WorklistItem,
 };
 pub use participants::{NewParticipant, Participant, ParticipantAppointment, SupportNeed};
 pub use providers::{Location, NewLocation, NewRoom, Provider, Room};

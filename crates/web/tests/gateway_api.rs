@@ -650,3 +650,135 @@ async fn switching_to_manual_image_mode_falls_back_to_the_manual_flow() {
     assert!(html.contains("Have you taken a standard set of images?"));
     assert!(html.contains("Worklist issue, manual mode enabled"));
 }
+
+#[tokio::test]
+async fn the_office_may_attach_a_quarantined_image_deliberately_or_keep_it_out() {
+    let app = spawn().await;
+    let gw = app
+        .store
+        .ensure_demo_gateway("DMO1")
+        .await
+        .expect("gateway")
+        .expect("DMO1");
+    let (id, jane, _) = at_images_step(&app).await;
+    let c = capture(&app, &jane, id).await;
+    let study = c["worklist_item"]["study_instance_uid"]
+        .as_str()
+        .expect("uid")
+        .to_owned();
+    // The machine had the wrong patient ID typed in; and an image of an unknown study.
+    let (_, b) = post_event(
+        &app,
+        &gw,
+        &image("1.2.826.0.1.7.1", &study, "9990000018", "R", "CC"),
+    )
+    .await;
+    assert_eq!(b["outcome"], "quarantined");
+    let (_, b) = post_event(
+        &app,
+        &gw,
+        &image(
+            "1.2.826.0.1.7.2",
+            "1.2.826.0.1.7.999",
+            "9990000018",
+            "R",
+            "CC",
+        ),
+    )
+    .await;
+    assert_eq!(b["quarantine_reason"], "unknown_study");
+    let (_, list) = send(
+        &app,
+        &jane,
+        reqwest::Method::GET,
+        "/api/v1/quarantined-images",
+        None,
+    )
+    .await;
+    let ids: Vec<String> = list
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|i| i["id"].as_str().expect("id").to_owned())
+        .collect();
+    assert_eq!(ids.len(), 2);
+
+    let karen = app.token("karen.booth@example.nhs.uk", "DMO1").await;
+    let path = |i: usize, what: &str| format!("/api/v1/quarantined-images/{}/{what}", ids[i]);
+    let (s, _) = send(
+        &app,
+        &karen,
+        reqwest::Method::POST,
+        &path(0, "attach"),
+        Some(json!({ "reason": "" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let tom = app.token(CLINICAL_B, "DMO2").await;
+    let (s, _) = send(
+        &app,
+        &tom,
+        reqwest::Method::POST,
+        &path(0, "attach"),
+        Some(json!({ "reason": "mine?" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // An image that names no appointment cannot be attached.
+    let (s, _) = send(
+        &app,
+        &karen,
+        reqwest::Method::POST,
+        &path(1, "attach"),
+        Some(json!({ "reason": "guess" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, b) = send(
+        &app,
+        &karen,
+        reqwest::Method::POST,
+        &path(0, "attach"),
+        Some(json!({ "reason": "Radiographer confirmed the ID was mistyped on the machine" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["appointment_id"], id.to_string());
+    let (s, _) = send(
+        &app,
+        &karen,
+        reqwest::Method::POST,
+        &path(0, "dismiss"),
+        Some(json!({ "reason": "again" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, b) = send(
+        &app,
+        &karen,
+        reqwest::Method::POST,
+        &path(1, "dismiss"),
+        Some(json!({ "reason": "Test image from the engineer" })),
+    )
+    .await;
+    assert_eq!(
+        (s, b["appointment_id"].clone()),
+        (StatusCode::OK, Value::Null)
+    );
+    assert_eq!(
+        capture(&app, &jane, id).await["images"]
+            .as_array()
+            .expect("images")
+            .len(),
+        1
+    );
+    let (_, list) = send(
+        &app,
+        &jane,
+        reqwest::Method::GET,
+        "/api/v1/quarantined-images",
+        None,
+    )
+    .await;
+    assert_eq!(list, json!([]));
+}

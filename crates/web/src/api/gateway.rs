@@ -390,3 +390,69 @@ pub async fn resolve(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Deserialize, ToSchema)]
+pub struct SettleRequest {
+    /// What was checked, and why the image belongs (or belongs to no appointment).
+    pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Settled {
+    /// The appointment the image is now attached to (none when kept out of all records).
+    pub appointment_id: Option<Uuid>,
+}
+
+/// Attaches a quarantined image, deliberately, to the one appointment its
+/// StudyInstanceUID or accession number names. Recorded with who, when and why.
+#[utoipa::path(post, path = "/quarantined-images/{id}/attach", params(("id" = Uuid, Path)), request_body = SettleRequest, responses(
+    (status = 200, body = Settled),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn attach_quarantined(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    super::problem::ApiJson(req): super::problem::ApiJson<SettleRequest>,
+) -> ApiResult<Json<Settled>> {
+    settle(state, caller, id, true, req.reason).await
+}
+
+/// Keeps a quarantined image out of every record, saying why.
+#[utoipa::path(post, path = "/quarantined-images/{id}/dismiss", params(("id" = Uuid, Path)), request_body = SettleRequest, responses(
+    (status = 200, body = Settled),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn dismiss_quarantined(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    super::problem::ApiJson(req): super::problem::ApiJson<SettleRequest>,
+) -> ApiResult<Json<Settled>> {
+    settle(state, caller, id, false, req.reason).await
+}
+
+async fn settle(
+    state: AppState,
+    caller: ApiCaller,
+    id: String,
+    attach: bool,
+    reason: String,
+) -> ApiResult<Json<Settled>> {
+    caller.require(Permission::ManageAppointments)?;
+    let appointment_id = state
+        .store
+        .settle_quarantined_image(
+            caller.scope(),
+            &caller.actor(),
+            parse_id(&id)?,
+            attach,
+            &reason,
+        )
+        .await?;
+    Ok(Json(Settled { appointment_id }))
+}

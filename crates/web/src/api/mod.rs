@@ -103,6 +103,14 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/gateways", get(gateway::gateways))
         .route("/quarantined-images", get(gateway::quarantined))
+        .route(
+            "/quarantined-images/{id}/attach",
+            post(gateway::attach_quarantined),
+        )
+        .route(
+            "/quarantined-images/{id}/dismiss",
+            post(gateway::dismiss_quarantined),
+        )
         .route("/image-discrepancies", get(gateway::discrepancies))
         .route("/image-discrepancies/{id}/resolve", post(gateway::resolve))
         .fallback(|| async { Problem::not_found() })
@@ -216,6 +224,8 @@ impl FromRequestParts<AppState> for ApiCaller {
         gateway::manual_mode,
         gateway::gateways,
         gateway::quarantined,
+        gateway::attach_quarantined,
+        gateway::dismiss_quarantined,
         gateway::discrepancies,
         gateway::resolve,
         office::cannot_proceed,
@@ -247,6 +257,7 @@ impl FromRequestParts<AppState> for ApiCaller {
         store::GatewayStatus, store::WorklistItem, store::ReceivedImage, store::ImageCapture,
         store::DiscrepancyRecord, store::EventReceipt, gateway::WorklistPage, gateway::CaptureView,
         gateway::ConfirmRequest, gateway::Confirmed, gateway::ManualModeRequest, gateway::ResolveRequest,
+        gateway::SettleRequest, gateway::Settled, store::QuarantineCandidate,
         workflow::Saved, workflow::VersionedRequest, workflow::NoteRequest, workflow::RoomRequest,
         workflow::ImagesRequest, workflow::ImagesSaved,
         workflow::MedicalRequest, workflow::MedicalSaved, workflow::MedicalView,

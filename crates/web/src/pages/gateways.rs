@@ -33,6 +33,10 @@ pub struct QuarantineRow {
     pub patient_name: String,
     pub accession: String,
     pub view: String,
+    /// The appointment its keys name: (id, "Name (NHS number)").
+    pub candidate: Option<(String, String)>,
+    pub error: Option<String>,
+    pub value: String,
 }
 
 pub struct DiscrepancyRow {
@@ -69,12 +73,10 @@ struct GatewaysPage {
     done: bool,
 }
 
-async fn page(
-    state: &AppState,
-    staff: &Staff,
-    failed: Option<(String, String, String)>,
-    done: bool,
-) -> PageResult {
+/// What failed on the page: (row id, message, what was typed).
+type Failed = Option<(String, String, String)>;
+
+async fn page(state: &AppState, staff: &Staff, failed: Failed, done: bool) -> PageResult {
     staff.require(Permission::ViewRecords)?;
     let scope = staff.scope();
     let (gateways, quarantine, all) = tokio::try_join!(
@@ -84,7 +86,16 @@ async fn page(
     )?;
     let mut errors = Vec::new();
     if let Some((id, message, _)) = &failed {
-        errors.push((format!("resolution-{id}"), message.clone()));
+        let field = if quarantine.iter().any(|q| q.id.to_string() == *id) {
+            "quarantine-reason"
+        } else {
+            "resolution"
+        };
+        errors.push((format!("{field}-{id}"), message.clone()));
+    }
+    let mut candidates = Vec::new();
+    for q in &quarantine {
+        candidates.push(state.store.quarantine_candidate(scope, q.id).await?);
     }
     let page = GatewaysPage {
         layout: Layout::new(
@@ -127,7 +138,23 @@ async fn page(
             .collect(),
         quarantine: quarantine
             .into_iter()
-            .map(|i| QuarantineRow {
+            .zip(candidates)
+            .map(|(i, c)| QuarantineRow {
+                candidate: c.map(|c| {
+                    (
+                        c.appointment_id.to_string(),
+                        format!("{} ({})", c.participant_name, nhs_number(&c.nhs_number)),
+                    )
+                }),
+                error: failed
+                    .as_ref()
+                    .filter(|(f, _, _)| *f == i.id.to_string())
+                    .map(|(_, m, _)| m.clone()),
+                value: failed
+                    .as_ref()
+                    .filter(|(f, _, _)| *f == i.id.to_string())
+                    .map(|(_, _, v)| v.clone())
+                    .unwrap_or_default(),
                 thumbnail: i
                     .has_thumbnail
                     .then(|| format!("/received-images/{}/thumbnail", i.id)),
@@ -220,6 +247,43 @@ pub async fn resolve(
                 &state,
                 &staff,
                 Some((uuid.to_string(), message, text)),
+                false,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /received-images/{id}/quarantine`: attach a quarantined image to the appointment
+/// its keys name (`action=attach`), or keep it out of every record (`action=dismiss`),
+/// saying why.
+pub async fn settle(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> PageResult {
+    staff.require(Permission::ManageAppointments)?;
+    let uuid = parse_id(&id)?;
+    let reason = form.get("reason").unwrap_or_default().to_owned();
+    let attach = form.get("action") == Some("attach");
+    match state
+        .store
+        .settle_quarantined_image(staff.scope(), &staff.actor(), uuid, attach, &reason)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/image-gateways").into_response()),
+        Err(StoreError::Invalid(_)) => {
+            let message = if attach {
+                "Enter why this image belongs to this appointment"
+            } else {
+                "Enter why this image belongs to no appointment"
+            };
+            page(
+                &state,
+                &staff,
+                Some((uuid.to_string(), message.to_owned(), reason)),
                 false,
             )
             .await

@@ -98,6 +98,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(workflow::auto_images::thumbnail),
         )
         .route("/image-gateways", get(gateways::show))
+        .route("/received-images/{id}/quarantine", post(gateways::settle))
         .route("/image-discrepancies/{id}/resolve", post(gateways::resolve))
         .route(
             "/appointments/{id}/cancel",
