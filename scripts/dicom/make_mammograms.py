@@ -16,6 +16,7 @@ Prints one line per file: path, patient id, accession number, study UID, SOP ins
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import os
 import shutil
 import subprocess
@@ -191,6 +192,9 @@ def main() -> int:
         print("dcmcjpeg (Debian package dcmtk) is needed for JPEG Lossless", file=sys.stderr)
         return 2
     tmpdir = Path(tempfile.mkdtemp(prefix="mg-")) if jpeg else None
+    # dcmcjpeg runs in parallel, one per core.
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2)
+    pending = []
     n = 0
     try:
         for s in range(args.studies):
@@ -210,14 +214,25 @@ def main() -> int:
                 path = args.out / f"{args.prefix}{n:05d}.dcm"
                 if jpeg:
                     assert tmpdir is not None
-                    raw = tmpdir / "raw.dcm"
+                    raw = tmpdir / f"raw{n}.dcm"
                     write(ds, raw, implicit=False)
-                    subprocess.run(["dcmcjpeg", "+e1", str(raw), str(path)], check=True)
+
+                    def encode(raw: Path = raw, path: Path = path) -> None:
+                        subprocess.run(["dcmcjpeg", "+e1", str(raw), str(path)], check=True)
+                        raw.unlink()
+
+                    pending.append(pool.submit(encode))
+                    # Keep at most a few raw files on disk at once.
+                    while len(pending) > 2 * (os.cpu_count() or 2):
+                        pending.pop(0).result()
                 else:
                     write(ds, path, implicit=args.transfer_syntax == "implicit")
                 print(f"{path}\t{study['patient_id']}\t{study['accession']}\t{study['study_uid']}\t{ds.SOPInstanceUID}")
                 n += 1
+        for f in pending:
+            f.result()
     finally:
+        pool.shutdown(wait=True)
         if tmpdir:
             shutil.rmtree(tmpdir, ignore_errors=True)
     return 0

@@ -232,6 +232,7 @@ impl Command {
 
     /// Decodes a command set (Implicit VR Little Endian).
     pub fn decode(bytes: &[u8]) -> Result<Command, DimseError> {
+        crate::bounds::check(bytes, false).map_err(DimseError::Malformed)?;
         let obj =
             InMemDicomObject::read_dataset_with_ts(bytes, &IMPLICIT_VR_LITTLE_ENDIAN.erased())
                 .map_err(|e| DimseError::Malformed(e.to_string()))?;

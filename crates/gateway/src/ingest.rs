@@ -25,6 +25,8 @@ pub const BREAST_TOMOSYNTHESIS: &str = "1.2.840.10008.5.1.4.1.1.13.1.3";
 pub const STORAGE_SOP_CLASSES: [&str; 3] =
     [MG_FOR_PRESENTATION, MG_FOR_PROCESSING, BREAST_TOMOSYNTHESIS];
 
+pub const IMPLICIT_VR_LE: &str = "1.2.840.10008.1.2";
+
 /// Our implementation class UID (2.25 + a fixed UUID) and version name.
 pub const IMPLEMENTATION_CLASS_UID: &str = "2.25.206011245356383393738416384424624766193";
 pub const IMPLEMENTATION_VERSION_NAME: &str = "SCREENING_GW_1";
@@ -313,6 +315,8 @@ pub fn parse(
     let ts = TransferSyntaxRegistry
         .get(ts_uid)
         .ok_or_else(|| Refusal::cannot_understand(format!("unknown transfer syntax {ts_uid}")))?;
+    crate::bounds::check(data, ts_uid != IMPLICIT_VR_LE)
+        .map_err(|e| Refusal::cannot_understand(format!("unreadable data set: {e}")))?;
     let obj = InMemDicomObject::read_dataset_with_ts(data, ts)
         .map_err(|e| Refusal::cannot_understand(format!("unreadable data set: {e}")))?;
     let sop_class_uid = required_uid(&obj, tags::SOP_CLASS_UID, "SOPClassUID")?;

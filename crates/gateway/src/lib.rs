@@ -11,6 +11,7 @@
 //! - [`worklist`]: C-FIND matching and responses.
 //! - [`db`]: the local SQLite database; [`forward`]: delivery, worklist pull, health.
 
+pub mod bounds;
 pub mod db;
 pub mod dimse;
 pub mod forward;

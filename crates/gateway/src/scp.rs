@@ -31,13 +31,12 @@ pub const MODALITY_WORKLIST_FIND: &str = "1.2.840.10008.5.1.4.31";
 pub const MPPS: &str = "1.2.840.10008.3.1.2.3.3";
 
 /// Transfer syntaxes accepted, in order of preference when a peer offers several.
-pub const TRANSFER_SYNTAXES: [&str; 8] = [
+pub const TRANSFER_SYNTAXES: [&str; 7] = [
     "1.2.840.10008.1.2.4.70", // JPEG Lossless SV1
     "1.2.840.10008.1.2.4.57", // JPEG Lossless
     "1.2.840.10008.1.2.1",    // Explicit VR Little Endian
     "1.2.840.10008.1.2",      // Implicit VR Little Endian
     "1.2.840.10008.1.2.5",    // RLE Lossless
-    "1.2.840.10008.1.2.1.99", // Deflated Explicit VR Little Endian
     "1.2.840.10008.1.2.4.50", // JPEG Baseline
     "1.2.840.10008.1.2.4.51", // JPEG Extended
 ];
@@ -303,7 +302,17 @@ fn handle(
         field::C_CANCEL_RQ => Ok(()), // nothing in progress: ignore
         field::C_STORE_RQ if ingest::STORAGE_SOP_CLASSES.contains(&abstract_syntax.as_str()) => {
             let data = msg.data.unwrap_or_default();
-            let rsp = match store(conn, shared, &ts, cmd, &data) {
+            // A bug in a decoder must cost this image, not the gateway.
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                store(conn, shared, &ts, cmd, &data)
+            }))
+            .unwrap_or_else(|_| {
+                Err(Refusal {
+                    status: status::CANNOT_UNDERSTAND,
+                    comment: "the image could not be processed".into(),
+                })
+            });
+            let rsp = match result {
                 Ok(()) => Command::response_to(cmd, field::C_STORE_RSP, status::SUCCESS),
                 Err(r) => {
                     tracing::warn!(sop = ?cmd.sop_instance_uid, refusal = %r, "image refused");
@@ -354,6 +363,7 @@ fn parse_data_set(data: Option<&[u8]>, ts_uid: &str) -> Result<InMemDicomObject,
     let ts = TransferSyntaxRegistry
         .get(ts_uid)
         .ok_or_else(|| format!("unknown transfer syntax {ts_uid}"))?;
+    crate::bounds::check(data, ts_uid != ingest::IMPLICIT_VR_LE)?;
     InMemDicomObject::read_dataset_with_ts(data, ts).map_err(|e| e.to_string())
 }
 
