@@ -48,8 +48,8 @@ function journey(name, fn) {
   test(name, async (t) => {
     server.assertAlive('before this journey');
     const sessions = [];
-    const open = async () => {
-      const s = await Session.open(browser, server, t, { scratch });
+    const open = async (options = {}) => {
+      const s = await Session.open(browser, server, t, { ...options, scratch });
       sessions.push(s);
       return s;
     };
@@ -137,7 +137,7 @@ async function upToImages(s) {
   return { name, appointmentId };
 }
 
-journey('the automatic image flow: images appear live, are confirmed, and the dose is recorded', async (s) => {
+journey('the automatic image flow: images appear live, are confirmed, and the dose is recorded', async (s, { open }) => {
   const who = await upToImages(s);
   // Room A has no gateway: the manual question. Room B has one.
   assert.match(await text(s.page.getByTestId('mammogram-location')), /Room A/, 'The images step should start in Room A');
@@ -165,6 +165,13 @@ journey('the automatic image flow: images appear live, are confirmed, and the do
   assert.equal(await s.page.getByRole('img', { name: /mammogram thumbnail/ }).count(), 5, 'Five thumbnails should show, and not the quarantined image');
   assert.equal(await s.page.getByRole('heading', { name: 'Right breast' }).count(), 1, 'Thumbnails should be grouped under "Right breast"');
   assert.equal(await s.page.getByRole('heading', { name: 'Left breast' }).count(), 1, 'Thumbnails should be grouped under "Left breast"');
+
+  // Without JavaScript the same page shows the images, with a link to check for more.
+  const noJs = await open({ javaScript: false });
+  await noJs.signInAs(JANE);
+  await noJs.goto(`/appointments/${who.appointmentId}/images`);
+  assert.match(await text(noJs.page.getByTestId('images-received')), /^5 images received/, 'Without JavaScript the images received should show');
+  assert.equal(await noJs.page.getByRole('link', { name: 'Check for new images' }).count(), 1, 'Without JavaScript a link should check for new images');
 
   // The machine completes the study.
   const { status } = await gateway('POST', '/gateway/events', {
@@ -212,4 +219,11 @@ journey('the office sees quarantined images and resolves a discrepancy, saying h
   assert.match(await text(s.page.getByTestId('resolved-banner')), /The discrepancy has been resolved/, 'A banner should confirm the resolution');
   assert.match(await text(s.page.getByTestId('resolved')), /Karen Booth/, 'The resolved list should say who resolved it');
   assert.match(await text(s.page.getByTestId('resolved')), /Extra LMLO taken after completion/, 'The resolved list should say how');
+
+  // The quarantined image (another participant's ID) is kept out of every record, saying why.
+  const quarantined = s.page.getByTestId('quarantined-image').first();
+  assert.match(await text(quarantined), /The image's PatientID is not the NHS number of the appointment it names/, 'The quarantined image should say why it was not attached');
+  await quarantined.getByRole('textbox').fill('Test exposure on the wrong patient; deleted on the machine');
+  await s.clickAndLoad(quarantined.getByRole('button', { name: 'Keep out of all records' }), { expect: '/image-gateways' });
+  assert.equal(await s.page.getByTestId('quarantine-alert').count(), 0, 'No image should be left in quarantine');
 });
