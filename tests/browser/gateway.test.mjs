@@ -160,7 +160,7 @@ journey('the automatic image flow: images appear live, are confirmed, and the do
   assert.ok(Date.now() - arrivedAt < 2_500, `A thumbnail should show within about 2 s of arriving (took ${Date.now() - arrivedAt} ms)`);
   for (const [lat, view] of [['R', 'MLO'], ['R', 'MLO'], ['L', 'CC'], ['L', 'MLO']]) await sendImage(item, lat, view);
   // A different participant's image is quarantined, never shown here.
-  await sendImage(item, 'L', 'CC', { patientId: '9990000018' });
+  await sendImage(item, 'L', 'CC', { patientId: '9999999999' });
   await s.page.getByText('5 images received: 1x RCC, 2x RMLO, 1x LCC, 1x LMLO').waitFor({ timeout: 5_000 });
   assert.equal(await s.page.getByRole('img', { name: /mammogram thumbnail/ }).count(), 5, 'Five thumbnails should show, and not the quarantined image');
   assert.equal(await s.page.getByRole('heading', { name: 'Right breast' }).count(), 1, 'Thumbnails should be grouped under "Right breast"');

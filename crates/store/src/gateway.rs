@@ -1188,16 +1188,18 @@ impl Store {
                 .as_ref()
                 .is_some_and(|i| i.station_ae_title == room.ae_title);
             if !up_to_date {
-                let mut tx = self.begin_write().await?;
-                sync_item(
-                    &mut tx,
-                    scope,
-                    appointment_id,
-                    Some((sql::id(room.id), room.ae_title.clone())),
-                    true,
-                )
-                .await?;
-                tx.commit().await?;
+                let room = (sql::id(room.id), room.ae_title.clone());
+                let issue = || async {
+                    let mut tx = self.begin_write().await?;
+                    sync_item(&mut tx, scope, appointment_id, Some(room.clone()), true).await?;
+                    tx.commit().await?;
+                    Ok::<_, StoreError>(())
+                };
+                // Issued by another request at the same moment: this one then updates it.
+                match issue().await {
+                    Err(StoreError::Duplicate(_)) => issue().await?,
+                    other => other?,
+                }
             }
         }
         self.worklist_item(scope, appointment_id).await
@@ -1265,6 +1267,19 @@ impl Store {
     /// Stores one event from a gateway, exactly once. Returns `stored: false` when the
     /// event, or the image it carries, was already stored. Invalid events change nothing.
     pub async fn record_gateway_event(
+        &self,
+        gw: &GatewayPrincipal,
+        event: &GatewayEvent,
+    ) -> Result<EventReceipt> {
+        // Two deliveries of one event (or image) at the same moment: the second to commit
+        // hits a unique key, rolls back, and finds the first on its second try.
+        match self.record_event_once(gw, event).await {
+            Err(StoreError::Duplicate(_)) => self.record_event_once(gw, event).await,
+            other => other,
+        }
+    }
+
+    async fn record_event_once(
         &self,
         gw: &GatewayPrincipal,
         event: &GatewayEvent,

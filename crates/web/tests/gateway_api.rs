@@ -279,7 +279,7 @@ async fn gateways_authenticate_see_only_their_provider_and_deliver_events_once()
     let (s, b) = post_event(
         &app,
         &gw,
-        &image("1.2.826.0.1.9.2.2", &study, "9990000018", "L", "CC"),
+        &image("1.2.826.0.1.9.2.2", &study, "9999999999", "L", "CC"),
     )
     .await;
     assert_eq!(s, StatusCode::CREATED);
@@ -670,7 +670,7 @@ async fn the_office_may_attach_a_quarantined_image_deliberately_or_keep_it_out()
     let (_, b) = post_event(
         &app,
         &gw,
-        &image("1.2.826.0.1.7.1", &study, "9990000018", "R", "CC"),
+        &image("1.2.826.0.1.7.1", &study, "9999999999", "R", "CC"),
     )
     .await;
     assert_eq!(b["outcome"], "quarantined");
@@ -680,7 +680,7 @@ async fn the_office_may_attach_a_quarantined_image_deliberately_or_keep_it_out()
         &image(
             "1.2.826.0.1.7.2",
             "1.2.826.0.1.7.999",
-            "9990000018",
+            "9999999999",
             "R",
             "CC",
         ),

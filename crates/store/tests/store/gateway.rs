@@ -106,7 +106,7 @@ async fn worklist_items_follow_the_appointment_and_gateways_see_only_their_provi
         let copy = image("1.2.3.1", &item.study_instance_uid, &nhs, "R", "CC");
         assert!(!store.record_gateway_event(&gw_a, &copy).await.expect("copy").stored);
         // Wrong PatientID: quarantined, never attached.
-        let wrong = image("1.2.3.2", &item.study_instance_uid, "9990000018", "L", "CC");
+        let wrong = image("1.2.3.2", &item.study_instance_uid, "9999999999", "L", "CC");
         let r = store.record_gateway_event(&gw_a, &wrong).await.expect("wrong");
         assert!(r.stored);
         assert_eq!(r.appointment_id, None);
@@ -223,6 +223,109 @@ async fn check_in_trigger_cancellation_and_reconciliation() {
         assert_eq!(done.resolved_by_name.as_deref(), Some(a.actor.name.as_str()));
         assert_eq!(done.resolution.as_deref(), Some("Checked PACS: 4 images, all hers"));
         assert!(done.resolved_at.is_some());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn quarantined_images_are_attached_or_kept_out_only_deliberately() {
+    each_backend(|db| async move {
+        let store = &db.store;
+        let a = org(store, "GWE1").await;
+        let room_a = room(store, &a, "Room A", "MAMMO_E").await;
+        let gw = gateway(store, &a, &room_a).await;
+        let booked = booking(store, &a).await;
+        let id = booked.appointment_id;
+        apply_all(store, &a, id, &[A::CheckIn, A::Start]).await;
+        let item = store
+            .issue_worklist_item(a.scope, id, &room_a)
+            .await
+            .expect("issue")
+            .expect("item");
+        let wrong = image("1.8.1", &item.study_instance_uid, "9999999999", "R", "CC");
+        let unknown = image("1.8.2", "1.8.999", "9999999999", "R", "CC");
+        for e in [&wrong, &unknown] {
+            store.record_gateway_event(&gw, e).await.expect("event");
+        }
+        let q = store.quarantined_images(a.scope).await.expect("q");
+        assert_eq!(q.len(), 2);
+        let named = store
+            .quarantine_candidate(a.scope, q[0].id)
+            .await
+            .expect("candidate")
+            .expect("named");
+        assert_eq!(named.appointment_id, id);
+        assert!(
+            store
+                .quarantine_candidate(a.scope, q[1].id)
+                .await
+                .expect("none")
+                .is_none()
+        );
+        let other = org(store, "GWF1").await;
+        assert!(matches!(
+            store
+                .settle_quarantined_image(other.scope, &other.actor, q[0].id, true, "mine")
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            store
+                .settle_quarantined_image(a.scope, &a.actor, q[1].id, true, "guess")
+                .await,
+            Err(StoreError::Refused(_))
+        ));
+        assert!(matches!(
+            store
+                .settle_quarantined_image(a.scope, &a.actor, q[0].id, true, " ")
+                .await,
+            Err(StoreError::Invalid(_))
+        ));
+        let attached = store
+            .settle_quarantined_image(
+                a.scope,
+                &a.actor,
+                q[0].id,
+                true,
+                "ID mistyped on the machine",
+            )
+            .await
+            .expect("attach");
+        assert_eq!(attached, Some(id));
+        assert_eq!(
+            store
+                .settle_quarantined_image(
+                    a.scope,
+                    &a.actor,
+                    q[1].id,
+                    false,
+                    "Engineer's test image"
+                )
+                .await
+                .expect("dismiss"),
+            None
+        );
+        assert!(matches!(
+            store
+                .settle_quarantined_image(a.scope, &a.actor, q[1].id, false, "again")
+                .await,
+            Err(StoreError::Refused(_))
+        ));
+        assert!(
+            store
+                .quarantined_images(a.scope)
+                .await
+                .expect("q")
+                .is_empty()
+        );
+        assert_eq!(
+            store
+                .appointment_images(a.scope, id)
+                .await
+                .expect("images")
+                .len(),
+            1
+        );
     })
     .await;
 }
