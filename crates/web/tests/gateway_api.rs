@@ -652,6 +652,36 @@ async fn switching_to_manual_image_mode_falls_back_to_the_manual_flow() {
 }
 
 #[tokio::test]
+async fn the_openapi_document_describes_every_gateway_and_reconciliation_action() {
+    let app = spawn().await;
+    let doc: Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .expect("GET")
+        .json()
+        .await
+        .expect("json");
+    for path in [
+        "/gateway/worklist",
+        "/gateway/events",
+        "/appointments/{id}/received-images",
+        "/appointments/{id}/images/confirm-received",
+        "/appointments/{id}/images/manual-mode",
+        "/gateways",
+        "/quarantined-images",
+        "/quarantined-images/{id}/attach",
+        "/quarantined-images/{id}/dismiss",
+        "/image-discrepancies",
+        "/image-discrepancies/{id}/resolve",
+    ] {
+        assert!(doc["paths"][path].is_object(), "documents {path}");
+    }
+    assert!(doc["components"]["securitySchemes"]["gateway"].is_object());
+}
+
+#[tokio::test]
 async fn the_office_may_attach_a_quarantined_image_deliberately_or_keep_it_out() {
     let app = spawn().await;
     let gw = app

@@ -151,10 +151,15 @@ pub fn images_card(wf: &Workflow) -> Option<ImagesCard> {
     let record = images_record(wf)?;
     let context = medical::imaging_context(wf);
     let mut card = card(&record, &context, wf.room.as_ref(), wf.appointment.id);
-    if recording_method(wf) == RecordingMethod::Automatic
-        && let Some(row) = card.rows.first_mut()
-    {
-        row.1 = RecordingMethod::Automatic.label().to_owned();
+    if recording_method(wf) == RecordingMethod::Automatic {
+        // The counts come from the images received: they are changed on the images step.
+        for row in &mut card.rows {
+            match row.0.as_str() {
+                "Image recording method" => row.1 = RecordingMethod::Automatic.label().to_owned(),
+                "Views taken" => row.2 = Step::Images.href(wf.appointment.id),
+                _ => {}
+            }
+        }
     }
     Some(card)
 }
