@@ -7,6 +7,8 @@ if (box && box.dataset.liveUrl) {
   const tick = async () => {
     try {
       const res = await fetch(box.dataset.liveUrl, { credentials: 'same-origin', headers: { Accept: 'text/html' } });
+      // Sent elsewhere (the appointment ended, or is someone else's now): stop.
+      if (res.redirected) return;
       if (res.ok) {
         const html = await res.text();
         // Do not replace the form under someone's hand.

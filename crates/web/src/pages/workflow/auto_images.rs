@@ -561,3 +561,80 @@ pub async fn thumbnail(
     )
         .into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::OffsetDateTime;
+    use uuid::Uuid;
+
+    fn received(view: &str, counted: bool, dose: Option<f64>) -> ReceivedImage {
+        ReceivedImage {
+            id: Uuid::now_v7(),
+            appointment_id: None,
+            sop_instance_uid: "1.2.3".into(),
+            study_instance_uid: None,
+            accession_number: None,
+            patient_id: None,
+            patient_name: None,
+            view: view.into(),
+            counted,
+            entrance_dose_mgy: dose.map(|d| d * 4.0),
+            organ_dose_mgy: dose,
+            acquired_at: None,
+            stored_at: OffsetDateTime::UNIX_EPOCH,
+            has_thumbnail: true,
+            thumbnail_width: Some(300),
+            thumbnail_height: Some(400),
+            metadata: serde_json::Value::Null,
+            quarantine_reason: None,
+        }
+    }
+
+    fn card() -> ImagesCard {
+        ImagesCard {
+            heading: "4 images taken".into(),
+            rows: Vec::new(),
+            tag: None,
+        }
+    }
+
+    #[test]
+    fn the_total_dose_is_the_sum_of_the_counted_images_when_every_one_reported_it() {
+        let images = [
+            received("RCC", true, Some(1.25)),
+            received("RMLO", true, Some(1.5)),
+            received("RMLO", false, None),
+        ];
+        assert_eq!(total_dose(&images), Some(2.75));
+        assert_eq!(total_dose(&[received("LCC", true, None)]), None);
+        assert_eq!(total_dose(&[]), None);
+        let mut c = card();
+        dose_rows(&mut c, &images, "/x");
+        assert_eq!(
+            c.rows
+                .iter()
+                .map(|(k, v, _)| (k.as_str(), v.as_str()))
+                .collect::<Vec<_>>(),
+            [
+                (
+                    "Dose per image",
+                    "RCC: 1.25 mGy (entrance dose 5.00 mGy)\nRMLO: 1.50 mGy (entrance dose 6.00 mGy)"
+                ),
+                ("Total dose", "2.75 mGy (organ dose)"),
+            ]
+        );
+        let mut c = card();
+        dose_rows(&mut c, &[received("LCC", true, None)], "/x");
+        assert_eq!(c.rows[0].1, "LCC: not reported");
+        assert_eq!(c.rows[1].1, "Not reported for every image");
+    }
+
+    #[test]
+    fn manual_reasons_read_back() {
+        for r in ManualReason::ALL {
+            assert_eq!(ManualReason::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(ManualReason::parse("teleport"), None);
+    }
+}
