@@ -1224,7 +1224,8 @@ impl Store {
     }
 
     /// Worklist changes for a gateway: every item changed after `after` (every live item
-    /// when `None`), oldest change first, and the cursor to send next time.
+    /// when `None`, or when `after` is beyond the latest change), oldest change first, and
+    /// the cursor to send next time.
     pub async fn worklist_changes(
         &self,
         gw: &GatewayPrincipal,
@@ -1239,6 +1240,9 @@ impl Store {
                 .map(|r| r.try_get("worklist_seq"))
                 .transpose()?
                 .unwrap_or(0);
+        // A cursor from the future (the database was restored from a backup): start again
+        // from every live item, rather than wait for changes that will never come.
+        let after = after.filter(|a| *a <= cursor);
         let rows = match after {
             Some(after) => {
                 sqlx::query(&format!(

@@ -89,8 +89,17 @@ async fn worklist_items_follow_the_appointment_and_gateways_see_only_their_provi
 
         let (cursor, items) = store.worklist_changes(&gw_a, None).await.expect("changes");
         assert_eq!(items.len(), 1);
-        let (same, none) = store.worklist_changes(&gw_a, Some(cursor)).await.expect("changes");
+        let (same, none) = store
+            .worklist_changes(&gw_a, Some(cursor))
+            .await
+            .expect("changes");
         assert_eq!((same, none.len()), (cursor, 0));
+        // A cursor from the future starts again from every live item.
+        let (_, again) = store
+            .worklist_changes(&gw_a, Some(cursor + 100))
+            .await
+            .expect("changes");
+        assert_eq!(again.len(), 1);
         // The other provider's gateway sees nothing.
         let (_, theirs) = store.worklist_changes(&gw_b, None).await.expect("changes");
         assert!(theirs.is_empty());
