@@ -509,6 +509,30 @@ async fn confirming_received_images_records_them_and_differences_go_to_the_offic
     )
     .await;
     assert_eq!(open, json!([]), "everything agreed");
+    // The IR(ME)R exposure record holds the dose of each image and the total.
+    let (_, wf) = send(
+        &app,
+        &jane,
+        reqwest::Method::GET,
+        &format!("/api/v1/appointments/{id}/workflow"),
+        None,
+    )
+    .await;
+    let exposure = &wf["sections"]["exposure"]["data"];
+    assert_eq!(
+        exposure["image_doses"].as_array().map(Vec::len),
+        Some(4),
+        "{wf}"
+    );
+    assert_eq!(exposure["operators_on_images"], json!(["HARGREAVES^JANE"]));
+    assert!(
+        (exposure["total_organ_dose_mgy"]
+            .as_f64()
+            .unwrap_or_default()
+            - 4.8)
+            .abs()
+            < 1e-9
+    );
 
     // An image after the appointment ended: the office is told.
     let (s, _) = post_event(

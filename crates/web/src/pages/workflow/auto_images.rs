@@ -155,6 +155,60 @@ pub fn dose_rows(card: &mut ImagesCard, images: &[ReceivedImage], href: &str) {
     ));
 }
 
+/// For a record made from the images received: adds each counted image's dose, the total,
+/// and the operators the images name to the IR(ME)R exposure record saved at completion.
+pub async fn add_received_doses(
+    store: &store::Store,
+    scope: store::Scope,
+    wf: &Workflow,
+    finish: &mut store::Finish,
+) -> store::Result<()> {
+    if super::images::recording_method(wf) != RecordingMethod::Automatic {
+        return Ok(());
+    }
+    let Some((_, serde_json::Value::Object(exposure))) = finish.record.as_mut() else {
+        return Ok(());
+    };
+    let images = store.appointment_images(scope, wf.appointment.id).await?;
+    let counted: Vec<&ReceivedImage> = images.iter().filter(|i| i.counted).collect();
+    let mut operators: Vec<String> = Vec::new();
+    for i in &counted {
+        if let Some(op) = i.metadata.get("operator_name").and_then(|o| o.as_str())
+            && !op.trim().is_empty()
+            && !operators.iter().any(|o| o == op.trim())
+        {
+            operators.push(op.trim().to_owned());
+        }
+    }
+    exposure.insert(
+        "image_doses".to_owned(),
+        serde_json::json!(
+            counted
+                .iter()
+                .map(|i| serde_json::json!({
+                    "sop_instance_uid": i.sop_instance_uid,
+                    "view": i.view,
+                    "organ_dose_mgy": i.organ_dose_mgy,
+                    "entrance_dose_mgy": i.entrance_dose_mgy,
+                }))
+                .collect::<Vec<_>>()
+        ),
+    );
+    exposure.insert(
+        "total_organ_dose_mgy".to_owned(),
+        serde_json::json!(total_dose(&images)),
+    );
+    exposure.insert(
+        "operators_on_images".to_owned(),
+        serde_json::json!(operators),
+    );
+    exposure.insert(
+        "recording_method".to_owned(),
+        serde_json::json!("automatic"),
+    );
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------------------
 // The page
 // ---------------------------------------------------------------------------------------

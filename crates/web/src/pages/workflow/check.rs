@@ -210,7 +210,8 @@ pub async fn complete(
     let id = parse_id(&id)?;
     let wf = load_step(&state, &staff, id, Step::Check).await?;
     let version = form.version()?;
-    let finish = completion(&wf, &staff.0.name)?;
+    let mut finish = completion(&wf, &staff.0.name)?;
+    super::auto_images::add_received_doses(&state.store, staff.scope(), &wf, &mut finish).await?;
     let action = finish.action;
     state
         .store
