@@ -202,10 +202,10 @@ pub fn matches(query: &InMemDicomObject, item: &WorklistItem) -> bool {
         if tag == tags::SCHEDULED_PROCEDURE_STEP_SEQUENCE {
             if let Some(step) = e.items().and_then(|i| i.first()) {
                 for se in step.iter() {
-                    if let Some(q) = query_value(se) {
-                        if !key_matches(se.header().tag, &q, step_value(item, se.header().tag)) {
-                            return false;
-                        }
+                    if let Some(q) = query_value(se)
+                        && !key_matches(se.header().tag, &q, step_value(item, se.header().tag))
+                    {
+                        return false;
                     }
                 }
             }
