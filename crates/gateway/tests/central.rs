@@ -166,6 +166,15 @@ async fn outage_and_restart_deliver_every_image_exactly_once() {
         expected,
         "every image exactly once"
     );
+    // The worklist puller reached central too: it holds central's cursor.
+    wait_until("the worklist cursor", Duration::from_secs(90), || {
+        rusqlite::Connection::open(gw_dir.join("gateway.db"))
+            .unwrap()
+            .query_row("SELECT count(*) FROM state WHERE key = 'worklist_cursor'", [], |r| r.get::<_, i64>(0))
+            .unwrap()
+            == 1
+    })
+    .await;
     let dead: i64 = rusqlite::Connection::open(gw_dir.join("gateway.db"))
         .unwrap()
         .query_row("SELECT count(*) FROM dead_letter", [], |r| r.get(0))

@@ -241,17 +241,52 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if !config.static_dir.join("vendor").exists() {
         tracing::warn!(dir = %config.static_dir.display(), "front-end assets are missing: run `make assets`");
     }
+    let demo_gateway_token = match args.demo {
+        true => store.ensure_demo_gateway("DMO1").await?,
+        false => None,
+    };
     let state = web::AppState::with_store(config.clone(), store).await?;
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("binding {}", config.bind))?;
     tracing::info!("Manage breast screening at {}", config.public_url);
+    let demo_gateway = match demo_gateway_token {
+        Some(token) => start_demo_gateway(config.bind, &token).await,
+        None => None,
+    };
     axum::serve(listener, web::app(state))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
+    if let Some(g) = demo_gateway {
+        g.shutdown().await;
+    }
     Ok(())
+}
+
+/// Demo mode: a DICOM gateway for the demo provider in this process (data/gateway), so
+/// dcmtk can query its worklist and send it images at once. GATEWAY_PORT picks the port.
+async fn start_demo_gateway(bind: SocketAddr, token: &str) -> Option<gateway::Gateway> {
+    let central = format!("http://{bind}");
+    let mut config = gateway::Config::local(std::path::Path::new("data/gateway"), &central, token);
+    config.port = std::env::var("GATEWAY_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(11112);
+    match gateway::start(config).await {
+        Ok(g) => {
+            let port = g.port();
+            tracing::info!(
+                "Demo DICOM gateway: AE title SCREENING on port {port} (try: echoscu -aec SCREENING localhost {port})"
+            );
+            Some(g)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "the demo DICOM gateway did not start");
+            None
+        }
+    }
 }
 
 fn parse_grant(s: &str) -> anyhow::Result<(String, Role)> {
