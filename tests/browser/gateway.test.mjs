@@ -145,6 +145,12 @@ journey('the automatic image flow: images appear live, are confirmed, and the do
   await s.page.getByRole('radio', { name: 'Room B' }).check();
   await s.clickAndLoad(s.page.getByRole('button', { name: 'Save room' }), { expect: `/appointments/${who.appointmentId}/images` });
   assert.equal(await text(s.page.getByTestId('awaiting-images')), 'Awaiting images', 'A room with a gateway should wait for images');
+  assert.match(await text(s.page.getByTestId('worklist-status')), /^Sending to the worklist Accn: [0-9A-Z]{16}/, 'Until the gateway collects it, the item should be on its way to the worklist');
+  // The gateway collects the item, then asks for what comes next: the participant is on the worklist.
+  const item = await worklistItem(who.appointmentId);
+  const { body: collected } = await gateway('GET', '/gateway/worklist');
+  await gateway('GET', `/gateway/worklist?after=${collected.cursor}`);
+  await s.reload();
   assert.match(await text(s.page.getByTestId('worklist-status')), /^On worklist Accn: [0-9A-Z]{16}/, 'The participant should be on the worklist, with the accession number');
   await s.page.getByText('Troubleshoot issues with images').click();
   const names = await s.page.getByTestId('troubleshooting').getByRole('button').allInnerTexts();
@@ -152,7 +158,6 @@ journey('the automatic image flow: images appear live, are confirmed, and the do
   await s.page.getByText('Troubleshoot issues with images').click();
 
   // The gateway delivers five images, one at a time; they appear without a reload.
-  const item = await worklistItem(who.appointmentId);
   assert.equal(item.station_ae_title, ROOM_B_AE, "The worklist item should name Room B's machine");
   await sendImage(item, 'R', 'CC');
   const arrivedAt = Date.now();

@@ -141,6 +141,9 @@ pub struct ImageCapture {
     pub manual_mode: bool,
     pub manual_reason: Option<String>,
     pub worklist_item: Option<WorklistItem>,
+    /// Whether the gateway has collected the item's latest change (the modality can find
+    /// it): "On worklist".
+    pub on_worklist: bool,
     /// The performed procedure step's status: "IN PROGRESS", "COMPLETED", "DISCONTINUED".
     #[schema(value_type = Option<String>)]
     pub mpps_status: Option<MppsStatus>,
@@ -1243,6 +1246,18 @@ impl Store {
         // A cursor from the future (the database was restored from a backup): start again
         // from every live item, rather than wait for changes that will never come.
         let after = after.filter(|a| *a <= cursor);
+        if let Some(after) = after {
+            // Asking from `after` means the gateway keeps every change up to it.
+            sqlx::query(
+                "UPDATE gateways SET worklist_acked_seq = $1 WHERE id = $2 AND provider_id = $3 \
+                 AND worklist_acked_seq < $1",
+            )
+            .bind(after)
+            .bind(sql::id(gw.gateway_id))
+            .bind(&p)
+            .execute(self.writer())
+            .await?;
+        }
         let rows = match after {
             Some(after) => {
                 sqlx::query(&format!(
@@ -1397,10 +1412,25 @@ impl Store {
                 parse_enum(&r.try_get::<String, _>("status")?)?,
             ));
         }
+        let collected = sqlx::query(
+            "SELECT w.seq, g.worklist_acked_seq FROM worklist_items w \
+             JOIN gateway_rooms gr ON gr.room_id = w.room_id AND gr.provider_id = w.provider_id \
+             JOIN gateways g ON g.id = gr.gateway_id AND g.provider_id = w.provider_id \
+             WHERE w.provider_id = $1 AND w.appointment_id = $2",
+        )
+        .bind(&p)
+        .bind(sql::id(appointment_id))
+        .fetch_optional(self.pool())
+        .await?;
+        let on_worklist = match collected {
+            Some(r) => r.try_get::<i64, _>("seq")? <= r.try_get::<i64, _>("worklist_acked_seq")?,
+            None => false,
+        };
         Ok(ImageCapture {
             gateway,
             manual_mode,
             manual_reason,
+            on_worklist,
             worklist_item: self.worklist_item(scope, appointment_id).await?,
             mpps_status: status,
             images: self.appointment_images(scope, appointment_id).await?,

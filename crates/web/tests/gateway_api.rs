@@ -443,6 +443,31 @@ async fn confirming_received_images_records_them_and_differences_go_to_the_offic
         .await
         .expect("page");
     assert!(html.contains("Awaiting images"));
+    assert!(html.contains("Sending to the worklist"), "{html}");
+    // The gateway collects it, and asks for what comes after: now it is on the worklist.
+    let (_, page) = send(
+        &app,
+        &gw,
+        reqwest::Method::GET,
+        "/api/v1/gateway/worklist",
+        None,
+    )
+    .await;
+    let cursor = page["cursor"].as_str().expect("cursor").to_owned();
+    send(
+        &app,
+        &gw,
+        reqwest::Method::GET,
+        &format!("/api/v1/gateway/worklist?after={cursor}"),
+        None,
+    )
+    .await;
+    let html = app
+        .get(&browser, &format!("/appointments/{id}/images"))
+        .await
+        .text()
+        .await
+        .expect("page");
     assert!(html.contains("On worklist"));
     assert!(html.contains("Troubleshoot issues with images"));
 

@@ -87,6 +87,11 @@ async fn worklist_items_follow_the_appointment_and_gateways_see_only_their_provi
         let again = store.issue_worklist_item(a.scope, id, &room_a).await.expect("issue").expect("item");
         assert_eq!(again.revision, 1);
 
+        let capture = store
+            .image_capture(a.scope, id, Some(&room_a))
+            .await
+            .expect("capture");
+        assert!(!capture.on_worklist, "not collected yet");
         let (cursor, items) = store.worklist_changes(&gw_a, None).await.expect("changes");
         assert_eq!(items.len(), 1);
         let (same, none) = store
@@ -94,6 +99,12 @@ async fn worklist_items_follow_the_appointment_and_gateways_see_only_their_provi
             .await
             .expect("changes");
         assert_eq!((same, none.len()), (cursor, 0));
+        // Asking from the cursor says the gateway has the item: "On worklist".
+        let capture = store
+            .image_capture(a.scope, id, Some(&room_a))
+            .await
+            .expect("capture");
+        assert!(capture.on_worklist);
         // A cursor from the future starts again from every live item.
         let (_, again) = store
             .worklist_changes(&gw_a, Some(cursor + 100))

@@ -253,6 +253,8 @@ struct AutoPage {
     room: String,
     room_href: String,
     accession: Option<String>,
+    /// The gateway has collected the item: the machine can find the participant.
+    on_worklist: bool,
     gateway_state: &'static str,
     gateway_state_class: &'static str,
     gateway_connected: bool,
@@ -399,6 +401,7 @@ async fn render_page(
         .is_none_or(|i| i.station_ae_title != room.ae_title)
     {
         capture.worklist_item = state.store.issue_worklist_item(scope, id, room).await?;
+        capture.on_worklist = false;
     }
     let Some(gateway) = capture.gateway.as_ref() else {
         return Ok(None);
@@ -424,6 +427,7 @@ async fn render_page(
             .worklist_item
             .as_ref()
             .map(|i| i.accession_number.clone()),
+        on_worklist: capture.on_worklist,
         gateway_state: gateway.state.label(),
         gateway_state_class: gateway.state.tag_class(),
         gateway_connected: gateway.state == ConnectionState::Connected,
