@@ -379,6 +379,24 @@ async fn gateways_authenticate_see_only_their_provider_and_deliver_events_once()
         .await;
     assert_eq!(thumb.status(), StatusCode::OK);
     assert_eq!(thumb.headers()[CONTENT_TYPE], "image/png");
+    let api_thumb = app
+        .client
+        .get(app.url(&format!("/api/v1/received-images/{image_id}/thumbnail")))
+        .bearer_auth(&jane)
+        .send()
+        .await
+        .expect("thumbnail");
+    assert_eq!(api_thumb.status(), StatusCode::OK);
+    assert_eq!(api_thumb.headers()[CONTENT_TYPE], "image/png");
+    let tom_token = app.token(CLINICAL_B, "DMO2").await;
+    let theirs = app
+        .client
+        .get(app.url(&format!("/api/v1/received-images/{image_id}/thumbnail")))
+        .bearer_auth(&tom_token)
+        .send()
+        .await
+        .expect("thumbnail");
+    assert_eq!(theirs.status(), StatusCode::NOT_FOUND);
     let tom = app.sign_in(CLINICAL_B).await;
     let theirs = app
         .get(&tom, &format!("/received-images/{image_id}/thumbnail"))
@@ -724,6 +742,7 @@ async fn the_openapi_document_describes_every_gateway_and_reconciliation_action(
         "/quarantined-images/{id}/dismiss",
         "/image-discrepancies",
         "/image-discrepancies/{id}/resolve",
+        "/received-images/{id}/thumbnail",
     ] {
         assert!(doc["paths"][path].is_object(), "documents {path}");
     }

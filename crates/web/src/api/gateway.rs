@@ -456,3 +456,26 @@ async fn settle(
         .await?;
     Ok(Json(Settled { appointment_id }))
 }
+
+/// A received image's thumbnail (PNG or JPEG), within the caller's provider.
+#[utoipa::path(get, path = "/received-images/{id}/thumbnail", params(("id" = Uuid, Path)), responses(
+    (status = 200, description = "The thumbnail", content_type = "image/png"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn thumbnail(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    caller.require(Permission::ViewRecords)?;
+    let (media, bytes) = state
+        .store
+        .image_thumbnail(caller.scope(), parse_id(&id)?)
+        .await?;
+    let media = if media == "image/png" {
+        "image/png"
+    } else {
+        "image/jpeg"
+    };
+    Ok(([(header::CONTENT_TYPE, media)], bytes).into_response())
+}

@@ -103,6 +103,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/gateways", get(gateway::gateways))
         .route("/quarantined-images", get(gateway::quarantined))
+        .route("/received-images/{id}/thumbnail", get(gateway::thumbnail))
         .route(
             "/quarantined-images/{id}/attach",
             post(gateway::attach_quarantined),
@@ -225,6 +226,7 @@ impl FromRequestParts<AppState> for ApiCaller {
         gateway::gateways,
         gateway::quarantined,
         gateway::attach_quarantined,
+        gateway::thumbnail,
         gateway::dismiss_quarantined,
         gateway::discrepancies,
         gateway::resolve,
