@@ -16,7 +16,10 @@ CREATE TABLE IF NOT EXISTS outbox (
     created_at TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_ms INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT
+    last_error TEXT,
+    -- The stored file whose thumbnail is still to be added to the body (compressed images:
+    -- made after the C-STORE is answered). The event is not delivered until it is NULL.
+    pending_thumbnail TEXT
 );
 CREATE TABLE IF NOT EXISTS dead_letter (
     id TEXT PRIMARY KEY,
@@ -62,6 +65,7 @@ pub struct Db {
 /// One queued event as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueuedEvent {
+    pub pending_thumbnail: bool,
     pub seq: i64,
     pub id: String,
     pub kind: String,
@@ -142,6 +146,15 @@ impl Db {
         }
         let c = db.connect()?;
         c.execute_batch(SCHEMA)?;
+        // Databases made before deferred thumbnails.
+        let has: i64 = c.query_row(
+            "SELECT count(*) FROM pragma_table_info('outbox') WHERE name = 'pending_thumbnail'",
+            [],
+            |r| r.get(0),
+        )?;
+        if has == 0 {
+            c.execute_batch("ALTER TABLE outbox ADD COLUMN pending_thumbnail TEXT")?;
+        }
         Ok(db)
     }
 
@@ -155,9 +168,41 @@ impl Db {
 }
 
 pub fn enqueue(tx: &Connection, id: &str, kind: &str, body: &str) -> rusqlite::Result<()> {
+    enqueue_pending(tx, id, kind, body, None)
+}
+
+/// Enqueues an event whose thumbnail is still to be made from `pending_thumbnail`.
+pub fn enqueue_pending(
+    tx: &Connection,
+    id: &str,
+    kind: &str,
+    body: &str,
+    pending_thumbnail: Option<&str>,
+) -> rusqlite::Result<()> {
     tx.execute(
-        "INSERT INTO outbox (id, kind, body, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![id, kind, body, crate::ingest::now_rfc3339()],
+        "INSERT INTO outbox (id, kind, body, created_at, pending_thumbnail) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![id, kind, body, crate::ingest::now_rfc3339(), pending_thumbnail],
+    )?;
+    Ok(())
+}
+
+/// Events waiting for their thumbnail, oldest first: (seq, file path, body).
+pub fn pending_thumbnails(
+    c: &Connection,
+    limit: i64,
+) -> rusqlite::Result<Vec<(i64, String, String)>> {
+    let mut st = c.prepare(
+        "SELECT seq, pending_thumbnail, body FROM outbox WHERE pending_thumbnail IS NOT NULL ORDER BY seq LIMIT ?1",
+    )?;
+    let rows = st.query_map([limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    rows.collect()
+}
+
+/// Completes an event's body with its thumbnail.
+pub fn thumbnail_done(c: &Connection, seq: i64, body: &str) -> rusqlite::Result<()> {
+    c.execute(
+        "UPDATE outbox SET body = ?2, pending_thumbnail = NULL WHERE seq = ?1",
+        params![seq, body],
     )?;
     Ok(())
 }
@@ -173,10 +218,11 @@ pub fn dead_letter_count(c: &Connection) -> rusqlite::Result<i64> {
 /// The oldest queued event: delivery is strictly in queue order.
 pub fn head(c: &Connection) -> rusqlite::Result<Option<QueuedEvent>> {
     c.query_row(
-        "SELECT seq, id, kind, body, attempts, next_attempt_ms FROM outbox ORDER BY seq LIMIT 1",
+        "SELECT seq, id, kind, body, attempts, next_attempt_ms, pending_thumbnail IS NOT NULL FROM outbox ORDER BY seq LIMIT 1",
         [],
         |r| {
             Ok(QueuedEvent {
+                pending_thumbnail: r.get(6)?,
                 seq: r.get(0)?,
                 id: r.get(1)?,
                 kind: r.get(2)?,

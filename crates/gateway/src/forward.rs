@@ -90,6 +90,15 @@ pub async fn deliver(db: Db, central: Central, wake: Arc<Notify>, mut stop: watc
             }
             continue;
         };
+        if event.pending_thumbnail {
+            // Its thumbnail is being made: the worker wakes us when it is done.
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+                _ = stop.changed() => {}
+            }
+            continue;
+        }
         let wait = event.next_attempt_ms - db::now_ms();
         if wait > 0 {
             tokio::select! {

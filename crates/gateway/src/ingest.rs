@@ -460,21 +460,95 @@ pub fn display_of(obj: &InMemDicomObject) -> Display {
 
 /// Makes the thumbnail (PNG) of a parsed image; returns it with the time taken.
 pub fn make_thumbnail(parsed: &Parsed, max_side: u32) -> Result<(Thumbnail, f64), Refusal> {
+    thumbnail_of(
+        &parsed.object,
+        parsed.metadata.rows,
+        parsed.metadata.columns,
+        parsed.metadata.bits_stored,
+        max_side,
+    )
+}
+
+/// Whether a transfer syntax carries compressed (encapsulated) pixel data: those images'
+/// thumbnails are made after the C-STORE is answered (decoding takes a few hundred ms).
+pub fn is_compressed(ts_uid: &str) -> bool {
+    TransferSyntaxRegistry
+        .get(ts_uid)
+        .map(|ts| ts.is_encapsulated_pixel_data())
+        .unwrap_or(false)
+}
+
+/// Makes the thumbnail of a stored file (a deferred thumbnail).
+pub fn thumbnail_of_file(path: &Path, max_side: u32) -> Result<(Thumbnail, f64), Refusal> {
+    let obj = dicom_object::open_file(path)
+        .map_err(|e| Refusal::cannot_understand(format!("stored file unreadable: {e}")))?;
+    let rows = int(&obj, tags::ROWS).unwrap_or(0).clamp(0, 65535) as u32;
+    let columns = int(&obj, tags::COLUMNS).unwrap_or(0).clamp(0, 65535) as u32;
+    let bits = int(&obj, tags::BITS_STORED).unwrap_or(16).clamp(1, 16) as u16;
+    thumbnail_of(&obj, rows, columns, bits, max_side)
+}
+
+struct Dims {
+    rows: u32,
+    columns: u32,
+    bits_stored: u16,
+}
+
+fn thumbnail_of(
+    obj: &FileDicomObject<InMemDicomObject>,
+    rows: u32,
+    columns: u32,
+    bits_stored: u16,
+    max_side: u32,
+) -> Result<(Thumbnail, f64), Refusal> {
     let start = Instant::now();
-    let obj = &parsed.object;
-    let decoded = obj
-        .decode_pixel_data_frame(0)
-        .map_err(|e| Refusal::cannot_understand(format!("pixel data cannot be decoded: {e}")))?;
-    if decoded.samples_per_pixel() != 1 {
-        return Err(Refusal::mismatch("SamplesPerPixel must be 1"));
-    }
-    let pixels = Pixels {
-        data: decoded.data(),
-        rows: decoded.rows(),
-        columns: decoded.columns(),
-        bits_allocated: decoded.bits_allocated(),
-        bits_stored: parsed.metadata.bits_stored,
-        signed: int(obj, tags::PIXEL_REPRESENTATION) == Some(1),
+    let m = &Dims {
+        rows,
+        columns,
+        bits_stored,
+    };
+    let signed = int(obj, tags::PIXEL_REPRESENTATION) == Some(1);
+    // Native 16-bit pixel data as parsed: no decode, no copy.
+    let native_words = match obj.element_opt(tags::PIXEL_DATA) {
+        Ok(Some(e)) => match e.value() {
+            dicom_core::value::Value::Primitive(dicom_core::PrimitiveValue::U16(w))
+                if int(obj, tags::BITS_ALLOCATED) == Some(16)
+                    && int(obj, tags::SAMPLES_PER_PIXEL).unwrap_or(1) == 1 =>
+            {
+                Some(&w[..])
+            }
+            _ => None,
+        },
+        _ => None,
+    };
+    let decoded;
+    let pixels = match native_words {
+        Some(words) => Pixels {
+            data: &[],
+            words: Some(words),
+            rows: m.rows,
+            columns: m.columns,
+            bits_allocated: 16,
+            bits_stored: m.bits_stored,
+            signed,
+        },
+        None => {
+            decoded = obj.decode_pixel_data_frame(0).map_err(|e| {
+                Refusal::cannot_understand(format!("pixel data cannot be decoded: {e}"))
+            })?;
+            if decoded.samples_per_pixel() != 1 {
+                return Err(Refusal::mismatch("SamplesPerPixel must be 1"));
+            }
+            Pixels {
+                data: decoded.data(),
+                words: None,
+                rows: decoded.rows(),
+                columns: decoded.columns(),
+                bits_allocated: decoded.bits_allocated(),
+                bits_stored: m.bits_stored,
+                signed,
+            }
+        }
     };
     let display = display_of(obj);
     let img = thumbnail::render(&pixels, &display, max_side)

@@ -130,6 +130,8 @@ pub struct Gateway {
     pub shared: Arc<scp::Shared>,
     stop: tokio::sync::watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    thumbnails_stop: Arc<std::sync::atomic::AtomicBool>,
+    thumbnails: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Gateway {
@@ -146,6 +148,11 @@ impl Gateway {
         }
         for t in self.tasks.drain(..) {
             let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
+        }
+        self.thumbnails_stop
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(t) = self.thumbnails.take() {
+            let _ = tokio::task::spawn_blocking(move || t.join()).await;
         }
     }
 }
@@ -170,7 +177,15 @@ pub async fn start(config: Config) -> anyhow::Result<Gateway> {
         thumbnail_side: config.thumbnail_size.clamp(64, 2048),
         wake: wake.clone(),
         thumbnail_ms: Mutex::new(Vec::new()),
+        thumbnail_signal: (Mutex::new(0), std::sync::Condvar::new()),
     });
+    let thumbnails_stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let thumbnails = {
+        let (shared, stop) = (shared.clone(), thumbnails_stop.clone());
+        std::thread::Builder::new()
+            .name("thumbnails".into())
+            .spawn(move || scp::thumbnail_worker(shared, stop))?
+    };
     let main_services = scp::Services {
         find: config.worklist_port.is_none(),
         mpps: config.worklist_port.is_none(),
@@ -254,6 +269,8 @@ pub async fn start(config: Config) -> anyhow::Result<Gateway> {
         shared,
         stop,
         tasks,
+        thumbnails_stop,
+        thumbnails: Some(thumbnails),
     })
 }
 

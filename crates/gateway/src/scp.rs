@@ -75,6 +75,82 @@ pub struct Shared {
     pub wake: Arc<tokio::sync::Notify>,
     /// Thumbnail times in milliseconds (for the benchmark and the status).
     pub thumbnail_ms: Mutex<Vec<f64>>,
+    /// Wakes the deferred-thumbnail worker (a counter and its condition variable).
+    pub thumbnail_signal: (Mutex<u64>, std::sync::Condvar),
+}
+
+impl Shared {
+    fn signal_thumbnails(&self) {
+        if let Ok(mut n) = self.thumbnail_signal.0.lock() {
+            *n += 1;
+        }
+        self.thumbnail_signal.1.notify_all();
+    }
+}
+
+/// Makes the deferred thumbnails (images in compressed transfer syntaxes), oldest first, a
+/// few in parallel, completes their queued events and wakes the delivery worker. Also
+/// finishes, after a restart, any that were pending when the gateway stopped.
+pub fn thumbnail_worker(shared: Arc<Shared>, stop: Arc<AtomicBool>) {
+    let conn = match shared.db.connect() {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "thumbnails: the gateway database cannot be opened");
+            return;
+        }
+    };
+    let batch_size = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2) as i64;
+    let mut seen = 0u64;
+    while !stop.load(Ordering::SeqCst) {
+        let batch = match db::pending_thumbnails(&conn, batch_size) {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::error!(error = %e, "thumbnails: cannot read the queue");
+                Vec::new()
+            }
+        };
+        if batch.is_empty() {
+            let (lock, cv) = &shared.thumbnail_signal;
+            if let Ok(n) = lock.lock() {
+                if *n == seen {
+                    let _ = cv
+                        .wait_timeout(n, Duration::from_millis(500))
+                        .map(|(n, _)| seen = *n);
+                } else {
+                    seen = *n;
+                }
+            }
+            continue;
+        }
+        use rayon::prelude::*;
+        let done: Vec<(i64, String)> = batch
+            .par_iter()
+            .map(|(seq, path, body)| {
+                let mut value: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+                match ingest::thumbnail_of_file(std::path::Path::new(path), shared.thumbnail_side) {
+                    Ok((t, ms)) => {
+                        tracing::info!(seq, thumbnail_ms = ms, "thumbnail made");
+                        if let Ok(mut v) = shared.thumbnail_ms.lock() {
+                            v.push(ms);
+                        }
+                        if let (Some(o), Ok(t)) = (value.as_object_mut(), serde_json::to_value(t)) {
+                            o.insert("thumbnail".into(), t);
+                        }
+                    }
+                    Err(r) => tracing::warn!(seq, refusal = %r, "no thumbnail for a stored image"),
+                }
+                (*seq, value.to_string())
+            })
+            .collect();
+        for (seq, body) in done {
+            if let Err(e) = db::thumbnail_done(&conn, seq, &body) {
+                tracing::error!(error = %e, "thumbnails: cannot update the queue");
+            }
+        }
+        shared.wake.notify_one();
+    }
 }
 
 struct Access {
@@ -473,12 +549,14 @@ pub fn store(
     cmd: &Command,
     data: &[u8],
 ) -> Result<(), Refusal> {
+    let t0 = std::time::Instant::now();
     let mut parsed = ingest::parse(
         data,
         ts,
         cmd.sop_class_uid.as_deref(),
         cmd.sop_instance_uid.as_deref(),
     )?;
+    let parse_ms = t0.elapsed().as_secs_f64() * 1000.0;
     let sop = parsed.metadata.sop_instance_uid.clone();
     if db::image_known(conn, &sop).map_err(|e| out_of_resources("database", e))? {
         tracing::info!(sop, "image already stored: acknowledged again");
@@ -486,10 +564,17 @@ pub fn store(
     }
     let path = ingest::file_path(&shared.storage_dir, &parsed.metadata);
     let wants = ingest::wants_thumbnail(&parsed.metadata);
+    // Compressed images are decoded for their thumbnail after the C-STORE is answered.
+    let deferred = wants && ingest::is_compressed(ts);
     let (thumb, written) = rayon::join(
-        || wants.then(|| ingest::make_thumbnail(&parsed, shared.thumbnail_side)),
-        || ingest::store_file(&path, &parsed, data),
+        || (wants && !deferred).then(|| ingest::make_thumbnail(&parsed, shared.thumbnail_side)),
+        || {
+            let t = std::time::Instant::now();
+            let r = ingest::store_file(&path, &parsed, data);
+            (r, t.elapsed().as_secs_f64() * 1000.0)
+        },
     );
+    let (written, write_ms) = written;
     written.map_err(|e| out_of_resources("the image cannot be stored", e))?;
     if let Some(t) = thumb {
         match t {
@@ -529,10 +614,22 @@ pub fn store(
         // Another association stored it a moment ago.
         return Ok(());
     }
-    db::enqueue(&tx, &id, "image", &body).map_err(|e| out_of_resources("database", e))?;
+    let path_text = path.to_string_lossy();
+    db::enqueue_pending(&tx, &id, "image", &body, deferred.then_some(&*path_text))
+        .map_err(|e| out_of_resources("database", e))?;
     tx.commit().map_err(|e| out_of_resources("database", e))?;
-    shared.wake.notify_one();
-    tracing::info!(sop, "image stored and queued");
+    if deferred {
+        shared.signal_thumbnails();
+    } else {
+        shared.wake.notify_one();
+    }
+    tracing::info!(
+        sop,
+        parse_ms,
+        write_ms,
+        total_ms = t0.elapsed().as_secs_f64() * 1000.0,
+        "image stored and queued"
+    );
     Ok(())
 }
 

@@ -113,10 +113,13 @@ pub fn display_value(stored: f64, d: &Display) -> u8 {
     (y * 255.0).round().clamp(0.0, 255.0) as u8
 }
 
-/// Stored pixel values of one frame, little endian as they arrive.
+/// Stored pixel values of one frame, little endian as they arrive (`data`), or already as
+/// 16-bit words (`words`, used instead of `data` when present: native pixel data as parsed,
+/// without a copy).
 #[derive(Debug, Clone, Copy)]
 pub struct Pixels<'a> {
     pub data: &'a [u8],
+    pub words: Option<&'a [u16]>,
     pub rows: u32,
     pub columns: u32,
     /// 8 or 16.
@@ -145,23 +148,35 @@ pub struct Gray8 {
     pub data: Vec<u8>,
 }
 
-fn read_stored(p: &Pixels<'_>, index: usize) -> i64 {
-    let bits = p.bits_stored.clamp(1, p.bits_allocated.max(1)) as u32;
-    let raw: u32 = if p.bits_allocated == 8 {
-        p.data[index] as u32
-    } else {
-        u16::from_le_bytes([p.data[2 * index], p.data[2 * index + 1]]) as u32
-    };
-    let mask: u32 = if bits >= 32 {
-        u32::MAX
-    } else {
-        (1u32 << bits) - 1
-    };
-    let v = raw & mask;
-    if p.signed && bits < 32 && v & (1 << (bits - 1)) != 0 {
-        v as i64 - (1i64 << bits)
-    } else {
-        v as i64
+/// Adds one row's stored values (masked to Bits Stored, sign-extended if signed) into the
+/// sums of its `f`-wide boxes.
+fn accumulate<T: Copy + Into<u32>>(
+    row: &[T],
+    f: usize,
+    mask: u32,
+    sign_bit: Option<u32>,
+    sums: &mut [i64],
+) {
+    for (chunk, s) in row.chunks(f).zip(sums.iter_mut()) {
+        let mut acc: i64 = 0;
+        match sign_bit {
+            None => {
+                for &v in chunk {
+                    acc += (v.into() & mask) as i64;
+                }
+            }
+            Some(sb) => {
+                for &v in chunk {
+                    let x = v.into() & mask;
+                    acc += if x & sb != 0 {
+                        x as i64 - (mask as i64 + 1)
+                    } else {
+                        x as i64
+                    };
+                }
+            }
+        }
+        *s += acc;
     }
 }
 
@@ -184,13 +199,20 @@ pub fn render(p: &Pixels<'_>, d: &Display, max_side: u32) -> Result<Gray8, Thumb
     }
     let bytes_per = (p.bits_allocated / 8) as usize;
     let (rows, cols) = (p.rows as usize, p.columns as usize);
-    let needed = rows * cols * bytes_per;
-    if p.data.len() < needed {
+    let needed = rows * cols;
+    let available = match p.words {
+        Some(w) if p.bits_allocated == 16 => w.len(),
+        _ => p.data.len() / bytes_per,
+    };
+    if available < needed {
         return Err(ThumbnailError::Short {
-            got: p.data.len(),
-            needed,
+            got: available * bytes_per,
+            needed: needed * bytes_per,
         });
     }
+    let bits = p.bits_stored.clamp(1, p.bits_allocated) as u32;
+    let mask: u32 = (1u32 << bits) - 1;
+    let sign_bit = (p.signed).then(|| 1u32 << (bits - 1));
     let f = factor_for(p.rows, p.columns, max_side) as usize;
     let out_w = cols.div_ceil(f);
     let out_h = rows.div_ceil(f);
@@ -199,17 +221,25 @@ pub fn render(p: &Pixels<'_>, d: &Display, max_side: u32) -> Result<Gray8, Thumb
         .enumerate()
         .for_each(|(oy, line)| {
             let mut sums = vec![0i64; out_w];
+            let mut words_row: Vec<u16> = Vec::new();
             let y0 = oy * f;
             let y1 = (y0 + f).min(rows);
             for y in y0..y1 {
                 let base = y * cols;
-                for (x, chunk_sum) in (0..cols).step_by(f).zip(sums.iter_mut()) {
-                    let x1 = (x + f).min(cols);
-                    let mut s = 0i64;
-                    for xx in x..x1 {
-                        s += read_stored(p, base + xx);
+                match (p.bits_allocated, p.words) {
+                    (16, Some(w)) => {
+                        accumulate(&w[base..base + cols], f, mask, sign_bit, &mut sums)
                     }
-                    *chunk_sum += s;
+                    (16, None) => {
+                        words_row.clear();
+                        words_row.extend(
+                            p.data[2 * base..2 * (base + cols)]
+                                .chunks_exact(2)
+                                .map(|b| u16::from_le_bytes([b[0], b[1]])),
+                        );
+                        accumulate(&words_row, f, mask, sign_bit, &mut sums)
+                    }
+                    _ => accumulate(&p.data[base..base + cols], f, mask, sign_bit, &mut sums),
                 }
             }
             let h = (y1 - y0) as i64;
@@ -341,6 +371,7 @@ mod tests {
         let bytes = u16_pixels(&values);
         let p = Pixels {
             data: &bytes,
+            words: None,
             rows: 4,
             columns: 4,
             bits_allocated: 16,
@@ -365,6 +396,7 @@ mod tests {
         let bytes = u16_pixels(&values);
         let p = Pixels {
             data: &bytes,
+            words: None,
             rows: 2,
             columns: 2,
             bits_allocated: 16,
@@ -387,13 +419,16 @@ mod tests {
         let bytes = u16_pixels(&values);
         let p = Pixels {
             data: &bytes,
+            words: None,
             rows: 1,
             columns: 1,
             bits_allocated: 16,
             bits_stored: 12,
             signed: true,
         };
-        assert_eq!(read_stored(&p, 0), -1);
+        // -1 sits in the middle of the signed 12-bit range; unextended (4095) it would be white.
+        let d = Display::full_range(12, true, 1.0, 0.0, false);
+        assert_eq!(render(&p, &d, 1).unwrap().data, vec![127]);
     }
 
     #[test]
@@ -403,6 +438,7 @@ mod tests {
         let bytes = vec![0u8; 1000 * 600 * 2];
         let p = Pixels {
             data: &bytes,
+            words: None,
             rows: 1000,
             columns: 600,
             bits_allocated: 16,
@@ -419,6 +455,7 @@ mod tests {
     fn short_or_empty_pixel_data_is_an_error() {
         let p = Pixels {
             data: &[0u8; 10],
+            words: None,
             rows: 4,
             columns: 4,
             bits_allocated: 16,

@@ -170,7 +170,11 @@ async fn outage_and_restart_deliver_every_image_exactly_once() {
     wait_until("the worklist cursor", Duration::from_secs(90), || {
         rusqlite::Connection::open(gw_dir.join("gateway.db"))
             .unwrap()
-            .query_row("SELECT count(*) FROM state WHERE key = 'worklist_cursor'", [], |r| r.get::<_, i64>(0))
+            .query_row(
+                "SELECT count(*) FROM state WHERE key = 'worklist_cursor'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
             .unwrap()
             == 1
     })

@@ -432,6 +432,8 @@ async fn storescu_images_are_stored_once_with_thumbnails_and_queued() {
     assert!(o.status.success(), "{}", text(&o));
     assert!(!text(&o).contains("Status: Error"), "{}", text(&o));
 
+    // Compressed images get their thumbnails just after their C-STORE is answered.
+    wait_for_thumbnails(dir.path());
     let events = queued(dir.path(), "image");
     assert_eq!(events.len(), 10, "every image queued once");
     for e in &events {

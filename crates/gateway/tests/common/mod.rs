@@ -114,6 +114,29 @@ pub async fn start_gateway(
     gateway::start(config).await.expect("gateway starts")
 }
 
+/// Waits (up to 60 s) until no queued event waits for its deferred thumbnail.
+pub fn wait_for_thumbnails(dir: &Path) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let c = rusqlite::Connection::open(dir.join("gateway.db")).unwrap();
+        let n: i64 = c
+            .query_row(
+                "SELECT count(*) FROM outbox WHERE pending_thumbnail IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        if n == 0 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "thumbnails still pending"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
 /// The queued events of one kind, as JSON.
 pub fn queued(dir: &Path, kind: &str) -> Vec<serde_json::Value> {
     let c = rusqlite::Connection::open(dir.join("gateway.db")).unwrap();
