@@ -6,10 +6,12 @@
 #
 # Sections, in order:
 #   1. Debian packages (apt-get, as root or with sudo): Chromium for the browser tests,
+#      dcmtk and Orthanc for the DICOM gateway's tests and benchmark,
 #      PostgreSQL for the tests that run against both databases (scripts/with-postgres.sh),
 #      Node.js/npm and Python's venv module if missing.
 #   2. Python tools in .venv (requirements-test.txt): oidc-provider-mock, the OpenID
-#      Connect provider that crates/web/tests/oidc.rs signs in through.
+#      Connect provider that crates/web/tests/oidc.rs signs in through; pydicom, numpy
+#      and pynetdicom for the DICOM gateway's tests.
 #   3. npm packages (package-lock.json) into node_modules.
 #   4. Front-end assets copied into crates/web/static/vendor.
 #
@@ -54,6 +56,15 @@ have_postgres_server() {
 }
 if ! have_postgres_server; then
     APT_PACKAGES+=(postgresql)
+fi
+
+# DICOM peers for the gateway's integration tests and benchmark: dcmtk (echoscu, findscu,
+# storescu, dcmcjpeg, dcmodify) and Orthanc (the benchmark's yardstick).
+if ! command -v storescu >/dev/null 2>&1 || ! command -v dcmcjpeg >/dev/null 2>&1; then
+    APT_PACKAGES+=(dcmtk)
+fi
+if ! command -v Orthanc >/dev/null 2>&1; then
+    APT_PACKAGES+=(orthanc)
 fi
 
 # Node.js and npm for the assets and the browser tests.

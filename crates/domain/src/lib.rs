@@ -9,6 +9,7 @@ pub mod appointment;
 pub mod clinic;
 pub mod ending;
 pub mod episode;
+pub mod gateway;
 pub mod imaging;
 pub mod medical;
 pub mod nhs_number;

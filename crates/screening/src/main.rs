@@ -51,6 +51,10 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Register a DICOM gateway for a provider and print its token (shown once).
+    GatewayToken(GatewayTokenArgs),
+    /// Run the DICOM gateway next to the x-ray machines (worklist, MPPS, storage).
+    Gateway(gateway::Config),
 }
 
 #[derive(Args)]
@@ -118,6 +122,26 @@ enum UserCommand {
     List(DbArgs),
 }
 
+#[derive(Args)]
+struct GatewayTokenArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// The provider's code, for example DMO1.
+    #[arg(long)]
+    provider: String,
+    /// A name for the gateway, unique at the provider.
+    #[arg(long)]
+    name: String,
+    /// A room it serves, by name or AE title (repeat for more). Rooms it serves use the
+    /// automatic image flow.
+    #[arg(long = "room")]
+    rooms: Vec<String>,
+    /// When the provider issues worklist items: `images` (on reaching "Take mammogram
+    /// images", the default) or `checked_in`.
+    #[arg(long)]
+    issue_worklist_at: Option<String>,
+}
+
 #[derive(Subcommand)]
 enum TokenCommand {
     /// Issue a token acting as a user (with their roles) or as a named system (with the roles given).
@@ -160,6 +184,8 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::User { command } => user(command).await,
         Command::Token { command } => token(command).await,
+        Command::GatewayToken(args) => gateway_token(args).await,
+        Command::Gateway(config) => gateway::run(config).await,
     }
 }
 
@@ -215,17 +241,52 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if !config.static_dir.join("vendor").exists() {
         tracing::warn!(dir = %config.static_dir.display(), "front-end assets are missing: run `make assets`");
     }
+    let demo_gateway_token = match args.demo {
+        true => store.ensure_demo_gateway("DMO1").await?,
+        false => None,
+    };
     let state = web::AppState::with_store(config.clone(), store).await?;
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("binding {}", config.bind))?;
     tracing::info!("Manage breast screening at {}", config.public_url);
+    let demo_gateway = match demo_gateway_token {
+        Some(token) => start_demo_gateway(config.bind, &token).await,
+        None => None,
+    };
     axum::serve(listener, web::app(state))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
+    if let Some(g) = demo_gateway {
+        g.shutdown().await;
+    }
     Ok(())
+}
+
+/// Demo mode: a DICOM gateway for the demo provider in this process (data/gateway), so
+/// dcmtk can query its worklist and send it images at once. GATEWAY_PORT picks the port.
+async fn start_demo_gateway(bind: SocketAddr, token: &str) -> Option<gateway::Gateway> {
+    let central = format!("http://{bind}");
+    let mut config = gateway::Config::local(std::path::Path::new("data/gateway"), &central, token);
+    config.port = std::env::var("GATEWAY_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(11112);
+    match gateway::start(config).await {
+        Ok(g) => {
+            let port = g.port();
+            tracing::info!(
+                "Demo DICOM gateway: AE title SCREENING on port {port} (try: echoscu -aec SCREENING localhost {port})"
+            );
+            Some(g)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "the demo DICOM gateway did not start");
+            None
+        }
+    }
 }
 
 fn parse_grant(s: &str) -> anyhow::Result<(String, Role)> {
@@ -366,5 +427,49 @@ async fn token(command: TokenCommand) -> anyhow::Result<()> {
         _ => bail!("give either --user EMAIL or --system NAME"),
     };
     println!("{secret}");
+    Ok(())
+}
+
+async fn gateway_token(args: GatewayTokenArgs) -> anyhow::Result<()> {
+    let store = open(&args.db).await?;
+    let provider = store
+        .provider_by_code(&args.provider)
+        .await
+        .with_context(|| format!("no provider with code {}", args.provider))?;
+    let scope = store::Scope {
+        provider_id: provider.id,
+    };
+    let all = store.rooms(scope).await?;
+    let mut rooms = Vec::new();
+    for wanted in &args.rooms {
+        let found: Vec<_> = all
+            .iter()
+            .filter(|r| r.name == *wanted || r.ae_title == *wanted)
+            .collect();
+        match found.as_slice() {
+            [one] => rooms.push(one.id),
+            [] => bail!(
+                "no room named or with AE title {wanted:?} at {}",
+                provider.code
+            ),
+            _ => bail!("several rooms are named {wanted:?}: give the AE title instead"),
+        }
+    }
+    let trigger = args
+        .issue_worklist_at
+        .as_deref()
+        .map(|t| {
+            t.parse::<domain::gateway::WorklistTrigger>()
+                .map_err(|e| anyhow::anyhow!("{e}: use images or checked_in"))
+        })
+        .transpose()?;
+    let actor = Actor::system("command line");
+    let (_, token) = store
+        .register_gateway(scope, &actor, &args.name, &rooms)
+        .await?;
+    if let Some(trigger) = trigger {
+        store.set_worklist_trigger(scope, &actor, trigger).await?;
+    }
+    println!("{token}");
     Ok(())
 }

@@ -445,6 +445,8 @@ pub(crate) async fn apply_action_in(
         // Every screen is read: the case opens as the appointment ends.
         crate::reading::open_case(tx, scope, actor, id).await?;
     }
+    // The worklist item follows the appointment; an ending is reconciled with the images.
+    crate::gateway::on_status_change(tx, scope, id, to).await?;
     if let Some(stage) = EpisodeStage::for_appointment_status(to) {
         sqlx::query("UPDATE episodes SET stage = $1 WHERE id = $2 AND provider_id = $3")
             .bind(stage.as_str())

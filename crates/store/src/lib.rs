@@ -8,6 +8,7 @@ mod audit;
 mod clinics;
 mod closing;
 mod error;
+mod gateway;
 mod participants;
 mod providers;
 mod reading;
@@ -21,6 +22,10 @@ pub use appointments::{AppointmentDetail, NewAppointment, StatusChange};
 pub use audit::{AuditAction, AuditEntry, AuditFilter};
 pub use clinics::{ClinicAppointmentRow, ClinicSummary, NewClinic, TabCounts};
 pub use error::{FieldError, StoreError};
+pub use gateway::{
+    DiscrepancyRecord, EventBody, EventReceipt, GatewayEvent, GatewayPrincipal, GatewayStatus,
+    ImageCapture, ImageEvent, QuarantineCandidate, ReceivedImage, WorklistItem,
+};
 pub use participants::{NewParticipant, Participant, ParticipantAppointment, SupportNeed};
 pub use providers::{Location, NewLocation, NewRoom, Provider, Room};
 pub use reading::{

@@ -11,6 +11,7 @@ mod appointments;
 mod audit;
 mod clinics;
 mod concurrency;
+mod gateway;
 mod migrations;
 mod participants;
 mod reading;

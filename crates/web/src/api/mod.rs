@@ -2,6 +2,7 @@
 //! other systems and scripts. Authenticated by bearer tokens (per user or per system),
 //! provider-scoped exactly like the pages. Described by `/api/v1/openapi.json`.
 
+mod gateway;
 mod office;
 mod problem;
 mod reading;
@@ -114,6 +115,36 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/participants/{id}/episodes",
             get(reading::participant_episodes),
         )
+        .route("/gateway/worklist", get(gateway::worklist))
+        .route(
+            "/gateway/events",
+            post(gateway::events).layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024)),
+        )
+        .route(
+            "/appointments/{id}/received-images",
+            get(gateway::received_images),
+        )
+        .route(
+            "/appointments/{id}/images/confirm-received",
+            post(gateway::confirm_received),
+        )
+        .route(
+            "/appointments/{id}/images/manual-mode",
+            post(gateway::manual_mode),
+        )
+        .route("/gateways", get(gateway::gateways))
+        .route("/quarantined-images", get(gateway::quarantined))
+        .route("/received-images/{id}/thumbnail", get(gateway::thumbnail))
+        .route(
+            "/quarantined-images/{id}/attach",
+            post(gateway::attach_quarantined),
+        )
+        .route(
+            "/quarantined-images/{id}/dismiss",
+            post(gateway::dismiss_quarantined),
+        )
+        .route("/image-discrepancies", get(gateway::discrepancies))
+        .route("/image-discrepancies/{id}/resolve", post(gateway::resolve))
         .fallback(|| async { Problem::not_found() })
         .with_state(state)
 }
@@ -238,6 +269,18 @@ impl FromRequestParts<AppState> for ApiCaller {
         reading::get_settings,
         reading::put_settings,
         reading::participant_episodes,
+        gateway::worklist,
+        gateway::events,
+        gateway::received_images,
+        gateway::confirm_received,
+        gateway::manual_mode,
+        gateway::gateways,
+        gateway::quarantined,
+        gateway::attach_quarantined,
+        gateway::thumbnail,
+        gateway::dismiss_quarantined,
+        gateway::discrepancies,
+        gateway::resolve,
         office::cannot_proceed,
         office::cancel,
         office::complete,
@@ -270,6 +313,10 @@ impl FromRequestParts<AppState> for ApiCaller {
         reading::NewSession, reading::Created, reading::NextCase, reading::Finalised, reading::NewRead,
         reading::NewArbitrationBody, reading::SessionRef, reading::HoldBody, reading::PriorsStatusBody,
         reading::Performance,
+        store::GatewayStatus, store::WorklistItem, store::ReceivedImage, store::ImageCapture,
+        store::DiscrepancyRecord, store::EventReceipt, gateway::WorklistPage, gateway::CaptureView,
+        gateway::ConfirmRequest, gateway::Confirmed, gateway::ManualModeRequest, gateway::ResolveRequest,
+        gateway::SettleRequest, gateway::Settled, store::QuarantineCandidate,
         workflow::Saved, workflow::VersionedRequest, workflow::NoteRequest, workflow::RoomRequest,
         workflow::ImagesRequest, workflow::ImagesSaved,
         workflow::MedicalRequest, workflow::MedicalSaved, workflow::MedicalView,
@@ -286,6 +333,10 @@ impl utoipa::Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "gateway",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
     }

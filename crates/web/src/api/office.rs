@@ -251,14 +251,22 @@ pub async fn complete(
     let id = parse_id(&id)?;
     let wf = state.store.workflow(caller.scope(), id).await?;
     super::workflow::require_step(&wf, crate::pages::workflow::Step::Check)?;
-    let finish = crate::pages::workflow::check::completion(&wf, &caller.0.name).map_err(|e| {
-        Problem::new(
-            axum::http::StatusCode::BAD_REQUEST,
-            "cannot-complete",
-            "The appointment cannot be completed",
-            Some(e.to_string()),
-        )
-    })?;
+    let mut finish =
+        crate::pages::workflow::check::completion(&wf, &caller.0.name).map_err(|e| {
+            Problem::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                "cannot-complete",
+                "The appointment cannot be completed",
+                Some(e.to_string()),
+            )
+        })?;
+    crate::pages::workflow::auto_images::add_received_doses(
+        &state.store,
+        caller.scope(),
+        &wf,
+        &mut finish,
+    )
+    .await?;
     let status = state
         .store
         .finish_appointment(

@@ -4,6 +4,7 @@ mod appointments;
 mod audit;
 mod clinics;
 mod closing;
+mod gateways;
 pub(crate) mod office;
 mod participants;
 pub(crate) mod reading;
@@ -81,6 +82,25 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/appointments/{id}/check",
             get(workflow::check::show).post(workflow::check::complete),
         )
+        .route(
+            "/appointments/{id}/images/live",
+            get(workflow::auto_images::live),
+        )
+        .route(
+            "/appointments/{id}/images/confirm",
+            post(workflow::auto_images::confirm),
+        )
+        .route(
+            "/appointments/{id}/images/manual",
+            post(workflow::auto_images::manual),
+        )
+        .route(
+            "/received-images/{id}/thumbnail",
+            get(workflow::auto_images::thumbnail),
+        )
+        .route("/image-gateways", get(gateways::show))
+        .route("/received-images/{id}/quarantine", post(gateways::settle))
+        .route("/image-discrepancies/{id}/resolve", post(gateways::resolve))
         .route(
             "/appointments/{id}/cancel",
             get(office::cancel_form).post(office::cancel),

@@ -32,6 +32,13 @@ pub async fn show(
 ) -> PageResult {
     let id = parse_id(&id)?;
     let wf = load_step(&state, &staff, id, Step::Check).await?;
+    let mut images = images_card(&wf);
+    if let Some(card) = images.as_mut()
+        && super::images::recording_method(&wf) == domain::gateway::RecordingMethod::Automatic
+    {
+        let received = state.store.appointment_images(staff.scope(), id).await?;
+        super::auto_images::dose_rows(card, &received, &Step::Images.href(id));
+    }
     render(CheckPage {
         layout: Layout::new(
             format!(
@@ -41,7 +48,7 @@ pub async fn show(
             Some(staff.0.clone()),
             state.config.demo_mode,
         ),
-        images: images_card(&wf),
+        images,
         medical: medical_rows(&wf),
         medical_href: Step::Medical.href(id),
         identity_href: Step::Identity.href(id),
@@ -214,7 +221,8 @@ pub async fn complete(
     let id = parse_id(&id)?;
     let wf = load_step(&state, &staff, id, Step::Check).await?;
     let version = form.version()?;
-    let finish = completion(&wf, &staff.0.name)?;
+    let mut finish = completion(&wf, &staff.0.name)?;
+    super::auto_images::add_received_doses(&state.store, staff.scope(), &wf, &mut finish).await?;
     let action = finish.action;
     state
         .store

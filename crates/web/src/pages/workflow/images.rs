@@ -25,6 +25,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
+use domain::gateway::RecordingMethod;
 use domain::imaging::{
     Breast, COUNTS_QUESTION, Derivation, ExtraImagesAnswer, ExtraImagesChoice, IMPERFECT_HINT,
     IMPERFECT_LABEL, INCOMPLETE_REASONS_QUESTION, ImagesRecord, ImagingContext, ImagingError,
@@ -63,9 +64,21 @@ pub fn is_valid(record: &ImagesRecord, context: &ImagingContext) -> bool {
     record.standard_set != StandardSetAnswer::NoImages && validate(record, context).is_ok()
 }
 
+/// How the saved record was made: "Automatic" once the images received were confirmed,
+/// "Manual" otherwise.
+pub fn recording_method(wf: &Workflow) -> RecordingMethod {
+    wf.sections
+        .get(SECTION)
+        .and_then(|s| s.data.get("method"))
+        .and_then(|m| m.as_str())
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(RecordingMethod::Manual)
+}
+
 /// Saves `record` (normalised) as the appointment's images section, with whether it is
 /// valid and the room, and the number of images taken. The one way the record is saved,
 /// by the pages and the API alike. Returns the new version and what the record means.
+/// Keeps the recording method already saved.
 pub async fn save_record(
     store: &Store,
     scope: Scope,
@@ -74,6 +87,19 @@ pub async fn save_record(
     record: &ImagesRecord,
     expected_version: i64,
 ) -> store::Result<(i64, Derivation)> {
+    save_record_as(store, scope, actor, wf, record, expected_version, None).await
+}
+
+/// [`save_record`], setting the recording method when `method` is given.
+pub async fn save_record_as(
+    store: &Store,
+    scope: Scope,
+    actor: &Actor,
+    wf: &Workflow,
+    record: &ImagesRecord,
+    expected_version: i64,
+    method: Option<RecordingMethod>,
+) -> store::Result<(i64, Derivation)> {
     let context = medical::imaging_context(wf);
     let record = record.normalised();
     let derivation = derive(&record, &context);
@@ -81,6 +107,7 @@ pub async fn save_record(
         "record": record,
         "valid": is_valid(&record, &context),
         "room_id": wf.room.as_ref().map(|r| r.id),
+        "method": method.unwrap_or_else(|| recording_method(wf)),
     });
     let version = store
         .save_section(
@@ -123,7 +150,18 @@ pub struct ImagesCard {
 pub fn images_card(wf: &Workflow) -> Option<ImagesCard> {
     let record = images_record(wf)?;
     let context = medical::imaging_context(wf);
-    Some(card(&record, &context, wf.room.as_ref(), wf.appointment.id))
+    let mut card = card(&record, &context, wf.room.as_ref(), wf.appointment.id);
+    if recording_method(wf) == RecordingMethod::Automatic {
+        // The counts come from the images received: they are changed on the images step.
+        for row in &mut card.rows {
+            match row.0.as_str() {
+                "Image recording method" => row.1 = RecordingMethod::Automatic.label().to_owned(),
+                "Views taken" => row.2 = Step::Images.href(wf.appointment.id),
+                _ => {}
+            }
+        }
+    }
+    Some(card)
 }
 
 fn card(
@@ -245,7 +283,7 @@ fn count_of(n: u16, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn room_text(room: &Room) -> String {
+pub(crate) fn room_text(room: &Room) -> String {
     format!("{} ({})", room.name, room.machine)
 }
 
@@ -253,7 +291,7 @@ fn room_text(room: &Room) -> String {
 // Shared presentation
 // ---------------------------------------------------------------------------------------
 
-fn page_href(id: Uuid, page: &str) -> String {
+pub(crate) fn page_href(id: Uuid, page: &str) -> String {
     format!("{}/{page}", Step::Images.href(id))
 }
 
@@ -321,7 +359,13 @@ fn error_on(errors: &[ImagingError], field: ImagingField) -> Option<String> {
         .map(|e| e.message.clone())
 }
 
-fn layout(state: &AppState, staff: &Staff, wf: &Workflow, title: &str, error: bool) -> Layout {
+pub(crate) fn layout(
+    state: &AppState,
+    staff: &Staff,
+    wf: &Workflow,
+    title: &str,
+    error: bool,
+) -> Layout {
     Layout::new(
         format!(
             "{}{title} – {}",
@@ -334,7 +378,7 @@ fn layout(state: &AppState, staff: &Staff, wf: &Workflow, title: &str, error: bo
 }
 
 /// Renders, as 422 when the page shows errors.
-fn respond(page: impl Template, has_errors: bool) -> PageResult {
+pub(crate) fn respond(page: impl Template, has_errors: bool) -> PageResult {
     let mut res = render(page)?;
     if has_errors {
         *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -347,7 +391,11 @@ fn redirect(to: &str) -> PageResult {
 }
 
 /// Loads the workflow for an images page (or where to send the person instead).
-async fn load_images(state: &AppState, staff: &Staff, id: &str) -> Result<Workflow, AppError> {
+pub(crate) async fn load_images(
+    state: &AppState,
+    staff: &Staff,
+    id: &str,
+) -> Result<Workflow, AppError> {
     let id = parse_id(id)?;
     load_step(state, staff, id, Step::Images).await
 }
@@ -359,7 +407,7 @@ async fn load_images(state: &AppState, staff: &Staff, id: &str) -> Result<Workfl
 /// The rooms offered for this appointment (those at the clinic's location, or every room
 /// of the provider if that location has none) and the room to show: the appointment's,
 /// else the user's remembered room if offered, else the first room offered.
-async fn rooms(
+pub(crate) async fn rooms(
     state: &AppState,
     staff: &Staff,
     wf: &Workflow,
@@ -486,6 +534,8 @@ struct StartPage {
     question: &'static str,
     options: Vec<Choice>,
     error: Option<String>,
+    /// After "Switch to manual image mode": what to do on the machine.
+    manual_notice: Option<String>,
 }
 
 async fn start_page(
@@ -496,6 +546,7 @@ async fn start_page(
     errors: &[ImagingError],
 ) -> PageResult {
     let (room, _) = rooms(state, staff, wf).await?;
+    let manual_notice = super::auto_images::manual_notice(state, staff, wf, room.as_ref()).await?;
     let field = ImagingField::StandardSet.id();
     respond(
         StartPage {
@@ -518,6 +569,7 @@ async fn start_page(
                 .map(|(i, a)| choice(&field, i, a.as_str(), a.label(), answer == Some(*a)))
                 .collect(),
             error: error_on(errors, ImagingField::StandardSet),
+            manual_notice,
         },
         !errors.is_empty(),
     )
@@ -530,6 +582,10 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> PageResult {
     let wf = load_images(&state, &staff, &id).await?;
+    let (room, _) = rooms(&state, &staff, &wf).await?;
+    if let Some(page) = super::auto_images::page(&state, &staff, &wf, room.as_ref()).await? {
+        return Ok(page);
+    }
     let answer = images_record(&wf).map(|r| r.standard_set);
     start_page(&state, &staff, &wf, answer, &[]).await
 }
@@ -590,13 +646,14 @@ pub async fn choose(
             wf.room = Some(room);
         }
     }
-    save_record(
+    save_record_as(
         &state.store,
         staff.scope(),
         &staff.actor(),
         &wf,
         &record,
         version,
+        Some(RecordingMethod::Manual),
     )
     .await?;
     redirect(&match answer {
@@ -741,13 +798,14 @@ pub async fn counts_save(
     if !errors.is_empty() {
         return counts_page(&state, &staff, &wf, typed, &errors);
     }
-    save_record(
+    save_record_as(
         &state.store,
         staff.scope(),
         &staff.actor(),
         &wf,
         &record,
         version,
+        Some(RecordingMethod::Manual),
     )
     .await?;
     redirect(&if record.views_needing_repeats().is_empty() {
@@ -1068,7 +1126,9 @@ fn details_page(
                 d.images_taken_heading(),
                 d.summary_lines().join(", ")
             ),
-            taken_href: if record.standard_set == StandardSetAnswer::No {
+            taken_href: if record.standard_set == StandardSetAnswer::No
+                && recording_method(wf) == RecordingMethod::Manual
+            {
                 page_href(id, "counts")
             } else {
                 Step::Images.href(id)

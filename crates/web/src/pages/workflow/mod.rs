@@ -4,6 +4,7 @@
 //! at), so a refresh, a crash or a switch of device loses nothing and a stale form never
 //! overwrites a newer answer.
 
+pub mod auto_images;
 pub mod check;
 pub mod ending;
 pub mod identity;

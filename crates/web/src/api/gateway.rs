@@ -1,0 +1,481 @@
+//! The gateway protocol (ADR 11): `GET /gateway/worklist` and `POST /gateway/events`,
+//! authenticated by a gateway's own token; and the staff API for the automatic image flow
+//! and its reconciliation.
+
+use super::ApiCaller;
+use super::problem::Problem;
+use crate::pages::workflow::{Step, medical};
+use crate::state::AppState;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::Permission;
+use serde::{Deserialize, Serialize};
+use store::{
+    DiscrepancyRecord, EventReceipt, GatewayEvent, GatewayPrincipal, GatewayStatus, ImageCapture,
+    ReceivedImage, WorklistItem,
+};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+type ApiResult<T> = Result<T, Problem>;
+
+fn parse_id(s: &str) -> ApiResult<Uuid> {
+    Uuid::parse_str(s).map_err(|_| Problem::not_found())
+}
+
+/// The gateway making a request, from its bearer token. Every request also reports the
+/// gateway's queue depth (`X-Gateway-Queue-Depth`), recorded with the time of contact.
+pub struct GatewayCaller(pub GatewayPrincipal);
+
+impl FromRequestParts<AppState> for GatewayCaller {
+    type Rejection = Problem;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(Problem::unauthorized)?;
+        let gw = state
+            .store
+            .gateway_by_token(token)
+            .await?
+            .ok_or_else(Problem::unauthorized)?;
+        let depth = parts
+            .headers
+            .get("x-gateway-queue-depth")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .unwrap_or(0);
+        state.store.gateway_contact(&gw, depth).await?;
+        Ok(GatewayCaller(gw))
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct WorklistQuery {
+    /// The cursor from the previous answer; absent for every live item.
+    pub after: Option<String>,
+    /// Seconds (0-25) to hold the request open until something changes.
+    pub wait: Option<u64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WorklistPage {
+    /// Send as `after` next time.
+    pub cursor: String,
+    pub items: Vec<WorklistItem>,
+}
+
+/// For gateways: worklist items created or changed after `after`, oldest change first.
+#[utoipa::path(get, path = "/gateway/worklist", params(WorklistQuery), responses(
+    (status = 200, body = WorklistPage),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+), security(("gateway" = [])))]
+pub async fn worklist(
+    State(state): State<AppState>,
+    GatewayCaller(gw): GatewayCaller,
+    Query(q): Query<WorklistQuery>,
+) -> ApiResult<Json<WorklistPage>> {
+    let after = match q.after.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => Some(s.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "bad-cursor",
+                "The cursor is not one this service gave",
+                None,
+            )
+        })?),
+        None => None,
+    };
+    let wait = std::time::Duration::from_secs(q.wait.unwrap_or(0).min(25));
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let (cursor, items) = state.store.worklist_changes(&gw, after).await?;
+        if !items.is_empty() || after.is_none() || tokio::time::Instant::now() >= deadline {
+            return Ok(Json(WorklistPage {
+                cursor: cursor.to_string(),
+                items,
+            }));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}
+
+/// For gateways: one event (image, mpps or echo). `201` stored, `200` already stored.
+#[utoipa::path(post, path = "/gateway/events", request_body(content = Object, description = "An event as ADR 11 describes"), responses(
+    (status = 201, body = EventReceipt),
+    (status = 200, body = EventReceipt),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+), security(("gateway" = [])))]
+pub async fn events(
+    State(state): State<AppState>,
+    GatewayCaller(gw): GatewayCaller,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "malformed-json",
+            "The request body could not be read",
+            Some(e.to_string()),
+        )
+    })?;
+    let event: GatewayEvent = serde_json::from_value(value)
+        .map_err(|e| Problem::invalid_fields(vec![("event".to_owned(), e.to_string())]))?;
+    let receipt = state.store.record_gateway_event(&gw, &event).await?;
+    let status = if receipt.stored {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(receipt)).into_response())
+}
+
+// ---------------------------------------------------------------------------------------
+// Staff: the automatic flow in an appointment
+// ---------------------------------------------------------------------------------------
+
+/// An appointment's automatic image capture (reaching the images step issues the worklist
+/// item): the gateway, the worklist item, the
+/// performed step, the images received and what they add up to.
+#[derive(Serialize, ToSchema)]
+pub struct CaptureView {
+    #[serde(flatten)]
+    pub capture: ImageCapture,
+    /// Whether the automatic flow applies (a gateway serves the room, not switched to
+    /// manual).
+    pub automatic: bool,
+    /// Counted images per view ("RCC": 1, ...), other views and unlabelled images.
+    #[schema(value_type = Object)]
+    pub counts: serde_json::Value,
+    /// Total organ (mean glandular) dose of the counted images (mGy), when every one reported it.
+    pub total_organ_dose_mgy: Option<f64>,
+}
+
+fn capture_view(capture: ImageCapture) -> CaptureView {
+    let c = capture.counts();
+    let counts = serde_json::json!({
+        "views": c.counts.iter().filter(|(_, n)| *n > 0).map(|(v, n)| (v.label().to_owned(), n)).collect::<std::collections::BTreeMap<_, _>>(),
+        "other_views": c.other,
+        "unlabelled": c.unlabelled,
+        "total": c.total,
+    });
+    CaptureView {
+        automatic: capture.automatic(),
+        total_organ_dose_mgy: crate::pages::workflow::auto_images::total_dose(&capture.images),
+        counts,
+        capture,
+    }
+}
+
+/// The automatic image capture of an appointment.
+#[utoipa::path(get, path = "/appointments/{id}/received-images", params(("id" = Uuid, Path)), responses(
+    (status = 200, body = CaptureView),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn received_images(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CaptureView>> {
+    caller.require(Permission::ViewRecords)?;
+    let wf = state.store.workflow(caller.scope(), parse_id(&id)?).await?;
+    let mut capture = state
+        .store
+        .image_capture(caller.scope(), wf.appointment.id, wf.room.as_ref())
+        .await?;
+    // Reaching the images step in a room with a gateway issues the worklist item, as the
+    // page does.
+    if let Some(room) = wf.room.as_ref()
+        && capture.automatic()
+        && wf.appointment.status == domain::AppointmentStatus::InProgress
+        && crate::pages::workflow::step_unlocked(&wf, Step::Images)
+    {
+        capture.worklist_item = state
+            .store
+            .issue_worklist_item(caller.scope(), wf.appointment.id, room)
+            .await?;
+    }
+    Ok(Json(capture_view(capture)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ConfirmRequest {
+    /// The appointment version you last saw.
+    pub expected_version: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Confirmed {
+    pub version: i64,
+    pub total_images: u16,
+    /// Views with 2 or more images: answer whether the additional images were repeats
+    /// with `PUT /appointments/{id}/images` (the record's `repeats`).
+    pub views_needing_repeats: Vec<String>,
+}
+
+/// "Confirm all images received": records the counts per view from the images received
+/// (the image recording method becomes Automatic). Needs the appointment's room set.
+#[utoipa::path(post, path = "/appointments/{id}/images/confirm-received", params(("id" = Uuid, Path)), request_body = ConfirmRequest, responses(
+    (status = 200, body = Confirmed),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn confirm_received(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    super::problem::ApiJson(req): super::problem::ApiJson<ConfirmRequest>,
+) -> ApiResult<Json<Confirmed>> {
+    caller.require(Permission::RunAppointment)?;
+    let wf = state.store.workflow(caller.scope(), parse_id(&id)?).await?;
+    super::workflow::require_step(&wf, Step::Images)?;
+    let capture = state
+        .store
+        .image_capture(caller.scope(), wf.appointment.id, wf.room.as_ref())
+        .await?;
+    let record = crate::pages::workflow::auto_images::record_from_capture(&wf, &capture)
+        .map_err(|m| Problem::invalid_fields(vec![("images".to_owned(), m.to_owned())]))?;
+    let (version, derivation) = crate::pages::workflow::images::save_record_as(
+        &state.store,
+        caller.scope(),
+        &caller.actor(),
+        &wf,
+        &record,
+        req.expected_version,
+        Some(domain::gateway::RecordingMethod::Automatic),
+    )
+    .await?;
+    let _ = medical::imaging_context(&wf);
+    Ok(Json(Confirmed {
+        version,
+        total_images: derivation.total_images,
+        views_needing_repeats: record
+            .views_needing_repeats()
+            .into_iter()
+            .map(|(v, _)| v.label().to_owned())
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ManualModeRequest {
+    /// Why: "not_on_worklist", "different_participant", "wrong_number", "incorrect_labels",
+    /// "gateway_not_connected" or "other".
+    pub reason: String,
+}
+
+/// "Switch to manual image mode" for this appointment.
+#[utoipa::path(post, path = "/appointments/{id}/images/manual-mode", params(("id" = Uuid, Path)), request_body = ManualModeRequest, responses(
+    (status = 204),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn manual_mode(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    super::problem::ApiJson(req): super::problem::ApiJson<ManualModeRequest>,
+) -> ApiResult<StatusCode> {
+    caller.require(Permission::RunAppointment)?;
+    let reason =
+        crate::pages::workflow::auto_images::ManualReason::parse(&req.reason).ok_or_else(|| {
+            Problem::invalid_fields(vec![(
+                "reason".to_owned(),
+                "must be one of the reasons listed".to_owned(),
+            )])
+        })?;
+    let wf = state.store.workflow(caller.scope(), parse_id(&id)?).await?;
+    super::workflow::require_step(&wf, Step::Images)?;
+    state
+        .store
+        .switch_to_manual(
+            caller.scope(),
+            &caller.actor(),
+            wf.appointment.id,
+            reason.as_str(),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------------------------------
+// Staff: gateways, quarantine, discrepancies
+// ---------------------------------------------------------------------------------------
+
+/// The provider's gateways and their connection state.
+#[utoipa::path(get, path = "/gateways", responses((status = 200, body = Vec<GatewayStatus>)))]
+pub async fn gateways(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> ApiResult<Json<Vec<GatewayStatus>>> {
+    caller.require(Permission::ViewRecords)?;
+    Ok(Json(state.store.gateways(caller.scope()).await?))
+}
+
+/// Images in quarantine: received, not attached to any appointment.
+#[utoipa::path(get, path = "/quarantined-images", responses((status = 200, body = Vec<ReceivedImage>)))]
+pub async fn quarantined(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> ApiResult<Json<Vec<ReceivedImage>>> {
+    caller.require(Permission::ViewRecords)?;
+    Ok(Json(state.store.quarantined_images(caller.scope()).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct DiscrepancyQuery {
+    /// "open" (default) or "all".
+    pub status: Option<String>,
+}
+
+/// Differences between the images recorded and the images received, for the office.
+#[utoipa::path(get, path = "/image-discrepancies", params(DiscrepancyQuery), responses((status = 200, body = Vec<DiscrepancyRecord>)))]
+pub async fn discrepancies(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(q): Query<DiscrepancyQuery>,
+) -> ApiResult<Json<Vec<DiscrepancyRecord>>> {
+    caller.require(Permission::ViewRecords)?;
+    let open_only = q.status.as_deref() != Some("all");
+    Ok(Json(
+        state
+            .store
+            .image_discrepancies(caller.scope(), open_only)
+            .await?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ResolveRequest {
+    /// How it was resolved.
+    pub resolution: String,
+}
+
+/// Resolves a discrepancy, recording who resolved it and how.
+#[utoipa::path(post, path = "/image-discrepancies/{id}/resolve", params(("id" = Uuid, Path)), request_body = ResolveRequest, responses(
+    (status = 204),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn resolve(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    super::problem::ApiJson(req): super::problem::ApiJson<ResolveRequest>,
+) -> ApiResult<StatusCode> {
+    caller.require(Permission::ManageAppointments)?;
+    state
+        .store
+        .resolve_discrepancy(
+            caller.scope(),
+            &caller.actor(),
+            parse_id(&id)?,
+            &req.resolution,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SettleRequest {
+    /// What was checked, and why the image belongs (or belongs to no appointment).
+    pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Settled {
+    /// The appointment the image is now attached to (none when kept out of all records).
+    pub appointment_id: Option<Uuid>,
+}
+
+/// Attaches a quarantined image, deliberately, to the one appointment its
+/// StudyInstanceUID or accession number names. Recorded with who, when and why.
+#[utoipa::path(post, path = "/quarantined-images/{id}/attach", params(("id" = Uuid, Path)), request_body = SettleRequest, responses(
+    (status = 200, body = Settled),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn attach_quarantined(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    super::problem::ApiJson(req): super::problem::ApiJson<SettleRequest>,
+) -> ApiResult<Json<Settled>> {
+    settle(state, caller, id, true, req.reason).await
+}
+
+/// Keeps a quarantined image out of every record, saying why.
+#[utoipa::path(post, path = "/quarantined-images/{id}/dismiss", params(("id" = Uuid, Path)), request_body = SettleRequest, responses(
+    (status = 200, body = Settled),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn dismiss_quarantined(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    super::problem::ApiJson(req): super::problem::ApiJson<SettleRequest>,
+) -> ApiResult<Json<Settled>> {
+    settle(state, caller, id, false, req.reason).await
+}
+
+async fn settle(
+    state: AppState,
+    caller: ApiCaller,
+    id: String,
+    attach: bool,
+    reason: String,
+) -> ApiResult<Json<Settled>> {
+    caller.require(Permission::ManageAppointments)?;
+    let appointment_id = state
+        .store
+        .settle_quarantined_image(
+            caller.scope(),
+            &caller.actor(),
+            parse_id(&id)?,
+            attach,
+            &reason,
+        )
+        .await?;
+    Ok(Json(Settled { appointment_id }))
+}
+
+/// A received image's thumbnail (PNG or JPEG), within the caller's provider.
+#[utoipa::path(get, path = "/received-images/{id}/thumbnail", params(("id" = Uuid, Path)), responses(
+    (status = 200, description = "The thumbnail", content_type = "image/png"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn thumbnail(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    caller.require(Permission::ViewRecords)?;
+    let (media, bytes) = state
+        .store
+        .image_thumbnail(caller.scope(), parse_id(&id)?)
+        .await?;
+    let media = if media == "image/png" {
+        "image/png"
+    } else {
+        "image/jpeg"
+    };
+    Ok(([(header::CONTENT_TYPE, media)], bytes).into_response())
+}
