@@ -73,6 +73,8 @@ pub struct CaseHeader {
     pub previous_episodes: Vec<(String, String, String)>,
     pub reported_mammograms: Vec<String>,
     pub holds: Vec<String>,
+    /// Thumbnails from the gateway, right breast first: (breast, [(url, view, width, height)]).
+    pub thumbnails: Vec<(String, Vec<(String, String, i64, i64)>)>,
 }
 
 /// A read as a summary card shows it.
@@ -179,12 +181,8 @@ fn age_on(dob: time::Date, on: time::Date) -> i32 {
     age
 }
 
-fn case_header(
-    detail: &CaseDetail,
-    wf: &Workflow,
-    settings: &ReadingSettings,
-    today: time::Date,
-) -> CaseHeader {
+fn case_header(l: &Loaded, today: time::Date) -> CaseHeader {
+    let (detail, wf, settings) = (&l.detail, &l.wf, &l.settings);
     let p = &wf.appointment.participant;
     let case = &detail.case;
     let info = medical::information(wf).unwrap_or_default();
@@ -243,6 +241,32 @@ fn case_header(
         }
         images_message = "The images were recorded manually: no thumbnails are available here. Open the study on the PACS workstation.".to_owned();
     }
+    let mut thumbnails: Vec<(String, Vec<(String, String, i64, i64)>)> = Vec::new();
+    for (breast, prefix) in [("Right breast", 'R'), ("Left breast", 'L')] {
+        let shown: Vec<_> = l
+            .images
+            .iter()
+            .filter(|i| i.has_thumbnail && i.view.starts_with(prefix))
+            .map(|i| {
+                (
+                    format!("/received-images/{}/thumbnail", i.id),
+                    i.view.clone(),
+                    i.thumbnail_width.unwrap_or(200),
+                    i.thumbnail_height.unwrap_or(250),
+                )
+            })
+            .collect();
+        if !shown.is_empty() {
+            thumbnails.push((breast.to_owned(), shown));
+        }
+    }
+    if !l.images.is_empty() {
+        images_message = format!(
+            "{} image{} received from the x-ray machine. Open the study on the PACS workstation to read at full resolution.",
+            l.images.len(),
+            if l.images.len() == 1 { "" } else { "s" }
+        );
+    }
     let mut medical_rows = Vec::new();
     for s in &info.symptoms {
         medical_rows.push(("Symptom".to_owned(), s.item.summary()));
@@ -286,6 +310,7 @@ fn case_header(
             })
             .collect(),
         reported_mammograms,
+        thumbnails,
         holds: detail
             .holds
             .iter()
@@ -637,6 +662,8 @@ struct Loaded {
     detail: CaseDetail,
     wf: Workflow,
     settings: ReadingSettings,
+    /// Images received from the gateway for the appointment (none when recorded manually).
+    images: Vec<store::ReceivedImage>,
     base: String,
 }
 
@@ -655,7 +682,12 @@ async fn load(state: &AppState, staff: &Staff, sid: &str, cid: &str) -> Result<L
         .store
         .workflow(scope, detail.case.appointment_id)
         .await?;
-    let settings = state.store.reading_settings(scope).await?;
+    let (settings, images) = tokio::try_join!(
+        state.store.reading_settings(scope),
+        state
+            .store
+            .appointment_images(scope, detail.case.appointment_id),
+    )?;
     state
         .store
         .record_view(
@@ -666,6 +698,7 @@ async fn load(state: &AppState, staff: &Staff, sid: &str, cid: &str) -> Result<L
         )
         .await?;
     Ok(Loaded {
+        images,
         base: format!("/reading/sessions/{sid}/cases/{cid}"),
         sid,
         cid,
@@ -768,7 +801,7 @@ async fn case_page(
         ),
         base: l.base.clone(),
         sid: l.sid.to_string(),
-        header: case_header(&l.detail, &l.wf, &l.settings, state.today()),
+        header: case_header(l, state.today()),
         reads: read_cards(&l.detail),
         first_read_hidden: l.detail.first_read_hidden,
         arbitration: arbitration_form,
@@ -1005,7 +1038,7 @@ fn details_page(
             Some(staff.0.clone()),
             state.config.demo_mode,
         ),
-        header: case_header(&l.detail, &l.wf, &l.settings, state.today()),
+        header: case_header(l, state.today()),
         action: format!("{}/{}/details", l.base, purpose.segment()),
         back: format!("{}/{}", l.base, question_path(purpose)),
         details,
@@ -1128,7 +1161,7 @@ fn technical_page(
             Some(staff.0.clone()),
             state.config.demo_mode,
         ),
-        header: case_header(&l.detail, &l.wf, &l.settings, state.today()),
+        header: case_header(l, state.today()),
         action: format!("{}/{}/technical-recall", l.base, purpose.segment()),
         back: format!("{}/{}", l.base, question_path(purpose)),
         breasts,
@@ -1276,7 +1309,7 @@ fn assessment_page(
             Some(staff.0.clone()),
             state.config.demo_mode,
         ),
-        header: case_header(&l.detail, &l.wf, &l.settings, state.today()),
+        header: case_header(l, state.today()),
         action: format!("{}/{}/assessment", l.base, purpose.segment()),
         back: format!("{}/{}", l.base, question_path(purpose)),
         breasts,
@@ -1491,7 +1524,7 @@ fn annotation_page(
             Some(staff.0.clone()),
             state.config.demo_mode,
         ),
-        header: case_header(&l.detail, &l.wf, &l.settings, state.today()),
+        header: case_header(l, state.today()),
         action: seg.clone(),
         back: format!("{}/{}/assessment", l.base, purpose.segment()),
         breast_label: breast.label().to_owned(),
@@ -1830,7 +1863,7 @@ fn confirm_page(
             Some(staff.0.clone()),
             state.config.demo_mode,
         ),
-        header: case_header(&l.detail, &l.wf, &l.settings, state.today()),
+        header: case_header(l, state.today()),
         action: format!("{}/{}/confirm", l.base, purpose.segment()),
         change: format!("{}/{}", l.base, question_path(purpose)),
         rows: opinion_rows(opinion),
@@ -2039,7 +2072,7 @@ fn reason_page(
     let page = ReasonPage {
         layout: Layout::new(heading, Some(staff.0.clone()), state.config.demo_mode),
         base: l.base.clone(),
-        header: case_header(&l.detail, &l.wf, &l.settings, state.today()),
+        header: case_header(l, state.today()),
         action: format!("{}/{seg}", l.base),
         heading,
         label,
