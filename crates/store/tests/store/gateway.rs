@@ -213,7 +213,7 @@ async fn check_in_trigger_cancellation_and_reconciliation() {
             store.record_gateway_event(&gw, &image(sop, &item.study_instance_uid, &nhs, lat, view)).await.expect("image");
         }
         store
-            .finish_appointment(a.scope, &a.actor, id, version, Finish { action: A::Screen, episode_outcome: None, episode_stage: None, follow_up: None, record: None })
+            .finish_appointment(a.scope, &a.actor, id, version, Finish { action: A::Screen, episode_outcome: None, episode_stage: None, follow_up: None, record: None, tally: None })
             .await
             .expect("finish");
         assert_eq!(store.appointment(a.scope, id).await.expect("a").status, AppointmentStatus::Screened);
