@@ -314,6 +314,17 @@ impl ReadingSession {
     }
 }
 
+/// Where a session is, for "next case".
+struct SessionProgress {
+    kind: SessionKind,
+    clinic_id: Option<Uuid>,
+    size: i64,
+    ended: bool,
+    current: Option<Uuid>,
+    done: i64,
+    offered: i64,
+}
+
 /// A read as the pages show it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReadView {
@@ -845,14 +856,14 @@ impl Store {
         let me = user_of(actor)?;
         let now = sql::now();
         self.settle_due_reads(scope, now).await?;
-        let session = self.reading_session(scope, me, session_id).await?;
+        let session = self.session_progress(scope, me, session_id).await?;
         if session.ended {
             return Ok(None);
         }
-        if let Some(current) = session.current() {
+        if let Some(current) = session.current {
             return Ok(Some(current));
         }
-        if session.done() >= session.size {
+        if session.done >= session.size {
             self.end_reading_session(scope, session_id).await?;
             return Ok(None);
         }
@@ -888,6 +899,14 @@ impl Store {
         for c in &candidates {
             let case_id = parse_id(&c.try_get::<String, _>("id")?)?;
             let mut tx = self.begin_write().await?;
+            if self.backend() == crate::Backend::Postgres {
+                // A claim is a lease, not a record: if the database server itself crashed
+                // and lost the last moment's claims, the cases would simply be offered
+                // again. So it does not wait for the WAL flush (as view entries, ADR 9).
+                sqlx::query("SET LOCAL synchronous_commit TO OFF")
+                    .execute(&mut *tx)
+                    .await?;
+            }
             let claimed = sqlx::query(
                 "UPDATE reading_cases SET claimed_by = $1, claimed_until = $2 WHERE id = $3 AND provider_id = $4 \
                  AND held IS NULL AND (claimed_by IS NULL OR claimed_by = $1 OR claimed_until < $5)",
@@ -906,7 +925,7 @@ impl Store {
                 .bind(sql::id(session_id))
                 .bind(&p)
                 .bind(sql::id(case_id))
-                .bind(session.cases.len() as i64 + 1)
+                .bind(session.offered + 1)
                 .bind(sql::ts(now))
                 .execute(&mut *tx)
                 .await?;
@@ -919,6 +938,57 @@ impl Store {
             self.end_reading_session(scope, session_id).await?;
         }
         Ok(None)
+    }
+
+    /// Just what "next case" needs to know about a session of the reader's: one query for
+    /// the session and one for its cases, without the names and opinions the session page
+    /// shows.
+    async fn session_progress(
+        &self,
+        scope: Scope,
+        reader_id: Uuid,
+        session_id: Uuid,
+    ) -> Result<SessionProgress> {
+        let p = sql::id(scope.provider_id);
+        let s = sqlx::query(
+            "SELECT kind, clinic_id, size, ended_at FROM reading_sessions WHERE id = $1 AND provider_id = $2 AND reader_id = $3",
+        )
+        .bind(sql::id(session_id))
+        .bind(&p)
+        .bind(sql::id(reader_id))
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let rows = sqlx::query(
+            "SELECT case_id, result FROM reading_session_cases WHERE session_id = $1 AND provider_id = $2 ORDER BY position",
+        )
+        .bind(sql::id(session_id))
+        .bind(&p)
+        .fetch_all(self.pool())
+        .await?;
+        let mut progress = SessionProgress {
+            kind: parse_enum(&s.try_get::<String, _>("kind")?)?,
+            clinic_id: s
+                .try_get::<Option<String>, _>("clinic_id")?
+                .map(|c| parse_id(&c))
+                .transpose()?,
+            size: s.try_get("size")?,
+            ended: s.try_get::<Option<String>, _>("ended_at")?.is_some(),
+            current: None,
+            done: 0,
+            offered: rows.len() as i64,
+        };
+        for r in &rows {
+            match r.try_get::<Option<String>, _>("result")? {
+                None => progress.current = Some(parse_id(&r.try_get::<String, _>("case_id")?)?),
+                Some(result) => {
+                    if parse_enum::<SessionResult>(&result)?.counts_as_done() {
+                        progress.done += 1;
+                    }
+                }
+            }
+        }
+        Ok(progress)
     }
 
     async fn end_reading_session(&self, scope: Scope, session_id: Uuid) -> Result<()> {
@@ -1637,12 +1707,14 @@ impl Store {
     /// Clinics with cases still to be read (1st or 2nd), oldest first: (clinic id, date,
     /// location, cases waiting).
     pub async fn clinics_to_read(&self, scope: Scope) -> Result<Vec<(Uuid, Date, String, i64)>> {
+        // Count per clinic on the cases' own index first, then name the clinics.
         let rows = sqlx::query(
-            "SELECT c.id, c.clinic_date, l.name, COUNT(*) AS n FROM reading_cases r \
-             JOIN clinics c ON c.id = r.clinic_id AND c.provider_id = r.provider_id \
+            "SELECT c.id, c.clinic_date, l.name, g.n FROM \
+             (SELECT clinic_id, COUNT(*) AS n FROM reading_cases WHERE provider_id = $1 \
+              AND state IN ('awaiting_first_read', 'awaiting_second_read') AND held IS NULL GROUP BY clinic_id) g \
+             JOIN clinics c ON c.id = g.clinic_id AND c.provider_id = $1 \
              JOIN locations l ON l.id = c.location_id AND l.provider_id = c.provider_id \
-             WHERE r.provider_id = $1 AND r.state IN ('awaiting_first_read', 'awaiting_second_read') AND r.held IS NULL \
-             GROUP BY c.id, c.clinic_date, l.name ORDER BY c.clinic_date, c.id LIMIT 50",
+             ORDER BY c.clinic_date, c.id LIMIT 50",
         )
         .bind(sql::id(scope.provider_id))
         .fetch_all(self.pool())

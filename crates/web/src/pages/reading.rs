@@ -672,31 +672,25 @@ async fn load(state: &AppState, staff: &Staff, sid: &str, cid: &str) -> Result<L
     let sid = parse_id(sid)?;
     let cid = parse_id(cid)?;
     let scope = staff.scope();
-    // The session must be this reader's.
-    state
-        .store
-        .reading_session(scope, staff.0.user_id, sid)
-        .await?;
-    let detail = state.store.case_detail(scope, staff.0.user_id, cid).await?;
-    let wf = state
-        .store
-        .workflow(scope, detail.case.appointment_id)
-        .await?;
-    let (settings, images) = tokio::try_join!(
+    // The session must be this reader's; the case and its appointment load beside it.
+    let (_, detail) = tokio::try_join!(
+        state.store.reading_session(scope, staff.0.user_id, sid),
+        state.store.case_detail(scope, staff.0.user_id, cid),
+    )?;
+    let actor = staff.actor();
+    let (wf, settings, images, ()) = tokio::try_join!(
+        state.store.workflow(scope, detail.case.appointment_id),
         state.store.reading_settings(scope),
         state
             .store
             .appointment_images(scope, detail.case.appointment_id),
-    )?;
-    state
-        .store
-        .record_view(
-            &staff.actor(),
+        state.store.record_view(
+            &actor,
             "reading_case",
             cid,
-            Some(detail.case.participant_id),
-        )
-        .await?;
+            Some(detail.case.participant_id)
+        ),
+    )?;
     Ok(Loaded {
         images,
         base: format!("/reading/sessions/{sid}/cases/{cid}"),
