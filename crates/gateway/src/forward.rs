@@ -324,6 +324,15 @@ pub async fn health(
                 serde_json::json!({"ok": false, "round_trip_ms": null, "error": e.to_string()})
             }
         };
+        // Dead letters travel with the health report, so the central service can show them.
+        let dead_letters = db
+            .connect()
+            .and_then(|c| db::dead_letter_count(&c))
+            .unwrap_or(0);
+        let mut fields = fields;
+        if let Some(f) = fields.as_object_mut() {
+            f.insert("dead_letters".into(), dead_letters.into());
+        }
         let id = uuid::Uuid::now_v7().to_string();
         let mut body = serde_json::json!({"id": id, "occurred_at": crate::ingest::now_rfc3339(), "kind": "echo"});
         if let (Some(b), serde_json::Value::Object(f)) = (body.as_object_mut(), fields) {
