@@ -382,6 +382,23 @@ mod tests {
     }
 
     #[test]
+    fn reads_the_adr_11_worklist_item() {
+        let json = r#"{"id": "0192f0c4-0000-7000-8000-000000000001",
+            "appointment_id": "0192f0c4-0000-7000-8000-000000000002", "revision": 3,
+            "status": "scheduled", "accession_number": "ACC0001",
+            "study_instance_uid": "2.25.1234", "requested_procedure_id": "RP1",
+            "requested_procedure_description": "Screening mammography",
+            "scheduled_step_id": "SPS1", "scheduled_step_description": "Screening mammography",
+            "station_ae_title": "MAMMO1", "modality": "MG",
+            "scheduled_start": "2026-11-25T09:00:00", "patient_id": "9990001234",
+            "patient_name": "LAST^FIRST", "birth_date": "19700131", "sex": "F"}"#;
+        let item: WorklistItem = serde_json::from_str(json).unwrap();
+        assert!(item.is_live());
+        assert_eq!(item.revision, 3);
+        assert_eq!(item.station_ae_title.as_deref(), Some("MAMMO1"));
+    }
+
+    #[test]
     fn worklist_keeps_the_newest_revision() {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::create(dir.path().join("g.db")).unwrap();

@@ -196,27 +196,43 @@ pub async fn pull_worklist(
             Ok(resp) if resp.status().is_success() => {
                 resp.json::<WorklistPage>().await.map_err(|e| e.to_string())
             }
+            Ok(resp) if resp.status() == reqwest::StatusCode::BAD_REQUEST => {
+                // Central does not know our cursor: start again from every live item.
+                if let Ok(c) = db.connect() {
+                    let _ = c.execute("DELETE FROM state WHERE key = 'worklist_cursor'", []);
+                }
+                Err("HTTP 400: the cursor was refused; starting again from every live item".into())
+            }
             Ok(resp) => Err(format!("HTTP {}", resp.status())),
             Err(e) => Err(e.to_string()),
         };
         match page {
             Ok(page) => {
                 failures = 0;
-                let stored = db.connect().and_then(|c| {
+                // The items and the cursor that acknowledges them, in one transaction: the
+                // cursor is never ahead of what is stored (ADR 11).
+                let stored = db.connect().and_then(|mut c| {
+                    let tx = c.transaction()?;
                     for item in &page.items {
-                        db::upsert_worklist_item(&c, item)?;
+                        db::upsert_worklist_item(&tx, item)?;
                     }
                     if let Some(cur) = &page.cursor {
-                        db::set_state(&c, "worklist_cursor", cur)?;
+                        db::set_state(&tx, "worklist_cursor", cur)?;
                     }
-                    Ok(())
+                    tx.commit()
                 });
                 match stored {
                     Ok(()) if !page.items.is_empty() => {
                         tracing::info!(items = page.items.len(), "worklist updated")
                     }
                     Ok(()) => {}
-                    Err(e) => tracing::error!(error = %e, "worklist: cannot store items"),
+                    Err(e) => {
+                        tracing::error!(error = %e, "worklist: cannot store items");
+                        tokio::select! {
+                            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+                            _ = stop.changed() => return,
+                        }
+                    }
                 }
             }
             Err(e) => {
@@ -308,6 +324,15 @@ pub async fn health(
                 serde_json::json!({"ok": false, "round_trip_ms": null, "error": e.to_string()})
             }
         };
+        // Dead letters travel with the health report, so the central service can show them.
+        let dead_letters = db
+            .connect()
+            .and_then(|c| db::dead_letter_count(&c))
+            .unwrap_or(0);
+        let mut fields = fields;
+        if let Some(f) = fields.as_object_mut() {
+            f.insert("dead_letters".into(), dead_letters.into());
+        }
         let id = uuid::Uuid::now_v7().to_string();
         let mut body = serde_json::json!({"id": id, "occurred_at": crate::ingest::now_rfc3339(), "kind": "echo"});
         if let (Some(b), serde_json::Value::Object(f)) = (body.as_object_mut(), fields) {

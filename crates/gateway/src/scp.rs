@@ -88,8 +88,20 @@ impl Shared {
     }
 }
 
-/// Makes the deferred thumbnails (images in compressed transfer syntaxes), oldest first, a
-/// few in parallel, completes their queued events and wakes the delivery worker. Also
+/// Runs the calling thread at a lower CPU priority (nice 10) so that deferred thumbnails
+/// never slow down receiving images.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority and gettid take plain integers and touch no memory of ours;
+    // for PRIO_PROCESS with a thread id, Linux changes only this thread's nice value.
+    unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 10);
+    }
+}
+
+/// Makes the deferred thumbnails (images in compressed transfer syntaxes), oldest first,
+/// completes their queued events and wakes the delivery worker. Also
 /// finishes, after a restart, any that were pending when the gateway stopped.
 pub fn thumbnail_worker(shared: Arc<Shared>, stop: Arc<AtomicBool>) {
     let conn = match shared.db.connect() {
@@ -99,9 +111,8 @@ pub fn thumbnail_worker(shared: Arc<Shared>, stop: Arc<AtomicBool>) {
             return;
         }
     };
-    let batch_size = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2) as i64;
+    lower_priority();
+    let batch_size = 1;
     let mut seen = 0u64;
     while !stop.load(Ordering::SeqCst) {
         let batch = match db::pending_thumbnails(&conn, batch_size) {
@@ -124,9 +135,10 @@ pub fn thumbnail_worker(shared: Arc<Shared>, stop: Arc<AtomicBool>) {
             }
             continue;
         }
-        use rayon::prelude::*;
+        // One at a time on this low-priority thread: receiving images comes first, and the
+        // thumbnails catch up between them.
         let done: Vec<(i64, String)> = batch
-            .par_iter()
+            .iter()
             .map(|(seq, path, body)| {
                 let mut value: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
                 match ingest::thumbnail_of_file(std::path::Path::new(path), shared.thumbnail_side) {

@@ -74,6 +74,17 @@ fn outbox_depth(dir: &Path) -> i64 {
         .unwrap()
 }
 
+/// Image events still queued (echo events come and go every second).
+fn queued_images(dir: &Path) -> i64 {
+    let c = rusqlite::Connection::open(dir.join("gateway.db")).unwrap();
+    c.query_row(
+        "SELECT count(*) FROM outbox WHERE kind = 'image'",
+        [],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
 fn central_images(db: &Path) -> Vec<String> {
     let c = rusqlite::Connection::open(db).unwrap();
     let mut st = c
@@ -140,7 +151,8 @@ async fn outage_and_restart_deliver_every_image_exactly_once() {
     assert_eq!(outbox_depth(&gw_dir), 20);
     // ...which stops (a restart), and the next process takes the other five.
     gw.shutdown().await;
-    let gw = start_gateway(&gw_dir, &central_url, &token, |_| {}).await;
+    // The second process also sends its health echo every second.
+    let gw = start_gateway(&gw_dir, &central_url, &token, |c| c.echo_seconds = 1).await;
     let o = storescu(gw.port(), "MAMMO1", &[], &files[20..]);
     assert!(
         o.status.success() && !text(&o).contains("Error"),
@@ -148,15 +160,30 @@ async fn outage_and_restart_deliver_every_image_exactly_once() {
         text(&o)
     );
     assert_eq!(
-        outbox_depth(&gw_dir),
+        queued_images(&gw_dir),
         40,
         "nothing delivered while central is down"
     );
 
     // Central comes back: everything arrives, once.
     let central = start_central(&bin, &db_url, port, &tmp.path().join("central.log"));
-    wait_until("the queue to drain", Duration::from_secs(150), || {
-        outbox_depth(&gw_dir) == 0
+    wait_until(
+        "the images to be delivered",
+        Duration::from_secs(150),
+        || queued_images(&gw_dir) == 0,
+    )
+    .await;
+    // Central records the echo (with its extra fields) as the gateway's health.
+    wait_until("the echo at central", Duration::from_secs(30), || {
+        rusqlite::Connection::open(&central_db)
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM gateways WHERE last_echo_ok = 1",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .unwrap()
+            == 1
     })
     .await;
     let mut expected: Vec<String> = imgs.iter().map(|i| i.sop_uid.clone()).collect();
@@ -210,9 +237,34 @@ async fn outage_and_restart_deliver_every_image_exactly_once() {
         gw.shared.wake.notify_one();
     }
     wait_until("the replay", Duration::from_secs(30), || {
-        outbox_depth(&gw_dir) == 0
+        queued_images(&gw_dir) == 0
     })
     .await;
+    assert_eq!(central_images(&central_db).len(), 40);
+
+    // An event central refuses for good (422: an image without its SOPInstanceUID) goes to
+    // the dead letters at once and holds nothing up.
+    {
+        let c = rusqlite::Connection::open(gw_dir.join("gateway.db")).unwrap();
+        let id = uuid::Uuid::now_v7().to_string();
+        let body =
+            serde_json::json!({"id": id, "occurred_at": "2026-11-25T09:30:00Z", "kind": "image"});
+        gateway::db::enqueue(&c, &id, "image", &body.to_string()).unwrap();
+        gw.shared.wake.notify_one();
+    }
+    wait_until("the dead letter", Duration::from_secs(30), || {
+        queued_images(&gw_dir) == 0
+    })
+    .await;
+    let (dead, status): (i64, i64) = rusqlite::Connection::open(gw_dir.join("gateway.db"))
+        .unwrap()
+        .query_row(
+            "SELECT count(*), max(http_status) FROM dead_letter",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((dead, status), (1, 422));
     assert_eq!(central_images(&central_db).len(), 40);
 
     // With central up, a new image's thumbnail is at central within 2 s of its C-STORE.

@@ -691,3 +691,22 @@ async fn mpps_in_any_order_relative_to_images() {
     assert_eq!(queued(dir.path(), "image").len(), 4);
     gw.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_health_echo_round_trip_is_queued() {
+    let dir = tempfile::tempdir().unwrap();
+    let gw = start_gateway(dir.path(), "http://127.0.0.1:9", "t", |c| {
+        c.echo_seconds = 1;
+        c.allowed_calling_ae = vec!["MAMMO1".into()];
+    })
+    .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while queued(dir.path(), "echo").is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no echo event");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let e = &queued(dir.path(), "echo")[0];
+    assert_eq!(e["ok"], true, "{e}");
+    assert!(e["round_trip_ms"].as_u64().unwrap() < 5000);
+    gw.shutdown().await;
+}
