@@ -73,9 +73,12 @@ pub struct CaseHeader {
     pub previous_episodes: Vec<(String, String, String)>,
     pub reported_mammograms: Vec<String>,
     pub holds: Vec<String>,
-    /// Thumbnails from the gateway, right breast first: (breast, [(url, view, width, height)]).
-    pub thumbnails: Vec<(String, Vec<(String, String, i64, i64)>)>,
+    /// Thumbnails from the gateway, right breast first.
+    pub thumbnails: Vec<(String, Vec<Thumbnail>)>,
 }
+
+/// One thumbnail: (url, view, width, height).
+pub type Thumbnail = (String, String, i64, i64);
 
 /// A read as a summary card shows it.
 pub struct ReadCard {
@@ -241,7 +244,7 @@ fn case_header(l: &Loaded, today: time::Date) -> CaseHeader {
         }
         images_message = "The images were recorded manually: no thumbnails are available here. Open the study on the PACS workstation.".to_owned();
     }
-    let mut thumbnails: Vec<(String, Vec<(String, String, i64, i64)>)> = Vec::new();
+    let mut thumbnails: Vec<(String, Vec<Thumbnail>)> = Vec::new();
     for (breast, prefix) in [("Right breast", 'R'), ("Left breast", 'L')] {
         let shown: Vec<_> = l
             .images
