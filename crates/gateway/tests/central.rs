@@ -307,3 +307,190 @@ async fn outage_and_restart_deliver_every_image_exactly_once() {
     gw.shutdown().await;
     drop(central);
 }
+
+/// The whole worklist path: an appointment reaches "Take mammogram images" in a room the
+/// gateway serves, the central service issues its worklist item, the gateway pulls it, and
+/// a modality's `findscu -W` finds it by the participant's NHS number, with the accession
+/// number and StudyInstanceUID central assigned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worklist_item_issued_by_central_answers_findscu() {
+    if !need(&["findscu"]) {
+        return;
+    }
+    let bin = screening_binary();
+    let tmp = tempfile::tempdir().unwrap();
+    let central_db = tmp.path().join("central.db");
+    let db_url = format!("sqlite://{}?mode=rwc", central_db.display());
+    let cli = |args: &[&str]| {
+        let o = run(Command::new(&bin).args(args).current_dir(root()));
+        assert!(o.status.success(), "screening {args:?}: {}", text(&o));
+        String::from_utf8_lossy(&o.stdout).trim().to_owned()
+    };
+    cli(&["demo", "--database-url", &db_url]);
+    let gateway_token = cli(&[
+        "gateway-token",
+        "--database-url",
+        &db_url,
+        "--provider",
+        "DMO1",
+        "--name",
+        "Worklist test",
+        "--room",
+        "Room B",
+    ]);
+    let api_token = cli(&[
+        "token",
+        "create",
+        "--database-url",
+        &db_url,
+        "--provider",
+        "DMO1",
+        "--user",
+        "jane.hargreaves@example.nhs.uk",
+    ]);
+    let port = free_port();
+    let api = format!("http://127.0.0.1:{port}/api/v1");
+    let _central = start_central(&bin, &db_url, port, &tmp.path().join("central.log"));
+    let gw_dir = tmp.path().join("gw");
+    std::fs::create_dir_all(&gw_dir).unwrap();
+    let gw = start_gateway(
+        &gw_dir,
+        &format!("http://127.0.0.1:{port}"),
+        &gateway_token,
+        |_| {},
+    )
+    .await;
+
+    // A scheduled appointment in today's clinic at Seacroft, where Room B is.
+    let (appointment, nhs_number, room): (String, String, String) = {
+        let c = rusqlite::Connection::open(&central_db).unwrap();
+        let room: String = c
+            .query_row(
+                "SELECT r.id FROM rooms r WHERE r.name = 'Room B'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let (a, n): (String, String) = c
+            .query_row(
+                "SELECT a.id, p.nhs_number FROM appointments a JOIN participants p ON p.id = a.participant_id \
+                 JOIN clinics c ON c.id = a.clinic_id JOIN rooms r ON r.location_id = c.location_id \
+                 WHERE r.name = 'Room B' AND a.status = 'scheduled' ORDER BY c.clinic_date DESC, a.id LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        (a, n, room)
+    };
+    let client = reqwest::Client::new();
+    let call = |method: reqwest::Method, path: String, body: serde_json::Value| {
+        let req = client
+            .request(method, format!("{api}{path}"))
+            .bearer_auth(&api_token)
+            .json(&body);
+        async move {
+            let res = req.send().await.unwrap();
+            let status = res.status();
+            let v: serde_json::Value = res.json().await.unwrap_or(serde_json::Value::Null);
+            assert!(status.is_success(), "{status}: {v}");
+            v
+        }
+    };
+    let version = |v: &serde_json::Value| v["version"].clone();
+    call(
+        reqwest::Method::POST,
+        format!("/appointments/{appointment}/actions"),
+        serde_json::json!({ "action": "start" }),
+    )
+    .await;
+    let wf = call(
+        reqwest::Method::GET,
+        format!("/appointments/{appointment}/workflow"),
+        serde_json::Value::Null,
+    )
+    .await;
+    let v = call(
+        reqwest::Method::POST,
+        format!("/appointments/{appointment}/identity"),
+        serde_json::json!({ "expected_version": version(&wf["appointment"]) }),
+    )
+    .await;
+    let medical = serde_json::json!({
+        "reviewed": ["mammogram_history", "medical_history", "symptoms", "breast_features",
+                     "breast_density_factors", "other_medical_information"],
+        "density": { "hrt_started_since_last_screening": "no", "pregnant_or_breastfeeding": "no" },
+    });
+    let v = call(
+        reqwest::Method::PUT,
+        format!("/appointments/{appointment}/medical-information"),
+        serde_json::json!({ "medical": medical, "expected_version": version(&v) }),
+    )
+    .await;
+    call(
+        reqwest::Method::PUT,
+        format!("/appointments/{appointment}/room"),
+        serde_json::json!({ "room_id": room, "expected_version": version(&v) }),
+    )
+    .await;
+    let capture = call(
+        reqwest::Method::GET,
+        format!("/appointments/{appointment}/received-images"),
+        serde_json::Value::Null,
+    )
+    .await;
+    let item = &capture["worklist_item"];
+    let accession = item["accession_number"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a worklist item: {capture}"))
+        .to_owned();
+    let study = item["study_instance_uid"].as_str().unwrap().to_owned();
+    assert!(accession.len() <= 16);
+
+    // The gateway pulls it; the modality finds it by NHS number.
+    let out_dir = tmp.path().join("findscu");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let found = loop {
+        let _ = std::fs::remove_dir_all(&out_dir);
+        std::fs::create_dir_all(&out_dir).unwrap();
+        let o = run(Command::new("findscu")
+            .args(["-W", "-aet", "MAMMO1", "-aec", "SCREENING", "-X", "-od"])
+            .arg(&out_dir)
+            .args([
+                "-k",
+                &format!("PatientID={nhs_number}"),
+                "-k",
+                "AccessionNumber",
+                "-k",
+                "StudyInstanceUID",
+                "-k",
+                "PatientName",
+            ])
+            .args(["-k", "ScheduledProcedureStepSequence[0].Modality=MG"])
+            .arg("127.0.0.1")
+            .arg(gw.port().to_string()));
+        assert!(o.status.success(), "findscu: {}", text(&o));
+        let files: Vec<_> = std::fs::read_dir(&out_dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        if let Some(f) = files.first() {
+            break std::fs::read(f).unwrap();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the worklist item never reached the gateway"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    let dump = String::from_utf8_lossy(&found);
+    assert!(
+        dump.contains(&accession),
+        "the response carries central's accession number"
+    );
+    assert!(
+        dump.contains(&study),
+        "the response carries central's StudyInstanceUID"
+    );
+    assert!(dump.contains(&nhs_number));
+    gw.shutdown().await;
+}
