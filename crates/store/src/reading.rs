@@ -314,6 +314,13 @@ impl ReadingSession {
     }
 }
 
+/// Why a case is held back from reading.
+#[derive(Clone, Copy)]
+enum Hold {
+    Deferred,
+    Priors,
+}
+
 /// Where a session is, for "next case".
 struct SessionProgress {
     kind: SessionKind,
@@ -1074,38 +1081,8 @@ impl Store {
     ) -> Result<()> {
         let reason = domain::reading::validate_deferral_reason(reason)
             .map_err(|e| StoreError::Invalid(vec![e]))?;
-        let mut tx = self.begin_write().await?;
-        let case = case_row(&mut *tx, scope, case_id).await?;
-        if case.concluded {
-            return Err(StoreError::Refused(
-                "This case has already been concluded".to_owned(),
-            ));
-        }
-        if case.held.as_deref() == Some("deferred") {
-            return Err(StoreError::Refused(
-                "This case has already been deferred".to_owned(),
-            ));
-        }
-        add_hold(&mut tx, scope, actor, &case, "deferred", &reason).await?;
-        sqlx::query(
-            "UPDATE reading_cases SET held = 'deferred', claimed_by = NULL, claimed_until = NULL, version = version + 1 \
-             WHERE id = $1 AND provider_id = $2",
-        )
-        .bind(sql::id(case_id))
-        .bind(sql::id(scope.provider_id))
-        .execute(&mut *tx)
-        .await?;
-        mark_session(
-            &mut tx,
-            scope,
-            actor,
-            session_id,
-            case_id,
-            SessionResult::Deferred,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        self.hold_case(scope, actor, session_id, case_id, Hold::Deferred, &reason)
+            .await
     }
 
     /// A reader asks for prior mammograms: the case is held until they are received or
@@ -1120,6 +1097,21 @@ impl Store {
     ) -> Result<()> {
         let reason = domain::reading::validate_priors_reason(reason)
             .map_err(|e| StoreError::Invalid(vec![e]))?;
+        self.hold_case(scope, actor, session_id, case_id, Hold::Priors, &reason)
+            .await
+    }
+
+    /// Holds a case back from reading (a deferral or a request for priors), recording why
+    /// and letting go of the reader's claim.
+    async fn hold_case(
+        &self,
+        scope: Scope,
+        actor: &Actor,
+        session_id: Option<Uuid>,
+        case_id: Uuid,
+        hold: Hold,
+        reason: &str,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let case = case_row(&mut *tx, scope, case_id).await?;
         if case.concluded {
@@ -1127,30 +1119,37 @@ impl Store {
                 "This case has already been concluded".to_owned(),
             ));
         }
-        if !case.priors_status.can_request() {
-            return Err(StoreError::Refused(
-                "Prior mammograms have already been requested for this case".to_owned(),
-            ));
+        let (kind, already, refusal, result) = match hold {
+            Hold::Deferred => (
+                "deferred",
+                case.held.as_deref() == Some("deferred"),
+                "This case has already been deferred",
+                SessionResult::Deferred,
+            ),
+            Hold::Priors => (
+                "priors",
+                !case.priors_status.can_request(),
+                "Prior mammograms have already been requested for this case",
+                SessionResult::PriorsRequested,
+            ),
+        };
+        if already {
+            return Err(StoreError::Refused(refusal.to_owned()));
         }
-        add_hold(&mut tx, scope, actor, &case, "priors", &reason).await?;
+        add_hold(&mut tx, scope, actor, &case, kind, reason).await?;
+        // A deferral holds the case whatever else does; priors hold it unless deferred.
         sqlx::query(
-            "UPDATE reading_cases SET held = COALESCE(held, 'priors'), priors_status = $1, claimed_by = NULL, claimed_until = NULL, \
-             version = version + 1 WHERE id = $2 AND provider_id = $3",
+            "UPDATE reading_cases SET held = CASE WHEN $1 = 'deferred' THEN 'deferred' ELSE COALESCE(held, 'priors') END, \
+             priors_status = CASE WHEN $1 = 'priors' THEN $2 ELSE priors_status END, \
+             claimed_by = NULL, claimed_until = NULL, version = version + 1 WHERE id = $3 AND provider_id = $4",
         )
+        .bind(kind)
         .bind(PriorsStatus::PriorsRequired.as_str())
         .bind(sql::id(case_id))
         .bind(sql::id(scope.provider_id))
         .execute(&mut *tx)
         .await?;
-        mark_session(
-            &mut tx,
-            scope,
-            actor,
-            session_id,
-            case_id,
-            SessionResult::PriorsRequested,
-        )
-        .await?;
+        mark_session(&mut tx, scope, actor, session_id, case_id, result).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -853,23 +853,7 @@ pub async fn case(
     staff: Staff,
     Path((sid, cid)): Path<(String, String)>,
 ) -> PageResult {
-    let l = load(&state, &staff, &sid, &cid).await?;
-    if l.detail.case.state != ReadingState::AwaitingArbitration {
-        require_can_read(&l, Purpose::Read)?;
-    }
-    let draft = state
-        .store
-        .opinion_draft(staff.scope(), staff.0.user_id, l.cid, "read")
-        .await?;
-    case_page(
-        &state,
-        &staff,
-        &l,
-        Purpose::Read,
-        draft.map(|d| d.kind()),
-        Vec::new(),
-    )
-    .await
+    question_page(state, staff, sid, cid, Purpose::Read).await
 }
 
 /// GET of `{base}/arbitration`: the opinion question for an arbitration's other outcome.
@@ -878,17 +862,31 @@ pub async fn arbitration_question(
     staff: Staff,
     Path((sid, cid)): Path<(String, String)>,
 ) -> PageResult {
+    question_page(state, staff, sid, cid, Purpose::Arbitration).await
+}
+
+/// The case with the opinion question (or, for a read of a case awaiting arbitration, the
+/// arbitration form), keeping any answer already chosen.
+async fn question_page(
+    state: AppState,
+    staff: Staff,
+    sid: String,
+    cid: String,
+    purpose: Purpose,
+) -> PageResult {
     let l = load(&state, &staff, &sid, &cid).await?;
-    require_can_read(&l, Purpose::Arbitration)?;
+    if purpose == Purpose::Arbitration || l.detail.case.state != ReadingState::AwaitingArbitration {
+        require_can_read(&l, purpose)?;
+    }
     let draft = state
         .store
-        .opinion_draft(staff.scope(), staff.0.user_id, l.cid, "arbitration")
+        .opinion_draft(staff.scope(), staff.0.user_id, l.cid, purpose.draft_key())
         .await?;
     case_page(
         &state,
         &staff,
         &l,
-        Purpose::Arbitration,
+        purpose,
         draft.map(|d| d.kind()),
         Vec::new(),
     )
