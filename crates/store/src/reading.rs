@@ -403,6 +403,9 @@ pub struct CaseDetail {
     pub holds: Vec<CaseHold>,
     /// Previous episodes of the participant: (opened on, type, outcome).
     pub previous_episodes: Vec<PreviousEpisode>,
+    /// The provider's reading settings the detail was worked out with.
+    #[serde(skip)]
+    pub settings: ReadingSettings,
 }
 
 /// An earlier episode of the participant.
@@ -1260,11 +1263,7 @@ impl Store {
     /// Open holds of one kind (deferred or priors), oldest first.
     pub async fn case_holds(&self, scope: Scope, kind: &str) -> Result<Vec<CaseHold>> {
         let rows = sqlx::query(
-            "SELECT h.id, h.case_id, h.kind, h.reason, h.requested_by_name, h.requested_at, h.released_by_name, h.released_how, \
-             p.first_name, p.last_name, p.nhs_number, r.screened_on, r.priors_status \
-             FROM case_holds h JOIN reading_cases r ON r.id = h.case_id AND r.provider_id = h.provider_id \
-             JOIN participants p ON p.id = r.participant_id AND p.provider_id = r.provider_id \
-             WHERE h.provider_id = $1 AND h.kind = $2 AND h.released_at IS NULL ORDER BY h.requested_at",
+            &format!("{HOLD_SELECT} WHERE h.provider_id = $1 AND h.kind = $2 AND h.released_at IS NULL ORDER BY h.requested_at"),
         )
         .bind(sql::id(scope.provider_id))
         .bind(kind)
@@ -1320,13 +1319,9 @@ impl Store {
             }),
             _ => None,
         };
-        let holds = sqlx::query(
-            "SELECT h.id, h.case_id, h.kind, h.reason, h.requested_by_name, h.requested_at, h.released_by_name, h.released_how, \
-             p.first_name, p.last_name, p.nhs_number, r.screened_on, r.priors_status \
-             FROM case_holds h JOIN reading_cases r ON r.id = h.case_id AND r.provider_id = h.provider_id \
-             JOIN participants p ON p.id = r.participant_id AND p.provider_id = r.provider_id \
-             WHERE h.provider_id = $1 AND h.case_id = $2 ORDER BY h.requested_at",
-        )
+        let holds = sqlx::query(&format!(
+            "{HOLD_SELECT} WHERE h.provider_id = $1 AND h.case_id = $2 ORDER BY h.requested_at"
+        ))
         .bind(sql::id(scope.provider_id))
         .bind(sql::id(case_id))
         .fetch_all(self.pool())
@@ -1379,6 +1374,7 @@ impl Store {
             arbitrator_warning,
             holds,
             previous_episodes,
+            settings,
         })
     }
 
@@ -1909,6 +1905,12 @@ pub struct EpisodeChange {
     pub changed_at: OffsetDateTime,
 }
 
+/// A hold with the case and participant it is about ([`hold_from`] reads it).
+const HOLD_SELECT: &str = "SELECT h.id, h.case_id, h.kind, h.reason, h.requested_by_name, h.requested_at, \
+     h.released_by_name, h.released_how, p.first_name, p.last_name, p.nhs_number, r.screened_on, r.priors_status \
+     FROM case_holds h JOIN reading_cases r ON r.id = h.case_id AND r.provider_id = h.provider_id \
+     JOIN participants p ON p.id = r.participant_id AND p.provider_id = r.provider_id";
+
 fn hold_from(r: &AnyRow) -> Result<CaseHold> {
     Ok(CaseHold {
         id: parse_id(&r.try_get::<String, _>("id")?)?,
@@ -2197,31 +2199,20 @@ async fn conclude(
                 )
             }
         };
-        let fid = new_id();
-        sqlx::query(
-            "INSERT INTO follow_up_requests (id, provider_id, participant_id, episode_id, appointment_id, kind, timescale, note, status, created_by_name, created_at, details, reading_case_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, '', '', 'open', $7, $8, $9, $10)",
-        )
-        .bind(sql::id(fid))
-        .bind(&p)
-        .bind(sql::id(case.participant_id))
-        .bind(sql::id(case.episode_id))
-        .bind(sql::id(case.appointment_id))
-        .bind(kind)
-        .bind(&actor.name)
-        .bind(&ts)
-        .bind(&details)
-        .bind(sql::id(case.id))
-        .execute(&mut **tx)
-        .await?;
-        audit::record(
-            &mut **tx,
+        crate::workflow::insert_follow_up(
+            tx,
+            scope,
             actor,
-            AuditAction::Create,
-            "follow_up_request",
-            fid,
-            Some(case.participant_id),
-            &serde_json::json!({ "kind": kind, "details": details }),
+            crate::workflow::NewFollowUpRow {
+                participant_id: case.participant_id,
+                episode_id: case.episode_id,
+                appointment_id: case.appointment_id,
+                kind,
+                timescale: "",
+                note: "",
+                details: &details,
+                reading_case_id: Some(case.id),
+            },
         )
         .await?;
     }

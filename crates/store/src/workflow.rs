@@ -125,6 +125,58 @@ pub struct FollowUp {
     pub details: String,
 }
 
+/// A follow-up request to record: from the end of an appointment or a reading result.
+pub(crate) struct NewFollowUpRow<'a> {
+    pub participant_id: Uuid,
+    pub episode_id: Uuid,
+    pub appointment_id: Uuid,
+    pub kind: &'a str,
+    pub timescale: &'a str,
+    pub note: &'a str,
+    pub details: &'a str,
+    pub reading_case_id: Option<Uuid>,
+}
+
+/// Records an open follow-up request for the office, with its audit row, in the caller's
+/// transaction.
+pub(crate) async fn insert_follow_up(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    scope: Scope,
+    actor: &Actor,
+    f: NewFollowUpRow<'_>,
+) -> Result<()> {
+    let fid = new_id();
+    sqlx::query(
+        "INSERT INTO follow_up_requests (id, provider_id, participant_id, episode_id, appointment_id, kind, timescale, note, \
+         status, created_by_name, created_at, details, reading_case_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10, $11, $12)",
+    )
+    .bind(sql::id(fid))
+    .bind(sql::id(scope.provider_id))
+    .bind(sql::id(f.participant_id))
+    .bind(sql::id(f.episode_id))
+    .bind(sql::id(f.appointment_id))
+    .bind(f.kind)
+    .bind(f.timescale)
+    .bind(f.note)
+    .bind(&actor.name)
+    .bind(sql::ts(sql::now()))
+    .bind(f.details)
+    .bind(f.reading_case_id.map(sql::id))
+    .execute(&mut **tx)
+    .await?;
+    audit::record(
+        &mut **tx,
+        actor,
+        AuditAction::Create,
+        "follow_up_request",
+        fid,
+        Some(f.participant_id),
+        &serde_json::json!({ "kind": f.kind, "timescale": f.timescale, "note": f.note, "details": f.details }),
+    )
+    .await
+}
+
 async fn lock_version(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     scope: Scope,
@@ -665,31 +717,20 @@ impl Store {
             crate::reading::set_completeness(&mut tx, scope, id, completeness).await?;
         }
         if let Some(f) = &finish.follow_up {
-            let fid = new_id();
-            sqlx::query(
-                "INSERT INTO follow_up_requests (id, provider_id, participant_id, episode_id, appointment_id, kind, timescale, note, status, created_by_name, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10)",
-            )
-            .bind(sql::id(fid))
-            .bind(sql::id(scope.provider_id))
-            .bind(&participant_id)
-            .bind(&episode_id)
-            .bind(sql::id(id))
-            .bind(f.kind)
-            .bind(&f.timescale)
-            .bind(&f.note)
-            .bind(&actor.name)
-            .bind(sql::ts(sql::now()))
-            .execute(&mut *tx)
-            .await?;
-            audit::record(
-                &mut *tx,
+            insert_follow_up(
+                &mut tx,
+                scope,
                 actor,
-                AuditAction::Create,
-                "follow_up_request",
-                fid,
-                Some(parse_id(&participant_id)?),
-                &serde_json::json!({ "kind": f.kind, "timescale": f.timescale, "note": f.note }),
+                NewFollowUpRow {
+                    participant_id: parse_id(&participant_id)?,
+                    episode_id: parse_id(&episode_id)?,
+                    appointment_id: id,
+                    kind: f.kind,
+                    timescale: &f.timescale,
+                    note: &f.note,
+                    details: "",
+                    reading_case_id: None,
+                },
             )
             .await?;
         }

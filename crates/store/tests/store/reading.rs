@@ -2,7 +2,7 @@
 
 use crate::fixtures::{Org, TODAY, actor_for, apply_all, booking, org};
 use crate::harness::each_backend;
-use domain::imaging::{Breast, View};
+use domain::imaging::View;
 use domain::reading::{
     AbnormalityType, Annotation, ArbitrationDecision, BreastAssessment, LevelOfConcern, Location,
     Opinion, PriorsStatus, ReadSlot, ReadingContext, ReadingState, RecalledView, SessionKind,
@@ -315,7 +315,6 @@ async fn agreed_technical_recall_asks_the_office_for_the_views() {
             .await;
         assert!(matches!(bad, Err(StoreError::Invalid(e)) if e[0].field == "views"));
         assert_eq!(db.counts().await, before);
-        let _ = Breast::Right;
     })
     .await;
 }

@@ -225,6 +225,30 @@ async fn not_found() -> AppError {
     AppError::NotFound
 }
 
+/// Field errors as (field, message) pairs, the shape the form templates list.
+pub fn errors_of(errors: Vec<domain::validation::FieldError>) -> Vec<(String, String)> {
+    errors
+        .into_iter()
+        .map(|e| (e.field.to_string(), e.message.to_string()))
+        .collect()
+}
+
+/// The message for one field, if it has one.
+pub fn find(errors: &[(String, String)], field: &str) -> Option<String> {
+    errors
+        .iter()
+        .find(|(f, _)| f == field)
+        .map(|(_, m)| m.clone())
+}
+
+/// A form page shown again with errors answers 422.
+pub fn with_status(mut res: Response, errors: &[(String, String)]) -> Response {
+    if !errors.is_empty() {
+        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    res
+}
+
 /// Renders a template as an HTML response.
 pub fn render(t: impl Template) -> PageResult {
     Ok(Html(t.render()?).into_response())

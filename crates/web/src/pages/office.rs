@@ -2,14 +2,13 @@
 //! attended-not-screened participant was not screened, and the follow-up request lists.
 
 use super::workflow::ending::{Choice, ReasonView, parse_attended_not_screened};
-use super::{FormPairs, parse_id, render};
+use super::{FormPairs, errors_of, find, parse_id, render, with_status};
 use crate::auth::Staff;
 use crate::error::PageResult;
 use crate::present::{Layout, TabLink, long_date, nhs_number};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use domain::Permission;
 use domain::ending::{
@@ -17,20 +16,6 @@ use domain::ending::{
 };
 use serde::Deserialize;
 use store::{Finish, NewFollowUp};
-
-fn errors_of(errors: Vec<domain::ending::FieldError>) -> Vec<(String, String)> {
-    errors
-        .into_iter()
-        .map(|e| (e.field.to_string(), e.message.to_string()))
-        .collect()
-}
-
-fn find(errors: &[(String, String)], field: &str) -> Option<String> {
-    errors
-        .iter()
-        .find(|(f, _)| f == field)
-        .map(|(_, m)| m.clone())
-}
 
 fn reschedule_choices(selected: Option<RescheduleDecision>) -> Vec<Choice> {
     RescheduleDecision::ALL
@@ -41,16 +26,6 @@ fn reschedule_choices(selected: Option<RescheduleDecision>) -> Vec<Choice> {
             checked: selected == Some(*d),
         })
         .collect()
-}
-
-fn with_status(
-    mut res: axum::response::Response,
-    errors: &[(String, String)],
-) -> axum::response::Response {
-    if !errors.is_empty() {
-        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    res
 }
 
 #[derive(Template)]

@@ -7,14 +7,13 @@
 
 use super::workflow::images::images_record;
 use super::workflow::medical;
-use super::{FormPairs, parse_id, render};
+use super::{FormPairs, errors_of, find, parse_id, render, with_status};
 use crate::auth::Staff;
 use crate::error::{AppError, PageResult};
 use crate::present::{Layout, long_date, nhs_number};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use domain::Permission;
 use domain::imaging::{Breast, View, derive};
@@ -357,28 +356,6 @@ fn read_cards(detail: &CaseDetail) -> Vec<ReadCard> {
         .collect()
 }
 
-fn with_status(res: axum::response::Response, errors: &[(String, String)]) -> PageResult {
-    let mut res = res;
-    if !errors.is_empty() {
-        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(res)
-}
-
-fn errors_of(errors: Vec<domain::validation::FieldError>) -> Vec<(String, String)> {
-    errors
-        .into_iter()
-        .map(|e| (e.field.to_string(), e.message.to_string()))
-        .collect()
-}
-
-fn find(errors: &[(String, String)], field: &str) -> Option<String> {
-    errors
-        .iter()
-        .find(|(f, _)| f == field)
-        .map(|(_, m)| m.clone())
-}
-
 fn reader(staff: &Staff) -> Result<(), AppError> {
     staff.require(Permission::ReadImages).map_err(|_| {
         AppError::BadRequest(
@@ -473,7 +450,7 @@ async fn dashboard_page(
         errors,
     };
     let errors = page.errors.clone();
-    with_status(render(page)?, &errors)
+    Ok(with_status(render(page)?, &errors))
 }
 
 pub async fn dashboard(State(state): State<AppState>, staff: Staff) -> PageResult {
@@ -552,7 +529,8 @@ struct SessionPage {
     current: Option<String>,
     cases: Vec<store::SessionCase>,
     any_changeable: bool,
-    remaining: Vec<i64>,
+    /// Cases still to come in the session.
+    remaining: i64,
 }
 
 pub async fn session(
@@ -568,10 +546,9 @@ pub async fn session(
         .await?;
     let done = s.done();
     let remaining = if s.ended {
-        Vec::new()
+        0
     } else {
-        let next = s.cases.len() as i64 + 1;
-        (next..=s.size.max(next - 1)).take(50).collect()
+        (s.size - s.cases.len() as i64).max(0)
     };
     let page = SessionPage {
         layout: Layout::new(
@@ -681,9 +658,9 @@ async fn load(state: &AppState, staff: &Staff, sid: &str, cid: &str) -> Result<L
         state.store.case_detail(scope, staff.0.user_id, cid),
     )?;
     let actor = staff.actor();
-    let (wf, settings, images, ()) = tokio::try_join!(
+    let settings = detail.settings;
+    let (wf, images, ()) = tokio::try_join!(
         state.store.workflow(scope, detail.case.appointment_id),
-        state.store.reading_settings(scope),
         state
             .store
             .appointment_images(scope, detail.case.appointment_id),
@@ -845,7 +822,7 @@ async fn case_page(
         errors,
     };
     let errors = page.errors.clone();
-    with_status(render(page)?, &errors)
+    Ok(with_status(render(page)?, &errors))
 }
 
 pub async fn case(
@@ -1042,7 +1019,7 @@ fn details_page(
         errors,
     };
     let errors = page.errors.clone();
-    with_status(render(page)?, &errors)
+    Ok(with_status(render(page)?, &errors))
 }
 
 pub async fn details_form(
@@ -1164,7 +1141,7 @@ fn technical_page(
         errors,
     };
     let errors = page.errors.clone();
-    with_status(render(page)?, &errors)
+    Ok(with_status(render(page)?, &errors))
 }
 
 pub async fn technical_form(
@@ -1311,7 +1288,7 @@ fn assessment_page(
         errors,
     };
     let errors = page.errors.clone();
-    with_status(render(page)?, &errors)
+    Ok(with_status(render(page)?, &errors))
 }
 
 fn assessments(opinion: &Opinion) -> (BreastAssessment, BreastAssessment) {
@@ -1570,7 +1547,7 @@ fn annotation_page(
         errors,
     };
     let errors = page.errors.clone();
-    with_status(render(page)?, &errors)
+    Ok(with_status(render(page)?, &errors))
 }
 
 pub async fn annotation_form(
@@ -1866,7 +1843,7 @@ fn confirm_page(
         errors,
     };
     let errors = page.errors.clone();
-    with_status(render(page)?, &errors)
+    Ok(with_status(render(page)?, &errors))
 }
 
 pub async fn confirm_form(
@@ -2077,7 +2054,7 @@ fn reason_page(
         errors,
     };
     let errors = page.errors.clone();
-    with_status(render(page)?, &errors)
+    Ok(with_status(render(page)?, &errors))
 }
 
 pub async fn defer_form(
@@ -2507,7 +2484,7 @@ fn settings_page(
         saved,
     };
     let errors = page.errors.clone();
-    with_status(render(page)?, &errors)
+    Ok(with_status(render(page)?, &errors))
 }
 
 pub async fn settings_form(
