@@ -321,6 +321,15 @@ enum Hold {
     Priors,
 }
 
+/// A reading session's settings and whether it has ended.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionHeader {
+    pub kind: SessionKind,
+    pub clinic_id: Option<Uuid>,
+    pub size: i64,
+    pub ended: bool,
+}
+
 /// Where a session is, for "next case".
 struct SessionProgress {
     kind: SessionKind,
@@ -780,15 +789,7 @@ impl Store {
         session_id: Uuid,
     ) -> Result<ReadingSession> {
         let p = sql::id(scope.provider_id);
-        let s = sqlx::query(
-            "SELECT id, reader_id, kind, clinic_id, size, ended_at FROM reading_sessions WHERE id = $1 AND provider_id = $2 AND reader_id = $3",
-        )
-        .bind(sql::id(session_id))
-        .bind(&p)
-        .bind(sql::id(reader_id))
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let header = self.session_header(scope, reader_id, session_id).await?;
         let settings = self.reading_settings(scope).await?;
         let now = sql::now();
         let rows = sqlx::query(
@@ -843,13 +844,10 @@ impl Store {
         Ok(ReadingSession {
             id: session_id,
             reader_id,
-            kind: parse_enum(&s.try_get::<String, _>("kind")?)?,
-            clinic_id: s
-                .try_get::<Option<String>, _>("clinic_id")?
-                .map(|c| parse_id(&c))
-                .transpose()?,
-            size: s.try_get("size")?,
-            ended: s.try_get::<Option<String>, _>("ended_at")?.is_some(),
+            kind: header.kind,
+            clinic_id: header.clinic_id,
+            size: header.size,
+            ended: header.ended,
             cases,
         })
     }
@@ -950,6 +948,33 @@ impl Store {
         Ok(None)
     }
 
+    /// A session of the reader's, without its cases: NotFound for anyone else's.
+    pub async fn session_header(
+        &self,
+        scope: Scope,
+        reader_id: Uuid,
+        session_id: Uuid,
+    ) -> Result<SessionHeader> {
+        let s = sqlx::query(
+            "SELECT kind, clinic_id, size, ended_at FROM reading_sessions WHERE id = $1 AND provider_id = $2 AND reader_id = $3",
+        )
+        .bind(sql::id(session_id))
+        .bind(sql::id(scope.provider_id))
+        .bind(sql::id(reader_id))
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        Ok(SessionHeader {
+            kind: parse_enum(&s.try_get::<String, _>("kind")?)?,
+            clinic_id: s
+                .try_get::<Option<String>, _>("clinic_id")?
+                .map(|c| parse_id(&c))
+                .transpose()?,
+            size: s.try_get("size")?,
+            ended: s.try_get::<Option<String>, _>("ended_at")?.is_some(),
+        })
+    }
+
     /// Just what "next case" needs to know about a session of the reader's: one query for
     /// the session and one for its cases, without the names and opinions the session page
     /// shows.
@@ -960,15 +985,7 @@ impl Store {
         session_id: Uuid,
     ) -> Result<SessionProgress> {
         let p = sql::id(scope.provider_id);
-        let s = sqlx::query(
-            "SELECT kind, clinic_id, size, ended_at FROM reading_sessions WHERE id = $1 AND provider_id = $2 AND reader_id = $3",
-        )
-        .bind(sql::id(session_id))
-        .bind(&p)
-        .bind(sql::id(reader_id))
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let header = self.session_header(scope, reader_id, session_id).await?;
         let rows = sqlx::query(
             "SELECT case_id, result FROM reading_session_cases WHERE session_id = $1 AND provider_id = $2 ORDER BY position",
         )
@@ -977,13 +994,10 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         let mut progress = SessionProgress {
-            kind: parse_enum(&s.try_get::<String, _>("kind")?)?,
-            clinic_id: s
-                .try_get::<Option<String>, _>("clinic_id")?
-                .map(|c| parse_id(&c))
-                .transpose()?,
-            size: s.try_get("size")?,
-            ended: s.try_get::<Option<String>, _>("ended_at")?.is_some(),
+            kind: header.kind,
+            clinic_id: header.clinic_id,
+            size: header.size,
+            ended: header.ended,
             current: None,
             done: 0,
             offered: rows.len() as i64,

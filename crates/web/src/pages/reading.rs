@@ -654,7 +654,7 @@ async fn load(state: &AppState, staff: &Staff, sid: &str, cid: &str) -> Result<L
     let scope = staff.scope();
     // The session must be this reader's; the case and its appointment load beside it.
     let (_, detail) = tokio::try_join!(
-        state.store.reading_session(scope, staff.0.user_id, sid),
+        state.store.session_header(scope, staff.0.user_id, sid),
         state.store.case_detail(scope, staff.0.user_id, cid),
     )?;
     let actor = staff.actor();
