@@ -7,6 +7,7 @@ mod labelled;
 
 pub mod appointment;
 pub mod clinic;
+pub mod dates;
 pub mod ending;
 pub mod episode;
 pub mod gateway;

@@ -9,7 +9,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use time::{Date, Month};
+use time::Date;
 
 use crate::participant::SupportReason;
 
@@ -263,28 +263,19 @@ pub struct PreviousMammogram {
     pub reason_to_continue: Option<String>,
 }
 
-/// The same day `months` calendar months later, or the last day of that month when it is
-/// shorter (six months after 31 August is 28 February, or 29 in a leap year).
-pub fn add_months(date: Date, months: u32) -> Date {
-    let total = date.month() as i64 - 1 + i64::from(months);
-    let year = date.year() as i64 + total.div_euclid(12);
-    let Ok(year) = i32::try_from(year) else {
-        return Date::MAX;
-    };
-    let month = Month::try_from((total.rem_euclid(12) + 1) as u8).unwrap_or(Month::December);
-    let day = date.day().min(month.length(year));
-    Date::from_calendar_date(year, month, day).unwrap_or(Date::MAX)
-}
+pub use crate::dates::add_months;
 
 /// Whether a mammogram taken `when` was less than 6 calendar months before `today` (IR(ME)R).
 ///
-/// An exact date is within six months while `today` is before the same day six calendar
-/// months later (see [`add_months`]): on exactly six months the appointment may proceed.
+/// An exact date is within six months while it is after the same day six calendar months
+/// before `today` (see [`crate::dates::within_months`]): on exactly six months the
+/// appointment may proceed. Month ends clamp: on 31 August, six months ago is 28 February
+/// (29 in a leap year); a mammogram on 31 August is within until 28 February.
 /// "Not sure (less than 6 months ago)" is within; "Not sure (at least 6 months ago)" is not.
 /// A date in the future (which validation refuses) counts as within, to be safe.
 pub fn within_six_months(when: &MammogramWhen, today: Date) -> bool {
     match *when {
-        MammogramWhen::ExactDate(date) => today < add_months(date, 6),
+        MammogramWhen::ExactDate(date) => crate::dates::within_months(date, today, 6),
         MammogramWhen::NotSureLessThan6Months => true,
         MammogramWhen::NotSureAtLeast6Months => false,
     }
@@ -1946,10 +1937,16 @@ mod tests {
                 date!(2024 - 08 - 30),
                 false,
             ),
-            // A mammogram on 31 August: six months later is 28 February (29 in a leap year).
+            // A mammogram on 31 August: 28 February (29 in a leap year) minus six months is
+            // 28 (29) August, so it is within six months until the end of February.
             (
                 ExactDate(date!(2025 - 08 - 31)),
                 date!(2026 - 02 - 28),
+                true,
+            ),
+            (
+                ExactDate(date!(2025 - 08 - 31)),
+                date!(2026 - 03 - 01),
                 false,
             ),
             (
@@ -1959,6 +1956,11 @@ mod tests {
             ),
             (
                 ExactDate(date!(2023 - 08 - 31)),
+                date!(2024 - 02 - 29),
+                true,
+            ),
+            (
+                ExactDate(date!(2023 - 08 - 29)),
                 date!(2024 - 02 - 29),
                 false,
             ),
