@@ -324,7 +324,28 @@ impl IncompleteReason {
             Other => None,
         }
     }
+
+    /// Whether the guidance says partial mammography should not be recorded for this
+    /// reason, so recording it ("No" to the recall question) needs the mammographer to
+    /// confirm. "Technical issues" (an x-ray equipment failure) should lead to a recall;
+    /// "Unable to scan tissue" covers both a case for partial mammography (an implanted
+    /// device) and cases the guidance excludes (little tissue, implants hiding all
+    /// tissue, or large breasts that need more images), so it is checked too.
+    pub const fn partial_against_guidance(self) -> bool {
+        matches!(
+            self,
+            IncompleteReason::TechnicalIssues | IncompleteReason::UnableToScanTissue
+        )
+    }
 }
+
+/// The question asked when partial mammography is recorded for a reason the guidance says
+/// should not lead to it ([`NotAllTaken::against_guidance`]).
+pub const PARTIAL_CONFIRM_QUESTION: &str = "Are you sure partial mammography should be recorded?";
+
+/// The checkbox that answers [`PARTIAL_CONFIRM_QUESTION`].
+pub const PARTIAL_CONFIRM_LABEL: &str =
+    "Yes, record partial mammography: the participant will not be recalled to take more images";
 
 /// The general rule from the guidance on partial mammography (seed 2026-01).
 pub const PARTIAL_MAMMOGRAPHY_GUIDANCE: &str = "Partial mammography should not be recorded \
@@ -381,6 +402,12 @@ pub struct NotAllTaken {
     /// "Should the participant be recalled to take more images?" Required.
     #[serde(default)]
     pub recall: Option<RecallDecision>,
+    /// The mammographer confirmed partial mammography although a reason given is one the
+    /// guidance says should not be recorded as partial mammography
+    /// ([`PARTIAL_CONFIRM_QUESTION`]). Required then; dropped by
+    /// [`ImagesRecord::normalised`] otherwise.
+    #[serde(default)]
+    pub partial_confirmed: bool,
 }
 
 impl NotAllTaken {
@@ -392,6 +419,51 @@ impl NotAllTaken {
             .map(|reason| reason.label())
             .collect::<Vec<_>>()
             .join(", ")
+    }
+
+    /// The reasons given for which the guidance says partial mammography should not be
+    /// recorded, when it is being recorded ("No" to the recall question). Empty otherwise.
+    pub fn against_guidance(&self) -> Vec<IncompleteReason> {
+        if !matches!(self.recall, Some(RecallDecision::NoRecall)) {
+            return Vec::new();
+        }
+        let mut reasons: Vec<IncompleteReason> = self
+            .reasons
+            .iter()
+            .copied()
+            .filter(|r| r.partial_against_guidance())
+            .collect();
+        reasons.sort();
+        reasons.dedup();
+        reasons
+    }
+
+    /// The warning shown above [`PARTIAL_CONFIRM_QUESTION`]: what the guidance says about
+    /// each reason in [`NotAllTaken::against_guidance`]. `None` when there is none.
+    pub fn partial_warning(&self) -> Option<String> {
+        let reasons = self.against_guidance();
+        if reasons.is_empty() {
+            return None;
+        }
+        let lines: Vec<String> = reasons
+            .iter()
+            .filter_map(|r| r.partial_guidance().map(|g| format!("{}: {g}", r.label())))
+            .collect();
+        Some(lines.join(" "))
+    }
+
+    /// The line for the check information summary when partial mammography was confirmed
+    /// against the guidance: "Partial mammography confirmed by the mammographer against the
+    /// guidance for Technical issues". `None` otherwise.
+    pub fn confirmation_summary(&self) -> Option<String> {
+        let reasons = self.against_guidance();
+        (self.partial_confirmed && !reasons.is_empty()).then(|| {
+            let names: Vec<&str> = reasons.iter().map(|r| r.label()).collect();
+            format!(
+                "Partial mammography confirmed by the mammographer against the guidance for {}",
+                names.join(", ")
+            )
+        })
     }
 }
 
@@ -816,6 +888,9 @@ impl ImagesRecord {
         if let Some(not_all) = record.not_all_taken.as_mut() {
             not_all.reasons.sort();
             not_all.reasons.dedup();
+            if not_all.against_guidance().is_empty() {
+                not_all.partial_confirmed = false;
+            }
         }
         if self.standard_set == StandardSetAnswer::NoImages {
             record.imperfect_but_best_possible = false;
@@ -917,6 +992,8 @@ pub enum ImagingField {
     NotAllTakenDetails,
     /// "not_all_taken_recall": "Should the participant be recalled to take more images?".
     Recall,
+    /// "not_all_taken_partial_confirmed": [`PARTIAL_CONFIRM_QUESTION`].
+    PartialConfirmed,
     /// "not_all_taken_recall_timescale": when to recall.
     RecallTimescale,
     /// "repeats-rmlo": one view's repeats question.
@@ -941,6 +1018,7 @@ impl ImagingField {
             ImagingField::NotAllTakenDetails => "not_all_taken_details".to_owned(),
             ImagingField::Recall => "not_all_taken_recall".to_owned(),
             ImagingField::RecallTimescale => "not_all_taken_recall_timescale".to_owned(),
+            ImagingField::PartialConfirmed => "not_all_taken_partial_confirmed".to_owned(),
             ImagingField::Repeats(v) => format!("repeats-{}", v.as_str()),
             ImagingField::RepeatsCount(v) => format!("repeats-{}-count", v.as_str()),
             ImagingField::RepeatReasons(v) => format!("repeats-{}-reasons", v.as_str()),
@@ -1105,6 +1183,13 @@ fn validate_not_all_taken(not_all: &NotAllTaken, errors: &mut Vec<ImagingError>)
             ))
         }
         Some(_) => {}
+    }
+    if !not_all.partial_confirmed && !not_all.against_guidance().is_empty() {
+        errors.push(ImagingError::new(
+            ImagingField::PartialConfirmed,
+            "Confirm that partial mammography should be recorded, or select 'Yes' to recall \
+             the participant to take more images",
+        ));
     }
 }
 
@@ -1605,6 +1690,8 @@ mod tests {
     enum R {
         Recall(&'static str),
         NoRecall,
+        /// "No", confirmed against the guidance.
+        NoRecallConfirmed,
         Missing,
     }
 
@@ -1730,9 +1817,10 @@ mod tests {
                     timescale: timescale.to_owned(),
                     scheduling_note: String::new(),
                 }),
-                R::NoRecall => Some(RecallDecision::NoRecall),
+                R::NoRecall | R::NoRecallConfirmed => Some(RecallDecision::NoRecall),
                 R::Missing => None,
             },
+            partial_confirmed: matches!(n.recall, R::NoRecallConfirmed),
         });
         Ok(record)
     }
@@ -2007,7 +2095,7 @@ mod tests {
                 not_all: Some(NotAll {
                     reasons: &[I::UnableToScanTissue],
                     details: "Implanted device",
-                    recall: R::NoRecall,
+                    recall: R::NoRecallConfirmed,
                 }),
                 expect: ok(
                     STANDARD_4,
@@ -2960,6 +3048,7 @@ mod tests {
             reasons: vec![I::ConsentWithdrawn, I::Other],
             details: "Felt unwell".into(),
             recall: Some(RecallDecision::NoRecall),
+            partial_confirmed: false,
         });
         assert_eq!(validate(&one, &BOTH), Ok(()));
         let d = derive(&one, &BOTH);
@@ -2988,6 +3077,7 @@ mod tests {
             reasons: vec![],
             details: String::new(),
             recall: None,
+            partial_confirmed: false,
         });
         assert_eq!(derive(&record, &BOTH).completeness, C::ToBeRecalled);
         // All zero after "no" is no images.
@@ -3038,6 +3128,7 @@ mod tests {
             reasons: vec![I::Other],
             details: String::new(),
             recall: None,
+            partial_confirmed: false,
         });
         let n = yes.normalised();
         assert_eq!(n.counts, ViewCounts::STANDARD);
@@ -3152,5 +3243,86 @@ mod tests {
         let e = exposure_record(&none, &derive(&none, &BOTH), "Ann Smith", "Room A", "M");
         assert!(e.exposures.is_empty());
         assert_eq!(e.total_exposures, 0);
+    }
+
+    #[test]
+    fn partial_mammography_against_guidance_needs_confirmation() {
+        use IncompleteReason as I;
+        enum Recall {
+            Yes,
+            No,
+        }
+        // (reasons, recall?, confirmed, errors, confirmation shown on the summary)
+        let table: &[(&[IncompleteReason], Recall, bool, &[ImagingField], bool)] = &[
+            // Reasons the guidance gives for partial mammography: no question.
+            (&[I::ConsentWithdrawn], Recall::No, false, &[], false),
+            (&[I::LanguageOrLearningDifficulties], Recall::No, false, &[], false),
+            (&[I::WheelchairPositioning], Recall::No, false, &[], false),
+            (&[I::OtherMobilityPositioning], Recall::No, false, &[], false),
+            // Technical issues and "Unable to scan tissue" with "No": confirm first.
+            (&[I::TechnicalIssues], Recall::No, false, &[ImagingField::PartialConfirmed], false),
+            (&[I::TechnicalIssues], Recall::No, true, &[], true),
+            (&[I::UnableToScanTissue], Recall::No, false, &[ImagingField::PartialConfirmed], false),
+            (&[I::UnableToScanTissue], Recall::No, true, &[], true),
+            (
+                &[I::ConsentWithdrawn, I::TechnicalIssues],
+                Recall::No,
+                false,
+                &[ImagingField::PartialConfirmed],
+                false,
+            ),
+            (&[I::ConsentWithdrawn, I::TechnicalIssues], Recall::No, true, &[], true),
+            // A recall is what the guidance asks for: no question, and a stray
+            // confirmation is not kept.
+            (&[I::TechnicalIssues], Recall::Yes, false, &[], false),
+            (&[I::TechnicalIssues], Recall::Yes, true, &[], false),
+            (&[I::UnableToScanTissue], Recall::Yes, false, &[], false),
+            (&[I::ConsentWithdrawn], Recall::No, true, &[], false),
+        ];
+        for (reasons, recall, confirmed, errors, summary) in table {
+            let mut record = ImagesRecord::with_counts(ViewCounts::from_pairs(&[(Rcc, 1)]).unwrap());
+            let not_all = NotAllTaken {
+                reasons: reasons.to_vec(),
+                details: String::new(),
+                recall: Some(match recall {
+                    Recall::Yes => RecallDecision::Recall {
+                        timescale: "In 2 weeks".into(),
+                        scheduling_note: String::new(),
+                    },
+                    Recall::No => RecallDecision::NoRecall,
+                }),
+                partial_confirmed: *confirmed,
+            };
+            record.not_all_taken = Some(not_all.clone());
+            let got: Vec<ImagingField> = validate(&record, &BOTH)
+                .err()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| e.field)
+                .collect();
+            assert_eq!(&got, errors, "{reasons:?} confirmed {confirmed}");
+            assert_eq!(
+                not_all.partial_warning().is_some(),
+                matches!(recall, Recall::No) && reasons.iter().any(|r| r.partial_against_guidance()),
+                "{reasons:?}"
+            );
+            let kept = record.normalised().not_all_taken.unwrap();
+            assert_eq!(kept.confirmation_summary().is_some(), *summary, "{reasons:?}");
+            assert_eq!(kept.partial_confirmed, *summary, "{reasons:?} confirmed {confirmed}");
+        }
+        // The warning quotes the guidance for the reason, and the summary names it.
+        let not_all = NotAllTaken {
+            reasons: vec![I::TechnicalIssues],
+            details: String::new(),
+            recall: Some(RecallDecision::NoRecall),
+            partial_confirmed: true,
+        };
+        assert!(not_all.partial_warning().unwrap().starts_with(
+            "Technical issues: Partial mammography should not be recorded for a failure of the x-ray equipment"
+        ));
+        assert_eq!(
+            not_all.confirmation_summary().as_deref(),
+            Some("Partial mammography confirmed by the mammographer against the guidance for Technical issues")
+        );
     }
 }
