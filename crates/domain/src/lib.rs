@@ -17,6 +17,7 @@ pub mod nhs_number;
 pub mod participant;
 pub mod reading;
 pub mod role;
+pub mod round;
 pub mod validation;
 
 pub use appointment::{

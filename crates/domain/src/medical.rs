@@ -362,6 +362,48 @@ pub fn mammogram_history_decision(mammograms: &[PreviousMammogram], today: Date)
     }
 }
 
+/// The field of [`MedicalInformation::recorded_screen_reason_to_continue`] in errors and forms.
+pub const RECORDED_SCREEN_REASON_FIELD: &str = "recorded_screen_reason_to_continue";
+
+/// A screen of the participant on the service's own record, at this provider or another
+/// (matched by NHS number): only where and when, nothing else of another provider's record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedScreen {
+    /// The day the images were taken.
+    pub screened_on: Date,
+    /// The provider (breast screening unit) that screened her.
+    pub provider_name: String,
+    /// Whether that was this provider.
+    pub this_provider: bool,
+}
+
+impl RecordedScreen {
+    /// "a screen at West Yorkshire BSS on 1 March 2026" ("at this unit" for this provider).
+    pub fn describe(&self) -> String {
+        if self.this_provider {
+            format!("a screen at this unit on {}", format_date(self.screened_on))
+        } else {
+            format!(
+                "a screen at {} on {}",
+                self.provider_name.trim(),
+                format_date(self.screened_on)
+            )
+        }
+    }
+}
+
+/// The recorded screens less than 6 calendar months before `today`
+/// ([`crate::dates::within_months`]), most recent first. A screen dated after today counts
+/// too, to be safe.
+pub fn recent_recorded_screens(recorded: &[RecordedScreen], today: Date) -> Vec<&RecordedScreen> {
+    let mut recent: Vec<&RecordedScreen> = recorded
+        .iter()
+        .filter(|s| crate::dates::within_months(s.screened_on, today, 6))
+        .collect();
+    recent.sort_by(|a, b| b.screened_on.cmp(&a.screened_on));
+    recent
+}
+
 // ---------------------------------------------------------------------------------------------
 // Medical history
 // ---------------------------------------------------------------------------------------------
@@ -3364,6 +3406,10 @@ pub struct MedicalInformation {
     pub other: OtherMedicalInformation,
     /// The sections marked reviewed, in page order.
     pub reviewed: Vec<MedicalSection>,
+    /// Why the mammographer continued although the service's own record shows a screen in
+    /// the last 6 months ([`MedicalInformation::six_month_rule_with_record`]). Belongs to
+    /// this appointment: never carried forward.
+    pub recorded_screen_reason_to_continue: Option<String>,
 }
 
 /// The stored form of [`MedicalInformation`]: its fields, plus `all_reviewed` for readers
@@ -3476,6 +3522,7 @@ impl MedicalInformation {
             density: None,
             other: String::new(),
             reviewed: Vec::new(),
+            recorded_screen_reason_to_continue: None,
         }
     }
 
@@ -3594,6 +3641,63 @@ impl MedicalInformation {
         mammogram_history_decision(&mammograms, today)
     }
 
+    /// The six-month rule over what the participant reports and the service's own record
+    /// of her screens (at any provider): `ShouldNotProceed` while [`Self::six_month_rule`]
+    /// says so, or while a recorded screen was less than 6 months before `today`
+    /// ([`recent_recorded_screens`]) and no reason to continue has been recorded for it.
+    pub fn six_month_rule_with_record(&self, today: Date, recorded: &[RecordedScreen]) -> SixMonthRule {
+        if self.six_month_rule(today) == SixMonthRule::ShouldNotProceed
+            || (!recent_recorded_screens(recorded, today).is_empty()
+                && !self.has_recorded_screen_reason())
+        {
+            SixMonthRule::ShouldNotProceed
+        } else {
+            SixMonthRule::Clear
+        }
+    }
+
+    /// Whether a (non-blank) reason to continue despite a recent recorded screen is given.
+    pub fn has_recorded_screen_reason(&self) -> bool {
+        self.recorded_screen_reason_to_continue
+            .as_deref()
+            .is_some_and(|r| !is_blank(r))
+    }
+
+    /// [`Self::validate`], and the six-month rule over the service's own record: the
+    /// mammogram history cannot be marked reviewed while a recorded screen in the last 6
+    /// months has no reason to continue (`recorded_screen_reason_to_continue`), and a
+    /// reason that was started must not be blank.
+    pub fn validate_with_record(
+        &self,
+        today: Date,
+        recorded: &[RecordedScreen],
+    ) -> Result<(), Vec<FieldError>> {
+        let mut errors = self.validate(today).err().unwrap_or_default();
+        let recent = recent_recorded_screens(recorded, today);
+        let reason = self.recorded_screen_reason_to_continue.as_deref();
+        if reason.is_some_and(is_blank)
+            || (!recent.is_empty()
+                && !self.has_recorded_screen_reason()
+                && self.reviewed.contains(&MedicalSection::MammogramHistory))
+        {
+            errors.push(FieldError::new(
+                RECORDED_SCREEN_REASON_FIELD,
+                match recent.first() {
+                    Some(screen) => format!(
+                        "Enter a reason for continuing with this appointment, as {} was less than 6 months ago",
+                        screen.describe()
+                    ),
+                    None => "Enter a reason for continuing with this appointment".to_owned(),
+                },
+            ));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
     /// The outcome of the implant consent question ([`implant_consent_outcome`]).
     pub fn implant_consent_outcome(&self) -> Option<ImplantConsentOutcome> {
         implant_consent_outcome(self.history_items())
@@ -3697,6 +3801,73 @@ mod information_tests {
 
     const TODAY: Date = date!(2026 - 07 - 15);
     const LAST_TIME: Date = date!(2023 - 07 - 10);
+
+    #[test]
+    fn six_month_rule_uses_the_record_of_screens_at_any_provider() {
+        let screen = |on: Date, this_provider: bool| RecordedScreen {
+            screened_on: on,
+            provider_name: "North Hills BSS".to_owned(),
+            this_provider,
+        };
+        let reviewed = |reason: Option<&str>| MedicalInformation {
+            reviewed: vec![MedicalSection::MammogramHistory],
+            recorded_screen_reason_to_continue: reason.map(str::to_owned),
+            ..Default::default()
+        };
+        // (screens on record, reason to continue, rule, error on the reason field)
+        let table: Vec<(Vec<RecordedScreen>, Option<&str>, SixMonthRule, bool)> = vec![
+            (vec![], None, SixMonthRule::Clear, false),
+            // Nothing reported, but screened elsewhere 2 months ago: stop or give a reason.
+            (vec![screen(date!(2026 - 05 - 15), false)], None, SixMonthRule::ShouldNotProceed, true),
+            (vec![screen(date!(2026 - 05 - 15), true)], None, SixMonthRule::ShouldNotProceed, true),
+            (vec![screen(date!(2026 - 05 - 15), false)], Some("Clinician agreed"), SixMonthRule::Clear, false),
+            (vec![screen(date!(2026 - 05 - 15), false)], Some("  "), SixMonthRule::ShouldNotProceed, true),
+            // Exactly six months ago (15 January) is clear; a day later is not.
+            (vec![screen(date!(2026 - 01 - 15), false)], None, SixMonthRule::Clear, false),
+            (vec![screen(date!(2026 - 01 - 16), false)], None, SixMonthRule::ShouldNotProceed, true),
+            // An old screen and a recent one: the recent one counts.
+            (
+                vec![screen(date!(2023 - 07 - 10), true), screen(date!(2026 - 07 - 01), false)],
+                None,
+                SixMonthRule::ShouldNotProceed,
+                true,
+            ),
+            // A blank reason is refused even when no screen is recent.
+            (vec![], Some(""), SixMonthRule::Clear, true),
+        ];
+        for (screens, reason, rule, error) in table {
+            let info = reviewed(reason);
+            assert_eq!(info.six_month_rule_with_record(TODAY, &screens), rule, "{screens:?} {reason:?}");
+            let errors: Vec<String> = info
+                .validate_with_record(TODAY, &screens)
+                .err()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| e.field.into_owned())
+                .collect();
+            assert_eq!(
+                errors.contains(&RECORDED_SCREEN_REASON_FIELD.to_owned()),
+                error,
+                "{screens:?} {reason:?}: {errors:?}"
+            );
+        }
+        // Before the mammogram history is marked reviewed, the document can be saved.
+        let screens = vec![screen(date!(2026 - 05 - 15), false)];
+        assert_eq!(MedicalInformation::default().validate_with_record(TODAY, &screens), Ok(()));
+        // The message names where and when, and nothing else.
+        let err = reviewed(None).validate_with_record(TODAY, &screens).unwrap_err();
+        assert_eq!(
+            err[0].message,
+            "Enter a reason for continuing with this appointment, as a screen at North Hills BSS on 15 May 2026 was less than 6 months ago"
+        );
+        assert_eq!(
+            screen(date!(2026 - 05 - 15), true).describe(),
+            "a screen at this unit on 15 May 2026"
+        );
+        // The reason belongs to this appointment: not carried forward.
+        let carried = MedicalInformation::carried_from(&reviewed(Some("Clinician agreed")), TODAY);
+        assert_eq!(carried.recorded_screen_reason_to_continue, None);
+    }
 
     fn fields(result: Result<(), Vec<FieldError>>) -> Vec<String> {
         result
@@ -3806,6 +3977,7 @@ mod information_tests {
             }),
             other: "Uses a wheelchair".into(),
             reviewed: MedicalSection::ALL.to_vec(),
+            recorded_screen_reason_to_continue: Some("Clinician agreed".into()),
         }
     }
 

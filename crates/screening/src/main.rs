@@ -190,7 +190,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 fn today() -> time::Date {
-    time::OffsetDateTime::now_utc().date()
+    domain::dates::london_date(time::OffsetDateTime::now_utc())
 }
 
 async fn open(db: &DbArgs) -> anyhow::Result<Store> {

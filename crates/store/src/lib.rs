@@ -7,6 +7,7 @@ mod appointments;
 mod audit;
 mod clinics;
 mod closing;
+mod dates;
 mod error;
 mod gateway;
 mod participants;

@@ -684,7 +684,9 @@ impl Store {
             .await?;
         }
         if let Some(tally) = &finish.tally {
-            let clinic_date: String = row.try_get("clinic_date")?;
+            // The day the images were taken, as on the reading case.
+            let screened_on =
+                sql::date(crate::dates::screening_date(&mut tx, scope, id, sql::now()).await?);
             sqlx::query(
                 "INSERT INTO image_records (appointment_id, provider_id, user_id, user_name, screened_on, images, repeats, repeat_reasons, completeness, recorded_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -693,7 +695,7 @@ impl Store {
             .bind(sql::id(scope.provider_id))
             .bind(actor.user_id.map(sql::id))
             .bind(&actor.name)
-            .bind(&clinic_date)
+            .bind(&screened_on)
             .bind(tally.images)
             .bind(tally.repeats)
             .bind(sql::json(&tally.repeat_reasons))

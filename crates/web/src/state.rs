@@ -44,6 +44,6 @@ impl AppState {
 
     /// Today's date for clinic lists and ages.
     pub fn today(&self) -> Date {
-        time::OffsetDateTime::now_utc().date()
+        domain::dates::london_date(time::OffsetDateTime::now_utc())
     }
 }

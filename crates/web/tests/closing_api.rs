@@ -54,7 +54,7 @@ async fn clinic_with(
             &system,
             NewClinic {
                 location_id: location,
-                date: time::OffsetDateTime::now_utc().date(),
+                date: domain::dates::london_date(time::OffsetDateTime::now_utc()),
                 session: Session::Afternoon,
                 clinic_type: ClinicType::Screening,
                 risk_type: RiskType::Routine,

@@ -16,7 +16,7 @@ async fn another_providers_records_are_not_found_in_pages_or_api() {
     let app = spawn().await;
     let b_scope = app.provider("DMO2").await;
     let (b_appt, b_participant) = app.scheduled_appointment(b_scope).await;
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = domain::dates::london_date(time::OffsetDateTime::now_utc());
     let b_clinic = app
         .store
         .clinics(b_scope, ClinicTab::Today, today)

@@ -638,3 +638,73 @@ async fn a_standard_set_offers_the_details_and_no_images_goes_to_cannot_proceed(
         "no_images"
     );
 }
+
+#[tokio::test]
+async fn partial_mammography_for_technical_issues_needs_the_mammographers_confirmation() {
+    let app = spawn().await;
+    let (id, jane) = started(&app).await;
+    let v = version(&app, &jane, id).await;
+    let counts = json!({ "rcc": 1, "rmlo": 1, "lcc": 0, "lmlo": 0 });
+    let partial = |confirmed: Option<bool>| {
+        let mut not_all = json!({
+            "reasons": ["technical_issues"],
+            "recall": { "decision": "no_recall" },
+        });
+        if let Some(c) = confirmed {
+            not_all["partial_confirmed"] = json!(c);
+        }
+        json!({ "standard_set": "no", "counts": counts, "not_all_taken": not_all })
+    };
+
+    // Against the guidance without a confirmation: refused, nothing saved.
+    for confirmed in [None, Some(false)] {
+        let (status, body) = put_images(&app, &jane, id, partial(confirmed), v).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["errors"][0]["field"], "not_all_taken_partial_confirmed");
+        assert_eq!(
+            body["errors"][0]["message"],
+            "Confirm that partial mammography should be recorded, or select 'Yes' to recall the participant to take more images"
+        );
+        let wf = workflow(&app, &jane, id).await;
+        assert_eq!(wf["appointment"]["version"], v);
+        assert!(wf["sections"]["images"].is_null(), "nothing saved");
+    }
+
+    // A recall, as the guidance says, needs no confirmation.
+    let (status, body) = put_images(
+        &app,
+        &jane,
+        id,
+        json!({ "standard_set": "no", "counts": counts, "not_all_taken": {
+            "reasons": ["technical_issues"],
+            "recall": { "decision": "recall", "timescale": "When the machine is fixed" },
+        } }),
+        v,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["completeness"], "to_be_recalled");
+    let v = body["version"].as_i64().expect("version");
+
+    // Confirmed: recorded as partial mammography, and the confirmation is stored.
+    let (status, body) = put_images(&app, &jane, id, partial(Some(true)), v).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["completeness"], "partial_mammography");
+    let wf = workflow(&app, &jane, id).await;
+    assert_eq!(
+        wf["sections"]["images"]["data"]["record"]["not_all_taken"]["partial_confirmed"],
+        true
+    );
+
+    // The check information page says it was confirmed against the guidance.
+    let browser = app.sign_in(CLINICAL_A).await;
+    let res = app.get(&browser, &format!("/appointments/{id}/check")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = res.text().await.expect("page");
+    assert!(
+        page.contains(
+            "Partial mammography confirmed by the mammographer against the guidance for Technical issues"
+        ),
+        "{page}"
+    );
+}

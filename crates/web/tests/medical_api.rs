@@ -42,7 +42,7 @@ async fn get(app: &TestApp, token: &str, path: &str) -> Value {
 }
 
 fn today() -> Date {
-    time::OffsetDateTime::now_utc().date()
+    domain::dates::london_date(time::OffsetDateTime::now_utc())
 }
 
 const ALL_SECTIONS: [&str; 6] = [

@@ -151,8 +151,11 @@ pub struct ImagesRequest {
     /// 0 to 9: "rcc", "rmlo", "lcc", "lmlo", "rccid", "rmloid", "lccid", "lmloid");
     /// `repeats` (view to `{answer: {choice, repeats}, reasons, other_reason_details}`);
     /// `imperfect_but_best_possible`; `not_all_taken` (`{reasons, details, recall:
-    /// {decision: "recall", timescale, scheduling_note} or {decision: "no_recall"}}`);
-    /// `notes_for_reader`; `additional_operators`.
+    /// {decision: "recall", timescale, scheduling_note} or {decision: "no_recall"},
+    /// partial_confirmed}`: `partial_confirmed` must be true to record partial
+    /// mammography ("no_recall") for "technical_issues" or "unable_to_scan_tissue", which
+    /// the guidance says should lead to a recall; otherwise the problem names
+    /// "not_all_taken_partial_confirmed"); `notes_for_reader`; `additional_operators`.
     #[schema(value_type = Object)]
     pub record: serde_json::Value,
     /// The appointment version you last saw.

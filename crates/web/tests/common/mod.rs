@@ -31,7 +31,7 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut web::Config)) -> TestApp {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let url = format!("sqlite://{}/db.sqlite?mode=rwc", dir.display());
     let store = Store::open(&url).await.expect("open store");
-    demo::load(&store, time::OffsetDateTime::now_utc().date())
+    demo::load(&store, domain::dates::london_date(time::OffsetDateTime::now_utc()))
         .await
         .expect("demo data");
     let mut config = web::Config::local(url);
@@ -187,7 +187,7 @@ impl TestApp {
 
     /// A scheduled appointment in the provider's first clinic today.
     pub async fn scheduled_appointment(&self, scope: Scope) -> (Uuid, Uuid) {
-        let today = time::OffsetDateTime::now_utc().date();
+        let today = domain::dates::london_date(time::OffsetDateTime::now_utc());
         let clinic = self
             .store
             .clinics(scope, ClinicTab::Today, today)

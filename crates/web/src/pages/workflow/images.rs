@@ -29,7 +29,8 @@ use domain::gateway::RecordingMethod;
 use domain::imaging::{
     Breast, COUNTS_QUESTION, Derivation, ExtraImagesAnswer, ExtraImagesChoice, IMPERFECT_HINT,
     IMPERFECT_LABEL, INCOMPLETE_REASONS_QUESTION, ImagesRecord, ImagingContext, ImagingError,
-    ImagingField, IncompleteReason, NOT_ALL_TAKEN_LABEL, NotAllTaken, PARTIAL_MAMMOGRAPHY_GUIDANCE,
+    ImagingField, IncompleteReason, NOT_ALL_TAKEN_LABEL, NotAllTaken, PARTIAL_CONFIRM_LABEL,
+    PARTIAL_CONFIRM_QUESTION, PARTIAL_MAMMOGRAPHY_GUIDANCE,
     RECALL_QUESTION, REPEAT_REASONS_QUESTION, RecallChoice, RecallDecision, RepeatReason,
     STANDARD_SET_QUESTION, StandardSetAnswer, View, ViewCounts, ViewRepeats, derive, validate,
     validate_details, validate_repeats,
@@ -228,6 +229,9 @@ fn card(
             Some(RecallDecision::NoRecall) => lines.push("No recall requested".to_owned()),
             None => {}
         }
+        if let Some(confirmed) = not_all.confirmation_summary() {
+            lines.push(confirmed);
+        }
         rows.push((
             NOT_ALL_TAKEN_LABEL.to_owned(),
             lines
@@ -313,6 +317,7 @@ const fn on_details_page(field: ImagingField) -> bool {
             | ImagingField::NotAllTakenDetails
             | ImagingField::Recall
             | ImagingField::RecallTimescale
+            | ImagingField::PartialConfirmed
     )
 }
 
@@ -1092,6 +1097,13 @@ struct DetailsPage {
     timescale: String,
     timescale_error: Option<String>,
     scheduling_note: String,
+    /// What the guidance says, when partial mammography is recorded for a reason it says
+    /// should lead to a recall; the confirmation question is shown with it.
+    partial_warning: Option<String>,
+    partial_question: &'static str,
+    partial_label: &'static str,
+    partial_confirmed: bool,
+    partial_error: Option<String>,
     notes_for_reader: String,
 }
 
@@ -1177,6 +1189,11 @@ fn details_page(
             timescale,
             timescale_error: error_on(errors, ImagingField::RecallTimescale),
             scheduling_note,
+            partial_warning: not_all.as_ref().and_then(NotAllTaken::partial_warning),
+            partial_question: PARTIAL_CONFIRM_QUESTION,
+            partial_label: PARTIAL_CONFIRM_LABEL,
+            partial_confirmed: not_all.as_ref().is_some_and(|n| n.partial_confirmed),
+            partial_error: error_on(errors, ImagingField::PartialConfirmed),
             notes_for_reader: record.notes_for_reader.clone(),
         },
         !errors.is_empty(),
@@ -1238,6 +1255,9 @@ pub async fn details_save(
             Some(RecallChoice::NoRecall) => Some(RecallDecision::NoRecall),
             None => None,
         },
+        partial_confirmed: form
+            .get(&ImagingField::PartialConfirmed.id())
+            .is_some(),
     });
     let context = medical::imaging_context(&wf);
     let errors: Vec<ImagingError> = validate_details(&record, &context)
@@ -1322,6 +1342,7 @@ mod tests {
                 timescale: "In 6 weeks".into(),
                 scheduling_note: "Allow the wrist to heal".into(),
             }),
+            partial_confirmed: false,
         });
         record.notes_for_reader = "Best possible".into();
         let context = ImagingContext::default();
@@ -1356,6 +1377,19 @@ mod tests {
         assert_eq!(
             card.rows[4].1,
             "Positioning difficulties due to wheelchair\nNo recall requested"
+        );
+
+        // Partial mammography confirmed against the guidance says so on the summary.
+        let not_all = record.not_all_taken.as_mut().expect("not all");
+        not_all.reasons = vec![I::TechnicalIssues];
+        assert!(validate(&record, &context).is_err());
+        record.not_all_taken.as_mut().expect("not all").partial_confirmed = true;
+        assert_eq!(validate(&record, &context), Ok(()));
+        let card = super::card(&record, &context, None, id);
+        assert_eq!(
+            card.rows[4].1,
+            "Technical issues\nNo recall requested\nPartial mammography confirmed by the \
+             mammographer against the guidance for Technical issues"
         );
     }
 }
