@@ -8,8 +8,9 @@ use anyhow::{Result, bail};
 use domain::{AppointmentAction, ClinicStatus, EpisodeType, RiskType, Session};
 use std::collections::VecDeque;
 
-/// Days before today of the clinic some of today's participants were last screened at.
-pub(crate) const PREVIOUS_ROUND_DAYS: i64 = 3 * 364;
+/// Days before today of the clinic some of today's participants were last screened at:
+/// 157 weeks, on the same weekday and always at least a whole 36-month round ago.
+pub(crate) const PREVIOUS_ROUND_DAYS: i64 = 3 * 364 + 7;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Site {

@@ -123,14 +123,18 @@ impl Store {
                 "This slot is already booked",
             ));
         }
-        sqlx::query("SELECT id FROM participants WHERE id = $1 AND provider_id = $2")
-            .bind(sql::id(new.participant_id))
-            .bind(&p)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(|e| not_found_as_invalid(e, "participant_id", "No such participant"))?;
+        // One open episode per participant: continue her round, or refuse.
+        let open_episode = crate::rounds::episode_for_booking(
+            &mut tx,
+            self.backend(),
+            scope,
+            new.participant_id,
+            new.episode_type,
+        )
+        .await?;
         let now = sql::ts(sql::now());
-        let episode_id = new_id();
+        let episode_id = open_episode.unwrap_or_else(new_id);
+        if open_episode.is_none() {
         sqlx::query(
             "INSERT INTO episodes (id, provider_id, participant_id, episode_type, stage, outcome, opened_on, closed_on, created_at) \
              VALUES ($1, $2, $3, $4, 'scheduled', NULL, $5, NULL, $6)",
@@ -143,6 +147,7 @@ impl Store {
         .bind(&now)
         .execute(&mut *tx)
         .await?;
+        }
         let id = new_id();
         sqlx::query(
             "INSERT INTO appointments (id, provider_id, clinic_id, slot_id, participant_id, episode_id, status, \

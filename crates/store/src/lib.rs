@@ -13,6 +13,7 @@ mod gateway;
 mod participants;
 mod providers;
 mod reading;
+mod rounds;
 mod sessions;
 mod sql;
 mod stats;

@@ -296,9 +296,14 @@ pub struct MedicalView {
     #[schema(value_type = Object)]
     pub medical: serde_json::Value,
     pub all_reviewed: bool,
-    /// "clear" or "should_not_proceed" (a mammogram in the last 6 months with no reason
-    /// recorded for continuing).
+    /// "clear" or "should_not_proceed" (a mammogram in the last 6 months, reported or on the
+    /// service's record at any provider, with no reason recorded for continuing; for a
+    /// screen on record the reason is `medical.recorded_screen_reason_to_continue`).
     pub six_month_rule: String,
+    /// The participant's screens on the service's record in the last 6 months, at any
+    /// provider: `{screened_on, provider_name, this_provider}` only.
+    #[schema(value_type = Vec<Object>)]
+    pub recent_screens_on_record: serde_json::Value,
     /// The appointment version, to send back with a save.
     pub version: i64,
 }
@@ -333,6 +338,10 @@ pub async fn get_medical(
 ) -> ApiResult<Json<MedicalView>> {
     caller.require(Permission::ViewRecords)?;
     let wf = state.store.workflow(caller.scope(), parse_id(&id)?).await?;
+    let recorded = state
+        .store
+        .recorded_screens(caller.scope(), wf.appointment.participant.id, wf.appointment.id)
+        .await?;
     let info = crate::pages::workflow::medical::information(&wf).map_err(|e| {
         tracing::error!(error = %e, "unreadable medical document");
         Problem::new(
@@ -354,7 +363,14 @@ pub async fn get_medical(
     Ok(Json(MedicalView {
         medical: serde_json::to_value(&info).unwrap_or_default(),
         all_reviewed: info.all_reviewed(),
-        six_month_rule: info.six_month_rule(state.today()).as_str().to_owned(),
+        six_month_rule: info
+            .six_month_rule_with_record(state.today(), &recorded)
+            .as_str()
+            .to_owned(),
+        recent_screens_on_record: serde_json::to_value(
+            domain::medical::recent_recorded_screens(&recorded, state.today()),
+        )
+        .unwrap_or_default(),
         version: wf.appointment.version,
     }))
 }
@@ -386,7 +402,11 @@ pub async fn save_medical(
             )])
         })?;
     info.normalise();
-    info.validate(state.today()).map_err(|errors| {
+    let recorded = state
+        .store
+        .recorded_screens(caller.scope(), wf.appointment.participant.id, id)
+        .await?;
+    info.validate_with_record(state.today(), &recorded).map_err(|errors| {
         medical_problem(
             errors
                 .into_iter()

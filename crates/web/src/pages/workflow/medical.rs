@@ -31,10 +31,11 @@ use domain::medical::{
     ImplantConsentOutcome, ImplantedMedicalDevice, MammogramLocation, MammogramLocationKind,
     MammogramWhen, MastectomyOrLumpectomy, MedicalHistoryItem, MedicalHistoryType,
     MedicalInformation, MedicalSection, NippleChange, OtherProcedureKind, OtherProcedures,
-    OtherSurgery, PreviousMammogram, Radiotherapy, RecordedYear, SHOULD_NOT_PROCEED, SectionStatus,
-    Side, SixMonthRule, SkinChange, SurgeryReason, Symptom, SymptomArea, SymptomKind,
-    SymptomStarted, SymptomType, SystemicTreatment, TreatmentLocation, breasts_without_tissue,
-    can_add, has_implants, is_significant,
+    OtherSurgery, PreviousMammogram, RECORDED_SCREEN_REASON_FIELD, Radiotherapy, RecordedScreen,
+    RecordedYear, SHOULD_NOT_PROCEED, SectionStatus, Side, SixMonthRule, SkinChange,
+    SurgeryReason, Symptom, SymptomArea, SymptomKind, SymptomStarted, SymptomType,
+    SystemicTreatment, TreatmentLocation, breasts_without_tissue, can_add, has_implants,
+    is_significant, recent_recorded_screens, validate_reason_to_continue,
 };
 use store::Workflow;
 use time::{Date, Month};
@@ -1429,6 +1430,8 @@ struct Ctx<'a> {
     wf: Workflow,
     info: MedicalInformation,
     today: Date,
+    /// The participant's other screens on the service's record (any provider).
+    recorded: Vec<RecordedScreen>,
 }
 
 impl Ctx<'_> {
@@ -1462,6 +1465,10 @@ async fn context<'a>(state: &'a AppState, staff: &'a Staff, id: &str) -> Result<
     let id = parse_id(id)?;
     let wf = load_step(state, staff, id, Step::Medical).await?;
     let info = read(&wf)?;
+    let recorded = state
+        .store
+        .recorded_screens(staff.scope(), wf.appointment.participant.id, id)
+        .await?;
     Ok(Ctx {
         state,
         staff,
@@ -1469,6 +1476,7 @@ async fn context<'a>(state: &'a AppState, staff: &'a Staff, id: &str) -> Result<
         wf,
         info,
         today: state.today(),
+        recorded,
     })
 }
 
@@ -1948,6 +1956,12 @@ struct OverviewPage {
     base: String,
     errors: Errors,
     should_not_proceed: bool,
+    /// The participant's screens on record in the last 6 months ("a screen at ... on ...").
+    recent_screens: Vec<String>,
+    /// The reason recorded for continuing despite them, if any.
+    recorded_reason: Option<String>,
+    recorded_reason_field: &'static str,
+    recorded_reason_error: Option<String>,
     consent_refused: bool,
     imaging_notes: Vec<String>,
     sections: Vec<SectionView>,
@@ -2175,7 +2189,22 @@ fn overview_page(ctx: &Ctx<'_>, errors: Errors) -> PageResult {
         layout: ctx.layout(Step::Medical.label(), has_errors),
         frame: Frame::new(&ctx.wf, Step::Medical),
         base: Step::Medical.href(ctx.id),
-        should_not_proceed: ctx.info.six_month_rule(ctx.today) == SixMonthRule::ShouldNotProceed,
+        should_not_proceed: ctx.info.six_month_rule_with_record(ctx.today, &ctx.recorded)
+            == SixMonthRule::ShouldNotProceed,
+        recent_screens: recent_recorded_screens(&ctx.recorded, ctx.today)
+            .into_iter()
+            .map(RecordedScreen::describe)
+            .collect(),
+        recorded_reason: ctx
+            .info
+            .recorded_screen_reason_to_continue
+            .clone()
+            .filter(|_| ctx.info.has_recorded_screen_reason()),
+        recorded_reason_field: RECORDED_SCREEN_REASON_FIELD,
+        recorded_reason_error: errors
+            .iter()
+            .find(|(f, _)| f == RECORDED_SCREEN_REASON_FIELD)
+            .map(|(_, m)| m.clone()),
         consent_refused: ctx.info.implant_consent_outcome()
             == Some(ImplantConsentOutcome::EndAppointment),
         imaging_notes: imaging_notes(&ctx.info),
@@ -2295,6 +2324,20 @@ pub async fn act(
             ctx.info.confirm(section, index);
             ctx.overview(section)
         }
+        Some("continue_recorded") => {
+            // A screen on record in the last 6 months: continue only with a reason.
+            let reason = v.get(RECORDED_SCREEN_REASON_FIELD).unwrap_or_default();
+            match validate_reason_to_continue(reason) {
+                Ok(reason) => ctx.info.recorded_screen_reason_to_continue = Some(reason),
+                Err(e) => {
+                    return overview_page(
+                        &ctx,
+                        vec![(RECORDED_SCREEN_REASON_FIELD.to_owned(), e.message.into_owned())],
+                    );
+                }
+            }
+            ctx.overview(MedicalSection::MammogramHistory)
+        }
         Some("remove") => {
             let (section, index) = section.zip(index).ok_or_else(bad)?;
             if !ctx.info.remove(section, index) {
@@ -2304,7 +2347,7 @@ pub async fn act(
         }
         _ => return Err(bad()),
     };
-    if let Err(errors) = ctx.info.validate(ctx.today) {
+    if let Err(errors) = ctx.info.validate_with_record(ctx.today, &ctx.recorded) {
         return overview_page(&ctx, pairs(Err(errors)));
     }
     save_information(
