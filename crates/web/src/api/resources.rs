@@ -102,7 +102,9 @@ pub struct Created {
     pub id: Uuid,
 }
 
-/// Book a participant into a free slot (opens a screening episode).
+/// Book a participant into a free slot: opens a screening episode, or continues the
+/// participant's open one (after did not attend, a cancellation, a recall); a second open
+/// episode, or a second appointment still to happen, is refused on `participant_id`.
 #[utoipa::path(post, path = "/appointments", request_body = NewAppointment, responses(
     (status = 201, body = Created),
     (status = 422, body = Problem, content_type = "application/problem+json"),
