@@ -247,6 +247,48 @@ async fn a_screen_at_another_provider_in_the_last_six_months_stops_the_appointme
     );
     assert_eq!(version(&app, &tom, id).await, v, "nothing saved");
 
+    // The page says so, and takes the reason without JavaScript.
+    let browser = app.sign_in(CLINICAL_B).await;
+    let page = format!("/appointments/{id}/medical-information");
+    let html = app.get(&browser, &page).await.text().await.expect("page");
+    assert!(html.contains("This appointment should not proceed"), "{html}");
+    assert!(html.contains(&format!(
+        "The screening record shows a screen at {provider_name} on {}",
+        domain::medical::format_date(today())
+    )));
+    let v = version(&app, &tom, id).await.to_string();
+    let res = app
+        .post_form(
+            &browser,
+            &page,
+            &[
+                ("csrf_token", browser.csrf.as_str()),
+                ("version", v.as_str()),
+                ("action", "continue_recorded"),
+                ("recorded_screen_reason_to_continue", "  "),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.expect("page");
+    assert!(html.contains(r##"href="#recorded_screen_reason_to_continue""##));
+    assert_eq!(version(&app, &tom, id).await.to_string(), v, "nothing saved");
+    let res = app
+        .post_form(
+            &browser,
+            &page,
+            &[
+                ("csrf_token", browser.csrf.as_str()),
+                ("version", v.as_str()),
+                ("action", "continue_recorded"),
+                ("recorded_screen_reason_to_continue", "Symptomatic: referred by the GP"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let html = app.get(&browser, &page).await.text().await.expect("page");
+    assert!(html.contains("Reason for continuing: Symptomatic: referred by the GP"));
+
     // With a reason, the appointment may continue.
     let (s, b) = put_medical(&app, &tom, id, Some("Symptomatic: referred by the GP")).await;
     assert_eq!(s, StatusCode::OK, "{b}");

@@ -708,3 +708,61 @@ async fn partial_mammography_for_technical_issues_needs_the_mammographers_confir
         "{page}"
     );
 }
+
+/// The page asks the question and warns without JavaScript: the first submit shows them
+/// with the error, the confirmed one saves.
+#[tokio::test]
+async fn the_details_page_warns_and_asks_before_partial_mammography_for_technical_issues() {
+    let app = spawn().await;
+    let (scope, appt, browser) = ready_for_images(&app).await;
+    let csrf = browser.csrf.clone();
+    let jane = app.token(CLINICAL_A, "DMO1").await;
+    let v = app.status(scope, appt).await.1;
+    let counts = json!({ "rcc": 1, "rmlo": 1, "lcc": 0, "lmlo": 0 });
+    let (status, body) = put_images(
+        &app,
+        &jane,
+        appt,
+        json!({ "standard_set": "no", "counts": counts, "not_all_taken": {
+            "reasons": ["consent_withdrawn"], "recall": { "decision": "no_recall" } } }),
+        v,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let path = format!("/appointments/{appt}/images/details");
+    let before = app.status(scope, appt).await.1;
+    let v = before.to_string();
+    let form = [
+        ("csrf_token", csrf.as_str()),
+        ("version", v.as_str()),
+        ("not_all_taken", "yes"),
+        ("not_all_taken_reasons", "technical_issues"),
+        ("not_all_taken_recall", "no_recall"),
+    ];
+    let res = app.post_form(&browser, &path, &form).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.expect("body");
+    assert!(html.contains(r##"href="#not_all_taken_partial_confirmed""##), "error summary links to the question");
+    assert!(html.contains("Are you sure partial mammography should be recorded?"));
+    assert!(html.contains(r#"data-testid="partial-warning""#));
+    assert!(html.contains("Partial mammography should not be recorded for a failure of the x-ray"));
+    assert_eq!(app.status(scope, appt).await.1, before, "nothing saved");
+
+    let mut confirmed = form.to_vec();
+    confirmed.push(("not_all_taken_partial_confirmed", "yes"));
+    let res = app.post_form(&browser, &path, &confirmed).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        res.headers()[LOCATION].to_str().expect("location"),
+        format!("/appointments/{appt}/check")
+    );
+    let wf = app.store.workflow(scope, appt).await.expect("workflow");
+    assert_eq!(
+        wf.sections["images"].data["record"]["not_all_taken"]["partial_confirmed"],
+        true
+    );
+    // Going back shows the answer, with the warning.
+    let html = app.get(&browser, &path).await.text().await.expect("body");
+    assert!(html.contains(r#"name="not_all_taken_partial_confirmed" type="checkbox" value="yes" checked"#));
+}
