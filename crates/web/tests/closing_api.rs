@@ -72,21 +72,31 @@ async fn clinic_with(
         .expect("participants");
     let slots = app.store.free_slots(scope, clinic.id).await.expect("slots");
     let mut ids = Vec::new();
+    // People free to book: a participant with an appointment still to happen, or another
+    // type of episode open, is refused (one open episode per participant).
+    let mut people = people.iter();
     for (i, actions) in statuses.iter().enumerate() {
-        let id = app
-            .store
-            .create_appointment(
-                scope,
-                &system,
-                NewAppointment {
-                    clinic_id: clinic.id,
-                    slot_id: slots[i].0,
-                    participant_id: people[i].id,
-                    episode_type: EpisodeType::Routine,
-                },
-            )
-            .await
-            .expect("book");
+        let id = loop {
+            let who = people.next().expect("a participant free to book");
+            match app
+                .store
+                .create_appointment(
+                    scope,
+                    &system,
+                    NewAppointment {
+                        clinic_id: clinic.id,
+                        slot_id: slots[i].0,
+                        participant_id: who.id,
+                        episode_type: EpisodeType::Routine,
+                    },
+                )
+                .await
+            {
+                Ok(id) => break id,
+                Err(store::StoreError::Invalid(_)) => continue,
+                Err(e) => panic!("book: {e}"),
+            }
+        };
         for a in *actions {
             app.store
                 .apply_action(scope, &actor, id, *a, None)
