@@ -138,7 +138,10 @@ mod tests {
 
     #[test]
     fn london_zone_is_bundled() {
-        assert!(london().is_some(), "Europe/London must be in the bundled tz database");
+        assert!(
+            london().is_some(),
+            "Europe/London must be in the bundled tz database"
+        );
     }
 
     #[test]
@@ -173,15 +176,60 @@ mod tests {
     fn calendar_months_clamp_to_month_end_both_ways() {
         // (date, months, plus, minus)
         let table = [
-            (date!(2026 - 08 - 31), 6, date!(2027 - 02 - 28), date!(2026 - 02 - 28)),
-            (date!(2024 - 08 - 31), 6, date!(2025 - 02 - 28), date!(2024 - 02 - 29)),
-            (date!(2023 - 08 - 31), 6, date!(2024 - 02 - 29), date!(2023 - 02 - 28)),
-            (date!(2024 - 02 - 29), 12, date!(2025 - 02 - 28), date!(2023 - 02 - 28)),
-            (date!(2024 - 02 - 29), 48, date!(2028 - 02 - 29), date!(2020 - 02 - 29)),
-            (date!(2026 - 03 - 31), 1, date!(2026 - 04 - 30), date!(2026 - 02 - 28)),
-            (date!(2026 - 05 - 31), 6, date!(2026 - 11 - 30), date!(2025 - 11 - 30)),
-            (date!(2026 - 01 - 15), 36, date!(2029 - 01 - 15), date!(2023 - 01 - 15)),
-            (date!(2026 - 12 - 31), 0, date!(2026 - 12 - 31), date!(2026 - 12 - 31)),
+            (
+                date!(2026 - 08 - 31),
+                6,
+                date!(2027 - 02 - 28),
+                date!(2026 - 02 - 28),
+            ),
+            (
+                date!(2024 - 08 - 31),
+                6,
+                date!(2025 - 02 - 28),
+                date!(2024 - 02 - 29),
+            ),
+            (
+                date!(2023 - 08 - 31),
+                6,
+                date!(2024 - 02 - 29),
+                date!(2023 - 02 - 28),
+            ),
+            (
+                date!(2024 - 02 - 29),
+                12,
+                date!(2025 - 02 - 28),
+                date!(2023 - 02 - 28),
+            ),
+            (
+                date!(2024 - 02 - 29),
+                48,
+                date!(2028 - 02 - 29),
+                date!(2020 - 02 - 29),
+            ),
+            (
+                date!(2026 - 03 - 31),
+                1,
+                date!(2026 - 04 - 30),
+                date!(2026 - 02 - 28),
+            ),
+            (
+                date!(2026 - 05 - 31),
+                6,
+                date!(2026 - 11 - 30),
+                date!(2025 - 11 - 30),
+            ),
+            (
+                date!(2026 - 01 - 15),
+                36,
+                date!(2029 - 01 - 15),
+                date!(2023 - 01 - 15),
+            ),
+            (
+                date!(2026 - 12 - 31),
+                0,
+                date!(2026 - 12 - 31),
+                date!(2026 - 12 - 31),
+            ),
         ];
         for (from, months, plus, minus) in table {
             assert_eq!(add_months(from, months), plus, "{from} + {months}");
@@ -234,24 +282,69 @@ mod tests {
         // (first offered appointment, type, date of birth, next test due)
         let table = [
             // 36 months from the first offered appointment.
-            (date!(2026 - 03 - 10), Routine, date!(1970 - 05 - 01), Some(date!(2029 - 03 - 10))),
-            (date!(2026 - 03 - 10), SelfReferral, date!(1950 - 05 - 01), Some(date!(2029 - 03 - 10))),
+            (
+                date!(2026 - 03 - 10),
+                Routine,
+                date!(1970 - 05 - 01),
+                Some(date!(2029 - 03 - 10)),
+            ),
+            (
+                date!(2026 - 03 - 10),
+                SelfReferral,
+                date!(1950 - 05 - 01),
+                Some(date!(2029 - 03 - 10)),
+            ),
             // 12 for very high risk.
-            (date!(2026 - 03 - 10), VeryHighRisk, date!(1980 - 05 - 01), Some(date!(2027 - 03 - 10))),
+            (
+                date!(2026 - 03 - 10),
+                VeryHighRisk,
+                date!(1980 - 05 - 01),
+                Some(date!(2027 - 03 - 10)),
+            ),
             // Month ends and leap days clamp.
-            (date!(2024 - 02 - 29), Routine, date!(1970 - 05 - 01), Some(date!(2027 - 02 - 28))),
-            (date!(2026 - 08 - 31), VeryHighRisk, date!(1980 - 05 - 01), Some(date!(2027 - 08 - 31))),
+            (
+                date!(2024 - 02 - 29),
+                Routine,
+                date!(1970 - 05 - 01),
+                Some(date!(2027 - 02 - 28)),
+            ),
+            (
+                date!(2026 - 08 - 31),
+                VeryHighRisk,
+                date!(1980 - 05 - 01),
+                Some(date!(2027 - 08 - 31)),
+            ),
             // Routine: none on or past the 71st birthday (11 March 2029 for this one).
-            (date!(2026 - 03 - 10), Routine, date!(1958 - 03 - 11), Some(date!(2029 - 03 - 10))),
+            (
+                date!(2026 - 03 - 10),
+                Routine,
+                date!(1958 - 03 - 11),
+                Some(date!(2029 - 03 - 10)),
+            ),
             (date!(2026 - 03 - 11), Routine, date!(1958 - 03 - 11), None),
             (date!(2026 - 03 - 12), Routine, date!(1958 - 03 - 11), None),
             (date!(2026 - 03 - 10), Routine, date!(1950 - 01 - 01), None),
             // Born on 29 February: the 71st birthday is 1 March 2031.
-            (date!(2028 - 02 - 28), Routine, date!(1960 - 02 - 29), Some(date!(2031 - 02 - 28))),
+            (
+                date!(2028 - 02 - 28),
+                Routine,
+                date!(1960 - 02 - 29),
+                Some(date!(2031 - 02 - 28)),
+            ),
             (date!(2028 - 03 - 01), Routine, date!(1960 - 02 - 29), None),
             // Self-referral after 71 and very high risk are not capped.
-            (date!(2026 - 03 - 12), SelfReferral, date!(1950 - 01 - 01), Some(date!(2029 - 03 - 12))),
-            (date!(2026 - 03 - 12), VeryHighRisk, date!(1955 - 06 - 01), Some(date!(2027 - 03 - 12))),
+            (
+                date!(2026 - 03 - 12),
+                SelfReferral,
+                date!(1950 - 01 - 01),
+                Some(date!(2029 - 03 - 12)),
+            ),
+            (
+                date!(2026 - 03 - 12),
+                VeryHighRisk,
+                date!(1955 - 06 - 01),
+                Some(date!(2027 - 03 - 12)),
+            ),
         ];
         for (first_offered, episode_type, dob, expected) in table {
             assert_eq!(
@@ -271,15 +364,27 @@ mod tests {
         // (images, screening date)
         let table = [
             (
-                ImagesTaken { acquired_at: Some(acquired), received_at: Some(received), recorded_at: Some(recorded) },
+                ImagesTaken {
+                    acquired_at: Some(acquired),
+                    received_at: Some(received),
+                    recorded_at: Some(recorded),
+                },
                 date!(2026 - 06 - 15),
             ),
             (
-                ImagesTaken { acquired_at: None, received_at: Some(received), recorded_at: Some(recorded) },
+                ImagesTaken {
+                    acquired_at: None,
+                    received_at: Some(received),
+                    recorded_at: Some(recorded),
+                },
                 date!(2026 - 06 - 16),
             ),
             (
-                ImagesTaken { acquired_at: None, received_at: None, recorded_at: Some(recorded) },
+                ImagesTaken {
+                    acquired_at: None,
+                    received_at: None,
+                    recorded_at: Some(recorded),
+                },
                 date!(2026 - 06 - 17),
             ),
             (ImagesTaken::default(), date!(2026 - 06 - 20)),

@@ -3256,13 +3256,37 @@ mod tests {
         let table: &[(&[IncompleteReason], Recall, bool, &[ImagingField], bool)] = &[
             // Reasons the guidance gives for partial mammography: no question.
             (&[I::ConsentWithdrawn], Recall::No, false, &[], false),
-            (&[I::LanguageOrLearningDifficulties], Recall::No, false, &[], false),
+            (
+                &[I::LanguageOrLearningDifficulties],
+                Recall::No,
+                false,
+                &[],
+                false,
+            ),
             (&[I::WheelchairPositioning], Recall::No, false, &[], false),
-            (&[I::OtherMobilityPositioning], Recall::No, false, &[], false),
+            (
+                &[I::OtherMobilityPositioning],
+                Recall::No,
+                false,
+                &[],
+                false,
+            ),
             // Technical issues and "Unable to scan tissue" with "No": confirm first.
-            (&[I::TechnicalIssues], Recall::No, false, &[ImagingField::PartialConfirmed], false),
+            (
+                &[I::TechnicalIssues],
+                Recall::No,
+                false,
+                &[ImagingField::PartialConfirmed],
+                false,
+            ),
             (&[I::TechnicalIssues], Recall::No, true, &[], true),
-            (&[I::UnableToScanTissue], Recall::No, false, &[ImagingField::PartialConfirmed], false),
+            (
+                &[I::UnableToScanTissue],
+                Recall::No,
+                false,
+                &[ImagingField::PartialConfirmed],
+                false,
+            ),
             (&[I::UnableToScanTissue], Recall::No, true, &[], true),
             (
                 &[I::ConsentWithdrawn, I::TechnicalIssues],
@@ -3271,7 +3295,13 @@ mod tests {
                 &[ImagingField::PartialConfirmed],
                 false,
             ),
-            (&[I::ConsentWithdrawn, I::TechnicalIssues], Recall::No, true, &[], true),
+            (
+                &[I::ConsentWithdrawn, I::TechnicalIssues],
+                Recall::No,
+                true,
+                &[],
+                true,
+            ),
             // A recall is what the guidance asks for: no question, and a stray
             // confirmation is not kept.
             (&[I::TechnicalIssues], Recall::Yes, false, &[], false),
@@ -3280,7 +3310,8 @@ mod tests {
             (&[I::ConsentWithdrawn], Recall::No, true, &[], false),
         ];
         for (reasons, recall, confirmed, errors, summary) in table {
-            let mut record = ImagesRecord::with_counts(ViewCounts::from_pairs(&[(Rcc, 1)]).unwrap());
+            let mut record =
+                ImagesRecord::with_counts(ViewCounts::from_pairs(&[(Rcc, 1)]).unwrap());
             let not_all = NotAllTaken {
                 reasons: reasons.to_vec(),
                 details: String::new(),
@@ -3303,12 +3334,20 @@ mod tests {
             assert_eq!(&got, errors, "{reasons:?} confirmed {confirmed}");
             assert_eq!(
                 not_all.partial_warning().is_some(),
-                matches!(recall, Recall::No) && reasons.iter().any(|r| r.partial_against_guidance()),
+                matches!(recall, Recall::No)
+                    && reasons.iter().any(|r| r.partial_against_guidance()),
                 "{reasons:?}"
             );
             let kept = record.normalised().not_all_taken.unwrap();
-            assert_eq!(kept.confirmation_summary().is_some(), *summary, "{reasons:?}");
-            assert_eq!(kept.partial_confirmed, *summary, "{reasons:?} confirmed {confirmed}");
+            assert_eq!(
+                kept.confirmation_summary().is_some(),
+                *summary,
+                "{reasons:?}"
+            );
+            assert_eq!(
+                kept.partial_confirmed, *summary,
+                "{reasons:?} confirmed {confirmed}"
+            );
         }
         // The warning quotes the guidance for the reason, and the summary names it.
         let not_all = NotAllTaken {
@@ -3322,7 +3361,9 @@ mod tests {
         ));
         assert_eq!(
             not_all.confirmation_summary().as_deref(),
-            Some("Partial mammography confirmed by the mammographer against the guidance for Technical issues")
+            Some(
+                "Partial mammography confirmed by the mammographer against the guidance for Technical issues"
+            )
         );
     }
 }

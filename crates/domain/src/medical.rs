@@ -3645,7 +3645,11 @@ impl MedicalInformation {
     /// of her screens (at any provider): `ShouldNotProceed` while [`Self::six_month_rule`]
     /// says so, or while a recorded screen was less than 6 months before `today`
     /// ([`recent_recorded_screens`]) and no reason to continue has been recorded for it.
-    pub fn six_month_rule_with_record(&self, today: Date, recorded: &[RecordedScreen]) -> SixMonthRule {
+    pub fn six_month_rule_with_record(
+        &self,
+        today: Date,
+        recorded: &[RecordedScreen],
+    ) -> SixMonthRule {
         if self.six_month_rule(today) == SixMonthRule::ShouldNotProceed
             || (!recent_recorded_screens(recorded, today).is_empty()
                 && !self.has_recorded_screen_reason())
@@ -3818,16 +3822,49 @@ mod information_tests {
         let table: Vec<(Vec<RecordedScreen>, Option<&str>, SixMonthRule, bool)> = vec![
             (vec![], None, SixMonthRule::Clear, false),
             // Nothing reported, but screened elsewhere 2 months ago: stop or give a reason.
-            (vec![screen(date!(2026 - 05 - 15), false)], None, SixMonthRule::ShouldNotProceed, true),
-            (vec![screen(date!(2026 - 05 - 15), true)], None, SixMonthRule::ShouldNotProceed, true),
-            (vec![screen(date!(2026 - 05 - 15), false)], Some("Clinician agreed"), SixMonthRule::Clear, false),
-            (vec![screen(date!(2026 - 05 - 15), false)], Some("  "), SixMonthRule::ShouldNotProceed, true),
+            (
+                vec![screen(date!(2026 - 05 - 15), false)],
+                None,
+                SixMonthRule::ShouldNotProceed,
+                true,
+            ),
+            (
+                vec![screen(date!(2026 - 05 - 15), true)],
+                None,
+                SixMonthRule::ShouldNotProceed,
+                true,
+            ),
+            (
+                vec![screen(date!(2026 - 05 - 15), false)],
+                Some("Clinician agreed"),
+                SixMonthRule::Clear,
+                false,
+            ),
+            (
+                vec![screen(date!(2026 - 05 - 15), false)],
+                Some("  "),
+                SixMonthRule::ShouldNotProceed,
+                true,
+            ),
             // Exactly six months ago (15 January) is clear; a day later is not.
-            (vec![screen(date!(2026 - 01 - 15), false)], None, SixMonthRule::Clear, false),
-            (vec![screen(date!(2026 - 01 - 16), false)], None, SixMonthRule::ShouldNotProceed, true),
+            (
+                vec![screen(date!(2026 - 01 - 15), false)],
+                None,
+                SixMonthRule::Clear,
+                false,
+            ),
+            (
+                vec![screen(date!(2026 - 01 - 16), false)],
+                None,
+                SixMonthRule::ShouldNotProceed,
+                true,
+            ),
             // An old screen and a recent one: the recent one counts.
             (
-                vec![screen(date!(2023 - 07 - 10), true), screen(date!(2026 - 07 - 01), false)],
+                vec![
+                    screen(date!(2023 - 07 - 10), true),
+                    screen(date!(2026 - 07 - 01), false),
+                ],
                 None,
                 SixMonthRule::ShouldNotProceed,
                 true,
@@ -3837,7 +3874,11 @@ mod information_tests {
         ];
         for (screens, reason, rule, error) in table {
             let info = reviewed(reason);
-            assert_eq!(info.six_month_rule_with_record(TODAY, &screens), rule, "{screens:?} {reason:?}");
+            assert_eq!(
+                info.six_month_rule_with_record(TODAY, &screens),
+                rule,
+                "{screens:?} {reason:?}"
+            );
             let errors: Vec<String> = info
                 .validate_with_record(TODAY, &screens)
                 .err()
@@ -3853,9 +3894,14 @@ mod information_tests {
         }
         // Before the mammogram history is marked reviewed, the document can be saved.
         let screens = vec![screen(date!(2026 - 05 - 15), false)];
-        assert_eq!(MedicalInformation::default().validate_with_record(TODAY, &screens), Ok(()));
+        assert_eq!(
+            MedicalInformation::default().validate_with_record(TODAY, &screens),
+            Ok(())
+        );
         // The message names where and when, and nothing else.
-        let err = reviewed(None).validate_with_record(TODAY, &screens).unwrap_err();
+        let err = reviewed(None)
+            .validate_with_record(TODAY, &screens)
+            .unwrap_err();
         assert_eq!(
             err[0].message,
             "Enter a reason for continuing with this appointment, as a screen at North Hills BSS on 15 May 2026 was less than 6 months ago"

@@ -129,20 +129,49 @@ mod tests {
             (vec![open(Mammograms, &[S::Paused])], None),
             // Ended without a screen: the round goes on in the same episode.
             (vec![open(Scheduled, &[S::DidNotAttend])], Some(false)),
-            (vec![open(Scheduled, &[S::Cancelled, S::RescheduleRequested])], Some(false)),
-            (vec![open(Scheduled, &[S::AttendedNotScreened])], Some(false)),
+            (
+                vec![open(Scheduled, &[S::Cancelled, S::RescheduleRequested])],
+                Some(false),
+            ),
+            (
+                vec![open(Scheduled, &[S::AttendedNotScreened])],
+                Some(false),
+            ),
             // Screened and still open (waiting for reading, more images, technical
             // recall, assessment): the new appointment belongs to the same round.
             (vec![open(WaitingForReading, &[S::Screened])], Some(false)),
             (vec![open(Mammograms, &[S::PartiallyScreened])], Some(false)),
             (vec![open(AtAssessment, &[S::Screened])], Some(false)),
             // Two open episodes of this round: refused.
-            (vec![open(Scheduled, &[S::DidNotAttend]), open(Scheduled, &[S::Cancelled])], None),
+            (
+                vec![
+                    open(Scheduled, &[S::DidNotAttend]),
+                    open(Scheduled, &[S::Cancelled]),
+                ],
+                None,
+            ),
             // An episode left open from an earlier round (opened 36 months ago) does not
             // take the new round's appointment, but a live booking in it still refuses.
-            (vec![opened(date!(2023 - 06 - 01), WaitingForReading, &[S::Screened])], Some(true)),
-            (vec![opened(date!(2023 - 06 - 02), WaitingForReading, &[S::Screened])], Some(false)),
-            (vec![opened(date!(2023 - 06 - 01), Scheduled, &[S::Scheduled])], None),
+            (
+                vec![opened(
+                    date!(2023 - 06 - 01),
+                    WaitingForReading,
+                    &[S::Screened],
+                )],
+                Some(true),
+            ),
+            (
+                vec![opened(
+                    date!(2023 - 06 - 02),
+                    WaitingForReading,
+                    &[S::Screened],
+                )],
+                Some(false),
+            ),
+            (
+                vec![opened(date!(2023 - 06 - 01), Scheduled, &[S::Scheduled])],
+                None,
+            ),
             (
                 vec![
                     opened(date!(2023 - 06 - 01), WaitingForReading, &[S::Screened]),
@@ -166,10 +195,22 @@ mod tests {
             assert_eq!(got, expected, "{episodes:?}");
         }
         // Another type of episode is refused, with the reason.
-        let err = book_into(&[open(Scheduled, &[S::DidNotAttend])], EpisodeType::VeryHighRisk, TODAY)
-            .unwrap_err();
-        assert!(err.contains("open routine screening episode (opened 2 March 2026, scheduled)"), "{err}");
-        let err = book_into(&[open(Scheduled, &[S::Scheduled])], EpisodeType::Routine, TODAY).unwrap_err();
+        let err = book_into(
+            &[open(Scheduled, &[S::DidNotAttend])],
+            EpisodeType::VeryHighRisk,
+            TODAY,
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("open routine screening episode (opened 2 March 2026, scheduled)"),
+            "{err}"
+        );
+        let err = book_into(
+            &[open(Scheduled, &[S::Scheduled])],
+            EpisodeType::Routine,
+            TODAY,
+        )
+        .unwrap_err();
         assert_eq!(
             err,
             "This participant already has an appointment booked in the open screening episode opened 2 March 2026: change or cancel that appointment instead"

@@ -123,7 +123,7 @@ impl Store {
                 "This slot is already booked",
             ));
         }
-        // One open episode per participant: continue her round, or refuse.
+        // One open episode per participant: continue the round, or refuse.
         let open_episode = crate::rounds::episode_for_booking(
             &mut tx,
             self.backend(),
@@ -135,18 +135,18 @@ impl Store {
         let now = sql::ts(sql::now());
         let episode_id = open_episode.unwrap_or_else(new_id);
         if open_episode.is_none() {
-        sqlx::query(
-            "INSERT INTO episodes (id, provider_id, participant_id, episode_type, stage, outcome, opened_on, closed_on, created_at) \
-             VALUES ($1, $2, $3, $4, 'scheduled', NULL, $5, NULL, $6)",
-        )
-        .bind(sql::id(episode_id))
-        .bind(&p)
-        .bind(sql::id(new.participant_id))
-        .bind(new.episode_type.as_str())
-        .bind(&clinic_date)
-        .bind(&now)
-        .execute(&mut *tx)
-        .await?;
+            sqlx::query(
+                "INSERT INTO episodes (id, provider_id, participant_id, episode_type, stage, outcome, opened_on, closed_on, created_at) \
+                 VALUES ($1, $2, $3, $4, 'scheduled', NULL, $5, NULL, $6)",
+            )
+            .bind(sql::id(episode_id))
+            .bind(&p)
+            .bind(sql::id(new.participant_id))
+            .bind(new.episode_type.as_str())
+            .bind(&clinic_date)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
         }
         let id = new_id();
         sqlx::query(

@@ -36,7 +36,12 @@ pub(crate) async fn screening_date(
     .bind(&a)
     .fetch_optional(&mut **tx)
     .await?;
-    let ts = |s: Option<String>| s.filter(|s| !s.is_empty()).as_deref().map(parse_ts).transpose();
+    let ts = |s: Option<String>| {
+        s.filter(|s| !s.is_empty())
+            .as_deref()
+            .map(parse_ts)
+            .transpose()
+    };
     let taken = ImagesTaken {
         acquired_at: ts(images.try_get("acquired_at")?)?,
         received_at: ts(images.try_get("received_at")?)?,

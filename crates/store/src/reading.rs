@@ -199,9 +199,8 @@ pub(crate) async fn open_case(
     let id = new_id();
     let participant_id: String = row.try_get("participant_id")?;
     // The day the images were taken, never the clinic's planned date.
-    let screened_on = sql::date(
-        crate::dates::screening_date(tx, scope, appointment_id, sql::now()).await?,
-    );
+    let screened_on =
+        sql::date(crate::dates::screening_date(tx, scope, appointment_id, sql::now()).await?);
     sqlx::query(
         "INSERT INTO reading_cases (id, provider_id, appointment_id, episode_id, participant_id, screened_on, state, created_at, clinic_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -2162,18 +2161,13 @@ async fn conclude(
     );
     if result.next_test_due.is_some() {
         // The national rule: from the round's first offered appointment, capped at 71.
-        result.next_test_due = crate::dates::next_test_due(
-            tx,
-            scope,
-            case.episode_id,
-            episode_type,
-            case.screened_on,
-        )
-        .await?;
+        result.next_test_due =
+            crate::dates::next_test_due(tx, scope, case.episode_id, episode_type, case.screened_on)
+                .await?;
     }
     let ts = sql::ts(now);
-    let closed_on = (result.stage == EpisodeStage::Closed)
-        .then(|| sql::date(domain::dates::london_date(now)));
+    let closed_on =
+        (result.stage == EpisodeStage::Closed).then(|| sql::date(domain::dates::london_date(now)));
     sqlx::query(
         "UPDATE episodes SET outcome = $1, stage = $2, next_test_due = $3, closed_on = COALESCE($4, closed_on) WHERE id = $5 AND provider_id = $6",
     )

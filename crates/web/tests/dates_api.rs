@@ -116,7 +116,13 @@ async fn clinic(app: &TestApp, scope: Scope, date: Date, slots: u16) -> (Uuid, V
     (clinic.id, free)
 }
 
-async fn book(app: &TestApp, token: &str, clinic: Uuid, slot: Uuid, who: Uuid) -> (StatusCode, Value) {
+async fn book(
+    app: &TestApp,
+    token: &str,
+    clinic: Uuid,
+    slot: Uuid,
+    who: Uuid,
+) -> (StatusCode, Value) {
     call(
         app,
         token,
@@ -131,13 +137,24 @@ async fn book(app: &TestApp, token: &str, clinic: Uuid, slot: Uuid, who: Uuid) -
 /// standard set and completes: the appointment ends screened.
 async fn screen(app: &TestApp, token: &str, id: Uuid) {
     let post = |path: &'static str, body: Value| async move {
-        call(app, token, reqwest::Method::POST, &format!("/appointments/{id}{path}"), body).await
+        call(
+            app,
+            token,
+            reqwest::Method::POST,
+            &format!("/appointments/{id}{path}"),
+            body,
+        )
+        .await
     };
     let (s, b) = post("/check-in", json!({})).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let (s, b) = post("/actions", json!({ "action": "start" })).await;
     assert_eq!(s, StatusCode::OK, "{b}");
-    let (s, b) = post("/identity", json!({ "expected_version": version(app, token, id).await })).await;
+    let (s, b) = post(
+        "/identity",
+        json!({ "expected_version": version(app, token, id).await }),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let (s, b) = put_medical(app, token, id, None).await;
     assert_eq!(s, StatusCode::OK, "{b}");
@@ -151,10 +168,19 @@ async fn screen(app: &TestApp, token: &str, id: Uuid) {
     .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let (s, b) = post("/complete", json!({ "expected_version": b["version"] })).await;
-    assert_eq!((s, b["status"].as_str()), (StatusCode::OK, Some("screened")), "{b}");
+    assert_eq!(
+        (s, b["status"].as_str()),
+        (StatusCode::OK, Some("screened")),
+        "{b}"
+    );
 }
 
-async fn put_medical(app: &TestApp, token: &str, id: Uuid, reason: Option<&str>) -> (StatusCode, Value) {
+async fn put_medical(
+    app: &TestApp,
+    token: &str,
+    id: Uuid,
+    reason: Option<&str>,
+) -> (StatusCode, Value) {
     let mut medical = json!({
         "reviewed": ["mammogram_history", "medical_history", "symptoms", "breast_features",
                      "breast_density_factors", "other_medical_information"],
@@ -201,14 +227,25 @@ async fn a_screen_at_another_provider_in_the_last_six_months_stops_the_appointme
         let tom = tom.clone();
         let app = &app;
         async move {
-            call(app, &tom, reqwest::Method::POST, &format!("/appointments/{id}{path}"), body).await
+            call(
+                app,
+                &tom,
+                reqwest::Method::POST,
+                &format!("/appointments/{id}{path}"),
+                body,
+            )
+            .await
         }
     };
     let (s, b) = post("/check-in", json!({})).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let (s, b) = post("/actions", json!({ "action": "start" })).await;
     assert_eq!(s, StatusCode::OK, "{b}");
-    let (s, b) = post("/identity", json!({ "expected_version": version(&app, &tom, id).await })).await;
+    let (s, b) = post(
+        "/identity",
+        json!({ "expected_version": version(&app, &tom, id).await }),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{b}");
 
     // The record stops the appointment, naming only where and when.
@@ -237,7 +274,10 @@ async fn a_screen_at_another_provider_in_the_last_six_months_stops_the_appointme
     let v = version(&app, &tom, id).await;
     let (s, b) = put_medical(&app, &tom, id, None).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
-    assert_eq!(b["errors"][0]["field"], "medical.recorded_screen_reason_to_continue");
+    assert_eq!(
+        b["errors"][0]["field"],
+        "medical.recorded_screen_reason_to_continue"
+    );
     assert_eq!(
         b["errors"][0]["message"],
         format!(
@@ -251,7 +291,10 @@ async fn a_screen_at_another_provider_in_the_last_six_months_stops_the_appointme
     let browser = app.sign_in(CLINICAL_B).await;
     let page = format!("/appointments/{id}/medical-information");
     let html = app.get(&browser, &page).await.text().await.expect("page");
-    assert!(html.contains("This appointment should not proceed"), "{html}");
+    assert!(
+        html.contains("This appointment should not proceed"),
+        "{html}"
+    );
     assert!(html.contains(&format!(
         "The screening record shows a screen at {provider_name} on {}",
         domain::medical::format_date(today())
@@ -272,7 +315,11 @@ async fn a_screen_at_another_provider_in_the_last_six_months_stops_the_appointme
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = res.text().await.expect("page");
     assert!(html.contains(r##"href="#recorded_screen_reason_to_continue""##));
-    assert_eq!(version(&app, &tom, id).await.to_string(), v, "nothing saved");
+    assert_eq!(
+        version(&app, &tom, id).await.to_string(),
+        v,
+        "nothing saved"
+    );
     let res = app
         .post_form(
             &browser,
@@ -281,7 +328,10 @@ async fn a_screen_at_another_provider_in_the_last_six_months_stops_the_appointme
                 ("csrf_token", browser.csrf.as_str()),
                 ("version", v.as_str()),
                 ("action", "continue_recorded"),
-                ("recorded_screen_reason_to_continue", "Symptomatic: referred by the GP"),
+                (
+                    "recorded_screen_reason_to_continue",
+                    "Symptomatic: referred by the GP",
+                ),
             ],
         )
         .await;
@@ -328,7 +378,12 @@ async fn a_second_open_episode_for_a_participant_is_refused() {
     let (s, b) = book(&app, &jane, clinic_past, slots[0], who).await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     let first = b["id"].as_str().expect("id").parse::<Uuid>().expect("uuid");
-    let episode = app.store.appointment(west, first).await.expect("appointment").episode_id;
+    let episode = app
+        .store
+        .appointment(west, first)
+        .await
+        .expect("appointment")
+        .episode_id;
 
     // A second booking while the first is still to happen is refused, changing nothing.
     for (clinic_id, slot) in [(clinic_today, today_slots[0]), (clinic_later, later[0])] {
@@ -342,7 +397,14 @@ async fn a_second_open_episode_for_a_participant_is_refused() {
                 .starts_with("This participant already has an appointment booked in the open screening episode"),
             "{b}"
         );
-        assert_eq!(app.store.free_slots(west, clinic_id).await.expect("slots").len(), 1);
+        assert_eq!(
+            app.store
+                .free_slots(west, clinic_id)
+                .await
+                .expect("slots")
+                .len(),
+            1
+        );
     }
 
     // After she did not attend, the new appointment continues the same round: no second
@@ -359,7 +421,11 @@ async fn a_second_open_episode_for_a_participant_is_refused() {
     let (s, b) = book(&app, &jane, clinic_later, later[0], who).await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     let second = b["id"].as_str().expect("id").parse::<Uuid>().expect("uuid");
-    let detail = app.store.appointment(west, second).await.expect("appointment");
+    let detail = app
+        .store
+        .appointment(west, second)
+        .await
+        .expect("appointment");
     assert_eq!(detail.episode_id, episode, "no second open episode");
 }
 

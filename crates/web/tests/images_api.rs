@@ -660,7 +660,10 @@ async fn partial_mammography_for_technical_issues_needs_the_mammographers_confir
     for confirmed in [None, Some(false)] {
         let (status, body) = put_images(&app, &jane, id, partial(confirmed), v).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-        assert_eq!(body["errors"][0]["field"], "not_all_taken_partial_confirmed");
+        assert_eq!(
+            body["errors"][0]["field"],
+            "not_all_taken_partial_confirmed"
+        );
         assert_eq!(
             body["errors"][0]["message"],
             "Confirm that partial mammography should be recorded, or select 'Yes' to recall the participant to take more images"
@@ -698,7 +701,9 @@ async fn partial_mammography_for_technical_issues_needs_the_mammographers_confir
 
     // The check information page says it was confirmed against the guidance.
     let browser = app.sign_in(CLINICAL_A).await;
-    let res = app.get(&browser, &format!("/appointments/{id}/check")).await;
+    let res = app
+        .get(&browser, &format!("/appointments/{id}/check"))
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     let page = res.text().await.expect("page");
     assert!(
@@ -743,7 +748,10 @@ async fn the_details_page_warns_and_asks_before_partial_mammography_for_technica
     let res = app.post_form(&browser, &path, &form).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = res.text().await.expect("body");
-    assert!(html.contains(r##"href="#not_all_taken_partial_confirmed""##), "error summary links to the question");
+    assert!(
+        html.contains(r##"href="#not_all_taken_partial_confirmed""##),
+        "error summary links to the question"
+    );
     assert!(html.contains("Are you sure partial mammography should be recorded?"));
     assert!(html.contains(r#"data-testid="partial-warning""#));
     assert!(html.contains("Partial mammography should not be recorded for a failure of the x-ray"));
@@ -764,5 +772,9 @@ async fn the_details_page_warns_and_asks_before_partial_mammography_for_technica
     );
     // Going back shows the answer, with the warning.
     let html = app.get(&browser, &path).await.text().await.expect("body");
-    assert!(html.contains(r#"name="not_all_taken_partial_confirmed" type="checkbox" value="yes" checked"#));
+    assert!(
+        html.contains(
+            r#"name="not_all_taken_partial_confirmed" type="checkbox" value="yes" checked"#
+        )
+    );
 }

@@ -340,7 +340,11 @@ pub async fn get_medical(
     let wf = state.store.workflow(caller.scope(), parse_id(&id)?).await?;
     let recorded = state
         .store
-        .recorded_screens(caller.scope(), wf.appointment.participant.id, wf.appointment.id)
+        .recorded_screens(
+            caller.scope(),
+            wf.appointment.participant.id,
+            wf.appointment.id,
+        )
         .await?;
     let info = crate::pages::workflow::medical::information(&wf).map_err(|e| {
         tracing::error!(error = %e, "unreadable medical document");
@@ -367,9 +371,10 @@ pub async fn get_medical(
             .six_month_rule_with_record(state.today(), &recorded)
             .as_str()
             .to_owned(),
-        recent_screens_on_record: serde_json::to_value(
-            domain::medical::recent_recorded_screens(&recorded, state.today()),
-        )
+        recent_screens_on_record: serde_json::to_value(domain::medical::recent_recorded_screens(
+            &recorded,
+            state.today(),
+        ))
         .unwrap_or_default(),
         version: wf.appointment.version,
     }))
@@ -406,14 +411,15 @@ pub async fn save_medical(
         .store
         .recorded_screens(caller.scope(), wf.appointment.participant.id, id)
         .await?;
-    info.validate_with_record(state.today(), &recorded).map_err(|errors| {
-        medical_problem(
-            errors
-                .into_iter()
-                .map(|e| (format!("medical.{}", e.field), e.message.into_owned()))
-                .collect(),
-        )
-    })?;
+    info.validate_with_record(state.today(), &recorded)
+        .map_err(|errors| {
+            medical_problem(
+                errors
+                    .into_iter()
+                    .map(|e| (format!("medical.{}", e.field), e.message.into_owned()))
+                    .collect(),
+            )
+        })?;
     let version = crate::pages::workflow::medical::save_information(
         &state.store,
         caller.scope(),

@@ -31,9 +31,12 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut web::Config)) -> TestApp {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let url = format!("sqlite://{}/db.sqlite?mode=rwc", dir.display());
     let store = Store::open(&url).await.expect("open store");
-    demo::load(&store, domain::dates::london_date(time::OffsetDateTime::now_utc()))
-        .await
-        .expect("demo data");
+    demo::load(
+        &store,
+        domain::dates::london_date(time::OffsetDateTime::now_utc()),
+    )
+    .await
+    .expect("demo data");
     let mut config = web::Config::local(url);
     config.demo_mode = true;
     tweak(&mut config);

@@ -30,10 +30,10 @@ use domain::imaging::{
     Breast, COUNTS_QUESTION, Derivation, ExtraImagesAnswer, ExtraImagesChoice, IMPERFECT_HINT,
     IMPERFECT_LABEL, INCOMPLETE_REASONS_QUESTION, ImagesRecord, ImagingContext, ImagingError,
     ImagingField, IncompleteReason, NOT_ALL_TAKEN_LABEL, NotAllTaken, PARTIAL_CONFIRM_LABEL,
-    PARTIAL_CONFIRM_QUESTION, PARTIAL_MAMMOGRAPHY_GUIDANCE,
-    RECALL_QUESTION, REPEAT_REASONS_QUESTION, RecallChoice, RecallDecision, RepeatReason,
-    STANDARD_SET_QUESTION, StandardSetAnswer, View, ViewCounts, ViewRepeats, derive, validate,
-    validate_details, validate_repeats,
+    PARTIAL_CONFIRM_QUESTION, PARTIAL_MAMMOGRAPHY_GUIDANCE, RECALL_QUESTION,
+    REPEAT_REASONS_QUESTION, RecallChoice, RecallDecision, RepeatReason, STANDARD_SET_QUESTION,
+    StandardSetAnswer, View, ViewCounts, ViewRepeats, derive, validate, validate_details,
+    validate_repeats,
 };
 use store::{Actor, Room, Scope, Store, Workflow};
 use uuid::Uuid;
@@ -1255,9 +1255,7 @@ pub async fn details_save(
             Some(RecallChoice::NoRecall) => Some(RecallDecision::NoRecall),
             None => None,
         },
-        partial_confirmed: form
-            .get(&ImagingField::PartialConfirmed.id())
-            .is_some(),
+        partial_confirmed: form.get(&ImagingField::PartialConfirmed.id()).is_some(),
     });
     let context = medical::imaging_context(&wf);
     let errors: Vec<ImagingError> = validate_details(&record, &context)
@@ -1383,7 +1381,11 @@ mod tests {
         let not_all = record.not_all_taken.as_mut().expect("not all");
         not_all.reasons = vec![I::TechnicalIssues];
         assert!(validate(&record, &context).is_err());
-        record.not_all_taken.as_mut().expect("not all").partial_confirmed = true;
+        record
+            .not_all_taken
+            .as_mut()
+            .expect("not all")
+            .partial_confirmed = true;
         assert_eq!(validate(&record, &context), Ok(()));
         let card = super::card(&record, &context, None, id);
         assert_eq!(

@@ -32,10 +32,10 @@ use domain::medical::{
     MammogramWhen, MastectomyOrLumpectomy, MedicalHistoryItem, MedicalHistoryType,
     MedicalInformation, MedicalSection, NippleChange, OtherProcedureKind, OtherProcedures,
     OtherSurgery, PreviousMammogram, RECORDED_SCREEN_REASON_FIELD, Radiotherapy, RecordedScreen,
-    RecordedYear, SHOULD_NOT_PROCEED, SectionStatus, Side, SixMonthRule, SkinChange,
-    SurgeryReason, Symptom, SymptomArea, SymptomKind, SymptomStarted, SymptomType,
-    SystemicTreatment, TreatmentLocation, breasts_without_tissue, can_add, has_implants,
-    is_significant, recent_recorded_screens, validate_reason_to_continue,
+    RecordedYear, SHOULD_NOT_PROCEED, SectionStatus, Side, SixMonthRule, SkinChange, SurgeryReason,
+    Symptom, SymptomArea, SymptomKind, SymptomStarted, SymptomType, SystemicTreatment,
+    TreatmentLocation, breasts_without_tissue, can_add, has_implants, is_significant,
+    recent_recorded_screens, validate_reason_to_continue,
 };
 use store::Workflow;
 use time::{Date, Month};
@@ -2189,7 +2189,9 @@ fn overview_page(ctx: &Ctx<'_>, errors: Errors) -> PageResult {
         layout: ctx.layout(Step::Medical.label(), has_errors),
         frame: Frame::new(&ctx.wf, Step::Medical),
         base: Step::Medical.href(ctx.id),
-        should_not_proceed: ctx.info.six_month_rule_with_record(ctx.today, &ctx.recorded)
+        should_not_proceed: ctx
+            .info
+            .six_month_rule_with_record(ctx.today, &ctx.recorded)
             == SixMonthRule::ShouldNotProceed,
         recent_screens: recent_recorded_screens(&ctx.recorded, ctx.today)
             .into_iter()
@@ -2332,7 +2334,10 @@ pub async fn act(
                 Err(e) => {
                     return overview_page(
                         &ctx,
-                        vec![(RECORDED_SCREEN_REASON_FIELD.to_owned(), e.message.into_owned())],
+                        vec![(
+                            RECORDED_SCREEN_REASON_FIELD.to_owned(),
+                            e.message.into_owned(),
+                        )],
                     );
                 }
             }
