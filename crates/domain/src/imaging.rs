@@ -3253,7 +3253,14 @@ mod tests {
             No,
         }
         // (reasons, recall?, confirmed, errors, confirmation shown on the summary)
-        let table: &[(&[IncompleteReason], Recall, bool, &[ImagingField], bool)] = &[
+        type Row = (
+            &'static [IncompleteReason],
+            Recall,
+            bool,
+            &'static [ImagingField],
+            bool,
+        );
+        let table: &[Row] = &[
             // Reasons the guidance gives for partial mammography: no question.
             (&[I::ConsentWithdrawn], Recall::No, false, &[], false),
             (

@@ -400,7 +400,7 @@ pub fn recent_recorded_screens(recorded: &[RecordedScreen], today: Date) -> Vec<
         .iter()
         .filter(|s| crate::dates::within_months(s.screened_on, today, 6))
         .collect();
-    recent.sort_by(|a, b| b.screened_on.cmp(&a.screened_on));
+    recent.sort_by_key(|s| std::cmp::Reverse(s.screened_on));
     recent
 }
 

@@ -42,7 +42,8 @@ impl AppState {
         })
     }
 
-    /// Today's date for clinic lists and ages.
+    /// Today's date in England (Europe/London, ADR 14), for clinic lists, ages and every
+    /// rule that needs "today": the one place the service asks for it.
     pub fn today(&self) -> Date {
         domain::dates::london_date(time::OffsetDateTime::now_utc())
     }
