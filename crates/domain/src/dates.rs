@@ -10,7 +10,7 @@
 //!   (29 in a leap year) too ([`add_months`], [`sub_months`]).
 //! - Next test due follows the national rule ([`next_test_due`]): counted from the first
 //!   appointment offered in the round, never past the 71st birthday for routine screening.
-//! - The screening date is the day the images were taken ([`screening_date`]), never the
+//! - The screening date is the day the images were taken ([`screening_date`]), not the
 //!   appointment's planned date.
 
 use std::sync::OnceLock;
@@ -118,17 +118,18 @@ pub struct ImagesTaken {
 }
 
 /// The screening date of an appointment, in England: the day its images were taken,
-/// never the clinic's planned date. In order: the images' own acquisition time, the time
-/// the first image was received, the time the images step was recorded, and at last the
-/// moment the screen was completed (`completed_at`).
-pub fn screening_date(images: ImagesTaken, completed_at: OffsetDateTime) -> Date {
-    london_date(
-        images
-            .acquired_at
-            .or(images.received_at)
-            .or(images.recorded_at)
-            .unwrap_or(completed_at),
-    )
+/// never the clinic's planned date when anything is known about the images. In order: the
+/// images' own acquisition time, the time the first image was received, the time the images
+/// step was recorded (every screen completed through "Complete screening" has one). Only a
+/// screen with no record of its images at all (recorded by a generic status change, which
+/// the service no longer allows, or loaded as history) falls back to `clinic_date`:
+/// nothing better is known, and "now" would date an old screen today.
+pub fn screening_date(images: ImagesTaken, clinic_date: Date) -> Date {
+    images
+        .acquired_at
+        .or(images.received_at)
+        .or(images.recorded_at)
+        .map_or(clinic_date, london_date)
 }
 
 #[cfg(test)]
@@ -357,12 +358,13 @@ mod tests {
 
     #[test]
     fn screening_date_is_the_day_the_images_were_taken() {
-        let completed = datetime!(2026-06-20 10:00 UTC);
+        let clinic = date!(2026 - 06 - 12);
         let acquired = datetime!(2026-06-14 23:30 UTC);
         let received = datetime!(2026-06-16 09:00 UTC);
         let recorded = datetime!(2026-06-17 09:00 UTC);
         // (images, screening date)
         let table = [
+            // Acquired at 00:30 BST on 15 June: that day in England.
             (
                 ImagesTaken {
                     acquired_at: Some(acquired),
@@ -379,6 +381,7 @@ mod tests {
                 },
                 date!(2026 - 06 - 16),
             ),
+            // Manual flow: the day the images step was recorded, not the clinic's date.
             (
                 ImagesTaken {
                     acquired_at: None,
@@ -387,15 +390,19 @@ mod tests {
                 },
                 date!(2026 - 06 - 17),
             ),
-            (ImagesTaken::default(), date!(2026 - 06 - 20)),
+            (
+                ImagesTaken {
+                    acquired_at: None,
+                    received_at: None,
+                    recorded_at: Some(datetime!(2026-06-16 23:10 UTC)),
+                },
+                date!(2026 - 06 - 17),
+            ),
+            // Nothing known about the images: the clinic's date.
+            (ImagesTaken::default(), clinic),
         ];
         for (images, expected) in table {
-            assert_eq!(screening_date(images, completed), expected, "{images:?}");
+            assert_eq!(screening_date(images, clinic), expected, "{images:?}");
         }
-        // Completed at 00:30 BST: that day in England.
-        assert_eq!(
-            screening_date(ImagesTaken::default(), datetime!(2026-06-19 23:30 UTC)),
-            date!(2026 - 06 - 20)
-        );
     }
 }

@@ -6,18 +6,17 @@ use crate::{Result, Scope};
 use domain::dates::ImagesTaken;
 use domain::episode::EpisodeType;
 use sqlx::Row;
-use time::{Date, OffsetDateTime};
+use time::Date;
 use uuid::Uuid;
 
-/// The day the images of `appointment_id` were taken, in England: the earliest
-/// acquisition time (or, without one, the earliest receipt) of the gateway images attached
-/// to it, else the time its images step was recorded, else `completed_at`. Never the
-/// clinic's planned date.
+/// The day the images of `appointment_id` were taken, in England
+/// ([`domain::dates::screening_date`]): the earliest acquisition time (or, without one, the
+/// earliest receipt) of the gateway images attached to it, else the time its images step
+/// was recorded; the clinic's date only when nothing at all is known about its images.
 pub(crate) async fn screening_date(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     scope: Scope,
     appointment_id: Uuid,
-    completed_at: OffsetDateTime,
 ) -> Result<Date> {
     let p = sql::id(scope.provider_id);
     let a = sql::id(appointment_id);
@@ -36,6 +35,14 @@ pub(crate) async fn screening_date(
     .bind(&a)
     .fetch_optional(&mut **tx)
     .await?;
+    let clinic = sqlx::query(
+        "SELECT c.clinic_date FROM appointments a JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = a.provider_id \
+         WHERE a.id = $1 AND a.provider_id = $2",
+    )
+    .bind(&a)
+    .bind(&p)
+    .fetch_one(&mut **tx)
+    .await?;
     let ts = |s: Option<String>| {
         s.filter(|s| !s.is_empty())
             .as_deref()
@@ -50,7 +57,8 @@ pub(crate) async fn screening_date(
             None => None,
         },
     };
-    Ok(domain::dates::screening_date(taken, completed_at))
+    let clinic_date = parse_date(&clinic.try_get::<String, _>("clinic_date")?)?;
+    Ok(domain::dates::screening_date(taken, clinic_date))
 }
 
 /// When the participant of `episode_id` is next due for a test after a normal result, by

@@ -199,8 +199,7 @@ pub(crate) async fn open_case(
     let id = new_id();
     let participant_id: String = row.try_get("participant_id")?;
     // The day the images were taken, never the clinic's planned date.
-    let screened_on =
-        sql::date(crate::dates::screening_date(tx, scope, appointment_id, sql::now()).await?);
+    let screened_on = sql::date(crate::dates::screening_date(tx, scope, appointment_id).await?);
     sqlx::query(
         "INSERT INTO reading_cases (id, provider_id, appointment_id, episode_id, participant_id, screened_on, state, created_at, clinic_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",

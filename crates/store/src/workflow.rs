@@ -685,8 +685,7 @@ impl Store {
         }
         if let Some(tally) = &finish.tally {
             // The day the images were taken, as on the reading case.
-            let screened_on =
-                sql::date(crate::dates::screening_date(&mut tx, scope, id, sql::now()).await?);
+            let screened_on = sql::date(crate::dates::screening_date(&mut tx, scope, id).await?);
             sqlx::query(
                 "INSERT INTO image_records (appointment_id, provider_id, user_id, user_name, screened_on, images, repeats, repeat_reasons, completeness, recorded_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
