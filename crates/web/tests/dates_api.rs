@@ -69,6 +69,10 @@ fn nhs_number(seed: u32) -> String {
 
 /// A new participant at `scope`, a copy of a demo participant with another NHS number.
 async fn participant(app: &TestApp, scope: Scope, nhs: &str) -> Uuid {
+    participant_born(app, scope, nhs, None).await
+}
+
+async fn participant_born(app: &TestApp, scope: Scope, nhs: &str, born: Option<Date>) -> Uuid {
     let people = app
         .store
         .search_participants(scope, "", 1)
@@ -76,6 +80,9 @@ async fn participant(app: &TestApp, scope: Scope, nhs: &str) -> Uuid {
         .expect("participants");
     let mut value = serde_json::to_value(&people[0]).expect("json");
     value["nhs_number"] = json!(nhs);
+    if let Some(born) = born {
+        value["date_of_birth"] = json!(born.to_string());
+    }
     let new: NewParticipant = serde_json::from_value(value).expect("new participant");
     app.store
         .create_participant(scope, &store::Actor::system("test"), new, today())
@@ -462,4 +469,102 @@ async fn the_screening_date_is_the_day_the_images_were_taken_not_the_clinic_date
         .clone();
     assert_eq!(case["screened_on"], today().to_string(), "{case}");
     assert_ne!(case["screened_on"], yesterday.to_string());
+}
+
+/// Two normal reads of the appointment's case (no finalisation delay in the demo).
+async fn read_normal_twice(app: &TestApp, id: Uuid) -> Value {
+    let west = app.provider("DMO1").await;
+    let case = app
+        .store
+        .reading_case_for_appointment(west, id)
+        .await
+        .expect("case")
+        .expect("a case");
+    let mut last = Value::Null;
+    for reader in ["priya.shah@example.nhs.uk", "daniel.osei@example.nhs.uk"] {
+        let token = app.token(reader, "DMO1").await;
+        let (s, b) = call(
+            app,
+            &token,
+            reqwest::Method::POST,
+            &format!("/reading/cases/{}/reads", case.id),
+            json!({ "opinion": { "opinion": "normal" } }),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        last = b;
+    }
+    assert_eq!(last["state"], "concluded", "{last}");
+    let reader = app.token("priya.shah@example.nhs.uk", "DMO1").await;
+    let who = app.store.appointment(west, id).await.expect("appointment");
+    let (s, episodes) = call(
+        app,
+        &reader,
+        reqwest::Method::GET,
+        &format!("/participants/{}/episodes", who.participant.id),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{episodes}");
+    episodes
+        .as_array()
+        .expect("episodes")
+        .iter()
+        .find(|e| e["id"] == who.episode_id.to_string())
+        .expect("the episode")
+        .clone()
+}
+
+#[tokio::test]
+async fn next_test_due_counts_from_the_first_offered_appointment_and_stops_at_71() {
+    let app = spawn().await;
+    let west = app.provider("DMO1").await;
+    let jane = app.token(CLINICAL_A, "DMO1").await;
+    let first_offered = today() - Duration::days(10);
+
+    // Offered an appointment 10 days ago, did not attend, screened today: 36 months from
+    // the first offered appointment, not from today.
+    let who = participant_born(
+        &app,
+        west,
+        &nhs_number(450_031),
+        Some(today() - Duration::days(60 * 365)),
+    )
+    .await;
+    let (missed_clinic, missed) = clinic(&app, west, first_offered, 1).await;
+    let (s, b) = book(&app, &jane, missed_clinic, missed[0], who).await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let missed_id = b["id"].as_str().expect("id").to_owned();
+    let (s, b) = call(
+        &app,
+        &jane,
+        reqwest::Method::POST,
+        &format!("/appointments/{missed_id}/actions"),
+        json!({ "action": "did_not_attend" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (clinic_today, slots) = clinic(&app, west, today(), 2).await;
+    let (s, b) = book(&app, &jane, clinic_today, slots[0], who).await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let id = b["id"].as_str().expect("id").parse::<Uuid>().expect("uuid");
+    screen(&app, &jane, id).await;
+    let episode = read_normal_twice(&app, id).await;
+    assert_eq!(episode["outcome"], "routine_recall");
+    assert_eq!(
+        episode["next_test_due"],
+        domain::dates::add_months(first_offered, 36).to_string(),
+        "{episode}"
+    );
+
+    // Turning 71 before the next routine test would be due: none is set.
+    let born = domain::dates::sub_months(today(), 69 * 12);
+    let older = participant_born(&app, west, &nhs_number(560_041), Some(born)).await;
+    let (s, b) = book(&app, &jane, clinic_today, slots[1], older).await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let id = b["id"].as_str().expect("id").parse::<Uuid>().expect("uuid");
+    screen(&app, &jane, id).await;
+    let episode = read_normal_twice(&app, id).await;
+    assert_eq!(episode["outcome"], "routine_recall");
+    assert!(episode["next_test_due"].is_null(), "{episode}");
 }
