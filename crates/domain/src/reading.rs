@@ -1711,7 +1711,8 @@ mod tests {
             ..note(L::Suspicious)
         };
         let table: Vec<(&str, Opinion, ReadingContext, Vec<&str>)> = vec![
-            ("normal", Opinion::normal(), symptoms, vec![]),
+            ("normal, symptoms not acknowledged", Opinion::normal(), symptoms, vec!["symptoms_acknowledged"]),
+            ("normal", Opinion::normal(), plain, vec![]),
             ("details given", details(), plain, vec![]),
             (
                 "blank details",
@@ -2119,9 +2120,10 @@ mod tests {
         let mut open = b_read();
         open.given_blind = false;
         let two_open = case(one.first.clone(), Some(open));
+        let none = CaseReads::default();
         let table: Vec<(&str, &CaseReads, bool, i64, i64, ReaderId, ReadSlot, bool)> = vec![
             // (case, blinded, delay, minutes after T0, viewer, slot) -> visible
-            ("no reads", &CaseReads::default(), true, 5, 20, A, First, false),
+            ("no reads", &none, true, 5, 20, A, First, false),
             ("1st reader sees their own", &one, true, 5, 1, A, First, true),
             ("1st read hidden from the next reader", &one, true, 5, 8, B, First, false),
             ("1st read hidden from anyone else", &one, true, 5, 8, C, First, false),
