@@ -688,7 +688,7 @@ async fn overdue_cases_include_held_ones_and_say_who_holds_them() {
         let claimed = overdue.iter().find(|o| o.case.id == queued).expect("queued case");
         assert_eq!((claimed.holder, claimed.held_by.as_deref()), (CaseHolder::Claimed, Some("Ada Reader")));
         // Another provider's cases never show.
-        let other = org(s, "RD14").await;
+        let other = crate::fixtures::org(s, "RD14").await;
         assert!(s.overdue_cases(other.scope, TODAY + Duration::days(15)).await.expect("overdue").is_empty());
     })
     .await;
