@@ -73,7 +73,8 @@ pub const TECHNICAL_RECALL_QUESTION: &str = "Which views need to be retaken?";
 pub const RECALL_REASON_QUESTION: &str = "Reason for recall";
 /// The checkbox a reader ticks to give a normal opinion of a participant with significant
 /// symptoms.
-pub const SYMPTOMS_ACKNOWLEDGEMENT: &str = "I have considered the symptoms the participant reported";
+pub const SYMPTOMS_ACKNOWLEDGEMENT: &str =
+    "I have considered the symptoms the participant reported";
 /// The error when a normal opinion of a participant with significant symptoms does not
 /// acknowledge them.
 pub const SYMPTOMS_NOT_ACKNOWLEDGED: &str =
@@ -1060,12 +1061,14 @@ pub fn outcome(
         };
     }
     match final_opinion {
-        Opinion::Normal { .. } | Opinion::NormalWithDetails { .. } if more_images => ReadingOutcome {
-            episode_outcome: EpisodeOutcome::RecallForMoreImages,
-            next_test_due: None,
-            follow_up: with_more_images(Vec::new()),
-            stage: EpisodeStage::Mammograms,
-        },
+        Opinion::Normal { .. } | Opinion::NormalWithDetails { .. } if more_images => {
+            ReadingOutcome {
+                episode_outcome: EpisodeOutcome::RecallForMoreImages,
+                next_test_due: None,
+                follow_up: with_more_images(Vec::new()),
+                stage: EpisodeStage::Mammograms,
+            }
+        }
         Opinion::Normal { .. } | Opinion::NormalWithDetails { .. } => ReadingOutcome {
             episode_outcome: if completeness == Completeness::PartialMammography {
                 EpisodeOutcome::PartialMammography
@@ -1711,7 +1714,12 @@ mod tests {
             ..note(L::Suspicious)
         };
         let table: Vec<(&str, Opinion, ReadingContext, Vec<&str>)> = vec![
-            ("normal, symptoms not acknowledged", Opinion::normal(), symptoms, vec!["symptoms_acknowledged"]),
+            (
+                "normal, symptoms not acknowledged",
+                Opinion::normal(),
+                symptoms,
+                vec!["symptoms_acknowledged"],
+            ),
             ("normal", Opinion::normal(), plain, vec![]),
             ("details given", details(), plain, vec![]),
             (
@@ -2124,23 +2132,176 @@ mod tests {
         let table: Vec<(&str, &CaseReads, bool, i64, i64, ReaderId, ReadSlot, bool)> = vec![
             // (case, blinded, delay, minutes after T0, viewer, slot) -> visible
             ("no reads", &none, true, 5, 20, A, First, false),
-            ("1st reader sees their own", &one, true, 5, 1, A, First, true),
-            ("1st read hidden from the next reader", &one, true, 5, 8, B, First, false),
-            ("1st read hidden from anyone else", &one, true, 5, 8, C, First, false),
-            ("open reading: the 2nd reader sees it first", &one, false, 5, 8, B, First, true),
-            ("delay: hidden while the 2nd read may change", &two, true, 5, 12, B, First, false),
-            ("delay: hidden from others while the 2nd read may change", &two, true, 5, 12, C, First, false),
-            ("delay: shown once the 2nd read is final", &two, true, 5, 15, B, First, true),
-            ("delay: shown at once when finalised early", &two_early, true, 5, 11, B, First, true),
-            ("delay: arbitrator sees both once final", &two, true, 5, 15, C, First, true),
-            ("delay: arbitrator sees the 2nd once final", &two, true, 5, 15, C, Second, true),
-            ("no delay: shown once the 2nd read is given", &two, true, 0, 10, B, First, true),
-            ("no delay: others see both", &two, true, 0, 10, C, First, true),
-            ("2nd reader sees their own", &two, true, 5, 11, B, Second, true),
-            ("1st reader (final) sees the 2nd", &two, true, 5, 11, A, Second, true),
-            ("open 2nd read: sees the 1st while changeable", &two_open, true, 5, 11, B, First, true),
-            ("blind 2nd read stays blind when blinding is turned off", &two, false, 5, 12, B, First, false),
-            ("open reading: everyone sees both", &two, false, 5, 11, C, First, true),
+            (
+                "1st reader sees their own",
+                &one,
+                true,
+                5,
+                1,
+                A,
+                First,
+                true,
+            ),
+            (
+                "1st read hidden from the next reader",
+                &one,
+                true,
+                5,
+                8,
+                B,
+                First,
+                false,
+            ),
+            (
+                "1st read hidden from anyone else",
+                &one,
+                true,
+                5,
+                8,
+                C,
+                First,
+                false,
+            ),
+            (
+                "open reading: the 2nd reader sees it first",
+                &one,
+                false,
+                5,
+                8,
+                B,
+                First,
+                true,
+            ),
+            (
+                "delay: hidden while the 2nd read may change",
+                &two,
+                true,
+                5,
+                12,
+                B,
+                First,
+                false,
+            ),
+            (
+                "delay: hidden from others while the 2nd read may change",
+                &two,
+                true,
+                5,
+                12,
+                C,
+                First,
+                false,
+            ),
+            (
+                "delay: shown once the 2nd read is final",
+                &two,
+                true,
+                5,
+                15,
+                B,
+                First,
+                true,
+            ),
+            (
+                "delay: shown at once when finalised early",
+                &two_early,
+                true,
+                5,
+                11,
+                B,
+                First,
+                true,
+            ),
+            (
+                "delay: arbitrator sees both once final",
+                &two,
+                true,
+                5,
+                15,
+                C,
+                First,
+                true,
+            ),
+            (
+                "delay: arbitrator sees the 2nd once final",
+                &two,
+                true,
+                5,
+                15,
+                C,
+                Second,
+                true,
+            ),
+            (
+                "no delay: shown once the 2nd read is given",
+                &two,
+                true,
+                0,
+                10,
+                B,
+                First,
+                true,
+            ),
+            (
+                "no delay: others see both",
+                &two,
+                true,
+                0,
+                10,
+                C,
+                First,
+                true,
+            ),
+            (
+                "2nd reader sees their own",
+                &two,
+                true,
+                5,
+                11,
+                B,
+                Second,
+                true,
+            ),
+            (
+                "1st reader (final) sees the 2nd",
+                &two,
+                true,
+                5,
+                11,
+                A,
+                Second,
+                true,
+            ),
+            (
+                "open 2nd read: sees the 1st while changeable",
+                &two_open,
+                true,
+                5,
+                11,
+                B,
+                First,
+                true,
+            ),
+            (
+                "blind 2nd read stays blind when blinding is turned off",
+                &two,
+                false,
+                5,
+                12,
+                B,
+                First,
+                false,
+            ),
+            (
+                "open reading: everyone sees both",
+                &two,
+                false,
+                5,
+                11,
+                C,
+                First,
+                true,
+            ),
         ];
         for (name, case, blinded, delay, minutes, viewer, slot, want) in table {
             let rules = ReadingRules {
@@ -2148,7 +2309,11 @@ mod tests {
                 ..rules(delay)
             };
             let now = T0 + Duration::minutes(minutes);
-            assert_eq!(read_visible(case, slot, viewer, &rules, now), want, "{name}");
+            assert_eq!(
+                read_visible(case, slot, viewer, &rules, now),
+                want,
+                "{name}"
+            );
             if slot == First {
                 assert_eq!(
                     visible_first_opinion(case, viewer, &rules, now).is_some(),
@@ -2172,15 +2337,64 @@ mod tests {
         let blind = case(first(), Some(b_read(true, false)));
         let early = case(first(), Some(b_read(true, true)));
         let open = case(first(), Some(b_read(false, false)));
-        let table: Vec<(&str, &CaseReads, bool, i64, ReaderId, Option<Result<ReadSlot, RefusalReason>>)> = vec![
+        let table: Vec<(
+            &str,
+            &CaseReads,
+            bool,
+            i64,
+            ReaderId,
+            Option<Result<ReadSlot, RefusalReason>>,
+        )> = vec![
             // (case, blinded now, minutes after T0, reader) -> may change
-            ("blind, not yet shown: may change", &blind, true, 12, B, Some(Ok(ReadSlot::Second))),
-            ("blind, final and shown: refused", &blind, true, 15, B, Some(Err(ReadFinal))),
-            ("blind, finalised early to see the 1st: refused", &early, true, 11, B, Some(Err(ReadFinal))),
+            (
+                "blind, not yet shown: may change",
+                &blind,
+                true,
+                12,
+                B,
+                Some(Ok(ReadSlot::Second)),
+            ),
+            (
+                "blind, final and shown: refused",
+                &blind,
+                true,
+                15,
+                B,
+                Some(Err(ReadFinal)),
+            ),
+            (
+                "blind, finalised early to see the 1st: refused",
+                &early,
+                true,
+                11,
+                B,
+                Some(Err(ReadFinal)),
+            ),
             // Blinding switched off after a blind read: the read stays blind (hidden, changeable).
-            ("blind read, blinding turned off since", &blind, false, 12, B, Some(Ok(ReadSlot::Second))),
-            ("open read within the delay: may change", &open, false, 12, B, Some(Ok(ReadSlot::Second))),
-            ("1st reader after the 2nd read: final", &blind, true, 12, A, Some(Err(ReadFinal))),
+            (
+                "blind read, blinding turned off since",
+                &blind,
+                false,
+                12,
+                B,
+                Some(Ok(ReadSlot::Second)),
+            ),
+            (
+                "open read within the delay: may change",
+                &open,
+                false,
+                12,
+                B,
+                Some(Ok(ReadSlot::Second)),
+            ),
+            (
+                "1st reader after the 2nd read: final",
+                &blind,
+                true,
+                12,
+                A,
+                Some(Err(ReadFinal)),
+            ),
             ("someone who did not read", &blind, true, 12, C, None),
         ];
         for (name, case, blinded, minutes, reader, want) in table {
@@ -2763,15 +2977,50 @@ mod tests {
         };
         // (opinion, significant symptoms) -> the fields refused.
         let table: Vec<(&str, Opinion, ReadingContext, Vec<&str>)> = vec![
-            ("normal, symptoms, not acknowledged", normal(false), symptoms, vec!["symptoms_acknowledged"]),
-            ("normal, symptoms, acknowledged", normal(true), symptoms, vec![]),
+            (
+                "normal, symptoms, not acknowledged",
+                normal(false),
+                symptoms,
+                vec!["symptoms_acknowledged"],
+            ),
+            (
+                "normal, symptoms, acknowledged",
+                normal(true),
+                symptoms,
+                vec![],
+            ),
             ("normal, no symptoms", normal(false), plain, vec![]),
-            ("normal, no symptoms, acknowledged anyway", normal(true), plain, vec![]),
-            ("details, symptoms, not acknowledged", with_details(false), symptoms, vec!["symptoms_acknowledged"]),
-            ("details, symptoms, acknowledged", with_details(true), symptoms, vec![]),
+            (
+                "normal, no symptoms, acknowledged anyway",
+                normal(true),
+                plain,
+                vec![],
+            ),
+            (
+                "details, symptoms, not acknowledged",
+                with_details(false),
+                symptoms,
+                vec!["symptoms_acknowledged"],
+            ),
+            (
+                "details, symptoms, acknowledged",
+                with_details(true),
+                symptoms,
+                vec![],
+            ),
             ("details, no symptoms", with_details(false), plain, vec![]),
-            ("technical recall, symptoms", tr(&[View::Rcc]), symptoms, vec![]),
-            ("recall for assessment, symptoms", ra_right(), symptoms, vec![]),
+            (
+                "technical recall, symptoms",
+                tr(&[View::Rcc]),
+                symptoms,
+                vec![],
+            ),
+            (
+                "recall for assessment, symptoms",
+                ra_right(),
+                symptoms,
+                vec![],
+            ),
         ];
         for (name, opinion, context, want) in table {
             assert_eq!(fields(opinion.validate(&context)), want, "{name}");
@@ -2843,12 +3092,32 @@ mod tests {
         let now = T0;
         let later = Some(T0 + Duration::minutes(5));
         let lapsed = Some(T0 - Duration::minutes(5));
-        let table: Vec<(ReadingState, Option<&str>, Option<OffsetDateTime>, CaseHolder)> = vec![
-            (AwaitingFirstRead, Some("deferred"), later, CaseHolder::Deferred),
-            (AwaitingSecondRead, Some("priors"), None, CaseHolder::AwaitingPriors),
+        let table: Vec<(
+            ReadingState,
+            Option<&str>,
+            Option<OffsetDateTime>,
+            CaseHolder,
+        )> = vec![
+            (
+                AwaitingFirstRead,
+                Some("deferred"),
+                later,
+                CaseHolder::Deferred,
+            ),
+            (
+                AwaitingSecondRead,
+                Some("priors"),
+                None,
+                CaseHolder::AwaitingPriors,
+            ),
             (AwaitingFirstRead, None, later, CaseHolder::Claimed),
             (AwaitingFirstRead, None, lapsed, CaseHolder::Queue),
-            (AwaitingFinalisation, None, None, CaseHolder::AwaitingFinalisation),
+            (
+                AwaitingFinalisation,
+                None,
+                None,
+                CaseHolder::AwaitingFinalisation,
+            ),
             (AwaitingArbitration, None, later, CaseHolder::Claimed),
             (AwaitingArbitration, None, None, CaseHolder::Queue),
         ];

@@ -12,9 +12,8 @@ use domain::episode::{EpisodeStage, EpisodeType};
 use domain::imaging::{Breast, Completeness};
 use domain::reading::{
     ArbitrationDecision, ArbitrationPolicy, CaseHolder, CaseReads, FinalisationPolicy,
-    FollowUpNeeded, Opinion,
-    OpinionKind, PriorsStatus, Read, ReadSlot, ReaderId, ReadingContext, ReadingRules,
-    ReadingState, ReadingWindow, SessionKind, SessionResult,
+    FollowUpNeeded, Opinion, OpinionKind, PriorsStatus, Read, ReadSlot, ReaderId, ReadingContext,
+    ReadingRules, ReadingState, ReadingWindow, SessionKind, SessionResult,
 };
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -265,8 +264,7 @@ pub struct ReadingCounts {
 }
 
 /// The states of a case without a result.
-const UNFINISHED: &str =
-    "'awaiting_first_read', 'awaiting_second_read', 'awaiting_finalisation', 'awaiting_arbitration'";
+const UNFINISHED: &str = "'awaiting_first_read', 'awaiting_second_read', 'awaiting_finalisation', 'awaiting_arbitration'";
 
 /// A case past its reading window, and who holds it.
 #[derive(Debug, Clone, Serialize, ToSchema)]

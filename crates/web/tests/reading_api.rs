@@ -419,7 +419,14 @@ async fn set_delay(app: &TestApp, office: &str, minutes: u32) {
         .await
         .1;
     settings["finalisation_delay_minutes"] = json!(minutes);
-    let (status, saved) = call(app, office, Method::PUT, "/reading/settings", Some(settings)).await;
+    let (status, saved) = call(
+        app,
+        office,
+        Method::PUT,
+        "/reading/settings",
+        Some(settings),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{saved}");
 }
 
@@ -456,8 +463,7 @@ fn stamp(t: time::OffsetDateTime) -> String {
 }
 
 #[tokio::test]
-async fn a_blind_second_reader_sees_the_first_opinion_only_once_their_read_is_final_and_cannot_change_it_then()
- {
+async fn blind_second_reader_sees_the_first_opinion_only_once_final_then_cannot_change() {
     let app = spawn().await;
     let a = app.token(READER_A, "DMO1").await;
     let b = app.token(READER_B, "DMO1").await;
@@ -509,7 +515,10 @@ async fn a_blind_second_reader_sees_the_first_opinion_only_once_their_read_is_fi
     // The blind reads as given disagree: arbitration.
     let (_, seen) = call(&app, &b, Method::GET, &path, None).await;
     assert_eq!(seen["case"]["state"], "awaiting_arbitration", "{seen}");
-    assert_eq!(seen["reads"][1]["opinion"]["opinion"], "recall_for_assessment");
+    assert_eq!(
+        seen["reads"][1]["opinion"]["opinion"],
+        "recall_for_assessment"
+    );
 }
 
 /// Runs a scheduled appointment today to "Complete screening" with a significant symptom
@@ -519,7 +528,14 @@ async fn screened_with_symptoms(app: &TestApp) -> String {
     let (id, _) = app.scheduled_appointment(scope).await;
     let jane = app.token(CLINICAL_A, "DMO1").await;
     let appt = |path: &str| format!("/appointments/{id}{path}");
-    let (status, body) = call(app, &jane, Method::POST, &appt("/check-in"), Some(json!({}))).await;
+    let (status, body) = call(
+        app,
+        &jane,
+        Method::POST,
+        &appt("/check-in"),
+        Some(json!({})),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, body) = call(
         app,
@@ -612,13 +628,26 @@ async fn a_plain_normal_opinion_of_significant_symptoms_is_refused_until_they_ar
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
-    assert_eq!(problem["errors"][0]["field"], "symptoms_acknowledged", "{problem}");
+    assert_eq!(
+        problem["errors"][0]["field"], "symptoms_acknowledged",
+        "{problem}"
+    );
     assert_eq!(
         problem["errors"][0]["message"],
         "Confirm that you have considered the symptoms the participant reported"
     );
-    let (_, seen) = call(&app, &a, Method::GET, &format!("/reading/cases/{case}"), None).await;
-    assert_eq!(seen["case"]["state"], "awaiting_first_read", "nothing saved");
+    let (_, seen) = call(
+        &app,
+        &a,
+        Method::GET,
+        &format!("/reading/cases/{case}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        seen["case"]["state"], "awaiting_first_read",
+        "nothing saved"
+    );
     assert_eq!(seen["reads"].as_array().map(Vec::len), Some(0));
 
     let (status, recorded) = call(
@@ -630,7 +659,14 @@ async fn a_plain_normal_opinion_of_significant_symptoms_is_refused_until_they_ar
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{recorded}");
-    let (_, seen) = call(&app, &a, Method::GET, &format!("/reading/cases/{case}"), None).await;
+    let (_, seen) = call(
+        &app,
+        &a,
+        Method::GET,
+        &format!("/reading/cases/{case}"),
+        None,
+    )
+    .await;
     assert_eq!(
         seen["reads"][0]["opinion"],
         json!({ "opinion": "normal", "symptoms_acknowledged": true }),
@@ -678,8 +714,14 @@ async fn the_reading_page_asks_for_the_symptoms_acknowledgement_on_a_plain_norma
     let page = app.get(&reader, &confirm).await;
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.expect("html");
-    assert!(html.contains("I have considered the symptoms the participant reported"), "{html}");
-    assert!(!html.contains("nhsuk-error-summary"), "no error before the reader answers");
+    assert!(
+        html.contains("I have considered the symptoms the participant reported"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("nhsuk-error-summary"),
+        "no error before the reader answers"
+    );
 
     // Confirmed without the box ticked: refused with the error, nothing recorded.
     let res = app
@@ -691,7 +733,14 @@ async fn the_reading_page_asks_for_the_symptoms_acknowledgement_on_a_plain_norma
     assert!(html.contains(
         "href=\"#symptoms_acknowledged\">Confirm that you have considered the symptoms the participant reported"
     ));
-    let (_, seen) = call(&app, &token, Method::GET, &format!("/reading/cases/{case}"), None).await;
+    let (_, seen) = call(
+        &app,
+        &token,
+        Method::GET,
+        &format!("/reading/cases/{case}"),
+        None,
+    )
+    .await;
     assert_eq!(seen["reads"].as_array().map(Vec::len), Some(0));
 
     // Ticked: recorded with the acknowledgement.
@@ -706,8 +755,18 @@ async fn the_reading_page_asks_for_the_symptoms_acknowledgement_on_a_plain_norma
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let (_, seen) = call(&app, &token, Method::GET, &format!("/reading/cases/{case}"), None).await;
-    assert_eq!(seen["reads"][0]["opinion"]["symptoms_acknowledged"], true, "{seen}");
+    let (_, seen) = call(
+        &app,
+        &token,
+        Method::GET,
+        &format!("/reading/cases/{case}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        seen["reads"][0]["opinion"]["symptoms_acknowledged"], true,
+        "{seen}"
+    );
 }
 
 #[tokio::test]
@@ -762,8 +821,18 @@ async fn an_assessment_referral_reaches_the_office_when_due_without_anyone_openi
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-    assert!(found, "the referral appears on the office's list within seconds");
-    let (_, seen) = call(&app, &office, Method::GET, &format!("/reading/cases/{case}"), None).await;
+    assert!(
+        found,
+        "the referral appears on the office's list within seconds"
+    );
+    let (_, seen) = call(
+        &app,
+        &office,
+        Method::GET,
+        &format!("/reading/cases/{case}"),
+        None,
+    )
+    .await;
     assert_eq!(seen["case"]["state"], "concluded");
     assert_eq!(seen["case"]["outcome"], "recall_for_assessment");
 }
@@ -838,24 +907,41 @@ async fn the_office_sees_every_overdue_case_and_who_holds_it() {
     assert_eq!(row(&claimed)["holder"], "claimed");
     assert_eq!(row(&claimed)["held_by"], "Dr Olumide Adeyemi");
     assert_eq!(row(&claimed)["days_past_window"], 7);
-    assert!(rows.iter().any(|r| r["holder"] == "queue" && r["held_by"].is_null()));
+    assert!(
+        rows.iter()
+            .any(|r| r["holder"] == "queue" && r["held_by"].is_null())
+    );
     // The dashboard counts them, held ones included.
     let (_, counts) = call(&app, &office, Method::GET, "/reading/dashboard", None).await;
-    assert_eq!(counts["overdue"].as_u64(), Some(rows.len() as u64), "{counts}");
+    assert_eq!(
+        counts["overdue"].as_u64(),
+        Some(rows.len() as u64),
+        "{counts}"
+    );
     assert!(counts["deferred"].as_i64() >= Some(1));
     // Another provider sees none of them.
     let other = app.token(OTHER_PROVIDER_READER, "DMO2").await;
     let (_, theirs) = call(&app, &other, Method::GET, "/reading/overdue", None).await;
-    assert!(theirs
-        .as_array()
-        .expect("rows")
-        .iter()
-        .all(|r| rows.iter().all(|mine| mine["id"] != r["id"])));
+    assert!(
+        theirs
+            .as_array()
+            .expect("rows")
+            .iter()
+            .all(|r| rows.iter().all(|mine| mine["id"] != r["id"]))
+    );
 
     // The office's page lists them from the reading dashboard.
     let browser = app.sign_in(OFFICE).await;
-    let dashboard = app.get(&browser, "/reading").await.text().await.expect("html");
-    assert!(dashboard.contains("href=\"/reading/overdue\""), "{dashboard}");
+    let dashboard = app
+        .get(&browser, "/reading")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        dashboard.contains("href=\"/reading/overdue\""),
+        "{dashboard}"
+    );
     let page = app.get(&browser, "/reading/overdue").await;
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.expect("html");

@@ -4,9 +4,9 @@ use crate::fixtures::{Org, TODAY, actor_for, apply_all, booking, org};
 use crate::harness::each_backend;
 use domain::imaging::View;
 use domain::reading::{
-    AbnormalityType, Annotation, ArbitrationDecision, BreastAssessment, CaseHolder, LevelOfConcern, Location,
-    Opinion, PriorsStatus, ReadSlot, ReadingContext, ReadingState, RecalledView, SessionKind,
-    TechnicalRecallReason,
+    AbnormalityType, Annotation, ArbitrationDecision, BreastAssessment, CaseHolder, LevelOfConcern,
+    Location, Opinion, PriorsStatus, ReadSlot, ReadingContext, ReadingState, RecalledView,
+    SessionKind, TechnicalRecallReason,
 };
 use domain::{AppointmentAction as A, EpisodeOutcome, EpisodeStage, Role};
 use store::{Actor, NewArbitration, NewUser, ReadingSettings, Store, StoreError};
@@ -353,9 +353,16 @@ async fn sessions_offer_oldest_first_never_a_case_the_reader_read_and_honour_hol
             Some(c2)
         );
 
-        s.record_read(org.scope, &a, Some(sa), c1, &Opinion::normal(), &NO_SYMPTOMS)
-            .await
-            .expect("read");
+        s.record_read(
+            org.scope,
+            &a,
+            Some(sa),
+            c1,
+            &Opinion::normal(),
+            &NO_SYMPTOMS,
+        )
+        .await
+        .expect("read");
         // Skip: a different case is offered.
         assert_eq!(
             s.next_case(org.scope, &a, sa).await.expect("next"),
@@ -625,7 +632,7 @@ async fn a_blind_second_read_is_shown_the_first_only_once_final_and_then_cannot_
 }
 
 #[tokio::test]
-async fn a_normal_opinion_on_significant_symptoms_is_refused_without_the_acknowledgement_and_stored_with_it() {
+async fn normal_on_significant_symptoms_is_refused_unacknowledged_and_stored_acknowledged() {
     each_backend(|db| async move {
         let s = &db.store;
         let org = org(s, "RD10").await;
@@ -655,20 +662,41 @@ async fn overdue_cases_include_held_ones_and_say_who_holds_them() {
     each_backend(|db| async move {
         let s = &db.store;
         let org = org(s, "RD11").await;
-        let (a, b) = (reader(s, &org, "Ada Reader").await, reader(s, &org, "Bo Reader").await);
+        let (a, b) = (
+            reader(s, &org, "Ada Reader").await,
+            reader(s, &org, "Bo Reader").await,
+        );
         let (queued, _) = screened(s, &org).await;
         let (deferred, _) = screened(s, &org).await;
         let (priors, _) = screened(s, &org).await;
         let (done, _) = screened(s, &org).await;
-        s.defer_case(org.scope, &a, None, deferred, "Images look swapped").await.expect("defer");
-        s.request_priors(org.scope, &b, None, priors, "Screened privately in 2024").await.expect("priors");
+        s.defer_case(org.scope, &a, None, deferred, "Images look swapped")
+            .await
+            .expect("defer");
+        s.request_priors(org.scope, &b, None, priors, "Screened privately in 2024")
+            .await
+            .expect("priors");
         read(s, &org, &a, done, &Opinion::normal()).await;
         read(s, &org, &b, done, &Opinion::normal()).await;
         let aid = a.user_id.expect("id");
         // On the window's last day nothing is overdue; the day after, every unfinished case.
-        assert!(s.overdue_cases(org.scope, TODAY + Duration::days(14)).await.expect("overdue").is_empty());
-        assert_eq!(s.reading_counts(org.scope, aid, TODAY + Duration::days(14)).await.expect("counts").overdue, 0);
-        let overdue = s.overdue_cases(org.scope, TODAY + Duration::days(15)).await.expect("overdue");
+        assert!(
+            s.overdue_cases(org.scope, TODAY + Duration::days(14))
+                .await
+                .expect("overdue")
+                .is_empty()
+        );
+        assert_eq!(
+            s.reading_counts(org.scope, aid, TODAY + Duration::days(14))
+                .await
+                .expect("counts")
+                .overdue,
+            0
+        );
+        let overdue = s
+            .overdue_cases(org.scope, TODAY + Duration::days(15))
+            .await
+            .expect("overdue");
         let holder = |id| {
             overdue
                 .iter()
@@ -677,19 +705,51 @@ async fn overdue_cases_include_held_ones_and_say_who_holds_them() {
         };
         assert_eq!(overdue.len(), 3, "{overdue:?}");
         assert_eq!(holder(queued), Some((CaseHolder::Queue, None, 1)));
-        assert_eq!(holder(deferred), Some((CaseHolder::Deferred, Some("Ada Reader".to_owned()), 1)));
-        assert_eq!(holder(priors), Some((CaseHolder::AwaitingPriors, Some("Bo Reader".to_owned()), 1)));
+        assert_eq!(
+            holder(deferred),
+            Some((CaseHolder::Deferred, Some("Ada Reader".to_owned()), 1))
+        );
+        assert_eq!(
+            holder(priors),
+            Some((CaseHolder::AwaitingPriors, Some("Bo Reader".to_owned()), 1))
+        );
         assert_eq!(holder(done), None);
-        assert_eq!(s.reading_counts(org.scope, aid, TODAY + Duration::days(15)).await.expect("counts").overdue, 3);
+        assert_eq!(
+            s.reading_counts(org.scope, aid, TODAY + Duration::days(15))
+                .await
+                .expect("counts")
+                .overdue,
+            3
+        );
         // A reader who has the case open holds it.
-        let session = s.start_session(org.scope, &a, SessionKind::FirstReads, None, 10).await.expect("session");
-        assert_eq!(s.next_case(org.scope, &a, session).await.expect("next"), Some(queued));
-        let overdue = s.overdue_cases(org.scope, TODAY + Duration::days(15)).await.expect("overdue");
-        let claimed = overdue.iter().find(|o| o.case.id == queued).expect("queued case");
-        assert_eq!((claimed.holder, claimed.held_by.as_deref()), (CaseHolder::Claimed, Some("Ada Reader")));
+        let session = s
+            .start_session(org.scope, &a, SessionKind::FirstReads, None, 10)
+            .await
+            .expect("session");
+        assert_eq!(
+            s.next_case(org.scope, &a, session).await.expect("next"),
+            Some(queued)
+        );
+        let overdue = s
+            .overdue_cases(org.scope, TODAY + Duration::days(15))
+            .await
+            .expect("overdue");
+        let claimed = overdue
+            .iter()
+            .find(|o| o.case.id == queued)
+            .expect("queued case");
+        assert_eq!(
+            (claimed.holder, claimed.held_by.as_deref()),
+            (CaseHolder::Claimed, Some("Ada Reader"))
+        );
         // Another provider's cases never show.
         let other = crate::fixtures::org(s, "RD14").await;
-        assert!(s.overdue_cases(other.scope, TODAY + Duration::days(15)).await.expect("overdue").is_empty());
+        assert!(
+            s.overdue_cases(other.scope, TODAY + Duration::days(15))
+                .await
+                .expect("overdue")
+                .is_empty()
+        );
     })
     .await;
 }
@@ -700,11 +760,19 @@ async fn the_timer_settles_due_reads_for_every_provider_once() {
         let s = &db.store;
         let one = org(s, "RD12").await;
         let two = org(s, "RD13").await;
-        let settings = ReadingSettings { finalisation_delay_minutes: 30, ..ReadingSettings::default() };
+        let settings = ReadingSettings {
+            finalisation_delay_minutes: 30,
+            ..ReadingSettings::default()
+        };
         let mut cases = Vec::new();
         for o in [&one, &two] {
-            s.save_reading_settings(o.scope, &o.actor, settings).await.expect("settings");
-            let (a, b) = (reader(s, o, "Ada Reader").await, reader(s, o, "Bo Reader").await);
+            s.save_reading_settings(o.scope, &o.actor, settings)
+                .await
+                .expect("settings");
+            let (a, b) = (
+                reader(s, o, "Ada Reader").await,
+                reader(s, o, "Bo Reader").await,
+            );
             let (case, _) = screened(s, o).await;
             read(s, o, &a, case, &Opinion::normal()).await;
             s.finalise_reads(o.scope, &a).await.expect("finalise");
@@ -712,16 +780,32 @@ async fn the_timer_settles_due_reads_for_every_provider_once() {
             cases.push((o.scope, case));
         }
         let now = time::OffsetDateTime::now_utc();
-        assert!(s.settle_due_reads_everywhere(now).await.expect("settle").is_empty());
+        assert!(
+            s.settle_due_reads_everywhere(now)
+                .await
+                .expect("settle")
+                .is_empty()
+        );
         let later = now + Duration::minutes(31);
         let settled = s.settle_due_reads_everywhere(later).await.expect("settle");
-        assert_eq!(settled, vec![("RD12".to_owned(), 1), ("RD13".to_owned(), 1)]);
+        assert_eq!(
+            settled,
+            vec![("RD12".to_owned(), 1), ("RD13".to_owned(), 1)]
+        );
         for (scope, case) in cases {
             let c = s.reading_case(scope, case).await.expect("case");
-            assert_eq!((c.state, c.outcome.as_deref()), (ReadingState::Concluded, Some("routine_recall")));
+            assert_eq!(
+                (c.state, c.outcome.as_deref()),
+                (ReadingState::Concluded, Some("routine_recall"))
+            );
         }
         // Settling again concludes nothing twice.
-        assert!(s.settle_due_reads_everywhere(later).await.expect("settle").is_empty());
+        assert!(
+            s.settle_due_reads_everywhere(later)
+                .await
+                .expect("settle")
+                .is_empty()
+        );
         assert_eq!(db.count("episode_history").await, 2);
     })
     .await;

@@ -2700,4 +2700,10 @@ macro_rules! field_errors {
         }
     )+};
 }
-field_errors!(DetailsPage, AnnotationPage, ReasonPage, SettingsPage, ConfirmPage);
+field_errors!(
+    DetailsPage,
+    AnnotationPage,
+    ReasonPage,
+    SettingsPage,
+    ConfirmPage
+);
