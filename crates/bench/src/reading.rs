@@ -139,7 +139,7 @@ async fn run(args: &Args, store: &Store, schema: &str) -> anyhow::Result<()> {
         args.readers,
         started.elapsed().as_secs_f64()
     );
-    let counts = store.reading_counts(scope, readers[0].id).await?;
+    let counts = store.reading_counts(scope, readers[0].id, today).await?;
     println!(
         "Open cases: {} awaiting 1st read, {} awaiting 2nd read, {} awaiting arbitration",
         counts.awaiting_first_read, counts.awaiting_second_read, counts.awaiting_arbitration

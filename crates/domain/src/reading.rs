@@ -39,7 +39,11 @@
 //!   may change it; afterwards it is immutable. A case is offered for a 2nd read only once
 //!   its 1st read is finalised ("Once finalised, the case can be read by a second reader").
 //! - Blind reading hides the 1st opinion from everyone but its reader until the 2nd read is
-//!   in, so the second reader sees it only after giving their own (the 2026-03 post).
+//!   in and final, so the second reader sees it only once their own read can no longer
+//!   change (the 2026-03 post's "late" post-opinion screen, and issue 9): with a
+//!   finalisation delay they may finalise early to see it. A read given blind can never be
+//!   changed after its reader has seen the other opinion, so discordance and arbitration
+//!   are always decided on the two blind reads as given.
 //! - A technical recall, or a mammographer's request for more images, leaves the episode
 //!   open at stage "Mammograms" (more images are to be taken; booking the appointment moves
 //!   it to "Scheduled"). See [`outcome`] for the full table.
@@ -67,6 +71,14 @@ pub const CONFIRM_OPINION: &str = "Confirm your opinion";
 pub const TECHNICAL_RECALL_QUESTION: &str = "Which views need to be retaken?";
 /// The question asked for each view to be retaken.
 pub const RECALL_REASON_QUESTION: &str = "Reason for recall";
+/// The checkbox a reader ticks to give a normal opinion of a participant with significant
+/// symptoms.
+pub const SYMPTOMS_ACKNOWLEDGEMENT: &str =
+    "I have considered the symptoms the participant reported";
+/// The error when a normal opinion of a participant with significant symptoms does not
+/// acknowledge them.
+pub const SYMPTOMS_NOT_ACKNOWLEDGED: &str =
+    "Confirm that you have considered the symptoms the participant reported";
 
 // ---------------------------------------------------------------------------------------
 // Readers
@@ -281,7 +293,14 @@ impl BreastAssessment {
 #[serde(tag = "opinion", rename_all = "snake_case")]
 pub enum Opinion {
     /// "Normal".
-    Normal,
+    Normal {
+        /// The reader confirmed they considered the reported symptoms. Required when the
+        /// participant has significant symptoms (as for "Normal, but add details"), so a
+        /// normal opinion never dismisses them silently. Left out of the stored JSON when
+        /// false.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        symptoms_acknowledged: bool,
+    },
     /// "Normal, but add details".
     NormalWithDetails {
         /// The details. Required.
@@ -311,7 +330,7 @@ impl Opinion {
     /// The kind of opinion.
     pub const fn kind(&self) -> OpinionKind {
         match self {
-            Opinion::Normal => OpinionKind::Normal,
+            Opinion::Normal { .. } => OpinionKind::Normal,
             Opinion::NormalWithDetails { .. } => OpinionKind::NormalWithDetails,
             Opinion::TechnicalRecall { .. } => OpinionKind::TechnicalRecall,
             Opinion::RecallForAssessment { .. } => OpinionKind::RecallForAssessment,
@@ -326,6 +345,30 @@ impl Opinion {
     /// Whether this is a normal opinion (with or without details).
     pub const fn is_normal(&self) -> bool {
         self.kind().is_normal()
+    }
+
+    /// Whether the reader acknowledged the participant's significant symptoms, for a
+    /// normal opinion ("Normal" or "Normal, but add details"); `None` for the others,
+    /// which do not dismiss anything.
+    pub const fn symptoms_acknowledged(&self) -> Option<bool> {
+        match self {
+            Opinion::Normal {
+                symptoms_acknowledged,
+            }
+            | Opinion::NormalWithDetails {
+                symptoms_acknowledged,
+                ..
+            } => Some(*symptoms_acknowledged),
+            _ => None,
+        }
+    }
+
+    /// A plain "Normal" with nothing acknowledged (for a participant without significant
+    /// symptoms).
+    pub const fn normal() -> Opinion {
+        Opinion::Normal {
+            symptoms_acknowledged: false,
+        }
     }
 
     /// The set of views a technical recall names (empty for other opinions).
@@ -353,20 +396,17 @@ impl Opinion {
     /// from 1.
     pub fn validate(&self, context: &ReadingContext) -> Result<(), Vec<FieldError>> {
         let mut errors = Errors::default();
+        if let Some(acknowledged) = self.symptoms_acknowledged()
+            && context.has_significant_symptoms
+            && !acknowledged
+        {
+            errors.add("symptoms_acknowledged", SYMPTOMS_NOT_ACKNOWLEDGED);
+        }
         match self {
-            Opinion::Normal => {}
-            Opinion::NormalWithDetails {
-                details,
-                symptoms_acknowledged,
-            } => {
+            Opinion::Normal { .. } => {}
+            Opinion::NormalWithDetails { details, .. } => {
                 if is_blank(details) {
                     errors.add("details", "Enter details of your opinion");
-                }
-                if context.has_significant_symptoms && !symptoms_acknowledged {
-                    errors.add(
-                        "symptoms_acknowledged",
-                        "Confirm that you have considered the symptoms the participant reported",
-                    );
                 }
             }
             Opinion::TechnicalRecall { views } => {
@@ -571,6 +611,15 @@ pub struct Read {
     /// The reader finalised it early, before the delay ran out.
     #[serde(default)]
     pub finalised_early: bool,
+    /// It was given blind: blinding was on and the reader could not see the other
+    /// opinion. Such a read can never change once its reader sees the other opinion
+    /// ([`read_visible`], [`change_allowed`]).
+    #[serde(default = "given_blind_default")]
+    pub given_blind: bool,
+}
+
+const fn given_blind_default() -> bool {
+    true
 }
 
 labelled_enum! {
@@ -743,6 +792,8 @@ labelled_enum! {
         ReadsComplete => ("reads_complete", "This case has already had 2 reads"),
         /// The 1st reader may still change their opinion.
         FirstReadNotFinal => ("first_read_not_final", "The 1st read of this case is not final yet"),
+        /// The reader's own read is final: it can no longer be changed.
+        ReadFinal => ("read_final", "Your opinion of this case is final and cannot be changed"),
     }
 }
 
@@ -771,38 +822,93 @@ pub fn can_read(
     }
 }
 
-/// Whether `reader` may change their own read of `case` at `now`: they gave a read, it is
-/// not final yet, and the case has not been arbitrated. Final reads are immutable.
+/// Whether `viewer` may see the read in `slot` of `case` at `now`.
+///
+/// - Everyone sees their own read.
+/// - A reader who gave the other read sees this one only once their own read is final,
+///   if they gave it blind (so they can never change a read after seeing the other
+///   opinion); a read given openly (blinding off at the time) sees it at once.
+/// - Anyone else sees it when blinding is off, and otherwise only once both reads are in
+///   and final (so nobody who might yet give the 2nd read sees the 1st early).
+///
+/// With a delay of zero every read is final at once, so this is the plain rule "the 2nd
+/// reader sees the 1st opinion once they have given theirs".
+pub fn read_visible(
+    case: &CaseReads,
+    slot: ReadSlot,
+    viewer: ReaderId,
+    rules: &ReadingRules,
+    now: OffsetDateTime,
+) -> bool {
+    let (this, other) = match slot {
+        ReadSlot::First => (&case.first, &case.second),
+        ReadSlot::Second => (&case.second, &case.first),
+    };
+    let Some(this) = this else {
+        return false;
+    };
+    if this.reader_id == viewer {
+        return true;
+    }
+    let fin = &rules.finalisation;
+    match other.as_ref().filter(|own| own.reader_id == viewer) {
+        Some(own) => !own.given_blind || fin.is_final(own, now),
+        None => {
+            !rules.blinded
+                || (case.first.as_ref().is_some_and(|r| fin.is_final(r, now))
+                    && case.second.as_ref().is_some_and(|r| fin.is_final(r, now)))
+        }
+    }
+}
+
+/// The 1st opinion as `viewer` may see it ([`read_visible`]).
+pub fn visible_first_opinion<'a>(
+    case: &'a CaseReads,
+    viewer: ReaderId,
+    rules: &ReadingRules,
+    now: OffsetDateTime,
+) -> Option<&'a Opinion> {
+    read_visible(case, ReadSlot::First, viewer, rules, now)
+        .then(|| case.first.as_ref().map(|r| &r.opinion))
+        .flatten()
+}
+
+/// Whether `reader` may change their own read of `case` at `now`: `None` when they gave
+/// no read; otherwise the slot they may change, or why not. A read cannot change once the
+/// case is arbitrated, or once it is final. A read given blind is shown the other opinion
+/// only once it is final ([`read_visible`]), so it can never change after its reader has
+/// seen the other opinion: discordance and arbitration are decided on the blind reads as
+/// given.
+pub fn change_allowed(
+    case: &CaseReads,
+    reader: ReaderId,
+    rules: &ReadingRules,
+    now: OffsetDateTime,
+) -> Option<Result<ReadSlot, RefusalReason>> {
+    let (slot, own) = match (&case.first, &case.second) {
+        (Some(r), _) if r.reader_id == reader => (ReadSlot::First, r),
+        (_, Some(r)) if r.reader_id == reader => (ReadSlot::Second, r),
+        _ => return None,
+    };
+    Some(
+        if case.arbitration.is_some() || next_state(case, rules, now) == ReadingState::Concluded {
+            Err(RefusalReason::Concluded)
+        } else if rules.finalisation.is_final(own, now) {
+            Err(RefusalReason::ReadFinal)
+        } else {
+            Ok(slot)
+        },
+    )
+}
+
+/// Whether `reader` may change their own read of `case` now ([`change_allowed`]).
 pub fn can_change(
     case: &CaseReads,
     reader: ReaderId,
-    finalisation: &FinalisationPolicy,
+    rules: &ReadingRules,
     now: OffsetDateTime,
 ) -> bool {
-    if case.arbitration.is_some() {
-        return false;
-    }
-    [&case.first, &case.second]
-        .into_iter()
-        .flatten()
-        .any(|read| read.reader_id == reader && !finalisation.is_final(read, now))
-}
-
-/// The 1st opinion as `viewer` may see it. With blind reading it is hidden from everyone
-/// but the 1st reader until the 2nd read is in (so the 2nd reader sees it only after
-/// giving theirs, and nobody who might become the 2nd reader sees it early). Without
-/// blind reading it is always visible.
-pub fn visible_first_opinion(
-    case: &CaseReads,
-    viewer: ReaderId,
-    blinded: bool,
-) -> Option<&Opinion> {
-    let first = case.first.as_ref()?;
-    if !blinded || first.reader_id == viewer || case.second.is_some() {
-        Some(&first.opinion)
-    } else {
-        None
-    }
+    matches!(change_allowed(case, reader, rules, now), Some(Ok(_)))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -955,13 +1061,15 @@ pub fn outcome(
         };
     }
     match final_opinion {
-        Opinion::Normal | Opinion::NormalWithDetails { .. } if more_images => ReadingOutcome {
-            episode_outcome: EpisodeOutcome::RecallForMoreImages,
-            next_test_due: None,
-            follow_up: with_more_images(Vec::new()),
-            stage: EpisodeStage::Mammograms,
-        },
-        Opinion::Normal | Opinion::NormalWithDetails { .. } => ReadingOutcome {
+        Opinion::Normal { .. } | Opinion::NormalWithDetails { .. } if more_images => {
+            ReadingOutcome {
+                episode_outcome: EpisodeOutcome::RecallForMoreImages,
+                next_test_due: None,
+                follow_up: with_more_images(Vec::new()),
+                stage: EpisodeStage::Mammograms,
+            }
+        }
+        Opinion::Normal { .. } | Opinion::NormalWithDetails { .. } => ReadingOutcome {
             episode_outcome: if completeness == Completeness::PartialMammography {
                 EpisodeOutcome::PartialMammography
             } else {
@@ -1070,6 +1178,56 @@ pub fn due_status(
         DueStatus::DueSoon
     } else {
         DueStatus::OnTime
+    }
+}
+
+impl ReadingWindow {
+    /// Cases screened before this date are past their window on `today` ("Overdue" in
+    /// [`due_status`]): the store lists unfinished cases with `screened_on` before it.
+    pub fn overdue_before(&self, today: Date) -> Date {
+        today.saturating_sub(Duration::days(i64::from(self.window_days)))
+    }
+
+    /// Whether a case in `state`, screened on `screened_on`, is overdue on `today`: it has
+    /// no result yet and its reading window has passed. Held cases (deferred, awaiting
+    /// priors) count: holding a case does not stop its window.
+    pub fn is_overdue(&self, state: ReadingState, screened_on: Date, today: Date) -> bool {
+        state != ReadingState::Concluded && screened_on < self.overdue_before(today)
+    }
+}
+
+labelled_enum! {
+    /// Who or what an unfinished case is waiting on, for the office's list of overdue
+    /// cases.
+    pub enum CaseHolder ("case holder") {
+        /// Deferred by a reader until the office unflags it.
+        Deferred => ("deferred", "Deferred by"),
+        /// Held until prior mammograms arrive (or are marked not available or not needed).
+        AwaitingPriors => ("awaiting_priors", "Awaiting prior mammograms requested by"),
+        /// Open in a reader's session.
+        Claimed => ("claimed", "Claimed by"),
+        /// A read is in and may still be changed by its reader.
+        AwaitingFinalisation => ("awaiting_finalisation", "Awaiting finalisation of a read by"),
+        /// Nobody: waiting in the reading or arbitration queue.
+        Queue => ("queue", "Nobody: waiting to be read"),
+    }
+}
+
+/// Who holds an unfinished case: a deferral first (it holds the case whatever else does),
+/// then a request for priors, then a live claim by a reader (one whose time has not run
+/// out at `now`), then a read awaiting finalisation; otherwise nobody.
+pub fn case_holder(
+    state: ReadingState,
+    held: Option<&str>,
+    claimed_until: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+) -> CaseHolder {
+    match held {
+        Some("deferred") => CaseHolder::Deferred,
+        Some(_) => CaseHolder::AwaitingPriors,
+        None if claimed_until.is_some_and(|until| until > now) => CaseHolder::Claimed,
+        None if state == ReadingState::AwaitingFinalisation => CaseHolder::AwaitingFinalisation,
+        None => CaseHolder::Queue,
     }
 }
 
@@ -1364,6 +1522,7 @@ mod tests {
             opinion,
             at,
             finalised_early: false,
+            given_blind: true,
         }
     }
 
@@ -1425,7 +1584,7 @@ mod tests {
     #[test]
     fn discordance_for_every_pair_of_kinds() {
         use DiscordanceReason::DifferentOpinions as D;
-        let opinions = [Opinion::Normal, details(), tr(&[View::Rcc]), ra_right()];
+        let opinions = [Opinion::normal(), details(), tr(&[View::Rcc]), ra_right()];
         // Rows: first read; columns: second read (normal, with details, TR, RA).
         let expected = [
             [None, None, Some(D), Some(D)],
@@ -1536,7 +1695,7 @@ mod tests {
             ),
             vec![Breast::Right, Breast::Left]
         );
-        assert_eq!(breasts_in_dispute(&ra_right(), &Opinion::Normal), vec![]);
+        assert_eq!(breasts_in_dispute(&ra_right(), &Opinion::normal()), vec![]);
     }
 
     #[test]
@@ -1555,7 +1714,13 @@ mod tests {
             ..note(L::Suspicious)
         };
         let table: Vec<(&str, Opinion, ReadingContext, Vec<&str>)> = vec![
-            ("normal", Opinion::Normal, symptoms, vec![]),
+            (
+                "normal, symptoms not acknowledged",
+                Opinion::normal(),
+                symptoms,
+                vec!["symptoms_acknowledged"],
+            ),
+            ("normal", Opinion::normal(), plain, vec![]),
             ("details given", details(), plain, vec![]),
             (
                 "blank details",
@@ -1715,13 +1880,13 @@ mod tests {
         let pairs: [(&str, Opinion, Opinion, [bool; 3]); 7] = [
             (
                 "normal, normal",
-                Opinion::Normal,
-                Opinion::Normal,
+                Opinion::normal(),
+                Opinion::normal(),
                 [false, false, false],
             ),
             (
                 "normal, details",
-                Opinion::Normal,
+                Opinion::normal(),
                 details(),
                 [false, false, false],
             ),
@@ -1740,7 +1905,7 @@ mod tests {
             ("same recall", ra_right(), ra2, [false, true, true]),
             (
                 "normal, recall",
-                Opinion::Normal,
+                Opinion::normal(),
                 ra_right(),
                 [true, true, true],
             ),
@@ -1770,9 +1935,9 @@ mod tests {
         let five = FinalisationPolicy {
             delay: Duration::minutes(5),
         };
-        let mut early = read(B, Opinion::Normal, T0);
+        let mut early = read(B, Opinion::normal(), T0);
         early.finalised_early = true;
-        let c = case(Some(read(A, Opinion::Normal, T0)), None);
+        let c = case(Some(read(A, Opinion::normal(), T0)), None);
         let table: [(&str, &CaseReads, ReaderId, FinalisationPolicy, i64, bool); 7] = [
             ("own read within delay", &c, A, five, 4, true),
             ("own read at delay", &c, A, five, 5, false),
@@ -1798,14 +1963,18 @@ mod tests {
         ];
         for (name, case, reader, policy, minutes, want) in table {
             let now = T0 + Duration::minutes(minutes);
-            assert_eq!(can_change(case, reader, &policy, now), want, "{name}");
+            let rules = ReadingRules {
+                finalisation: policy,
+                ..ReadingRules::default()
+            };
+            assert_eq!(can_change(case, reader, &rules, now), want, "{name}");
         }
         assert_eq!(
             five.finalises_at(&c.first.clone().unwrap()),
             T0 + Duration::minutes(5)
         );
         let mut arbitrated = case(
-            Some(read(A, Opinion::Normal, T0)),
+            Some(read(A, Opinion::normal(), T0)),
             Some(read(B, tr(&[View::Rcc]), T0)),
         );
         arbitrated.arbitration = Some(Arbitration {
@@ -1813,13 +1982,13 @@ mod tests {
             decision: ArbitrationDecision::AgreeWithFirst,
             at: T0,
         });
-        assert!(!can_change(&arbitrated, B, &five, T0));
+        assert!(!can_change(&arbitrated, B, &rules(5), T0));
     }
 
     #[test]
     fn reading_state_table() {
         use ReadingState::*;
-        let first = || Some(read(A, Opinion::Normal, T0));
+        let first = || Some(read(A, Opinion::normal(), T0));
         let second = |opinion| Some(read(B, opinion, T0 + Duration::minutes(10)));
         let mut arbitrated = case(first(), second(ra_right()));
         arbitrated.arbitration = Some(Arbitration {
@@ -1846,7 +2015,7 @@ mod tests {
             ("zero delay", case(first(), None), 0, 0, AwaitingSecondRead),
             (
                 "2nd read changeable",
-                case(first(), second(Opinion::Normal)),
+                case(first(), second(Opinion::normal())),
                 5,
                 12,
                 AwaitingFinalisation,
@@ -1879,7 +2048,7 @@ mod tests {
     #[allow(clippy::type_complexity)]
     fn who_can_read() {
         use RefusalReason::*;
-        let first = || Some(read(A, Opinion::Normal, T0));
+        let first = || Some(read(A, Opinion::normal(), T0));
         let mut arbitrated = case(first(), Some(read(B, ra_right(), T0)));
         arbitrated.arbitration = Some(Arbitration {
             arbitrators: vec![C],
@@ -1931,7 +2100,7 @@ mod tests {
             ),
             (
                 "concluded",
-                case(first(), Some(read(B, Opinion::Normal, T0))),
+                case(first(), Some(read(B, Opinion::normal(), T0))),
                 C,
                 10,
                 Err(Concluded),
@@ -1945,33 +2114,346 @@ mod tests {
     }
 
     #[test]
-    fn blind_reading() {
-        let one = case(Some(read(A, Opinion::Normal, T0)), None);
-        let two = case(
-            Some(read(A, Opinion::Normal, T0)),
-            Some(read(B, details(), T0)),
-        );
-        let normal = Some(&Opinion::Normal);
-        let table: [(&str, &CaseReads, ReaderId, bool, Option<&Opinion>); 8] = [
-            ("no reads", &CaseReads::default(), A, true, None),
-            ("1st reader sees their own", &one, A, true, normal),
-            ("hidden from the 2nd reader", &one, B, true, None),
-            ("hidden from anyone else", &one, C, true, None),
-            ("open reading", &one, B, false, normal),
-            ("2nd reader after their read", &two, B, true, normal),
-            ("arbitrator after both reads", &two, C, true, normal),
-            ("open reading, both reads", &two, C, false, normal),
+    #[allow(clippy::type_complexity)]
+    fn blind_reading_hides_the_other_read_until_the_viewers_own_read_is_final() {
+        use ReadSlot::{First, Second};
+        // A's 1st read at T0 (final by T0 + 5 with a 5-minute delay); B's 2nd read at
+        // T0 + 10, final at T0 + 15 with the delay, or early.
+        let one = case(Some(read(A, Opinion::normal(), T0)), None);
+        let b_read = || read(B, ra_right(), T0 + Duration::minutes(10));
+        let two = case(one.first.clone(), Some(b_read()));
+        let mut early = b_read();
+        early.finalised_early = true;
+        let two_early = case(one.first.clone(), Some(early));
+        let mut open = b_read();
+        open.given_blind = false;
+        let two_open = case(one.first.clone(), Some(open));
+        let none = CaseReads::default();
+        let table: Vec<(&str, &CaseReads, bool, i64, i64, ReaderId, ReadSlot, bool)> = vec![
+            // (case, blinded, delay, minutes after T0, viewer, slot) -> visible
+            ("no reads", &none, true, 5, 20, A, First, false),
+            (
+                "1st reader sees their own",
+                &one,
+                true,
+                5,
+                1,
+                A,
+                First,
+                true,
+            ),
+            (
+                "1st read hidden from the next reader",
+                &one,
+                true,
+                5,
+                8,
+                B,
+                First,
+                false,
+            ),
+            (
+                "1st read hidden from anyone else",
+                &one,
+                true,
+                5,
+                8,
+                C,
+                First,
+                false,
+            ),
+            (
+                "open reading: the 2nd reader sees it first",
+                &one,
+                false,
+                5,
+                8,
+                B,
+                First,
+                true,
+            ),
+            (
+                "delay: hidden while the 2nd read may change",
+                &two,
+                true,
+                5,
+                12,
+                B,
+                First,
+                false,
+            ),
+            (
+                "delay: hidden from others while the 2nd read may change",
+                &two,
+                true,
+                5,
+                12,
+                C,
+                First,
+                false,
+            ),
+            (
+                "delay: shown once the 2nd read is final",
+                &two,
+                true,
+                5,
+                15,
+                B,
+                First,
+                true,
+            ),
+            (
+                "delay: shown at once when finalised early",
+                &two_early,
+                true,
+                5,
+                11,
+                B,
+                First,
+                true,
+            ),
+            (
+                "delay: arbitrator sees both once final",
+                &two,
+                true,
+                5,
+                15,
+                C,
+                First,
+                true,
+            ),
+            (
+                "delay: arbitrator sees the 2nd once final",
+                &two,
+                true,
+                5,
+                15,
+                C,
+                Second,
+                true,
+            ),
+            (
+                "no delay: shown once the 2nd read is given",
+                &two,
+                true,
+                0,
+                10,
+                B,
+                First,
+                true,
+            ),
+            (
+                "no delay: others see both",
+                &two,
+                true,
+                0,
+                10,
+                C,
+                First,
+                true,
+            ),
+            (
+                "2nd reader sees their own",
+                &two,
+                true,
+                5,
+                11,
+                B,
+                Second,
+                true,
+            ),
+            (
+                "1st reader (final) sees the 2nd",
+                &two,
+                true,
+                5,
+                11,
+                A,
+                Second,
+                true,
+            ),
+            (
+                "open 2nd read: sees the 1st while changeable",
+                &two_open,
+                true,
+                5,
+                11,
+                B,
+                First,
+                true,
+            ),
+            (
+                "blind 2nd read stays blind when blinding is turned off",
+                &two,
+                false,
+                5,
+                12,
+                B,
+                First,
+                false,
+            ),
+            (
+                "open reading: everyone sees both",
+                &two,
+                false,
+                5,
+                11,
+                C,
+                First,
+                true,
+            ),
         ];
-        for (name, case, viewer, blinded, want) in table {
-            assert_eq!(visible_first_opinion(case, viewer, blinded), want, "{name}");
+        for (name, case, blinded, delay, minutes, viewer, slot, want) in table {
+            let rules = ReadingRules {
+                blinded,
+                ..rules(delay)
+            };
+            let now = T0 + Duration::minutes(minutes);
+            assert_eq!(
+                read_visible(case, slot, viewer, &rules, now),
+                want,
+                "{name}"
+            );
+            if slot == First {
+                assert_eq!(
+                    visible_first_opinion(case, viewer, &rules, now).is_some(),
+                    want,
+                    "{name}"
+                );
+            }
         }
+    }
+
+    #[test]
+    #[allow(clippy::type_complexity)]
+    fn a_blind_read_cannot_change_after_the_other_read_has_been_shown() {
+        use RefusalReason::*;
+        let b_read = |blind: bool, early: bool| Read {
+            given_blind: blind,
+            finalised_early: early,
+            ..read(B, Opinion::normal(), T0 + Duration::minutes(10))
+        };
+        let first = || Some(read(A, ra_right(), T0));
+        let blind = case(first(), Some(b_read(true, false)));
+        let early = case(first(), Some(b_read(true, true)));
+        let open = case(first(), Some(b_read(false, false)));
+        let table: Vec<(
+            &str,
+            &CaseReads,
+            bool,
+            i64,
+            ReaderId,
+            Option<Result<ReadSlot, RefusalReason>>,
+        )> = vec![
+            // (case, blinded now, minutes after T0, reader) -> may change
+            (
+                "blind, not yet shown: may change",
+                &blind,
+                true,
+                12,
+                B,
+                Some(Ok(ReadSlot::Second)),
+            ),
+            (
+                "blind, final and shown: refused",
+                &blind,
+                true,
+                15,
+                B,
+                Some(Err(ReadFinal)),
+            ),
+            (
+                "blind, finalised early to see the 1st: refused",
+                &early,
+                true,
+                11,
+                B,
+                Some(Err(ReadFinal)),
+            ),
+            // Blinding switched off after a blind read: the read stays blind (hidden, changeable).
+            (
+                "blind read, blinding turned off since",
+                &blind,
+                false,
+                12,
+                B,
+                Some(Ok(ReadSlot::Second)),
+            ),
+            (
+                "open read within the delay: may change",
+                &open,
+                false,
+                12,
+                B,
+                Some(Ok(ReadSlot::Second)),
+            ),
+            (
+                "1st reader after the 2nd read: final",
+                &blind,
+                true,
+                12,
+                A,
+                Some(Err(ReadFinal)),
+            ),
+            ("someone who did not read", &blind, true, 12, C, None),
+        ];
+        for (name, case, blinded, minutes, reader, want) in table {
+            let rules = ReadingRules {
+                blinded,
+                ..rules(5)
+            };
+            let now = T0 + Duration::minutes(minutes);
+            assert_eq!(change_allowed(case, reader, &rules, now), want, "{name}");
+            assert_eq!(
+                can_change(case, reader, &rules, now),
+                matches!(want, Some(Ok(_))),
+                "{name}"
+            );
+        }
+        // Whatever the settings and the time: once a blind read's reader can see the other
+        // read, their own read cannot change.
+        for c in [&blind, &early, &open] {
+            for blinded in [true, false] {
+                for delay in [0, 5, 60] {
+                    for minutes in 0..80 {
+                        let rules = ReadingRules {
+                            blinded,
+                            ..rules(delay)
+                        };
+                        let now = T0 + Duration::minutes(minutes);
+                        for (reader, other) in [(A, ReadSlot::Second), (B, ReadSlot::First)] {
+                            let own_blind = [&c.first, &c.second]
+                                .into_iter()
+                                .flatten()
+                                .any(|r| r.reader_id == reader && r.given_blind);
+                            if own_blind && read_visible(c, other, reader, &rules, now) {
+                                assert!(
+                                    !can_change(c, reader, &rules, now),
+                                    "blinded {blinded}, delay {delay}, minute {minutes}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Discordance is decided on the blind reads as given: the 2nd reader's recall
+        // stays against the 1st reader's normal and the case goes to arbitration.
+        let decided = case(
+            Some(read(A, Opinion::normal(), T0)),
+            Some(read(B, ra_right(), T0 + Duration::minutes(10))),
+        );
+        assert_eq!(
+            next_state(&decided, &rules(5), T0 + Duration::minutes(15)),
+            ReadingState::AwaitingArbitration
+        );
     }
 
     #[test]
     #[allow(clippy::type_complexity)]
     fn arbitration_rules() {
         let reads = case(
-            Some(read(A, Opinion::Normal, T0)),
+            Some(read(A, Opinion::normal(), T0)),
             Some(read(B, ra_right(), T0)),
         );
         assert_eq!(
@@ -1984,7 +2466,7 @@ mod tests {
         );
         assert_eq!(arbitrator_warning(&reads, C), None);
         let ctx = ReadingContext::default();
-        let one_read = case(Some(read(A, Opinion::Normal, T0)), None);
+        let one_read = case(Some(read(A, Opinion::normal(), T0)), None);
         let arbitration = |arbitrators: Vec<ReaderId>, decision| Arbitration {
             arbitrators,
             decision,
@@ -2048,7 +2530,7 @@ mod tests {
         let other = arbitration(vec![C], ArbitrationDecision::Other(tr(&[View::Lcc])));
         assert_eq!(other.final_opinion(&reads), Some(&tr(&[View::Lcc])));
         let first = arbitration(vec![C], ArbitrationDecision::AgreeWithFirst);
-        assert_eq!(first.final_opinion(&reads), Some(&Opinion::Normal));
+        assert_eq!(first.final_opinion(&reads), Some(&Opinion::normal()));
     }
 
     #[test]
@@ -2077,7 +2559,7 @@ mod tests {
             S,
         )> = vec![
             (
-                Opinion::Normal,
+                Opinion::normal(),
                 Routine,
                 Complete,
                 O::RoutineRecall,
@@ -2095,7 +2577,7 @@ mod tests {
                 S::Closed,
             ),
             (
-                Opinion::Normal,
+                Opinion::normal(),
                 VeryHighRisk,
                 Complete,
                 O::RoutineRecall,
@@ -2104,7 +2586,7 @@ mod tests {
                 S::Closed,
             ),
             (
-                Opinion::Normal,
+                Opinion::normal(),
                 Routine,
                 PartialMammography,
                 O::PartialMammography,
@@ -2122,7 +2604,7 @@ mod tests {
                 S::Closed,
             ),
             (
-                Opinion::Normal,
+                Opinion::normal(),
                 Routine,
                 ToBeRecalled,
                 O::RecallForMoreImages,
@@ -2194,7 +2676,7 @@ mod tests {
                 S::AtAssessment,
             ),
             (
-                Opinion::Normal,
+                Opinion::normal(),
                 Routine,
                 NoImages,
                 O::AttendedNotScreened,
@@ -2258,7 +2740,7 @@ mod tests {
         ];
         for (screened, episode_type, due) in table {
             let result = outcome(
-                &Opinion::Normal,
+                &Opinion::normal(),
                 episode_type,
                 Completeness::Complete,
                 screened,
@@ -2477,5 +2959,174 @@ mod tests {
         }
         assert_eq!(Period::default(), Period::Month);
         assert!("30".parse::<Period>().is_err());
+    }
+
+    #[test]
+    #[allow(clippy::type_complexity)]
+    fn a_normal_opinion_on_significant_symptoms_needs_them_acknowledged() {
+        let symptoms = ReadingContext {
+            has_significant_symptoms: true,
+        };
+        let plain = ReadingContext::default();
+        let normal = |ack: bool| Opinion::Normal {
+            symptoms_acknowledged: ack,
+        };
+        let with_details = |ack: bool| Opinion::NormalWithDetails {
+            details: "Benign calcification".into(),
+            symptoms_acknowledged: ack,
+        };
+        // (opinion, significant symptoms) -> the fields refused.
+        let table: Vec<(&str, Opinion, ReadingContext, Vec<&str>)> = vec![
+            (
+                "normal, symptoms, not acknowledged",
+                normal(false),
+                symptoms,
+                vec!["symptoms_acknowledged"],
+            ),
+            (
+                "normal, symptoms, acknowledged",
+                normal(true),
+                symptoms,
+                vec![],
+            ),
+            ("normal, no symptoms", normal(false), plain, vec![]),
+            (
+                "normal, no symptoms, acknowledged anyway",
+                normal(true),
+                plain,
+                vec![],
+            ),
+            (
+                "details, symptoms, not acknowledged",
+                with_details(false),
+                symptoms,
+                vec!["symptoms_acknowledged"],
+            ),
+            (
+                "details, symptoms, acknowledged",
+                with_details(true),
+                symptoms,
+                vec![],
+            ),
+            ("details, no symptoms", with_details(false), plain, vec![]),
+            (
+                "technical recall, symptoms",
+                tr(&[View::Rcc]),
+                symptoms,
+                vec![],
+            ),
+            (
+                "recall for assessment, symptoms",
+                ra_right(),
+                symptoms,
+                vec![],
+            ),
+        ];
+        for (name, opinion, context, want) in table {
+            assert_eq!(fields(opinion.validate(&context)), want, "{name}");
+        }
+        let refused = normal(false).validate(&symptoms).unwrap_err();
+        assert_eq!(refused[0].message, SYMPTOMS_NOT_ACKNOWLEDGED);
+        // An arbitration that settles on a plain "Normal" is held to the same rule.
+        let reads = case(
+            Some(read(A, Opinion::normal(), T0)),
+            Some(read(B, ra_right(), T0)),
+        );
+        let arbitration = Arbitration {
+            arbitrators: vec![C],
+            decision: ArbitrationDecision::Other(normal(false)),
+            at: T0,
+        };
+        assert_eq!(
+            fields(arbitration.validate(&reads, &symptoms)),
+            vec!["symptoms_acknowledged"]
+        );
+        assert_eq!(normal(true).symptoms_acknowledged(), Some(true));
+        assert_eq!(tr(&[View::Rcc]).symptoms_acknowledged(), None);
+    }
+
+    #[test]
+    #[allow(clippy::type_complexity)]
+    fn overdue_cases_are_past_their_window_whatever_holds_them() {
+        use ReadingState::*;
+        let window = ReadingWindow::default();
+        let today = date!(2026 - 03 - 20);
+        // (state, days since screening) -> overdue on `today` (window 14 days).
+        let table: Vec<(ReadingState, i64, bool)> = vec![
+            (AwaitingFirstRead, 0, false),
+            (AwaitingFirstRead, 14, false),
+            (AwaitingFirstRead, 15, true),
+            (AwaitingSecondRead, 15, true),
+            (AwaitingFinalisation, 30, true),
+            (AwaitingArbitration, 15, true),
+            (AwaitingArbitration, 13, false),
+            (Concluded, 15, false),
+            (Concluded, 90, false),
+        ];
+        for (state, days, want) in table {
+            let screened = today - Duration::days(days);
+            assert_eq!(
+                window.is_overdue(state, screened, today),
+                want,
+                "{state:?}, {days} days"
+            );
+            // The same line as the "Overdue" tag.
+            if state != Concluded {
+                assert_eq!(
+                    window.status(screened, today) == DueStatus::Overdue,
+                    want,
+                    "{state:?}, {days} days"
+                );
+            }
+        }
+        assert_eq!(window.overdue_before(today), date!(2026 - 03 - 06));
+        let short = ReadingWindow {
+            window_days: 7,
+            due_soon_days: 3,
+            urgent_days: 1,
+        };
+        assert!(short.is_overdue(AwaitingFirstRead, today - Duration::days(8), today));
+        assert!(!short.is_overdue(AwaitingFirstRead, today - Duration::days(7), today));
+
+        // Who holds it: deferral, then priors, then a live claim, then a pending read.
+        let now = T0;
+        let later = Some(T0 + Duration::minutes(5));
+        let lapsed = Some(T0 - Duration::minutes(5));
+        let table: Vec<(
+            ReadingState,
+            Option<&str>,
+            Option<OffsetDateTime>,
+            CaseHolder,
+        )> = vec![
+            (
+                AwaitingFirstRead,
+                Some("deferred"),
+                later,
+                CaseHolder::Deferred,
+            ),
+            (
+                AwaitingSecondRead,
+                Some("priors"),
+                None,
+                CaseHolder::AwaitingPriors,
+            ),
+            (AwaitingFirstRead, None, later, CaseHolder::Claimed),
+            (AwaitingFirstRead, None, lapsed, CaseHolder::Queue),
+            (
+                AwaitingFinalisation,
+                None,
+                None,
+                CaseHolder::AwaitingFinalisation,
+            ),
+            (AwaitingArbitration, None, later, CaseHolder::Claimed),
+            (AwaitingArbitration, None, None, CaseHolder::Queue),
+        ];
+        for (state, held, claimed_until, want) in table {
+            assert_eq!(
+                case_holder(state, held, claimed_until, now),
+                want,
+                "{state:?} {held:?}"
+            );
+        }
     }
 }

@@ -89,6 +89,11 @@ struct ServeArgs {
     /// Minutes of inactivity before a session ends.
     #[arg(long, env = "SESSION_IDLE_MINUTES", default_value_t = 15)]
     session_idle_minutes: u64,
+    /// Seconds between the runs that settle image reads which have become final (results
+    /// and referrals reach the office within this of falling due).
+    #[arg(long, env = "READING_SETTLE_SECONDS", default_value_t = 20,
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    reading_settle_seconds: u64,
 }
 
 #[derive(Subcommand)]
@@ -228,6 +233,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     config.public_url = args.public_url;
     config.secure_cookies = !args.insecure_cookies;
     config.session_idle_timeout = Duration::from_secs(args.session_idle_minutes * 60);
+    config.reading_settle_interval = Duration::from_secs(args.reading_settle_seconds);
     config.oidc = args.oidc_issuer_url.map(|issuer_url| web::OidcSettings {
         issuer_url,
         client_id: args.oidc_client_id,

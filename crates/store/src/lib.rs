@@ -32,8 +32,8 @@ pub use participants::{NewParticipant, Participant, ParticipantAppointment, Supp
 pub use providers::{Location, NewLocation, NewRoom, Provider, Room};
 pub use reading::{
     ArbitrationView, CaseDetail, CaseHold, EpisodeChange, EpisodeSummary, NewArbitration,
-    PreviousEpisode, ReadRecorded, ReadView, ReadingCase, ReadingCounts, ReadingSession,
-    ReadingSettings, SessionCase,
+    OverdueCase, PreviousEpisode, ReadRecorded, ReadView, ReadingCase, ReadingCounts,
+    ReadingSession, ReadingSettings, SessionCase,
 };
 pub use sessions::{ApiPrincipal, SessionRecord, hash_secret, new_secret};
 pub use stats::{MammographerStats, ReaderStats};

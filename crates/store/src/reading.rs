@@ -11,9 +11,9 @@ use crate::{Actor, Result, Scope, Store, StoreError, new_id};
 use domain::episode::{EpisodeStage, EpisodeType};
 use domain::imaging::{Breast, Completeness};
 use domain::reading::{
-    ArbitrationDecision, ArbitrationPolicy, CaseReads, FinalisationPolicy, FollowUpNeeded, Opinion,
-    OpinionKind, PriorsStatus, Read, ReadSlot, ReaderId, ReadingContext, ReadingRules,
-    ReadingState, ReadingWindow, SessionKind, SessionResult,
+    ArbitrationDecision, ArbitrationPolicy, CaseHolder, CaseReads, FinalisationPolicy,
+    FollowUpNeeded, Opinion, OpinionKind, PriorsStatus, Read, ReadSlot, ReaderId, ReadingContext,
+    ReadingRules, ReadingState, ReadingWindow, SessionKind, SessionResult,
 };
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -260,6 +260,28 @@ pub struct ReadingCounts {
     pub available_first_reads: i64,
     /// Cases this reader could be given now, 2nd reads (not cases they read first).
     pub available_second_reads: i64,
+    /// Cases past their reading window without a result, held ones included.
+    pub overdue: i64,
+}
+
+/// The states of a case without a result.
+const UNFINISHED: &str = "'awaiting_first_read', 'awaiting_second_read', 'awaiting_finalisation', 'awaiting_arbitration'";
+
+/// A case past its reading window, and who holds it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OverdueCase {
+    #[serde(flatten)]
+    pub case: ReadingCase,
+    /// Days since the last day of the window (1 the day after it).
+    pub days_past_window: i64,
+    /// deferred, awaiting_priors, claimed, awaiting_finalisation or queue.
+    #[schema(value_type = String)]
+    pub holder: CaseHolder,
+    /// The holder as staff read it ("Deferred by", "Claimed by", ...).
+    pub holder_label: String,
+    /// Who: the reader who deferred it, requested priors, has it open or gave the read
+    /// awaiting finalisation; none when it waits in the queue.
+    pub held_by: Option<String>,
 }
 
 /// One case as a session lists it.
@@ -501,9 +523,9 @@ where
 {
     // One query for reads and the arbitration: a UNION keeps it to one round trip.
     let rows = sqlx::query(
-        "SELECT 'read' AS what, slot, reader_id AS who, reader_name AS names, opinion, given_at AS at, finalised_early \
+        "SELECT 'read' AS what, slot, reader_id AS who, reader_name AS names, opinion, given_at AS at, finalised_early, given_blind \
          FROM reads WHERE case_id = $1 AND provider_id = $2 \
-         UNION ALL SELECT 'arbitration', '', arbitrators, arbitrator_names, decision, recorded_at, 0 \
+         UNION ALL SELECT 'arbitration', '', arbitrators, arbitrator_names, decision, recorded_at, 0, 1 \
          FROM arbitrations WHERE case_id = $1 AND provider_id = $2",
     )
     .bind(sql::id(case_id))
@@ -523,6 +545,7 @@ where
                 opinion: parse_json(&r.try_get::<String, _>("opinion")?)?,
                 at,
                 finalised_early: r.try_get::<i64, _>("finalised_early")? != 0,
+                given_blind: r.try_get::<i64, _>("given_blind")? != 0,
             };
             names.push((slot, r.try_get::<String, _>("names")?));
             match slot {
@@ -639,33 +662,80 @@ impl Store {
         row.as_ref().map(case_from).transpose()
     }
 
-    /// Moves on every case whose pending read has become final since it was given.
-    /// Cheap when there are none (one indexed look-up), so the dashboard and "next case"
-    /// call it on every request instead of a timer.
+    /// Moves on every case of the provider whose pending read has become final since it
+    /// was given, in batches of up to 200, each in its own transaction. Cheap when there
+    /// are none (one indexed look-up). The service's timer calls it for every provider
+    /// ([`Store::settle_due_reads_everywhere`]); the dashboard and "next case" call it too,
+    /// so a reader never waits for the timer.
     pub async fn settle_due_reads(&self, scope: Scope, now: OffsetDateTime) -> Result<usize> {
-        let due = sqlx::query(
-            "SELECT id FROM reading_cases WHERE provider_id = $1 AND state = 'awaiting_finalisation' AND finalises_at <= $2 LIMIT 200",
-        )
-        .bind(sql::id(scope.provider_id))
-        .bind(sql::ts(now))
-        .fetch_all(self.pool())
-        .await?;
-        if due.is_empty() {
-            return Ok(0);
+        let mut settled = 0;
+        loop {
+            let due = sqlx::query(
+                "SELECT id FROM reading_cases WHERE provider_id = $1 AND state = 'awaiting_finalisation' AND finalises_at <= $2 \
+                 ORDER BY finalises_at, id LIMIT 200",
+            )
+            .bind(sql::id(scope.provider_id))
+            .bind(sql::ts(now))
+            .fetch_all(self.pool())
+            .await?;
+            if due.is_empty() {
+                return Ok(settled);
+            }
+            let actor = Actor::system("Reading finalisation");
+            let mut tx = self.begin_write().await?;
+            let settings = settings_in(&mut *tx, scope).await?;
+            let mut moved = 0;
+            for r in &due {
+                let id = parse_id(&r.try_get::<String, _>("id")?)?;
+                let (state, _) = settle(&mut tx, scope, &actor, &settings, id, now).await?;
+                if state != ReadingState::AwaitingFinalisation {
+                    moved += 1;
+                }
+            }
+            tx.commit().await?;
+            settled += moved;
+            // A batch that moved nothing (its reads were changed since, so they are not
+            // due after all) would be found again: stop rather than loop.
+            if due.len() < 200 || moved == 0 {
+                return Ok(settled);
+            }
         }
-        let actor = Actor::system("Reading finalisation");
-        let mut tx = self.begin_write().await?;
-        let settings = settings_in(&mut *tx, scope).await?;
-        for r in &due {
-            let id = parse_id(&r.try_get::<String, _>("id")?)?;
-            settle(&mut tx, scope, &actor, &settings, id, now).await?;
-        }
-        tx.commit().await?;
-        Ok(due.len())
     }
 
-    /// The reader dashboard's counts, for `reader`.
-    pub async fn reading_counts(&self, scope: Scope, reader_id: Uuid) -> Result<ReadingCounts> {
+    /// Settles due reads for every provider, each in its own scope and transactions (the
+    /// service's timer, so results are written on time whether or not anyone opens a
+    /// reading page). A provider whose settling fails is logged and the others still run.
+    /// Returns how many cases moved on, per provider code.
+    pub async fn settle_due_reads_everywhere(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<Vec<(String, usize)>> {
+        let mut out = Vec::new();
+        for provider in self.providers().await? {
+            let scope = Scope {
+                provider_id: provider.id,
+            };
+            match self.settle_due_reads(scope, now).await {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::info!(provider = %provider.code, cases = n, "reading: settled reads that became final");
+                    out.push((provider.code, n));
+                }
+                Err(e) => {
+                    tracing::error!(provider = %provider.code, error = %e, "reading: settling due reads failed");
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The reader dashboard's counts, for `reader`, with the cases overdue on `today`.
+    pub async fn reading_counts(
+        &self,
+        scope: Scope,
+        reader_id: Uuid,
+        today: Date,
+    ) -> Result<ReadingCounts> {
         let now = sql::now();
         self.settle_due_reads(scope, now).await?;
         let p = sql::id(scope.provider_id);
@@ -704,7 +774,74 @@ impl Store {
         counts.available_first_reads = counts.awaiting_first_read;
         counts.available_second_reads =
             counts.awaiting_second_read - mine.try_get::<i64, _>("n")?;
+        let window = settings_in(self.pool(), scope).await?.window();
+        let overdue = sqlx::query(&format!(
+            "SELECT COUNT(*) AS n FROM reading_cases WHERE provider_id = $1 AND state IN ({UNFINISHED}) AND screened_on < $2"
+        ))
+        .bind(&p)
+        .bind(sql::date(window.overdue_before(today)))
+        .fetch_one(self.pool())
+        .await?;
+        counts.overdue = overdue.try_get("n")?;
         Ok(counts)
+    }
+
+    /// Every case past its reading window on `today` without a result, oldest screening
+    /// first, with who holds it (deferred by, awaiting priors requested by, claimed by, a
+    /// read awaiting finalisation by, or nobody). Held cases are included: holding a case
+    /// does not stop its window.
+    pub async fn overdue_cases(&self, scope: Scope, today: Date) -> Result<Vec<OverdueCase>> {
+        let now = sql::now();
+        let window = self.reading_settings(scope).await?.window();
+        let p = sql::id(scope.provider_id);
+        let rows = sqlx::query(&format!(
+            "SELECT {CASE_COLUMNS}, r.claimed_until, cu.name AS claimed_by_name, \
+             (SELECT h.requested_by_name FROM case_holds h WHERE h.case_id = r.id AND h.provider_id = r.provider_id \
+              AND h.released_at IS NULL AND h.kind = CASE WHEN r.held = 'deferred' THEN 'deferred' ELSE 'priors' END \
+              ORDER BY h.requested_at DESC LIMIT 1) AS held_by_name, \
+             (SELECT d.reader_name FROM reads d WHERE d.case_id = r.id AND d.provider_id = r.provider_id \
+              ORDER BY d.given_at DESC LIMIT 1) AS last_reader_name \
+             {CASE_FROM} LEFT JOIN users cu ON cu.id = r.claimed_by \
+             WHERE r.provider_id = $1 AND r.state IN ({UNFINISHED}) AND r.screened_on < $2 \
+             ORDER BY r.screened_on, r.id LIMIT 1000"
+        ))
+        .bind(&p)
+        .bind(sql::date(window.overdue_before(today)))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let case = case_from(r)?;
+                let claimed_until = r
+                    .try_get::<Option<String>, _>("claimed_until")?
+                    .map(|t| parse_ts(&t))
+                    .transpose()?;
+                let holder = domain::reading::case_holder(
+                    case.state,
+                    case.held.as_deref(),
+                    claimed_until,
+                    now,
+                );
+                let held_by = match holder {
+                    CaseHolder::Deferred | CaseHolder::AwaitingPriors => {
+                        r.try_get::<Option<String>, _>("held_by_name")?
+                    }
+                    CaseHolder::Claimed => r.try_get::<Option<String>, _>("claimed_by_name")?,
+                    CaseHolder::AwaitingFinalisation => {
+                        r.try_get::<Option<String>, _>("last_reader_name")?
+                    }
+                    CaseHolder::Queue => None,
+                };
+                Ok(OverdueCase {
+                    days_past_window: (today - case.screened_on).whole_days()
+                        - i64::from(window.window_days),
+                    holder,
+                    holder_label: holder.label().to_owned(),
+                    held_by,
+                    case,
+                })
+            })
+            .collect()
     }
 
     /// Starts a reading session for the signed-in reader.
@@ -1300,7 +1437,7 @@ impl Store {
         let rules = settings.rules();
         let (reads, names, arbitrator_names) = load_reads(self.pool(), scope, case_id).await?;
         let me = reader(viewer);
-        let visible = domain::reading::visible_first_opinion(&reads, me, rules.blinded).is_some();
+        let visible = |slot| domain::reading::read_visible(&reads, slot, me, &rules, now);
         let mut views = Vec::new();
         for (slot, name) in &names {
             let read = match slot {
@@ -1308,7 +1445,7 @@ impl Store {
                 ReadSlot::Second => reads.second.as_ref(),
             };
             let Some(read) = read else { continue };
-            if *slot == ReadSlot::First && !visible {
+            if !visible(*slot) {
                 continue;
             }
             views.push(ReadView {
@@ -1321,10 +1458,10 @@ impl Store {
             });
         }
         views.sort_by_key(|v| v.slot);
-        let first_read_hidden = reads.first.is_some() && !visible;
+        let first_read_hidden = reads.first.is_some() && !visible(ReadSlot::First);
         let can_read =
             domain::reading::can_read(&reads, me, &rules, now).map_err(|r| r.label().to_owned());
-        let can_change = domain::reading::can_change(&reads, me, &rules.finalisation, now);
+        let can_change = domain::reading::can_change(&reads, me, &rules, now);
         let arbitrator_warning = domain::reading::arbitrator_warning(&reads, me).map(str::to_owned);
         let arbitration = match (&reads.arbitration, arbitrator_names) {
             (Some(a), Some(names)) => Some(ArbitrationView {
@@ -1477,16 +1614,11 @@ impl Store {
         let rules = settings.rules();
         let (reads, _, _) = load_reads(&mut *tx, scope, case_id).await?;
         let p = sql::id(scope.provider_id);
-        let slot = if domain::reading::can_change(&reads, reader(me), &rules.finalisation, now) {
-            let slot = if reads
-                .first
-                .as_ref()
-                .is_some_and(|r| r.reader_id == reader(me))
-            {
-                ReadSlot::First
-            } else {
-                ReadSlot::Second
-            };
+        // A reader who gave a read may change it only while the domain allows (not final;
+        // a blind read is never shown the other opinion before it is final).
+        let change = domain::reading::change_allowed(&reads, reader(me), &rules, now);
+        let slot = if let Some(change) = change {
+            let slot = change.map_err(|why| StoreError::Refused(why.label().to_owned()))?;
             sqlx::query(
                 "UPDATE reads SET opinion = $1, opinion_kind = $2, given_at = $3 WHERE case_id = $4 AND reader_id = $5 AND provider_id = $6",
             )
@@ -1503,8 +1635,8 @@ impl Store {
             let slot = domain::reading::can_read(&reads, reader(me), &rules, now)
                 .map_err(|r| StoreError::Refused(r.label().to_owned()))?;
             sqlx::query(
-                "INSERT INTO reads (id, provider_id, case_id, slot, reader_id, reader_name, opinion_kind, opinion, given_at, session_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                "INSERT INTO reads (id, provider_id, case_id, slot, reader_id, reader_name, opinion_kind, opinion, given_at, session_id, given_blind) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
             .bind(sql::id(new_id()))
             .bind(&p)
@@ -1516,6 +1648,7 @@ impl Store {
             .bind(sql::json(opinion))
             .bind(sql::ts(now))
             .bind(session_id.map(sql::id))
+            .bind(i64::from(rules.blinded))
             .execute(&mut *tx)
             .await
             .map_err(|e| match StoreError::from(e) {
@@ -2085,6 +2218,14 @@ async fn settle(
     case_id: Uuid,
     now: OffsetDateTime,
 ) -> Result<(ReadingState, Option<String>)> {
+    // Take the case's row lock first (PostgreSQL; SQLite's write transaction is already
+    // exclusive), so two settlers (the timer and a reader's request) take turns and the
+    // second sees the first's result instead of concluding the case twice.
+    sqlx::query("UPDATE reading_cases SET version = version WHERE id = $1 AND provider_id = $2")
+        .bind(sql::id(case_id))
+        .bind(sql::id(scope.provider_id))
+        .execute(&mut **tx)
+        .await?;
     let case = case_row(&mut **tx, scope, case_id).await?;
     let rules = settings.rules();
     let (reads, _, _) = load_reads(&mut **tx, scope, case_id).await?;

@@ -21,6 +21,9 @@ pub struct Config {
     pub session_idle_timeout: Duration,
     pub session_absolute_timeout: Duration,
     pub static_dir: PathBuf,
+    /// How often the service settles reads that have become final (results and referrals
+    /// written on time without anyone opening a reading page). `READING_SETTLE_SECONDS`.
+    pub reading_settle_interval: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -46,6 +49,7 @@ impl Config {
             session_idle_timeout: Duration::from_secs(15 * 60),
             session_absolute_timeout: Duration::from_secs(12 * 60 * 60),
             static_dir: default_static_dir(),
+            reading_settle_interval: Duration::from_secs(20),
         }
     }
 }

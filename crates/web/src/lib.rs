@@ -12,6 +12,7 @@ mod error;
 mod pages;
 mod present;
 mod security;
+mod settle;
 mod state;
 
 pub use config::{Config, OidcSettings};

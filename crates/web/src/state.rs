@@ -16,6 +16,8 @@ pub struct AppState {
     /// with the second they were read (trusted for 30 s, like sessions).
     pub(crate) api_callers:
         Arc<std::sync::RwLock<std::collections::HashMap<String, (store::ApiPrincipal, i64)>>>,
+    /// The reading finalisation timer, running while any copy of the state lives.
+    _settle_timer: Option<Arc<crate::settle::Timer>>,
 }
 
 impl AppState {
@@ -33,7 +35,9 @@ impl AppState {
             )),
             None => None,
         };
+        let settle_timer = crate::settle::start(store.clone(), config.reading_settle_interval);
         Ok(AppState {
+            _settle_timer: settle_timer,
             store,
             config: Arc::new(config),
             sessions: Arc::new(SessionCache::default()),

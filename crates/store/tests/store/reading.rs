@@ -4,9 +4,9 @@ use crate::fixtures::{Org, TODAY, actor_for, apply_all, booking, org};
 use crate::harness::each_backend;
 use domain::imaging::View;
 use domain::reading::{
-    AbnormalityType, Annotation, ArbitrationDecision, BreastAssessment, LevelOfConcern, Location,
-    Opinion, PriorsStatus, ReadSlot, ReadingContext, ReadingState, RecalledView, SessionKind,
-    TechnicalRecallReason,
+    AbnormalityType, Annotation, ArbitrationDecision, BreastAssessment, CaseHolder, LevelOfConcern,
+    Location, Opinion, PriorsStatus, ReadSlot, ReadingContext, ReadingState, RecalledView,
+    SessionKind, TechnicalRecallReason,
 };
 use domain::{AppointmentAction as A, EpisodeOutcome, EpisodeStage, Role};
 use store::{Actor, NewArbitration, NewUser, ReadingSettings, Store, StoreError};
@@ -106,15 +106,15 @@ async fn two_normal_reads_give_routine_recall_in_36_months_with_history() {
         let (a, b) = (reader(s, &org, "Ada Reader").await, reader(s, &org, "Bo Reader").await);
         let (case, _) = screened(s, &org).await;
 
-        let first = read(s, &org, &a, case, &Opinion::Normal).await;
+        let first = read(s, &org, &a, case, &Opinion::normal()).await;
         assert_eq!((first.slot, first.state), (ReadSlot::First, ReadingState::AwaitingSecondRead));
         // The same reader can never give the 2nd read.
         let again = s
-            .record_read(org.scope, &a, None, case, &Opinion::Normal, &NO_SYMPTOMS)
+            .record_read(org.scope, &a, None, case, &Opinion::normal(), &NO_SYMPTOMS)
             .await;
-        assert!(matches!(again, Err(StoreError::Refused(m)) if m == "You have already read this case"));
+        assert!(matches!(again, Err(StoreError::Refused(m)) if m == "Your opinion of this case is final and cannot be changed"));
 
-        let second = read(s, &org, &b, case, &Opinion::Normal).await;
+        let second = read(s, &org, &b, case, &Opinion::normal()).await;
         assert_eq!(second.state, ReadingState::Concluded);
         assert_eq!(second.outcome.as_deref(), Some("routine_recall"));
 
@@ -127,7 +127,7 @@ async fn two_normal_reads_give_routine_recall_in_36_months_with_history() {
         // Concluded: nobody else can read it.
         let c = reader(s, &org, "Cy Reader").await;
         let late = s
-            .record_read(org.scope, &c, None, case, &Opinion::Normal, &NO_SYMPTOMS)
+            .record_read(org.scope, &c, None, case, &Opinion::normal(), &NO_SYMPTOMS)
             .await;
         assert!(matches!(late, Err(StoreError::Refused(m)) if m == "This case has already been concluded"));
         // History is append-only.
@@ -146,7 +146,7 @@ async fn blinded_first_opinion_is_hidden_from_others_until_the_second_read() {
             reader(s, &org, "Bo Reader").await,
         );
         let (case, _) = screened(s, &org).await;
-        read(s, &org, &a, case, &Opinion::Normal).await;
+        read(s, &org, &a, case, &Opinion::normal()).await;
         let bid = b.user_id.expect("id");
         let before = s.case_detail(org.scope, bid, case).await.expect("detail");
         assert!(before.first_read_hidden);
@@ -185,11 +185,11 @@ async fn discordant_reads_go_to_arbitration_and_its_decision_makes_the_result() 
             reader(s, &org, "Cy Reader").await,
         );
         let (case, _) = screened(s, &org).await;
-        read(s, &org, &a, case, &Opinion::Normal).await;
+        read(s, &org, &a, case, &Opinion::normal()).await;
         let second = read(s, &org, &b, case, &recall_right()).await;
         assert_eq!(second.state, ReadingState::AwaitingArbitration);
         let counts = s
-            .reading_counts(org.scope, c.user_id.expect("id"))
+            .reading_counts(org.scope, c.user_id.expect("id"), TODAY)
             .await
             .expect("counts");
         assert_eq!(counts.awaiting_arbitration, 1);
@@ -353,9 +353,16 @@ async fn sessions_offer_oldest_first_never_a_case_the_reader_read_and_honour_hol
             Some(c2)
         );
 
-        s.record_read(org.scope, &a, Some(sa), c1, &Opinion::Normal, &NO_SYMPTOMS)
-            .await
-            .expect("read");
+        s.record_read(
+            org.scope,
+            &a,
+            Some(sa),
+            c1,
+            &Opinion::normal(),
+            &NO_SYMPTOMS,
+        )
+        .await
+        .expect("read");
         // Skip: a different case is offered.
         assert_eq!(
             s.next_case(org.scope, &a, sa).await.expect("next"),
@@ -404,12 +411,12 @@ async fn sessions_offer_oldest_first_never_a_case_the_reader_read_and_honour_hol
         assert_eq!(held.len(), 1);
         assert_eq!(held[0].reason, "MLO images look swapped");
         let counts = s
-            .reading_counts(org.scope, a.user_id.expect("id"))
+            .reading_counts(org.scope, a.user_id.expect("id"), TODAY)
             .await
             .expect("counts");
         assert_eq!(counts.deferred, 1);
         let refused = s
-            .record_read(org.scope, &b, None, c3, &Opinion::Normal, &NO_SYMPTOMS)
+            .record_read(org.scope, &b, None, c3, &Opinion::normal(), &NO_SYMPTOMS)
             .await;
         assert!(matches!(refused, Err(StoreError::Refused(_))));
         s.unflag_case(org.scope, &org.actor, c3)
@@ -467,10 +474,10 @@ async fn a_reader_may_change_their_read_until_it_is_finalised() {
         };
         s.save_reading_settings(org.scope, &org.actor, settings).await.expect("settings");
         let (case, _) = screened(s, &org).await;
-        let r = read(s, &org, &a, case, &Opinion::Normal).await;
+        let r = read(s, &org, &a, case, &Opinion::normal()).await;
         assert_eq!(r.state, ReadingState::AwaitingFinalisation);
         // Not offered to a 2nd reader yet.
-        let refused = s.record_read(org.scope, &b, None, case, &Opinion::Normal, &NO_SYMPTOMS).await;
+        let refused = s.record_read(org.scope, &b, None, case, &Opinion::normal(), &NO_SYMPTOMS).await;
         assert!(matches!(refused, Err(StoreError::Refused(m)) if m == "The 1st read of this case is not final yet"));
         // Changed by its reader.
         let changed = read(s, &org, &a, case, &technical(View::Lcc)).await;
@@ -484,15 +491,15 @@ async fn a_reader_may_change_their_read_until_it_is_finalised() {
         assert_eq!(s.reading_case(org.scope, case).await.expect("case").state, ReadingState::AwaitingSecondRead);
         // Finalising early.
         let (case2, _) = screened(s, &org).await;
-        read(s, &org, &a, case2, &Opinion::Normal).await;
+        read(s, &org, &a, case2, &Opinion::normal()).await;
         assert_eq!(s.finalise_reads(org.scope, &a).await.expect("finalise"), 1);
         assert_eq!(s.reading_case(org.scope, case2).await.expect("case").state, ReadingState::AwaitingSecondRead);
         // Final: immutable.
         let late = s
-            .record_read(org.scope, &a, None, case2, &Opinion::Normal, &NO_SYMPTOMS)
+            .record_read(org.scope, &a, None, case2, &Opinion::normal(), &NO_SYMPTOMS)
             .await;
         assert!(
-            matches!(late, Err(StoreError::Refused(m)) if m == "You have already read this case")
+            matches!(late, Err(StoreError::Refused(m)) if m == "Your opinion of this case is final and cannot be changed")
         );
     })
     .await;
@@ -516,7 +523,7 @@ async fn another_provider_cannot_see_or_read_a_case() {
                 &other,
                 None,
                 case,
-                &Opinion::Normal,
+                &Opinion::normal(),
                 &NO_SYMPTOMS,
             )
             .await;
@@ -546,8 +553,8 @@ async fn reader_statistics_count_reads_recalls_and_agreement() {
         );
         let (c1, _) = screened(s, &org).await;
         let (c2, _) = screened(s, &org).await;
-        read(s, &org, &a, c1, &Opinion::Normal).await;
-        read(s, &org, &b, c1, &Opinion::Normal).await;
+        read(s, &org, &a, c1, &Opinion::normal()).await;
+        read(s, &org, &b, c1, &Opinion::normal()).await;
         read(s, &org, &a, c2, &recall_right()).await;
         read(s, &org, &b, c2, &recall_right()).await;
         let stats = s
@@ -573,6 +580,233 @@ async fn reader_statistics_count_reads_recalls_and_agreement() {
             .expect("stats");
         assert_eq!(mine.len(), 1);
         assert_eq!(mine[0].rates.second_reads, 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_blind_second_read_is_shown_the_first_only_once_final_and_then_cannot_change() {
+    each_backend(|db| async move {
+        let s = &db.store;
+        let org = org(s, "RD9").await;
+        let (a, b, c) = (
+            reader(s, &org, "Ada Reader").await,
+            reader(s, &org, "Bo Reader").await,
+            reader(s, &org, "Cy Reader").await,
+        );
+        let settings = ReadingSettings { finalisation_delay_minutes: 30, ..ReadingSettings::default() };
+        s.save_reading_settings(org.scope, &org.actor, settings).await.expect("settings");
+        let (case, _) = screened(s, &org).await;
+        read(s, &org, &a, case, &Opinion::normal()).await;
+        s.finalise_reads(org.scope, &a).await.expect("finalise 1st");
+        let second = read(s, &org, &b, case, &recall_right()).await;
+        assert_eq!(second.state, ReadingState::AwaitingFinalisation);
+        let bid = b.user_id.expect("id");
+        // B's read may still change, so the 1st opinion stays hidden from B and everyone
+        // else (only B's own read shows).
+        let pending = s.case_detail(org.scope, bid, case).await.expect("detail");
+        assert!(pending.first_read_hidden);
+        assert_eq!(pending.reads.len(), 1);
+        assert_eq!(pending.reads[0].slot, ReadSlot::Second);
+        assert!(pending.can_change);
+        let other = s.case_detail(org.scope, c.user_id.expect("id"), case).await.expect("detail");
+        assert!(other.first_read_hidden && other.reads.is_empty());
+        // Turning blinding off now does not unblind a read given blind.
+        let open = ReadingSettings { blinded: false, ..settings };
+        s.save_reading_settings(org.scope, &org.actor, open).await.expect("settings");
+        assert!(s.case_detail(org.scope, bid, case).await.expect("detail").first_read_hidden);
+        s.save_reading_settings(org.scope, &org.actor, settings).await.expect("settings");
+        // Finalising shows the 1st opinion, and the read can no longer change.
+        s.finalise_reads(org.scope, &b).await.expect("finalise 2nd");
+        let shown = s.case_detail(org.scope, bid, case).await.expect("detail");
+        assert!(!shown.first_read_hidden);
+        assert_eq!(shown.reads.len(), 2);
+        assert!(!shown.can_change);
+        let changed = s.record_read(org.scope, &b, None, case, &Opinion::normal(), &NO_SYMPTOMS).await;
+        assert!(matches!(changed, Err(StoreError::Refused(m)) if m == "Your opinion of this case is final and cannot be changed"));
+        // Decided on the two blind reads: discordant, so arbitration.
+        assert_eq!(s.reading_case(org.scope, case).await.expect("case").state, ReadingState::AwaitingArbitration);
+        assert_eq!(db.count("reads WHERE given_blind = 1").await, 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn normal_on_significant_symptoms_is_refused_unacknowledged_and_stored_acknowledged() {
+    each_backend(|db| async move {
+        let s = &db.store;
+        let org = org(s, "RD10").await;
+        let a = reader(s, &org, "Ada Reader").await;
+        let (case, _) = screened(s, &org).await;
+        let symptoms = ReadingContext { has_significant_symptoms: true };
+        let refused = s.record_read(org.scope, &a, None, case, &Opinion::normal(), &symptoms).await;
+        assert!(
+            matches!(&refused, Err(StoreError::Invalid(e)) if e[0].field == "symptoms_acknowledged"),
+            "{refused:?}"
+        );
+        assert_eq!(db.count("reads").await, 0);
+        let acknowledged = Opinion::Normal { symptoms_acknowledged: true };
+        s.record_read(org.scope, &a, None, case, &acknowledged, &symptoms).await.expect("read");
+        let detail = s.case_detail(org.scope, a.user_id.expect("id"), case).await.expect("detail");
+        assert_eq!(detail.reads[0].opinion, acknowledged);
+        assert_eq!(
+            db.count("reads WHERE opinion LIKE '%\"symptoms_acknowledged\":true%'").await,
+            1
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn overdue_cases_include_held_ones_and_say_who_holds_them() {
+    each_backend(|db| async move {
+        let s = &db.store;
+        let org = org(s, "RD11").await;
+        let (a, b) = (
+            reader(s, &org, "Ada Reader").await,
+            reader(s, &org, "Bo Reader").await,
+        );
+        let (queued, _) = screened(s, &org).await;
+        let (deferred, _) = screened(s, &org).await;
+        let (priors, _) = screened(s, &org).await;
+        let (done, _) = screened(s, &org).await;
+        s.defer_case(org.scope, &a, None, deferred, "Images look swapped")
+            .await
+            .expect("defer");
+        s.request_priors(org.scope, &b, None, priors, "Screened privately in 2024")
+            .await
+            .expect("priors");
+        read(s, &org, &a, done, &Opinion::normal()).await;
+        read(s, &org, &b, done, &Opinion::normal()).await;
+        let aid = a.user_id.expect("id");
+        // On the window's last day nothing is overdue; the day after, every unfinished case.
+        assert!(
+            s.overdue_cases(org.scope, TODAY + Duration::days(14))
+                .await
+                .expect("overdue")
+                .is_empty()
+        );
+        assert_eq!(
+            s.reading_counts(org.scope, aid, TODAY + Duration::days(14))
+                .await
+                .expect("counts")
+                .overdue,
+            0
+        );
+        let overdue = s
+            .overdue_cases(org.scope, TODAY + Duration::days(15))
+            .await
+            .expect("overdue");
+        let holder = |id| {
+            overdue
+                .iter()
+                .find(|o| o.case.id == id)
+                .map(|o| (o.holder, o.held_by.clone(), o.days_past_window))
+        };
+        assert_eq!(overdue.len(), 3, "{overdue:?}");
+        assert_eq!(holder(queued), Some((CaseHolder::Queue, None, 1)));
+        assert_eq!(
+            holder(deferred),
+            Some((CaseHolder::Deferred, Some("Ada Reader".to_owned()), 1))
+        );
+        assert_eq!(
+            holder(priors),
+            Some((CaseHolder::AwaitingPriors, Some("Bo Reader".to_owned()), 1))
+        );
+        assert_eq!(holder(done), None);
+        assert_eq!(
+            s.reading_counts(org.scope, aid, TODAY + Duration::days(15))
+                .await
+                .expect("counts")
+                .overdue,
+            3
+        );
+        // A reader who has the case open holds it.
+        let session = s
+            .start_session(org.scope, &a, SessionKind::FirstReads, None, 10)
+            .await
+            .expect("session");
+        assert_eq!(
+            s.next_case(org.scope, &a, session).await.expect("next"),
+            Some(queued)
+        );
+        let overdue = s
+            .overdue_cases(org.scope, TODAY + Duration::days(15))
+            .await
+            .expect("overdue");
+        let claimed = overdue
+            .iter()
+            .find(|o| o.case.id == queued)
+            .expect("queued case");
+        assert_eq!(
+            (claimed.holder, claimed.held_by.as_deref()),
+            (CaseHolder::Claimed, Some("Ada Reader"))
+        );
+        // Another provider's cases never show.
+        let other = crate::fixtures::org(s, "RD14").await;
+        assert!(
+            s.overdue_cases(other.scope, TODAY + Duration::days(15))
+                .await
+                .expect("overdue")
+                .is_empty()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_timer_settles_due_reads_for_every_provider_once() {
+    each_backend(|db| async move {
+        let s = &db.store;
+        let one = org(s, "RD12").await;
+        let two = org(s, "RD13").await;
+        let settings = ReadingSettings {
+            finalisation_delay_minutes: 30,
+            ..ReadingSettings::default()
+        };
+        let mut cases = Vec::new();
+        for o in [&one, &two] {
+            s.save_reading_settings(o.scope, &o.actor, settings)
+                .await
+                .expect("settings");
+            let (a, b) = (
+                reader(s, o, "Ada Reader").await,
+                reader(s, o, "Bo Reader").await,
+            );
+            let (case, _) = screened(s, o).await;
+            read(s, o, &a, case, &Opinion::normal()).await;
+            s.finalise_reads(o.scope, &a).await.expect("finalise");
+            read(s, o, &b, case, &Opinion::normal()).await;
+            cases.push((o.scope, case));
+        }
+        let now = time::OffsetDateTime::now_utc();
+        assert!(
+            s.settle_due_reads_everywhere(now)
+                .await
+                .expect("settle")
+                .is_empty()
+        );
+        let later = now + Duration::minutes(31);
+        let settled = s.settle_due_reads_everywhere(later).await.expect("settle");
+        assert_eq!(
+            settled,
+            vec![("RD12".to_owned(), 1), ("RD13".to_owned(), 1)]
+        );
+        for (scope, case) in cases {
+            let c = s.reading_case(scope, case).await.expect("case");
+            assert_eq!(
+                (c.state, c.outcome.as_deref()),
+                (ReadingState::Concluded, Some("routine_recall"))
+            );
+        }
+        // Settling again concludes nothing twice.
+        assert!(
+            s.settle_due_reads_everywhere(later)
+                .await
+                .expect("settle")
+                .is_empty()
+        );
+        assert_eq!(db.count("episode_history").await, 2);
     })
     .await;
 }

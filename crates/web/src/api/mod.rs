@@ -106,6 +106,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/reading/finalise", post(reading::finalise))
         .route("/reading/holds", get(reading::holds))
         .route("/reading/outcomes", get(reading::outcomes))
+        .route("/reading/overdue", get(reading::overdue))
         .route("/reading/performance", get(reading::performance))
         .route(
             "/reading/settings",
@@ -265,6 +266,7 @@ impl FromRequestParts<AppState> for ApiCaller {
         reading::finalise,
         reading::holds,
         reading::outcomes,
+        reading::overdue,
         reading::performance,
         reading::get_settings,
         reading::put_settings,
@@ -306,7 +308,7 @@ impl FromRequestParts<AppState> for ApiCaller {
         store::Workflow, store::SectionRecord, store::Note, store::CarriedMedical, store::Room,
         office::Ended, office::CannotProceedRequest, office::CancelRequest, office::BulkRequest, office::BulkResult,
         store::FollowUp,
-        store::ReadingCase, reading::CaseView, store::ReadingCounts, store::CaseDetail, store::ReadView,
+        store::ReadingCase, reading::CaseView, store::ReadingCounts, store::OverdueCase, store::CaseDetail, store::ReadView,
         store::ArbitrationView, store::CaseHold, store::PreviousEpisode, store::ReadRecorded,
         store::ReadingSession, store::SessionCase, store::ReadingSettings, store::ReaderStats,
         store::MammographerStats, store::EpisodeSummary, store::EpisodeChange,

@@ -15,8 +15,8 @@ use domain::reading::{
 };
 use serde::{Deserialize, Serialize};
 use store::{
-    CaseDetail, CaseHold, EpisodeSummary, FollowUp, MammographerStats, ReadRecorded, ReaderStats,
-    ReadingCase, ReadingCounts, ReadingSession, ReadingSettings,
+    CaseDetail, CaseHold, EpisodeSummary, FollowUp, MammographerStats, OverdueCase, ReadRecorded,
+    ReaderStats, ReadingCase, ReadingCounts, ReadingSession, ReadingSettings,
 };
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -109,7 +109,28 @@ pub async fn dashboard(
 ) -> Result<Json<ReadingCounts>, Problem> {
     caller.require(Permission::ViewRecords)?;
     let me = caller.0.user_id.unwrap_or_default();
-    Ok(Json(state.store.reading_counts(caller.scope(), me).await?))
+    Ok(Json(
+        state
+            .store
+            .reading_counts(caller.scope(), me, state.today())
+            .await?,
+    ))
+}
+
+/// Every case past its reading window without a result (deferred and awaiting priors ones
+/// included), oldest screening first, with who holds it.
+#[utoipa::path(get, path = "/reading/overdue", responses((status = 200, body = Vec<OverdueCase>)))]
+pub async fn overdue(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> Result<Json<Vec<OverdueCase>>, Problem> {
+    caller.require(Permission::ViewRecords)?;
+    Ok(Json(
+        state
+            .store
+            .overdue_cases(caller.scope(), state.today())
+            .await?,
+    ))
 }
 
 /// One case as the caller may see it (the 1st opinion hidden while blinded).
@@ -257,13 +278,17 @@ pub async fn finalise(
 pub struct NewRead {
     session_id: Option<Uuid>,
     /// `{"opinion": "normal"}`, `{"opinion": "technical_recall", "views": [{"view":
-    /// "rmlo", "reason": "breast_positioning", "details": ""}]}`, and so on.
+    /// "rmlo", "reason": "breast_positioning", "details": ""}]}`, and so on. A normal
+    /// opinion ("normal" or "normal_with_details") of a participant with significant
+    /// symptoms needs `"symptoms_acknowledged": true`, or it is refused (422, field
+    /// `symptoms_acknowledged`).
     #[schema(value_type = Object)]
     opinion: Opinion,
 }
 
 /// Records the caller's opinion of a case (a new read, or a change to their own read
-/// while it is not yet final).
+/// while it is not yet final: with blind reading the other opinion is shown only once the
+/// caller's read is final, so a read is never changed after seeing it).
 #[utoipa::path(post, path = "/reading/cases/{id}/reads", request_body = NewRead, responses(
     (status = 201, body = ReadRecorded),
     (status = 409, body = Problem, content_type = "application/problem+json"),

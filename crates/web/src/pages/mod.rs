@@ -192,6 +192,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/reading/cases/{cid}/unflag", post(reading::unflag))
         .route("/reading/cases/{cid}/priors", post(reading::priors_status))
         .route("/reading/outcomes", get(reading::outcomes))
+        .route("/reading/overdue", get(reading::overdue))
         .route("/reading/performance", get(reading::performance))
         .route(
             "/reading/settings",

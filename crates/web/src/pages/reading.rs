@@ -95,7 +95,16 @@ fn view_label(view: View) -> String {
 pub fn opinion_rows(opinion: &Opinion) -> Vec<(String, String)> {
     let mut rows = vec![("Opinion".to_owned(), opinion.label().to_owned())];
     match opinion {
-        Opinion::Normal => {}
+        Opinion::Normal {
+            symptoms_acknowledged,
+        } => {
+            if *symptoms_acknowledged {
+                rows.push((
+                    "Symptoms".to_owned(),
+                    "Considered the symptoms the participant reported".to_owned(),
+                ));
+            }
+        }
         Opinion::NormalWithDetails {
             details,
             symptoms_acknowledged,
@@ -397,7 +406,7 @@ async fn dashboard_page(
     let me = staff.0.user_id;
     // Independent look-ups, side by side.
     let (counts, open_session, clinics) = tokio::try_join!(
-        state.store.reading_counts(scope, me),
+        state.store.reading_counts(scope, me, state.today()),
         state.store.open_session(scope, me),
         state.store.clinics_to_read(scope),
     )?;
@@ -923,7 +932,7 @@ async fn choose(
         .await?;
     let opinion = match (kind, draft) {
         (k, Some(d)) if d.kind() == k => d,
-        (OpinionKind::Normal, _) => Opinion::Normal,
+        (OpinionKind::Normal, _) => Opinion::normal(),
         (OpinionKind::NormalWithDetails, _) => Opinion::NormalWithDetails {
             details: String::new(),
             symptoms_acknowledged: false,
@@ -1818,6 +1827,11 @@ struct ConfirmPage {
     change: String,
     rows: Vec<(String, String)>,
     heading: &'static str,
+    /// Ask for the acknowledgement of significant symptoms (a plain "Normal"; "Normal, but
+    /// add details" asks on its details page).
+    ask_symptoms: bool,
+    acknowledged: bool,
+    acknowledgement: &'static str,
     errors: Vec<(String, String)>,
 }
 
@@ -1838,12 +1852,24 @@ fn confirm_page(
         header: case_header(l, state.today()),
         action: format!("{}/{}/confirm", l.base, purpose.segment()),
         change: format!("{}/{}", l.base, question_path(purpose)),
-        rows: opinion_rows(opinion),
+        rows: opinion_rows(opinion)
+            .into_iter()
+            .filter(|(key, _)| !(asks_symptoms(l, opinion) && key == "Symptoms"))
+            .collect(),
         heading: domain::reading::CONFIRM_OPINION,
+        ask_symptoms: asks_symptoms(l, opinion),
+        acknowledged: opinion.symptoms_acknowledged() == Some(true),
+        acknowledgement: domain::reading::SYMPTOMS_ACKNOWLEDGEMENT,
         errors,
     };
     let errors = page.errors.clone();
     Ok(with_status(render(page)?, &errors))
+}
+
+/// Whether the confirm page asks for the acknowledgement of significant symptoms: a plain
+/// "Normal" of a participant who reported them.
+fn asks_symptoms(l: &Loaded, opinion: &Opinion) -> bool {
+    matches!(opinion, Opinion::Normal { .. }) && context_of(&l.wf).has_significant_symptoms
 }
 
 pub async fn confirm_form(
@@ -1855,11 +1881,16 @@ pub async fn confirm_form(
     let l = load(&state, &staff, &sid, &cid).await?;
     require_can_read(&l, purpose)?;
     let opinion = draft_of(&state, &staff, &l, purpose).await?;
+    // The acknowledgement a plain "Normal" needs is asked on this page: not an error yet.
+    let asked_here = asks_symptoms(&l, &opinion);
     let errors = opinion
         .validate(&context_of(&l.wf))
         .err()
         .map(errors_of)
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(field, _)| !(asked_here && field == "symptoms_acknowledged"))
+        .collect();
     confirm_page(&state, &staff, &l, purpose, &opinion, errors)
 }
 
@@ -1867,12 +1898,22 @@ pub async fn confirm(
     State(state): State<AppState>,
     staff: Staff,
     Path((sid, cid, purpose)): Path<(String, String, String)>,
+    form: FormPairs,
 ) -> PageResult {
     let purpose = Purpose::parse(&purpose)?;
     let l = load(&state, &staff, &sid, &cid).await?;
     require_can_read(&l, purpose)?;
-    let opinion = draft_of(&state, &staff, &l, purpose).await?;
+    let mut opinion = draft_of(&state, &staff, &l, purpose).await?;
+    if let Opinion::Normal {
+        symptoms_acknowledged,
+    } = &mut opinion
+    {
+        *symptoms_acknowledged = form.get("symptoms_acknowledged") == Some("yes");
+    }
     let context = context_of(&l.wf);
+    if let Err(errors) = opinion.validate(&context) {
+        return confirm_page(&state, &staff, &l, purpose, &opinion, errors_of(errors));
+    }
     let result = match purpose {
         Purpose::Read => state
             .store
@@ -2587,6 +2628,68 @@ pub async fn settings_save(
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// Overdue cases
+// ---------------------------------------------------------------------------------------
+
+/// An overdue case as the office's list shows it.
+pub struct OverdueRow {
+    pub name: String,
+    pub nhs_number: String,
+    pub participant_id: String,
+    pub screened_on: String,
+    pub past_window: String,
+    pub state: String,
+    pub holder: String,
+}
+
+#[derive(Template)]
+#[template(path = "reading/overdue.html")]
+struct OverduePage {
+    layout: Layout,
+    window_days: u16,
+    rows: Vec<OverdueRow>,
+}
+
+/// "Overdue cases": every case past its reading window without a result, held ones
+/// included, and who holds it.
+pub async fn overdue(State(state): State<AppState>, staff: Staff) -> PageResult {
+    staff.require(Permission::ViewRecords)?;
+    let scope = staff.scope();
+    let (settings, cases) = tokio::try_join!(
+        state.store.reading_settings(scope),
+        state.store.overdue_cases(scope, state.today()),
+    )?;
+    let rows = cases
+        .into_iter()
+        .map(|o| OverdueRow {
+            name: o.case.participant_name.clone(),
+            nhs_number: nhs_number(&o.case.nhs_number),
+            participant_id: o.case.participant_id.to_string(),
+            screened_on: long_date(o.case.screened_on),
+            past_window: format!(
+                "{} day{}",
+                o.days_past_window,
+                if o.days_past_window == 1 { "" } else { "s" }
+            ),
+            state: o.case.state.label().to_owned(),
+            holder: match &o.held_by {
+                Some(name) => format!("{} {name}", o.holder_label),
+                None => o.holder_label.clone(),
+            },
+        })
+        .collect();
+    render(OverduePage {
+        layout: Layout::new(
+            "Overdue cases",
+            Some(staff.0.clone()),
+            state.config.demo_mode,
+        ),
+        window_days: settings.window_days,
+        rows,
+    })
+}
+
 /// `self.error("field")` in templates: the message for one field, if it has one.
 macro_rules! field_errors {
     ($($page:ty),+) => {$(
@@ -2597,4 +2700,10 @@ macro_rules! field_errors {
         }
     )+};
 }
-field_errors!(DetailsPage, AnnotationPage, ReasonPage, SettingsPage);
+field_errors!(
+    DetailsPage,
+    AnnotationPage,
+    ReasonPage,
+    SettingsPage,
+    ConfirmPage
+);
