@@ -9,6 +9,7 @@ pub mod appointment;
 pub mod clinic;
 pub mod ending;
 pub mod episode;
+pub mod follow_up;
 pub mod gateway;
 pub mod imaging;
 pub mod medical;
@@ -19,7 +20,8 @@ pub mod role;
 pub mod validation;
 
 pub use appointment::{
-    AppointmentAction, AppointmentStatus, ClinicFilter, RowAction, TransitionError,
+    AppointmentAction, AppointmentStatus, ClinicFilter, ClinicTiming, NotAllowed, RowAction,
+    TransitionError,
 };
 pub use clinic::{ClinicStatus, ClinicTab, ClinicType, LocationKind, RiskType, Session};
 pub use episode::{EpisodeOutcome, EpisodeStage, EpisodeType};

@@ -8,6 +8,7 @@ mod audit;
 mod clinics;
 mod closing;
 mod error;
+mod follow_ups;
 mod gateway;
 mod participants;
 mod providers;
@@ -22,6 +23,7 @@ pub use appointments::{AppointmentDetail, NewAppointment, StatusChange};
 pub use audit::{AuditAction, AuditEntry, AuditFilter};
 pub use clinics::{ClinicAppointmentRow, ClinicSummary, NewClinic, TabCounts};
 pub use error::{FieldError, StoreError};
+pub use follow_ups::{FollowUpChange, FollowUpDetail, OfficeSettings};
 pub use gateway::{
     DiscrepancyRecord, EventBody, EventReceipt, GatewayEvent, GatewayPrincipal, GatewayStatus,
     ImageCapture, ImageEvent, QuarantineCandidate, ReceivedImage, WorklistItem,

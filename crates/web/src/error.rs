@@ -40,7 +40,9 @@ impl AppError {
             AppError::Store(
                 StoreError::Transition(_) | StoreError::Conflict(_) | StoreError::Refused(_),
             ) => StatusCode::CONFLICT,
-            AppError::Store(StoreError::Invalid(_) | StoreError::Duplicate(_)) => {
+            AppError::Store(
+                StoreError::Invalid(_) | StoreError::Duplicate(_) | StoreError::NotAllowed(_),
+            ) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             _ => StatusCode::INTERNAL_SERVER_ERROR,
