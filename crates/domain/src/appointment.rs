@@ -178,7 +178,9 @@ impl ClinicTiming {
 
     fn when(&self) -> String {
         let f = time::macros::format_description!("[day padding:none] [month repr:long] [year]");
-        self.date.format(&f).unwrap_or_else(|_| self.date.to_string())
+        self.date
+            .format(&f)
+            .unwrap_or_else(|_| self.date.to_string())
     }
 }
 
@@ -192,8 +194,8 @@ pub fn action_allowed_at(
     clinic: &ClinicTiming,
     now: time::PrimitiveDateTime,
 ) -> Result<(), NotAllowed> {
-    use AppointmentAction as A;
     use crate::ClinicStatus as C;
+    use AppointmentAction as A;
     let today = now.date();
     match action {
         A::CheckIn | A::Start | A::Screen | A::PartiallyScreen if clinic.is_future(today) => {
@@ -488,30 +490,95 @@ mod tests {
         // (action, clinic, now, allowed)
         let table = [
             // Nothing runs before the clinic's day.
-            (A::CheckIn, clinic(tomorrow, C::Scheduled), after_start, false),
+            (
+                A::CheckIn,
+                clinic(tomorrow, C::Scheduled),
+                after_start,
+                false,
+            ),
             (A::Start, clinic(tomorrow, C::Scheduled), after_start, false),
-            (A::Screen, clinic(tomorrow, C::Scheduled), after_start, false),
-            (A::PartiallyScreen, clinic(tomorrow, C::Scheduled), after_start, false),
+            (
+                A::Screen,
+                clinic(tomorrow, C::Scheduled),
+                after_start,
+                false,
+            ),
+            (
+                A::PartiallyScreen,
+                clinic(tomorrow, C::Scheduled),
+                after_start,
+                false,
+            ),
             (A::CheckIn, clinic(today, C::Scheduled), before_start, true),
             (A::Start, clinic(today, C::InProgress), before_start, true),
             (A::Screen, clinic(today, C::InProgress), after_start, true),
-            (A::CheckIn, clinic(yesterday, C::InProgress), after_start, true),
+            (
+                A::CheckIn,
+                clinic(yesterday, C::InProgress),
+                after_start,
+                true,
+            ),
             // Not into a closed or cancelled clinic.
             (A::CheckIn, clinic(today, C::Closed), after_start, false),
             (A::Start, clinic(today, C::Cancelled), after_start, false),
             // Did not attend only once the clinic has started.
-            (A::DidNotAttend, clinic(tomorrow, C::Scheduled), after_start, false),
-            (A::DidNotAttend, clinic(today, C::Scheduled), before_start, false),
-            (A::DidNotAttend, clinic(today, C::InProgress), after_start, true),
-            (A::DidNotAttend, clinic(yesterday, C::InProgress), before_start, true),
+            (
+                A::DidNotAttend,
+                clinic(tomorrow, C::Scheduled),
+                after_start,
+                false,
+            ),
+            (
+                A::DidNotAttend,
+                clinic(today, C::Scheduled),
+                before_start,
+                false,
+            ),
+            (
+                A::DidNotAttend,
+                clinic(today, C::InProgress),
+                after_start,
+                true,
+            ),
+            (
+                A::DidNotAttend,
+                clinic(yesterday, C::InProgress),
+                before_start,
+                true,
+            ),
             // Undo only while the clinic is open.
-            (A::UndoDidNotAttend, clinic(today, C::InProgress), after_start, true),
-            (A::UndoDidNotAttend, clinic(yesterday, C::Closed), after_start, false),
-            (A::UndoCancel, clinic(tomorrow, C::Scheduled), after_start, true),
-            (A::UndoCancel, clinic(yesterday, C::Closed), after_start, false),
+            (
+                A::UndoDidNotAttend,
+                clinic(today, C::InProgress),
+                after_start,
+                true,
+            ),
+            (
+                A::UndoDidNotAttend,
+                clinic(yesterday, C::Closed),
+                after_start,
+                false,
+            ),
+            (
+                A::UndoCancel,
+                clinic(tomorrow, C::Scheduled),
+                after_start,
+                true,
+            ),
+            (
+                A::UndoCancel,
+                clinic(yesterday, C::Closed),
+                after_start,
+                false,
+            ),
             // Cancelling ahead of the day stays possible.
             (A::Cancel, clinic(tomorrow, C::Scheduled), after_start, true),
-            (A::RequestReschedule, clinic(tomorrow, C::Scheduled), after_start, true),
+            (
+                A::RequestReschedule,
+                clinic(tomorrow, C::Scheduled),
+                after_start,
+                true,
+            ),
         ];
         for (action, clinic, now, allowed) in table {
             assert_eq!(

@@ -54,7 +54,11 @@ pub const fn ending_outcome(
         (S::Cancelled, _) => Some(EpisodeOutcome::Cancelled),
         (S::RescheduleRequested, _) => Some(EpisodeOutcome::RescheduleRequested),
         (
-            S::Scheduled | S::CheckedIn | S::InProgress | S::Paused | S::Screened
+            S::Scheduled
+            | S::CheckedIn
+            | S::InProgress
+            | S::Paused
+            | S::Screened
             | S::PartiallyScreened,
             _,
         ) => None,
@@ -173,8 +177,16 @@ mod ending_tests {
                 Some(O::OptOutRequested),
             ),
             (S::Cancelled, None, Some(O::Cancelled)),
-            (S::Cancelled, Some(D::InviteToNextRoutine), Some(O::Cancelled)),
-            (S::Cancelled, Some(D::RequestOptOut), Some(O::OptOutRequested)),
+            (
+                S::Cancelled,
+                Some(D::InviteToNextRoutine),
+                Some(O::Cancelled),
+            ),
+            (
+                S::Cancelled,
+                Some(D::RequestOptOut),
+                Some(O::OptOutRequested),
+            ),
             (
                 S::RescheduleRequested,
                 Some(D::WithinSixWeeks),

@@ -250,7 +250,10 @@ mod tests {
                 Some(FollowUpKind::Reschedule),
             ),
             (RescheduleDecision::InviteToNextRoutine, None),
-            (RescheduleDecision::RequestOptOut, Some(FollowUpKind::OptOut)),
+            (
+                RescheduleDecision::RequestOptOut,
+                Some(FollowUpKind::OptOut),
+            ),
         ];
         assert_eq!(table.len(), RescheduleDecision::ALL.len());
         for (decision, kind) in table {

@@ -287,8 +287,7 @@ impl Store {
         expected_version: Option<i64>,
     ) -> Result<AppointmentStatus> {
         let mut tx = self.begin_write().await?;
-        let to =
-            apply_action_in(&mut tx, scope, actor, id, action, expected_version, None).await?;
+        let to = apply_action_in(&mut tx, scope, actor, id, action, expected_version, None).await?;
         tx.commit().await?;
         Ok(to)
     }

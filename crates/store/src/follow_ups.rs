@@ -260,18 +260,20 @@ impl Store {
 
     /// The office's settings (the defaults until the office changes them).
     pub async fn office_settings(&self, scope: Scope) -> Result<OfficeSettings> {
-        Ok(sqlx::query(
-            "SELECT follow_up_overdue_days FROM office_settings WHERE provider_id = $1",
+        Ok(
+            sqlx::query(
+                "SELECT follow_up_overdue_days FROM office_settings WHERE provider_id = $1",
+            )
+            .bind(sql::id(scope.provider_id))
+            .fetch_optional(self.pool())
+            .await?
+            .map(|r| r.try_get::<i64, _>("follow_up_overdue_days"))
+            .transpose()?
+            .map(|days| OfficeSettings {
+                follow_up_overdue_days: days,
+            })
+            .unwrap_or_default(),
         )
-        .bind(sql::id(scope.provider_id))
-        .fetch_optional(self.pool())
-        .await?
-        .map(|r| r.try_get::<i64, _>("follow_up_overdue_days"))
-        .transpose()?
-        .map(|days| OfficeSettings {
-            follow_up_overdue_days: days,
-        })
-        .unwrap_or_default())
     }
 
     /// Changes the office's settings, audited.

@@ -42,9 +42,7 @@ impl AppError {
             ) => StatusCode::CONFLICT,
             AppError::Store(
                 StoreError::Invalid(_) | StoreError::Duplicate(_) | StoreError::NotAllowed(_),
-            ) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            ) => StatusCode::UNPROCESSABLE_ENTITY,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -8,9 +8,9 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use domain::ending::{AttendedNotScreened, Cancellation, CloseGroup};
+use domain::follow_up::{FollowUpKind, FollowUpState};
 use domain::{AppointmentStatus, Permission};
 use serde::{Deserialize, Serialize};
-use domain::follow_up::{FollowUpKind, FollowUpState};
 use store::{FollowUp, FollowUpDetail, OfficeSettings};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -266,8 +266,7 @@ pub async fn follow_ups(
             .await?
             .into_iter()
             .map(|f| {
-                let age =
-                    crate::pages::office::age_of(&f, today, settings.follow_up_overdue_days);
+                let age = crate::pages::office::age_of(&f, today, settings.follow_up_overdue_days);
                 FollowUpItem {
                     open_days: age.as_ref().map(|a| a.days),
                     overdue: age.is_some_and(|a| a.overdue),
@@ -290,7 +289,10 @@ pub async fn get_follow_up(
 ) -> ApiResult<Json<FollowUpDetail>> {
     caller.require(Permission::ViewRecords)?;
     Ok(Json(
-        state.store.follow_up(caller.scope(), parse_id(&id)?).await?,
+        state
+            .store
+            .follow_up(caller.scope(), parse_id(&id)?)
+            .await?,
     ))
 }
 
@@ -347,7 +349,7 @@ pub async fn put_office_settings(
     caller: ApiCaller,
     ApiJson(req): ApiJson<OfficeSettings>,
 ) -> ApiResult<Json<OfficeSettings>> {
-    caller.require(Permission::ManageAppointments)?;
+    caller.require(Permission::ConfigureProvider)?;
     state
         .store
         .set_office_settings(caller.scope(), &caller.actor(), &req)

@@ -118,7 +118,10 @@ pub async fn show(
             a.status.apply(*action).is_ok()
                 && staff.0.can(action.permission())
                 && !(future
-                    && matches!(action, AppointmentAction::CheckIn | AppointmentAction::Start))
+                    && matches!(
+                        action,
+                        AppointmentAction::CheckIn | AppointmentAction::Start
+                    ))
         })
         .map(|(action, label, primary)| ActionButton {
             path: action_path(*action),

@@ -11,10 +11,10 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use domain::Permission;
-use domain::follow_up::{Age, FollowUpKind, FollowUpState};
 use domain::ending::{
     AttendedNotScreened, CancelReason, Cancellation, CannotProceedReason, RescheduleDecision,
 };
+use domain::follow_up::{Age, FollowUpKind, FollowUpState};
 use serde::Deserialize;
 use store::{Finish, NewFollowUp};
 
@@ -279,6 +279,7 @@ struct FollowUpsPage {
     rows: Vec<FollowUpRow>,
     overdue_days: i64,
     can_manage: bool,
+    can_configure: bool,
 }
 
 /// The requests the office still has to finish: open and booked.
@@ -373,6 +374,7 @@ pub async fn follow_ups(
             .collect(),
         overdue_days: settings.follow_up_overdue_days,
         can_manage: staff.0.can(Permission::ManageAppointments),
+        can_configure: staff.0.can(Permission::ConfigureProvider),
     })
 }
 
@@ -546,7 +548,7 @@ fn settings_page(
 }
 
 pub async fn settings_form(State(state): State<AppState>, staff: Staff) -> PageResult {
-    staff.require(Permission::ManageAppointments)?;
+    staff.require(Permission::ConfigureProvider)?;
     let settings = state.store.office_settings(staff.scope()).await?;
     settings_page(
         &state,
@@ -561,7 +563,7 @@ pub async fn settings_save(
     staff: Staff,
     form: FormPairs,
 ) -> PageResult {
-    staff.require(Permission::ManageAppointments)?;
+    staff.require(Permission::ConfigureProvider)?;
     let given = form
         .get("follow_up_overdue_days")
         .unwrap_or_default()

@@ -11,10 +11,10 @@ use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
+use domain::AppointmentAction;
 use domain::ending::{
     AttendedNotScreened, CannotProceedReason, ExitChoice, RescheduleDecision, exit_choices,
 };
-use domain::AppointmentAction;
 use store::{Finish, NewFollowUp};
 
 pub struct Choice {
