@@ -73,6 +73,7 @@ impl IntoResponse for AppError {
             layout: Layout::new(title.clone(), None, false),
             title,
             message,
+            summary: status == StatusCode::UNPROCESSABLE_ENTITY,
         };
         match page.render() {
             Ok(html) => (status, Html(html)).into_response(),

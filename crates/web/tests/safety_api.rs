@@ -658,12 +658,9 @@ async fn a_future_clinic_cannot_be_checked_in_started_or_marked_did_not_attend()
         )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        res.text()
-            .await
-            .expect("html")
-            .contains("only on the day of their clinic")
-    );
+    let html = res.text().await.expect("html");
+    assert!(html.contains("nhsuk-error-summary"), "{html}");
+    assert!(html.contains("only on the day of their clinic"), "{html}");
 }
 
 #[tokio::test]
