@@ -77,17 +77,28 @@ fn follow_up_from(r: &sqlx::any::AnyRow) -> Result<FollowUp> {
     })
 }
 
+/// One request's move from one state to another.
+struct Move {
+    id: Uuid,
+    participant_id: Uuid,
+    from: FollowUpState,
+    to: FollowUpState,
+}
+
 /// Moves one request, with its history row and audit row, in the caller's transaction.
 async fn move_in(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     scope: Scope,
     actor: &Actor,
-    id: Uuid,
-    participant_id: Uuid,
-    from: FollowUpState,
-    to: FollowUpState,
+    m: Move,
     reason: &str,
 ) -> Result<()> {
+    let Move {
+        id,
+        participant_id,
+        from,
+        to,
+    } = m;
     let now = sql::ts(sql::now());
     let done = sqlx::query(
         "UPDATE follow_up_requests SET status = $1, status_changed_at = $2, status_changed_by_name = $3, status_reason = $4 \
@@ -154,17 +165,13 @@ pub(crate) async fn cancel_follow_ups_of(
     .fetch_all(&mut **tx)
     .await?;
     for r in rows {
-        move_in(
-            tx,
-            scope,
-            actor,
-            parse_id(&r.try_get::<String, _>("id")?)?,
-            parse_id(&r.try_get::<String, _>("participant_id")?)?,
-            parse_enum(&r.try_get::<String, _>("status")?)?,
-            FollowUpState::Cancelled,
-            reason,
-        )
-        .await?;
+        let m = Move {
+            id: parse_id(&r.try_get::<String, _>("id")?)?,
+            participant_id: parse_id(&r.try_get::<String, _>("participant_id")?)?,
+            from: parse_enum(&r.try_get::<String, _>("status")?)?,
+            to: FollowUpState::Cancelled,
+        };
+        move_in(tx, scope, actor, m, reason).await?;
     }
     Ok(())
 }
@@ -253,7 +260,13 @@ impl Store {
         let from: FollowUpState = parse_enum(&row.try_get::<String, _>("status")?)?;
         from.move_to(to, reason).map_err(StoreError::Invalid)?;
         let participant_id = parse_id(&row.try_get::<String, _>("participant_id")?)?;
-        move_in(&mut tx, scope, actor, id, participant_id, from, to, reason).await?;
+        let m = Move {
+            id,
+            participant_id,
+            from,
+            to,
+        };
+        move_in(&mut tx, scope, actor, m, reason).await?;
         tx.commit().await?;
         Ok(to)
     }
