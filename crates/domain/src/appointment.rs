@@ -102,6 +102,15 @@ impl AppointmentStatus {
         Ok(next)
     }
 
+    /// The action offered on the clinic page for an appointment in this status, in a clinic
+    /// on a later day (`future`) or not: nobody is checked in or started before the day.
+    pub const fn row_action_when(self, future: bool) -> RowAction {
+        match self.row_action() {
+            RowAction::CheckIn | RowAction::Start if future => RowAction::View,
+            other => other,
+        }
+    }
+
     /// The action offered on the clinic page for an appointment in this status.
     pub const fn row_action(self) -> RowAction {
         use AppointmentStatus::*;
@@ -126,6 +135,109 @@ impl AppointmentAction {
                 Permission::ManageAppointments
             }
         }
+    }
+}
+
+/// What a person is told when they ask the generic status change to record a screen.
+pub const COMPLETE_TO_SCREEN: &str = "Complete the appointment's checks and choose 'Complete screening' to record a screen. A screen is recorded only with its images record, IR(ME)R record and the identity and medical checks.";
+
+/// A change the rules refuse in the state the appointment or its clinic is in. Nothing is
+/// changed when this is returned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct NotAllowed(pub String);
+
+impl AppointmentAction {
+    /// Whether a person may ask for this action on its own (the generic "apply an action"
+    /// request). Screened and Partially screened are reached only by completing the
+    /// appointment, which records the images, the IR(ME)R record and the checks with it.
+    pub fn requestable(self) -> Result<(), NotAllowed> {
+        match self {
+            AppointmentAction::Screen | AppointmentAction::PartiallyScreen => {
+                Err(NotAllowed(COMPLETE_TO_SCREEN.to_owned()))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// When and whether a clinic runs: what the rules about its appointments depend on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClinicTiming {
+    pub date: time::Date,
+    /// The clinic's start time, on its date (the clinic's local time).
+    pub starts_at: time::Time,
+    pub status: crate::ClinicStatus,
+}
+
+impl ClinicTiming {
+    /// Whether the clinic's day is still to come on `today`.
+    pub fn is_future(&self, today: time::Date) -> bool {
+        self.date > today
+    }
+
+    fn when(&self) -> String {
+        let f = time::macros::format_description!("[day padding:none] [month repr:long] [year]");
+        self.date
+            .format(&f)
+            .unwrap_or_else(|_| self.date.to_string())
+    }
+}
+
+/// Whether `action` may be taken on an appointment of `clinic` at `now` (the date and time
+/// as the service reckons them for clinics). Nobody is checked in, started or screened for
+/// a clinic on a later day; did not attend is recorded only once the clinic has started;
+/// undoing did not attend or a cancellation is refused once the clinic is closed; nothing
+/// starts in a closed or cancelled clinic.
+pub fn action_allowed_at(
+    action: AppointmentAction,
+    clinic: &ClinicTiming,
+    now: time::PrimitiveDateTime,
+) -> Result<(), NotAllowed> {
+    use crate::ClinicStatus as C;
+    use AppointmentAction as A;
+    let today = now.date();
+    match action {
+        A::CheckIn | A::Start | A::Screen | A::PartiallyScreen if clinic.is_future(today) => {
+            Err(NotAllowed(format!(
+                "This clinic is on {}. Participants can be checked in, screened or have their appointment started only on the day of their clinic.",
+                clinic.when()
+            )))
+        }
+        A::CheckIn | A::Start if matches!(clinic.status, C::Closed | C::Cancelled) => {
+            Err(NotAllowed(format!(
+                "This clinic is {}. Book a new appointment in an open clinic instead.",
+                clinic.status.label().to_lowercase()
+            )))
+        }
+        A::DidNotAttend
+            if now < time::PrimitiveDateTime::new(clinic.date, clinic.starts_at) =>
+        {
+            Err(NotAllowed(format!(
+                "This clinic has not started yet (it starts at {} on {}). Record did not attend only once the clinic has started.",
+                clinic
+                    .starts_at
+                    .format(time::macros::format_description!("[hour]:[minute]"))
+                    .unwrap_or_default(),
+                clinic.when()
+            )))
+        }
+        A::UndoDidNotAttend | A::UndoCancel if clinic.status == C::Closed => Err(NotAllowed(
+            "This clinic is closed, so its outcomes can no longer be undone. Book a new appointment instead."
+                .to_owned(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Whether a new appointment can be booked into a clinic with this status.
+pub fn can_book(status: crate::ClinicStatus) -> Result<(), NotAllowed> {
+    match status {
+        crate::ClinicStatus::Closed | crate::ClinicStatus::Cancelled => Err(NotAllowed(format!(
+            "This clinic is {}. Choose a clinic that is still open for booking.",
+            status.label().to_lowercase()
+        ))),
+        _ => Ok(()),
     }
 }
 
@@ -348,6 +460,170 @@ mod tests {
                     "{status:?} under {filter:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn generic_action_cannot_screen() {
+        for &action in A::ALL {
+            let refused = matches!(action, A::Screen | A::PartiallyScreen);
+            assert_eq!(action.requestable().is_err(), refused, "{action:?}");
+        }
+        let err = A::Screen.requestable().unwrap_err();
+        assert!(err.to_string().contains("'Complete screening'"), "{err}");
+    }
+
+    #[test]
+    fn states_that_cannot_be_reached_table() {
+        use crate::ClinicStatus as C;
+        use time::macros::{date, datetime, time};
+        let clinic = |date, status| ClinicTiming {
+            date,
+            starts_at: time!(09:00),
+            status,
+        };
+        let today = date!(2026 - 11 - 25);
+        let tomorrow = date!(2026 - 11 - 26);
+        let yesterday = date!(2026 - 11 - 24);
+        let before_start = datetime!(2026-11-25 08:59);
+        let after_start = datetime!(2026-11-25 09:00);
+        // (action, clinic, now, allowed)
+        let table = [
+            // Nothing runs before the clinic's day.
+            (
+                A::CheckIn,
+                clinic(tomorrow, C::Scheduled),
+                after_start,
+                false,
+            ),
+            (A::Start, clinic(tomorrow, C::Scheduled), after_start, false),
+            (
+                A::Screen,
+                clinic(tomorrow, C::Scheduled),
+                after_start,
+                false,
+            ),
+            (
+                A::PartiallyScreen,
+                clinic(tomorrow, C::Scheduled),
+                after_start,
+                false,
+            ),
+            (A::CheckIn, clinic(today, C::Scheduled), before_start, true),
+            (A::Start, clinic(today, C::InProgress), before_start, true),
+            (A::Screen, clinic(today, C::InProgress), after_start, true),
+            (
+                A::CheckIn,
+                clinic(yesterday, C::InProgress),
+                after_start,
+                true,
+            ),
+            // Not into a closed or cancelled clinic.
+            (A::CheckIn, clinic(today, C::Closed), after_start, false),
+            (A::Start, clinic(today, C::Cancelled), after_start, false),
+            // Did not attend only once the clinic has started.
+            (
+                A::DidNotAttend,
+                clinic(tomorrow, C::Scheduled),
+                after_start,
+                false,
+            ),
+            (
+                A::DidNotAttend,
+                clinic(today, C::Scheduled),
+                before_start,
+                false,
+            ),
+            (
+                A::DidNotAttend,
+                clinic(today, C::InProgress),
+                after_start,
+                true,
+            ),
+            (
+                A::DidNotAttend,
+                clinic(yesterday, C::InProgress),
+                before_start,
+                true,
+            ),
+            // Undo only while the clinic is open.
+            (
+                A::UndoDidNotAttend,
+                clinic(today, C::InProgress),
+                after_start,
+                true,
+            ),
+            (
+                A::UndoDidNotAttend,
+                clinic(yesterday, C::Closed),
+                after_start,
+                false,
+            ),
+            (
+                A::UndoCancel,
+                clinic(tomorrow, C::Scheduled),
+                after_start,
+                true,
+            ),
+            (
+                A::UndoCancel,
+                clinic(yesterday, C::Closed),
+                after_start,
+                false,
+            ),
+            // Cancelling ahead of the day stays possible.
+            (A::Cancel, clinic(tomorrow, C::Scheduled), after_start, true),
+            (
+                A::RequestReschedule,
+                clinic(tomorrow, C::Scheduled),
+                after_start,
+                true,
+            ),
+        ];
+        for (action, clinic, now, allowed) in table {
+            assert_eq!(
+                action_allowed_at(action, &clinic, now).is_ok(),
+                allowed,
+                "{action:?} {clinic:?} at {now}"
+            );
+        }
+        let err = action_allowed_at(A::CheckIn, &clinic(tomorrow, C::Scheduled), after_start)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "This clinic is on 26 November 2026. Participants can be checked in, screened or have their appointment started only on the day of their clinic."
+        );
+        let err = action_allowed_at(A::DidNotAttend, &clinic(today, C::Scheduled), before_start)
+            .unwrap_err();
+        assert!(err.to_string().contains("starts at 09:00"), "{err}");
+    }
+
+    #[test]
+    fn booking_into_a_closed_or_cancelled_clinic_is_refused() {
+        use crate::ClinicStatus as C;
+        for (status, ok) in [
+            (C::Scheduled, true),
+            (C::InProgress, true),
+            (C::Closed, false),
+            (C::Cancelled, false),
+        ] {
+            assert_eq!(can_book(status).is_ok(), ok, "{status:?}");
+        }
+    }
+
+    #[test]
+    fn future_clinic_rows_offer_no_check_in_or_start() {
+        // (status, future, label)
+        let table = [
+            (S::Scheduled, false, "Check in"),
+            (S::Scheduled, true, "View appointment"),
+            (S::CheckedIn, false, "Start appointment"),
+            (S::CheckedIn, true, "View appointment"),
+            (S::InProgress, true, "Resume appointment"),
+            (S::Screened, true, "View appointment"),
+        ];
+        for (status, future, label) in table {
+            assert_eq!(status.row_action_when(future).label(), label, "{status:?}");
         }
     }
 }

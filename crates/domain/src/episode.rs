@@ -29,6 +29,39 @@ labelled_enum! {
         RecallForMoreImages => ("recall_for_more_images", "Recalled for more images"),
         EarlyRecall => ("early_recall", "Early recall"),
         NoResult => ("no_result", "No result"),
+        Cancelled => ("cancelled", "Cancelled"),
+        RescheduleRequested => ("reschedule_requested", "Reschedule requested"),
+        OptOutRequested => ("opt_out_requested", "Opt out requested"),
+    }
+}
+
+/// The outcome an appointment ending other than by a screen writes on its episode (which
+/// then closes), given the answer to "Should the appointment be rescheduled?" if there was
+/// one. A screen's outcome comes from image reading, so `None` for those and for statuses
+/// that are not endings.
+pub const fn ending_outcome(
+    status: crate::AppointmentStatus,
+    decision: Option<crate::ending::RescheduleDecision>,
+) -> Option<EpisodeOutcome> {
+    use crate::AppointmentStatus as S;
+    use crate::ending::RescheduleDecision as D;
+    match (status, decision) {
+        (S::AttendedNotScreened | S::Cancelled, Some(D::RequestOptOut)) => {
+            Some(EpisodeOutcome::OptOutRequested)
+        }
+        (S::AttendedNotScreened, _) => Some(EpisodeOutcome::AttendedNotScreened),
+        (S::DidNotAttend, _) => Some(EpisodeOutcome::DidNotAttend),
+        (S::Cancelled, _) => Some(EpisodeOutcome::Cancelled),
+        (S::RescheduleRequested, _) => Some(EpisodeOutcome::RescheduleRequested),
+        (
+            S::Scheduled
+            | S::CheckedIn
+            | S::InProgress
+            | S::Paused
+            | S::Screened
+            | S::PartiallyScreened,
+            _,
+        ) => None,
     }
 }
 
@@ -111,6 +144,78 @@ mod stage_tests {
                 stage,
                 "{status:?}"
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod ending_tests {
+    use super::*;
+    use crate::AppointmentStatus as S;
+    use crate::ending::RescheduleDecision as D;
+
+    #[test]
+    fn which_ending_writes_which_outcome() {
+        use EpisodeOutcome as O;
+        // (status, decision, outcome)
+        let table: &[(S, Option<D>, Option<O>)] = &[
+            (S::DidNotAttend, None, Some(O::DidNotAttend)),
+            (S::AttendedNotScreened, None, Some(O::AttendedNotScreened)),
+            (
+                S::AttendedNotScreened,
+                Some(D::WithinSixWeeks),
+                Some(O::AttendedNotScreened),
+            ),
+            (
+                S::AttendedNotScreened,
+                Some(D::InviteToNextRoutine),
+                Some(O::AttendedNotScreened),
+            ),
+            (
+                S::AttendedNotScreened,
+                Some(D::RequestOptOut),
+                Some(O::OptOutRequested),
+            ),
+            (S::Cancelled, None, Some(O::Cancelled)),
+            (
+                S::Cancelled,
+                Some(D::InviteToNextRoutine),
+                Some(O::Cancelled),
+            ),
+            (
+                S::Cancelled,
+                Some(D::RequestOptOut),
+                Some(O::OptOutRequested),
+            ),
+            (
+                S::RescheduleRequested,
+                Some(D::WithinSixWeeks),
+                Some(O::RescheduleRequested),
+            ),
+            (S::Screened, None, None),
+            (S::PartiallyScreened, None, None),
+            (S::Scheduled, None, None),
+            (S::CheckedIn, None, None),
+            (S::InProgress, None, None),
+            (S::Paused, None, None),
+        ];
+        for &(status, decision, outcome) in table {
+            assert_eq!(
+                ending_outcome(status, decision),
+                outcome,
+                "{status:?} {decision:?}"
+            );
+        }
+        // Every final status other than a screen writes an outcome, whatever the answer.
+        for &status in S::ALL {
+            for decision in std::iter::once(None).chain(D::ALL.iter().copied().map(Some)) {
+                let screen = matches!(status, S::Screened | S::PartiallyScreened);
+                assert_eq!(
+                    ending_outcome(status, decision).is_some(),
+                    status.is_final() && !screen,
+                    "{status:?} {decision:?}"
+                );
+            }
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod clinic;
 pub mod dates;
 pub mod ending;
 pub mod episode;
+pub mod follow_up;
 pub mod gateway;
 pub mod imaging;
 pub mod medical;
@@ -21,7 +22,8 @@ pub mod round;
 pub mod validation;
 
 pub use appointment::{
-    AppointmentAction, AppointmentStatus, ClinicFilter, RowAction, TransitionError,
+    AppointmentAction, AppointmentStatus, ClinicFilter, ClinicTiming, NotAllowed, RowAction,
+    TransitionError,
 };
 pub use clinic::{ClinicStatus, ClinicTab, ClinicType, LocationKind, RiskType, Session};
 pub use episode::{EpisodeOutcome, EpisodeStage, EpisodeType};

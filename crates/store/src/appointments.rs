@@ -85,14 +85,16 @@ impl Store {
     ) -> Result<Uuid> {
         let mut tx = self.begin_write().await?;
         let p = sql::id(scope.provider_id);
-        let clinic_date: String =
-            sqlx::query("SELECT clinic_date FROM clinics WHERE id = $1 AND provider_id = $2")
-                .bind(sql::id(new.clinic_id))
-                .bind(&p)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(|e| not_found_as_invalid(e, "clinic_id", "No such clinic"))?
-                .try_get("clinic_date")?;
+        let clinic = sqlx::query(
+            "SELECT clinic_date, status FROM clinics WHERE id = $1 AND provider_id = $2",
+        )
+        .bind(sql::id(new.clinic_id))
+        .bind(&p)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| not_found_as_invalid(e, "clinic_id", "No such clinic"))?;
+        let clinic_date: String = clinic.try_get("clinic_date")?;
+        domain::appointment::can_book(parse_enum(&clinic.try_get::<String, _>("status")?)?)?;
         // Lock the slot until commit, so that two bookings of one slot at the same moment
         // queue up and the second sees the first below. (SQLite's write transactions are
         // already serial, and it has no FOR UPDATE.)
@@ -290,10 +292,104 @@ impl Store {
         expected_version: Option<i64>,
     ) -> Result<AppointmentStatus> {
         let mut tx = self.begin_write().await?;
-        let to = apply_action_in(&mut tx, scope, actor, id, action, expected_version).await?;
+        let to = apply_action_in(&mut tx, scope, actor, id, action, expected_version, None).await?;
         tx.commit().await?;
         Ok(to)
     }
+}
+
+/// Now on the clinics' clock: the date and time the rules about clinic days compare with,
+/// the same reckoning as the service's "today".
+pub(crate) fn clinic_now() -> time::PrimitiveDateTime {
+    let now = sql::now();
+    time::PrimitiveDateTime::new(now.date(), now.time())
+}
+
+/// "09:00" as a time of day.
+fn parse_hhmm(s: &str) -> Result<time::Time> {
+    let f = time::macros::format_description!("[hour]:[minute]");
+    time::Time::parse(s, &f).map_err(|e| StoreError::Corrupt(format!("time {s:?}: {e}")))
+}
+
+/// Writes an ending's outcome on the episode, closes it, and keeps the change in the
+/// episode's history, in the caller's transaction.
+pub(crate) async fn close_episode(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    scope: Scope,
+    actor: &Actor,
+    episode_id: &str,
+    outcome: EpisodeOutcome,
+    reason: &str,
+    at: &str,
+) -> Result<()> {
+    let p = sql::id(scope.provider_id);
+    sqlx::query(
+        "UPDATE episodes SET outcome = $1, stage = $2, closed_on = $3 WHERE id = $4 AND provider_id = $5",
+    )
+    .bind(outcome.as_str())
+    .bind(EpisodeStage::Closed.as_str())
+    .bind(sql::date(clinic_now().date()))
+    .bind(episode_id)
+    .bind(&p)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO episode_history (id, provider_id, episode_id, stage, outcome, next_test_due, reason, changed_by_name, changed_at) \
+         VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8)",
+    )
+    .bind(sql::id(new_id()))
+    .bind(&p)
+    .bind(episode_id)
+    .bind(EpisodeStage::Closed.as_str())
+    .bind(outcome.as_str())
+    .bind(reason)
+    .bind(&actor.name)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Undoing did not attend or a cancellation reopens the episode (no outcome, scheduled) and
+/// cancels the follow-up requests the ending raised.
+async fn reopen_episode(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    scope: Scope,
+    actor: &Actor,
+    appointment_id: Uuid,
+    episode_id: &str,
+    at: &str,
+) -> Result<()> {
+    let p = sql::id(scope.provider_id);
+    sqlx::query(
+        "UPDATE episodes SET outcome = NULL, stage = $1, closed_on = NULL WHERE id = $2 AND provider_id = $3",
+    )
+    .bind(EpisodeStage::Scheduled.as_str())
+    .bind(episode_id)
+    .bind(&p)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO episode_history (id, provider_id, episode_id, stage, outcome, next_test_due, reason, changed_by_name, changed_at) \
+         VALUES ($1, $2, $3, $4, NULL, NULL, $5, $6, $7)",
+    )
+    .bind(sql::id(new_id()))
+    .bind(&p)
+    .bind(episode_id)
+    .bind(EpisodeStage::Scheduled.as_str())
+    .bind("Appointment outcome undone")
+    .bind(&actor.name)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    crate::follow_ups::cancel_follow_ups_of(
+        tx,
+        scope,
+        actor,
+        appointment_id,
+        "The appointment's outcome was undone",
+    )
+    .await
 }
 
 /// The person running an in-progress or paused appointment: whoever last started or
@@ -369,11 +465,15 @@ pub(crate) async fn apply_action_in(
     id: Uuid,
     action: AppointmentAction,
     expected_version: Option<i64>,
+    outcome: Option<EpisodeOutcome>,
 ) -> Result<AppointmentStatus> {
     let p = sql::id(scope.provider_id);
     let row = sqlx::query(
-        "SELECT status, version, participant_id, episode_id, slot_id, images_taken, \
-         last_changed_by_name, last_changed_at FROM appointments WHERE id = $1 AND provider_id = $2",
+        "SELECT a.status, a.version, a.participant_id, a.episode_id, a.slot_id, a.images_taken, \
+         a.last_changed_by_name, a.last_changed_at, c.clinic_date, c.starts_at AS clinic_starts_at, \
+         c.status AS clinic_status FROM appointments a \
+         JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = a.provider_id \
+         WHERE a.id = $1 AND a.provider_id = $2",
     )
     .bind(sql::id(id))
     .bind(&p)
@@ -388,6 +488,12 @@ pub(crate) async fn apply_action_in(
         ));
     }
     let to = from.apply(action)?;
+    let clinic = domain::ClinicTiming {
+        date: parse_date(&row.try_get::<String, _>("clinic_date")?)?,
+        starts_at: parse_hhmm(&row.try_get::<String, _>("clinic_starts_at")?)?,
+        status: parse_enum(&row.try_get::<String, _>("clinic_status")?)?,
+    };
+    domain::appointment::action_allowed_at(action, &clinic, clinic_now())?;
     use AppointmentAction as A;
     if matches!(
         from,
@@ -459,6 +565,24 @@ pub(crate) async fn apply_action_in(
             .bind(&p)
             .execute(&mut **tx)
             .await?;
+    }
+    // Every ending other than a screen writes the episode's outcome (a screen's comes from
+    // reading); undoing one reopens the episode.
+    let episode_id: String = row.try_get("episode_id")?;
+    if let Some(default) = domain::episode::ending_outcome(to, None) {
+        let outcome = outcome.unwrap_or(default);
+        close_episode(
+            tx,
+            scope,
+            actor,
+            &episode_id,
+            outcome,
+            &format!("Appointment ended: {}", to.label()),
+            &now,
+        )
+        .await?;
+    } else if matches!(action, A::UndoDidNotAttend | A::UndoCancel) {
+        reopen_episode(tx, scope, actor, id, &episode_id, &now).await?;
     }
     let participant_id = parse_id(&row.try_get::<String, _>("participant_id")?)?;
     let snapshot = serde_json::json!({ "status": to, "action": action, "previous_status": from, "version": version + 1 });

@@ -38,6 +38,80 @@ async fn outcomes(
         .collect()
 }
 
+/// The outcome and follow-up request of an attended-not-screened appointment whose reasons
+/// are recorded after it ended (the bulk path at closing). Does nothing already done.
+async fn record_ending_follow_up(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    scope: Scope,
+    actor: &Actor,
+    id: Uuid,
+    answer: &domain::ending::AttendedNotScreened,
+) -> Result<()> {
+    let p = sql::id(scope.provider_id);
+    let row = sqlx::query(
+        "SELECT a.episode_id, a.participant_id, e.outcome FROM appointments a \
+         JOIN episodes e ON e.id = a.episode_id AND e.provider_id = a.provider_id \
+         WHERE a.id = $1 AND a.provider_id = $2",
+    )
+    .bind(sql::id(id))
+    .bind(&p)
+    .fetch_one(&mut **tx)
+    .await?;
+    let episode_id: String = row.try_get("episode_id")?;
+    let current: Option<String> = row.try_get("outcome")?;
+    if let Some(outcome) =
+        domain::episode::ending_outcome(AppointmentStatus::AttendedNotScreened, answer.reschedule)
+        && current.as_deref() != Some(outcome.as_str())
+    {
+        crate::appointments::close_episode(
+            tx,
+            scope,
+            actor,
+            &episode_id,
+            outcome,
+            "Why the appointment did not proceed was recorded",
+            &sql::ts(sql::now()),
+        )
+        .await?;
+    }
+    let Some(kind) = answer.reschedule.and_then(|d| d.follow_up()) else {
+        return Ok(());
+    };
+    let open = sqlx::query(
+        "SELECT COUNT(*) AS n FROM follow_up_requests WHERE provider_id = $1 AND appointment_id = $2 \
+         AND kind = $3 AND status IN ('open', 'booked')",
+    )
+    .bind(&p)
+    .bind(sql::id(id))
+    .bind(kind.as_str())
+    .fetch_one(&mut **tx)
+    .await?;
+    if open.try_get::<i64, _>("n")? > 0 {
+        return Ok(());
+    }
+    let timescale = answer
+        .reschedule
+        .filter(|d| d.reschedules())
+        .map(|d| d.label())
+        .unwrap_or_default();
+    crate::workflow::insert_follow_up(
+        tx,
+        scope,
+        actor,
+        crate::workflow::NewFollowUpRow {
+            participant_id: parse_id(&row.try_get::<String, _>("participant_id")?)?,
+            episode_id: parse_id(&episode_id)?,
+            appointment_id: id,
+            kind: kind.as_str(),
+            timescale,
+            note: &answer.reasons_summary(),
+            details: "",
+            reading_case_id: None,
+        },
+    )
+    .await
+}
+
 impl Store {
     /// What stops a clinic closing, per appointment id (empty when it can close).
     pub async fn close_blockers(
@@ -87,7 +161,7 @@ impl Store {
             .map(|(id, _, _)| id)
             .collect();
         for id in &targets {
-            apply_action_in(&mut tx, scope, actor, *id, action, None).await?;
+            apply_action_in(&mut tx, scope, actor, *id, action, None, None).await?;
         }
         tx.commit().await?;
         Ok(targets.len())
@@ -165,6 +239,13 @@ impl Store {
             ));
         }
         crate::workflow::upsert_section(&mut tx, scope, actor, id, "ending", data).await?;
+        // Marked attended not screened in bulk at closing: the answers now given decide the
+        // episode's outcome ("No, request opt out") and the request the office acts on.
+        if let Ok(answer) =
+            serde_json::from_value::<domain::ending::AttendedNotScreened>(data.clone())
+        {
+            record_ending_follow_up(&mut tx, scope, actor, id, &answer).await?;
+        }
         let version =
             crate::workflow::bump_version(&mut tx, scope, actor, id, expected_version).await?;
         audit::record(

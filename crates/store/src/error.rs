@@ -17,6 +17,11 @@ pub enum StoreError {
     /// Someone else changed the record first.
     #[error("{0}")]
     Conflict(String),
+    /// The rules never allow this change in the state the record is in (for example
+    /// checking in for a clinic on a later day, or a screen without completing the
+    /// appointment). Nothing was changed.
+    #[error("{0}")]
+    NotAllowed(String),
     /// A value that must be unique is already taken.
     #[error("{0}")]
     Duplicate(String),
@@ -32,6 +37,12 @@ pub enum StoreError {
     Database(sqlx::Error),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<domain::NotAllowed> for StoreError {
+    fn from(e: domain::NotAllowed) -> Self {
+        StoreError::NotAllowed(e.0)
+    }
 }
 
 impl From<sqlx::Error> for StoreError {

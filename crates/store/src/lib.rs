@@ -9,6 +9,7 @@ mod clinics;
 mod closing;
 mod dates;
 mod error;
+mod follow_ups;
 mod gateway;
 mod participants;
 mod providers;
@@ -24,6 +25,7 @@ pub use appointments::{AppointmentDetail, NewAppointment, StatusChange};
 pub use audit::{AuditAction, AuditEntry, AuditFilter};
 pub use clinics::{ClinicAppointmentRow, ClinicSummary, NewClinic, TabCounts};
 pub use error::{FieldError, StoreError};
+pub use follow_ups::{FollowUpChange, FollowUpDetail, OfficeSettings};
 pub use gateway::{
     DiscrepancyRecord, EventBody, EventReceipt, GatewayEvent, GatewayPrincipal, GatewayStatus,
     ImageCapture, ImageEvent, QuarantineCandidate, ReceivedImage, WorklistItem,

@@ -165,6 +165,18 @@ pub(crate) async fn insert_follow_up(
     .bind(f.reading_case_id.map(sql::id))
     .execute(&mut **tx)
     .await?;
+    sqlx::query(
+        "INSERT INTO follow_up_history (id, provider_id, follow_up_id, status, reason, changed_by, changed_by_name, changed_at) \
+         VALUES ($1, $2, $3, 'open', '', $4, $5, $6)",
+    )
+    .bind(sql::id(new_id()))
+    .bind(sql::id(scope.provider_id))
+    .bind(sql::id(fid))
+    .bind(actor.user_id.map(sql::id))
+    .bind(&actor.name)
+    .bind(sql::ts(sql::now()))
+    .execute(&mut **tx)
+    .await?;
     audit::record(
         &mut **tx,
         actor,
@@ -302,6 +314,7 @@ impl Store {
             id,
             AppointmentAction::RevertToCheckedIn,
             Some(expected_version),
+            None,
         )
         .await?;
         discard_sections(&mut tx, scope, id).await?;
@@ -645,6 +658,7 @@ impl Store {
             id,
             finish.action,
             Some(expected_version),
+            finish.episode_outcome,
         )
         .await?;
         if let Some((section, data)) = &finish.record {
@@ -672,11 +686,14 @@ impl Store {
             )
             .await?;
         }
-        if finish.episode_outcome.is_some() || finish.episode_stage.is_some() {
+        // An ending's outcome was written (with its history) by the status change.
+        let ending = domain::episode::ending_outcome(to, None).is_some();
+        let episode_outcome = finish.episode_outcome.filter(|_| !ending);
+        if episode_outcome.is_some() || finish.episode_stage.is_some() {
             sqlx::query(
                 "UPDATE episodes SET outcome = COALESCE($1, outcome), stage = COALESCE($2, stage) WHERE id = $3 AND provider_id = $4",
             )
-            .bind(finish.episode_outcome.map(|o| o.as_str()))
+            .bind(episode_outcome.map(|o| o.as_str()))
             .bind(finish.episode_stage.map(|s| s.as_str()))
             .bind(&episode_id)
             .bind(sql::id(scope.provider_id))

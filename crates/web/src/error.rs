@@ -40,9 +40,9 @@ impl AppError {
             AppError::Store(
                 StoreError::Transition(_) | StoreError::Conflict(_) | StoreError::Refused(_),
             ) => StatusCode::CONFLICT,
-            AppError::Store(StoreError::Invalid(_) | StoreError::Duplicate(_)) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            AppError::Store(
+                StoreError::Invalid(_) | StoreError::Duplicate(_) | StoreError::NotAllowed(_),
+            ) => StatusCode::UNPROCESSABLE_ENTITY,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -73,6 +73,7 @@ impl IntoResponse for AppError {
             layout: Layout::new(title.clone(), None, false),
             title,
             message,
+            summary: status == StatusCode::UNPROCESSABLE_ENTITY,
         };
         match page.render() {
             Ok(html) => (status, Html(html)).into_response(),

@@ -65,6 +65,8 @@ pub struct ErrorPage {
     pub layout: Layout,
     pub title: String,
     pub message: String,
+    /// Shown as an error summary (a request the rules refuse, 422).
+    pub summary: bool,
 }
 
 pub struct TabLink {

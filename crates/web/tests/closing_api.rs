@@ -58,7 +58,7 @@ async fn clinic_with(
                 session: Session::Afternoon,
                 clinic_type: ClinicType::Screening,
                 risk_type: RiskType::Routine,
-                starts_at: "17:00".to_owned(),
+                starts_at: "00:00".to_owned(),
                 slot_minutes: 10,
                 slot_count: statuses.len() as u16,
             },

@@ -277,7 +277,7 @@ async fn history_recorded_at_one_appointment_is_carried_into_the_next_for_confir
     let mut free = None;
     for clinic in app
         .store
-        .clinics(scope, ClinicTab::Upcoming, today())
+        .clinics(scope, ClinicTab::Today, today())
         .await
         .expect("clinics")
     {

@@ -79,12 +79,18 @@ async fn allowed_moves_write_history_stage_version_and_audit() {
                 if let Some(next) = EpisodeStage::for_appointment_status(to) {
                     stage = next;
                 }
+                // Every ending other than a screen writes its outcome and closes the episode.
+                let outcome = domain::episode::ending_outcome(to, None);
+                if outcome.is_some() {
+                    stage = EpisodeStage::Closed;
+                }
 
                 let detail = s.appointment(org.scope, id).await.unwrap();
                 let ctx = format!("[{name}] after {action:?} from {previous:?}");
                 assert_eq!(detail.status, to, "{ctx}: status");
                 assert_eq!(detail.version, version + 1, "{ctx}: version");
                 assert_eq!(detail.episode_stage, stage, "{ctx}: episode stage");
+                assert_eq!(detail.episode_outcome, outcome, "{ctx}: episode outcome");
                 assert_eq!(
                     detail.history.len(),
                     step + 2,

@@ -79,6 +79,15 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/clinics/{id}/close", post(office::close))
         .route("/clinics/{id}/close/bulk", post(office::bulk))
         .route("/follow-ups", get(office::follow_ups))
+        .route("/follow-ups/{id}", get(office::get_follow_up))
+        .route(
+            "/follow-ups/{id}/status",
+            post(office::set_follow_up_status),
+        )
+        .route(
+            "/office/settings",
+            get(office::get_office_settings).put(office::put_office_settings),
+        )
         .route(
             "/participants/{id}/special-appointment",
             axum::routing::put(resources::set_special_appointment),
@@ -291,6 +300,10 @@ impl FromRequestParts<AppState> for ApiCaller {
         office::close,
         office::bulk,
         office::follow_ups,
+        office::get_follow_up,
+        office::set_follow_up_status,
+        office::get_office_settings,
+        office::put_office_settings,
         workflow::get_workflow,
         workflow::confirm_identity,
         workflow::add_note,
@@ -307,7 +320,8 @@ impl FromRequestParts<AppState> for ApiCaller {
         resources::ClinicList, resources::StatusResult, resources::ActionRequest, resources::Created,
         store::Workflow, store::SectionRecord, store::Note, store::CarriedMedical, store::Room,
         office::Ended, office::CannotProceedRequest, office::CancelRequest, office::BulkRequest, office::BulkResult,
-        store::FollowUp,
+        store::FollowUp, store::FollowUpDetail, store::FollowUpChange, store::OfficeSettings,
+        office::FollowUpItem, office::FollowUpStatusRequest,
         store::ReadingCase, reading::CaseView, store::ReadingCounts, store::OverdueCase, store::CaseDetail, store::ReadView,
         store::ArbitrationView, store::CaseHold, store::PreviousEpisode, store::ReadRecorded,
         store::ReadingSession, store::SessionCase, store::ReadingSettings, store::ReaderStats,

@@ -8,9 +8,10 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use domain::ending::{AttendedNotScreened, Cancellation, CloseGroup};
+use domain::follow_up::{FollowUpKind, FollowUpState};
 use domain::{AppointmentStatus, Permission};
 use serde::{Deserialize, Serialize};
-use store::FollowUp;
+use store::{FollowUp, FollowUpDetail, OfficeSettings};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -208,29 +209,152 @@ pub async fn close(
 
 #[derive(Deserialize, IntoParams)]
 pub struct FollowUpQuery {
-    /// more_images (recall for more images) or reschedule.
+    /// more_images (default), reschedule, technical_recall, assessment_referral or opt_out.
     kind: Option<String>,
+    /// open (default), booked, done, cancelled, or active (open and booked).
+    status: Option<String>,
 }
 
-/// Open follow-up requests for the office, oldest first.
-#[utoipa::path(get, path = "/follow-ups", params(FollowUpQuery), responses((status = 200, body = Vec<FollowUp>)))]
+/// A follow-up request as listed: how long an open one has been open and whether it is
+/// overdue (after the office's `follow_up_overdue_days`).
+#[derive(Serialize, ToSchema)]
+pub struct FollowUpItem {
+    #[serde(flatten)]
+    pub request: FollowUp,
+    /// Whole days since it was raised (open requests only).
+    pub open_days: Option<i64>,
+    pub overdue: bool,
+}
+
+/// Follow-up requests for the office, oldest first.
+#[utoipa::path(get, path = "/follow-ups", params(FollowUpQuery), responses(
+    (status = 200, body = Vec<FollowUpItem>),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
 pub async fn follow_ups(
     State(state): State<AppState>,
     caller: ApiCaller,
     Query(q): Query<FollowUpQuery>,
-) -> ApiResult<Json<Vec<FollowUp>>> {
+) -> ApiResult<Json<Vec<FollowUpItem>>> {
     caller.require(Permission::ViewRecords)?;
     let kind = match q.kind.as_deref() {
-        None | Some("more_images") => "more_images",
-        Some("reschedule") => "reschedule",
-        Some(_) => {
-            return Err(Problem::invalid_fields(vec![(
+        None => FollowUpKind::MoreImages,
+        Some(k) => k.parse().map_err(|_| {
+            Problem::invalid_fields(vec![(
                 "kind".to_owned(),
-                "Must be more_images or reschedule".to_owned(),
-            )]));
-        }
+                "Must be more_images, reschedule, technical_recall, assessment_referral or opt_out"
+                    .to_owned(),
+            )])
+        })?,
     };
-    Ok(Json(state.store.follow_ups(caller.scope(), kind).await?))
+    let states: Vec<FollowUpState> = match q.status.as_deref() {
+        None => vec![FollowUpState::Open],
+        Some("active") => vec![FollowUpState::Open, FollowUpState::Booked],
+        Some(s) => vec![s.parse().map_err(|_| {
+            Problem::invalid_fields(vec![(
+                "status".to_owned(),
+                "Must be open, booked, done, cancelled or active".to_owned(),
+            )])
+        })?],
+    };
+    let settings = state.store.office_settings(caller.scope()).await?;
+    let today = state.today();
+    Ok(Json(
+        state
+            .store
+            .follow_ups_in(caller.scope(), kind, &states)
+            .await?
+            .into_iter()
+            .map(|f| {
+                let age = crate::pages::office::age_of(&f, today, settings.follow_up_overdue_days);
+                FollowUpItem {
+                    open_days: age.as_ref().map(|a| a.days),
+                    overdue: age.is_some_and(|a| a.overdue),
+                    request: f,
+                }
+            })
+            .collect(),
+    ))
+}
+
+/// One follow-up request with every move it has made.
+#[utoipa::path(get, path = "/follow-ups/{id}", params(("id" = Uuid, Path)), responses(
+    (status = 200, body = FollowUpDetail),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn get_follow_up(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<FollowUpDetail>> {
+    caller.require(Permission::ViewRecords)?;
+    Ok(Json(
+        state
+            .store
+            .follow_up(caller.scope(), parse_id(&id)?)
+            .await?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct FollowUpStatusRequest {
+    /// booked, done or cancelled.
+    #[schema(value_type = String, example = "booked")]
+    pub status: FollowUpState,
+    /// Why (required when cancelling).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Mark a follow-up request booked, done, or cancelled with a reason. Allowed moves: open to
+/// booked, done or cancelled; booked to done or cancelled.
+#[utoipa::path(post, path = "/follow-ups/{id}/status", params(("id" = Uuid, Path)), request_body = FollowUpStatusRequest, responses(
+    (status = 200, body = FollowUpDetail),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn set_follow_up_status(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<FollowUpStatusRequest>,
+) -> ApiResult<Json<FollowUpDetail>> {
+    caller.require(Permission::ManageAppointments)?;
+    let id = parse_id(&id)?;
+    state
+        .store
+        .set_follow_up_status(caller.scope(), &caller.actor(), id, req.status, &req.reason)
+        .await?;
+    Ok(Json(state.store.follow_up(caller.scope(), id).await?))
+}
+
+/// The office's settings: when an open follow-up request is overdue.
+#[utoipa::path(get, path = "/office/settings", responses((status = 200, body = OfficeSettings)))]
+pub async fn get_office_settings(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> ApiResult<Json<OfficeSettings>> {
+    caller.require(Permission::ViewRecords)?;
+    Ok(Json(state.store.office_settings(caller.scope()).await?))
+}
+
+/// Change the office's settings.
+#[utoipa::path(put, path = "/office/settings", request_body = OfficeSettings, responses(
+    (status = 200, body = OfficeSettings),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn put_office_settings(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiJson(req): ApiJson<OfficeSettings>,
+) -> ApiResult<Json<OfficeSettings>> {
+    caller.require(Permission::ConfigureProvider)?;
+    state
+        .store
+        .set_office_settings(caller.scope(), &caller.actor(), &req)
+        .await?;
+    Ok(Json(state.store.office_settings(caller.scope()).await?))
 }
 
 /// "Complete screening": ends the appointment as Screened or Partially screened from the

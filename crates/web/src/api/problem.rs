@@ -125,6 +125,12 @@ impl From<StoreError> for Problem {
                 "Not allowed now",
                 Some(msg),
             ),
+            StoreError::NotAllowed(msg) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "not-allowed",
+                "Not allowed in this state",
+                Some(msg),
+            ),
             StoreError::Conflict(msg) => Problem::new(
                 StatusCode::CONFLICT,
                 "conflict",

@@ -184,9 +184,12 @@ pub struct ActionRequest {
     pub expected_version: Option<i64>,
 }
 
-/// Apply any status action the caller's roles allow.
+/// Apply any status action the caller's roles allow. A screen is recorded only by
+/// completing the appointment (`/appointments/{id}/complete`): `screen` and
+/// `partially_screen` are refused here with a 422 problem.
 #[utoipa::path(post, path = "/appointments/{id}/actions", params(("id" = Uuid, Path)), request_body = ActionRequest, responses(
     (status = 200, body = StatusResult),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 409, body = Problem, content_type = "application/problem+json"),
@@ -215,6 +218,9 @@ async fn act(
     expected_version: Option<i64>,
 ) -> ApiResult<Json<StatusResult>> {
     caller.require(action.permission())?;
+    action
+        .requestable()
+        .map_err(|e| store::StoreError::NotAllowed(e.0))?;
     let status = state
         .store
         .apply_action(

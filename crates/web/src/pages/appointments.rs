@@ -110,10 +110,18 @@ pub async fn show(
                 a.status.label().to_lowercase()
             )
         });
+    // Nobody is checked in or started before the clinic's day.
+    let future = a.clinic_date > state.today();
     let actions = OFFERED
         .iter()
         .filter(|(action, _, _)| {
-            a.status.apply(*action).is_ok() && staff.0.can(action.permission())
+            a.status.apply(*action).is_ok()
+                && staff.0.can(action.permission())
+                && !(future
+                    && matches!(
+                        action,
+                        AppointmentAction::CheckIn | AppointmentAction::Start
+                    ))
         })
         .map(|(action, label, primary)| ActionButton {
             path: action_path(*action),
@@ -196,6 +204,9 @@ pub async fn act(
         .parse()
         .map_err(|_| AppError::NotFound)?;
     staff.require(action.permission())?;
+    action
+        .requestable()
+        .map_err(|e| store::StoreError::NotAllowed(e.0))?;
     if action == AppointmentAction::CheckIn {
         staff.require(Permission::CheckIn)?;
     }

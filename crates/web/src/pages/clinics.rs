@@ -146,6 +146,8 @@ pub async fn show(
         .unwrap_or(ClinicFilter::Remaining);
     let today = state.today();
     let can_check_in = staff.0.can(Permission::CheckIn);
+    // Nobody is checked in or started before the clinic's day.
+    let future = clinic.date > today;
     let closed =
         (q.done.as_deref() == Some("closed")).then(|| "The clinic has been closed".to_owned());
     let banner = closed.or_else(|| {
@@ -190,8 +192,8 @@ pub async fn show(
             running_by: a.running_by.clone(),
             status: a.status.label(),
             status_class: a.status.tag_class(),
-            check_in: can_check_in && a.status == AppointmentStatus::Scheduled,
-            action: match a.status.row_action() {
+            check_in: can_check_in && !future && a.status == AppointmentStatus::Scheduled,
+            action: match a.status.row_action_when(future) {
                 RowAction::CheckIn if !can_check_in => RowAction::View.label(),
                 other => other.label(),
             },

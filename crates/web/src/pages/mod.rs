@@ -111,6 +111,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/follow-ups", get(office::follow_ups))
         .route(
+            "/follow-ups/settings",
+            get(office::settings_form).post(office::settings_save),
+        )
+        .route(
+            "/follow-ups/{id}",
+            get(office::follow_up_form).post(office::follow_up_update),
+        )
+        .route(
             "/participants/{id}/special-appointment",
             get(special::form).post(special::save),
         )

@@ -11,10 +11,10 @@ use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
+use domain::AppointmentAction;
 use domain::ending::{
     AttendedNotScreened, CannotProceedReason, ExitChoice, RescheduleDecision, exit_choices,
 };
-use domain::{AppointmentAction, EpisodeOutcome};
 use store::{Finish, NewFollowUp};
 
 pub struct Choice {
@@ -251,10 +251,14 @@ pub fn parse_attended_not_screened(form: &FormPairs) -> AttendedNotScreened {
 pub fn attended_not_screened_finish(answer: &AttendedNotScreened) -> Finish {
     let follow_up = answer
         .reschedule
-        .filter(|d| d.reschedules())
-        .map(|d| NewFollowUp {
-            kind: "reschedule",
-            timescale: d.label().to_owned(),
+        .and_then(|d| d.follow_up().map(|kind| (d, kind)))
+        .map(|(d, kind)| NewFollowUp {
+            kind: kind.as_str(),
+            timescale: if d.reschedules() {
+                d.label().to_owned()
+            } else {
+                String::new()
+            },
             note: answer
                 .reasons
                 .iter()
@@ -270,7 +274,10 @@ pub fn attended_not_screened_finish(answer: &AttendedNotScreened) -> Finish {
         });
     Finish {
         action: AppointmentAction::AttendedNotScreened,
-        episode_outcome: Some(EpisodeOutcome::AttendedNotScreened),
+        episode_outcome: domain::episode::ending_outcome(
+            domain::AppointmentStatus::AttendedNotScreened,
+            answer.reschedule,
+        ),
         episode_stage: None,
         follow_up,
         record: Some(("ending", serde_json::to_value(answer).unwrap_or_default())),

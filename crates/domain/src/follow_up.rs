@@ -1,0 +1,266 @@
+//! Follow-up requests the office acts on (book a reschedule, a recall, a referral, an
+//! opt-out): their kinds, their states and the moves between them, and when an open one is
+//! overdue.
+
+use crate::ending::RescheduleDecision;
+use crate::validation::{Errors, FieldError, is_blank};
+
+labelled_enum! {
+    /// What the office is asked to do.
+    pub enum FollowUpKind ("follow-up kind") {
+        MoreImages => ("more_images", "Recall for more images"),
+        Reschedule => ("reschedule", "Reschedule requests"),
+        TechnicalRecall => ("technical_recall", "Technical recalls"),
+        AssessmentReferral => ("assessment_referral", "Assessment referrals"),
+        OptOut => ("opt_out", "Opt-out requests"),
+    }
+}
+
+labelled_enum! {
+    /// Where a follow-up request is. Done and cancelled are final.
+    pub enum FollowUpState ("follow-up state") {
+        Open => ("open", "Open"),
+        Booked => ("booked", "Booked"),
+        Done => ("done", "Done"),
+        Cancelled => ("cancelled", "Cancelled"),
+    }
+}
+
+/// The default number of days after which an open request is tagged "Overdue".
+pub const DEFAULT_OVERDUE_DAYS: i64 = 14;
+/// The range the office may set it to.
+pub const OVERDUE_DAYS_RANGE: std::ops::RangeInclusive<i64> = 1..=365;
+
+impl FollowUpState {
+    pub const fn is_final(self) -> bool {
+        matches!(self, FollowUpState::Done | FollowUpState::Cancelled)
+    }
+
+    /// The NHS tag colour for this state.
+    pub const fn tag_class(self) -> &'static str {
+        match self {
+            FollowUpState::Open => "nhsuk-tag--blue",
+            FollowUpState::Booked => "nhsuk-tag--aqua-green",
+            FollowUpState::Done => "nhsuk-tag--green",
+            FollowUpState::Cancelled => "nhsuk-tag--grey",
+        }
+    }
+
+    /// The states a request in this one can be moved to.
+    pub const fn next(self) -> &'static [FollowUpState] {
+        use FollowUpState::*;
+        match self {
+            Open => &[Booked, Done, Cancelled],
+            Booked => &[Done, Cancelled],
+            Done | Cancelled => &[],
+        }
+    }
+
+    /// Checks a move to `to` with its reason: only the moves in [`FollowUpState::next`] are
+    /// allowed, and cancelling needs a reason (field `"reason"`).
+    pub fn move_to(self, to: FollowUpState, reason: &str) -> Result<(), Vec<FieldError>> {
+        let mut e = Errors::default();
+        if !self.next().contains(&to) {
+            e.add(
+                "status",
+                format!(
+                    "This request is {}: it cannot be marked as {}",
+                    self.label().to_lowercase(),
+                    to.label().to_lowercase()
+                ),
+            );
+        } else if to == FollowUpState::Cancelled && is_blank(reason) {
+            e.add("reason", "Enter why the request is being cancelled");
+        }
+        if reason.chars().count() > 1000 {
+            e.add("reason", "The reason must be 1,000 characters or fewer");
+        }
+        e.finish()
+    }
+}
+
+/// Checks the number of days after which an open request is overdue (field
+/// `"follow_up_overdue_days"`).
+pub fn validate_overdue_days(days: i64) -> Result<(), Vec<FieldError>> {
+    if OVERDUE_DAYS_RANGE.contains(&days) {
+        Ok(())
+    } else {
+        Err(vec![FieldError::new(
+            "follow_up_overdue_days",
+            "Enter a number of days between 1 and 365",
+        )])
+    }
+}
+
+/// How long a request has been open and whether it is overdue, on `today`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Age {
+    pub days: i64,
+    pub overdue: bool,
+}
+
+impl Age {
+    /// A request raised on `raised` is `days` old on `today`, and overdue once that is more
+    /// than `overdue_after` days.
+    pub fn of(raised: time::Date, today: time::Date, overdue_after: i64) -> Age {
+        let days = (today - raised).whole_days().max(0);
+        Age {
+            days,
+            overdue: days > overdue_after,
+        }
+    }
+
+    /// "Open for 9 days", "Open for 1 day", "Opened today".
+    pub fn label(&self) -> String {
+        match self.days {
+            0 => "Opened today".to_owned(),
+            1 => "Open for 1 day".to_owned(),
+            n => format!("Open for {n} days"),
+        }
+    }
+}
+
+impl RescheduleDecision {
+    /// The follow-up request an ending with this answer to "Should the appointment be
+    /// rescheduled?" raises for the office: a reschedule for either "Yes" answer, an
+    /// opt-out request for "No, request opt out"; none for the next routine invitation.
+    pub const fn follow_up(self) -> Option<FollowUpKind> {
+        match self {
+            RescheduleDecision::WithinSixWeeks | RescheduleDecision::MoreThanSixWeeks => {
+                Some(FollowUpKind::Reschedule)
+            }
+            RescheduleDecision::RequestOptOut => Some(FollowUpKind::OptOut),
+            RescheduleDecision::InviteToNextRoutine => None,
+        }
+    }
+}
+
+impl crate::ending::AttendedNotScreened {
+    /// The reasons as one line for the office: "Pain during screening; Other reason: fire
+    /// alarm".
+    pub fn reasons_summary(&self) -> String {
+        self.reasons
+            .iter()
+            .map(|(r, d)| {
+                if is_blank(d) {
+                    r.label().to_owned()
+                } else {
+                    format!("{}: {}", r.label(), d.trim())
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use FollowUpState::*;
+    use time::macros::date;
+
+    /// Every allowed move; every other (from, to) pair is refused.
+    const ALLOWED: &[(FollowUpState, FollowUpState)] = &[
+        (Open, Booked),
+        (Open, Done),
+        (Open, Cancelled),
+        (Booked, Done),
+        (Booked, Cancelled),
+    ];
+
+    #[test]
+    fn follow_up_moves_table() {
+        for &from in FollowUpState::ALL {
+            for &to in FollowUpState::ALL {
+                let allowed = ALLOWED.contains(&(from, to));
+                let result = from.move_to(to, "Participant phoned to cancel");
+                assert_eq!(result.is_ok(), allowed, "{from:?} -> {to:?}");
+                if !allowed {
+                    assert_eq!(result.unwrap_err()[0].field, "status");
+                }
+            }
+        }
+        for &s in FollowUpState::ALL {
+            assert_eq!(s.is_final(), s.next().is_empty(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn cancelling_a_follow_up_needs_a_reason() {
+        // (from, to, reason, error fields)
+        let table: &[(FollowUpState, FollowUpState, &str, &[&str])] = &[
+            (Open, Cancelled, "", &["reason"]),
+            (Open, Cancelled, "   ", &["reason"]),
+            (Booked, Cancelled, "", &["reason"]),
+            (Open, Cancelled, "Moved away", &[]),
+            (Open, Booked, "", &[]),
+            (Open, Done, "", &[]),
+            (Booked, Done, "", &[]),
+            (Done, Cancelled, "", &["status"]),
+        ];
+        for &(from, to, reason, fields) in table {
+            let got: Vec<String> = from
+                .move_to(to, reason)
+                .err()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| e.field.into_owned())
+                .collect();
+            assert_eq!(got, fields, "{from:?} -> {to:?} {reason:?}");
+        }
+    }
+
+    #[test]
+    fn age_and_overdue_table() {
+        let today = date!(2026 - 11 - 25);
+        // (raised, overdue after, label, overdue)
+        let table = [
+            (date!(2026 - 11 - 25), 14, "Opened today", false),
+            (date!(2026 - 11 - 24), 14, "Open for 1 day", false),
+            (date!(2026 - 11 - 16), 14, "Open for 9 days", false),
+            (date!(2026 - 11 - 11), 14, "Open for 14 days", false),
+            (date!(2026 - 11 - 10), 14, "Open for 15 days", true),
+            (date!(2026 - 11 - 16), 7, "Open for 9 days", true),
+            (date!(2026 - 11 - 26), 14, "Opened today", false),
+        ];
+        for (raised, after, label, overdue) in table {
+            let age = Age::of(raised, today, after);
+            assert_eq!(age.label(), label, "{raised}");
+            assert_eq!(age.overdue, overdue, "{raised} after {after}");
+        }
+    }
+
+    #[test]
+    fn overdue_days_setting_range() {
+        for (days, ok) in [(0, false), (1, true), (14, true), (365, true), (366, false)] {
+            assert_eq!(validate_overdue_days(days).is_ok(), ok, "{days}");
+        }
+        assert_eq!(DEFAULT_OVERDUE_DAYS, 14);
+    }
+
+    #[test]
+    fn which_ending_answer_raises_which_follow_up() {
+        let table = [
+            (
+                RescheduleDecision::WithinSixWeeks,
+                Some(FollowUpKind::Reschedule),
+            ),
+            (
+                RescheduleDecision::MoreThanSixWeeks,
+                Some(FollowUpKind::Reschedule),
+            ),
+            (RescheduleDecision::InviteToNextRoutine, None),
+            (
+                RescheduleDecision::RequestOptOut,
+                Some(FollowUpKind::OptOut),
+            ),
+        ];
+        assert_eq!(table.len(), RescheduleDecision::ALL.len());
+        for (decision, kind) in table {
+            assert_eq!(decision.follow_up(), kind, "{decision:?}");
+        }
+        for k in FollowUpKind::ALL {
+            assert_eq!(k.as_str().parse::<FollowUpKind>(), Ok(*k));
+        }
+    }
+}

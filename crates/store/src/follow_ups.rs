@@ -1,0 +1,335 @@
+//! The office's follow-up requests: their states (open, booked, done, cancelled) with an
+//! append-only history of every move, and the office's settings (when an open request is
+//! overdue).
+
+use crate::audit::{self, AuditAction};
+use crate::sql::{self, parse_date, parse_enum, parse_id, parse_ts};
+use crate::{Actor, FollowUp, Result, Scope, Store, StoreError, new_id};
+use domain::follow_up::{DEFAULT_OVERDUE_DAYS, FollowUpKind, FollowUpState, validate_overdue_days};
+use serde::Serialize;
+use sqlx::Row;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// One move of a follow-up request.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FollowUpChange {
+    #[schema(value_type = String)]
+    pub status: FollowUpState,
+    pub reason: String,
+    pub changed_by_name: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub changed_at: OffsetDateTime,
+}
+
+/// A follow-up request with every move it has made, oldest first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FollowUpDetail {
+    #[serde(flatten)]
+    pub request: FollowUp,
+    pub history: Vec<FollowUpChange>,
+}
+
+/// The office's settings for one provider.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
+pub struct OfficeSettings {
+    /// An open follow-up request is tagged "Overdue" once it has been open for more than
+    /// this many days (1 to 365; default 14).
+    pub follow_up_overdue_days: i64,
+}
+
+impl Default for OfficeSettings {
+    fn default() -> Self {
+        OfficeSettings {
+            follow_up_overdue_days: DEFAULT_OVERDUE_DAYS,
+        }
+    }
+}
+
+const LIST_COLUMNS: &str = "f.id, f.kind, f.timescale, f.note, f.status, f.participant_id, p.first_name, p.last_name, p.nhs_number, \
+     f.appointment_id, c.clinic_date, f.created_by_name, f.created_at, f.details \
+     FROM follow_up_requests f \
+     JOIN participants p ON p.id = f.participant_id AND p.provider_id = f.provider_id \
+     JOIN appointments a ON a.id = f.appointment_id AND a.provider_id = f.provider_id \
+     JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = f.provider_id";
+
+fn follow_up_from(r: &sqlx::any::AnyRow) -> Result<FollowUp> {
+    Ok(FollowUp {
+        id: parse_id(&r.try_get::<String, _>("id")?)?,
+        kind: r.try_get("kind")?,
+        timescale: r.try_get("timescale")?,
+        note: r.try_get("note")?,
+        status: r.try_get("status")?,
+        participant_id: parse_id(&r.try_get::<String, _>("participant_id")?)?,
+        participant_name: format!(
+            "{} {}",
+            r.try_get::<String, _>("first_name")?,
+            r.try_get::<String, _>("last_name")?
+        ),
+        nhs_number: r.try_get("nhs_number")?,
+        appointment_id: parse_id(&r.try_get::<String, _>("appointment_id")?)?,
+        appointment_date: parse_date(&r.try_get::<String, _>("clinic_date")?)?,
+        created_by_name: r.try_get("created_by_name")?,
+        created_at: parse_ts(&r.try_get::<String, _>("created_at")?)?,
+        details: r.try_get("details")?,
+    })
+}
+
+/// One request's move from one state to another.
+struct Move {
+    id: Uuid,
+    participant_id: Uuid,
+    from: FollowUpState,
+    to: FollowUpState,
+}
+
+/// Moves one request, with its history row and audit row, in the caller's transaction.
+async fn move_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    scope: Scope,
+    actor: &Actor,
+    m: Move,
+    reason: &str,
+) -> Result<()> {
+    let Move {
+        id,
+        participant_id,
+        from,
+        to,
+    } = m;
+    let now = sql::ts(sql::now());
+    let done = sqlx::query(
+        "UPDATE follow_up_requests SET status = $1, status_changed_at = $2, status_changed_by_name = $3, status_reason = $4 \
+         WHERE id = $5 AND provider_id = $6 AND status = $7",
+    )
+    .bind(to.as_str())
+    .bind(&now)
+    .bind(&actor.name)
+    .bind(reason)
+    .bind(sql::id(id))
+    .bind(sql::id(scope.provider_id))
+    .bind(from.as_str())
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(StoreError::Conflict(
+            "This request was changed by someone else at the same moment. Check it and try again."
+                .to_owned(),
+        ));
+    }
+    sqlx::query(
+        "INSERT INTO follow_up_history (id, provider_id, follow_up_id, status, reason, changed_by, changed_by_name, changed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(sql::id(new_id()))
+    .bind(sql::id(scope.provider_id))
+    .bind(sql::id(id))
+    .bind(to.as_str())
+    .bind(reason)
+    .bind(actor.user_id.map(sql::id))
+    .bind(&actor.name)
+    .bind(&now)
+    .execute(&mut **tx)
+    .await?;
+    audit::record(
+        &mut **tx,
+        actor,
+        AuditAction::Update,
+        "follow_up_request",
+        id,
+        Some(participant_id),
+        &serde_json::json!({ "status": to.as_str(), "previous_status": from.as_str(), "reason": reason }),
+    )
+    .await
+}
+
+/// Cancels every open or booked reschedule or opt-out request an appointment's ending
+/// raised (when that ending is undone), in the caller's transaction.
+pub(crate) async fn cancel_follow_ups_of(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    scope: Scope,
+    actor: &Actor,
+    appointment_id: Uuid,
+    reason: &str,
+) -> Result<()> {
+    let rows = sqlx::query(
+        "SELECT id, status, participant_id FROM follow_up_requests WHERE provider_id = $1 AND appointment_id = $2 \
+         AND kind IN ($3, $4) AND status IN ('open', 'booked')",
+    )
+    .bind(sql::id(scope.provider_id))
+    .bind(sql::id(appointment_id))
+    .bind(FollowUpKind::Reschedule.as_str())
+    .bind(FollowUpKind::OptOut.as_str())
+    .fetch_all(&mut **tx)
+    .await?;
+    for r in rows {
+        let m = Move {
+            id: parse_id(&r.try_get::<String, _>("id")?)?,
+            participant_id: parse_id(&r.try_get::<String, _>("participant_id")?)?,
+            from: parse_enum(&r.try_get::<String, _>("status")?)?,
+            to: FollowUpState::Cancelled,
+        };
+        move_in(tx, scope, actor, m, reason).await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Follow-up requests of one kind in any of `states`, oldest first.
+    pub async fn follow_ups_in(
+        &self,
+        scope: Scope,
+        kind: FollowUpKind,
+        states: &[FollowUpState],
+    ) -> Result<Vec<FollowUp>> {
+        if states.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders = (0..states.len())
+            .map(|i| format!("${}", i + 3))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let query = format!(
+            "SELECT {LIST_COLUMNS} WHERE f.provider_id = $1 AND f.kind = $2 AND f.status IN ({placeholders}) ORDER BY f.created_at, f.id"
+        );
+        let mut q = sqlx::query(&query)
+            .bind(sql::id(scope.provider_id))
+            .bind(kind.as_str());
+        for s in states {
+            q = q.bind(s.as_str());
+        }
+        q.fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(follow_up_from)
+            .collect()
+    }
+
+    /// One follow-up request with its history.
+    pub async fn follow_up(&self, scope: Scope, id: Uuid) -> Result<FollowUpDetail> {
+        let row = sqlx::query(&format!(
+            "SELECT {LIST_COLUMNS} WHERE f.id = $1 AND f.provider_id = $2"
+        ))
+        .bind(sql::id(id))
+        .bind(sql::id(scope.provider_id))
+        .fetch_one(self.pool())
+        .await?;
+        let request = follow_up_from(&row)?;
+        let history = sqlx::query(
+            "SELECT status, reason, changed_by_name, changed_at FROM follow_up_history \
+             WHERE provider_id = $1 AND follow_up_id = $2 ORDER BY changed_at, id",
+        )
+        .bind(sql::id(scope.provider_id))
+        .bind(sql::id(id))
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(FollowUpChange {
+                status: parse_enum(&r.try_get::<String, _>("status")?)?,
+                reason: r.try_get("reason")?,
+                changed_by_name: r.try_get("changed_by_name")?,
+                changed_at: parse_ts(&r.try_get::<String, _>("changed_at")?)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+        Ok(FollowUpDetail { request, history })
+    }
+
+    /// Marks a follow-up request booked, done or cancelled (with a reason), if the rules
+    /// allow the move from its current state. Returns the new state.
+    pub async fn set_follow_up_status(
+        &self,
+        scope: Scope,
+        actor: &Actor,
+        id: Uuid,
+        to: FollowUpState,
+        reason: &str,
+    ) -> Result<FollowUpState> {
+        let reason = reason.trim();
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "SELECT status, participant_id FROM follow_up_requests WHERE id = $1 AND provider_id = $2",
+        )
+        .bind(sql::id(id))
+        .bind(sql::id(scope.provider_id))
+        .fetch_one(&mut *tx)
+        .await?;
+        let from: FollowUpState = parse_enum(&row.try_get::<String, _>("status")?)?;
+        from.move_to(to, reason).map_err(StoreError::Invalid)?;
+        let participant_id = parse_id(&row.try_get::<String, _>("participant_id")?)?;
+        let m = Move {
+            id,
+            participant_id,
+            from,
+            to,
+        };
+        move_in(&mut tx, scope, actor, m, reason).await?;
+        tx.commit().await?;
+        Ok(to)
+    }
+
+    /// The office's settings (the defaults until the office changes them).
+    pub async fn office_settings(&self, scope: Scope) -> Result<OfficeSettings> {
+        Ok(
+            sqlx::query(
+                "SELECT follow_up_overdue_days FROM office_settings WHERE provider_id = $1",
+            )
+            .bind(sql::id(scope.provider_id))
+            .fetch_optional(self.pool())
+            .await?
+            .map(|r| r.try_get::<i64, _>("follow_up_overdue_days"))
+            .transpose()?
+            .map(|days| OfficeSettings {
+                follow_up_overdue_days: days,
+            })
+            .unwrap_or_default(),
+        )
+    }
+
+    /// Changes the office's settings, audited.
+    pub async fn set_office_settings(
+        &self,
+        scope: Scope,
+        actor: &Actor,
+        settings: &OfficeSettings,
+    ) -> Result<()> {
+        validate_overdue_days(settings.follow_up_overdue_days).map_err(StoreError::Invalid)?;
+        let mut tx = self.begin_write().await?;
+        let now = sql::ts(sql::now());
+        let done = sqlx::query(
+            "UPDATE office_settings SET follow_up_overdue_days = $1, updated_by_name = $2, updated_at = $3 WHERE provider_id = $4",
+        )
+        .bind(settings.follow_up_overdue_days)
+        .bind(&actor.name)
+        .bind(&now)
+        .bind(sql::id(scope.provider_id))
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            sqlx::query(
+                "INSERT INTO office_settings (provider_id, follow_up_overdue_days, updated_by_name, updated_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(sql::id(scope.provider_id))
+            .bind(settings.follow_up_overdue_days)
+            .bind(&actor.name)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        audit::record(
+            &mut *tx,
+            actor,
+            AuditAction::Update,
+            "office_settings",
+            scope.provider_id,
+            None,
+            &serde_json::to_value(settings).unwrap_or_default(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
