@@ -381,7 +381,8 @@ pub fn attachment_needs_second_person(
 }
 
 /// The message refusing a confirmation by the person who asked for the attachment.
-pub const SAME_PERSON_CONFIRMS: &str = "You asked for this image to be attached, so a different person must check and confirm it.";
+pub const SAME_PERSON_CONFIRMS: &str =
+    "You asked for this image to be attached, so a different person must check and confirm it.";
 
 /// Whether `confirming` may confirm an attachment `requested_by` asked for: only a
 /// different, known person.

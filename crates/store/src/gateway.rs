@@ -1780,11 +1780,8 @@ impl Store {
         let row = open_quarantined(&mut tx, scope, image_id).await?;
         let requested_by: Option<String> = row.try_get("attach_requested_by")?;
         let requested_for: Option<String> = row.try_get("attach_requested_for")?;
-        domain::gateway::may_confirm(
-            requested_by.as_ref(),
-            actor.user_id.map(sql::id).as_ref(),
-        )
-        .map_err(|m| StoreError::Refused(m.to_owned()))?;
+        domain::gateway::may_confirm(requested_by.as_ref(), actor.user_id.map(sql::id).as_ref())
+            .map_err(|m| StoreError::Refused(m.to_owned()))?;
         if requested_for.as_deref() != Some(sql::id(candidate.appointment_id).as_str()) {
             return Err(StoreError::Refused(
                 "This image now names a different appointment from the one the attachment was asked for. Ask again."
@@ -1843,7 +1840,10 @@ impl Store {
         reason: &str,
     ) -> Result<Uuid> {
         let reason = domain::gateway::validate_resolution(reason).map_err(|_| {
-            StoreError::invalid("reason", "Enter why these are a different participant's images")
+            StoreError::invalid(
+                "reason",
+                "Enter why these are a different participant's images",
+            )
         })?;
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(

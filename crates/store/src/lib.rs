@@ -24,8 +24,8 @@ pub use clinics::{ClinicAppointmentRow, ClinicSummary, NewClinic, TabCounts};
 pub use error::{FieldError, StoreError};
 pub use gateway::{
     AttachRequest, Detachment, DiscrepancyRecord, EventBody, EventReceipt, GatewayEvent,
-    GatewayPrincipal, GatewayStatus, ImageCapture, ImageEvent, QuarantineCandidate,
-    ReceivedImage, Settlement, WorklistItem,
+    GatewayPrincipal, GatewayStatus, ImageCapture, ImageEvent, QuarantineCandidate, ReceivedImage,
+    Settlement, WorklistItem,
 };
 pub use participants::{NewParticipant, Participant, ParticipantAppointment, SupportNeed};
 pub use providers::{Location, NewLocation, NewRoom, Provider, Room};

@@ -936,8 +936,16 @@ async fn images_received_from_the_machine_stop_cannot_proceed_and_discard_like_i
     let (id, jane, nhs) = at_images_step(&app).await;
     let study = study_of(&app, &jane, id).await;
     // The machine delivers one image; nobody has confirmed anything yet.
-    let (s, b) = post_event(&app, &gw, &image("1.2.826.0.1.6.1", &study, &nhs, "R", "CC")).await;
-    assert_eq!((s, b["outcome"].as_str()), (StatusCode::CREATED, Some("attached")));
+    let (s, b) = post_event(
+        &app,
+        &gw,
+        &image("1.2.826.0.1.6.1", &study, &nhs, "R", "CC"),
+    )
+    .await;
+    assert_eq!(
+        (s, b["outcome"].as_str()),
+        (StatusCode::CREATED, Some("attached"))
+    );
 
     let v = version(&app, scope, id).await;
     let answer =
@@ -1077,10 +1085,9 @@ async fn images_received_for_an_appointment_ended_without_a_screen_need_a_person
     assert_eq!(settled["resolved_by_name"], "Karen Booth");
     let audit = audit_of(&app, scope, id).await;
     assert!(
-        audit
-            .iter()
-            .any(|e| e.entity_type == "image_discrepancy" && e.entity_id == rid
-                && e.actor == "Karen Booth"),
+        audit.iter().any(|e| e.entity_type == "image_discrepancy"
+            && e.entity_id == rid
+            && e.actor == "Karen Booth"),
         "the decision is audited"
     );
 }
@@ -1133,7 +1140,14 @@ async fn a_wrong_participants_image_needs_two_people_to_attach_and_can_be_detach
     )
     .await;
     assert_eq!(b["quarantine_reason"], "patient_id_mismatch");
-    let (_, list) = send(&app, &jane, reqwest::Method::GET, "/api/v1/quarantined-images", None).await;
+    let (_, list) = send(
+        &app,
+        &jane,
+        reqwest::Method::GET,
+        "/api/v1/quarantined-images",
+        None,
+    )
+    .await;
     let wrong = list[0]["id"].as_str().expect("id").to_owned();
 
     // Karen asks for it to be attached: nothing is attached yet.
@@ -1147,10 +1161,23 @@ async fn a_wrong_participants_image_needs_two_people_to_attach_and_can_be_detach
     )
     .await;
     assert_eq!(s, StatusCode::ACCEPTED, "{b}");
-    assert_eq!(b, json!({ "appointment_id": null, "awaiting_confirmation": true }));
+    assert_eq!(
+        b,
+        json!({ "appointment_id": null, "awaiting_confirmation": true })
+    );
     assert_eq!(capture(&app, &jane, id).await["counts"]["total"], 4);
-    let (_, list) = send(&app, &jane, reqwest::Method::GET, "/api/v1/quarantined-images", None).await;
-    assert_eq!(list[0]["attach_request"]["requested_by_name"], "Karen Booth", "{list}");
+    let (_, list) = send(
+        &app,
+        &jane,
+        reqwest::Method::GET,
+        "/api/v1/quarantined-images",
+        None,
+    )
+    .await;
+    assert_eq!(
+        list[0]["attach_request"]["requested_by_name"], "Karen Booth",
+        "{list}"
+    );
     // She cannot confirm it herself, nor ask twice.
     let (s, problem) = send(
         &app,
@@ -1205,8 +1232,14 @@ async fn a_wrong_participants_image_needs_two_people_to_attach_and_can_be_detach
         .filter(|e| e.entity_id == wrong)
         .filter_map(|e| Some((e.actor.as_str(), e.snapshot["outcome"].as_str()?)))
         .collect();
-    assert!(outcomes.contains(&("Karen Booth", "attachment_requested")), "{outcomes:?}");
-    assert!(outcomes.contains(&("Jane Hargreaves", "attached")), "{outcomes:?}");
+    assert!(
+        outcomes.contains(&("Karen Booth", "attachment_requested")),
+        "{outcomes:?}"
+    );
+    assert!(
+        outcomes.contains(&("Jane Hargreaves", "attached")),
+        "{outcomes:?}"
+    );
 
     // "These are a different participant's images": detached, back to quarantine, and out
     // of the appointment's images and counts.
@@ -1248,7 +1281,14 @@ async fn a_wrong_participants_image_needs_two_people_to_attach_and_can_be_detach
             .iter()
             .all(|i| i["id"] != wrong.as_str())
     );
-    let (_, list) = send(&app, &jane, reqwest::Method::GET, "/api/v1/quarantined-images", None).await;
+    let (_, list) = send(
+        &app,
+        &jane,
+        reqwest::Method::GET,
+        "/api/v1/quarantined-images",
+        None,
+    )
+    .await;
     assert_eq!(list[0]["id"], wrong.as_str());
     assert_eq!(list[0]["quarantine_reason"], "different_participant");
     assert_eq!(list[0]["detached"]["appointment_id"], id.to_string());
@@ -1313,7 +1353,14 @@ async fn a_reading_case_warns_when_an_images_patient_id_is_not_the_participants(
         post_event(&app, &gw, &image(sop, &study, patient, lat, view)).await;
     }
     // The LMLO is attached by two people.
-    let (_, list) = send(&app, &jane, reqwest::Method::GET, "/api/v1/quarantined-images", None).await;
+    let (_, list) = send(
+        &app,
+        &jane,
+        reqwest::Method::GET,
+        "/api/v1/quarantined-images",
+        None,
+    )
+    .await;
     let wrong = list[0]["id"].as_str().expect("id").to_owned();
     let karen = app.token("karen.booth@example.nhs.uk", "DMO1").await;
     for (who, what) in [(&karen, "attach"), (&jane, "confirm-attach")] {
@@ -1349,7 +1396,14 @@ async fn a_reading_case_warns_when_an_images_patient_id_is_not_the_participants(
     assert_eq!(s, StatusCode::OK, "{b}");
     // A reader opens the case: the warning is there, above the thumbnails.
     let reader = app.token("olumide.adeyemi@example.nhs.uk", "DMO1").await;
-    let (_, cases) = send(&app, &reader, reqwest::Method::GET, "/api/v1/reading/cases", None).await;
+    let (_, cases) = send(
+        &app,
+        &reader,
+        reqwest::Method::GET,
+        "/api/v1/reading/cases",
+        None,
+    )
+    .await;
     let case = cases
         .as_array()
         .expect("cases")
@@ -1375,9 +1429,18 @@ async fn a_reading_case_warns_when_an_images_patient_id_is_not_the_participants(
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.expect("case");
-    assert!(html.contains("data-testid=\"patient-id-warning\""), "{html}");
-    assert!(html.contains("1 image has a PatientID that is not"), "{html}");
-    assert!(html.contains("4 images received from the x-ray machine"), "{html}");
+    assert!(
+        html.contains("data-testid=\"patient-id-warning\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("1 image has a PatientID that is not"),
+        "{html}"
+    );
+    assert!(
+        html.contains("4 images received from the x-ray machine"),
+        "{html}"
+    );
 }
 
 #[tokio::test]

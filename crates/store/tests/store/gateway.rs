@@ -314,7 +314,13 @@ async fn quarantined_images_are_attached_or_kept_out_only_deliberately() {
             .await
             .expect("ask");
         assert_eq!(asked, Settlement::AwaitingConfirmation);
-        assert!(store.appointment_images(a.scope, id).await.expect("images").is_empty());
+        assert!(
+            store
+                .appointment_images(a.scope, id)
+                .await
+                .expect("images")
+                .is_empty()
+        );
         assert!(matches!(
             store
                 .confirm_quarantine_attachment(a.scope, &a.actor, q[0].id, "me again")
@@ -368,21 +374,36 @@ async fn quarantined_images_are_attached_or_kept_out_only_deliberately() {
         // Detached as a different participant's: back in quarantine, off the appointment.
         let attached_image = store.appointment_images(a.scope, id).await.expect("images")[0].id;
         assert!(matches!(
-            store.detach_image(other.scope, &other.actor, attached_image, "not mine").await,
+            store
+                .detach_image(other.scope, &other.actor, attached_image, "not mine")
+                .await,
             Err(StoreError::NotFound)
         ));
         assert!(matches!(
-            store.detach_image(a.scope, &a.actor, attached_image, " ").await,
+            store
+                .detach_image(a.scope, &a.actor, attached_image, " ")
+                .await,
             Err(StoreError::Invalid(_))
         ));
         assert_eq!(
             store
-                .detach_image(a.scope, &a.actor, attached_image, "Wrong woman on the worklist")
+                .detach_image(
+                    a.scope,
+                    &a.actor,
+                    attached_image,
+                    "Wrong woman on the worklist"
+                )
                 .await
                 .expect("detach"),
             id
         );
-        assert!(store.appointment_images(a.scope, id).await.expect("images").is_empty());
+        assert!(
+            store
+                .appointment_images(a.scope, id)
+                .await
+                .expect("images")
+                .is_empty()
+        );
         let q = store.quarantined_images(a.scope).await.expect("q");
         assert_eq!(q.len(), 1);
         assert_eq!(
@@ -391,7 +412,9 @@ async fn quarantined_images_are_attached_or_kept_out_only_deliberately() {
         );
         assert_eq!(q[0].detached.as_ref().map(|d| d.appointment_id), Some(id));
         assert!(matches!(
-            store.detach_image(a.scope, &a.actor, attached_image, "again").await,
+            store
+                .detach_image(a.scope, &a.actor, attached_image, "again")
+                .await,
             Err(StoreError::Refused(_))
         ));
     })

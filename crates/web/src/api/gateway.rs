@@ -445,12 +445,7 @@ pub async fn confirm_attach_quarantined(
     caller.require(Permission::ManageAppointments)?;
     let appointment_id = state
         .store
-        .confirm_quarantine_attachment(
-            caller.scope(),
-            &caller.actor(),
-            parse_id(&id)?,
-            &req.reason,
-        )
+        .confirm_quarantine_attachment(caller.scope(), &caller.actor(), parse_id(&id)?, &req.reason)
         .await?;
     Ok(Json(Settled {
         appointment_id: Some(appointment_id),

@@ -182,9 +182,9 @@ pub async fn add_received_doses(
             .map(|i| i.received_view())
             .collect::<Vec<_>>(),
     );
-    if let Ok(mut record) = serde_json::from_value::<ExposureRecord>(serde_json::Value::Object(
-        exposure.clone(),
-    )) {
+    if let Ok(mut record) =
+        serde_json::from_value::<ExposureRecord>(serde_json::Value::Object(exposure.clone()))
+    {
         add_received_exposures(&mut record, &received);
         if let Some(tally) = finish.tally.as_mut() {
             tally.images = i64::from(record.total_exposures);
