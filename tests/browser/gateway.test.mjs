@@ -267,14 +267,14 @@ journey("a different participant's image needs two people to attach, and can be 
   await s.page.getByText('5 images received: 1x RCC, 1x RMLO, 1x LCC, 2x LMLO').waitFor({ timeout: 5_000 });
 
   // It was a different participant's after all: detached from the appointment's images.
-  await s.clickAndLoad(s.page.getByRole('link', { name: "Detach images that are a different participant's" }), { expect: `/appointments/${who.appointmentId}/received-images` });
+  await s.clickAndLoad(s.page.getByRole('link', { name: "Detach images that are a different participant's" }), { expect: `/image-gateways/appointments/${who.appointmentId}` });
   assert.equal(await s.page.getByTestId('received-image').count(), 5, 'All five images should be listed');
   const wrong = () => s.page.getByTestId('received-image').filter({ hasText: "Not this participant's NHS number" });
   assert.equal(await wrong().count(), 1, "The image with another PatientID should be tagged");
   await s.clickAndLoad(wrong().getByRole('button', { name: /^These are a different participant's images/ }));
   assert.match(await text(s.page.getByTestId('error-summary')), /Enter why these are a different participant's images/, 'Detaching without a reason should be refused');
   await wrong().getByRole('textbox').fill('PACS shows it is another woman: wrong worklist entry');
-  await s.clickAndLoad(wrong().getByRole('button', { name: /^These are a different participant's images/ }), { expect: `/appointments/${who.appointmentId}/received-images` });
+  await s.clickAndLoad(wrong().getByRole('button', { name: /^These are a different participant's images/ }), { expect: `/image-gateways/appointments/${who.appointmentId}` });
   assert.match(await text(s.page.getByTestId('detached-banner')), /detached and put in quarantine/, 'A banner should confirm the detachment');
   assert.equal(await s.page.getByTestId('received-image').count(), 4, 'Four images should be left');
   await s.goto(`/appointments/${who.appointmentId}/images`);

@@ -460,8 +460,9 @@ pub struct ReceivedQuery {
     pub detached: Option<String>,
 }
 
-/// `GET /appointments/{id}/received-images`: the images attached to an appointment, each
-/// of which can be detached as a different participant's.
+/// `GET /image-gateways/appointments/{id}`: the images attached to an appointment, each of
+/// which can be detached as a different participant's. (Not under `/appointments/{id}/`,
+/// whose pages are the workflow's, for the person running the appointment.)
 pub async fn received(
     State(state): State<AppState>,
     staff: Staff,
@@ -488,7 +489,7 @@ pub async fn detach(
         .await
     {
         Ok(appointment) => Ok(Redirect::to(&format!(
-            "/appointments/{appointment}/received-images?detached=1"
+            "/image-gateways/appointments/{appointment}?detached=1"
         ))
         .into_response()),
         Err(StoreError::Invalid(errors)) => {
