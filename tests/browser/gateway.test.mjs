@@ -232,3 +232,57 @@ journey('the office sees quarantined images and resolves a discrepancy, saying h
   await s.clickAndLoad(quarantined.getByRole('button', { name: 'Keep out of all records' }), { expect: '/image-gateways' });
   assert.equal(await s.page.getByTestId('quarantine-alert').count(), 0, 'No image should be left in quarantine');
 });
+
+journey("a different participant's image needs two people to attach, and can be detached again", async (s, { open }) => {
+  const who = await upToImages(s);
+  await s.clickAndLoad(s.page.getByRole('link', { name: 'Change mammogram location' }), { expect: `/appointments/${who.appointmentId}/images/room` });
+  await s.page.getByRole('radio', { name: 'Room B' }).check();
+  await s.clickAndLoad(s.page.getByRole('button', { name: 'Save room' }), { expect: `/appointments/${who.appointmentId}/images` });
+  const item = await worklistItem(who.appointmentId);
+  for (const [lat, view] of [['R', 'CC'], ['R', 'MLO'], ['L', 'CC'], ['L', 'MLO']]) await sendImage(item, lat, view);
+  // The machine had another NHS number typed in for this one: quarantined.
+  await sendImage(item, 'L', 'MLO', { patientId: '9434765919' });
+  await s.page.getByText('4 images received: 1x RCC, 1x RMLO, 1x LCC, 1x LMLO').waitFor({ timeout: 5_000 });
+
+  // Karen asks for it to be attached; she cannot confirm it herself.
+  const karen = await open();
+  await karen.signInAs(KAREN);
+  await karen.goto('/image-gateways');
+  const card = () => karen.page.getByTestId('quarantined-image').filter({ hasText: '9434765919' }).first();
+  await card().getByRole('textbox').fill('Radiographer says the PatientID was mistyped on the machine');
+  await karen.clickAndLoad(card().getByRole('button', { name: 'Attach to this appointment' }), { expect: '/image-gateways' });
+  assert.match(await text(karen.page.getByTestId('settled-banner')), /A different person must check the image and confirm it/, 'Asking should say a second person must confirm');
+  assert.match(await text(card().getByTestId('attachment-requested')), /Attachment asked for by Karen Booth/, 'The card should say who asked');
+  await card().getByRole('textbox').fill('I checked it myself');
+  await karen.clickAndLoad(card().getByRole('button', { name: 'Confirm attachment' }), { expect: /^\/received-images\// });
+  assert.match(await text(karen.page.getByTestId('error-summary')), /a different person must check and confirm it/, 'The same person confirming should be refused with a clear message');
+
+  // Jane, a different person, confirms it.
+  await s.goto('/image-gateways');
+  const mine = s.page.getByTestId('quarantined-image').filter({ hasText: '9434765919' }).first();
+  await mine.getByRole('textbox').fill('Checked on the machine and PACS: it is her LMLO');
+  await s.clickAndLoad(mine.getByRole('button', { name: 'Confirm attachment' }), { expect: '/image-gateways' });
+  assert.match(await text(s.page.getByTestId('settled-banner')), /attached to the appointment/, 'The confirmation should attach the image');
+  await s.goto(`/appointments/${who.appointmentId}/images`);
+  await s.page.getByText('5 images received: 1x RCC, 1x RMLO, 1x LCC, 2x LMLO').waitFor({ timeout: 5_000 });
+
+  // It was a different participant's after all: detached from the appointment's images.
+  await s.clickAndLoad(s.page.getByRole('link', { name: "Detach images that are a different participant's" }), { expect: `/image-gateways/appointments/${who.appointmentId}` });
+  assert.equal(await s.page.getByTestId('received-image').count(), 5, 'All five images should be listed');
+  const wrong = () => s.page.getByTestId('received-image').filter({ hasText: "Not this participant's NHS number" });
+  assert.equal(await wrong().count(), 1, "The image with another PatientID should be tagged");
+  await s.clickAndLoad(wrong().getByRole('button', { name: /^These are a different participant's images/ }));
+  assert.match(await text(s.page.getByTestId('error-summary')), /Enter why these are a different participant's images/, 'Detaching without a reason should be refused');
+  await wrong().getByRole('textbox').fill('PACS shows it is another woman: wrong worklist entry');
+  await s.clickAndLoad(wrong().getByRole('button', { name: /^These are a different participant's images/ }), { expect: `/image-gateways/appointments/${who.appointmentId}` });
+  assert.match(await text(s.page.getByTestId('detached-banner')), /detached and put in quarantine/, 'A banner should confirm the detachment');
+  assert.equal(await s.page.getByTestId('received-image').count(), 4, 'Four images should be left');
+  await s.goto(`/appointments/${who.appointmentId}/images`);
+  await s.page.getByText('4 images received: 1x RCC, 1x RMLO, 1x LCC, 1x LMLO').waitFor({ timeout: 5_000 });
+
+  // Back in quarantine, saying where it came from; the office keeps it out of every record.
+  await karen.goto('/image-gateways');
+  assert.match(await text(card()), /Detached from an appointment by Jane Hargreaves/, 'The quarantined image should say it was detached, by whom');
+  await card().getByRole('textbox').fill('Belongs to another participant; passed to PACS team');
+  await karen.clickAndLoad(card().getByRole('button', { name: 'Keep out of all records' }), { expect: '/image-gateways' });
+});

@@ -124,6 +124,15 @@ pub fn exit_choices(images_taken: bool) -> &'static [ExitChoice] {
     }
 }
 
+/// Whether images have been taken for an appointment, so that it can only be paused, not
+/// stopped ("Appointment cannot proceed") or reverted ("Discard changes"): images recorded
+/// by hand (`recorded`), or any image the gateway has delivered for it (`received`,
+/// automatic flow, counted or not, confirmed or not). A machine's exposure is as real as
+/// one written down, and must reach a reading case or a person's recorded decision.
+pub const fn images_taken(recorded: i64, received: i64) -> bool {
+    recorded > 0 || received > 0
+}
+
 /// Why an appointment that had started (or was checked in) cannot proceed, and what next.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -445,6 +454,29 @@ mod tests {
         for r in CancelReason::ALL {
             assert_eq!(r.requires_details(), *r == CancelReason::Other);
             assert_eq!(r.as_str().parse::<CancelReason>(), Ok(*r));
+        }
+    }
+
+    #[test]
+    fn images_received_from_the_machine_count_as_images_taken() {
+        // (recorded by hand, received from the gateway) -> only pausing is offered.
+        let table = [
+            (0, 0, false),
+            (4, 0, true),
+            (0, 1, true),
+            (0, 7, true),
+            (4, 4, true),
+        ];
+        for (recorded, received, taken) in table {
+            assert_eq!(
+                images_taken(recorded, received),
+                taken,
+                "{recorded} {received}"
+            );
+            assert_eq!(
+                exit_choices(images_taken(recorded, received)) == [ExitChoice::PauseAndSave],
+                taken
+            );
         }
     }
 

@@ -21,13 +21,22 @@
 //! - MPPS COMPLETED and DISCONTINUED are final: an IN PROGRESS that arrives after them (they
 //!   can arrive in any order) does not reopen the step.
 //! - Discrepancies are worked out once the appointment has ended (during it, the
-//!   mammographer sees the images arrive and confirms them).
+//!   mammographer sees the images arrive and confirms them). Images received for an
+//!   appointment that ended without a screen (attended not screened, cancelled, did not
+//!   attend) are always one: no reading case opens for them, so a person must decide.
+//! - Attaching an image by hand when its PatientID is not the appointment's NHS number, or
+//!   an image once detached as a different participant's, needs a second person: one asks,
+//!   a different one confirms ([`attachment_needs_second_person`], [`may_confirm`]).
+//! - The IR(ME)R record counts every exposure received, whatever its view code
+//!   ([`add_received_exposures`]): a view the record cannot hold is listed by its code.
 
 use std::collections::{BTreeMap, BTreeSet};
 use time::{Duration, OffsetDateTime};
 
 use crate::appointment::AppointmentStatus;
-use crate::imaging::{Breast, MAX_COUNT, Projection, View, ViewCounts};
+use crate::imaging::{
+    Breast, ExposureRecord, MAX_COUNT, OtherViewExposure, Projection, View, ViewCounts,
+};
 
 // ---------------------------------------------------------------------------------------
 // Identifiers we assign
@@ -292,6 +301,35 @@ pub fn received_counts<'a>(views: impl IntoIterator<Item = &'a ReceivedView>) ->
     out
 }
 
+/// Adds to an IR(ME)R exposure record the counted images received whose view the record
+/// cannot hold (other view codes such as ML or XCCL, and unlabelled images), so that its
+/// total is every exposure the machine made. The record's own views keep their counts,
+/// repeats and reasons. Building it again from the same record gives the same result.
+pub fn add_received_exposures(record: &mut ExposureRecord, received: &ReceivedCounts) {
+    record.other_exposures = received
+        .other
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(code, n)| OtherViewExposure {
+            view: code.clone(),
+            exposures: *n,
+        })
+        .collect();
+    if received.unlabelled > 0 {
+        record.other_exposures.push(OtherViewExposure {
+            view: ReceivedView::Unlabelled.name(),
+            exposures: received.unlabelled,
+        });
+    }
+    let standard: u16 = record
+        .exposures
+        .iter()
+        .map(|e| u16::from(e.exposures))
+        .sum();
+    let other: u16 = record.other_exposures.iter().map(|e| e.exposures).sum();
+    record.total_exposures = standard.saturating_add(other);
+}
+
 // ---------------------------------------------------------------------------------------
 // Matching
 // ---------------------------------------------------------------------------------------
@@ -318,6 +356,45 @@ labelled_enum! {
         MissingPatientId => ("missing_patient_id", "The image has no PatientID"),
         PatientIdMismatch => ("patient_id_mismatch", "The image's PatientID is not the NHS number of the appointment it names"),
         ConflictingKeys => ("conflicting_keys", "The StudyInstanceUID and the accession number name different appointments"),
+        DifferentParticipant => ("different_participant", "Detached from an appointment: these are a different participant's images"),
+    }
+}
+
+/// Whether an image's PatientID is the NHS number (surrounding spaces ignored, as DICOM
+/// pads values). No PatientID never matches.
+pub fn patient_id_matches(patient_id: Option<&str>, nhs_number: &str) -> bool {
+    patient_id
+        .map(str::trim)
+        .is_some_and(|p| !p.is_empty() && p == nhs_number.trim())
+}
+
+/// Whether attaching a quarantined image to an appointment by hand needs a second person
+/// to confirm: its PatientID is not the participant's NHS number, or it was detached
+/// before as a different participant's images (the machine's PatientID came from the
+/// worklist entry chosen, which is exactly what was wrong).
+pub fn attachment_needs_second_person(
+    patient_id: Option<&str>,
+    nhs_number: &str,
+    detached_before: bool,
+) -> bool {
+    detached_before || !patient_id_matches(patient_id, nhs_number)
+}
+
+/// The message refusing a confirmation by the person who asked for the attachment.
+pub const SAME_PERSON_CONFIRMS: &str =
+    "You asked for this image to be attached, so a different person must check and confirm it.";
+
+/// Whether `confirming` may confirm an attachment `requested_by` asked for: only a
+/// different, known person.
+pub fn may_confirm<Id: PartialEq>(
+    requested_by: Option<&Id>,
+    confirming: Option<&Id>,
+) -> Result<(), &'static str> {
+    match (requested_by, confirming) {
+        (_, None) => Err("Only a signed-in person can confirm an attachment."),
+        (None, _) => Err("Nobody has asked for this image to be attached yet."),
+        (Some(r), Some(c)) if r == c => Err(SAME_PERSON_CONFIRMS),
+        _ => Ok(()),
     }
 }
 
@@ -343,10 +420,10 @@ pub fn match_image<Id: Copy + PartialEq>(
         (Some(c), _) | (None, Some(c)) => c,
         (None, None) => return MatchOutcome::Quarantine(QuarantineReason::UnknownStudy),
     };
-    let Some(patient_id) = keys.patient_id.map(str::trim).filter(|p| !p.is_empty()) else {
+    if keys.patient_id.map(str::trim).is_none_or(str::is_empty) {
         return MatchOutcome::Quarantine(QuarantineReason::MissingPatientId);
-    };
-    if patient_id != candidate.nhs_number.trim() {
+    }
+    if !patient_id_matches(keys.patient_id, &candidate.nhs_number) {
         return MatchOutcome::Quarantine(QuarantineReason::PatientIdMismatch);
     }
     MatchOutcome::Attach(candidate.appointment)
@@ -424,6 +501,7 @@ labelled_enum! {
         CountsDiffer => ("counts_differ", "Images recorded and images received differ"),
         ImagesAfterEnd => ("images_after_end", "Images received after the appointment ended"),
         PerformedStepDiffers => ("performed_step_differs", "The machine's performed procedure step and the images received differ"),
+        ImagesWithoutScreen => ("images_without_screen", "Images received for an appointment that ended without a screen"),
     }
 }
 
@@ -437,6 +515,8 @@ pub struct Discrepancy {
 /// What is known about an ended appointment's images.
 #[derive(Debug, Clone)]
 pub struct ReconcileInput<'a> {
+    /// How the appointment ended.
+    pub ended_as: AppointmentStatus,
     /// How the images were recorded (`None` when no record was saved).
     pub method: Option<RecordingMethod>,
     /// The recorded counts per view.
@@ -456,6 +536,22 @@ pub struct ReconcileInput<'a> {
 pub fn reconcile(input: &ReconcileInput<'_>) -> Vec<Discrepancy> {
     let mut out = Vec::new();
     let received = input.received;
+    let screened = matches!(
+        input.ended_as,
+        AppointmentStatus::Screened | AppointmentStatus::PartiallyScreened
+    );
+    if !screened && !input.received_instances.is_empty() {
+        // No reading case opened: these exposures are read or set aside only by a person.
+        let n = u16::try_from(input.received_instances.len()).unwrap_or(u16::MAX);
+        out.push(Discrepancy {
+            kind: DiscrepancyKind::ImagesWithoutScreen,
+            detail: format!(
+                "{} received; the appointment ended as {} and no reading case was opened",
+                count_of(n, "image", "images"),
+                input.ended_as.label().to_lowercase()
+            ),
+        });
+    }
     if input.method == Some(RecordingMethod::Manual) && received.total > 0 {
         out.push(Discrepancy {
             kind: DiscrepancyKind::ImagesForManualRecord,
@@ -814,6 +910,7 @@ mod tests {
         let sops3 = set(&["1", "2", "3"]);
         let empty = set(&[]);
         let input = |method, recorded, received, instances, after, performed| ReconcileInput {
+            ended_as: AppointmentStatus::Screened,
             method,
             recorded,
             received,
@@ -911,6 +1008,167 @@ mod tests {
             d[0].detail,
             "RML: 0 recorded, 1 received; 1 image received without a view"
         );
+    }
+
+    #[test]
+    fn images_received_for_an_appointment_ended_without_a_screen_go_to_the_office() {
+        use AppointmentStatus as A;
+        let one = received_counts(&[ReceivedView::Counted(Rcc)]);
+        let none = ReceivedCounts::default();
+        let sop = set(&["1"]);
+        let two = set(&["1", "2"]);
+        let empty = set(&[]);
+        // (ended as, received instances, counts, raised?)
+        let table: &[(A, &BTreeSet<String>, &ReceivedCounts, Option<&str>)] = &[
+            (
+                A::AttendedNotScreened,
+                &sop,
+                &one,
+                Some(
+                    "1 image received; the appointment ended as attended not screened and no reading case was opened",
+                ),
+            ),
+            (
+                A::Cancelled,
+                &two,
+                &one,
+                Some(
+                    "2 images received; the appointment ended as cancelled and no reading case was opened",
+                ),
+            ),
+            (
+                A::DidNotAttend,
+                &sop,
+                &one,
+                Some(
+                    "1 image received; the appointment ended as did not attend and no reading case was opened",
+                ),
+            ),
+            (
+                A::RescheduleRequested,
+                &sop,
+                &none,
+                Some(
+                    "1 image received; the appointment ended as reschedule requested and no reading case was opened",
+                ),
+            ),
+            (A::Screened, &sop, &one, None),
+            (A::PartiallyScreened, &sop, &one, None),
+            (A::AttendedNotScreened, &empty, &none, None),
+        ];
+        for (ended_as, instances, received, expected) in table {
+            let found = reconcile(&ReconcileInput {
+                ended_as: *ended_as,
+                method: None,
+                recorded: None,
+                received,
+                received_instances: instances,
+                received_after_end: 0,
+                performed_instances: None,
+            });
+            let got = found
+                .iter()
+                .find(|d| d.kind == DiscrepancyKind::ImagesWithoutScreen)
+                .map(|d| d.detail.as_str());
+            assert_eq!(got, *expected, "{ended_as:?}");
+        }
+    }
+
+    #[test]
+    fn a_wrong_participants_image_needs_a_second_person_to_attach() {
+        // (PatientID, NHS number, detached before, needs a second person)
+        let table = [
+            (Some("9990001234"), "9990001234", false, false),
+            (Some(" 9990001234 "), "9990001234", false, false),
+            (Some("9990001234"), "9990001234", true, true),
+            (Some("9990005678"), "9990001234", false, true),
+            (Some("999 000 1234"), "9990001234", false, true),
+            (None, "9990001234", false, true),
+            (Some(""), "9990001234", false, true),
+        ];
+        for (pid, nhs, detached, expected) in table {
+            assert_eq!(
+                attachment_needs_second_person(pid, nhs, detached),
+                expected,
+                "{pid:?} {nhs} {detached}"
+            );
+        }
+        assert_eq!(may_confirm(Some(&1), Some(&2)), Ok(()));
+        assert_eq!(may_confirm(Some(&1), Some(&1)), Err(SAME_PERSON_CONFIRMS));
+        assert!(may_confirm(Some(&1), None).is_err());
+        assert!(may_confirm::<i32>(None, Some(&2)).is_err());
+    }
+
+    #[test]
+    fn the_irmer_record_counts_every_exposure_whatever_its_view_code() {
+        use crate::imaging::{ImagesRecord, ImagingContext, derive, exposure_record};
+        let both = ImagingContext::default();
+        // (ImageLaterality, ViewPosition, presentation intent, tomosynthesis, counted as)
+        type Row = (
+            Option<&'static str>,
+            Option<&'static str>,
+            Option<&'static str>,
+            bool,
+            Option<&'static str>,
+        );
+        let standard: &[Row] = &[
+            (Some("R"), Some("CC"), None, false, Some("RCC")),
+            (Some("R"), Some("MLO"), None, false, Some("RMLO")),
+            (Some("L"), Some("CC"), None, false, Some("LCC")),
+            (Some("L"), Some("MLO"), None, false, Some("LMLO")),
+        ];
+        let extra: &[Row] = &[
+            (Some("R"), Some("ML"), None, false, Some("RML")),
+            (Some("L"), Some("XCCL"), None, false, Some("LXCCL")),
+            (Some("L"), Some("LM"), None, false, Some("LLM")),
+            (Some("R"), Some("XCCM"), None, false, Some("RXCCM")),
+            (Some("R"), Some("SIO"), None, false, Some("RSIO")),
+            (None, Some("CC"), None, false, Some("Unlabelled view")),
+            (Some("L"), None, None, false, Some("Unlabelled view")),
+            (None, None, None, false, Some("Unlabelled view")),
+            (Some("R"), Some("ML"), Some("FOR PROCESSING"), false, None),
+            (Some("L"), Some("CC"), None, true, None),
+        ];
+        for upto in 0..=extra.len() {
+            let rows: Vec<&Row> = standard.iter().chain(&extra[..upto]).collect();
+            let views: Vec<ReceivedView> = rows
+                .iter()
+                .filter(|(_, _, intent, tomo, _)| counts_as_exposure(*intent, *tomo))
+                .map(|(lat, pos, _, _, _)| classify_view(*lat, *pos, false))
+                .collect();
+            let received = received_counts(&views);
+            let record = ImagesRecord::with_counts(received.counts);
+            let derivation = derive(&record, &both);
+            let mut e = exposure_record(&record, &derivation, "Jane", "Room B", "M1");
+            add_received_exposures(&mut e, &received);
+            let expected = rows.iter().filter(|r| r.4.is_some()).count();
+            assert_eq!(
+                usize::from(e.total_exposures),
+                expected,
+                "with {:?}",
+                rows.last()
+            );
+            assert_eq!(e.total_exposures, received.total);
+            // Each exposure is listed under its view.
+            let mut listed: BTreeMap<String, u16> = BTreeMap::new();
+            for x in &e.exposures {
+                *listed.entry(x.view.label().to_owned()).or_default() += u16::from(x.exposures);
+            }
+            for x in &e.other_exposures {
+                *listed.entry(x.view.clone()).or_default() += x.exposures;
+            }
+            let mut want: BTreeMap<String, u16> = BTreeMap::new();
+            for r in &rows {
+                if let Some(v) = r.4 {
+                    *want.entry(v.to_owned()).or_default() += 1;
+                }
+            }
+            assert_eq!(listed, want);
+            // Applying it twice changes nothing.
+            let again = e.clone();
+            add_received_exposures(&mut e, &received);
+            assert_eq!(e, again);
+        }
     }
 
     #[test]

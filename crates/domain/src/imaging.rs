@@ -1625,10 +1625,22 @@ pub struct ExposureRecord {
     pub machine: String,
     /// The views with at least one exposure, in [`View::ALL`] order.
     pub exposures: Vec<ViewExposure>,
-    /// All exposures.
+    /// Exposures of views the record cannot hold, received from the machine: another view
+    /// code ("RML", "LXCCL") or "Unlabelled view" (see `gateway::add_received_exposures`).
+    #[serde(default)]
+    pub other_exposures: Vec<OtherViewExposure>,
+    /// All exposures, those of `other_exposures` included.
     pub total_exposures: u16,
     /// All repeats.
     pub total_repeats: u16,
+}
+
+/// The exposures of a view the record cannot hold, for the IR(ME)R record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OtherViewExposure {
+    /// The view's code with its side ("RML"), or "Unlabelled view".
+    pub view: String,
+    pub exposures: u16,
 }
 
 /// Builds the IR(ME)R record from a record and its [`derive()`]d meaning. `operator` is the
@@ -1663,6 +1675,7 @@ pub fn exposure_record(
                 other_reason_details: t.other_reason_details.clone(),
             })
             .collect(),
+        other_exposures: Vec::new(),
         total_exposures: derivation.total_images,
         total_repeats: derivation.total_repeats,
     }

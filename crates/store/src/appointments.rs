@@ -504,12 +504,17 @@ pub(crate) async fn apply_action_in(
     ) {
         require_runner(tx, scope, actor, id).await?;
     }
-    if matches!(action, A::AttendedNotScreened | A::RevertToCheckedIn)
-        && row.try_get::<i64, _>("images_taken")? > 0
-    {
-        return Err(StoreError::Refused(
-            "Images have been taken, so this appointment can only be paused, not stopped or reverted.".to_owned(),
-        ));
+    if matches!(action, A::AttendedNotScreened | A::RevertToCheckedIn) {
+        // Images recorded by hand, or any image the gateway delivered (automatic flow).
+        let recorded = row.try_get::<i64, _>("images_taken")?;
+        let received = crate::gateway::received_count_in(tx, scope, id).await?;
+        if domain::ending::images_taken(recorded, received) {
+            return Err(StoreError::Refused(if recorded > 0 {
+                "Images have been taken, so this appointment can only be paused, not stopped or reverted.".to_owned()
+            } else {
+                "Images have been received from the x-ray machine for this appointment, so it can only be paused, not stopped or reverted. If they are a different participant's images, detach them first.".to_owned()
+            }));
+        }
     }
     if action == A::UndoCancel {
         // The slot may have been given to someone else since the cancellation.

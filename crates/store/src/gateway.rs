@@ -124,6 +124,54 @@ pub struct ReceivedImage {
     /// Why it was quarantined (a quarantined image has no appointment).
     #[schema(value_type = Option<String>)]
     pub quarantine_reason: Option<QuarantineReason>,
+    /// A quarantined image someone asked to attach, waiting for a different person to
+    /// confirm (its PatientID is not the participant's NHS number).
+    pub attach_request: Option<AttachRequest>,
+    /// When it was detached from an appointment as a different participant's images.
+    pub detached: Option<Detachment>,
+}
+
+/// Someone asked for a quarantined image to be attached; a different person must confirm.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AttachRequest {
+    pub appointment_id: Uuid,
+    pub requested_by: Option<Uuid>,
+    pub requested_by_name: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub requested_at: OffsetDateTime,
+    pub reason: String,
+}
+
+/// An image detached from an appointment ("These are a different participant's images").
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Detachment {
+    pub appointment_id: Uuid,
+    pub detached_by_name: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub detached_at: OffsetDateTime,
+    pub reason: String,
+}
+
+/// What became of a quarantined image an office user settled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settlement {
+    /// Attached to this appointment.
+    Attached(Uuid),
+    /// Asked for: a different person must confirm the attachment.
+    AwaitingConfirmation,
+    /// Kept out of every record.
+    Dismissed,
+}
+
+impl Settlement {
+    pub fn appointment_id(&self) -> Option<Uuid> {
+        match self {
+            Settlement::Attached(a) => Some(*a),
+            _ => None,
+        }
+    }
 }
 
 impl ReceivedImage {
@@ -347,7 +395,9 @@ fn gateway_from(r: &AnyRow, rooms: Vec<String>, now: OffsetDateTime) -> Result<G
 
 const IMAGE_COLUMNS: &str = "id, appointment_id, sop_instance_uid, study_instance_uid, accession_number, \
      patient_id, patient_name, view_code, counted, entrance_dose_mgy, organ_dose_mgy, acquired_at, \
-     stored_at, thumbnail_media_type, thumbnail_width, thumbnail_height, metadata, quarantine_reason";
+     stored_at, thumbnail_media_type, thumbnail_width, thumbnail_height, metadata, quarantine_reason, \
+     attach_requested_for, attach_requested_by, attach_requested_by_name, attach_requested_at, \
+     attach_request_reason, detached_from, detached_by_name, detached_at, detach_reason";
 
 fn image_from(r: &AnyRow) -> Result<ReceivedImage> {
     Ok(ReceivedImage {
@@ -379,6 +429,43 @@ fn image_from(r: &AnyRow) -> Result<ReceivedImage> {
             .as_deref()
             .map(sql::parse_enum)
             .transpose()?,
+        attach_request: match (
+            r.try_get::<Option<String>, _>("attach_requested_for")?,
+            r.try_get::<Option<String>, _>("attach_requested_at")?,
+        ) {
+            (Some(a), Some(at)) => Some(AttachRequest {
+                appointment_id: parse_id(&a)?,
+                requested_by: r
+                    .try_get::<Option<String>, _>("attach_requested_by")?
+                    .as_deref()
+                    .map(parse_id)
+                    .transpose()?,
+                requested_by_name: r
+                    .try_get::<Option<String>, _>("attach_requested_by_name")?
+                    .unwrap_or_default(),
+                requested_at: parse_ts(&at)?,
+                reason: r
+                    .try_get::<Option<String>, _>("attach_request_reason")?
+                    .unwrap_or_default(),
+            }),
+            _ => None,
+        },
+        detached: match (
+            r.try_get::<Option<String>, _>("detached_from")?,
+            r.try_get::<Option<String>, _>("detached_at")?,
+        ) {
+            (Some(a), Some(at)) => Some(Detachment {
+                appointment_id: parse_id(&a)?,
+                detached_by_name: r
+                    .try_get::<Option<String>, _>("detached_by_name")?
+                    .unwrap_or_default(),
+                detached_at: parse_ts(&at)?,
+                reason: r
+                    .try_get::<Option<String>, _>("detach_reason")?
+                    .unwrap_or_default(),
+            }),
+            _ => None,
+        },
     })
 }
 
@@ -731,6 +818,7 @@ pub(crate) async fn reconcile_in(
         }
     }
     let found = reconcile(&ReconcileInput {
+        ended_as: status,
         method,
         recorded,
         received: &received,
@@ -1527,6 +1615,10 @@ impl Store {
     /// Ends a quarantine, deliberately: attaches the image to the appointment its keys name
     /// (`attach`), or keeps it out of every record. Either way who did it, when and why are
     /// recorded, and the audit log keeps it. Refused for an image no longer in quarantine.
+    ///
+    /// An image whose PatientID is not the participant's NHS number (or one detached before
+    /// as a different participant's) is not attached at once: the request is recorded and
+    /// a different person must confirm it ([`Store::confirm_quarantine_attachment`]).
     pub async fn settle_quarantined_image(
         &self,
         scope: Scope,
@@ -1534,7 +1626,7 @@ impl Store {
         image_id: Uuid,
         attach: bool,
         reason: &str,
-    ) -> Result<Option<Uuid>> {
+    ) -> Result<Settlement> {
         let reason = domain::gateway::validate_resolution(reason)
             .map_err(|_| StoreError::invalid("reason", "Enter why"))?;
         // Another provider's image is not found, whatever is asked of it.
@@ -1544,48 +1636,77 @@ impl Store {
             .fetch_one(self.pool())
             .await?;
         let candidate = if attach {
-            Some(
-                self.quarantine_candidate(scope, image_id)
-                    .await?
-                    .ok_or_else(|| {
-                        StoreError::Refused(
-                            "This image does not name exactly one appointment, so it cannot be attached."
-                                .to_owned(),
-                        )
-                    })?,
-            )
+            Some(self.attach_candidate(scope, image_id).await?)
         } else {
             None
         };
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query(
-            "SELECT quarantine_status, sop_instance_uid FROM gateway_images WHERE id = $1 AND provider_id = $2",
-        )
-        .bind(sql::id(image_id))
-        .bind(sql::id(scope.provider_id))
-        .fetch_one(&mut *tx)
-        .await?;
-        if row
-            .try_get::<Option<String>, _>("quarantine_status")?
-            .as_deref()
-            != Some("open")
-        {
-            return Err(StoreError::Refused(
-                "This image is no longer in quarantine.".to_owned(),
-            ));
+        let row = open_quarantined(&mut tx, scope, image_id).await?;
+        if let Some(c) = &candidate {
+            let patient_id: Option<String> = row.try_get("patient_id")?;
+            let detached = row.try_get::<Option<String>, _>("detached_from")?.is_some();
+            if domain::gateway::attachment_needs_second_person(
+                patient_id.as_deref(),
+                &c.nhs_number,
+                detached,
+            ) {
+                if let Some(by) = row.try_get::<Option<String>, _>("attach_requested_by_name")? {
+                    let same = row
+                        .try_get::<Option<String>, _>("attach_requested_by")?
+                        .is_some_and(|u| Some(u) == actor.user_id.map(sql::id));
+                    return Err(StoreError::Refused(if same {
+                        domain::gateway::SAME_PERSON_CONFIRMS.to_owned()
+                    } else {
+                        format!(
+                            "{by} has already asked for this image to be attached. Confirm the attachment, or keep the image out of all records."
+                        )
+                    }));
+                }
+                if actor.user_id.is_none() {
+                    return Err(StoreError::Refused(
+                        "Only a signed-in person can ask for an image to be attached.".to_owned(),
+                    ));
+                }
+                let now = sql::now();
+                sqlx::query(
+                    "UPDATE gateway_images SET attach_requested_for = $1, attach_requested_by = $2, \
+                     attach_requested_by_name = $3, attach_requested_at = $4, attach_request_reason = $5 \
+                     WHERE id = $6 AND provider_id = $7 AND quarantine_status = 'open'",
+                )
+                .bind(sql::id(c.appointment_id))
+                .bind(actor.user_id.map(sql::id))
+                .bind(&actor.name)
+                .bind(sql::ts(now))
+                .bind(&reason)
+                .bind(sql::id(image_id))
+                .bind(sql::id(scope.provider_id))
+                .execute(&mut *tx)
+                .await?;
+                let participant_id = participant_of(&mut tx, scope, c.appointment_id).await?;
+                audit::record(
+                    &mut *tx,
+                    actor,
+                    AuditAction::Update,
+                    "quarantined_image",
+                    image_id,
+                    Some(participant_id),
+                    &serde_json::json!({
+                        "outcome": "attachment_requested",
+                        "appointment_id": c.appointment_id,
+                        "sop_instance_uid": row.try_get::<String, _>("sop_instance_uid")?,
+                        "patient_id": patient_id,
+                        "nhs_number": c.nhs_number,
+                        "reason": reason,
+                    }),
+                )
+                .await?;
+                tx.commit().await?;
+                return Ok(Settlement::AwaitingConfirmation);
+            }
         }
         let appointment = candidate.as_ref().map(|c| c.appointment_id);
         let participant_id = match appointment {
-            Some(a) => Some(parse_id(
-                &sqlx::query(
-                    "SELECT participant_id FROM appointments WHERE id = $1 AND provider_id = $2",
-                )
-                .bind(sql::id(a))
-                .bind(sql::id(scope.provider_id))
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get::<String, _>("participant_id")?,
-            )?),
+            Some(a) => Some(participant_of(&mut tx, scope, a).await?),
             None => None,
         };
         sqlx::query(
@@ -1619,7 +1740,190 @@ impl Store {
             reconcile_in(&mut tx, scope, a).await?;
         }
         tx.commit().await?;
-        Ok(appointment)
+        Ok(match appointment {
+            Some(a) => Settlement::Attached(a),
+            None => Settlement::Dismissed,
+        })
+    }
+
+    /// The one appointment a quarantined image may be attached to, or a refusal.
+    async fn attach_candidate(&self, scope: Scope, image_id: Uuid) -> Result<QuarantineCandidate> {
+        self.quarantine_candidate(scope, image_id)
+            .await?
+            .ok_or_else(|| {
+                StoreError::Refused(
+                    "This image does not name exactly one appointment, so it cannot be attached."
+                        .to_owned(),
+                )
+            })
+    }
+
+    /// The second person's check: attaches a quarantined image someone else asked to
+    /// attach, recording both people. Refused for the person who asked, for an image
+    /// nobody asked to attach, and when the image now names another appointment.
+    pub async fn confirm_quarantine_attachment(
+        &self,
+        scope: Scope,
+        actor: &Actor,
+        image_id: Uuid,
+        reason: &str,
+    ) -> Result<Uuid> {
+        let reason = domain::gateway::validate_resolution(reason)
+            .map_err(|_| StoreError::invalid("reason", "Enter why"))?;
+        sqlx::query("SELECT id FROM gateway_images WHERE id = $1 AND provider_id = $2")
+            .bind(sql::id(image_id))
+            .bind(sql::id(scope.provider_id))
+            .fetch_one(self.pool())
+            .await?;
+        let candidate = self.attach_candidate(scope, image_id).await?;
+        let mut tx = self.begin_write().await?;
+        let row = open_quarantined(&mut tx, scope, image_id).await?;
+        let requested_by: Option<String> = row.try_get("attach_requested_by")?;
+        let requested_for: Option<String> = row.try_get("attach_requested_for")?;
+        domain::gateway::may_confirm(requested_by.as_ref(), actor.user_id.map(sql::id).as_ref())
+            .map_err(|m| StoreError::Refused(m.to_owned()))?;
+        if requested_for.as_deref() != Some(sql::id(candidate.appointment_id).as_str()) {
+            return Err(StoreError::Refused(
+                "This image now names a different appointment from the one the attachment was asked for. Ask again."
+                    .to_owned(),
+            ));
+        }
+        let requester: String = row
+            .try_get::<Option<String>, _>("attach_requested_by_name")?
+            .unwrap_or_default();
+        let a = candidate.appointment_id;
+        let participant_id = participant_of(&mut tx, scope, a).await?;
+        sqlx::query(
+            "UPDATE gateway_images SET appointment_id = $1, quarantine_status = 'attached', quarantine_resolved_by_name = $2, \
+             quarantine_resolved_at = $3 WHERE id = $4 AND provider_id = $5 AND quarantine_status = 'open'",
+        )
+        .bind(sql::id(a))
+        .bind(format!("{requester}, confirmed by {}", actor.name))
+        .bind(sql::ts(sql::now()))
+        .bind(sql::id(image_id))
+        .bind(sql::id(scope.provider_id))
+        .execute(&mut *tx)
+        .await?;
+        audit::record(
+            &mut *tx,
+            actor,
+            AuditAction::Update,
+            "quarantined_image",
+            image_id,
+            Some(participant_id),
+            &serde_json::json!({
+                "outcome": "attached",
+                "appointment_id": a,
+                "sop_instance_uid": row.try_get::<String, _>("sop_instance_uid")?,
+                "requested_by": requester,
+                "request_reason": row.try_get::<Option<String>, _>("attach_request_reason")?,
+                "confirmed_by": actor.name,
+                "reason": reason,
+            }),
+        )
+        .await?;
+        reconcile_in(&mut tx, scope, a).await?;
+        tx.commit().await?;
+        Ok(a)
+    }
+
+    /// "These are a different participant's images": takes an attached image off its
+    /// appointment and puts it back in quarantine, so it leaves the appointment's images,
+    /// the reading case's thumbnails and every count made from them. Who, when and why are
+    /// recorded on the image and in the audit log; an ended appointment is reconciled
+    /// again. Returns the appointment it was detached from.
+    pub async fn detach_image(
+        &self,
+        scope: Scope,
+        actor: &Actor,
+        image_id: Uuid,
+        reason: &str,
+    ) -> Result<Uuid> {
+        let reason = domain::gateway::validate_resolution(reason).map_err(|_| {
+            StoreError::invalid(
+                "reason",
+                "Enter why these are a different participant's images",
+            )
+        })?;
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "SELECT appointment_id, sop_instance_uid FROM gateway_images WHERE id = $1 AND provider_id = $2",
+        )
+        .bind(sql::id(image_id))
+        .bind(sql::id(scope.provider_id))
+        .fetch_one(&mut *tx)
+        .await?;
+        let Some(a) = row
+            .try_get::<Option<String>, _>("appointment_id")?
+            .as_deref()
+            .map(parse_id)
+            .transpose()?
+        else {
+            return Err(StoreError::Refused(
+                "This image is not attached to an appointment.".to_owned(),
+            ));
+        };
+        let participant_id = participant_of(&mut tx, scope, a).await?;
+        let now = sql::ts(sql::now());
+        sqlx::query(
+            "UPDATE gateway_images SET appointment_id = NULL, quarantine_status = 'open', quarantine_reason = $1, \
+             quarantine_resolved_by_name = NULL, quarantine_resolved_at = NULL, attach_requested_for = NULL, \
+             attach_requested_by = NULL, attach_requested_by_name = NULL, attach_requested_at = NULL, \
+             attach_request_reason = NULL, detached_from = $2, detached_by_name = $3, detached_at = $4, detach_reason = $5 \
+             WHERE id = $6 AND provider_id = $7 AND appointment_id = $2",
+        )
+        .bind(QuarantineReason::DifferentParticipant.as_str())
+        .bind(sql::id(a))
+        .bind(&actor.name)
+        .bind(&now)
+        .bind(&reason)
+        .bind(sql::id(image_id))
+        .bind(sql::id(scope.provider_id))
+        .execute(&mut *tx)
+        .await?;
+        audit::record(
+            &mut *tx,
+            actor,
+            AuditAction::Update,
+            "received_image",
+            image_id,
+            Some(participant_id),
+            &serde_json::json!({
+                "outcome": "detached",
+                "appointment_id": a,
+                "sop_instance_uid": row.try_get::<String, _>("sop_instance_uid")?,
+                "reason": reason,
+            }),
+        )
+        .await?;
+        reconcile_in(&mut tx, scope, a).await?;
+        tx.commit().await?;
+        Ok(a)
+    }
+
+    /// How many images the gateway has delivered for an appointment (counted or not).
+    pub async fn received_image_count(&self, scope: Scope, appointment_id: Uuid) -> Result<i64> {
+        Ok(sqlx::query(
+            "SELECT COUNT(*) AS n FROM gateway_images WHERE provider_id = $1 AND appointment_id = $2",
+        )
+        .bind(sql::id(scope.provider_id))
+        .bind(sql::id(appointment_id))
+        .fetch_one(self.pool())
+        .await?
+        .try_get::<i64, _>("n")?)
+    }
+
+    /// One received image, within the provider (attached or not).
+    pub async fn received_image(&self, scope: Scope, image_id: Uuid) -> Result<ReceivedImage> {
+        image_from(
+            &sqlx::query(&format!(
+                "SELECT {IMAGE_COLUMNS} FROM gateway_images WHERE id = $1 AND provider_id = $2"
+            ))
+            .bind(sql::id(image_id))
+            .bind(sql::id(scope.provider_id))
+            .fetch_one(self.pool())
+            .await?,
+        )
     }
 
     /// "Switch to manual image mode": this appointment's images are recorded by hand from
@@ -1776,6 +2080,58 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// A quarantined image's row; refused when no longer in quarantine (every change that
+/// follows is guarded by `quarantine_status = 'open'` too).
+async fn open_quarantined(tx: &mut Tx<'_>, scope: Scope, image_id: Uuid) -> Result<AnyRow> {
+    let row = sqlx::query(
+        "SELECT quarantine_status, sop_instance_uid, patient_id, detached_from, attach_requested_for, \
+         attach_requested_by, attach_requested_by_name, attach_request_reason \
+         FROM gateway_images WHERE id = $1 AND provider_id = $2",
+    )
+    .bind(sql::id(image_id))
+    .bind(sql::id(scope.provider_id))
+    .fetch_one(&mut **tx)
+    .await?;
+    if row
+        .try_get::<Option<String>, _>("quarantine_status")?
+        .as_deref()
+        != Some("open")
+    {
+        return Err(StoreError::Refused(
+            "This image is no longer in quarantine.".to_owned(),
+        ));
+    }
+    Ok(row)
+}
+
+async fn participant_of(tx: &mut Tx<'_>, scope: Scope, appointment_id: Uuid) -> Result<Uuid> {
+    parse_id(
+        &sqlx::query("SELECT participant_id FROM appointments WHERE id = $1 AND provider_id = $2")
+            .bind(sql::id(appointment_id))
+            .bind(sql::id(scope.provider_id))
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get::<String, _>("participant_id")?,
+    )
+}
+
+/// How many images the gateway has delivered for an appointment (attached, counted or
+/// not): with the images recorded by hand, what `domain::ending::images_taken` decides on.
+pub(crate) async fn received_count_in(
+    tx: &mut Tx<'_>,
+    scope: Scope,
+    appointment_id: Uuid,
+) -> Result<i64> {
+    Ok(sqlx::query(
+        "SELECT COUNT(*) AS n FROM gateway_images WHERE provider_id = $1 AND appointment_id = $2",
+    )
+    .bind(sql::id(scope.provider_id))
+    .bind(sql::id(appointment_id))
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get::<i64, _>("n")?)
 }
 
 async fn assign_rooms(tx: &mut Tx<'_>, scope: Scope, gateway: Uuid, rooms: &[Uuid]) -> Result<()> {

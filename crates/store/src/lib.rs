@@ -27,8 +27,9 @@ pub use clinics::{ClinicAppointmentRow, ClinicSummary, NewClinic, TabCounts};
 pub use error::{FieldError, StoreError};
 pub use follow_ups::{FollowUpChange, FollowUpDetail, OfficeSettings};
 pub use gateway::{
-    DiscrepancyRecord, EventBody, EventReceipt, GatewayEvent, GatewayPrincipal, GatewayStatus,
-    ImageCapture, ImageEvent, QuarantineCandidate, ReceivedImage, WorklistItem,
+    AttachRequest, Detachment, DiscrepancyRecord, EventBody, EventReceipt, GatewayEvent,
+    GatewayPrincipal, GatewayStatus, ImageCapture, ImageEvent, QuarantineCandidate, ReceivedImage,
+    Settlement, WorklistItem,
 };
 pub use participants::{NewParticipant, Participant, ParticipantAppointment, SupportNeed};
 pub use providers::{Location, NewLocation, NewRoom, Provider, Room};

@@ -740,6 +740,8 @@ async fn the_openapi_document_describes_every_gateway_and_reconciliation_action(
         "/quarantined-images",
         "/quarantined-images/{id}/attach",
         "/quarantined-images/{id}/dismiss",
+        "/quarantined-images/{id}/confirm-attach",
+        "/received-images/{id}/detach",
         "/image-discrepancies",
         "/image-discrepancies/{id}/resolve",
         "/received-images/{id}/thumbnail",
@@ -832,12 +834,23 @@ async fn the_office_may_attach_a_quarantined_image_deliberately_or_keep_it_out()
     )
     .await;
     assert_eq!(s, StatusCode::CONFLICT);
+    // Its PatientID is not her NHS number: asked for by one person, confirmed by another.
     let (s, b) = send(
         &app,
         &karen,
         reqwest::Method::POST,
         &path(0, "attach"),
         Some(json!({ "reason": "Radiographer confirmed the ID was mistyped on the machine" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{b}");
+    assert_eq!(b["awaiting_confirmation"], true);
+    let (s, b) = send(
+        &app,
+        &jane,
+        reqwest::Method::POST,
+        &path(0, "confirm-attach"),
+        Some(json!({ "reason": "Checked the image on PACS: it is hers" })),
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{b}");
@@ -879,4 +892,648 @@ async fn the_office_may_attach_a_quarantined_image_deliberately_or_keep_it_out()
     )
     .await;
     assert_eq!(list, json!([]));
+}
+
+// ---------------------------------------------------------------------------------------
+// Issue 9: images received count as images taken; wrong-participant images; every
+// exposure in the IR(ME)R record.
+// ---------------------------------------------------------------------------------------
+
+async fn study_of(app: &TestApp, token: &str, id: Uuid) -> String {
+    capture(app, token, id).await["worklist_item"]["study_instance_uid"]
+        .as_str()
+        .expect("uid")
+        .to_owned()
+}
+
+async fn discrepancies_of(app: &TestApp, token: &str, id: Uuid) -> Vec<Value> {
+    let (_, open) = send(
+        app,
+        token,
+        reqwest::Method::GET,
+        "/api/v1/image-discrepancies?status=all",
+        None,
+    )
+    .await;
+    open.as_array()
+        .expect("list")
+        .iter()
+        .filter(|d| d["appointment_id"] == id.to_string())
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn images_received_from_the_machine_stop_cannot_proceed_and_discard_like_images_taken() {
+    let app = spawn().await;
+    let gw = app
+        .store
+        .ensure_demo_gateway("DMO1")
+        .await
+        .expect("gateway")
+        .expect("DMO1");
+    let scope = app.provider("DMO1").await;
+    let (id, jane, nhs) = at_images_step(&app).await;
+    let study = study_of(&app, &jane, id).await;
+    // The machine delivers one image; nobody has confirmed anything yet.
+    let (s, b) = post_event(
+        &app,
+        &gw,
+        &image("1.2.826.0.1.6.1", &study, &nhs, "R", "CC"),
+    )
+    .await;
+    assert_eq!(
+        (s, b["outcome"].as_str()),
+        (StatusCode::CREATED, Some("attached"))
+    );
+
+    let v = version(&app, scope, id).await;
+    let answer =
+        json!({ "reasons": [["consent_withdrawn", ""]], "reschedule": "invite_to_next_routine" });
+    let (s, problem) = send(
+        &app,
+        &jane,
+        reqwest::Method::POST,
+        &format!("/api/v1/appointments/{id}/cannot-proceed"),
+        Some(json!({ "answer": answer, "expected_version": v })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("received from the x-ray machine")),
+        "{problem}"
+    );
+    let (s, problem) = send(
+        &app,
+        &jane,
+        reqwest::Method::POST,
+        &format!("/api/v1/appointments/{id}/discard"),
+        Some(json!({ "expected_version": v })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{problem}");
+    for action in ["attended_not_screened", "revert_to_checked_in"] {
+        let (s, problem) = send(
+            &app,
+            &jane,
+            reqwest::Method::POST,
+            &format!("/api/v1/appointments/{id}/actions"),
+            Some(json!({ "action": action, "expected_version": v })),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{action}: {problem}");
+    }
+    // Nothing changed, and the exit page offers only pausing.
+    assert_eq!(
+        app.store.appointment(scope, id).await.expect("a").status,
+        domain::AppointmentStatus::InProgress
+    );
+    let browser = app.sign_in(CLINICAL_A).await;
+    let html = app
+        .get(&browser, &format!("/appointments/{id}/exit"))
+        .await
+        .text()
+        .await
+        .expect("exit");
+    assert!(html.contains("Yes, pause and save changes"), "{html}");
+    assert!(!html.contains("No, appointment cannot proceed"), "{html}");
+    assert!(!html.contains("Discard changes and revert"), "{html}");
+    // Pausing still works.
+    let (s, b) = send(
+        &app,
+        &jane,
+        reqwest::Method::POST,
+        &format!("/api/v1/appointments/{id}/actions"),
+        Some(json!({ "action": "pause", "expected_version": v })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+}
+
+#[tokio::test]
+async fn images_received_for_an_appointment_ended_without_a_screen_need_a_persons_decision() {
+    let app = spawn().await;
+    let gw = app
+        .store
+        .ensure_demo_gateway("DMO1")
+        .await
+        .expect("gateway")
+        .expect("DMO1");
+    let scope = app.provider("DMO1").await;
+    let (id, jane, nhs) = at_images_step(&app).await;
+    let study = study_of(&app, &jane, id).await;
+    // No images yet: the appointment ends as attended not screened.
+    let v = version(&app, scope, id).await;
+    let answer =
+        json!({ "reasons": [["pain_during_screening", ""]], "reschedule": "within_6_weeks" });
+    let (s, b) = send(
+        &app,
+        &jane,
+        reqwest::Method::POST,
+        &format!("/api/v1/appointments/{id}/cannot-proceed"),
+        Some(json!({ "answer": answer, "expected_version": v })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert!(discrepancies_of(&app, &jane, id).await.is_empty());
+    // Then the machine delivers two exposures it made before the participant stopped.
+    for (sop, view) in [("1.2.826.0.1.5.1", "CC"), ("1.2.826.0.1.5.2", "MLO")] {
+        let (s, _) = post_event(&app, &gw, &image(sop, &study, &nhs, "R", view)).await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    let found = discrepancies_of(&app, &jane, id).await;
+    let raised = found
+        .iter()
+        .find(|d| d["kind"] == "images_without_screen")
+        .unwrap_or_else(|| panic!("raised: {found:?}"));
+    assert_eq!(
+        raised["detail"],
+        "2 images received; the appointment ended as attended not screened and no reading case was opened"
+    );
+    assert_eq!(
+        raised["kind_label"],
+        "Images received for an appointment that ended without a screen"
+    );
+    // Only a person's recorded decision settles it.
+    let karen = app.token("karen.booth@example.nhs.uk", "DMO1").await;
+    let rid = raised["id"].as_str().expect("id").to_owned();
+    let (s, _) = send(
+        &app,
+        &karen,
+        reqwest::Method::POST,
+        &format!("/api/v1/image-discrepancies/{rid}/resolve"),
+        Some(json!({ "resolution": "" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _) = send(
+        &app,
+        &karen,
+        reqwest::Method::POST,
+        &format!("/api/v1/image-discrepancies/{rid}/resolve"),
+        Some(json!({ "resolution": "Reviewed by the lead radiographer: sent for reading as a technical recall" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let found = discrepancies_of(&app, &jane, id).await;
+    let settled = found
+        .iter()
+        .find(|d| d["id"] == rid.as_str())
+        .expect("settled");
+    assert_eq!(settled["resolved_by_name"], "Karen Booth");
+    let audit = audit_of(&app, scope, id).await;
+    assert!(
+        audit.iter().any(|e| e.entity_type == "image_discrepancy"
+            && e.entity_id == rid
+            && e.actor == "Karen Booth"),
+        "the decision is audited"
+    );
+}
+
+/// The audit rows about an appointment's participant.
+async fn audit_of(app: &TestApp, scope: Scope, id: Uuid) -> Vec<store::AuditEntry> {
+    let participant = app
+        .store
+        .appointment(scope, id)
+        .await
+        .expect("a")
+        .participant
+        .id;
+    app.store
+        .audit_entries(&store::AuditFilter {
+            participant_id: Some(participant),
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .expect("audit")
+}
+
+#[tokio::test]
+async fn a_wrong_participants_image_needs_two_people_to_attach_and_can_be_detached_again() {
+    let app = spawn().await;
+    let gw = app
+        .store
+        .ensure_demo_gateway("DMO1")
+        .await
+        .expect("gateway")
+        .expect("DMO1");
+    let scope = app.provider("DMO1").await;
+    let (id, jane, nhs) = at_images_step(&app).await;
+    let study = study_of(&app, &jane, id).await;
+    for (sop, lat, view) in [
+        ("1.2.826.0.1.4.1", "R", "CC"),
+        ("1.2.826.0.1.4.2", "R", "MLO"),
+        ("1.2.826.0.1.4.3", "L", "CC"),
+        ("1.2.826.0.1.4.4", "L", "MLO"),
+    ] {
+        let (_, b) = post_event(&app, &gw, &image(sop, &study, &nhs, lat, view)).await;
+        assert_eq!(b["outcome"], "attached");
+    }
+    // An image of her study with another PatientID is quarantined.
+    let (_, b) = post_event(
+        &app,
+        &gw,
+        &image("1.2.826.0.1.4.5", &study, "9434765919", "L", "MLO"),
+    )
+    .await;
+    assert_eq!(b["quarantine_reason"], "patient_id_mismatch");
+    let (_, list) = send(
+        &app,
+        &jane,
+        reqwest::Method::GET,
+        "/api/v1/quarantined-images",
+        None,
+    )
+    .await;
+    let wrong = list[0]["id"].as_str().expect("id").to_owned();
+
+    // Karen asks for it to be attached: nothing is attached yet.
+    let karen = app.token("karen.booth@example.nhs.uk", "DMO1").await;
+    let (s, b) = send(
+        &app,
+        &karen,
+        reqwest::Method::POST,
+        &format!("/api/v1/quarantined-images/{wrong}/attach"),
+        Some(json!({ "reason": "Radiographer says the PatientID was typed wrongly" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{b}");
+    assert_eq!(
+        b,
+        json!({ "appointment_id": null, "awaiting_confirmation": true })
+    );
+    assert_eq!(capture(&app, &jane, id).await["counts"]["total"], 4);
+    let (_, list) = send(
+        &app,
+        &jane,
+        reqwest::Method::GET,
+        "/api/v1/quarantined-images",
+        None,
+    )
+    .await;
+    assert_eq!(
+        list[0]["attach_request"]["requested_by_name"], "Karen Booth",
+        "{list}"
+    );
+    // She cannot confirm it herself, nor ask twice.
+    let (s, problem) = send(
+        &app,
+        &karen,
+        reqwest::Method::POST,
+        &format!("/api/v1/quarantined-images/{wrong}/confirm-attach"),
+        Some(json!({ "reason": "I checked" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{problem}");
+    assert_eq!(
+        problem["detail"],
+        "You asked for this image to be attached, so a different person must check and confirm it."
+    );
+    let (s, _) = send(
+        &app,
+        &karen,
+        reqwest::Method::POST,
+        &format!("/api/v1/quarantined-images/{wrong}/attach"),
+        Some(json!({ "reason": "again" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(capture(&app, &jane, id).await["counts"]["total"], 4);
+    // Another provider's user cannot confirm it; a different person here can.
+    let tom = app.token(CLINICAL_B, "DMO2").await;
+    let (s, _) = send(
+        &app,
+        &tom,
+        reqwest::Method::POST,
+        &format!("/api/v1/quarantined-images/{wrong}/confirm-attach"),
+        Some(json!({ "reason": "mine" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, b) = send(
+        &app,
+        &jane,
+        reqwest::Method::POST,
+        &format!("/api/v1/quarantined-images/{wrong}/confirm-attach"),
+        Some(json!({ "reason": "Checked on the machine: it is her LMLO repeat" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["appointment_id"], id.to_string());
+    let c = capture(&app, &jane, id).await;
+    assert_eq!(c["counts"]["total"], 5);
+    // Both people are in the audit log.
+    let audit = audit_of(&app, scope, id).await;
+    let outcomes: Vec<(&str, &str)> = audit
+        .iter()
+        .filter(|e| e.entity_id == wrong)
+        .filter_map(|e| Some((e.actor.as_str(), e.snapshot["outcome"].as_str()?)))
+        .collect();
+    assert!(
+        outcomes.contains(&("Karen Booth", "attachment_requested")),
+        "{outcomes:?}"
+    );
+    assert!(
+        outcomes.contains(&("Jane Hargreaves", "attached")),
+        "{outcomes:?}"
+    );
+
+    // "These are a different participant's images": detached, back to quarantine, and out
+    // of the appointment's images and counts.
+    let (s, _) = send(
+        &app,
+        &tom,
+        reqwest::Method::POST,
+        &format!("/api/v1/received-images/{wrong}/detach"),
+        Some(json!({ "reason": "not mine" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = send(
+        &app,
+        &karen,
+        reqwest::Method::POST,
+        &format!("/api/v1/received-images/{wrong}/detach"),
+        Some(json!({ "reason": " " })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, b) = send(
+        &app,
+        &karen,
+        reqwest::Method::POST,
+        &format!("/api/v1/received-images/{wrong}/detach"),
+        Some(json!({ "reason": "PACS shows it is another woman's image" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["appointment_id"], id.to_string());
+    let c = capture(&app, &jane, id).await;
+    assert_eq!(c["counts"]["total"], 4);
+    assert!(
+        c["capture"]["images"]
+            .as_array()
+            .or_else(|| c["images"].as_array())
+            .expect("images")
+            .iter()
+            .all(|i| i["id"] != wrong.as_str())
+    );
+    let (_, list) = send(
+        &app,
+        &jane,
+        reqwest::Method::GET,
+        "/api/v1/quarantined-images",
+        None,
+    )
+    .await;
+    assert_eq!(list[0]["id"], wrong.as_str());
+    assert_eq!(list[0]["quarantine_reason"], "different_participant");
+    assert_eq!(list[0]["detached"]["appointment_id"], id.to_string());
+    // Detaching twice is refused; an attached image with her own PatientID, once detached,
+    // also needs two people to go back.
+    let (s, _) = send(
+        &app,
+        &karen,
+        reqwest::Method::POST,
+        &format!("/api/v1/received-images/{wrong}/detach"),
+        Some(json!({ "reason": "again" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let own = c["images"]
+        .as_array()
+        .expect("images")
+        .iter()
+        .find(|i| i["view"] == "RCC")
+        .expect("RCC")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let (s, _) = send(
+        &app,
+        &karen,
+        reqwest::Method::POST,
+        &format!("/api/v1/received-images/{own}/detach"),
+        Some(json!({ "reason": "The machine had the wrong worklist entry selected" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, b) = send(
+        &app,
+        &jane,
+        reqwest::Method::POST,
+        &format!("/api/v1/quarantined-images/{own}/attach"),
+        Some(json!({ "reason": "It was hers after all" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{b}");
+    assert_eq!(capture(&app, &jane, id).await["counts"]["total"], 3);
+}
+
+#[tokio::test]
+async fn a_reading_case_warns_when_an_images_patient_id_is_not_the_participants() {
+    let app = spawn().await;
+    let gw = app
+        .store
+        .ensure_demo_gateway("DMO1")
+        .await
+        .expect("gateway")
+        .expect("DMO1");
+    let (id, jane, nhs) = at_images_step(&app).await;
+    let study = study_of(&app, &jane, id).await;
+    for (sop, lat, view, patient) in [
+        ("1.2.826.0.1.3.1", "R", "CC", nhs.as_str()),
+        ("1.2.826.0.1.3.2", "R", "MLO", nhs.as_str()),
+        ("1.2.826.0.1.3.3", "L", "CC", nhs.as_str()),
+        ("1.2.826.0.1.3.4", "L", "MLO", "9434765919"),
+    ] {
+        post_event(&app, &gw, &image(sop, &study, patient, lat, view)).await;
+    }
+    // The LMLO is attached by two people.
+    let (_, list) = send(
+        &app,
+        &jane,
+        reqwest::Method::GET,
+        "/api/v1/quarantined-images",
+        None,
+    )
+    .await;
+    let wrong = list[0]["id"].as_str().expect("id").to_owned();
+    let karen = app.token("karen.booth@example.nhs.uk", "DMO1").await;
+    for (who, what) in [(&karen, "attach"), (&jane, "confirm-attach")] {
+        let (s, b) = send(
+            &app,
+            who,
+            reqwest::Method::POST,
+            &format!("/api/v1/quarantined-images/{wrong}/{what}"),
+            Some(json!({ "reason": "Mistyped PatientID, checked on PACS" })),
+        )
+        .await;
+        assert!(s.is_success(), "{what}: {b}");
+    }
+    let scope = app.provider("DMO1").await;
+    let v = version(&app, scope, id).await;
+    let (s, b) = send(
+        &app,
+        &jane,
+        reqwest::Method::POST,
+        &format!("/api/v1/appointments/{id}/images/confirm-received"),
+        Some(json!({ "expected_version": v })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = send(
+        &app,
+        &jane,
+        reqwest::Method::POST,
+        &format!("/api/v1/appointments/{id}/complete"),
+        Some(json!({ "expected_version": b["version"] })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    // A reader opens the case: the warning is there, above the thumbnails.
+    let reader = app.token("olumide.adeyemi@example.nhs.uk", "DMO1").await;
+    let (_, cases) = send(
+        &app,
+        &reader,
+        reqwest::Method::GET,
+        "/api/v1/reading/cases",
+        None,
+    )
+    .await;
+    let case = cases
+        .as_array()
+        .expect("cases")
+        .iter()
+        .find(|c| c["appointment_id"] == id.to_string())
+        .unwrap_or_else(|| panic!("a case for the appointment: {cases}"))["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let (s, session) = send(
+        &app,
+        &reader,
+        reqwest::Method::POST,
+        "/api/v1/reading/sessions",
+        Some(json!({ "kind": "first_reads", "size": 10 })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{session}");
+    let sid = session["id"].as_str().expect("sid");
+    let browser = app.sign_in("olumide.adeyemi@example.nhs.uk").await;
+    let res = app
+        .get(&browser, &format!("/reading/sessions/{sid}/cases/{case}"))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.expect("case");
+    assert!(
+        html.contains("data-testid=\"patient-id-warning\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("1 image has a PatientID that is not"),
+        "{html}"
+    );
+    assert!(
+        html.contains("4 images received from the x-ray machine"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn the_irmer_record_and_mammographer_statistics_count_every_view_received() {
+    let app = spawn().await;
+    let gw = app
+        .store
+        .ensure_demo_gateway("DMO1")
+        .await
+        .expect("gateway")
+        .expect("DMO1");
+    let scope = app.provider("DMO1").await;
+    let (id, jane, nhs) = at_images_step(&app).await;
+    let images_so_far = |perf: &Value| {
+        perf["mammographers"]
+            .as_array()
+            .and_then(|m| m.first())
+            .and_then(|m| m["images"].as_i64())
+            .unwrap_or(0)
+    };
+    let (_, before) = send(
+        &app,
+        &jane,
+        reqwest::Method::GET,
+        "/api/v1/reading/performance?who=me&period=7",
+        None,
+    )
+    .await;
+    let study = study_of(&app, &jane, id).await;
+    let mut events = vec![
+        image("1.2.826.0.1.2.1", &study, &nhs, "R", "CC"),
+        image("1.2.826.0.1.2.2", &study, &nhs, "R", "MLO"),
+        image("1.2.826.0.1.2.3", &study, &nhs, "L", "CC"),
+        image("1.2.826.0.1.2.4", &study, &nhs, "L", "MLO"),
+        image("1.2.826.0.1.2.5", &study, &nhs, "R", "ML"),
+        image("1.2.826.0.1.2.6", &study, &nhs, "L", "XCCL"),
+    ];
+    // One with no view at all, and one For Processing (the raw copy of an exposure).
+    let mut unlabelled = image("1.2.826.0.1.2.7", &study, &nhs, "L", "CC");
+    unlabelled["view_position"] = Value::Null;
+    events.push(unlabelled);
+    let mut raw = image("1.2.826.0.1.2.8", &study, &nhs, "R", "CC");
+    raw["presentation_intent"] = json!("FOR PROCESSING");
+    events.push(raw);
+    for e in &events {
+        let (s, b) = post_event(&app, &gw, e).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+    }
+    let v = version(&app, scope, id).await;
+    let (s, b) = send(
+        &app,
+        &jane,
+        reqwest::Method::POST,
+        &format!("/api/v1/appointments/{id}/images/confirm-received"),
+        Some(json!({ "expected_version": v })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = send(
+        &app,
+        &jane,
+        reqwest::Method::POST,
+        &format!("/api/v1/appointments/{id}/complete"),
+        Some(json!({ "expected_version": b["version"] })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (_, wf) = send(
+        &app,
+        &jane,
+        reqwest::Method::GET,
+        &format!("/api/v1/appointments/{id}/workflow"),
+        None,
+    )
+    .await;
+    let exposure = &wf["sections"]["exposure"]["data"];
+    assert_eq!(exposure["total_exposures"], 7, "{exposure}");
+    assert_eq!(
+        exposure["other_exposures"],
+        json!([
+            { "view": "LXCCL", "exposures": 1 },
+            { "view": "RML", "exposures": 1 },
+            { "view": "Unlabelled view", "exposures": 1 },
+        ])
+    );
+    assert_eq!(exposure["image_doses"].as_array().map(Vec::len), Some(7));
+    let (_, after) = send(
+        &app,
+        &jane,
+        reqwest::Method::GET,
+        "/api/v1/reading/performance?who=me&period=7",
+        None,
+    )
+    .await;
+    assert_eq!(images_so_far(&after) - images_so_far(&before), 7, "{after}");
 }

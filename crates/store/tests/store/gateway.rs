@@ -7,7 +7,8 @@ use domain::gateway::{ConnectionState, WorklistStatus, WorklistTrigger};
 use domain::{AppointmentAction as A, AppointmentStatus};
 use serde_json::json;
 use store::{
-    Finish, GatewayEvent, GatewayPrincipal, NewRoom, Room, SectionUpdate, Store, StoreError,
+    Actor, Finish, GatewayEvent, GatewayPrincipal, NewRoom, Room, SectionUpdate, Settlement, Store,
+    StoreError,
 };
 use uuid::Uuid;
 
@@ -301,7 +302,8 @@ async fn quarantined_images_are_attached_or_kept_out_only_deliberately() {
                 .await,
             Err(StoreError::Invalid(_))
         ));
-        let attached = store
+        // Its PatientID is not her NHS number: one person asks, a different one confirms.
+        let asked = store
             .settle_quarantined_image(
                 a.scope,
                 &a.actor,
@@ -310,8 +312,31 @@ async fn quarantined_images_are_attached_or_kept_out_only_deliberately() {
                 "ID mistyped on the machine",
             )
             .await
-            .expect("attach");
-        assert_eq!(attached, Some(id));
+            .expect("ask");
+        assert_eq!(asked, Settlement::AwaitingConfirmation);
+        assert!(
+            store
+                .appointment_images(a.scope, id)
+                .await
+                .expect("images")
+                .is_empty()
+        );
+        assert!(matches!(
+            store
+                .confirm_quarantine_attachment(a.scope, &a.actor, q[0].id, "me again")
+                .await,
+            Err(StoreError::Refused(m)) if m == domain::gateway::SAME_PERSON_CONFIRMS
+        ));
+        let second = Actor {
+            user_id: Some(Uuid::now_v7()),
+            name: "Second Person".to_owned(),
+            provider_id: Some(a.scope.provider_id),
+        };
+        let attached = store
+            .confirm_quarantine_attachment(a.scope, &second, q[0].id, "Checked on PACS")
+            .await
+            .expect("confirm");
+        assert_eq!(attached, id);
         assert_eq!(
             store
                 .settle_quarantined_image(
@@ -323,7 +348,7 @@ async fn quarantined_images_are_attached_or_kept_out_only_deliberately() {
                 )
                 .await
                 .expect("dismiss"),
-            None
+            Settlement::Dismissed
         );
         assert!(matches!(
             store
@@ -346,6 +371,52 @@ async fn quarantined_images_are_attached_or_kept_out_only_deliberately() {
                 .len(),
             1
         );
+        // Detached as a different participant's: back in quarantine, off the appointment.
+        let attached_image = store.appointment_images(a.scope, id).await.expect("images")[0].id;
+        assert!(matches!(
+            store
+                .detach_image(other.scope, &other.actor, attached_image, "not mine")
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            store
+                .detach_image(a.scope, &a.actor, attached_image, " ")
+                .await,
+            Err(StoreError::Invalid(_))
+        ));
+        assert_eq!(
+            store
+                .detach_image(
+                    a.scope,
+                    &a.actor,
+                    attached_image,
+                    "Wrong woman on the worklist"
+                )
+                .await
+                .expect("detach"),
+            id
+        );
+        assert!(
+            store
+                .appointment_images(a.scope, id)
+                .await
+                .expect("images")
+                .is_empty()
+        );
+        let q = store.quarantined_images(a.scope).await.expect("q");
+        assert_eq!(q.len(), 1);
+        assert_eq!(
+            q[0].quarantine_reason,
+            Some(domain::gateway::QuarantineReason::DifferentParticipant)
+        );
+        assert_eq!(q[0].detached.as_ref().map(|d| d.appointment_id), Some(id));
+        assert!(matches!(
+            store
+                .detach_image(a.scope, &a.actor, attached_image, "again")
+                .await,
+            Err(StoreError::Refused(_))
+        ));
     })
     .await;
 }

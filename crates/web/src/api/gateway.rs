@@ -399,14 +399,22 @@ pub struct SettleRequest {
 
 #[derive(Serialize, ToSchema)]
 pub struct Settled {
-    /// The appointment the image is now attached to (none when kept out of all records).
+    /// The appointment the image is now attached to (none when kept out of all records,
+    /// or while the attachment waits for a second person).
     pub appointment_id: Option<Uuid>,
+    /// The image's PatientID is not the participant's NHS number (or it was detached
+    /// before as a different participant's): the attachment is asked for, and a different
+    /// person must confirm it with `POST /quarantined-images/{id}/confirm-attach`.
+    pub awaiting_confirmation: bool,
 }
 
 /// Attaches a quarantined image, deliberately, to the one appointment its
-/// StudyInstanceUID or accession number names. Recorded with who, when and why.
+/// StudyInstanceUID or accession number names. Recorded with who, when and why. When the
+/// image's PatientID is not the participant's NHS number, this only asks for the
+/// attachment (202): a different person must confirm it.
 #[utoipa::path(post, path = "/quarantined-images/{id}/attach", params(("id" = Uuid, Path)), request_body = SettleRequest, responses(
     (status = 200, body = Settled),
+    (status = 202, body = Settled, description = "Asked for: a different person must confirm"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 409, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -416,8 +424,62 @@ pub async fn attach_quarantined(
     caller: ApiCaller,
     Path(id): Path<String>,
     super::problem::ApiJson(req): super::problem::ApiJson<SettleRequest>,
-) -> ApiResult<Json<Settled>> {
+) -> ApiResult<(StatusCode, Json<Settled>)> {
     settle(state, caller, id, true, req.reason).await
+}
+
+/// The second person's check: confirms an attachment someone else asked for, recording
+/// both. Refused (409) for the person who asked.
+#[utoipa::path(post, path = "/quarantined-images/{id}/confirm-attach", params(("id" = Uuid, Path)), request_body = SettleRequest, responses(
+    (status = 200, body = Settled),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn confirm_attach_quarantined(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    super::problem::ApiJson(req): super::problem::ApiJson<SettleRequest>,
+) -> ApiResult<Json<Settled>> {
+    caller.require(Permission::ManageAppointments)?;
+    let appointment_id = state
+        .store
+        .confirm_quarantine_attachment(caller.scope(), &caller.actor(), parse_id(&id)?, &req.reason)
+        .await?;
+    Ok(Json(Settled {
+        appointment_id: Some(appointment_id),
+        awaiting_confirmation: false,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Detached {
+    /// The appointment the image was taken off.
+    pub appointment_id: Uuid,
+}
+
+/// "These are a different participant's images": takes an attached image off its
+/// appointment and back into quarantine (it leaves the appointment's images, the reading
+/// case's thumbnails and the counts). `reason` says why.
+#[utoipa::path(post, path = "/received-images/{id}/detach", params(("id" = Uuid, Path)), request_body = SettleRequest, responses(
+    (status = 200, body = Detached),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn detach(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    super::problem::ApiJson(req): super::problem::ApiJson<SettleRequest>,
+) -> ApiResult<Json<Detached>> {
+    caller.require(Permission::ManageAppointments)?;
+    let appointment_id = state
+        .store
+        .detach_image(caller.scope(), &caller.actor(), parse_id(&id)?, &req.reason)
+        .await?;
+    Ok(Json(Detached { appointment_id }))
 }
 
 /// Keeps a quarantined image out of every record, saying why.
@@ -433,7 +495,7 @@ pub async fn dismiss_quarantined(
     Path(id): Path<String>,
     super::problem::ApiJson(req): super::problem::ApiJson<SettleRequest>,
 ) -> ApiResult<Json<Settled>> {
-    settle(state, caller, id, false, req.reason).await
+    Ok(settle(state, caller, id, false, req.reason).await?.1)
 }
 
 async fn settle(
@@ -442,9 +504,9 @@ async fn settle(
     id: String,
     attach: bool,
     reason: String,
-) -> ApiResult<Json<Settled>> {
+) -> ApiResult<(StatusCode, Json<Settled>)> {
     caller.require(Permission::ManageAppointments)?;
-    let appointment_id = state
+    let settled = state
         .store
         .settle_quarantined_image(
             caller.scope(),
@@ -454,7 +516,18 @@ async fn settle(
             &reason,
         )
         .await?;
-    Ok(Json(Settled { appointment_id }))
+    let waiting = settled == store::Settlement::AwaitingConfirmation;
+    Ok((
+        if waiting {
+            StatusCode::ACCEPTED
+        } else {
+            StatusCode::OK
+        },
+        Json(Settled {
+            appointment_id: settled.appointment_id(),
+            awaiting_confirmation: waiting,
+        }),
+    ))
 }
 
 /// A received image's thumbnail (PNG or JPEG), within the caller's provider.

@@ -153,6 +153,11 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/quarantined-images/{id}/dismiss",
             post(gateway::dismiss_quarantined),
         )
+        .route(
+            "/quarantined-images/{id}/confirm-attach",
+            post(gateway::confirm_attach_quarantined),
+        )
+        .route("/received-images/{id}/detach", post(gateway::detach))
         .route("/image-discrepancies", get(gateway::discrepancies))
         .route("/image-discrepancies/{id}/resolve", post(gateway::resolve))
         .fallback(|| async { Problem::not_found() })
@@ -290,6 +295,8 @@ impl FromRequestParts<AppState> for ApiCaller {
         gateway::attach_quarantined,
         gateway::thumbnail,
         gateway::dismiss_quarantined,
+        gateway::confirm_attach_quarantined,
+        gateway::detach,
         gateway::discrepancies,
         gateway::resolve,
         office::cannot_proceed,
@@ -332,7 +339,8 @@ impl FromRequestParts<AppState> for ApiCaller {
         store::GatewayStatus, store::WorklistItem, store::ReceivedImage, store::ImageCapture,
         store::DiscrepancyRecord, store::EventReceipt, gateway::WorklistPage, gateway::CaptureView,
         gateway::ConfirmRequest, gateway::Confirmed, gateway::ManualModeRequest, gateway::ResolveRequest,
-        gateway::SettleRequest, gateway::Settled, store::QuarantineCandidate,
+        gateway::SettleRequest, gateway::Settled, gateway::Detached, store::QuarantineCandidate,
+        store::AttachRequest, store::Detachment,
         workflow::Saved, workflow::VersionedRequest, workflow::NoteRequest, workflow::RoomRequest,
         workflow::ImagesRequest, workflow::ImagesSaved,
         workflow::MedicalRequest, workflow::MedicalSaved, workflow::MedicalView,

@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use domain::Permission;
-use store::StoreError;
+use store::{Settlement, StoreError};
 
 pub struct GatewayRow {
     pub name: String,
@@ -35,6 +35,12 @@ pub struct QuarantineRow {
     pub view: String,
     /// The appointment its keys name: (id, "Name (NHS number)").
     pub candidate: Option<(String, String)>,
+    /// "Attachment asked for by Karen Booth at 10:00, 25 November 2026: ...".
+    pub requested: Option<String>,
+    /// Whether the signed-in user may confirm the attachment (someone else asked for it).
+    pub can_confirm: bool,
+    /// "Detached from Jane Smith's appointment by ...: ...".
+    pub detached: Option<String>,
     pub error: Option<String>,
     pub value: String,
 }
@@ -71,12 +77,20 @@ struct GatewaysPage {
     resolved: Vec<ResolvedRow>,
     can_resolve: bool,
     done: bool,
+    /// The banner after settling a quarantined image.
+    banner: Option<&'static str>,
 }
 
 /// What failed on the page: (row id, message, what was typed).
 type Failed = Option<(String, String, String)>;
 
-async fn page(state: &AppState, staff: &Staff, failed: Failed, done: bool) -> PageResult {
+async fn page(
+    state: &AppState,
+    staff: &Staff,
+    failed: Failed,
+    done: bool,
+    banner: Option<&'static str>,
+) -> PageResult {
     staff.require(Permission::ViewRecords)?;
     let scope = staff.scope();
     let (gateways, quarantine, all) = tokio::try_join!(
@@ -140,6 +154,26 @@ async fn page(state: &AppState, staff: &Staff, failed: Failed, done: bool) -> Pa
             .into_iter()
             .zip(candidates)
             .map(|(i, c)| QuarantineRow {
+                requested: i.attach_request.as_ref().map(|r| {
+                    format!(
+                        "Attachment asked for by {} at {}: {}",
+                        r.requested_by_name,
+                        instant(r.requested_at),
+                        r.reason
+                    )
+                }),
+                can_confirm: i
+                    .attach_request
+                    .as_ref()
+                    .is_some_and(|r| r.requested_by != Some(staff.0.user_id)),
+                detached: i.detached.as_ref().map(|d| {
+                    format!(
+                        "Detached from an appointment by {} at {} as a different participant's images: {}",
+                        d.detached_by_name,
+                        instant(d.detached_at),
+                        d.reason
+                    )
+                }),
                 candidate: c.map(|c| {
                     (
                         c.appointment_id.to_string(),
@@ -200,6 +234,7 @@ async fn page(state: &AppState, staff: &Staff, failed: Failed, done: bool) -> Pa
             .collect(),
         can_resolve: staff.0.can(Permission::ManageAppointments),
         done,
+        banner,
     };
     let mut res = render(page)?;
     if failed.is_some() {
@@ -211,6 +246,8 @@ async fn page(state: &AppState, staff: &Staff, failed: Failed, done: bool) -> Pa
 #[derive(serde::Deserialize)]
 pub struct Query {
     pub resolved: Option<String>,
+    /// What happened to a quarantined image: "requested", "attached", "dismissed".
+    pub settled: Option<String>,
 }
 
 /// `GET /image-gateways`.
@@ -219,7 +256,15 @@ pub async fn show(
     staff: Staff,
     axum::extract::Query(q): axum::extract::Query<Query>,
 ) -> PageResult {
-    page(&state, &staff, None, q.resolved.is_some()).await
+    let banner = match q.settled.as_deref() {
+        Some("requested") => Some(
+            "The attachment has been asked for. A different person must check the image and confirm it before it is attached.",
+        ),
+        Some("attached") => Some("The image has been attached to the appointment."),
+        Some("dismissed") => Some("The image has been kept out of all records."),
+        _ => None,
+    };
+    page(&state, &staff, None, q.resolved.is_some(), banner).await
 }
 
 /// `POST /image-discrepancies/{id}/resolve`.
@@ -248,6 +293,7 @@ pub async fn resolve(
                 &staff,
                 Some((uuid.to_string(), message, text)),
                 false,
+                None,
             )
             .await
         }
@@ -256,8 +302,9 @@ pub async fn resolve(
 }
 
 /// `POST /received-images/{id}/quarantine`: attach a quarantined image to the appointment
-/// its keys name (`action=attach`), or keep it out of every record (`action=dismiss`),
-/// saying why.
+/// its keys name (`action=attach`; when its PatientID is not the participant's NHS number
+/// this asks for the attachment, and a different person confirms with `action=confirm`),
+/// or keep it out of every record (`action=dismiss`), saying why.
 pub async fn settle(
     State(state): State<AppState>,
     staff: Staff,
@@ -267,27 +314,225 @@ pub async fn settle(
     staff.require(Permission::ManageAppointments)?;
     let uuid = parse_id(&id)?;
     let reason = form.get("reason").unwrap_or_default().to_owned();
-    let attach = form.get("action") == Some("attach");
+    let action = form.get("action").unwrap_or_default();
+    let result = match action {
+        "confirm" => state
+            .store
+            .confirm_quarantine_attachment(staff.scope(), &staff.actor(), uuid, &reason)
+            .await
+            .map(|_| "attached"),
+        _ => state
+            .store
+            .settle_quarantined_image(
+                staff.scope(),
+                &staff.actor(),
+                uuid,
+                action == "attach",
+                &reason,
+            )
+            .await
+            .map(|s| match s {
+                Settlement::Attached(_) => "attached",
+                Settlement::AwaitingConfirmation => "requested",
+                Settlement::Dismissed => "dismissed",
+            }),
+    };
+    let message = match result {
+        Ok(settled) => {
+            return Ok(Redirect::to(&format!("/image-gateways?settled={settled}")).into_response());
+        }
+        Err(StoreError::Invalid(_)) => match action {
+            "attach" | "confirm" => "Enter why this image belongs to this appointment".to_owned(),
+            _ => "Enter why this image belongs to no appointment".to_owned(),
+        },
+        // A clear message where the image is: the same person confirming, already asked.
+        Err(StoreError::Refused(m)) => m,
+        Err(e) => return Err(e.into()),
+    };
+    page(
+        &state,
+        &staff,
+        Some((uuid.to_string(), message, reason)),
+        false,
+        None,
+    )
+    .await
+}
+
+// ---------------------------------------------------------------------------------------
+// An appointment's images, and detaching a different participant's
+// ---------------------------------------------------------------------------------------
+
+pub struct AttachedRow {
+    pub id: String,
+    pub thumbnail: Option<String>,
+    pub view: String,
+    pub received: String,
+    pub patient_id: String,
+    pub patient_name: String,
+    /// The PatientID is not the participant's NHS number.
+    pub mismatch: bool,
+    pub error: Option<String>,
+    pub value: String,
+}
+
+#[derive(Template)]
+#[template(path = "received_images.html")]
+struct ReceivedImagesPage {
+    layout: Layout,
+    errors: Vec<(String, String)>,
+    appointment_id: String,
+    name: String,
+    nhs_number: String,
+    images: Vec<AttachedRow>,
+    can_detach: bool,
+    detached: bool,
+}
+
+async fn received_page(
+    state: &AppState,
+    staff: &Staff,
+    appointment_id: uuid::Uuid,
+    failed: Failed,
+    detached: bool,
+) -> PageResult {
+    staff.require(Permission::ViewRecords)?;
+    let scope = staff.scope();
+    let (appointment, images) = tokio::try_join!(
+        state.store.appointment(scope, appointment_id),
+        state.store.appointment_images(scope, appointment_id),
+    )?;
+    let p = &appointment.participant;
+    let mut errors = Vec::new();
+    if let Some((id, message, _)) = &failed {
+        errors.push((format!("detach-reason-{id}"), message.clone()));
+    }
+    let title = "Images received from the x-ray machine";
+    let page = ReceivedImagesPage {
+        layout: Layout::new(
+            &if failed.is_some() {
+                format!("Error: {title}")
+            } else {
+                title.to_owned()
+            },
+            Some(staff.0.clone()),
+            state.config.demo_mode,
+        ),
+        errors,
+        appointment_id: appointment_id.to_string(),
+        name: p.full_name(),
+        nhs_number: nhs_number(&p.nhs_number),
+        images: images
+            .iter()
+            .map(|i| {
+                let id = i.id.to_string();
+                let failed_here = failed.as_ref().filter(|(f, _, _)| *f == id);
+                AttachedRow {
+                    thumbnail: i
+                        .has_thumbnail
+                        .then(|| format!("/received-images/{id}/thumbnail")),
+                    view: i.received_view().name(),
+                    received: instant(i.stored_at),
+                    patient_id: i.patient_id.clone().unwrap_or_default(),
+                    patient_name: i.patient_name.clone().unwrap_or_default(),
+                    mismatch: !domain::gateway::patient_id_matches(
+                        i.patient_id.as_deref(),
+                        &p.nhs_number,
+                    ),
+                    error: failed_here.map(|(_, m, _)| m.clone()),
+                    value: failed_here.map(|(_, _, v)| v.clone()).unwrap_or_default(),
+                    id,
+                }
+            })
+            .collect(),
+        can_detach: staff.0.can(Permission::ManageAppointments),
+        detached,
+    };
+    let mut res = render(page)?;
+    if failed.is_some() {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+#[derive(serde::Deserialize)]
+pub struct ReceivedQuery {
+    pub detached: Option<String>,
+}
+
+/// `GET /image-gateways/appointments/{id}`: the images attached to an appointment, each of
+/// which can be detached as a different participant's. (Not under `/appointments/{id}/`,
+/// whose pages are the workflow's, for the person running the appointment.)
+pub async fn received(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<ReceivedQuery>,
+) -> PageResult {
+    received_page(&state, &staff, parse_id(&id)?, None, q.detached.is_some()).await
+}
+
+/// `POST /received-images/{id}/detach`: "These are a different participant's images".
+pub async fn detach(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> PageResult {
+    staff.require(Permission::ManageAppointments)?;
+    let uuid = parse_id(&id)?;
+    let reason = form.get("reason").unwrap_or_default().to_owned();
+    let scope = staff.scope();
     match state
         .store
-        .settle_quarantined_image(staff.scope(), &staff.actor(), uuid, attach, &reason)
+        .detach_image(scope, &staff.actor(), uuid, &reason)
         .await
     {
-        Ok(_) => Ok(Redirect::to("/image-gateways").into_response()),
-        Err(StoreError::Invalid(_)) => {
-            let message = if attach {
-                "Enter why this image belongs to this appointment"
-            } else {
-                "Enter why this image belongs to no appointment"
+        Ok(appointment) => Ok(Redirect::to(&format!(
+            "/image-gateways/appointments/{appointment}?detached=1"
+        ))
+        .into_response()),
+        Err(StoreError::Invalid(errors)) => {
+            let message = errors
+                .first()
+                .map(|e| e.message.to_string())
+                .unwrap_or_default();
+            let image = state.store.received_image(scope, uuid).await?;
+            let Some(appointment) = image.appointment_id else {
+                return Err(StoreError::NotFound.into());
             };
-            page(
+            received_page(
                 &state,
                 &staff,
-                Some((uuid.to_string(), message.to_owned(), reason)),
+                appointment,
+                Some((uuid.to_string(), message, reason)),
                 false,
             )
             .await
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The warning a reading case shows when any of its images has a PatientID that is not
+/// the participant's NHS number (attached by two people, or the participant's number
+/// changed): never shown without it.
+pub fn patient_id_warning(
+    images: &[store::ReceivedImage],
+    participant: &store::Participant,
+) -> Option<String> {
+    let n = images
+        .iter()
+        .filter(|i| {
+            !domain::gateway::patient_id_matches(i.patient_id.as_deref(), &participant.nhs_number)
+        })
+        .count();
+    (n > 0).then(|| {
+        format!(
+            "{n} {} a PatientID that is not {}'s NHS number ({}). Check on PACS that the images are hers before you read them.",
+            if n == 1 { "image has" } else { "images have" },
+            participant.full_name(),
+            nhs_number(&participant.nhs_number)
+        )
+    })
 }

@@ -100,6 +100,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/image-gateways", get(gateways::show))
         .route("/received-images/{id}/quarantine", post(gateways::settle))
+        .route("/image-gateways/appointments/{id}", get(gateways::received))
+        .route("/received-images/{id}/detach", post(gateways::detach))
         .route("/image-discrepancies/{id}/resolve", post(gateways::resolve))
         .route(
             "/appointments/{id}/cancel",

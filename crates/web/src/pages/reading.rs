@@ -74,6 +74,8 @@ pub struct CaseHeader {
     pub holds: Vec<String>,
     /// Thumbnails from the gateway, right breast first.
     pub thumbnails: Vec<(String, Vec<Thumbnail>)>,
+    /// The warning when an image's PatientID is not the participant's NHS number.
+    pub patient_id_warning: Option<String>,
 }
 
 /// One thumbnail: (url, view, width, height).
@@ -322,6 +324,7 @@ fn case_header(l: &Loaded, today: time::Date) -> CaseHeader {
             .collect(),
         reported_mammograms,
         thumbnails,
+        patient_id_warning: crate::pages::gateways::patient_id_warning(&l.images, p),
         holds: detail
             .holds
             .iter()

@@ -22,8 +22,11 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::Permission;
-use domain::gateway::{ConnectionState, MppsStatus, ReceivedView, RecordingMethod};
-use domain::imaging::{Breast, ImagesRecord, StandardSetAnswer};
+use domain::gateway::{
+    ConnectionState, MppsStatus, ReceivedView, RecordingMethod, add_received_exposures,
+    received_counts,
+};
+use domain::imaging::{Breast, ExposureRecord, ImagesRecord, StandardSetAnswer};
 use store::{ImageCapture, ReceivedImage, Room, Workflow};
 
 // ---------------------------------------------------------------------------------------
@@ -171,6 +174,25 @@ pub async fn add_received_doses(
     };
     let images = store.appointment_images(scope, wf.appointment.id).await?;
     let counted: Vec<&ReceivedImage> = images.iter().filter(|i| i.counted).collect();
+    // Every exposure counts, whatever its view code (ML, XCCL, unlabelled): in the IR(ME)R
+    // total and in the mammographer's images.
+    let received = received_counts(
+        &counted
+            .iter()
+            .map(|i| i.received_view())
+            .collect::<Vec<_>>(),
+    );
+    if let Ok(mut record) =
+        serde_json::from_value::<ExposureRecord>(serde_json::Value::Object(exposure.clone()))
+    {
+        add_received_exposures(&mut record, &received);
+        if let Some(tally) = finish.tally.as_mut() {
+            tally.images = i64::from(record.total_exposures);
+        }
+        if let Ok(serde_json::Value::Object(updated)) = serde_json::to_value(&record) {
+            *exposure = updated;
+        }
+    }
     let mut operators: Vec<String> = Vec::new();
     for i in &counted {
         if let Some(op) = i.metadata.get("operator_name").and_then(|o| o.as_str())
@@ -207,6 +229,21 @@ pub async fn add_received_doses(
         serde_json::json!("automatic"),
     );
     Ok(())
+}
+
+/// Whether images have been taken for the appointment: recorded by hand, or any received
+/// from the gateway (`domain::ending::images_taken`). The exit page then offers only
+/// pausing, and "Appointment cannot proceed" is refused.
+pub async fn images_taken(
+    state: &AppState,
+    staff: &Staff,
+    wf: &Workflow,
+) -> Result<bool, AppError> {
+    let received = state
+        .store
+        .received_image_count(staff.scope(), wf.appointment.id)
+        .await?;
+    Ok(domain::ending::images_taken(wf.images_taken, received))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -646,6 +683,8 @@ mod tests {
             thumbnail_height: Some(400),
             metadata: serde_json::Value::Null,
             quarantine_reason: None,
+            attach_request: None,
+            detached: None,
         }
     }
 

@@ -33,13 +33,13 @@ struct ExitPage {
     error: Option<&'static str>,
 }
 
-fn exit_page(
+async fn exit_page(
     state: &AppState,
     staff: &Staff,
     wf: &store::Workflow,
     error: Option<&'static str>,
 ) -> PageResult {
-    let images_taken = wf.images_taken > 0;
+    let images_taken = super::auto_images::images_taken(state, staff, wf).await?;
     render(ExitPage {
         layout: Layout::new(
             "Exit appointment",
@@ -67,7 +67,7 @@ pub async fn exit_form(
 ) -> PageResult {
     let id = parse_id(&id)?;
     let wf = load(&state, &staff, id).await?;
-    exit_page(&state, &staff, &wf, None)
+    exit_page(&state, &staff, &wf, None).await
 }
 
 pub async fn exit(
@@ -82,14 +82,15 @@ pub async fn exit(
     let choice = form
         .get("choice")
         .and_then(|c| c.parse::<ExitChoice>().ok());
-    let allowed = exit_choices(wf.images_taken > 0);
+    let allowed = exit_choices(super::auto_images::images_taken(&state, &staff, &wf).await?);
     let Some(choice) = choice.filter(|c| allowed.contains(c)) else {
         return exit_page(
             &state,
             &staff,
             &wf,
             Some("Select whether this appointment will be resumed today"),
-        );
+        )
+        .await;
     };
     let scope = staff.scope();
     let clinic = wf.appointment.clinic_id;
@@ -213,7 +214,7 @@ pub async fn cannot_proceed_form(
 ) -> PageResult {
     let id = parse_id(&id)?;
     let wf = load(&state, &staff, id).await?;
-    if wf.images_taken > 0 {
+    if super::auto_images::images_taken(&state, &staff, &wf).await? {
         return Err(AppError::BadRequest(
             "Images have been taken, so this appointment can only be paused. Record what was taken in 'Take mammogram images'.".to_owned(),
         ));
