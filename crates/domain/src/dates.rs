@@ -51,6 +51,28 @@ pub fn london_date(at: OffsetDateTime) -> Date {
         .unwrap_or(utc_date)
 }
 
+/// The wall-clock date and time in England at the instant `at`, for comparing with clinic
+/// times, which are kept as the local time people read on the clinic list (a clinic at
+/// 09:00 in June starts at 08:00 UTC). Falls back to UTC as `london_date` does.
+pub fn london_datetime(at: OffsetDateTime) -> time::PrimitiveDateTime {
+    let utc = at.to_offset(time::UtcOffset::UTC);
+    let fallback = time::PrimitiveDateTime::new(utc.date(), utc.time());
+    let Some(zone) = london() else {
+        return fallback;
+    };
+    let Ok(ts) = jiff::Timestamp::new(at.unix_timestamp(), at.nanosecond() as i32) else {
+        return fallback;
+    };
+    let offset_seconds = zone.to_offset(ts).seconds();
+    match time::UtcOffset::from_whole_seconds(offset_seconds) {
+        Ok(offset) => {
+            let local = at.to_offset(offset);
+            time::PrimitiveDateTime::new(local.date(), local.time())
+        }
+        Err(_) => fallback,
+    }
+}
+
 /// The same day `months` calendar months later, or the last day of that month when it is
 /// shorter (six months after 31 August is 28 February, or 29 in a leap year).
 pub fn add_months(date: Date, months: u32) -> Date {
@@ -170,6 +192,24 @@ mod tests {
         ];
         for (at, expected) in table {
             assert_eq!(london_date(at), expected, "{at}");
+        }
+    }
+
+    #[test]
+    fn london_wall_clock_table() {
+        // (instant, wall-clock time in England): clinic times are compared with this.
+        let table = [
+            (datetime!(2026-06-15 08:00 UTC), datetime!(2026-06-15 09:00)),
+            (datetime!(2026-06-14 23:30 UTC), datetime!(2026-06-15 00:30)),
+            (datetime!(2026-01-15 09:00 UTC), datetime!(2026-01-15 09:00)),
+            (datetime!(2026-03-29 00:59 UTC), datetime!(2026-03-29 00:59)),
+            (datetime!(2026-03-29 01:00 UTC), datetime!(2026-03-29 02:00)),
+            (datetime!(2026-10-25 00:59 UTC), datetime!(2026-10-25 01:59)),
+            (datetime!(2026-10-25 01:00 UTC), datetime!(2026-10-25 01:00)),
+        ];
+        for (at, expected) in table {
+            assert_eq!(london_datetime(at), expected, "{at}");
+            assert_eq!(london_datetime(at).date(), london_date(at), "{at}");
         }
     }
 

@@ -301,8 +301,7 @@ impl Store {
 /// Now on the clinics' clock: the date and time the rules about clinic days compare with,
 /// the same reckoning as the service's "today".
 pub(crate) fn clinic_now() -> time::PrimitiveDateTime {
-    let now = sql::now();
-    time::PrimitiveDateTime::new(now.date(), now.time())
+    domain::dates::london_datetime(sql::now())
 }
 
 /// "09:00" as a time of day.

@@ -557,7 +557,7 @@ async fn screened_with_symptoms(app: &TestApp) -> String {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let today = time::OffsetDateTime::now_utc().date().to_string();
+    let today = domain::dates::london_date(time::OffsetDateTime::now_utc()).to_string();
     let medical = json!({
         "symptoms": [{
             "item": { "kind": { "type": "lump" }, "area": "right", "started": "less_than_3_months" },
@@ -885,7 +885,7 @@ async fn the_office_sees_every_overdue_case_and_who_holds_it() {
 
     // Three weeks pass for every case (screening dates moved back in the database).
     let mut db = database(&app).await;
-    let long_ago = time::OffsetDateTime::now_utc().date() - time::Duration::days(21);
+    let long_ago = domain::dates::london_date(time::OffsetDateTime::now_utc()) - time::Duration::days(21);
     sqlx::query("UPDATE reading_cases SET screened_on = ?1 WHERE concluded_at IS NULL")
         .bind(long_ago.to_string())
         .execute(&mut db)

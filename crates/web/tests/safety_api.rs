@@ -60,7 +60,7 @@ async fn clinic_with(
     let jane = actor(app, scope, CLINICAL_A).await;
     let office = actor(app, scope, OFFICE).await;
     let location = app.store.locations(scope).await.expect("locations")[0].id;
-    let date = time::OffsetDateTime::now_utc().date() + time::Duration::days(days);
+    let date = domain::dates::london_date(time::OffsetDateTime::now_utc()) + time::Duration::days(days);
     let clinic = app
         .store
         .create_clinic(
