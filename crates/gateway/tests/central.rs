@@ -361,7 +361,16 @@ async fn a_worklist_item_issued_by_central_answers_findscu() {
     )
     .await;
 
-    // A scheduled appointment in today's clinic at Seacroft, where Room B is.
+    // A scheduled appointment in today's clinic at Seacroft, where Room B is ("today" in
+    // England, as the service reckons it: a later clinic cannot be checked in).
+    let now = time::OffsetDateTime::now_utc();
+    let today = (now
+        + time::Duration::hours(i64::from(gateway::ingest::london_offset_hours(
+            now.date(),
+            now.time(),
+        ))))
+    .date()
+    .to_string();
     let (appointment, nhs_number, room): (String, String, String) = {
         let c = rusqlite::Connection::open(&central_db).unwrap();
         let room: String = c
@@ -375,8 +384,8 @@ async fn a_worklist_item_issued_by_central_answers_findscu() {
             .query_row(
                 "SELECT a.id, p.nhs_number FROM appointments a JOIN participants p ON p.id = a.participant_id \
                  JOIN clinics c ON c.id = a.clinic_id JOIN rooms r ON r.location_id = c.location_id \
-                 WHERE r.name = 'Room B' AND a.status = 'scheduled' ORDER BY c.clinic_date DESC, a.id LIMIT 1",
-                [],
+                 WHERE r.name = 'Room B' AND a.status = 'scheduled' AND c.clinic_date = ?1 ORDER BY a.id LIMIT 1",
+                [&today],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .unwrap();
