@@ -36,7 +36,7 @@ labelled_enum! {
 }
 
 /// The outcome an appointment ending other than by a screen writes on its episode (which
-/// then closes), given the answer to "Should the appointment be rescheduled?" if there was
+/// then closes if `EpisodeOutcome::closes_episode` says so), given the answer to "Should the appointment be rescheduled?" if there was
 /// one. A screen's outcome comes from image reading, so `None` for those and for statuses
 /// that are not endings.
 pub const fn ending_outcome(
@@ -62,6 +62,23 @@ pub const fn ending_outcome(
             | S::PartiallyScreened,
             _,
         ) => None,
+    }
+}
+
+impl EpisodeOutcome {
+    /// Whether an appointment ending with this outcome closes the episode. Did not attend,
+    /// a cancellation and a reschedule leave the screening round open: the participant is
+    /// offered another appointment in the same round (whose next test due still counts
+    /// from the first offered appointment), so the outcome is written to show what
+    /// happened, and the next appointment's ending or result replaces it. Attended not
+    /// screened and an opt-out close the round.
+    pub const fn closes_episode(self) -> bool {
+        !matches!(
+            self,
+            EpisodeOutcome::DidNotAttend
+                | EpisodeOutcome::Cancelled
+                | EpisodeOutcome::RescheduleRequested
+        )
     }
 }
 
@@ -153,6 +170,22 @@ mod ending_tests {
     use super::*;
     use crate::AppointmentStatus as S;
     use crate::ending::RescheduleDecision as D;
+
+    #[test]
+    fn which_ending_outcome_closes_the_round() {
+        use EpisodeOutcome as O;
+        // (outcome, closes the episode)
+        let table = [
+            (O::DidNotAttend, false),
+            (O::Cancelled, false),
+            (O::RescheduleRequested, false),
+            (O::AttendedNotScreened, true),
+            (O::OptOutRequested, true),
+        ];
+        for (outcome, closes) in table {
+            assert_eq!(outcome.closes_episode(), closes, "{outcome:?}");
+        }
+    }
 
     #[test]
     fn which_ending_writes_which_outcome() {

@@ -151,7 +151,10 @@ fn problems(log: &str, root: &Path) -> Vec<String> {
             for (file, name) in refs {
                 let path: PathBuf = root.join(&file);
                 let Ok(source) = std::fs::read_to_string(&path) else {
-                    out.push(format!("{}: {field} names {file}, which does not exist", h.id));
+                    out.push(format!(
+                        "{}: {field} names {file}, which does not exist",
+                        h.id
+                    ));
                     continue;
                 };
                 let found = if check_test {
@@ -234,7 +237,10 @@ fn a_hazard_naming_a_missing_test_or_field_is_reported() {
     }
     // A real test and a real journey pass.
     let good = log
-        .replace("no_such_test", "a_hazard_naming_a_missing_test_or_field_is_reported")
+        .replace(
+            "no_such_test",
+            "a_hazard_naming_a_missing_test_or_field_is_reported",
+        )
         .replace(
             "no such journey",
             "2. checking in works with JavaScript turned off",

@@ -310,8 +310,10 @@ fn parse_hhmm(s: &str) -> Result<time::Time> {
     time::Time::parse(s, &f).map_err(|e| StoreError::Corrupt(format!("time {s:?}: {e}")))
 }
 
-/// Writes an ending's outcome on the episode, closes it, and keeps the change in the
-/// episode's history, in the caller's transaction.
+/// Writes an ending's outcome on the episode, closes it when the outcome ends the round
+/// (`EpisodeOutcome::closes_episode`; otherwise the round stays open for another
+/// appointment), and keeps the change in the episode's history, in the caller's
+/// transaction.
 pub(crate) async fn close_episode(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     scope: Scope,
@@ -322,16 +324,30 @@ pub(crate) async fn close_episode(
     at: &str,
 ) -> Result<()> {
     let p = sql::id(scope.provider_id);
-    sqlx::query(
-        "UPDATE episodes SET outcome = $1, stage = $2, closed_on = $3 WHERE id = $4 AND provider_id = $5",
-    )
-    .bind(outcome.as_str())
-    .bind(EpisodeStage::Closed.as_str())
-    .bind(sql::date(clinic_now().date()))
-    .bind(episode_id)
-    .bind(&p)
-    .execute(&mut **tx)
-    .await?;
+    let stage = if outcome.closes_episode() {
+        sqlx::query(
+            "UPDATE episodes SET outcome = $1, stage = $2, closed_on = $3 WHERE id = $4 AND provider_id = $5",
+        )
+        .bind(outcome.as_str())
+        .bind(EpisodeStage::Closed.as_str())
+        .bind(sql::date(clinic_now().date()))
+        .bind(episode_id)
+        .bind(&p)
+        .execute(&mut **tx)
+        .await?;
+        EpisodeStage::Closed
+    } else {
+        sqlx::query(
+            "UPDATE episodes SET outcome = $1, stage = $2, closed_on = NULL WHERE id = $3 AND provider_id = $4",
+        )
+        .bind(outcome.as_str())
+        .bind(EpisodeStage::Scheduled.as_str())
+        .bind(episode_id)
+        .bind(&p)
+        .execute(&mut **tx)
+        .await?;
+        EpisodeStage::Scheduled
+    };
     sqlx::query(
         "INSERT INTO episode_history (id, provider_id, episode_id, stage, outcome, next_test_due, reason, changed_by_name, changed_at) \
          VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8)",
@@ -339,7 +355,7 @@ pub(crate) async fn close_episode(
     .bind(sql::id(new_id()))
     .bind(&p)
     .bind(episode_id)
-    .bind(EpisodeStage::Closed.as_str())
+    .bind(stage.as_str())
     .bind(outcome.as_str())
     .bind(reason)
     .bind(&actor.name)

@@ -1485,6 +1485,15 @@ async fn the_irmer_record_and_mammographer_statistics_count_every_view_received(
     let mut raw = image("1.2.826.0.1.2.8", &study, &nhs, "R", "CC");
     raw["presentation_intent"] = json!("FOR PROCESSING");
     events.push(raw);
+    // Taken today: the statistics count a screen on the day its images were taken.
+    let now = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("now as RFC 3339");
+    for e in &mut events {
+        e["acquired_at"] = json!(now);
+        e["received_at"] = json!(now);
+        e["occurred_at"] = json!(now);
+    }
     for e in &events {
         let (s, b) = post_event(&app, &gw, e).await;
         assert_eq!(s, StatusCode::CREATED, "{b}");

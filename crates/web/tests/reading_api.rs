@@ -885,7 +885,8 @@ async fn the_office_sees_every_overdue_case_and_who_holds_it() {
 
     // Three weeks pass for every case (screening dates moved back in the database).
     let mut db = database(&app).await;
-    let long_ago = domain::dates::london_date(time::OffsetDateTime::now_utc()) - time::Duration::days(21);
+    let long_ago =
+        domain::dates::london_date(time::OffsetDateTime::now_utc()) - time::Duration::days(21);
     sqlx::query("UPDATE reading_cases SET screened_on = ?1 WHERE concluded_at IS NULL")
         .bind(long_ago.to_string())
         .execute(&mut db)

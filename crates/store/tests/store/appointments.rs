@@ -79,10 +79,15 @@ async fn allowed_moves_write_history_stage_version_and_audit() {
                 if let Some(next) = EpisodeStage::for_appointment_status(to) {
                     stage = next;
                 }
-                // Every ending other than a screen writes its outcome and closes the episode.
+                // Every ending other than a screen writes its outcome; those that end the
+                // round close the episode, the others leave it scheduled for a new booking.
                 let outcome = domain::episode::ending_outcome(to, None);
-                if outcome.is_some() {
-                    stage = EpisodeStage::Closed;
+                if let Some(o) = outcome {
+                    stage = if o.closes_episode() {
+                        EpisodeStage::Closed
+                    } else {
+                        EpisodeStage::Scheduled
+                    };
                 }
 
                 let detail = s.appointment(org.scope, id).await.unwrap();
