@@ -60,11 +60,12 @@ fn parse(log: &str) -> Vec<Hazard> {
                     .fields
                     .push((name.trim().to_owned(), value.trim().to_owned()));
             }
-        } else if line.starts_with("  ") && !line.trim().is_empty() {
-            if let Some((_, value)) = current.fields.last_mut() {
-                value.push(' ');
-                value.push_str(line.trim());
-            }
+        } else if line.starts_with("  ")
+            && !line.trim().is_empty()
+            && let Some((_, value)) = current.fields.last_mut()
+        {
+            value.push(' ');
+            value.push_str(line.trim());
         }
     }
     hazards.retain(|h| !h.id.is_empty());
