@@ -18,29 +18,18 @@ pub(crate) async fn screening_date(
     scope: Scope,
     appointment_id: Uuid,
 ) -> Result<Date> {
-    let p = sql::id(scope.provider_id);
-    let a = sql::id(appointment_id);
-    let images = sqlx::query(
-        "SELECT MIN(acquired_at) AS acquired_at, MIN(received_at) AS received_at FROM gateway_images \
-         WHERE provider_id = $1 AND appointment_id = $2",
-    )
-    .bind(&p)
-    .bind(&a)
-    .fetch_one(&mut **tx)
-    .await?;
-    let recorded = sqlx::query(
-        "SELECT updated_at FROM appointment_sections WHERE provider_id = $1 AND appointment_id = $2 AND section = 'images'",
-    )
-    .bind(&p)
-    .bind(&a)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let clinic = sqlx::query(
-        "SELECT c.clinic_date FROM appointments a JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = a.provider_id \
+    // One round trip inside the completion's transaction (it runs twice per screen).
+    let row = sqlx::query(
+        "SELECT c.clinic_date, \
+         (SELECT MIN(g.acquired_at) FROM gateway_images g WHERE g.provider_id = a.provider_id AND g.appointment_id = a.id) AS acquired_at, \
+         (SELECT MIN(g.received_at) FROM gateway_images g WHERE g.provider_id = a.provider_id AND g.appointment_id = a.id) AS received_at, \
+         (SELECT s.updated_at FROM appointment_sections s WHERE s.provider_id = a.provider_id AND s.appointment_id = a.id \
+          AND s.section = 'images') AS recorded_at \
+         FROM appointments a JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = a.provider_id \
          WHERE a.id = $1 AND a.provider_id = $2",
     )
-    .bind(&a)
-    .bind(&p)
+    .bind(sql::id(appointment_id))
+    .bind(sql::id(scope.provider_id))
     .fetch_one(&mut **tx)
     .await?;
     let ts = |s: Option<String>| {
@@ -50,14 +39,11 @@ pub(crate) async fn screening_date(
             .transpose()
     };
     let taken = ImagesTaken {
-        acquired_at: ts(images.try_get("acquired_at")?)?,
-        received_at: ts(images.try_get("received_at")?)?,
-        recorded_at: match recorded {
-            Some(r) => ts(r.try_get("updated_at")?)?,
-            None => None,
-        },
+        acquired_at: ts(row.try_get("acquired_at")?)?,
+        received_at: ts(row.try_get("received_at")?)?,
+        recorded_at: ts(row.try_get("recorded_at")?)?,
     };
-    let clinic_date = parse_date(&clinic.try_get::<String, _>("clinic_date")?)?;
+    let clinic_date = parse_date(&row.try_get::<String, _>("clinic_date")?)?;
     Ok(domain::dates::screening_date(taken, clinic_date))
 }
 
