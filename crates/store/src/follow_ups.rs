@@ -48,14 +48,14 @@ impl Default for OfficeSettings {
     }
 }
 
-const LIST_COLUMNS: &str = "f.id, f.kind, f.timescale, f.note, f.status, f.participant_id, p.first_name, p.last_name, p.nhs_number, \
+pub(crate) const LIST_COLUMNS: &str = "f.id, f.kind, f.timescale, f.note, f.status, f.participant_id, p.first_name, p.last_name, p.nhs_number, \
      f.appointment_id, c.clinic_date, f.created_by_name, f.created_at, f.details \
      FROM follow_up_requests f \
      JOIN participants p ON p.id = f.participant_id AND p.provider_id = f.provider_id \
      JOIN appointments a ON a.id = f.appointment_id AND a.provider_id = f.provider_id \
      JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = f.provider_id";
 
-fn follow_up_from(r: &sqlx::any::AnyRow) -> Result<FollowUp> {
+pub(crate) fn follow_up_from(r: &sqlx::any::AnyRow) -> Result<FollowUp> {
     Ok(FollowUp {
         id: parse_id(&r.try_get::<String, _>("id")?)?,
         kind: r.try_get("kind")?,

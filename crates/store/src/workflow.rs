@@ -804,41 +804,14 @@ impl Store {
             .collect::<Vec<_>>()
             .join(", ");
         let query = format!(
-            "SELECT f.id, f.kind, f.timescale, f.note, f.status, f.participant_id, p.first_name, p.last_name, p.nhs_number, \
-             f.appointment_id, c.clinic_date, f.created_by_name, f.created_at, f.details \
-             FROM follow_up_requests f \
-             JOIN participants p ON p.id = f.participant_id AND p.provider_id = f.provider_id \
-             JOIN appointments a ON a.id = f.appointment_id AND a.provider_id = f.provider_id \
-             JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = f.provider_id \
-             WHERE f.provider_id = $1 AND f.kind IN ({placeholders}) AND f.status = 'open' ORDER BY f.created_at"
+            "SELECT {} WHERE f.provider_id = $1 AND f.kind IN ({placeholders}) AND f.status = 'open' ORDER BY f.created_at",
+            crate::follow_ups::LIST_COLUMNS
         );
         let mut q = sqlx::query(&query).bind(sql::id(scope.provider_id));
         for kind in kinds {
             q = q.bind(*kind);
         }
         let rows = q.fetch_all(self.pool()).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(FollowUp {
-                    id: parse_id(&r.try_get::<String, _>("id")?)?,
-                    kind: r.try_get("kind")?,
-                    timescale: r.try_get("timescale")?,
-                    note: r.try_get("note")?,
-                    status: r.try_get("status")?,
-                    participant_id: parse_id(&r.try_get::<String, _>("participant_id")?)?,
-                    participant_name: format!(
-                        "{} {}",
-                        r.try_get::<String, _>("first_name")?,
-                        r.try_get::<String, _>("last_name")?
-                    ),
-                    nhs_number: r.try_get("nhs_number")?,
-                    appointment_id: parse_id(&r.try_get::<String, _>("appointment_id")?)?,
-                    appointment_date: parse_date(&r.try_get::<String, _>("clinic_date")?)?,
-                    created_by_name: r.try_get("created_by_name")?,
-                    created_at: parse_ts(&r.try_get::<String, _>("created_at")?)?,
-                    details: r.try_get("details")?,
-                })
-            })
-            .collect()
+        rows.iter().map(crate::follow_ups::follow_up_from).collect()
     }
 }

@@ -5,25 +5,9 @@ mod common;
 use common::*;
 use domain::{AppointmentAction, AppointmentStatus, ClinicType, EpisodeType, RiskType, Session};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use store::{Actor, NewAppointment, NewClinic, Scope};
 use uuid::Uuid;
-
-async fn call(
-    app: &TestApp,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = app.client.request(method, app.url(path)).bearer_auth(token);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.expect("request");
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
 
 async fn version(app: &TestApp, scope: Scope, id: Uuid) -> i64 {
     app.store

@@ -12,22 +12,6 @@ use uuid::Uuid;
 
 const OFFICE: &str = "karen.booth@example.nhs.uk";
 
-async fn call(
-    app: &TestApp,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = app.client.request(method, app.url(path)).bearer_auth(token);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.expect("request");
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
 async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
     call(app, token, reqwest::Method::POST, path, Some(body)).await
 }

@@ -218,3 +218,20 @@ impl TestApp {
         (a.status, a.version, a.history.len())
     }
 }
+
+/// One `/api/v1` call with a bearer token: the status and the JSON body (null when none).
+pub async fn call(
+    app: &TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (StatusCode, serde_json::Value) {
+    let mut req = app.client.request(method, app.url(path)).bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.expect("request");
+    let status = res.status();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}
