@@ -136,8 +136,10 @@ pub const fn images_taken(recorded: i64, received: i64) -> bool {
 /// Why an appointment that had started (or was checked in) cannot proceed, and what next.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AttendedNotScreened {
     /// Each reason selected with its details (optional, except for "Other reason").
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::reasons_with_details))]
     pub reasons: Vec<(CannotProceedReason, String)>,
     /// The answer to "Should the appointment be rescheduled?" (required).
     pub reschedule: Option<RescheduleDecision>,
@@ -175,6 +177,7 @@ impl AttendedNotScreened {
 /// A cancellation or reschedule request made before the appointment starts.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Cancellation {
     /// Why (required).
     pub reason: Option<CancelReason>,

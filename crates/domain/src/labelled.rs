@@ -58,6 +58,28 @@ macro_rules! labelled_enum {
             }
         }
 
+        /// A string schema listing the stored values (the labels in its description).
+        #[cfg(feature = "openapi")]
+        impl ::utoipa::PartialSchema for $name {
+            fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+                let labels: &[&str] = &[ $( concat!("`", $value, "`: ", $label) ),+ ];
+                ::utoipa::openapi::RefOr::T(::utoipa::openapi::schema::Schema::Object(
+                    ::utoipa::openapi::schema::ObjectBuilder::new()
+                        .schema_type(::utoipa::openapi::schema::Type::String)
+                        .enum_values(Some([ $( $value ),+ ]))
+                        .description(Some(format!("A {}: {}.", $kind, labels.join("; "))))
+                        .build(),
+                ))
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl ::utoipa::ToSchema for $name {
+            fn name() -> ::std::borrow::Cow<'static, str> {
+                ::std::borrow::Cow::Borrowed(stringify!($name))
+            }
+        }
+
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let s = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(d)?;

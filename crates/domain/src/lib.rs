@@ -19,6 +19,8 @@ pub mod participant;
 pub mod reading;
 pub mod role;
 pub mod round;
+#[cfg(feature = "openapi")]
+mod schema;
 pub mod validation;
 
 pub use appointment::{

@@ -26,9 +26,7 @@ pub struct NewAppointment {
 /// One row of an appointment's status history.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StatusChange {
-    #[schema(value_type = String)]
     pub status: AppointmentStatus,
-    #[schema(value_type = Option<String>)]
     pub action: Option<AppointmentAction>,
     pub changed_by: Option<Uuid>,
     pub changed_by_name: String,
@@ -41,26 +39,20 @@ pub struct StatusChange {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AppointmentDetail {
     pub id: Uuid,
-    #[schema(value_type = String)]
     pub status: AppointmentStatus,
     /// Increases with every change; send it back to refuse a change based on stale data.
     pub version: i64,
     pub clinic_id: Uuid,
     #[schema(value_type = String, format = Date)]
     pub clinic_date: Date,
-    #[schema(value_type = String)]
     pub clinic_session: Session,
     pub starts_at: String,
     pub duration_minutes: i64,
     pub location_name: String,
-    #[schema(value_type = String)]
     pub location_kind: LocationKind,
     pub episode_id: Uuid,
-    #[schema(value_type = String)]
     pub episode_type: EpisodeType,
-    #[schema(value_type = String)]
     pub episode_stage: EpisodeStage,
-    #[schema(value_type = Option<String>)]
     pub episode_outcome: Option<EpisodeOutcome>,
     pub participant: Participant,
     /// Oldest first.

@@ -31,19 +31,14 @@ pub struct ClinicSummary {
     pub id: Uuid,
     #[schema(value_type = String, format = Date)]
     pub date: Date,
-    #[schema(value_type = String)]
     pub session: Session,
-    #[schema(value_type = String)]
     pub clinic_type: ClinicType,
-    #[schema(value_type = String)]
     pub risk_type: RiskType,
-    #[schema(value_type = String)]
     pub status: ClinicStatus,
     pub starts_at: String,
     pub ends_at: String,
     pub location_id: Uuid,
     pub location_name: String,
-    #[schema(value_type = String)]
     pub location_kind: LocationKind,
     pub appointment_count: i64,
     pub checked_in_count: i64,
@@ -73,7 +68,6 @@ impl TabCounts {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ClinicAppointmentRow {
     pub id: Uuid,
-    #[schema(value_type = String)]
     pub status: AppointmentStatus,
     pub starts_at: String,
     pub duration_minutes: i64,

@@ -15,7 +15,6 @@ use uuid::Uuid;
 /// One move of a follow-up request.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct FollowUpChange {
-    #[schema(value_type = String)]
     pub status: FollowUpState,
     pub reason: String,
     pub changed_by_name: String,

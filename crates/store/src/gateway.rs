@@ -53,7 +53,6 @@ pub struct GatewayStatus {
     pub id: Uuid,
     pub name: String,
     /// "connected", "delayed" or "disconnected".
-    #[schema(value_type = String)]
     pub state: ConnectionState,
     #[serde(with = "time::serde::rfc3339::option")]
     #[schema(value_type = Option<String>, format = DateTime)]
@@ -75,7 +74,6 @@ pub struct WorklistItem {
     pub id: Uuid,
     pub appointment_id: Uuid,
     pub revision: i64,
-    #[schema(value_type = String)]
     pub status: WorklistStatus,
     pub accession_number: String,
     pub study_instance_uid: String,
@@ -122,7 +120,6 @@ pub struct ReceivedImage {
     #[schema(value_type = Object)]
     pub metadata: serde_json::Value,
     /// Why it was quarantined (a quarantined image has no appointment).
-    #[schema(value_type = Option<String>)]
     pub quarantine_reason: Option<QuarantineReason>,
     /// A quarantined image someone asked to attach, waiting for a different person to
     /// confirm (its PatientID is not the participant's NHS number).
@@ -193,7 +190,6 @@ pub struct ImageCapture {
     /// it): "On worklist".
     pub on_worklist: bool,
     /// The performed procedure step's status: "IN PROGRESS", "COMPLETED", "DISCONTINUED".
-    #[schema(value_type = Option<String>)]
     pub mpps_status: Option<MppsStatus>,
     /// Images attached to the appointment, oldest first.
     pub images: Vec<ReceivedImage>,
@@ -234,7 +230,6 @@ pub struct DiscrepancyRecord {
     pub appointment_id: Uuid,
     pub participant_name: String,
     pub nhs_number: String,
-    #[schema(value_type = String)]
     pub kind: DiscrepancyKind,
     pub kind_label: String,
     pub detail: String,

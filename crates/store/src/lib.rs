@@ -39,7 +39,7 @@ pub use reading::{
     ReadingSession, ReadingSettings, SessionCase,
 };
 pub use sessions::{ApiPrincipal, SessionRecord, hash_secret, new_secret};
-pub use stats::{MammographerStats, ReaderStats};
+pub use stats::{MammographerStats, ReaderStats, RepeatReasonCount};
 pub use users::{NewUser, User, UserWithRoles};
 pub use workflow::{
     CarriedMedical, Finish, FollowUp, ImagesTally, NewFollowUp, Note, SectionRecord, SectionUpdate,

@@ -34,7 +34,6 @@ pub struct Participant {
     pub last_name: String,
     #[schema(value_type = String, format = Date)]
     pub date_of_birth: Date,
-    #[schema(value_type = String)]
     pub sex: Sex,
     pub address_line_1: String,
     pub address_line_2: String,
@@ -44,12 +43,9 @@ pub struct Participant {
     pub email: String,
     /// The registered GP practice's ODS code.
     pub gp_practice_code: String,
-    #[schema(value_type = Option<String>)]
     pub ethnicity: Option<Ethnicity>,
-    #[schema(value_type = Vec<String>)]
     pub communication_preferences: Vec<CommunicationPreference>,
     pub communication_notes: String,
-    #[schema(value_type = Vec<String>)]
     pub access_needs: Vec<AccessNeed>,
     pub access_notes: String,
     /// Reasons this participant needs a special appointment (empty if none).
@@ -89,15 +85,12 @@ pub struct NewParticipant {
     #[schema(example = "A81001")]
     pub gp_practice_code: String,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     pub ethnicity: Option<Ethnicity>,
     #[serde(default)]
-    #[schema(value_type = Vec<String>)]
     pub communication_preferences: Vec<CommunicationPreference>,
     #[serde(default)]
     pub communication_notes: String,
     #[serde(default)]
-    #[schema(value_type = Vec<String>)]
     pub access_needs: Vec<AccessNeed>,
     #[serde(default)]
     pub access_notes: String,
@@ -196,7 +189,6 @@ pub struct ParticipantAppointment {
     pub clinic_date: Date,
     pub starts_at: String,
     pub location_name: String,
-    #[schema(value_type = String)]
     pub status: AppointmentStatus,
 }
 

@@ -21,7 +21,6 @@ pub struct Provider {
 pub struct Location {
     pub id: Uuid,
     pub name: String,
-    #[schema(value_type = String)]
     pub kind: LocationKind,
     pub address: String,
     pub postcode: String,

@@ -49,7 +49,6 @@ pub struct ReadingSettings {
     /// Blind double reading: the 2nd reader cannot see the 1st opinion until both are in.
     pub blinded: bool,
     /// discordant_only, all_recalls or all_non_normal.
-    #[schema(value_type = String)]
     pub arbitration_policy: ArbitrationPolicy,
     /// Minutes a reader may change their opinion before it is final (0: final at once).
     pub finalisation_delay_minutes: u32,
@@ -138,13 +137,10 @@ pub struct ReadingCase {
     pub nhs_number: String,
     #[schema(value_type = String, format = Date)]
     pub screened_on: Date,
-    #[schema(value_type = String)]
     pub state: ReadingState,
     /// deferred or priors, while held back from reading.
     pub held: Option<String>,
-    #[schema(value_type = String)]
     pub priors_status: PriorsStatus,
-    #[schema(value_type = String)]
     pub completeness: Completeness,
     pub clinic_id: Option<Uuid>,
     /// The episode outcome, once concluded.
@@ -275,7 +271,6 @@ pub struct OverdueCase {
     /// Days since the last day of the window (1 the day after it).
     pub days_past_window: i64,
     /// deferred, awaiting_priors, claimed, awaiting_finalisation or queue.
-    #[schema(value_type = String)]
     pub holder: CaseHolder,
     /// The holder as staff read it ("Deferred by", "Claimed by", ...).
     pub holder_label: String,
@@ -306,7 +301,6 @@ pub struct SessionCase {
 pub struct ReadingSession {
     pub id: Uuid,
     pub reader_id: Uuid,
-    #[schema(value_type = String)]
     pub kind: SessionKind,
     pub clinic_id: Option<Uuid>,
     pub size: i64,
@@ -367,11 +361,9 @@ struct SessionProgress {
 /// A read as the pages show it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReadView {
-    #[schema(value_type = String)]
     pub slot: ReadSlot,
     pub reader_id: Uuid,
     pub reader_name: String,
-    #[schema(value_type = Object)]
     pub opinion: Opinion,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -383,7 +375,6 @@ pub struct ReadView {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ArbitrationView {
     pub arbitrator_names: Vec<String>,
-    #[schema(value_type = Object)]
     pub decision: ArbitrationDecision,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -408,8 +399,34 @@ pub struct CaseHold {
     pub nhs_number: String,
     #[schema(value_type = String, format = Date)]
     pub screened_on: Date,
-    #[schema(value_type = String)]
     pub priors_status: PriorsStatus,
+}
+
+/// Which read a viewer would give now (`slot`), or why they cannot (`refused`): exactly
+/// one of the two is present.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CanRead {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slot: Option<ReadSlot>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
+}
+
+fn can_read_json<S: serde::Serializer>(
+    can_read: &std::result::Result<ReadSlot, String>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    let view = match can_read {
+        Ok(slot) => CanRead {
+            slot: Some(*slot),
+            refused: None,
+        },
+        Err(why) => CanRead {
+            slot: None,
+            refused: Some(why.clone()),
+        },
+    };
+    serde::Serialize::serialize(&view, s)
 }
 
 /// Everything about one case the case page needs from reading (the appointment's own
@@ -418,7 +435,6 @@ pub struct CaseHold {
 pub struct CaseDetail {
     pub case: ReadingCase,
     pub episode_id: Uuid,
-    #[schema(value_type = String)]
     pub episode_type: EpisodeType,
     /// The reads this viewer may see (the 1st hidden while blinded).
     pub reads: Vec<ReadView>,
@@ -426,7 +442,8 @@ pub struct CaseDetail {
     pub first_read_hidden: bool,
     pub arbitration: Option<ArbitrationView>,
     /// Which read this viewer would give now, or why they cannot.
-    #[schema(value_type = Option<String>)]
+    #[serde(serialize_with = "can_read_json")]
+    #[schema(value_type = CanRead)]
     pub can_read: std::result::Result<ReadSlot, String>,
     /// Whether this viewer may change their own read now.
     pub can_change: bool,
@@ -445,7 +462,6 @@ pub struct CaseDetail {
 pub struct PreviousEpisode {
     #[schema(value_type = String, format = Date)]
     pub opened_on: Date,
-    #[schema(value_type = String)]
     pub episode_type: EpisodeType,
     pub outcome: Option<String>,
 }
@@ -453,10 +469,8 @@ pub struct PreviousEpisode {
 /// What recording a read did.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReadRecorded {
-    #[schema(value_type = String)]
     pub slot: ReadSlot,
     /// The case's state afterwards.
-    #[schema(value_type = String)]
     pub state: ReadingState,
     /// The episode outcome, when this read concluded the case.
     pub outcome: Option<String>,
@@ -468,7 +482,6 @@ pub struct NewArbitration {
     /// Everyone present; the recording user is always included.
     #[serde(default)]
     pub arbitrators: Vec<Uuid>,
-    #[schema(value_type = Object)]
     pub decision: ArbitrationDecision,
 }
 
@@ -1988,11 +2001,8 @@ pub struct EpisodeSummary {
     pub id: Uuid,
     #[schema(value_type = String, format = Date)]
     pub opened_on: Date,
-    #[schema(value_type = String)]
     pub episode_type: EpisodeType,
-    #[schema(value_type = String)]
     pub stage: EpisodeStage,
-    #[schema(value_type = Option<String>)]
     pub outcome: Option<domain::episode::EpisodeOutcome>,
     #[schema(value_type = Option<String>, format = Date)]
     pub next_test_due: Option<Date>,
@@ -2040,9 +2050,7 @@ impl Store {
 /// One change of an episode's stage or outcome.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EpisodeChange {
-    #[schema(value_type = String)]
     pub stage: EpisodeStage,
-    #[schema(value_type = Option<String>)]
     pub outcome: Option<domain::episode::EpisodeOutcome>,
     #[schema(value_type = Option<String>, format = Date)]
     pub next_test_due: Option<Date>,

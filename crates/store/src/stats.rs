@@ -19,8 +19,15 @@ use uuid::Uuid;
 pub struct ReaderStats {
     pub reader_id: Uuid,
     pub reader_name: String,
-    #[schema(value_type = Object)]
     pub rates: ReaderRates,
+}
+
+/// A repeat reason and how many views it was given for.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RepeatReasonCount {
+    /// The reason's stored value.
+    pub reason: String,
+    pub views: i64,
 }
 
 /// One mammographer's performance over a period.
@@ -35,7 +42,7 @@ pub struct MammographerStats {
     /// Repeats as a percentage of images.
     pub repeat_rate: Option<f64>,
     /// Each repeat reason's value and how many views it was given for.
-    pub repeat_reasons: Vec<(String, i64)>,
+    pub repeat_reasons: Vec<RepeatReasonCount>,
     /// Screens whose reading result was a technical recall.
     pub technical_recalls: i64,
     /// Screens where they asked for the participant to come back for more images.
@@ -197,8 +204,9 @@ impl Store {
                     .remove(&key)
                     .unwrap_or_default()
                     .into_iter()
+                    .map(|(reason, views)| RepeatReasonCount { reason, views })
                     .collect();
-                s.repeat_reasons.sort_by_key(|r| std::cmp::Reverse(r.1));
+                s.repeat_reasons.sort_by_key(|r| std::cmp::Reverse(r.views));
                 s
             })
             .collect();

@@ -18,6 +18,8 @@ use uuid::Uuid;
 /// One saved step of the workflow.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SectionRecord {
+    /// The step's saved answers: the medical information, the images record, the ending;
+    /// each described by its own request schema.
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
     pub updated_by_name: String,
@@ -39,7 +41,7 @@ pub struct Note {
 /// Medical information recorded in an earlier episode, offered for confirmation.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CarriedMedical {
-    #[schema(value_type = Object)]
+    #[schema(value_type = domain::medical::MedicalInformation)]
     pub data: serde_json::Value,
     #[schema(value_type = String, format = Date)]
     pub recorded_on: Date,

@@ -120,7 +120,7 @@ async fn two_normal_reads_conclude_the_case_with_routine_recall_and_blinding_hol
     .await;
     assert_eq!(seen["first_read_hidden"], true, "{seen}");
     assert_eq!(seen["reads"].as_array().map(Vec::len), Some(0));
-    assert_eq!(seen["can_read"], json!({ "Ok": "second" }));
+    assert_eq!(seen["can_read"], json!({ "slot": "second" }));
 
     let (status, second) = read(&app, &b, &sb, &case, json!({ "opinion": "normal" })).await;
     assert_eq!(status, StatusCode::CREATED, "{second}");

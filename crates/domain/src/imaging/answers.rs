@@ -147,6 +147,7 @@ labelled_enum! {
 /// The mammographer's answer to [`RECALL_QUESTION`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "decision", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RecallDecision {
     /// Invite the participant back to take more images: recorded as 'to be recalled'.
     Recall {
@@ -172,6 +173,7 @@ impl RecallDecision {
 
 /// The details revealed by "Not all mammograms taken".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NotAllTaken {
     /// "Why could you not take all the images?" At least one is required.
     #[serde(default)]
@@ -298,6 +300,7 @@ impl ExtraImagesChoice {
 /// `{"choice": "all_extra"}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "choice", content = "repeats", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ExtraImagesAnswer {
     /// "Yes, it was a repeat" / "Yes, all images were repeats".
     AllRepeats,
@@ -389,6 +392,7 @@ impl ExtraImagesAnswer {
 
 /// The repeats answers for one view with 2 or more images.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ViewRepeats {
     /// Whether the additional images were repeats. Required.
     #[serde(default)]

@@ -34,6 +34,7 @@ impl CountError {
 /// (the starting values of the steppers). Stored as a map from view value to count,
 /// `{"rcc": 1, "rmlo": 2, …}`; a missing view reads as 0 and a count above 9 is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ViewCounts([u8; 8]);
 
 impl Default for ViewCounts {

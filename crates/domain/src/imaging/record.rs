@@ -5,6 +5,7 @@ use super::*;
 /// Everything the mammographer answered in "Take mammogram images", as stored. The room
 /// and machine are kept by the store alongside, not here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImagesRecord {
     /// "Have you taken a standard set of images?"
     pub standard_set: StandardSetAnswer,

@@ -15,6 +15,7 @@ labelled_enum! {
 
 /// A feature on a breast, marked on the breast diagram or described.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BreastFeature {
     /// What it is.
     pub kind: FeatureKind,
@@ -26,6 +27,7 @@ pub struct BreastFeature {
     /// Where on that breast's diagram: `(x, y)`, each from 0 to 1, from the top left of the
     /// diagram as drawn.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::point))]
     pub position: Option<(f32, f32)>,
     /// Where, in words (required when not marked on the diagram).
     #[serde(default)]
@@ -76,6 +78,7 @@ impl BreastFeature {
 /// Things that affect breast density.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DensityFactors {
     /// Has HRT been started since the last screening? (required when the form is saved)
     pub hrt_started_since_last_screening: Option<Answer3>,

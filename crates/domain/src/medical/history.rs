@@ -90,6 +90,7 @@ labelled_enum! {
 /// A previous breast cancer diagnosis and its treatment.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BreastCancer {
     /// Which breasts had a cancer diagnosis (required).
     pub location: Option<CancerLocation>,
@@ -255,6 +256,7 @@ labelled_enum! {
 /// An implanted medical device (which side does not matter: the mammographer can see it).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImplantedMedicalDevice {
     /// The device (required; may be "Not known").
     pub device: Option<DeviceType>,
@@ -392,6 +394,7 @@ impl ImplantConsent {
 /// Breast implants or other augmentation (a single entry per participant).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BreastImplants {
     /// What the right breast has (required).
     pub right: Option<Augmentation>,
@@ -523,6 +526,7 @@ labelled_enum! {
 /// A mastectomy or lumpectomy for a reason other than breast cancer.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MastectomyOrLumpectomy {
     /// Procedure on the right breast (required).
     pub right_procedure: Option<BreastProcedure>,
@@ -622,6 +626,7 @@ labelled_enum! {
 /// A history of cysts (how many or where does not matter).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Cysts {
     /// Treatment (required; may be "Not known").
     pub treatment: Option<CystTreatment>,
@@ -666,6 +671,7 @@ labelled_enum! {
 /// Benign (non-cancerous) lumps.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BenignLumps {
     /// Treatment (required; may be "Not known").
     pub treatment: Option<BenignLumpTreatment>,
@@ -723,6 +729,7 @@ labelled_enum! {
 /// Another breast procedure.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OtherProcedures {
     /// The procedure (required; may be "Not known").
     pub procedure: Option<OtherProcedureKind>,
@@ -770,6 +777,7 @@ impl OtherProcedures {
 /// [`MedicalHistoryType`] value, beside the item's own fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum MedicalHistoryItem {
     /// Breast cancer.
     BreastCancer(BreastCancer),

@@ -54,6 +54,7 @@ impl PreviousMammogram {
 ///   checks, including the six-month rule and implant consent.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MedicalInformation {
     /// "Mammogram history": previous mammograms the participant reports.
     pub mammograms: Vec<CarriedForward<PreviousMammogram>>,

@@ -19,6 +19,7 @@ labelled_enum! {
 /// Where a previous mammogram was taken, with the detail each answer asks for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum MammogramLocation {
     /// "At this unit".
     ThisUnit,
@@ -77,6 +78,7 @@ impl MammogramLocation {
 
 /// When a previous mammogram was taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum MammogramWhen {
     /// An exact date (never in the future).
     #[serde(rename = "exact_date")]
@@ -110,6 +112,7 @@ impl MammogramWhen {
 
 /// A mammogram the participant reports that may not be on our records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PreviousMammogram {
     /// Where it was taken.
     pub location: MammogramLocation,
@@ -231,6 +234,7 @@ pub const RECORDED_SCREEN_REASON_FIELD: &str = "recorded_screen_reason_to_contin
 /// A screen of the participant on the service's own record, at this provider or another
 /// (matched by NHS number): only where and when, nothing else of another provider's record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecordedScreen {
     /// The day the images were taken.
     pub screened_on: Date,

@@ -44,6 +44,7 @@ pub const EARLIEST_YEAR: i32 = 1900;
 /// A year a participant gives for something in their history, which they may only know
 /// roughly ("This date is approximate").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecordedYear {
     /// The year, for example 2019.
     pub year: i32,

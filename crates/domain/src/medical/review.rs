@@ -58,6 +58,7 @@ pub fn all_reviewed(reviewed: &[MedicalSection]) -> bool {
 /// An item recorded in an earlier episode, shown again for the mammographer to confirm,
 /// update or remove (rather than asking from zero).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CarriedForward<T> {
     /// The item as last recorded.
     pub item: T,

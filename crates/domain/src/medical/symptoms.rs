@@ -46,6 +46,7 @@ labelled_enum! {
 /// Stored as `{"type": "skin_change", "change": "rash"}` or `{"type": "lump"}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", content = "change", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum SymptomKind {
     /// "Lump".
     Lump,
@@ -121,6 +122,7 @@ labelled_enum! {
 
 /// When a symptom started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum SymptomStarted {
     /// "Less than 3 months".
     #[serde(rename = "less_than_3_months")]
@@ -166,6 +168,7 @@ impl SymptomStarted {
 
 /// A symptom the participant reports, or a clinical sign the mammographer notices.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Symptom {
     /// What it is.
     pub kind: SymptomKind,

@@ -37,6 +37,7 @@ labelled_enum! {
 /// The arbitrator's (or panel's) decision.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "decision", content = "opinion", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ArbitrationDecision {
     /// The 1st read stands.
     AgreeWithFirst,

@@ -48,6 +48,7 @@ impl TechnicalRecallReason {
 
 /// One view a technical recall asks to be retaken.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecalledView {
     /// The view, standard or implant displaced.
     pub view: View,
@@ -112,6 +113,7 @@ impl LevelOfConcern {
 /// Where an abnormality is: a mark on a view, or a description such as "UOQ".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Location {
     /// A point marked on a view; `x` and `y` are fractions of the image's width and height
     /// (0.0 to 1.0, from the top left). The view must be of the annotated breast.
@@ -132,6 +134,7 @@ pub enum Location {
 
 /// One abnormality recorded on an abnormal breast.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Annotation {
     /// Where it is.
     pub location: Location,
@@ -150,6 +153,7 @@ pub struct Annotation {
 /// A recall for assessment's answer for one breast.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "assessment", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum BreastAssessment {
     /// "Normal".
     Normal,
@@ -192,6 +196,7 @@ impl BreastAssessment {
 /// so on; the tag is the [`OpinionKind`] value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "opinion", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Opinion {
     /// "Normal".
     Normal {

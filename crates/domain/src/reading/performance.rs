@@ -23,6 +23,7 @@ pub struct ReaderTally {
 
 /// A reader's rates, as percentages with one decimal place (`None` with nothing to divide).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReaderRates {
     pub cases_read: u64,
     pub first_reads: u64,

@@ -159,20 +159,40 @@ pub struct CaptureView {
     /// manual).
     pub automatic: bool,
     /// Counted images per view ("RCC": 1, ...), other views and unlabelled images.
-    #[schema(value_type = Object)]
-    pub counts: serde_json::Value,
+    pub counts: CaptureCounts,
     /// Total organ (mean glandular) dose of the counted images (mGy), when every one reported it.
     pub total_organ_dose_mgy: Option<f64>,
 }
 
+/// The images received, counted.
+#[derive(Serialize, ToSchema)]
+pub struct CaptureCounts {
+    /// Counted images per standard view that has any ("RCC": 1, ...).
+    pub views: std::collections::BTreeMap<String, i64>,
+    /// Images of other (non-standard) views, by view.
+    pub other_views: std::collections::BTreeMap<String, i64>,
+    /// Images the gateway could not label with a view.
+    pub unlabelled: i64,
+    pub total: i64,
+}
+
 fn capture_view(capture: ImageCapture) -> CaptureView {
     let c = capture.counts();
-    let counts = serde_json::json!({
-        "views": c.counts.iter().filter(|(_, n)| *n > 0).map(|(v, n)| (v.label().to_owned(), n)).collect::<std::collections::BTreeMap<_, _>>(),
-        "other_views": c.other,
-        "unlabelled": c.unlabelled,
-        "total": c.total,
-    });
+    let counts = CaptureCounts {
+        views: c
+            .counts
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(v, n)| (v.label().to_owned(), i64::from(n)))
+            .collect(),
+        other_views: c
+            .other
+            .iter()
+            .map(|(v, n)| (v.clone(), i64::from(*n)))
+            .collect(),
+        unlabelled: c.unlabelled.into(),
+        total: c.total.into(),
+    };
     CaptureView {
         automatic: capture.automatic(),
         total_organ_dose_mgy: crate::pages::workflow::auto_images::total_dose(&capture.images),
@@ -532,7 +552,7 @@ async fn settle(
 
 /// A received image's thumbnail (PNG or JPEG), within the caller's provider.
 #[utoipa::path(get, path = "/received-images/{id}/thumbnail", params(("id" = Uuid, Path)), responses(
-    (status = 200, description = "The thumbnail", content_type = "image/png"),
+    (status = 200, description = "The thumbnail", body = Vec<u8>, content_type = "image/png"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 pub async fn thumbnail(

@@ -339,7 +339,7 @@ impl FromRequestParts<AppState> for ApiCaller {
         store::GatewayStatus, store::WorklistItem, store::ReceivedImage, store::ImageCapture,
         store::DiscrepancyRecord, store::EventReceipt, gateway::WorklistPage, gateway::CaptureView,
         gateway::ConfirmRequest, gateway::Confirmed, gateway::ManualModeRequest, gateway::ResolveRequest,
-        gateway::SettleRequest, gateway::Settled, gateway::Detached, store::QuarantineCandidate,
+        gateway::SettleRequest, gateway::CaptureCounts, gateway::Settled, gateway::Detached, store::QuarantineCandidate,
         store::AttachRequest, store::Detachment,
         workflow::Saved, workflow::VersionedRequest, workflow::NoteRequest, workflow::RoomRequest,
         workflow::ImagesRequest, workflow::ImagesSaved,

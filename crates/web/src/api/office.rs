@@ -33,14 +33,12 @@ fn invalid(errors: Vec<domain::ending::FieldError>) -> Problem {
 #[derive(Serialize, ToSchema)]
 pub struct Ended {
     pub id: Uuid,
-    #[schema(value_type = String)]
     pub status: AppointmentStatus,
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct CannotProceedRequest {
     /// `{ "reasons": [["consent_withdrawn", "details"]], "reschedule": "within_6_weeks" }`
-    #[schema(value_type = Object)]
     pub answer: AttendedNotScreened,
     pub expected_version: i64,
 }
@@ -78,7 +76,6 @@ pub async fn cannot_proceed(
 #[derive(Deserialize, ToSchema)]
 pub struct CancelRequest {
     /// `{ "reason": "unable_to_attend", "details": "", "reschedule": "more_than_6_weeks" }`
-    #[schema(value_type = Object)]
     pub cancellation: Cancellation,
     pub expected_version: i64,
 }

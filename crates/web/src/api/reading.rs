@@ -282,7 +282,6 @@ pub struct NewRead {
     /// opinion ("normal" or "normal_with_details") of a participant with significant
     /// symptoms needs `"symptoms_acknowledged": true`, or it is refused (422, field
     /// `symptoms_acknowledged`).
-    #[schema(value_type = Object)]
     opinion: Opinion,
 }
 
@@ -325,7 +324,6 @@ pub struct NewArbitrationBody {
     arbitrators: Vec<Uuid>,
     /// `{"decision": "agree_with_first"}`, `{"decision": "agree_with_second"}` or
     /// `{"decision": "other", "opinion": {...}}`.
-    #[schema(value_type = Object)]
     decision: ArbitrationDecision,
 }
 

@@ -148,7 +148,6 @@ pub async fn get_appointment(
 #[derive(Serialize, ToSchema)]
 pub struct StatusResult {
     pub id: Uuid,
-    #[schema(value_type = String)]
     pub status: AppointmentStatus,
 }
 

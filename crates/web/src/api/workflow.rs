@@ -156,7 +156,7 @@ pub struct ImagesRequest {
     /// mammography ("no_recall") for "technical_issues" or "unable_to_scan_tissue", which
     /// the guidance says should lead to a recall; otherwise the problem names
     /// "not_all_taken_partial_confirmed"); `notes_for_reader`; `additional_operators`.
-    #[schema(value_type = Object)]
+    #[schema(value_type = domain::imaging::ImagesRecord)]
     pub record: serde_json::Value,
     /// The appointment version you last saw.
     pub expected_version: i64,
@@ -274,7 +274,7 @@ pub struct MedicalRequest {
     /// "no" or "not_known"), `other` (text) and `reviewed` (sections marked reviewed:
     /// "mammogram_history", "medical_history", "symptoms", "breast_features",
     /// "breast_density_factors", "other_medical_information").
-    #[schema(value_type = Object)]
+    #[schema(value_type = domain::medical::MedicalInformation)]
     pub medical: serde_json::Value,
     /// The appointment version you last saw.
     pub expected_version: i64,
@@ -293,7 +293,7 @@ pub struct MedicalSaved {
 pub struct MedicalView {
     /// What this appointment saved or, before it saves any, what the participant's previous
     /// appointment saved, carried forward with every item unconfirmed.
-    #[schema(value_type = Object)]
+    #[schema(value_type = domain::medical::MedicalInformation)]
     pub medical: serde_json::Value,
     pub all_reviewed: bool,
     /// "clear" or "should_not_proceed" (a mammogram in the last 6 months, reported or on the
@@ -302,7 +302,7 @@ pub struct MedicalView {
     pub six_month_rule: String,
     /// The participant's screens on the service's record in the last 6 months, at any
     /// provider: `{screened_on, provider_name, this_provider}` only.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<domain::medical::RecordedScreen>)]
     pub recent_screens_on_record: serde_json::Value,
     /// The appointment version, to send back with a save.
     pub version: i64,

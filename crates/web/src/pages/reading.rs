@@ -2408,7 +2408,8 @@ pub async fn performance(
                 } else {
                     m.repeat_reasons
                         .iter()
-                        .map(|(r, n)| {
+                        .map(|c| {
+                            let (r, n) = (&c.reason, c.views);
                             let label = r
                                 .parse::<domain::imaging::RepeatReason>()
                                 .map(|r| r.label().to_owned())
