@@ -507,16 +507,29 @@ pub async fn start_session(
         .store
         .start_session(staff.scope(), &staff.actor(), kind, clinic, size)
         .await?;
-    Ok(Redirect::to(&format!("/reading/sessions/{id}/next")).into_response())
+    claim_next(&state, &staff, id).await
 }
 
+/// `GET /reading/sessions/{sid}/next`: no side effects; the session page, which offers
+/// "Next case" as a button.
+pub async fn next_page(Path(sid): Path<String>) -> PageResult {
+    let sid = parse_id(&sid)?;
+    Ok(Redirect::to(&format!("/reading/sessions/{sid}")).into_response())
+}
+
+/// `POST /reading/sessions/{sid}/next`: settles the reads due and claims the next case.
 pub async fn next(
     State(state): State<AppState>,
     staff: Staff,
     Path(sid): Path<String>,
 ) -> PageResult {
     reader(&staff)?;
-    let sid = parse_id(&sid)?;
+    claim_next(&state, &staff, parse_id(&sid)?).await
+}
+
+/// Claims the session's next case and goes to it (the session page when none is left).
+/// Only POST handlers call this: claiming settles reads and takes a case.
+async fn claim_next(state: &AppState, staff: &Staff, sid: Uuid) -> PageResult {
     match state
         .store
         .next_case(staff.scope(), &staff.actor(), sid)
@@ -1953,7 +1966,7 @@ pub async fn confirm(
         }
     };
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/reading/sessions/{}/next", l.sid)).into_response()),
+        Ok(()) => claim_next(&state, &staff, l.sid).await,
         Err(store::StoreError::Invalid(errors)) => {
             confirm_page(&state, &staff, &l, purpose, &opinion, errors_of(errors))
         }
@@ -2016,7 +2029,7 @@ pub async fn arbitrate(
         )
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/reading/sessions/{}/next", l.sid)).into_response()),
+        Ok(_) => claim_next(&state, &staff, l.sid).await,
         Err(store::StoreError::Invalid(errors)) => {
             case_page(&state, &staff, &l, Purpose::Read, None, errors_of(errors)).await
         }
@@ -2037,7 +2050,7 @@ pub async fn skip(
         .store
         .skip_case(staff.scope(), &staff.actor(), sid, cid)
         .await?;
-    Ok(Redirect::to(&format!("/reading/sessions/{sid}/next")).into_response())
+    claim_next(&state, &staff, sid).await
 }
 
 #[derive(Template)]
@@ -2171,7 +2184,7 @@ async fn hold_save(
         }
     };
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/reading/sessions/{}/next", l.sid)).into_response()),
+        Ok(()) => claim_next(&state, &staff, l.sid).await,
         Err(store::StoreError::Invalid(errors)) => {
             reason_page(&state, &staff, &l, hold, reason, errors_of(errors))
         }

@@ -16,6 +16,7 @@
 use super::{Frame, Step, load_step};
 use crate::auth::Staff;
 use crate::error::{AppError, PageResult};
+use crate::features::workflow::app;
 use crate::pages::{FormPairs, parse_id, render};
 use crate::present::{Layout, long_date};
 use crate::state::AppState;
@@ -82,36 +83,6 @@ fn read(wf: &Workflow) -> Result<MedicalInformation, AppError> {
             "the medical information could not be read: {e}"
         ))
     })
-}
-
-/// Saves the whole medical document (with `all_reviewed`, which the step status reads).
-/// The pages and the API both save through here; the caller has checked it with
-/// [`MedicalInformation::validate`].
-pub async fn save_information(
-    store: &store::Store,
-    scope: store::Scope,
-    actor: &store::Actor,
-    id: Uuid,
-    info: &MedicalInformation,
-    expected_version: i64,
-) -> Result<i64, store::StoreError> {
-    let mut info = info.clone();
-    info.normalise();
-    let data = serde_json::to_value(info.document())
-        .map_err(|e| store::StoreError::Corrupt(e.to_string()))?;
-    store
-        .save_section(
-            scope,
-            actor,
-            id,
-            store::SectionUpdate {
-                section: "medical",
-                data: &data,
-                images_taken: None,
-            },
-            expected_version,
-        )
-        .await
 }
 
 /// Domain field errors as (field, message) pairs.
@@ -1698,13 +1669,14 @@ async fn save_then(
     if let Err(errors) = ctx.info.validate(ctx.today) {
         return form_page(ctx, form, v, pairs(Err(errors)), false);
     }
-    save_information(
+    app::save_medical(
         &ctx.state.store,
-        ctx.staff.scope(),
-        &ctx.staff.actor(),
-        ctx.id,
-        &ctx.info,
-        version,
+        &ctx.staff.caller(),
+        app::SaveMedical {
+            appointment_id: ctx.id,
+            info: &ctx.info,
+            expected_version: version,
+        },
     )
     .await?;
     Ok(Redirect::to(&next).into_response())
@@ -2355,13 +2327,14 @@ pub async fn act(
     if let Err(errors) = ctx.info.validate_with_record(ctx.today, &ctx.recorded) {
         return overview_page(&ctx, pairs(Err(errors)));
     }
-    save_information(
+    app::save_medical(
         &state.store,
-        staff.scope(),
-        &staff.actor(),
-        ctx.id,
-        &ctx.info,
-        version,
+        &staff.caller(),
+        app::SaveMedical {
+            appointment_id: ctx.id,
+            info: &ctx.info,
+            expected_version: version,
+        },
     )
     .await?;
     Ok(Redirect::to(&next).into_response())
