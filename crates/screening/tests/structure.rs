@@ -117,7 +117,6 @@ fn adapters() -> Vec<(String, Vec<PathBuf>, Vec<PathBuf>)> {
 const PENDING_MOVE: &[&str] = &[
     "crates/web/src/api/gateway.rs",
     "crates/web/src/api/office.rs",
-    "crates/web/src/api/reading.rs",
     "crates/web/src/api/workflow.rs",
 ];
 

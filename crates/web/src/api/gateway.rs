@@ -4,8 +4,8 @@
 
 use super::ApiCaller;
 use super::problem::Problem;
+use crate::features::workflow::app::Step;
 use crate::http::extract::IdPath;
-use crate::pages::workflow::{Step, medical};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
@@ -247,7 +247,6 @@ pub async fn confirm_received(
         Some(domain::gateway::RecordingMethod::Automatic),
     )
     .await?;
-    let _ = medical::imaging_context(&wf);
     Ok(Json(Confirmed {
         version,
         total_images: derivation.total_images,

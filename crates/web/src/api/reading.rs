@@ -4,8 +4,8 @@
 
 use super::ApiCaller;
 use super::problem::{ApiJson, Problem};
+use crate::features::reading::app::{OUTCOME_KINDS, context_of};
 use crate::http::extract::IdPath;
-use crate::pages::reading::{OUTCOME_KINDS, context_of};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Query, State};

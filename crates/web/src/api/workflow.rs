@@ -135,7 +135,7 @@ pub async fn set_room(
 // Step 3: the images record
 // ---------------------------------------------------------------------------------------
 
-use crate::pages::workflow::{images, medical};
+use crate::pages::workflow::images;
 use domain::imaging::{ImagesRecord, ImagingError, View, ViewCounts};
 
 #[derive(Deserialize, ToSchema)]
@@ -231,7 +231,7 @@ pub async fn save_images(
     let record = read_record(req.record)?;
     let wf = state.store.workflow(caller.scope(), id).await?;
     require_step(&wf, Step::Images)?;
-    let context = medical::imaging_context(&wf);
+    let context = app::imaging_context(&wf);
     domain::imaging::validate(&record, &context).map_err(imaging_problem)?;
     let (version, derivation) = images::save_record(
         &state.store,
@@ -339,7 +339,7 @@ pub async fn get_medical(
             wf.appointment.id,
         )
         .await?;
-    let info = crate::pages::workflow::medical::information(&wf).map_err(|e| {
+    let info = app::information(&wf).map_err(|e| {
         tracing::error!(error = %e, "unreadable medical document");
         Problem::new(
             axum::http::StatusCode::INTERNAL_SERVER_ERROR,

@@ -2,4 +2,5 @@
 //! cases), and the two adapters over it: `pages` (HTML) and `api` (JSON, `/api/v1`).
 //! Neither adapter imports the other (ADR 19; `crates/screening/tests/structure.rs`).
 
+pub mod reading;
 pub mod workflow;

@@ -10,6 +10,7 @@ use super::workflow::medical;
 use super::{FormPairs, errors_of, find, parse_id, render, with_status};
 use crate::auth::Staff;
 use crate::error::{AppError, PageResult};
+use crate::features::reading::app::{OUTCOME_KINDS, context_of};
 use crate::present::{Layout, long_date, nhs_number};
 use crate::state::AppState;
 use askama::Template;
@@ -20,8 +21,7 @@ use domain::imaging::{Breast, View, derive};
 use domain::reading::{
     AbnormalityType, Annotation, ArbitrationDecision, ArbitrationPolicy, AssessmentCategory,
     BreastAssessment, DueStatus, LevelOfConcern, Location, OPINION_QUESTION, Opinion, OpinionKind,
-    Period, PriorsStatus, ReadingContext, ReadingState, RecalledView, SessionKind,
-    TechnicalRecallReason,
+    Period, PriorsStatus, ReadingState, RecalledView, SessionKind, TechnicalRecallReason,
 };
 use serde::Deserialize;
 use store::{CaseDetail, ReadingSettings, Workflow};
@@ -174,15 +174,6 @@ fn due_tag(status: DueStatus) -> Option<(String, String)> {
         DueStatus::DueSoon => Some((status.label().to_owned(), "nhsuk-tag--yellow".to_owned())),
         DueStatus::Urgent => Some((status.label().to_owned(), "nhsuk-tag--orange".to_owned())),
         DueStatus::Overdue => Some((status.label().to_owned(), "nhsuk-tag--red".to_owned())),
-    }
-}
-
-pub(crate) fn context_of(wf: &Workflow) -> ReadingContext {
-    let significant = medical::information(wf)
-        .map(|info| !info.significant_symptoms().is_empty())
-        .unwrap_or(false);
-    ReadingContext {
-        has_significant_symptoms: significant,
     }
 }
 
@@ -2299,9 +2290,6 @@ struct OutcomesPage {
     layout: Layout,
     rows: Vec<OutcomeRow>,
 }
-
-/// The kinds of follow-up request a reading result raises.
-pub const OUTCOME_KINDS: [&str; 3] = ["technical_recall", "assessment_referral", "more_images"];
 
 pub fn outcome_label(kind: &str) -> &'static str {
     match kind {

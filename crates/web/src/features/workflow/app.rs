@@ -6,6 +6,7 @@
 //! Reading the images step never issues it.
 
 use crate::application::{Caller, Failure};
+use domain::imaging::ImagingContext;
 use domain::medical::MedicalInformation;
 use domain::{AppointmentStatus, Permission};
 use store::{Room, Scope, Store, Workflow, WorklistItem};
@@ -237,4 +238,32 @@ pub async fn save_medical(
         issue_worklist_if_reachable(store, caller, cmd.appointment_id).await?;
     }
     Ok(version)
+}
+
+/// This appointment's medical information: what it has saved, or else what the
+/// participant's previous appointment saved, carried forward for confirmation.
+pub fn information(wf: &Workflow) -> Result<MedicalInformation, serde_json::Error> {
+    if let Some(saved) = wf.sections.get("medical") {
+        return serde_json::from_value(saved.data.clone());
+    }
+    if let Some(carried) = &wf.carried_medical {
+        let previous: MedicalInformation = serde_json::from_value(carried.data.clone())?;
+        return Ok(MedicalInformation::carried_from(
+            &previous,
+            carried.recorded_on,
+        ));
+    }
+    Ok(MedicalInformation::default())
+}
+
+/// Which breasts are expected to be imaged and whether there are implants, from the
+/// medical information recorded in this appointment (or carried forward into it).
+pub fn imaging_context(wf: &Workflow) -> ImagingContext {
+    match information(wf) {
+        Ok(info) => info.imaging_context(),
+        Err(e) => {
+            tracing::error!(error = %e, appointment = %wf.appointment.id, "unreadable medical document");
+            ImagingContext::default()
+        }
+    }
 }

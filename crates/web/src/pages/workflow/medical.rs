@@ -17,6 +17,7 @@ use super::{Frame, Step, load_step};
 use crate::auth::Staff;
 use crate::error::{AppError, PageResult};
 use crate::features::workflow::app;
+pub use crate::features::workflow::app::{imaging_context, information};
 use crate::pages::{FormPairs, parse_id, render};
 use crate::present::{Layout, long_date};
 use crate::state::AppState;
@@ -24,7 +25,6 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use domain::imaging::ImagingContext;
 use domain::medical::{
     Answer3, Augmentation, BenignLumpTreatment, BenignLumps, BreastCancer, BreastFeature,
     BreastImplants, BreastProcedure, CancerLocation, CarriedForward, CystTreatment, Cysts,
@@ -48,34 +48,6 @@ type Errors = Vec<(String, String)>;
 // ---------------------------------------------------------------------------------------
 // Loading and saving the medical document
 // ---------------------------------------------------------------------------------------
-
-/// This appointment's medical information: what it has saved, or else what the
-/// participant's previous appointment saved, carried forward for confirmation.
-pub fn information(wf: &Workflow) -> Result<MedicalInformation, serde_json::Error> {
-    if let Some(saved) = wf.sections.get("medical") {
-        return serde_json::from_value(saved.data.clone());
-    }
-    if let Some(carried) = &wf.carried_medical {
-        let previous: MedicalInformation = serde_json::from_value(carried.data.clone())?;
-        return Ok(MedicalInformation::carried_from(
-            &previous,
-            carried.recorded_on,
-        ));
-    }
-    Ok(MedicalInformation::default())
-}
-
-/// Which breasts are expected to be imaged and whether there are implants, from the
-/// medical information recorded in this appointment (or carried forward into it).
-pub fn imaging_context(wf: &Workflow) -> ImagingContext {
-    match information(wf) {
-        Ok(info) => info.imaging_context(),
-        Err(e) => {
-            tracing::error!(error = %e, appointment = %wf.appointment.id, "unreadable medical document");
-            ImagingContext::default()
-        }
-    }
-}
 
 fn read(wf: &Workflow) -> Result<MedicalInformation, AppError> {
     information(wf).map_err(|e| {
