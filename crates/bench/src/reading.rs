@@ -71,6 +71,8 @@ struct Reader {
     id: Uuid,
     actor: Actor,
     cookie: String,
+    /// The session's CSRF token, for the pages' POSTs.
+    csrf: String,
     token: String,
 }
 
@@ -110,7 +112,7 @@ async fn run(args: &Args, store: &Store, schema: &str) -> anyhow::Result<()> {
         store
             .grant_role(&system, user.id, provider.id, Role::Reader)
             .await?;
-        let (cookie, _) = store
+        let (cookie, session) = store
             .create_session(user.id, Some(provider.id), "bench")
             .await?;
         let token = store
@@ -124,6 +126,7 @@ async fn run(args: &Args, store: &Store, schema: &str) -> anyhow::Result<()> {
                 provider_id: Some(provider.id),
             },
             cookie,
+            csrf: session.csrf_token,
             token,
         });
     }
@@ -166,13 +169,14 @@ async fn run(args: &Args, store: &Store, schema: &str) -> anyhow::Result<()> {
             let client = client.clone();
             let base = base.clone();
             let cookie = format!("screening_session={}", reader.cookie);
+            let csrf = reader.csrf.clone();
             let token = reader.token.clone();
             let store = store.clone();
             let actor = reader.actor.clone();
             let requests = if warm_up { 5 } else { args.requests };
             tasks.push(tokio::spawn(async move {
                 reader_loop(
-                    &client, &base, &cookie, &token, &store, scope, &actor, requests,
+                    &client, &base, &cookie, &csrf, &token, &store, scope, &actor, requests,
                 )
                 .await
             }));
@@ -259,6 +263,7 @@ async fn reader_loop(
     client: &reqwest::Client,
     base: &str,
     cookie: &str,
+    csrf: &str,
     token: &str,
     store: &Store,
     scope: Scope,
@@ -286,7 +291,13 @@ async fn reader_loop(
         }
 
         let t = Instant::now();
-        let res = get(format!("/reading/sessions/{session}/next")).await?;
+        // Claiming the next case is a POST (it settles reads and takes a case).
+        let res = client
+            .post(format!("{base}/reading/sessions/{session}/next"))
+            .header("cookie", cookie)
+            .header("x-csrf-token", csrf)
+            .send()
+            .await?;
         let location = res
             .headers()
             .get("location")

@@ -6,9 +6,12 @@
 //! rules), and render a template or JSON.
 
 pub mod api;
+mod application;
 mod auth;
 mod config;
 mod error;
+mod features;
+mod http;
 mod pages;
 mod present;
 mod security;

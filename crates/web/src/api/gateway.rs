@@ -4,11 +4,12 @@
 
 use super::ApiCaller;
 use super::problem::Problem;
-use crate::pages::workflow::{Step, medical};
+use crate::features::workflow::app::Step;
+use crate::http::extract::IdPath;
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -19,13 +20,10 @@ use store::{
     ReceivedImage, WorklistItem,
 };
 use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 type ApiResult<T> = Result<T, Problem>;
-
-fn parse_id(s: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(s).map_err(|_| Problem::not_found())
-}
 
 /// The gateway making a request, from its bearer token. Every request also reports the
 /// gateway's queue depth (`X-Gateway-Queue-Depth`), recorded with the time of contact.
@@ -148,8 +146,8 @@ pub async fn events(
 // Staff: the automatic flow in an appointment
 // ---------------------------------------------------------------------------------------
 
-/// An appointment's automatic image capture (reaching the images step issues the worklist
-/// item): the gateway, the worklist item, the
+/// An appointment's automatic image capture (the write that makes the images step
+/// reachable issues the worklist item): the gateway, the worklist item, the
 /// performed step, the images received and what they add up to.
 #[derive(Serialize, ToSchema)]
 pub struct CaptureView {
@@ -209,26 +207,16 @@ fn capture_view(capture: ImageCapture) -> CaptureView {
 pub async fn received_images(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Json<CaptureView>> {
     caller.require(Permission::ViewRecords)?;
-    let wf = state.store.workflow(caller.scope(), parse_id(&id)?).await?;
-    let mut capture = state
+    let wf = state.store.workflow(caller.scope(), id).await?;
+    // Only reads: the worklist item is issued by the write that makes the images step
+    // reachable (ADR 19).
+    let capture = state
         .store
         .image_capture(caller.scope(), wf.appointment.id, wf.room.as_ref())
         .await?;
-    // Reaching the images step in a room with a gateway issues the worklist item, as the
-    // page does.
-    if let Some(room) = wf.room.as_ref()
-        && capture.automatic()
-        && wf.appointment.status == domain::AppointmentStatus::InProgress
-        && crate::pages::workflow::step_unlocked(&wf, Step::Images)
-    {
-        capture.worklist_item = state
-            .store
-            .issue_worklist_item(caller.scope(), wf.appointment.id, room)
-            .await?;
-    }
     Ok(Json(capture_view(capture)))
 }
 
@@ -257,11 +245,11 @@ pub struct Confirmed {
 pub async fn confirm_received(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     super::problem::ApiJson(req): super::problem::ApiJson<ConfirmRequest>,
 ) -> ApiResult<Json<Confirmed>> {
     caller.require(Permission::RunAppointment)?;
-    let wf = state.store.workflow(caller.scope(), parse_id(&id)?).await?;
+    let wf = state.store.workflow(caller.scope(), id).await?;
     super::workflow::require_step(&wf, Step::Images)?;
     let capture = state
         .store
@@ -279,7 +267,6 @@ pub async fn confirm_received(
         Some(domain::gateway::RecordingMethod::Automatic),
     )
     .await?;
-    let _ = medical::imaging_context(&wf);
     Ok(Json(Confirmed {
         version,
         total_images: derivation.total_images,
@@ -307,7 +294,7 @@ pub struct ManualModeRequest {
 pub async fn manual_mode(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     super::problem::ApiJson(req): super::problem::ApiJson<ManualModeRequest>,
 ) -> ApiResult<StatusCode> {
     caller.require(Permission::RunAppointment)?;
@@ -318,7 +305,7 @@ pub async fn manual_mode(
                 "must be one of the reasons listed".to_owned(),
             )])
         })?;
-    let wf = state.store.workflow(caller.scope(), parse_id(&id)?).await?;
+    let wf = state.store.workflow(caller.scope(), id).await?;
     super::workflow::require_step(&wf, Step::Images)?;
     state
         .store
@@ -395,18 +382,13 @@ pub struct ResolveRequest {
 pub async fn resolve(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     super::problem::ApiJson(req): super::problem::ApiJson<ResolveRequest>,
 ) -> ApiResult<StatusCode> {
     caller.require(Permission::ManageAppointments)?;
     state
         .store
-        .resolve_discrepancy(
-            caller.scope(),
-            &caller.actor(),
-            parse_id(&id)?,
-            &req.resolution,
-        )
+        .resolve_discrepancy(caller.scope(), &caller.actor(), id, &req.resolution)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -442,7 +424,7 @@ pub struct Settled {
 pub async fn attach_quarantined(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     super::problem::ApiJson(req): super::problem::ApiJson<SettleRequest>,
 ) -> ApiResult<(StatusCode, Json<Settled>)> {
     settle(state, caller, id, true, req.reason).await
@@ -459,13 +441,13 @@ pub async fn attach_quarantined(
 pub async fn confirm_attach_quarantined(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     super::problem::ApiJson(req): super::problem::ApiJson<SettleRequest>,
 ) -> ApiResult<Json<Settled>> {
     caller.require(Permission::ManageAppointments)?;
     let appointment_id = state
         .store
-        .confirm_quarantine_attachment(caller.scope(), &caller.actor(), parse_id(&id)?, &req.reason)
+        .confirm_quarantine_attachment(caller.scope(), &caller.actor(), id, &req.reason)
         .await?;
     Ok(Json(Settled {
         appointment_id: Some(appointment_id),
@@ -491,13 +473,13 @@ pub struct Detached {
 pub async fn detach(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     super::problem::ApiJson(req): super::problem::ApiJson<SettleRequest>,
 ) -> ApiResult<Json<Detached>> {
     caller.require(Permission::ManageAppointments)?;
     let appointment_id = state
         .store
-        .detach_image(caller.scope(), &caller.actor(), parse_id(&id)?, &req.reason)
+        .detach_image(caller.scope(), &caller.actor(), id, &req.reason)
         .await?;
     Ok(Json(Detached { appointment_id }))
 }
@@ -512,7 +494,7 @@ pub async fn detach(
 pub async fn dismiss_quarantined(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     super::problem::ApiJson(req): super::problem::ApiJson<SettleRequest>,
 ) -> ApiResult<Json<Settled>> {
     Ok(settle(state, caller, id, false, req.reason).await?.1)
@@ -521,20 +503,14 @@ pub async fn dismiss_quarantined(
 async fn settle(
     state: AppState,
     caller: ApiCaller,
-    id: String,
+    id: Uuid,
     attach: bool,
     reason: String,
 ) -> ApiResult<(StatusCode, Json<Settled>)> {
     caller.require(Permission::ManageAppointments)?;
     let settled = state
         .store
-        .settle_quarantined_image(
-            caller.scope(),
-            &caller.actor(),
-            parse_id(&id)?,
-            attach,
-            &reason,
-        )
+        .settle_quarantined_image(caller.scope(), &caller.actor(), id, attach, &reason)
         .await?;
     let waiting = settled == store::Settlement::AwaitingConfirmation;
     Ok((
@@ -558,17 +534,37 @@ async fn settle(
 pub async fn thumbnail(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Response> {
     caller.require(Permission::ViewRecords)?;
-    let (media, bytes) = state
-        .store
-        .image_thumbnail(caller.scope(), parse_id(&id)?)
-        .await?;
+    let (media, bytes) = state.store.image_thumbnail(caller.scope(), id).await?;
     let media = if media == "image/png" {
         "image/png"
     } else {
         "image/jpeg"
     };
     Ok(([(header::CONTENT_TYPE, media)], bytes).into_response())
+}
+
+/// The gateway protocol and the automatic image flow: each route with its OpenAPI entry.
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    // Image events carry thumbnails: a larger body limit for that one route.
+    let events = OpenApiRouter::new()
+        .routes(routes!(events))
+        .layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024));
+    OpenApiRouter::new()
+        .routes(routes!(worklist))
+        .merge(events)
+        .routes(routes!(received_images))
+        .routes(routes!(confirm_received))
+        .routes(routes!(manual_mode))
+        .routes(routes!(gateways))
+        .routes(routes!(quarantined))
+        .routes(routes!(thumbnail))
+        .routes(routes!(attach_quarantined))
+        .routes(routes!(dismiss_quarantined))
+        .routes(routes!(confirm_attach_quarantined))
+        .routes(routes!(detach))
+        .routes(routes!(discrepancies))
+        .routes(routes!(resolve))
 }

@@ -2,24 +2,22 @@
 
 use super::ApiCaller;
 use super::problem::{ApiJson, Problem};
+use crate::http::extract::IdPath;
 use crate::pages::office::cancellation_finish;
 use crate::pages::workflow::ending::attended_not_screened_finish;
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use domain::ending::{AttendedNotScreened, Cancellation, CloseGroup};
 use domain::follow_up::{FollowUpKind, FollowUpState};
 use domain::{AppointmentStatus, Permission};
 use serde::{Deserialize, Serialize};
 use store::{FollowUp, FollowUpDetail, OfficeSettings};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 type ApiResult<T> = Result<T, Problem>;
-
-fn parse_id(s: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(s).map_err(|_| Problem::not_found())
-}
 
 fn invalid(errors: Vec<domain::ending::FieldError>) -> Problem {
     Problem::invalid_fields(
@@ -54,11 +52,10 @@ pub struct CannotProceedRequest {
 pub async fn cannot_proceed(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     ApiJson(req): ApiJson<CannotProceedRequest>,
 ) -> ApiResult<Json<Ended>> {
     caller.require(Permission::RunAppointment)?;
-    let id = parse_id(&id)?;
     req.answer.validate().map_err(invalid)?;
     let status = state
         .store
@@ -89,11 +86,10 @@ pub struct CancelRequest {
 pub async fn cancel(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     ApiJson(req): ApiJson<CancelRequest>,
 ) -> ApiResult<Json<Ended>> {
     caller.require(Permission::ManageAppointments)?;
-    let id = parse_id(&id)?;
     req.cancellation.validate().map_err(invalid)?;
     let finish = cancellation_finish(&req.cancellation).ok_or_else(|| invalid(Vec::new()))?;
     let status = state
@@ -118,7 +114,7 @@ pub async fn cancel(
 pub async fn attended_not_screened_details(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     ApiJson(req): ApiJson<CannotProceedRequest>,
 ) -> ApiResult<Json<super::workflow::Saved>> {
     caller.require(Permission::ManageAppointments)?;
@@ -129,7 +125,7 @@ pub async fn attended_not_screened_details(
         .record_ending_details(
             caller.scope(),
             &caller.actor(),
-            parse_id(&id)?,
+            id,
             &data,
             req.expected_version,
         )
@@ -157,7 +153,7 @@ pub struct BulkResult {
 pub async fn bulk(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     ApiJson(req): ApiJson<BulkRequest>,
 ) -> ApiResult<Json<BulkResult>> {
     caller.require(Permission::ManageAppointments)?;
@@ -174,13 +170,7 @@ pub async fn bulk(
     };
     let changed = state
         .store
-        .bulk_action(
-            caller.scope(),
-            &caller.actor(),
-            parse_id(&id)?,
-            from,
-            action,
-        )
+        .bulk_action(caller.scope(), &caller.actor(), id, from, action)
         .await?;
     Ok(Json(BulkResult { changed }))
 }
@@ -194,12 +184,12 @@ pub async fn bulk(
 pub async fn close(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<axum::http::StatusCode> {
     caller.require(Permission::ManageAppointments)?;
     state
         .store
-        .close_clinic(caller.scope(), &caller.actor(), parse_id(&id)?)
+        .close_clinic(caller.scope(), &caller.actor(), id)
         .await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
@@ -282,15 +272,10 @@ pub async fn follow_ups(
 pub async fn get_follow_up(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Json<FollowUpDetail>> {
     caller.require(Permission::ViewRecords)?;
-    Ok(Json(
-        state
-            .store
-            .follow_up(caller.scope(), parse_id(&id)?)
-            .await?,
-    ))
+    Ok(Json(state.store.follow_up(caller.scope(), id).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -314,11 +299,10 @@ pub struct FollowUpStatusRequest {
 pub async fn set_follow_up_status(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     ApiJson(req): ApiJson<FollowUpStatusRequest>,
 ) -> ApiResult<Json<FollowUpDetail>> {
     caller.require(Permission::ManageAppointments)?;
-    let id = parse_id(&id)?;
     state
         .store
         .set_follow_up_status(caller.scope(), &caller.actor(), id, req.status, &req.reason)
@@ -365,11 +349,10 @@ pub async fn put_office_settings(
 pub async fn complete(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     ApiJson(req): ApiJson<super::workflow::VersionedRequest>,
 ) -> ApiResult<Json<Ended>> {
     caller.require(Permission::RunAppointment)?;
-    let id = parse_id(&id)?;
     let wf = state.store.workflow(caller.scope(), id).await?;
     super::workflow::require_step(&wf, crate::pages::workflow::Step::Check)?;
     let mut finish =
@@ -411,14 +394,29 @@ pub async fn complete(
 pub async fn discard(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     ApiJson(req): ApiJson<super::workflow::VersionedRequest>,
 ) -> ApiResult<Json<Ended>> {
     caller.require(Permission::RunAppointment)?;
-    let id = parse_id(&id)?;
     let status = state
         .store
         .discard_and_revert(caller.scope(), &caller.actor(), id, req.expected_version)
         .await?;
     Ok(Json(Ended { id, status }))
+}
+
+/// Endings, clinic closing and follow-ups: each route with its OpenAPI entry.
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(cannot_proceed))
+        .routes(routes!(cancel))
+        .routes(routes!(complete))
+        .routes(routes!(discard))
+        .routes(routes!(attended_not_screened_details))
+        .routes(routes!(close))
+        .routes(routes!(bulk))
+        .routes(routes!(follow_ups))
+        .routes(routes!(get_follow_up))
+        .routes(routes!(set_follow_up_status))
+        .routes(routes!(get_office_settings, put_office_settings))
 }

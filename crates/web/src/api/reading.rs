@@ -4,10 +4,11 @@
 
 use super::ApiCaller;
 use super::problem::{ApiJson, Problem};
-use crate::pages::reading::{OUTCOME_KINDS, context_of};
+use crate::features::reading::app::{OUTCOME_KINDS, context_of};
+use crate::http::extract::IdPath;
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use domain::Permission;
 use domain::reading::{
@@ -19,6 +20,7 @@ use store::{
     ReaderStats, ReadingCase, ReadingCounts, ReadingSession, ReadingSettings,
 };
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 fn invalid(field: &str, message: &str) -> Problem {
@@ -141,7 +143,7 @@ pub async fn overdue(
 pub async fn get_case(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
 ) -> Result<Json<CaseDetail>, Problem> {
     caller.require(Permission::ViewRecords)?;
     let me = caller.0.user_id.unwrap_or_default();
@@ -205,7 +207,7 @@ pub async fn start_session(
 pub async fn get_session(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
 ) -> Result<Json<ReadingSession>, Problem> {
     caller.require(Permission::ReadImages)?;
     let me = person(&caller)?;
@@ -226,7 +228,7 @@ pub struct NextCase {
 pub async fn next_case(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
 ) -> Result<Json<NextCase>, Problem> {
     caller.require(Permission::ReadImages)?;
     person(&caller)?;
@@ -242,7 +244,7 @@ pub async fn next_case(
 pub async fn finish_session(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
 ) -> Result<StatusCode, Problem> {
     caller.require(Permission::ReadImages)?;
     person(&caller)?;
@@ -296,7 +298,7 @@ pub struct NewRead {
 pub async fn record_read(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
     ApiJson(body): ApiJson<NewRead>,
 ) -> Result<(StatusCode, Json<ReadRecorded>), Problem> {
     caller.require(Permission::ReadImages)?;
@@ -336,7 +338,7 @@ pub struct NewArbitrationBody {
 pub async fn arbitrate(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
     ApiJson(body): ApiJson<NewArbitrationBody>,
 ) -> Result<(StatusCode, Json<ReadRecorded>), Problem> {
     caller.require(Permission::ReadImages)?;
@@ -369,7 +371,7 @@ pub struct SessionRef {
 pub async fn skip(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
     ApiJson(body): ApiJson<SessionRef>,
 ) -> Result<StatusCode, Problem> {
     caller.require(Permission::ReadImages)?;
@@ -397,7 +399,7 @@ pub struct HoldBody {
 pub async fn defer(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
     ApiJson(body): ApiJson<HoldBody>,
 ) -> Result<StatusCode, Problem> {
     caller.require(Permission::ReadImages)?;
@@ -420,7 +422,7 @@ pub async fn defer(
 pub async fn request_priors(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
     ApiJson(body): ApiJson<HoldBody>,
 ) -> Result<StatusCode, Problem> {
     caller.require(Permission::ReadImages)?;
@@ -452,7 +454,7 @@ pub struct PriorsStatusBody {
 pub async fn priors_status(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
     ApiJson(body): ApiJson<PriorsStatusBody>,
 ) -> Result<StatusCode, Problem> {
     caller.require(Permission::ManageAppointments)?;
@@ -474,7 +476,7 @@ pub async fn priors_status(
 pub async fn unflag(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
 ) -> Result<StatusCode, Problem> {
     caller.require(Permission::ManageAppointments)?;
     state
@@ -602,7 +604,7 @@ pub async fn put_settings(
 pub async fn participant_episodes(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
 ) -> Result<Json<Vec<EpisodeSummary>>, Problem> {
     caller.require(Permission::ViewRecords)?;
     let episodes = state.store.participant_episodes(caller.scope(), id).await?;
@@ -611,4 +613,30 @@ pub async fn participant_episodes(
         .record_view(&caller.actor(), "participant_episodes", id, Some(id))
         .await?;
     Ok(Json(episodes))
+}
+
+/// Image reading: each route with its OpenAPI entry.
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(cases))
+        .routes(routes!(dashboard))
+        .routes(routes!(get_case))
+        .routes(routes!(record_read))
+        .routes(routes!(arbitrate))
+        .routes(routes!(skip))
+        .routes(routes!(defer))
+        .routes(routes!(request_priors))
+        .routes(routes!(priors_status))
+        .routes(routes!(unflag))
+        .routes(routes!(start_session))
+        .routes(routes!(get_session))
+        .routes(routes!(next_case))
+        .routes(routes!(finish_session))
+        .routes(routes!(finalise))
+        .routes(routes!(holds))
+        .routes(routes!(outcomes))
+        .routes(routes!(overdue))
+        .routes(routes!(performance))
+        .routes(routes!(get_settings, put_settings))
+        .routes(routes!(participant_episodes))
 }

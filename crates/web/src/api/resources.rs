@@ -2,9 +2,10 @@
 
 use super::ApiCaller;
 use super::problem::{ApiJson, Problem};
+use crate::http::extract::IdPath;
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use domain::{AppointmentAction, AppointmentStatus, ClinicTab, Permission};
 use serde::{Deserialize, Serialize};
@@ -13,13 +14,10 @@ use store::{
     Participant, ParticipantAppointment, TabCounts,
 };
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 type ApiResult<T> = Result<T, Problem>;
-
-fn parse_id(s: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(s).map_err(|_| Problem::not_found())
-}
 
 #[derive(Deserialize, IntoParams)]
 pub struct ClinicListQuery {
@@ -73,12 +71,10 @@ pub async fn list_clinics(
 pub async fn get_clinic(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Json<ClinicSummary>> {
     caller.require(Permission::ViewRecords)?;
-    Ok(Json(
-        state.store.clinic(caller.scope(), parse_id(&id)?).await?,
-    ))
+    Ok(Json(state.store.clinic(caller.scope(), id).await?))
 }
 
 /// A clinic's appointments, in slot order.
@@ -89,10 +85,9 @@ pub async fn get_clinic(
 pub async fn clinic_appointments(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Json<Vec<ClinicAppointmentRow>>> {
     caller.require(Permission::ViewRecords)?;
-    let id = parse_id(&id)?;
     // One query; another provider's clinic is not found.
     Ok(Json(state.store.clinic_day(caller.scope(), id).await?.1))
 }
@@ -131,13 +126,10 @@ pub async fn book_appointment(
 pub async fn get_appointment(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Json<AppointmentDetail>> {
     caller.require(Permission::ViewRecords)?;
-    let a = state
-        .store
-        .appointment(caller.scope(), parse_id(&id)?)
-        .await?;
+    let a = state.store.appointment(caller.scope(), id).await?;
     state
         .store
         .record_view(&caller.actor(), "appointment", a.id, Some(a.participant.id))
@@ -160,16 +152,9 @@ pub struct StatusResult {
 pub async fn check_in(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Json<StatusResult>> {
-    act(
-        &state,
-        &caller,
-        parse_id(&id)?,
-        AppointmentAction::CheckIn,
-        None,
-    )
-    .await
+    act(&state, &caller, id, AppointmentAction::CheckIn, None).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -196,17 +181,10 @@ pub struct ActionRequest {
 pub async fn appointment_action(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     ApiJson(req): ApiJson<ActionRequest>,
 ) -> ApiResult<Json<StatusResult>> {
-    act(
-        &state,
-        &caller,
-        parse_id(&id)?,
-        req.action,
-        req.expected_version,
-    )
-    .await
+    act(&state, &caller, id, req.action, req.expected_version).await
 }
 
 async fn act(
@@ -281,13 +259,10 @@ pub async fn create_participant(
 pub async fn get_participant(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Json<Participant>> {
     caller.require(Permission::ViewRecords)?;
-    let p = state
-        .store
-        .participant(caller.scope(), parse_id(&id)?)
-        .await?;
+    let p = state.store.participant(caller.scope(), id).await?;
     state
         .store
         .record_view(&caller.actor(), "participant", p.id, Some(p.id))
@@ -303,10 +278,9 @@ pub async fn get_participant(
 pub async fn participant_appointments(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Json<Vec<ParticipantAppointment>>> {
     caller.require(Permission::ViewRecords)?;
-    let id = parse_id(&id)?;
     state.store.participant(caller.scope(), id).await?;
     Ok(Json(
         state
@@ -335,11 +309,10 @@ pub struct SupportRequest {
 pub async fn set_special_appointment(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     ApiJson(req): ApiJson<SupportRequest>,
 ) -> ApiResult<Json<Participant>> {
     caller.require(Permission::CheckIn)?;
-    let id = parse_id(&id)?;
     if !req.reasons.is_empty() {
         let given: Vec<_> = req
             .reasons
@@ -366,4 +339,20 @@ pub async fn set_special_appointment(
         )
         .await?;
     Ok(Json(p))
+}
+
+/// Clinics, appointments and participants: each route with its OpenAPI entry.
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_clinics))
+        .routes(routes!(get_clinic))
+        .routes(routes!(clinic_appointments))
+        .routes(routes!(book_appointment))
+        .routes(routes!(get_appointment))
+        .routes(routes!(check_in))
+        .routes(routes!(appointment_action))
+        .routes(routes!(search_participants, create_participant))
+        .routes(routes!(get_participant))
+        .routes(routes!(participant_appointments))
+        .routes(routes!(set_special_appointment))
 }

@@ -2,20 +2,19 @@
 
 use super::ApiCaller;
 use super::problem::{ApiJson, Problem};
+use crate::features::workflow::app::{self, Step, step_unlocked};
+use crate::http::extract::IdPath;
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use domain::Permission;
 use serde::{Deserialize, Serialize};
 use store::{Note, Workflow};
 use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 type ApiResult<T> = Result<T, Problem>;
-
-fn parse_id(s: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(s).map_err(|_| Problem::not_found())
-}
 
 /// The new version after a save: send it with the next change.
 #[derive(Serialize, ToSchema)]
@@ -31,10 +30,10 @@ pub struct Saved {
 pub async fn get_workflow(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Json<Workflow>> {
     caller.require(Permission::ViewRecords)?;
-    let wf = state.store.workflow(caller.scope(), parse_id(&id)?).await?;
+    let wf = state.store.workflow(caller.scope(), id).await?;
     state
         .store
         .record_view(
@@ -61,24 +60,19 @@ pub struct VersionedRequest {
 pub async fn confirm_identity(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     ApiJson(req): ApiJson<VersionedRequest>,
 ) -> ApiResult<Json<Saved>> {
     caller.require(Permission::RunAppointment)?;
-    let version = state
-        .store
-        .save_section(
-            caller.scope(),
-            &caller.actor(),
-            parse_id(&id)?,
-            store::SectionUpdate {
-                section: "identity",
-                data: &serde_json::json!({ "confirmed": true }),
-                images_taken: None,
-            },
-            req.expected_version,
-        )
-        .await?;
+    let version = app::confirm_identity(
+        &state.store,
+        &caller.caller(),
+        app::ConfirmIdentity {
+            appointment_id: id,
+            expected_version: req.expected_version,
+        },
+    )
+    .await?;
     Ok(Json(Saved { version }))
 }
 
@@ -95,13 +89,13 @@ pub struct NoteRequest {
 pub async fn add_note(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     ApiJson(req): ApiJson<NoteRequest>,
 ) -> ApiResult<(axum::http::StatusCode, Json<Note>)> {
     caller.require(Permission::CheckIn)?;
     let note = state
         .store
-        .add_note(caller.scope(), &caller.actor(), parse_id(&id)?, &req.note)
+        .add_note(caller.scope(), &caller.actor(), id, &req.note)
         .await?;
     Ok((axum::http::StatusCode::CREATED, Json(note)))
 }
@@ -120,20 +114,20 @@ pub struct RoomRequest {
 pub async fn set_room(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     ApiJson(req): ApiJson<RoomRequest>,
 ) -> ApiResult<Json<Saved>> {
     caller.require(Permission::RunAppointment)?;
-    let version = state
-        .store
-        .set_room(
-            caller.scope(),
-            &caller.actor(),
-            parse_id(&id)?,
-            req.room_id,
-            req.expected_version,
-        )
-        .await?;
+    let version = app::set_room(
+        &state.store,
+        &caller.caller(),
+        app::SetRoom {
+            appointment_id: id,
+            room_id: req.room_id,
+            expected_version: req.expected_version,
+        },
+    )
+    .await?;
     Ok(Json(Saved { version }))
 }
 
@@ -141,7 +135,7 @@ pub async fn set_room(
 // Step 3: the images record
 // ---------------------------------------------------------------------------------------
 
-use crate::pages::workflow::{images, medical};
+use crate::pages::workflow::images;
 use domain::imaging::{ImagesRecord, ImagingError, View, ViewCounts};
 
 #[derive(Deserialize, ToSchema)]
@@ -230,15 +224,14 @@ fn read_record(value: serde_json::Value) -> ApiResult<ImagesRecord> {
 pub async fn save_images(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     ApiJson(req): ApiJson<ImagesRequest>,
 ) -> ApiResult<Json<ImagesSaved>> {
     caller.require(Permission::RunAppointment)?;
-    let id = parse_id(&id)?;
     let record = read_record(req.record)?;
     let wf = state.store.workflow(caller.scope(), id).await?;
-    require_step(&wf, crate::pages::workflow::Step::Images)?;
-    let context = medical::imaging_context(&wf);
+    require_step(&wf, Step::Images)?;
+    let context = app::imaging_context(&wf);
     domain::imaging::validate(&record, &context).map_err(imaging_problem)?;
     let (version, derivation) = images::save_record(
         &state.store,
@@ -334,10 +327,10 @@ fn medical_problem(errors: Vec<(String, String)>) -> Problem {
 pub async fn get_medical(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Json<MedicalView>> {
     caller.require(Permission::ViewRecords)?;
-    let wf = state.store.workflow(caller.scope(), parse_id(&id)?).await?;
+    let wf = state.store.workflow(caller.scope(), id).await?;
     let recorded = state
         .store
         .recorded_screens(
@@ -346,7 +339,7 @@ pub async fn get_medical(
             wf.appointment.id,
         )
         .await?;
-    let info = crate::pages::workflow::medical::information(&wf).map_err(|e| {
+    let info = app::information(&wf).map_err(|e| {
         tracing::error!(error = %e, "unreadable medical document");
         Problem::new(
             axum::http::StatusCode::INTERNAL_SERVER_ERROR,
@@ -392,13 +385,12 @@ pub async fn get_medical(
 pub async fn save_medical(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     ApiJson(req): ApiJson<MedicalRequest>,
 ) -> ApiResult<Json<MedicalSaved>> {
     caller.require(Permission::RunAppointment)?;
-    let id = parse_id(&id)?;
     let wf = state.store.workflow(caller.scope(), id).await?;
-    require_step(&wf, crate::pages::workflow::Step::Medical)?;
+    require_step(&wf, Step::Medical)?;
     let mut info: domain::medical::MedicalInformation = serde_json::from_value(req.medical)
         .map_err(|e| {
             medical_problem(vec![(
@@ -420,13 +412,14 @@ pub async fn save_medical(
                     .collect(),
             )
         })?;
-    let version = crate::pages::workflow::medical::save_information(
+    let version = app::save_medical(
         &state.store,
-        caller.scope(),
-        &caller.actor(),
-        id,
-        &info,
-        req.expected_version,
+        &caller.caller(),
+        app::SaveMedical {
+            appointment_id: id,
+            info: &info,
+            expected_version: req.expected_version,
+        },
     )
     .await?;
     Ok(Json(MedicalSaved {
@@ -437,8 +430,8 @@ pub async fn save_medical(
 
 /// The API follows the same order as the pages: a step opens once the steps before it are
 /// done (identity confirmed, medical information reviewed, images recorded).
-pub fn require_step(wf: &Workflow, step: crate::pages::workflow::Step) -> Result<(), Problem> {
-    if crate::pages::workflow::step_unlocked(wf, step) {
+pub fn require_step(wf: &Workflow, step: Step) -> Result<(), Problem> {
+    if step_unlocked(wf, step) {
         Ok(())
     } else {
         Err(Problem::new(
@@ -451,4 +444,15 @@ pub fn require_step(wf: &Workflow, step: crate::pages::workflow::Step) -> Result
             )),
         ))
     }
+}
+
+/// The appointment workflow: each route with its OpenAPI entry.
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_workflow))
+        .routes(routes!(confirm_identity))
+        .routes(routes!(add_note))
+        .routes(routes!(set_room))
+        .routes(routes!(save_images))
+        .routes(routes!(get_medical, save_medical))
 }

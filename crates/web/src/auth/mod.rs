@@ -290,6 +290,18 @@ impl Staff {
             Err(AppError::Forbidden)
         }
     }
+    /// The caller of a use case.
+    pub fn caller(&self) -> crate::application::Caller {
+        crate::application::Caller {
+            scope: self.scope(),
+            actor: self.actor(),
+            roles: if self.0.provider.is_some() {
+                self.0.roles.clone()
+            } else {
+                Vec::new()
+            },
+        }
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Staff {

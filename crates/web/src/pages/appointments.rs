@@ -1,6 +1,7 @@
 use super::{parse_id, render};
 use crate::auth::Staff;
 use crate::error::{AppError, PageResult};
+use crate::http::extract::PageId;
 use crate::present::{Layout, SpecialView, day_date, instant, long_date, nhs_number};
 use crate::state::AppState;
 use askama::Template;
@@ -78,10 +79,9 @@ pub struct ShowQuery {
 pub async fn show(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     Query(q): Query<ShowQuery>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
     let a: AppointmentDetail = state.store.appointment(staff.scope(), id).await?;
     state
         .store

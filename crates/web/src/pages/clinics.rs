@@ -1,10 +1,11 @@
-use super::{parse_id, render};
+use super::render;
 use crate::auth::Staff;
 use crate::error::PageResult;
+use crate::http::extract::PageId;
 use crate::present::{Layout, TabLink, day_date, long_date, nhs_number};
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use domain::{AppointmentStatus, ClinicFilter, ClinicTab, Permission, RowAction, age_on};
 use serde::Deserialize;
 use store::ClinicSummary;
@@ -133,10 +134,9 @@ struct ClinicPage {
 pub async fn show(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     Query(q): Query<ShowQuery>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
     let scope = staff.scope();
     let (clinic, appointments) = state.store.clinic_day(scope, id).await?;
     let filter = q

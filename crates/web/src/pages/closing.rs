@@ -1,12 +1,13 @@
 //! "Close clinic": every participant needs an outcome first.
 
-use super::{FormPairs, parse_id, render};
+use super::{FormPairs, render};
 use crate::auth::Staff;
 use crate::error::{AppError, PageResult};
+use crate::http::extract::PageId;
 use crate::present::{Layout, day_date, nhs_number};
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use domain::ending::{CloseBlocker, CloseGroup, close_groups};
 use domain::{AppointmentStatus, ClinicStatus, Permission};
@@ -41,12 +42,7 @@ struct ClosePage {
     blocked: bool,
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<String>,
-) -> PageResult {
-    let id = parse_id(&id)?;
+pub async fn show(State(state): State<AppState>, staff: Staff, PageId(id): PageId) -> PageResult {
     staff.require(Permission::ManageAppointments)?;
     let scope = staff.scope();
     let (clinic, rows, blockers) = tokio::try_join!(
@@ -129,10 +125,9 @@ pub async fn show(
 pub async fn bulk(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     form: FormPairs,
 ) -> PageResult {
-    let id = parse_id(&id)?;
     staff.require(Permission::ManageAppointments)?;
     let group: CloseGroup = form
         .get("group")
@@ -154,12 +149,7 @@ pub async fn bulk(
     Ok(Redirect::to(&format!("/clinics/{id}/close")).into_response())
 }
 
-pub async fn close(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<String>,
-) -> PageResult {
-    let id = parse_id(&id)?;
+pub async fn close(State(state): State<AppState>, staff: Staff, PageId(id): PageId) -> PageResult {
     staff.require(Permission::ManageAppointments)?;
     state
         .store

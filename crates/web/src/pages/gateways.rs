@@ -4,11 +4,12 @@
 
 use crate::auth::Staff;
 use crate::error::PageResult;
-use crate::pages::{FormPairs, parse_id, render};
+use crate::http::extract::PageId;
+use crate::pages::{FormPairs, render};
 use crate::present::{Layout, instant, nhs_number};
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use domain::Permission;
@@ -271,11 +272,11 @@ pub async fn show(
 pub async fn resolve(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     form: FormPairs,
 ) -> PageResult {
     staff.require(Permission::ManageAppointments)?;
-    let uuid = parse_id(&id)?;
+    let uuid = id;
     let text = form.get("resolution").unwrap_or_default().to_owned();
     match state
         .store
@@ -308,11 +309,11 @@ pub async fn resolve(
 pub async fn settle(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     form: FormPairs,
 ) -> PageResult {
     staff.require(Permission::ManageAppointments)?;
-    let uuid = parse_id(&id)?;
+    let uuid = id;
     let reason = form.get("reason").unwrap_or_default().to_owned();
     let action = form.get("action").unwrap_or_default();
     let result = match action {
@@ -466,21 +467,21 @@ pub struct ReceivedQuery {
 pub async fn received(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     axum::extract::Query(q): axum::extract::Query<ReceivedQuery>,
 ) -> PageResult {
-    received_page(&state, &staff, parse_id(&id)?, None, q.detached.is_some()).await
+    received_page(&state, &staff, id, None, q.detached.is_some()).await
 }
 
 /// `POST /received-images/{id}/detach`: "These are a different participant's images".
 pub async fn detach(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     form: FormPairs,
 ) -> PageResult {
     staff.require(Permission::ManageAppointments)?;
-    let uuid = parse_id(&id)?;
+    let uuid = id;
     let reason = form.get("reason").unwrap_or_default().to_owned();
     let scope = staff.scope();
     match state

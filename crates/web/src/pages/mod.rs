@@ -143,7 +143,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/reading", get(reading::dashboard))
         .route("/reading/sessions", post(reading::start_session))
         .route("/reading/sessions/{sid}", get(reading::session))
-        .route("/reading/sessions/{sid}/next", get(reading::next))
+        .route(
+            "/reading/sessions/{sid}/next",
+            get(reading::next_page).post(reading::next),
+        )
         .route(
             "/reading/sessions/{sid}/finish",
             post(reading::finish_session),

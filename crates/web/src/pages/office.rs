@@ -2,13 +2,14 @@
 //! attended-not-screened participant was not screened, and the follow-up request lists.
 
 use super::workflow::ending::{Choice, ReasonView, parse_attended_not_screened};
-use super::{FormPairs, errors_of, find, parse_id, render, with_status};
+use super::{FormPairs, errors_of, find, render, with_status};
 use crate::auth::Staff;
 use crate::error::PageResult;
+use crate::http::extract::PageId;
 use crate::present::{Layout, TabLink, long_date, nhs_number};
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect};
 use domain::Permission;
 use domain::ending::{
@@ -83,9 +84,8 @@ fn cancel_page(
 pub async fn cancel_form(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> PageResult {
-    let id = parse_id(&id)?;
     staff.require(Permission::ManageAppointments)?;
     let a = state.store.appointment(staff.scope(), id).await?;
     cancel_page(&state, &staff, &a, &Cancellation::default(), Vec::new())
@@ -125,10 +125,9 @@ pub fn cancellation_finish(c: &Cancellation) -> Option<Finish> {
 pub async fn cancel(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     form: FormPairs,
 ) -> PageResult {
-    let id = parse_id(&id)?;
     staff.require(Permission::ManageAppointments)?;
     let version = form.version()?;
     let answer = Cancellation {
@@ -209,9 +208,8 @@ fn details_page(
 pub async fn ans_details_form(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> PageResult {
-    let id = parse_id(&id)?;
     staff.require(Permission::ManageAppointments)?;
     let wf = state.store.workflow(staff.scope(), id).await?;
     let saved: AttendedNotScreened = wf
@@ -225,10 +223,9 @@ pub async fn ans_details_form(
 pub async fn ans_details(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     form: FormPairs,
 ) -> PageResult {
-    let id = parse_id(&id)?;
     staff.require(Permission::ManageAppointments)?;
     let version = form.version()?;
     let answer = parse_attended_not_screened(&form);
@@ -472,10 +469,9 @@ async fn follow_up_page(
 pub async fn follow_up_form(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> PageResult {
     staff.require(Permission::ViewRecords)?;
-    let id = parse_id(&id)?;
     follow_up_page(&state, &staff, id, None, "", Vec::new()).await
 }
 
@@ -483,11 +479,10 @@ pub async fn follow_up_form(
 pub async fn follow_up_update(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     form: FormPairs,
 ) -> PageResult {
     staff.require(Permission::ManageAppointments)?;
-    let id = parse_id(&id)?;
     let reason = form.get("reason").unwrap_or_default().trim().to_owned();
     let Some(to) = form
         .get("status")

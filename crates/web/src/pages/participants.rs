@@ -1,10 +1,11 @@
-use super::{parse_id, render};
+use super::render;
 use crate::auth::Staff;
 use crate::error::PageResult;
+use crate::http::extract::PageId;
 use crate::present::{Layout, SpecialView, long_date, nhs_number};
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use domain::age_on;
 use serde::Deserialize;
 
@@ -75,12 +76,7 @@ fn list_with_notes(items: Vec<&'static str>, notes: &str) -> String {
     out
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<String>,
-) -> PageResult {
-    let id = parse_id(&id)?;
+pub async fn show(State(state): State<AppState>, staff: Staff, PageId(id): PageId) -> PageResult {
     let scope = staff.scope();
     let (p, appointments, episodes) = tokio::try_join!(
         state.store.participant(scope, id),

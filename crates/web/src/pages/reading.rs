@@ -10,6 +10,7 @@ use super::workflow::medical;
 use super::{FormPairs, errors_of, find, parse_id, render, with_status};
 use crate::auth::Staff;
 use crate::error::{AppError, PageResult};
+use crate::features::reading::app::{OUTCOME_KINDS, context_of};
 use crate::present::{Layout, long_date, nhs_number};
 use crate::state::AppState;
 use askama::Template;
@@ -20,8 +21,7 @@ use domain::imaging::{Breast, View, derive};
 use domain::reading::{
     AbnormalityType, Annotation, ArbitrationDecision, ArbitrationPolicy, AssessmentCategory,
     BreastAssessment, DueStatus, LevelOfConcern, Location, OPINION_QUESTION, Opinion, OpinionKind,
-    Period, PriorsStatus, ReadingContext, ReadingState, RecalledView, SessionKind,
-    TechnicalRecallReason,
+    Period, PriorsStatus, ReadingState, RecalledView, SessionKind, TechnicalRecallReason,
 };
 use serde::Deserialize;
 use store::{CaseDetail, ReadingSettings, Workflow};
@@ -174,15 +174,6 @@ fn due_tag(status: DueStatus) -> Option<(String, String)> {
         DueStatus::DueSoon => Some((status.label().to_owned(), "nhsuk-tag--yellow".to_owned())),
         DueStatus::Urgent => Some((status.label().to_owned(), "nhsuk-tag--orange".to_owned())),
         DueStatus::Overdue => Some((status.label().to_owned(), "nhsuk-tag--red".to_owned())),
-    }
-}
-
-pub(crate) fn context_of(wf: &Workflow) -> ReadingContext {
-    let significant = medical::information(wf)
-        .map(|info| !info.significant_symptoms().is_empty())
-        .unwrap_or(false);
-    ReadingContext {
-        has_significant_symptoms: significant,
     }
 }
 
@@ -507,16 +498,29 @@ pub async fn start_session(
         .store
         .start_session(staff.scope(), &staff.actor(), kind, clinic, size)
         .await?;
-    Ok(Redirect::to(&format!("/reading/sessions/{id}/next")).into_response())
+    claim_next(&state, &staff, id).await
 }
 
+/// `GET /reading/sessions/{sid}/next`: no side effects; the session page, which offers
+/// "Next case" as a button.
+pub async fn next_page(Path(sid): Path<String>) -> PageResult {
+    let sid = parse_id(&sid)?;
+    Ok(Redirect::to(&format!("/reading/sessions/{sid}")).into_response())
+}
+
+/// `POST /reading/sessions/{sid}/next`: settles the reads due and claims the next case.
 pub async fn next(
     State(state): State<AppState>,
     staff: Staff,
     Path(sid): Path<String>,
 ) -> PageResult {
     reader(&staff)?;
-    let sid = parse_id(&sid)?;
+    claim_next(&state, &staff, parse_id(&sid)?).await
+}
+
+/// Claims the session's next case and goes to it (the session page when none is left).
+/// Only POST handlers call this: claiming settles reads and takes a case.
+async fn claim_next(state: &AppState, staff: &Staff, sid: Uuid) -> PageResult {
     match state
         .store
         .next_case(staff.scope(), &staff.actor(), sid)
@@ -1953,7 +1957,7 @@ pub async fn confirm(
         }
     };
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/reading/sessions/{}/next", l.sid)).into_response()),
+        Ok(()) => claim_next(&state, &staff, l.sid).await,
         Err(store::StoreError::Invalid(errors)) => {
             confirm_page(&state, &staff, &l, purpose, &opinion, errors_of(errors))
         }
@@ -2016,7 +2020,7 @@ pub async fn arbitrate(
         )
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/reading/sessions/{}/next", l.sid)).into_response()),
+        Ok(_) => claim_next(&state, &staff, l.sid).await,
         Err(store::StoreError::Invalid(errors)) => {
             case_page(&state, &staff, &l, Purpose::Read, None, errors_of(errors)).await
         }
@@ -2037,7 +2041,7 @@ pub async fn skip(
         .store
         .skip_case(staff.scope(), &staff.actor(), sid, cid)
         .await?;
-    Ok(Redirect::to(&format!("/reading/sessions/{sid}/next")).into_response())
+    claim_next(&state, &staff, sid).await
 }
 
 #[derive(Template)]
@@ -2171,7 +2175,7 @@ async fn hold_save(
         }
     };
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/reading/sessions/{}/next", l.sid)).into_response()),
+        Ok(()) => claim_next(&state, &staff, l.sid).await,
         Err(store::StoreError::Invalid(errors)) => {
             reason_page(&state, &staff, &l, hold, reason, errors_of(errors))
         }
@@ -2286,9 +2290,6 @@ struct OutcomesPage {
     layout: Layout,
     rows: Vec<OutcomeRow>,
 }
-
-/// The kinds of follow-up request a reading result raises.
-pub const OUTCOME_KINDS: [&str; 3] = ["technical_recall", "assessment_referral", "more_images"];
 
 pub fn outcome_label(kind: &str) -> &'static str {
     match kind {

@@ -1,12 +1,13 @@
 //! "Why does {name} need additional support?": recording a special appointment.
 
-use super::{FormPairs, parse_id, render};
+use super::{FormPairs, render};
 use crate::auth::Staff;
 use crate::error::PageResult;
+use crate::http::extract::PageId;
 use crate::present::Layout;
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect};
 use domain::medical::{SUPPORT_TEMPORARY_QUESTION, support_question, validate_support};
 use domain::{Permission, SupportReason};
@@ -100,10 +101,9 @@ fn page(
 pub async fn form(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     Query(q): Query<BackQuery>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
     staff.require(Permission::CheckIn)?;
     let p = state.store.participant(staff.scope(), id).await?;
     let given: Vec<_> = p
@@ -119,10 +119,9 @@ pub async fn form(
 pub async fn save(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     form: FormPairs,
 ) -> PageResult {
-    let id = parse_id(&id)?;
     staff.require(Permission::CheckIn)?;
     let scope = staff.scope();
     let back = safe_back(form.get("back"), format!("/participants/{id}"));

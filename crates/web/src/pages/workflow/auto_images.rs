@@ -14,7 +14,8 @@ use super::images::{
 use super::{Frame, Step};
 use crate::auth::Staff;
 use crate::error::{AppError, PageResult};
-use crate::pages::{FormPairs, parse_id};
+use crate::http::extract::PageId;
+use crate::pages::FormPairs;
 use crate::present::Layout;
 use crate::state::AppState;
 use askama::Template;
@@ -406,7 +407,6 @@ fn live_view(
 }
 
 /// The automatic page, if the automatic flow applies to this appointment in `room`.
-/// Reaching it issues the worklist item.
 pub async fn page(
     state: &AppState,
     staff: &Staff,
@@ -428,17 +428,10 @@ async fn render_page(
     };
     let scope = staff.scope();
     let id = wf.appointment.id;
-    let mut capture = state.store.image_capture(scope, id, Some(room)).await?;
+    // Only reads: the worklist item was issued by the write that opened this step.
+    let capture = state.store.image_capture(scope, id, Some(room)).await?;
     if !capture.automatic() {
         return Ok(None);
-    }
-    if capture
-        .worklist_item
-        .as_ref()
-        .is_none_or(|i| i.station_ae_title != room.ae_title)
-    {
-        capture.worklist_item = state.store.issue_worklist_item(scope, id, room).await?;
-        capture.on_worklist = false;
     }
     let Some(gateway) = capture.gateway.as_ref() else {
         return Ok(None);
@@ -635,13 +628,10 @@ pub async fn manual(
 pub async fn thumbnail(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> PageResult {
     staff.require(Permission::ViewRecords)?;
-    let (media, bytes) = state
-        .store
-        .image_thumbnail(staff.scope(), parse_id(&id)?)
-        .await?;
+    let (media, bytes) = state.store.image_thumbnail(staff.scope(), id).await?;
     let media = if media == "image/png" {
         "image/png"
     } else {

@@ -4,11 +4,12 @@ use super::images::{ImagesCard, images_card, images_record};
 use super::{Frame, Step, load_step};
 use crate::auth::Staff;
 use crate::error::{AppError, PageResult};
-use crate::pages::{FormPairs, parse_id, render};
+use crate::http::extract::PageId;
+use crate::pages::{FormPairs, render};
 use crate::present::Layout;
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use domain::AppointmentAction;
 use domain::imaging::{Completeness, RecallDecision, derive, exposure_record, validate};
@@ -25,12 +26,7 @@ struct CheckPage {
     identity_href: String,
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<String>,
-) -> PageResult {
-    let id = parse_id(&id)?;
+pub async fn show(State(state): State<AppState>, staff: Staff, PageId(id): PageId) -> PageResult {
     let wf = load_step(&state, &staff, id, Step::Check).await?;
     let mut images = images_card(&wf);
     if let Some(card) = images.as_mut()
@@ -215,10 +211,9 @@ pub fn completion(wf: &Workflow, operator: &str) -> Result<Finish, AppError> {
 pub async fn complete(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     form: FormPairs,
 ) -> PageResult {
-    let id = parse_id(&id)?;
     let wf = load_step(&state, &staff, id, Step::Check).await?;
     let version = form.version()?;
     let mut finish = completion(&wf, &staff.0.name)?;

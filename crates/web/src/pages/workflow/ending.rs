@@ -5,11 +5,12 @@
 use super::{Frame, load};
 use crate::auth::Staff;
 use crate::error::{AppError, PageResult};
-use crate::pages::{FormPairs, parse_id, render};
+use crate::http::extract::PageId;
+use crate::pages::{FormPairs, render};
 use crate::present::Layout;
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use domain::AppointmentAction;
 use domain::ending::{
@@ -63,9 +64,8 @@ async fn exit_page(
 pub async fn exit_form(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> PageResult {
-    let id = parse_id(&id)?;
     let wf = load(&state, &staff, id).await?;
     exit_page(&state, &staff, &wf, None).await
 }
@@ -73,10 +73,9 @@ pub async fn exit_form(
 pub async fn exit(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     form: FormPairs,
 ) -> PageResult {
-    let id = parse_id(&id)?;
     let wf = load(&state, &staff, id).await?;
     let version = form.version()?;
     let choice = form
@@ -210,9 +209,8 @@ fn cannot_proceed_page(
 pub async fn cannot_proceed_form(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> PageResult {
-    let id = parse_id(&id)?;
     let wf = load(&state, &staff, id).await?;
     if super::auto_images::images_taken(&state, &staff, &wf).await? {
         return Err(AppError::BadRequest(
@@ -289,10 +287,9 @@ pub fn attended_not_screened_finish(answer: &AttendedNotScreened) -> Finish {
 pub async fn cannot_proceed(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     form: FormPairs,
 ) -> PageResult {
-    let id = parse_id(&id)?;
     let wf = load(&state, &staff, id).await?;
     let version = form.version()?;
     let answer = parse_attended_not_screened(&form);

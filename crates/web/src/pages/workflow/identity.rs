@@ -3,19 +3,21 @@
 use super::{Frame, Step, load_step};
 use crate::auth::Staff;
 use crate::error::PageResult;
-use crate::pages::{parse_id, render};
+use crate::features::workflow::app;
+use crate::http::extract::PageId;
+use crate::pages::render;
 use crate::present::{Layout, long_date};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use domain::age_on;
 use serde::Deserialize;
 use store::Workflow;
 
 pub fn is_done(wf: &Workflow) -> bool {
-    super::section_flag(wf, "identity", "confirmed")
+    app::identity_confirmed(wf)
 }
 
 #[derive(Template)]
@@ -30,12 +32,7 @@ struct IdentityPage {
     confirmed: bool,
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<String>,
-) -> PageResult {
-    let id = parse_id(&id)?;
+pub async fn show(State(state): State<AppState>, staff: Staff, PageId(id): PageId) -> PageResult {
     let wf = load_step(&state, &staff, id, Step::Identity).await?;
     let p = &wf.appointment.participant;
     let frame = Frame::new(&wf, Step::Identity);
@@ -72,23 +69,17 @@ pub struct ConfirmForm {
 pub async fn confirm(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     Form(form): Form<ConfirmForm>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
-    state
-        .store
-        .save_section(
-            staff.scope(),
-            &staff.actor(),
-            id,
-            store::SectionUpdate {
-                section: "identity",
-                data: &serde_json::json!({ "confirmed": true }),
-                images_taken: None,
-            },
-            form.version,
-        )
-        .await?;
+    app::confirm_identity(
+        &state.store,
+        &staff.caller(),
+        app::ConfirmIdentity {
+            appointment_id: id,
+            expected_version: form.version,
+        },
+    )
+    .await?;
     Ok(Redirect::to(&Step::Medical.href(id)).into_response())
 }

@@ -18,6 +18,7 @@
 use super::{Frame, Step, load_step, medical};
 use crate::auth::Staff;
 use crate::error::{AppError, PageResult};
+use crate::features::workflow::app;
 use crate::pages::{FormPairs, parse_id, render};
 use crate::present::Layout;
 use crate::state::AppState;
@@ -417,30 +418,7 @@ pub(crate) async fn rooms(
     staff: &Staff,
     wf: &Workflow,
 ) -> Result<(Option<Room>, Vec<Room>), AppError> {
-    let scope = staff.scope();
-    let all = state.store.rooms(scope).await?;
-    let location_id = state
-        .store
-        .clinic(scope, wf.appointment.clinic_id)
-        .await?
-        .location_id;
-    let here: Vec<Room> = all
-        .iter()
-        .filter(|r| r.location_id == location_id)
-        .cloned()
-        .collect();
-    let offered = if here.is_empty() { all } else { here };
-    let current = match &wf.room {
-        Some(room) => Some(room.clone()),
-        None => {
-            let preferred = state.store.preferred_room(scope, staff.0.user_id).await?;
-            preferred
-                .and_then(|p| offered.iter().find(|r| r.id == p))
-                .or_else(|| offered.first())
-                .cloned()
-        }
-    };
-    Ok((current, offered))
+    Ok(app::rooms(&state.store, staff.scope(), Some(staff.0.user_id), wf).await?)
 }
 
 #[derive(Template)]
@@ -516,10 +494,16 @@ pub async fn room_save(
         return room_page(&state, &staff, &wf, None, Some(SELECT_ROOM)).await;
     };
     let id = wf.appointment.id;
-    state
-        .store
-        .set_room(staff.scope(), &staff.actor(), id, room_id, version)
-        .await?;
+    app::set_room(
+        &state.store,
+        &staff.caller(),
+        app::SetRoom {
+            appointment_id: id,
+            room_id,
+            expected_version: version,
+        },
+    )
+    .await?;
     redirect(&Step::Images.href(id))
 }
 
@@ -644,12 +628,22 @@ pub async fn choose(
             None => None,
         };
         if let Some(room) = room {
-            version = state
-                .store
-                .set_room(staff.scope(), &staff.actor(), id, room.id, version)
-                .await?;
+            version = app::set_room(
+                &state.store,
+                &staff.caller(),
+                app::SetRoom {
+                    appointment_id: id,
+                    room_id: room.id,
+                    expected_version: version,
+                },
+            )
+            .await?;
             wf.room = Some(room);
         }
+    } else {
+        // An appointment that reached this step before the worklist item was issued by
+        // the write that opens it gets its item here, at the first answer of the step.
+        app::issue_worklist_if_reachable(&state.store, &staff.caller(), id).await?;
     }
     save_record_as(
         &state.store,

@@ -16,6 +16,8 @@
 use super::{Frame, Step, load_step};
 use crate::auth::Staff;
 use crate::error::{AppError, PageResult};
+use crate::features::workflow::app;
+pub use crate::features::workflow::app::{imaging_context, information};
 use crate::pages::{FormPairs, parse_id, render};
 use crate::present::{Layout, long_date};
 use crate::state::AppState;
@@ -23,7 +25,6 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use domain::imaging::ImagingContext;
 use domain::medical::{
     Answer3, Augmentation, BenignLumpTreatment, BenignLumps, BreastCancer, BreastFeature,
     BreastImplants, BreastProcedure, CancerLocation, CarriedForward, CystTreatment, Cysts,
@@ -48,70 +49,12 @@ type Errors = Vec<(String, String)>;
 // Loading and saving the medical document
 // ---------------------------------------------------------------------------------------
 
-/// This appointment's medical information: what it has saved, or else what the
-/// participant's previous appointment saved, carried forward for confirmation.
-pub fn information(wf: &Workflow) -> Result<MedicalInformation, serde_json::Error> {
-    if let Some(saved) = wf.sections.get("medical") {
-        return serde_json::from_value(saved.data.clone());
-    }
-    if let Some(carried) = &wf.carried_medical {
-        let previous: MedicalInformation = serde_json::from_value(carried.data.clone())?;
-        return Ok(MedicalInformation::carried_from(
-            &previous,
-            carried.recorded_on,
-        ));
-    }
-    Ok(MedicalInformation::default())
-}
-
-/// Which breasts are expected to be imaged and whether there are implants, from the
-/// medical information recorded in this appointment (or carried forward into it).
-pub fn imaging_context(wf: &Workflow) -> ImagingContext {
-    match information(wf) {
-        Ok(info) => info.imaging_context(),
-        Err(e) => {
-            tracing::error!(error = %e, appointment = %wf.appointment.id, "unreadable medical document");
-            ImagingContext::default()
-        }
-    }
-}
-
 fn read(wf: &Workflow) -> Result<MedicalInformation, AppError> {
     information(wf).map_err(|e| {
         AppError::Internal(anyhow::anyhow!(
             "the medical information could not be read: {e}"
         ))
     })
-}
-
-/// Saves the whole medical document (with `all_reviewed`, which the step status reads).
-/// The pages and the API both save through here; the caller has checked it with
-/// [`MedicalInformation::validate`].
-pub async fn save_information(
-    store: &store::Store,
-    scope: store::Scope,
-    actor: &store::Actor,
-    id: Uuid,
-    info: &MedicalInformation,
-    expected_version: i64,
-) -> Result<i64, store::StoreError> {
-    let mut info = info.clone();
-    info.normalise();
-    let data = serde_json::to_value(info.document())
-        .map_err(|e| store::StoreError::Corrupt(e.to_string()))?;
-    store
-        .save_section(
-            scope,
-            actor,
-            id,
-            store::SectionUpdate {
-                section: "medical",
-                data: &data,
-                images_taken: None,
-            },
-            expected_version,
-        )
-        .await
 }
 
 /// Domain field errors as (field, message) pairs.
@@ -1698,13 +1641,14 @@ async fn save_then(
     if let Err(errors) = ctx.info.validate(ctx.today) {
         return form_page(ctx, form, v, pairs(Err(errors)), false);
     }
-    save_information(
+    app::save_medical(
         &ctx.state.store,
-        ctx.staff.scope(),
-        &ctx.staff.actor(),
-        ctx.id,
-        &ctx.info,
-        version,
+        &ctx.staff.caller(),
+        app::SaveMedical {
+            appointment_id: ctx.id,
+            info: &ctx.info,
+            expected_version: version,
+        },
     )
     .await?;
     Ok(Redirect::to(&next).into_response())
@@ -2355,13 +2299,14 @@ pub async fn act(
     if let Err(errors) = ctx.info.validate_with_record(ctx.today, &ctx.recorded) {
         return overview_page(&ctx, pairs(Err(errors)));
     }
-    save_information(
+    app::save_medical(
         &state.store,
-        staff.scope(),
-        &staff.actor(),
-        ctx.id,
-        &ctx.info,
-        version,
+        &staff.caller(),
+        app::SaveMedical {
+            appointment_id: ctx.id,
+            info: &ctx.info,
+            expected_version: version,
+        },
     )
     .await?;
     Ok(Redirect::to(&next).into_response())

@@ -21,75 +21,7 @@ use domain::{AppointmentStatus, Permission};
 use store::Workflow;
 use uuid::Uuid;
 
-/// The four steps, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Step {
-    Identity,
-    Medical,
-    Images,
-    Check,
-}
-
-impl Step {
-    pub const ALL: [Step; 4] = [Step::Identity, Step::Medical, Step::Images, Step::Check];
-
-    pub const fn label(self) -> &'static str {
-        match self {
-            Step::Identity => "Confirm identity",
-            Step::Medical => "Review medical information",
-            Step::Images => "Take mammogram images",
-            Step::Check => "Check information",
-        }
-    }
-
-    pub const fn path(self) -> &'static str {
-        match self {
-            Step::Identity => "identity",
-            Step::Medical => "medical-information",
-            Step::Images => "images",
-            Step::Check => "check",
-        }
-    }
-
-    pub fn href(self, id: Uuid) -> String {
-        format!("/appointments/{id}/{}", self.path())
-    }
-}
-
-/// Whether a step's answers are complete. Each step module owns its own rule.
-pub fn step_done(wf: &Workflow, step: Step) -> bool {
-    match step {
-        Step::Identity => identity::is_done(wf),
-        Step::Medical => section_flag(wf, "medical", "all_reviewed"),
-        Step::Images => section_flag(wf, "images", "valid"),
-        Step::Check => false,
-    }
-}
-
-/// Reads a boolean flag the step stored beside its answers.
-pub fn section_flag(wf: &Workflow, section: &str, flag: &str) -> bool {
-    wf.sections
-        .get(section)
-        .and_then(|s| s.data.get(flag))
-        .and_then(serde_json::Value::as_bool)
-        .unwrap_or(false)
-}
-
-/// A step is open once every step before it is done.
-pub fn step_unlocked(wf: &Workflow, step: Step) -> bool {
-    Step::ALL
-        .iter()
-        .take_while(|s| **s < step)
-        .all(|s| step_done(wf, *s))
-}
-
-/// The first step not yet done: where "Resume appointment" goes.
-pub fn current_step(wf: &Workflow) -> Step {
-    Step::ALL
-        .into_iter()
-        .find(|s| !step_done(wf, *s))
-        .unwrap_or(Step::Check)
-}
+pub use crate::features::workflow::app::{Step, current_step, step_done, step_unlocked};
 
 pub struct StepLink {
     pub label: &'static str,

@@ -2,10 +2,10 @@
 
 use crate::auth::Staff;
 use crate::error::PageResult;
-use crate::pages::parse_id;
+use crate::http::extract::PageId;
 use crate::state::AppState;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use domain::Permission;
 use serde::Deserialize;
@@ -20,10 +20,9 @@ pub struct NoteForm {
 pub async fn add(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     Form(form): Form<NoteForm>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
     staff.require(Permission::CheckIn)?;
     state
         .store

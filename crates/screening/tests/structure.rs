@@ -1,0 +1,335 @@
+//! Structure rules (ADR 19), checked by reading the source tree:
+//! - a feature's JSON adapter (`api`) and its HTML adapter (`pages`) never import each
+//!   other, nor another feature's: what they share is the feature's application layer;
+//! - no production file (the lines before a `#[cfg(test)]` module) over 1,000 lines;
+//! - no function in the web crate over 100 lines.
+
+use std::path::{Path, PathBuf};
+
+/// The workspace root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Every `.rs` file under `dir`, sorted.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A path relative to the workspace root, with `/` separators.
+fn relative(path: &Path) -> String {
+    let root = root().canonicalize().unwrap_or_else(|_| root());
+    let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    path.strip_prefix(&root)
+        .unwrap_or(&path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// The production part of a source file: everything before its `#[cfg(test)]` module.
+fn production(text: &str) -> &str {
+    match text.find("#[cfg(test)]") {
+        Some(i) => &text[..i],
+        None => text,
+    }
+}
+
+/// The code of a line, without a `//` comment (strings holding `//` are rare enough in
+/// paths to ignore).
+fn code(line: &str) -> &str {
+    match line.find("//") {
+        Some(i) => &line[..i],
+        None => line,
+    }
+}
+
+/// Whether `line` names the module `segment` in a path (`segment::` or `::segment`).
+fn names_module(line: &str, segment: &str) -> bool {
+    let bytes = line.as_bytes();
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    line.match_indices(segment).any(|(i, _)| {
+        let end = i + segment.len();
+        let starts_word = i == 0 || !is_ident(bytes[i - 1]);
+        let ends_word = end == bytes.len() || !is_ident(bytes[end]);
+        starts_word && ends_word && (line[end..].starts_with("::") || line[..i].ends_with("::"))
+    })
+}
+
+/// The adapters of each feature: (label, api files, pages files). A feature's adapter is
+/// `api.rs` or `api/`, and `pages.rs` or `pages/`, in `crates/web/src/features/<feature>/`.
+fn adapters() -> Vec<(String, Vec<PathBuf>, Vec<PathBuf>)> {
+    let features = root().join("crates/web/src/features");
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(&features) else {
+        return out;
+    };
+    let mut dirs: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let side = |name: &str| {
+            let mut files = rust_files(&dir.join(name));
+            let file = dir.join(format!("{name}.rs"));
+            if file.is_file() {
+                files.push(file);
+            }
+            files
+        };
+        out.push((relative(&dir), side("api"), side("pages")));
+    }
+    // The trees the features are moving out of: `api/` and `pages/` until they are gone.
+    let web = root().join("crates/web/src");
+    if web.join("pages").exists() {
+        out.push((
+            "crates/web/src (api/, pages/)".to_owned(),
+            rust_files(&web.join("api")),
+            rust_files(&web.join("pages")),
+        ));
+    }
+    out
+}
+
+/// JSON adapters that still call page modules for logic not yet moved into their
+/// feature's app layer (ADR 19). Only ever shrinks; empty once every feature is a slice.
+const PENDING_MOVE: &[&str] = &[
+    "crates/web/src/api/gateway.rs",
+    "crates/web/src/api/office.rs",
+    "crates/web/src/api/workflow.rs",
+];
+
+#[test]
+fn api_and_pages_do_not_import_each_other() {
+    let adapters = adapters();
+    assert!(
+        !adapters.is_empty(),
+        "no feature folders under crates/web/src/features"
+    );
+    let mut broken = Vec::new();
+    for (feature, api, pages) in &adapters {
+        let api = api
+            .iter()
+            .filter(|f| !PENDING_MOVE.contains(&relative(f).as_str()));
+        let api: Vec<&PathBuf> = api.collect();
+        let pages: Vec<&PathBuf> = pages.iter().collect();
+        for (files, other) in [(&api, "pages"), (&pages, "api")] {
+            for file in files.iter() {
+                for (n, line) in production(&read(file)).lines().enumerate() {
+                    if names_module(code(line), other) {
+                        broken.push(format!(
+                            "{}:{} ({feature}) names `{other}`: {}",
+                            relative(file),
+                            n + 1,
+                            line.trim()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "a JSON adapter and an HTML adapter import each other (share the logic through the feature's app layer):\n{}",
+        broken.join("\n")
+    );
+}
+
+/// Files being split on other branches (store, domain), and the web pages still to be
+/// split into their feature's submodules; the list only shrinks.
+const PENDING_SPLIT: &[&str] = &[
+    "crates/web/src/pages/reading.rs",
+    "crates/web/src/pages/workflow/images.rs",
+    "crates/web/src/pages/workflow/medical.rs",
+    "crates/store/src/reading.rs",
+    "crates/store/src/gateway.rs",
+    "crates/domain/src/imaging.rs",
+    "crates/domain/src/medical.rs",
+    "crates/domain/src/reading.rs",
+];
+
+#[test]
+fn no_production_file_over_1000_lines() {
+    let mut over = Vec::new();
+    let crates = root().join("crates");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&crates)
+        .expect("crates")
+        .flatten()
+        .map(|e| e.path().join("src"))
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        for file in rust_files(&dir) {
+            let name = relative(&file);
+            let lines = production(&read(&file)).lines().count();
+            if lines > 1000 && !PENDING_SPLIT.contains(&name.as_str()) {
+                over.push(format!("{name}: {lines} production lines"));
+            }
+        }
+    }
+    assert!(
+        over.is_empty(),
+        "split these into submodules:\n{}",
+        over.join("\n")
+    );
+}
+
+/// Each function of `text` as (name, first line, number of lines), found by matching
+/// braces (outside strings, character literals and comments).
+fn functions(text: &str) -> Vec<(String, usize, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (start, line) in lines.iter().enumerate() {
+        let Some(name) = fn_name(line) else {
+            continue;
+        };
+        let mut depth = 0i32;
+        let mut opened = false;
+        let mut end = None;
+        'lines: for (offset, l) in lines[start..].iter().enumerate() {
+            let chars: Vec<char> = l.chars().collect();
+            let mut i = 0;
+            let mut in_string = false;
+            while i < chars.len() {
+                let c = chars[i];
+                if in_string {
+                    match c {
+                        '\\' => i += 1,
+                        '"' => in_string = false,
+                        _ => {}
+                    }
+                } else {
+                    match c {
+                        '/' if chars.get(i + 1) == Some(&'/') => break,
+                        '"' => in_string = true,
+                        '\'' if chars.get(i + 2) == Some(&'\'') => i += 2,
+                        '\'' if chars.get(i + 1) == Some(&'\\') => {
+                            while i + 1 < chars.len() && chars[i + 1] != '\'' {
+                                i += 1;
+                            }
+                            i += 1;
+                        }
+                        '{' => {
+                            depth += 1;
+                            opened = true;
+                        }
+                        '}' => {
+                            depth -= 1;
+                            if opened && depth == 0 {
+                                end = Some(start + offset);
+                                break 'lines;
+                            }
+                        }
+                        ';' if !opened && depth == 0 => break 'lines,
+                        _ => {}
+                    }
+                }
+                i += 1;
+            }
+        }
+        if let Some(end) = end {
+            out.push((name, start + 1, end - start + 1));
+        }
+    }
+    out
+}
+
+/// The name of the function a line declares, if it declares one.
+fn fn_name(line: &str) -> Option<String> {
+    let mut words = line.split_whitespace().peekable();
+    while let Some(w) = words.next() {
+        if w == "fn" {
+            let rest = words.next()?;
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            return (!name.is_empty()).then_some(name);
+        }
+        let modifier = w == "pub"
+            || w.starts_with("pub(")
+            || matches!(w, "async" | "const" | "unsafe" | "extern" | "\"C\"");
+        if !modifier {
+            return None;
+        }
+    }
+    None
+}
+
+/// Web functions still to be split into helpers (`file::function`); the list only shrinks.
+const PENDING_LONG: &[&str] = &[
+    "crates/web/src/pages/mod.rs::router",
+    "crates/web/src/pages/reading.rs::annotation_save",
+    "crates/web/src/pages/reading.rs::case_header",
+    "crates/web/src/pages/workflow/medical.rs::form_page",
+    "crates/web/src/pages/workflow/medical.rs::section_views",
+    "crates/web/src/pages/workflow/medical.rs::act",
+    "crates/web/src/pages/workflow/medical.rs::submit",
+    "crates/web/src/pages/workflow/medical.rs::history_fields",
+    "crates/web/src/pages/gateways.rs::page",
+    "crates/web/src/pages/workflow/images.rs::card",
+    "crates/web/src/pages/appointments.rs::show",
+    "crates/web/src/pages/audit.rs::list",
+    "crates/web/src/pages/participants.rs::show",
+];
+
+#[test]
+fn no_web_function_over_100_lines() {
+    let mut over = Vec::new();
+    for file in rust_files(&root().join("crates/web/src")) {
+        let text = read(&file);
+        for (name, line, count) in functions(production(&text)) {
+            let key = format!("{}::{name}", relative(&file));
+            if count > 100 && !PENDING_LONG.contains(&key.as_str()) {
+                over.push(format!("{}:{line} {name}: {count} lines", relative(&file)));
+            }
+        }
+    }
+    assert!(
+        over.is_empty(),
+        "split these into helpers:\n{}",
+        over.join("\n")
+    );
+}
+
+#[test]
+fn the_checks_find_what_they_look_for() {
+    assert!(names_module(
+        "use crate::features::reading::pages::x;",
+        "pages"
+    ));
+    assert!(names_module("    super::pages::render(x)", "pages"));
+    assert!(names_module("use super::api;", "api"));
+    assert!(!names_module("let pages = 3;", "pages"));
+    assert!(!names_module("href=\"/api/v1\"", "api"));
+    assert!(!names_module("use crate::http::api_json;", "api"));
+    let f = functions("fn a() {\n    let s = \"}\";\n    let c = '{';\n}\nfn b();\n");
+    assert_eq!(f, vec![("a".to_owned(), 1, 4)]);
+    assert_eq!(
+        fn_name("    pub(crate) async fn go(x: u8) {"),
+        Some("go".to_owned())
+    );
+    assert_eq!(fn_name("    let f = x;"), None);
+}

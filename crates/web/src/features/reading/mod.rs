@@ -1,0 +1,3 @@
+//! Image reading: cases, sessions, reads, arbitration, outcomes.
+
+pub mod app;

@@ -1,0 +1,269 @@
+//! The workflow's use cases and the step rules both adapters share.
+//!
+//! The worklist item is issued by the write that makes the images step reachable (ADR 19):
+//! confirming identity, saving the medical information, choosing the room, and the first
+//! answer of the images step (for an appointment that reached the step before this rule).
+//! Reading the images step never issues it.
+
+use crate::application::{Caller, Failure};
+use domain::imaging::ImagingContext;
+use domain::medical::MedicalInformation;
+use domain::{AppointmentStatus, Permission};
+use store::{Room, Scope, Store, Workflow, WorklistItem};
+use uuid::Uuid;
+
+/// The four steps, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Step {
+    Identity,
+    Medical,
+    Images,
+    Check,
+}
+
+impl Step {
+    pub const ALL: [Step; 4] = [Step::Identity, Step::Medical, Step::Images, Step::Check];
+
+    pub const fn label(self) -> &'static str {
+        match self {
+            Step::Identity => "Confirm identity",
+            Step::Medical => "Review medical information",
+            Step::Images => "Take mammogram images",
+            Step::Check => "Check information",
+        }
+    }
+
+    pub const fn path(self) -> &'static str {
+        match self {
+            Step::Identity => "identity",
+            Step::Medical => "medical-information",
+            Step::Images => "images",
+            Step::Check => "check",
+        }
+    }
+
+    pub fn href(self, id: Uuid) -> String {
+        format!("/appointments/{id}/{}", self.path())
+    }
+}
+
+/// Whether the participant's identity has been confirmed.
+pub fn identity_confirmed(wf: &Workflow) -> bool {
+    section_flag(wf, "identity", "confirmed")
+}
+
+/// Whether a step's answers are complete.
+pub fn step_done(wf: &Workflow, step: Step) -> bool {
+    match step {
+        Step::Identity => identity_confirmed(wf),
+        Step::Medical => section_flag(wf, "medical", "all_reviewed"),
+        Step::Images => section_flag(wf, "images", "valid"),
+        Step::Check => false,
+    }
+}
+
+/// Reads a boolean flag the step stored beside its answers.
+pub fn section_flag(wf: &Workflow, section: &str, flag: &str) -> bool {
+    wf.sections
+        .get(section)
+        .and_then(|s| s.data.get(flag))
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(false)
+}
+
+/// A step is open once every step before it is done.
+pub fn step_unlocked(wf: &Workflow, step: Step) -> bool {
+    Step::ALL
+        .iter()
+        .take_while(|s| **s < step)
+        .all(|s| step_done(wf, *s))
+}
+
+/// The first step not yet done: where "Resume appointment" goes.
+pub fn current_step(wf: &Workflow) -> Step {
+    Step::ALL
+        .into_iter()
+        .find(|s| !step_done(wf, *s))
+        .unwrap_or(Step::Check)
+}
+
+/// The room the images are taken in (the appointment's, else the user's usual room at
+/// the clinic's location, else the first room there), and the rooms offered (those at the
+/// clinic's location, or every room if it has none).
+pub async fn rooms(
+    store: &Store,
+    scope: Scope,
+    user_id: Option<Uuid>,
+    wf: &Workflow,
+) -> Result<(Option<Room>, Vec<Room>), Failure> {
+    let all = store.rooms(scope).await?;
+    let location_id = store
+        .clinic(scope, wf.appointment.clinic_id)
+        .await?
+        .location_id;
+    let here: Vec<Room> = all
+        .iter()
+        .filter(|r| r.location_id == location_id)
+        .cloned()
+        .collect();
+    let offered = if here.is_empty() { all } else { here };
+    let current = match &wf.room {
+        Some(room) => Some(room.clone()),
+        None => {
+            let preferred = match user_id {
+                Some(user_id) => store.preferred_room(scope, user_id).await?,
+                None => None,
+            };
+            preferred
+                .and_then(|p| offered.iter().find(|r| r.id == p))
+                .or_else(|| offered.first())
+                .cloned()
+        }
+    };
+    Ok((current, offered))
+}
+
+/// Issues (or brings up to date) the worklist item if the appointment, in progress, can
+/// now take images: earlier steps done and a room known (chosen, or the user's usual
+/// room). Idempotent: an item already issued for that room is left as it is. Called at
+/// the end of every write that can make the images step reachable.
+#[tracing::instrument(skip_all, fields(appointment_id = %id))]
+pub async fn issue_worklist_if_reachable(
+    store: &Store,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<Option<WorklistItem>, Failure> {
+    let wf = store.workflow(caller.scope, id).await?;
+    if wf.appointment.status != AppointmentStatus::InProgress || !step_unlocked(&wf, Step::Images) {
+        return Ok(None);
+    }
+    let (room, _) = rooms(store, caller.scope, caller.user_id(), &wf).await?;
+    let Some(room) = room else {
+        return Ok(None);
+    };
+    Ok(store.issue_worklist_item(caller.scope, id, &room).await?)
+}
+
+/// Step 1: confirm the participant's identity.
+pub struct ConfirmIdentity {
+    pub appointment_id: Uuid,
+    pub expected_version: i64,
+}
+
+/// Confirms identity; returns the new appointment version.
+#[tracing::instrument(skip_all, fields(appointment_id = %cmd.appointment_id))]
+pub async fn confirm_identity(
+    store: &Store,
+    caller: &Caller,
+    cmd: ConfirmIdentity,
+) -> Result<i64, Failure> {
+    caller.require(Permission::RunAppointment)?;
+    let version = store
+        .save_section(
+            caller.scope,
+            &caller.actor,
+            cmd.appointment_id,
+            store::SectionUpdate {
+                section: "identity",
+                data: &serde_json::json!({ "confirmed": true }),
+                images_taken: None,
+            },
+            cmd.expected_version,
+        )
+        .await?;
+    issue_worklist_if_reachable(store, caller, cmd.appointment_id).await?;
+    Ok(version)
+}
+
+/// Step 3: the room the images are taken in.
+pub struct SetRoom {
+    pub appointment_id: Uuid,
+    pub room_id: Uuid,
+    pub expected_version: i64,
+}
+
+/// Sets the room (remembered as the user's usual room) and issues the worklist item for
+/// it if the images step is reachable; returns the new appointment version.
+#[tracing::instrument(skip_all, fields(appointment_id = %cmd.appointment_id, room_id = %cmd.room_id))]
+pub async fn set_room(store: &Store, caller: &Caller, cmd: SetRoom) -> Result<i64, Failure> {
+    caller.require(Permission::RunAppointment)?;
+    let version = store
+        .set_room(
+            caller.scope,
+            &caller.actor,
+            cmd.appointment_id,
+            cmd.room_id,
+            cmd.expected_version,
+        )
+        .await?;
+    issue_worklist_if_reachable(store, caller, cmd.appointment_id).await?;
+    Ok(version)
+}
+
+/// Step 2: the whole medical document, already checked with
+/// [`MedicalInformation::validate`].
+pub struct SaveMedical<'a> {
+    pub appointment_id: Uuid,
+    pub info: &'a MedicalInformation,
+    pub expected_version: i64,
+}
+
+/// Saves the whole medical document (with `all_reviewed`, which the step status reads).
+/// Once everything is reviewed the images step is reachable: the worklist item is issued.
+#[tracing::instrument(skip_all, fields(appointment_id = %cmd.appointment_id))]
+pub async fn save_medical(
+    store: &Store,
+    caller: &Caller,
+    cmd: SaveMedical<'_>,
+) -> Result<i64, Failure> {
+    caller.require(Permission::RunAppointment)?;
+    let mut info = cmd.info.clone();
+    info.normalise();
+    let data = serde_json::to_value(info.document())
+        .map_err(|e| store::StoreError::Corrupt(e.to_string()))?;
+    let version = store
+        .save_section(
+            caller.scope,
+            &caller.actor,
+            cmd.appointment_id,
+            store::SectionUpdate {
+                section: "medical",
+                data: &data,
+                images_taken: None,
+            },
+            cmd.expected_version,
+        )
+        .await?;
+    if info.all_reviewed() {
+        issue_worklist_if_reachable(store, caller, cmd.appointment_id).await?;
+    }
+    Ok(version)
+}
+
+/// This appointment's medical information: what it has saved, or else what the
+/// participant's previous appointment saved, carried forward for confirmation.
+pub fn information(wf: &Workflow) -> Result<MedicalInformation, serde_json::Error> {
+    if let Some(saved) = wf.sections.get("medical") {
+        return serde_json::from_value(saved.data.clone());
+    }
+    if let Some(carried) = &wf.carried_medical {
+        let previous: MedicalInformation = serde_json::from_value(carried.data.clone())?;
+        return Ok(MedicalInformation::carried_from(
+            &previous,
+            carried.recorded_on,
+        ));
+    }
+    Ok(MedicalInformation::default())
+}
+
+/// Which breasts are expected to be imaged and whether there are implants, from the
+/// medical information recorded in this appointment (or carried forward into it).
+pub fn imaging_context(wf: &Workflow) -> ImagingContext {
+    match information(wf) {
+        Ok(info) => info.imaging_context(),
+        Err(e) => {
+            tracing::error!(error = %e, appointment = %wf.appointment.id, "unreadable medical document");
+            ImagingContext::default()
+        }
+    }
+}

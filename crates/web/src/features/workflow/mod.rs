@@ -1,0 +1,3 @@
+//! The screening appointment workflow: identity, medical information, images, check.
+
+pub mod app;
