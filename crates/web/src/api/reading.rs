@@ -136,7 +136,7 @@ pub async fn overdue(
 }
 
 /// One case as the caller may see it (the 1st opinion hidden while blinded).
-#[utoipa::path(get, path = "/reading/cases/{id}", responses(
+#[utoipa::path(get, path = "/reading/cases/{id}", params(("id" = Uuid, Path)), responses(
     (status = 200, body = CaseDetail),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -203,7 +203,7 @@ pub async fn start_session(
 }
 
 /// One of the caller's sessions.
-#[utoipa::path(get, path = "/reading/sessions/{id}", responses((status = 200, body = ReadingSession)))]
+#[utoipa::path(get, path = "/reading/sessions/{id}", params(("id" = Uuid, Path)), responses((status = 200, body = ReadingSession)))]
 pub async fn get_session(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -224,7 +224,7 @@ pub struct NextCase {
 
 /// The next case of the session: the one the caller has open, or the oldest they can
 /// read that nobody else has open.
-#[utoipa::path(post, path = "/reading/sessions/{id}/next", responses((status = 200, body = NextCase)))]
+#[utoipa::path(post, path = "/reading/sessions/{id}/next", params(("id" = Uuid, Path)), responses((status = 200, body = NextCase)))]
 pub async fn next_case(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -240,7 +240,7 @@ pub async fn next_case(
 }
 
 /// Ends the session (the open case, if any, is skipped).
-#[utoipa::path(post, path = "/reading/sessions/{id}/finish", responses((status = 204)))]
+#[utoipa::path(post, path = "/reading/sessions/{id}/finish", params(("id" = Uuid, Path)), responses((status = 204)))]
 pub async fn finish_session(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -290,7 +290,7 @@ pub struct NewRead {
 /// Records the caller's opinion of a case (a new read, or a change to their own read
 /// while it is not yet final: with blind reading the other opinion is shown only once the
 /// caller's read is final, so a read is never changed after seeing it).
-#[utoipa::path(post, path = "/reading/cases/{id}/reads", request_body = NewRead, responses(
+#[utoipa::path(post, path = "/reading/cases/{id}/reads", params(("id" = Uuid, Path)), request_body = NewRead, responses(
     (status = 201, body = ReadRecorded),
     (status = 409, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -330,7 +330,7 @@ pub struct NewArbitrationBody {
 }
 
 /// Records the arbitration of a case awaiting it.
-#[utoipa::path(post, path = "/reading/cases/{id}/arbitration", request_body = NewArbitrationBody, responses(
+#[utoipa::path(post, path = "/reading/cases/{id}/arbitration", params(("id" = Uuid, Path)), request_body = NewArbitrationBody, responses(
     (status = 201, body = ReadRecorded),
     (status = 409, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -367,7 +367,7 @@ pub struct SessionRef {
 }
 
 /// Skips a case in a session: it goes back to the queue and the session offers another.
-#[utoipa::path(post, path = "/reading/cases/{id}/skip", request_body = SessionRef, responses((status = 204)))]
+#[utoipa::path(post, path = "/reading/cases/{id}/skip", params(("id" = Uuid, Path)), request_body = SessionRef, responses((status = 204)))]
 pub async fn skip(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -392,7 +392,7 @@ pub struct HoldBody {
 }
 
 /// Defers a case with a reason: no reading list offers it until the office unflags it.
-#[utoipa::path(post, path = "/reading/cases/{id}/defer", request_body = HoldBody, responses(
+#[utoipa::path(post, path = "/reading/cases/{id}/defer", params(("id" = Uuid, Path)), request_body = HoldBody, responses(
     (status = 204),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -418,7 +418,7 @@ pub async fn defer(
 }
 
 /// Requests prior mammograms: the case is held until they are received or not available.
-#[utoipa::path(post, path = "/reading/cases/{id}/priors", request_body = HoldBody, responses((status = 204)))]
+#[utoipa::path(post, path = "/reading/cases/{id}/priors", params(("id" = Uuid, Path)), request_body = HoldBody, responses((status = 204)))]
 pub async fn request_priors(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -447,7 +447,7 @@ pub struct PriorsStatusBody {
 }
 
 /// The office moves a case's priors on.
-#[utoipa::path(put, path = "/reading/cases/{id}/priors-status", request_body = PriorsStatusBody, responses(
+#[utoipa::path(put, path = "/reading/cases/{id}/priors-status", params(("id" = Uuid, Path)), request_body = PriorsStatusBody, responses(
     (status = 204),
     (status = 409, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -472,7 +472,7 @@ pub async fn priors_status(
 }
 
 /// The office returns a deferred case to reading.
-#[utoipa::path(post, path = "/reading/cases/{id}/unflag", responses((status = 204)))]
+#[utoipa::path(post, path = "/reading/cases/{id}/unflag", params(("id" = Uuid, Path)), responses((status = 204)))]
 pub async fn unflag(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -600,7 +600,7 @@ pub async fn put_settings(
 }
 
 /// The participant's screening episodes with their results and history.
-#[utoipa::path(get, path = "/participants/{id}/episodes", responses((status = 200, body = Vec<EpisodeSummary>)))]
+#[utoipa::path(get, path = "/participants/{id}/episodes", params(("id" = Uuid, Path)), responses((status = 200, body = Vec<EpisodeSummary>)))]
 pub async fn participant_episodes(
     State(state): State<AppState>,
     caller: ApiCaller,
