@@ -17,7 +17,7 @@ use domain::gateway::{
     study_instance_uid, worklist_status,
 };
 use domain::imaging::ImagesRecord;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::BTreeSet;
@@ -69,7 +69,10 @@ pub struct GatewayStatus {
     pub rooms: Vec<String>,
 }
 
-/// A worklist item, exactly as ADR 11 sends it to gateways.
+/// A worklist item as the central service keeps it, typed for its own rules (UUIDs, the
+/// domain's status); staff see it in an appointment's image capture. Gateways are sent
+/// its wire form, [`gateway_protocol::WorklistItem`] (ADR 11), made by `From` below, so
+/// the compiler keeps the two in step.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct WorklistItem {
     pub id: Uuid,
@@ -91,6 +94,30 @@ pub struct WorklistItem {
     pub patient_name: String,
     pub birth_date: String,
     pub sex: String,
+}
+
+impl From<&WorklistItem> for gateway_protocol::WorklistItem {
+    fn from(i: &WorklistItem) -> Self {
+        gateway_protocol::WorklistItem {
+            id: i.id.to_string(),
+            appointment_id: Some(i.appointment_id.to_string()),
+            revision: i.revision,
+            status: i.status.as_str().into(),
+            accession_number: Some(i.accession_number.clone()),
+            study_instance_uid: Some(i.study_instance_uid.clone()),
+            requested_procedure_id: Some(i.requested_procedure_id.clone()),
+            requested_procedure_description: Some(i.requested_procedure_description.clone()),
+            scheduled_step_id: Some(i.scheduled_step_id.clone()),
+            scheduled_step_description: Some(i.scheduled_step_description.clone()),
+            station_ae_title: Some(i.station_ae_title.clone()),
+            modality: Some(i.modality.clone()),
+            scheduled_start: Some(i.scheduled_start.clone()),
+            patient_id: Some(i.patient_id.clone()),
+            patient_name: Some(i.patient_name.clone()),
+            birth_date: Some(i.birth_date.clone()),
+            sex: Some(i.sex.clone()),
+        }
+    }
 }
 
 /// One image received, without its thumbnail bytes.
@@ -253,110 +280,11 @@ pub struct DiscrepancyRecord {
 // Events, as gateways send them (ADR 11)
 // ---------------------------------------------------------------------------------------
 
-/// One event from a gateway.
-#[derive(Debug, Clone, Deserialize)]
-pub struct GatewayEvent {
-    /// The gateway's idempotency key.
-    pub id: Uuid,
-    #[serde(with = "time::serde::rfc3339")]
-    pub occurred_at: OffsetDateTime,
-    #[serde(flatten)]
-    pub body: EventBody,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum EventBody {
-    Image(Box<ImageEvent>),
-    Mpps(MppsEvent),
-    Echo(EchoEvent),
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct Thumbnail {
-    pub media_type: String,
-    pub width: Option<i64>,
-    pub height: Option<i64>,
-    pub data_base64: String,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, Default)]
-#[serde(default)]
-pub struct ImageEvent {
-    pub sop_instance_uid: String,
-    pub sop_class_uid: Option<String>,
-    pub study_instance_uid: Option<String>,
-    pub series_instance_uid: Option<String>,
-    pub accession_number: Option<String>,
-    pub patient_id: Option<String>,
-    pub patient_name: Option<String>,
-    pub laterality: Option<String>,
-    pub view_position: Option<String>,
-    pub implant_displaced: Option<bool>,
-    pub implant_present: Option<bool>,
-    pub presentation_intent: Option<String>,
-    pub tomosynthesis: Option<bool>,
-    pub operator_name: Option<String>,
-    pub acquired_at: Option<String>,
-    pub kvp: Option<f64>,
-    pub exposure_uas: Option<f64>,
-    pub entrance_dose_mgy: Option<f64>,
-    pub organ_dose_mgy: Option<f64>,
-    pub thickness_mm: Option<f64>,
-    pub compression_n: Option<f64>,
-    pub anode: Option<String>,
-    pub filter: Option<String>,
-    pub manufacturer: Option<String>,
-    pub model: Option<String>,
-    pub station_name: Option<String>,
-    pub device_serial: Option<String>,
-    pub rows: Option<i64>,
-    pub columns: Option<i64>,
-    pub bits_stored: Option<i64>,
-    pub photometric: Option<String>,
-    pub transfer_syntax: Option<String>,
-    pub received_at: Option<String>,
-    #[serde(skip_serializing)]
-    pub thumbnail: Option<Thumbnail>,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct PerformedSeries {
-    #[serde(default)]
-    pub series_instance_uid: Option<String>,
-    #[serde(default)]
-    pub sop_instance_uids: Vec<String>,
-}
-
-#[derive(Debug, Clone, Deserialize, Default)]
-#[serde(default)]
-pub struct MppsEvent {
-    pub mpps_instance_uid: Option<String>,
-    pub status: Option<String>,
-    pub study_instance_uid: Option<String>,
-    pub accession_number: Option<String>,
-    pub patient_id: Option<String>,
-    pub performed_series: Option<Vec<PerformedSeries>>,
-    pub discontinuation_reason: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize, Default)]
-#[serde(default)]
-pub struct EchoEvent {
-    pub ok: Option<bool>,
-    pub round_trip_ms: Option<i64>,
-}
-
-/// What became of an event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct EventReceipt {
-    /// false when it (or its image) was already stored: delivered all the same.
-    pub stored: bool,
-    /// "attached", "quarantined", "mpps", "echo", "duplicate".
-    pub outcome: String,
-    pub appointment_id: Option<Uuid>,
-    pub quarantine_reason: Option<String>,
-}
+// The events, their parts and the receipt are the protocol crate's types (one definition
+// for the gateway and the central service).
+pub use gateway_protocol::{
+    EventBody, EventReceipt, GatewayEvent, ImageEvent, MppsEvent, PerformedSeries,
+};
 
 // ---------------------------------------------------------------------------------------
 // Helpers
@@ -1422,8 +1350,8 @@ impl Store {
                      WHERE id = $4 AND provider_id = $5",
                 )
                 .bind(sql::ts(event.occurred_at))
-                .bind(i64::from(e.ok.unwrap_or(false)))
-                .bind(e.round_trip_ms)
+                .bind(i64::from(e.ok))
+                .bind(e.round_trip_ms.map(i64::from))
                 .bind(sql::id(gw.gateway_id))
                 .bind(&p)
                 .execute(&mut *tx)
@@ -2200,12 +2128,9 @@ async fn store_image(
     let view = classify_view(
         image.laterality.as_deref(),
         image.view_position.as_deref(),
-        image.implant_displaced.unwrap_or(false),
+        image.implant_displaced,
     );
-    let counted = counts_as_exposure(
-        image.presentation_intent.as_deref(),
-        image.tomosynthesis.unwrap_or(false),
-    );
+    let counted = counts_as_exposure(image.presentation_intent.as_deref(), image.tomosynthesis);
     let id = new_id();
     let thumb = image.thumbnail.as_ref();
     sqlx::query(
@@ -2244,11 +2169,15 @@ async fn store_image(
             .map_or_else(|| sql::ts(event.occurred_at), sql::ts),
     )
     .bind(sql::ts(sql::now()))
-    .bind(sql::json(image))
+    // The metadata document is the event without its thumbnail (kept in its own columns).
+    .bind(sql::json(&ImageEvent {
+        thumbnail: None,
+        ..image.clone()
+    }))
     .bind(thumb.map(|t| t.media_type.clone()))
     .bind(thumb.map(|t| t.data_base64.clone()))
-    .bind(thumb.and_then(|t| t.width))
-    .bind(thumb.and_then(|t| t.height))
+    .bind(thumb.and_then(|t| t.width).map(i64::from))
+    .bind(thumb.and_then(|t| t.height).map(i64::from))
     .bind(reason.map(|r| r.as_str()))
     .bind(reason.map(|_| "open"))
     .execute(&mut **tx)
