@@ -979,6 +979,7 @@ impl Store {
     /// Registers a gateway for a provider, serving `rooms` (ids of that provider's rooms),
     /// and returns its id and bearer token. The token is shown once: only its SHA-256 is
     /// kept.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), rooms_count = rooms.len()))]
     pub async fn register_gateway(
         &self,
         scope: Scope,
@@ -1025,6 +1026,7 @@ impl Store {
     /// second room (by name) of its first static site ("Room B" at Seacroft Hospital for
     /// DMO1, so the other rooms keep the manual flow), and returns a fresh token for it.
     /// Each call replaces the token. Returns `None` if the provider does not exist.
+    #[tracing::instrument(skip_all)]
     pub async fn ensure_demo_gateway(&self, code: &str) -> Result<Option<String>> {
         let Ok(provider) = self.provider_by_code(code).await else {
             return Ok(None);
@@ -1080,6 +1082,7 @@ impl Store {
     }
 
     /// The gateway a bearer token belongs to, unless revoked.
+    #[tracing::instrument(skip_all)]
     pub async fn gateway_by_token(&self, token: &str) -> Result<Option<GatewayPrincipal>> {
         let row = sqlx::query(
             "SELECT id, provider_id, name FROM gateways WHERE token_hash = $1 AND revoked_at IS NULL",
@@ -1098,6 +1101,7 @@ impl Store {
     }
 
     /// Records that a gateway was in contact now, with its queue depth.
+    #[tracing::instrument(skip_all, fields(provider = %gw.provider_id, gateway = %gw.gateway_id))]
     pub async fn gateway_contact(&self, gw: &GatewayPrincipal, queue_depth: i64) -> Result<()> {
         sqlx::query(
             "UPDATE gateways SET last_contact_at = $1, queue_depth = $2 WHERE id = $3 AND provider_id = $4",
@@ -1112,6 +1116,7 @@ impl Store {
     }
 
     /// The provider's gateways and their health, by name.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn gateways(&self, scope: Scope) -> Result<Vec<GatewayStatus>> {
         let p = sql::id(scope.provider_id);
         let rooms = sqlx::query(
@@ -1150,6 +1155,7 @@ impl Store {
     }
 
     /// The gateway serving a room, if any.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, room_id = %room_id))]
     pub async fn room_gateway(&self, scope: Scope, room_id: Uuid) -> Result<Option<GatewayStatus>> {
         let row = sqlx::query(&format!(
             "SELECT {GATEWAY_COLUMNS} FROM gateway_rooms gr \
@@ -1165,6 +1171,7 @@ impl Store {
     }
 
     /// When this provider issues worklist items.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display)))]
     pub async fn set_worklist_trigger(
         &self,
         scope: Scope,
@@ -1195,6 +1202,7 @@ impl Store {
     /// Issues (or brings up to date) the appointment's worklist item for `room`, if a
     /// gateway serves that room. Called when the appointment reaches "Take mammogram
     /// images". Returns the item, if there is one.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, appointment_id = %appointment_id))]
     pub async fn issue_worklist_item(
         &self,
         scope: Scope,
@@ -1225,6 +1233,7 @@ impl Store {
     }
 
     /// The appointment's worklist item, if it has one.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, appointment_id = %appointment_id))]
     pub async fn worklist_item(
         &self,
         scope: Scope,
@@ -1245,6 +1254,7 @@ impl Store {
     /// Worklist changes for a gateway: every item changed after `after` (every live item
     /// when `None`, or when `after` is beyond the latest change), oldest change first, and
     /// the cursor to send next time.
+    #[tracing::instrument(skip_all, fields(provider = %gw.provider_id, gateway = %gw.gateway_id))]
     pub async fn worklist_changes(
         &self,
         gw: &GatewayPrincipal,
@@ -1301,6 +1311,7 @@ impl Store {
 
     /// Stores one event from a gateway, exactly once. Returns `stored: false` when the
     /// event, or the image it carries, was already stored. Invalid events change nothing.
+    #[tracing::instrument(skip_all, fields(provider = %gw.provider_id, gateway = %gw.gateway_id))]
     pub async fn record_gateway_event(
         &self,
         gw: &GatewayPrincipal,
@@ -1389,6 +1400,7 @@ impl Store {
 
     /// Everything the images step needs about an appointment's automatic capture.
     /// `room` is the room the images are taken in (the gateway is the one serving it).
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, appointment_id = %appointment_id))]
     pub async fn image_capture(
         &self,
         scope: Scope,
@@ -1455,6 +1467,7 @@ impl Store {
 
     /// The images attached to an appointment, oldest first, without thumbnail bytes (fetch
     /// those with [`Store::image_thumbnail`]). For the images step and the reading case.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, appointment_id = %appointment_id))]
     pub async fn appointment_images(
         &self,
         scope: Scope,
@@ -1474,6 +1487,7 @@ impl Store {
     }
 
     /// An image's thumbnail (media type and bytes), within the provider.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, image_id = %image_id))]
     pub async fn image_thumbnail(&self, scope: Scope, image_id: Uuid) -> Result<(String, Vec<u8>)> {
         let row = sqlx::query(
             "SELECT thumbnail_media_type, thumbnail_base64 FROM gateway_images WHERE id = $1 AND provider_id = $2",
@@ -1495,6 +1509,7 @@ impl Store {
     }
 
     /// Images waiting in quarantine (never attached automatically), oldest first.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn quarantined_images(&self, scope: Scope) -> Result<Vec<ReceivedImage>> {
         sqlx::query(&format!(
             "SELECT {IMAGE_COLUMNS} FROM gateway_images WHERE provider_id = $1 AND quarantine_status = 'open' \
@@ -1509,6 +1524,7 @@ impl Store {
     }
 
     /// The one appointment a quarantined image's keys name, if they name exactly one.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, image_id = %image_id))]
     pub async fn quarantine_candidate(
         &self,
         scope: Scope,
@@ -1547,6 +1563,7 @@ impl Store {
     /// An image whose PatientID is not the participant's NHS number (or one detached before
     /// as a different participant's) is not attached at once: the request is recorded and
     /// a different person must confirm it ([`Store::confirm_quarantine_attachment`]).
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), image_id = %image_id))]
     pub async fn settle_quarantined_image(
         &self,
         scope: Scope,
@@ -1689,6 +1706,7 @@ impl Store {
     /// The second person's check: attaches a quarantined image someone else asked to
     /// attach, recording both people. Refused for the person who asked, for an image
     /// nobody asked to attach, and when the image now names another appointment.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), image_id = %image_id))]
     pub async fn confirm_quarantine_attachment(
         &self,
         scope: Scope,
@@ -1760,6 +1778,7 @@ impl Store {
     /// the reading case's thumbnails and every count made from them. Who, when and why are
     /// recorded on the image and in the audit log; an ended appointment is reconciled
     /// again. Returns the appointment it was detached from.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), image_id = %image_id))]
     pub async fn detach_image(
         &self,
         scope: Scope,
@@ -1830,6 +1849,7 @@ impl Store {
     }
 
     /// How many images the gateway has delivered for an appointment (counted or not).
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, appointment_id = %appointment_id))]
     pub async fn received_image_count(&self, scope: Scope, appointment_id: Uuid) -> Result<i64> {
         Ok(sqlx::query(
             "SELECT COUNT(*) AS n FROM gateway_images WHERE provider_id = $1 AND appointment_id = $2",
@@ -1842,6 +1862,7 @@ impl Store {
     }
 
     /// One received image, within the provider (attached or not).
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, image_id = %image_id))]
     pub async fn received_image(&self, scope: Scope, image_id: Uuid) -> Result<ReceivedImage> {
         image_from(
             &sqlx::query(&format!(
@@ -1856,6 +1877,7 @@ impl Store {
 
     /// "Switch to manual image mode": this appointment's images are recorded by hand from
     /// now on. `reason` says why (which troubleshooting case).
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), appointment_id = %appointment_id))]
     pub async fn switch_to_manual(
         &self,
         scope: Scope,
@@ -1913,6 +1935,7 @@ impl Store {
     }
 
     /// Discrepancies, open ones only or all, oldest first.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn image_discrepancies(
         &self,
         scope: Scope,
@@ -1959,6 +1982,7 @@ impl Store {
 
     /// Resolves a discrepancy, recording who and how. Resolving one already resolved is
     /// refused.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), id = %id))]
     pub async fn resolve_discrepancy(
         &self,
         scope: Scope,

@@ -56,6 +56,7 @@ impl FromRequestParts<AppState> for GatewayCaller {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<i64>().ok())
             .unwrap_or(0);
+        crate::telemetry::record_caller(Some(gw.provider_id), None);
         state.store.gateway_contact(&gw, depth).await?;
         Ok(GatewayCaller(gw))
     }
