@@ -3,7 +3,6 @@
 //! worklist cursor. WAL with `synchronous=FULL`: a commit is on disk when it returns.
 
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -74,49 +73,8 @@ pub struct QueuedEvent {
     pub next_attempt_ms: i64,
 }
 
-/// A worklist item as the central service sends it (ADR 11).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
-pub struct WorklistItem {
-    pub id: String,
-    #[serde(default)]
-    pub appointment_id: Option<String>,
-    pub revision: i64,
-    pub status: String,
-    #[serde(default)]
-    pub accession_number: Option<String>,
-    #[serde(default)]
-    pub study_instance_uid: Option<String>,
-    #[serde(default)]
-    pub requested_procedure_id: Option<String>,
-    #[serde(default)]
-    pub requested_procedure_description: Option<String>,
-    #[serde(default)]
-    pub scheduled_step_id: Option<String>,
-    #[serde(default)]
-    pub scheduled_step_description: Option<String>,
-    #[serde(default)]
-    pub station_ae_title: Option<String>,
-    #[serde(default)]
-    pub modality: Option<String>,
-    /// Local date and time, `YYYY-MM-DDTHH:MM:SS`.
-    #[serde(default)]
-    pub scheduled_start: Option<String>,
-    #[serde(default)]
-    pub patient_id: Option<String>,
-    #[serde(default)]
-    pub patient_name: Option<String>,
-    #[serde(default)]
-    pub birth_date: Option<String>,
-    #[serde(default)]
-    pub sex: Option<String>,
-}
-
-impl WorklistItem {
-    /// Only scheduled and in-progress items answer C-FIND.
-    pub fn is_live(&self) -> bool {
-        matches!(self.status.as_str(), "scheduled" | "in_progress")
-    }
-}
+/// A worklist item as the central service sends it (ADR 11): the protocol crate's type.
+pub use gateway_protocol::WorklistItem;
 
 /// An MPPS instance's record, kept to answer N-SET and to fill its events.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -301,7 +259,7 @@ pub fn upsert_worklist_item(c: &Connection, item: &WorklistItem) -> rusqlite::Re
         "INSERT INTO worklist_items (id, revision, status, item) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(id) DO UPDATE SET revision = excluded.revision, status = excluded.status, item = excluded.item
          WHERE excluded.revision > worklist_items.revision",
-        params![item.id, item.revision, item.status, json],
+        params![item.id, item.revision, item.status.as_str(), json],
     )?;
     Ok(())
 }

@@ -1,13 +1,16 @@
 //! Talking to the central service (ADR 11): the delivery worker that empties the event
 //! queue in order, the worklist puller, and the health echo.
 
-use crate::db::{self, Db, WorklistItem};
+use crate::db::{self, Db};
 use crate::dimse::{self, Assembler, Command, field};
 use crate::scp::VERIFICATION;
 use dicom_ul::ClientAssociationOptions;
 use dicom_ul::Pdu;
+use gateway_protocol::{
+    EVENTS_PATH, EchoEvent, EventBody, GatewayEvent, QUEUE_DEPTH_HEADER, WORKLIST_PATH,
+    WorklistPage, WorklistQuery,
+};
 use rand::Rng;
-use serde::Deserialize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{Notify, watch};
@@ -63,7 +66,7 @@ fn depth(db: &Db) -> i64 {
 
 /// Delivers queued events one at a time, oldest first, until `stop` turns true.
 pub async fn deliver(db: Db, central: Central, wake: Arc<Notify>, mut stop: watch::Receiver<bool>) {
-    let url = format!("{}/api/v1/gateway/events", central.base_url);
+    let url = format!("{}/api/v1{EVENTS_PATH}", central.base_url);
     let mut conn = match db.connect() {
         Ok(c) => c,
         Err(e) => {
@@ -112,7 +115,7 @@ pub async fn deliver(db: Db, central: Central, wake: Arc<Notify>, mut stop: watc
             .client
             .post(&url)
             .bearer_auth(&central.token)
-            .header("X-Gateway-Queue-Depth", queue_depth.to_string())
+            .header(QUEUE_DEPTH_HEADER, queue_depth.to_string())
             .header("Content-Type", "application/json")
             .body(event.body.clone())
             .send()
@@ -155,13 +158,6 @@ pub async fn deliver(db: Db, central: Central, wake: Arc<Notify>, mut stop: watc
     }
 }
 
-#[derive(Deserialize)]
-struct WorklistPage {
-    cursor: Option<String>,
-    #[serde(default)]
-    items: Vec<WorklistItem>,
-}
-
 /// Pulls worklist changes with a long poll, keeps them locally, and remembers the cursor.
 pub async fn pull_worklist(
     db: Db,
@@ -178,16 +174,17 @@ pub async fn pull_worklist(
             .connect()
             .ok()
             .and_then(|c| db::get_state(&c, "worklist_cursor").ok().flatten());
-        let mut req = central
+        let query = WorklistQuery {
+            after: cursor,
+            wait: Some(u64::from(wait_seconds)),
+        };
+        let req = central
             .client
-            .get(format!("{}/api/v1/gateway/worklist", central.base_url))
+            .get(format!("{}/api/v1{WORKLIST_PATH}", central.base_url))
             .bearer_auth(&central.token)
-            .header("X-Gateway-Queue-Depth", depth(&db).to_string())
+            .header(QUEUE_DEPTH_HEADER, depth(&db).to_string())
             .timeout(Duration::from_secs(wait_seconds as u64 + 30))
-            .query(&[("wait", wait_seconds.to_string())]);
-        if let Some(c) = &cursor {
-            req = req.query(&[("after", c)]);
-        }
+            .query(&query);
         let result = tokio::select! {
             r = req.send() => r,
             _ = stop.changed() => return,
@@ -216,9 +213,7 @@ pub async fn pull_worklist(
                     for item in &page.items {
                         db::upsert_worklist_item(&tx, item)?;
                     }
-                    if let Some(cur) = &page.cursor {
-                        db::set_state(&tx, "worklist_cursor", cur)?;
-                    }
+                    db::set_state(&tx, "worklist_cursor", &page.cursor)?;
                     tx.commit()
                 });
                 match stored {
@@ -314,33 +309,45 @@ pub async fn health(
         }
         let (a, ae2) = (addr.clone(), ae.clone());
         let result = tokio::task::spawn_blocking(move || echo(&a, &ae2, &ae2)).await;
-        let fields = match result {
-            Ok(Ok(d)) => serde_json::json!({"ok": true, "round_trip_ms": d.as_millis() as u64}),
+        let mut echo = match result {
+            Ok(Ok(d)) => EchoEvent {
+                ok: true,
+                round_trip_ms: Some(u32::try_from(d.as_millis()).unwrap_or(u32::MAX)),
+                ..EchoEvent::default()
+            },
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "health echo failed");
-                serde_json::json!({"ok": false, "round_trip_ms": null, "error": e.to_string()})
+                EchoEvent {
+                    error: Some(e.to_string()),
+                    ..EchoEvent::default()
+                }
             }
-            Err(e) => {
-                serde_json::json!({"ok": false, "round_trip_ms": null, "error": e.to_string()})
-            }
+            Err(e) => EchoEvent {
+                error: Some(e.to_string()),
+                ..EchoEvent::default()
+            },
         };
         // Dead letters travel with the health report, so the central service can show them.
         let dead_letters = db
             .connect()
             .and_then(|c| db::dead_letter_count(&c))
             .unwrap_or(0);
-        let mut fields = fields;
-        if let Some(f) = fields.as_object_mut() {
-            f.insert("dead_letters".into(), dead_letters.into());
-        }
-        let id = uuid::Uuid::now_v7().to_string();
-        let mut body = serde_json::json!({"id": id, "occurred_at": crate::ingest::now_rfc3339(), "kind": "echo"});
-        if let (Some(b), serde_json::Value::Object(f)) = (body.as_object_mut(), fields) {
-            b.extend(f);
-        }
-        let queued = db
-            .connect()
-            .and_then(|c| db::enqueue(&c, &id, "echo", &body.to_string()));
+        echo.dead_letters = Some(u64::try_from(dead_letters).unwrap_or(0));
+        let event = GatewayEvent {
+            id: uuid::Uuid::now_v7(),
+            occurred_at: time::OffsetDateTime::now_utc(),
+            body: EventBody::Echo(echo),
+        };
+        let id = event.id.to_string();
+        let queued = match serde_json::to_string(&event) {
+            Ok(body) => db
+                .connect()
+                .and_then(|c| db::enqueue(&c, &id, "echo", &body)),
+            Err(e) => {
+                tracing::error!(error = %e, "health: cannot write the echo event");
+                continue;
+            }
+        };
         match queued {
             Ok(()) => wake.notify_one(),
             Err(e) => tracing::error!(error = %e, "health: cannot queue the echo event"),

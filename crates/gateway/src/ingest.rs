@@ -12,7 +12,6 @@ use dicom_object::meta::FileMetaTableBuilder;
 use dicom_object::{FileDicomObject, InMemDicomObject};
 use dicom_pixeldata::PixelDecoder;
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
-use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -59,57 +58,13 @@ impl std::fmt::Display for Refusal {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Thumbnail {
-    pub media_type: String,
-    pub width: u32,
-    pub height: u32,
-    pub data_base64: String,
-}
-
-/// The `image` event's fields (ADR 11).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ImageMetadata {
-    pub sop_instance_uid: String,
-    pub sop_class_uid: String,
-    pub study_instance_uid: String,
-    pub series_instance_uid: String,
-    pub accession_number: Option<String>,
-    pub patient_id: String,
-    pub patient_name: Option<String>,
-    pub laterality: Option<String>,
-    pub view_position: Option<String>,
-    pub implant_displaced: bool,
-    pub implant_present: Option<bool>,
-    pub presentation_intent: Option<String>,
-    pub tomosynthesis: bool,
-    pub operator_name: Option<String>,
-    pub acquired_at: Option<String>,
-    pub kvp: Option<f64>,
-    pub exposure_uas: Option<f64>,
-    pub entrance_dose_mgy: Option<f64>,
-    pub organ_dose_mgy: Option<f64>,
-    pub thickness_mm: Option<f64>,
-    pub compression_n: Option<f64>,
-    pub anode: Option<String>,
-    pub filter: Option<String>,
-    pub manufacturer: Option<String>,
-    pub model: Option<String>,
-    pub station_name: Option<String>,
-    pub device_serial: Option<String>,
-    pub rows: u32,
-    pub columns: u32,
-    pub bits_stored: u16,
-    pub photometric: String,
-    pub transfer_syntax: String,
-    pub received_at: String,
-    pub thumbnail: Option<Thumbnail>,
-}
+/// The `image` event's fields and thumbnail (ADR 11): the protocol crate's types.
+pub use gateway_protocol::{ImageEvent, Thumbnail};
 
 /// A parsed and validated image, ready to be stored.
 pub struct Parsed {
     pub object: FileDicomObject<InMemDicomObject>,
-    pub metadata: ImageMetadata,
+    pub metadata: ImageEvent,
 }
 
 fn text(obj: &InMemDicomObject, tag: Tag) -> Option<String> {
@@ -369,14 +324,14 @@ pub fn parse(
     if obj.element_opt(tags::PIXEL_DATA).ok().flatten().is_none() {
         return Err(Refusal::mismatch("missing PixelData (7FE0,0010)"));
     }
-    let metadata = ImageMetadata {
+    let metadata = ImageEvent {
         tomosynthesis: sop_class_uid == BREAST_TOMOSYNTHESIS,
         sop_instance_uid,
-        sop_class_uid,
-        study_instance_uid,
-        series_instance_uid,
+        sop_class_uid: Some(sop_class_uid),
+        study_instance_uid: Some(study_instance_uid),
+        series_instance_uid: Some(series_instance_uid),
         accession_number: text(&obj, tags::ACCESSION_NUMBER),
-        patient_id,
+        patient_id: Some(patient_id),
         patient_name: text(&obj, tags::PATIENT_NAME),
         laterality: text(&obj, tags::IMAGE_LATERALITY).or_else(|| text(&obj, tags::LATERALITY)),
         view_position: text(&obj, tags::VIEW_POSITION),
@@ -401,12 +356,13 @@ pub fn parse(
         model: text(&obj, tags::MANUFACTURER_MODEL_NAME),
         station_name: text(&obj, tags::STATION_NAME),
         device_serial: text(&obj, tags::DEVICE_SERIAL_NUMBER),
-        rows: rows as u32,
-        columns: columns as u32,
-        bits_stored: bits_stored as u16,
-        photometric,
-        transfer_syntax: ts_uid.to_owned(),
-        received_at: now_rfc3339(),
+        // Checked above: 1 to 65535, and 1 to 16.
+        rows: u16::try_from(rows).ok(),
+        columns: u16::try_from(columns).ok(),
+        bits_stored: u16::try_from(bits_stored).ok(),
+        photometric: Some(photometric),
+        transfer_syntax: Some(ts_uid.to_owned()),
+        received_at: Some(now_rfc3339()),
         thumbnail: None,
     };
     let meta = FileMetaTableBuilder::new()
@@ -420,8 +376,8 @@ pub fn parse(
 }
 
 /// Whether an image gets a thumbnail: For Presentation mammograms only.
-pub fn wants_thumbnail(m: &ImageMetadata) -> bool {
-    m.sop_class_uid == MG_FOR_PRESENTATION
+pub fn wants_thumbnail(m: &ImageEvent) -> bool {
+    m.sop_class_uid.as_deref() == Some(MG_FOR_PRESENTATION)
         && m.presentation_intent.as_deref() != Some("FOR PROCESSING")
 }
 
@@ -462,9 +418,9 @@ pub fn display_of(obj: &InMemDicomObject) -> Display {
 pub fn make_thumbnail(parsed: &Parsed, max_side: u32) -> Result<(Thumbnail, f64), Refusal> {
     thumbnail_of(
         &parsed.object,
-        parsed.metadata.rows,
-        parsed.metadata.columns,
-        parsed.metadata.bits_stored,
+        u32::from(parsed.metadata.rows.unwrap_or_default()),
+        u32::from(parsed.metadata.columns.unwrap_or_default()),
+        parsed.metadata.bits_stored.unwrap_or(16),
         max_side,
     )
 }
@@ -556,17 +512,17 @@ fn thumbnail_of(
     let png = thumbnail::encode_png(&img).map_err(|e| Refusal::cannot_understand(e.to_string()))?;
     let t = Thumbnail {
         media_type: "image/png".into(),
-        width: img.width,
-        height: img.height,
+        width: Some(img.width),
+        height: Some(img.height),
         data_base64: base64::engine::general_purpose::STANDARD.encode(png),
     };
     Ok((t, start.elapsed().as_secs_f64() * 1000.0))
 }
 
 /// Where an image's file lives under the storage directory.
-pub fn file_path(storage_dir: &Path, m: &ImageMetadata) -> PathBuf {
+pub fn file_path(storage_dir: &Path, m: &ImageEvent) -> PathBuf {
     storage_dir
-        .join(&m.study_instance_uid)
+        .join(m.study_instance_uid.as_deref().unwrap_or_default())
         .join(format!("{}.dcm", m.sop_instance_uid))
 }
 

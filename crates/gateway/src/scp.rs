@@ -18,7 +18,7 @@ use dicom_ul::association::{ServerAssociation, ServerAssociationOptions};
 use dicom_ul::pdu::{
     AssociationRJServiceUserReason, PresentationContextResultReason, UserIdentity,
 };
-use serde_json::json;
+use gateway_protocol::{EventBody, GatewayEvent, MppsEvent, PerformedSeries};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -140,20 +140,32 @@ pub fn thumbnail_worker(shared: Arc<Shared>, stop: Arc<AtomicBool>) {
         let done: Vec<(i64, String)> = batch
             .iter()
             .map(|(seq, path, body)| {
-                let mut value: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+                let mut event = serde_json::from_str::<GatewayEvent>(body);
                 match ingest::thumbnail_of_file(std::path::Path::new(path), shared.thumbnail_side) {
                     Ok((t, ms)) => {
                         tracing::info!(seq, thumbnail_ms = ms, "thumbnail made");
                         if let Ok(mut v) = shared.thumbnail_ms.lock() {
                             v.push(ms);
                         }
-                        if let (Some(o), Ok(t)) = (value.as_object_mut(), serde_json::to_value(t)) {
-                            o.insert("thumbnail".into(), t);
+                        if let Ok(GatewayEvent {
+                            body: EventBody::Image(image),
+                            ..
+                        }) = &mut event
+                        {
+                            image.thumbnail = Some(t);
                         }
                     }
                     Err(r) => tracing::warn!(seq, refusal = %r, "no thumbnail for a stored image"),
                 }
-                (*seq, value.to_string())
+                // An event this gateway cannot read back is sent as it was queued.
+                let body = match event.and_then(|e| serde_json::to_string(&e)) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        tracing::error!(seq, error = %e, "thumbnails: a queued event cannot be read");
+                        body.clone()
+                    }
+                };
+                (*seq, body)
             })
             .collect();
         for (seq, body) in done {
@@ -534,14 +546,14 @@ fn find(
     )
 }
 
-fn event_body(id: &str, kind: &str, fields: serde_json::Value) -> String {
-    let mut body = json!({"id": id, "occurred_at": ingest::now_rfc3339(), "kind": kind});
-    if let (Some(b), serde_json::Value::Object(f)) = (body.as_object_mut(), fields) {
-        for (k, v) in f {
-            b.insert(k, v);
-        }
-    }
-    body.to_string()
+/// A queued event's body: the event as the central service reads it (ADR 11).
+fn event_body(id: uuid::Uuid, body: EventBody) -> Result<String, Refusal> {
+    let event = GatewayEvent {
+        id,
+        occurred_at: time::OffsetDateTime::now_utc(),
+        body,
+    };
+    serde_json::to_string(&event).map_err(|e| out_of_resources("event", e))
 }
 
 fn out_of_resources(what: &str, e: impl std::fmt::Display) -> Refusal {
@@ -603,10 +615,11 @@ pub fn store(
             }
         }
     }
-    let id = uuid::Uuid::now_v7().to_string();
-    let fields =
-        serde_json::to_value(&parsed.metadata).map_err(|e| out_of_resources("metadata", e))?;
-    let body = event_body(&id, "image", fields);
+    let event_id = uuid::Uuid::now_v7();
+    let id = event_id.to_string();
+    let study = parsed.metadata.study_instance_uid.clone();
+    let received_at = parsed.metadata.received_at.clone();
+    let body = event_body(event_id, EventBody::Image(Box::new(parsed.metadata)))?;
     let tx = conn
         .transaction()
         .map_err(|e| out_of_resources("database", e))?;
@@ -615,10 +628,10 @@ pub fn store(
             "INSERT OR IGNORE INTO images (sop_instance_uid, study_instance_uid, path, event_id, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             rusqlite::params![
                 sop,
-                parsed.metadata.study_instance_uid,
+                study,
                 path.to_string_lossy(),
                 id,
-                parsed.metadata.received_at
+                received_at
             ],
         )
         .map_err(|e| out_of_resources("database", e))?;
@@ -677,24 +690,21 @@ fn mpps_event(
     conn: &mut rusqlite::Connection,
     shared: &Shared,
     record: &MppsRecord,
-    fields: serde_json::Value,
+    performed_series: Option<Vec<PerformedSeries>>,
+    discontinuation_reason: Option<String>,
 ) -> Result<(), Refusal> {
-    let id = uuid::Uuid::now_v7().to_string();
-    let mut f = json!({
-        "mpps_instance_uid": record.uid,
-        "status": record.status,
-        "study_instance_uid": record.study_instance_uid,
-        "accession_number": record.accession_number,
-        "patient_id": record.patient_id,
-        "performed_series": null,
-        "discontinuation_reason": null,
-    });
-    if let (Some(o), serde_json::Value::Object(extra)) = (f.as_object_mut(), fields) {
-        for (k, v) in extra {
-            o.insert(k, v);
-        }
-    }
-    let body = event_body(&id, "mpps", f);
+    let event_id = uuid::Uuid::now_v7();
+    let id = event_id.to_string();
+    let mpps = MppsEvent {
+        mpps_instance_uid: Some(record.uid.clone()),
+        status: Some(record.status.clone()),
+        study_instance_uid: record.study_instance_uid.clone(),
+        accession_number: record.accession_number.clone(),
+        patient_id: record.patient_id.clone(),
+        performed_series,
+        discontinuation_reason,
+    };
+    let body = event_body(event_id, EventBody::Mpps(mpps))?;
     let tx = conn
         .transaction()
         .map_err(|e| out_of_resources("database", e))?;
@@ -757,23 +767,22 @@ fn mpps_create(
         accession_number: step.and_then(|s| text(s, tags::ACCESSION_NUMBER)),
         patient_id: text(&obj, tags::PATIENT_ID),
     };
-    mpps_event(conn, shared, &record, json!({}))?;
+    mpps_event(conn, shared, &record, None, None)?;
     tracing::info!(uid, "MPPS in progress");
     Ok(uid)
 }
 
-fn performed_series(obj: &InMemDicomObject) -> serde_json::Value {
-    let series: Vec<serde_json::Value> = items(obj, tags::PERFORMED_SERIES_SEQUENCE)
+fn performed_series(obj: &InMemDicomObject) -> Vec<PerformedSeries> {
+    items(obj, tags::PERFORMED_SERIES_SEQUENCE)
         .iter()
-        .map(|s| {
-            let sops: Vec<String> = items(s, tags::REFERENCED_IMAGE_SEQUENCE)
+        .map(|s| PerformedSeries {
+            series_instance_uid: text(s, tags::SERIES_INSTANCE_UID),
+            sop_instance_uids: items(s, tags::REFERENCED_IMAGE_SEQUENCE)
                 .iter()
                 .filter_map(|i| text(i, tags::REFERENCED_SOP_INSTANCE_UID))
-                .collect();
-            json!({"series_instance_uid": text(s, tags::SERIES_INSTANCE_UID), "sop_instance_uids": sops})
+                .collect(),
         })
-        .collect();
-    json!(series)
+        .collect()
 }
 
 fn mpps_set(
@@ -825,16 +834,11 @@ fn mpps_set(
         .flatten()
         .is_some()
     {
-        performed_series(&obj)
+        Some(performed_series(&obj))
     } else {
-        serde_json::Value::Null
+        None
     };
-    mpps_event(
-        conn,
-        shared,
-        &record,
-        json!({"performed_series": series, "discontinuation_reason": reason}),
-    )?;
+    mpps_event(conn, shared, &record, series, reason)?;
     tracing::info!(uid, status = record.status, "MPPS updated");
     Ok(uid)
 }

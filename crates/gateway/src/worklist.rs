@@ -6,6 +6,7 @@ use dicom_core::value::DataSetSequence;
 use dicom_core::{DataElement, Length, PrimitiveValue, Tag, VR, dicom_value};
 use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
+use gateway_protocol::WorklistStatus;
 
 /// Universal matching (empty value) or a value to match.
 fn query_value(e: &dicom_object::mem::InMemElement) -> Option<String> {
@@ -144,7 +145,7 @@ fn step_value(item: &WorklistItem, tag: Tag) -> Option<String> {
         tags::SCHEDULED_PROCEDURE_STEP_ID => item.scheduled_step_id.clone(),
         tags::SCHEDULED_PROCEDURE_STEP_DESCRIPTION => item.scheduled_step_description.clone(),
         tags::SCHEDULED_PROCEDURE_STEP_STATUS => Some(
-            if item.status == "in_progress" {
+            if item.status == WorklistStatus::InProgress {
                 "STARTED"
             } else {
                 "SCHEDULED"

@@ -69,6 +69,7 @@ impl AppointmentDetail {
 
 impl Store {
     /// Books a participant into a free slot of a clinic, opening a screening episode.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display)))]
     pub async fn create_appointment(
         &self,
         scope: Scope,
@@ -186,6 +187,7 @@ impl Store {
         Ok(id)
     }
 
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, id = %id))]
     pub async fn appointment(&self, scope: Scope, id: Uuid) -> Result<AppointmentDetail> {
         let p = sql::id(scope.provider_id);
         let row = sqlx::query(
@@ -237,6 +239,7 @@ impl Store {
         })
     }
 
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, appointment_id = %appointment_id))]
     pub async fn status_history(
         &self,
         scope: Scope,
@@ -275,6 +278,7 @@ impl Store {
     /// With `expected_version`, a change made meanwhile by someone else is refused, naming
     /// who made it. Either the status, its history row, the episode stage and the audit row
     /// all change, or none.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), id = %id))]
     pub async fn apply_action(
         &self,
         scope: Scope,

@@ -104,6 +104,7 @@ where
 
 impl Store {
     /// Records that `actor` viewed a record belonging to `participant_id`.
+    #[tracing::instrument(skip_all, fields(user = actor.user_id.map(tracing::field::display), entity_id = %entity_id, participant_id = participant_id.map(tracing::field::display)))]
     pub async fn record_view(
         &self,
         actor: &Actor,
@@ -151,6 +152,7 @@ impl Store {
     }
 
     /// Lists audit rows, newest first. For system administrators: not provider-scoped.
+    #[tracing::instrument(skip_all)]
     pub async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
         let from = filter.from.map(sql::date).unwrap_or_default();
         // Dates compare as text prefixes of instants: the day after `to` bounds it.

@@ -154,6 +154,7 @@ fn hhmm(minutes: u16) -> String {
 
 impl Store {
     /// Creates a clinic with `slot_count` back-to-back slots.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display)))]
     pub async fn create_clinic(
         &self,
         scope: Scope,
@@ -230,6 +231,7 @@ impl Store {
         self.clinic(scope, id).await
     }
 
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, id = %id))]
     pub async fn clinic(&self, scope: Scope, id: Uuid) -> Result<ClinicSummary> {
         let row = sqlx::query(&format!(
             "{SUMMARY_SELECT} WHERE c.id = $1 AND c.provider_id = $2 {SUMMARY_GROUP}"
@@ -243,6 +245,7 @@ impl Store {
 
     /// The clinics under one tab of the clinic list: today and upcoming soonest first,
     /// completed and all most recent first (at most 500).
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn clinics(
         &self,
         scope: Scope,
@@ -264,6 +267,7 @@ impl Store {
         rows.iter().map(summary_from).collect()
     }
 
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn clinic_tab_counts(&self, scope: Scope, today: Date) -> Result<TabCounts> {
         let sum = |tab| {
             format!(
@@ -291,6 +295,7 @@ impl Store {
     }
 
     /// Every appointment in a clinic, in slot order.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, clinic_id = %clinic_id))]
     pub async fn clinic_appointments(
         &self,
         scope: Scope,
@@ -316,6 +321,7 @@ impl Store {
 
     /// A clinic and every appointment in it, in slot order, in one query (the clinic page,
     /// opened many times an hour by every mammographer). Counts come from the rows.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, id = %id))]
     pub async fn clinic_day(
         &self,
         scope: Scope,
@@ -375,6 +381,7 @@ impl Store {
     }
 
     /// Free slots of a clinic (no live appointment), in time order.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, clinic_id = %clinic_id))]
     pub async fn free_slots(&self, scope: Scope, clinic_id: Uuid) -> Result<Vec<(Uuid, String)>> {
         let rows = sqlx::query(
             "SELECT s.id, s.starts_at FROM slots s WHERE s.provider_id = $1 AND s.clinic_id = $2 \
@@ -396,6 +403,7 @@ impl Store {
     }
 
     /// Sets a clinic's status directly (demo data and administration).
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), id = %id))]
     pub async fn set_clinic_status(
         &self,
         scope: Scope,

@@ -114,6 +114,7 @@ async fn record_ending_follow_up(
 
 impl Store {
     /// What stops a clinic closing, per appointment id (empty when it can close).
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, clinic_id = %clinic_id))]
     pub async fn close_blockers(
         &self,
         scope: Scope,
@@ -135,6 +136,7 @@ impl Store {
 
     /// Applies `action` to every appointment of the clinic now in `from` (the close page's
     /// bulk actions). All or nothing. Returns how many changed.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), clinic_id = %clinic_id))]
     pub async fn bulk_action(
         &self,
         scope: Scope,
@@ -169,6 +171,7 @@ impl Store {
 
     /// Closes the clinic if every appointment has a final outcome (and every attended not
     /// screened its details); otherwise refuses and changes nothing.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), clinic_id = %clinic_id))]
     pub async fn close_clinic(&self, scope: Scope, actor: &Actor, clinic_id: Uuid) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let clinic_status: String =
@@ -209,6 +212,7 @@ impl Store {
 
     /// Records why an appointment already marked attended not screened (for example by a
     /// bulk action at closing) did not proceed.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), id = %id))]
     pub async fn record_ending_details(
         &self,
         scope: Scope,

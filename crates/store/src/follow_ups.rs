@@ -177,6 +177,7 @@ pub(crate) async fn cancel_follow_ups_of(
 
 impl Store {
     /// Follow-up requests of one kind in any of `states`, oldest first.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn follow_ups_in(
         &self,
         scope: Scope,
@@ -207,6 +208,7 @@ impl Store {
     }
 
     /// One follow-up request with its history.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, id = %id))]
     pub async fn follow_up(&self, scope: Scope, id: Uuid) -> Result<FollowUpDetail> {
         let row = sqlx::query(&format!(
             "SELECT {LIST_COLUMNS} WHERE f.id = $1 AND f.provider_id = $2"
@@ -239,6 +241,7 @@ impl Store {
 
     /// Marks a follow-up request booked, done or cancelled (with a reason), if the rules
     /// allow the move from its current state. Returns the new state.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), id = %id))]
     pub async fn set_follow_up_status(
         &self,
         scope: Scope,
@@ -271,6 +274,7 @@ impl Store {
     }
 
     /// The office's settings (the defaults until the office changes them).
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn office_settings(&self, scope: Scope) -> Result<OfficeSettings> {
         Ok(
             sqlx::query(
@@ -289,6 +293,7 @@ impl Store {
     }
 
     /// Changes the office's settings, audited.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display)))]
     pub async fn set_office_settings(
         &self,
         scope: Scope,

@@ -17,7 +17,7 @@ use domain::gateway::{
     study_instance_uid, worklist_status,
 };
 use domain::imaging::ImagesRecord;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::BTreeSet;
@@ -68,7 +68,10 @@ pub struct GatewayStatus {
     pub rooms: Vec<String>,
 }
 
-/// A worklist item, exactly as ADR 11 sends it to gateways.
+/// A worklist item as the central service keeps it, typed for its own rules (UUIDs, the
+/// domain's status); staff see it in an appointment's image capture. Gateways are sent
+/// its wire form, [`gateway_protocol::WorklistItem`] (ADR 11), made by `From` below, so
+/// the compiler keeps the two in step.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct WorklistItem {
     pub id: Uuid,
@@ -89,6 +92,30 @@ pub struct WorklistItem {
     pub patient_name: String,
     pub birth_date: String,
     pub sex: String,
+}
+
+impl From<&WorklistItem> for gateway_protocol::WorklistItem {
+    fn from(i: &WorklistItem) -> Self {
+        gateway_protocol::WorklistItem {
+            id: i.id.to_string(),
+            appointment_id: Some(i.appointment_id.to_string()),
+            revision: i.revision,
+            status: i.status.as_str().into(),
+            accession_number: Some(i.accession_number.clone()),
+            study_instance_uid: Some(i.study_instance_uid.clone()),
+            requested_procedure_id: Some(i.requested_procedure_id.clone()),
+            requested_procedure_description: Some(i.requested_procedure_description.clone()),
+            scheduled_step_id: Some(i.scheduled_step_id.clone()),
+            scheduled_step_description: Some(i.scheduled_step_description.clone()),
+            station_ae_title: Some(i.station_ae_title.clone()),
+            modality: Some(i.modality.clone()),
+            scheduled_start: Some(i.scheduled_start.clone()),
+            patient_id: Some(i.patient_id.clone()),
+            patient_name: Some(i.patient_name.clone()),
+            birth_date: Some(i.birth_date.clone()),
+            sex: Some(i.sex.clone()),
+        }
+    }
 }
 
 /// One image received, without its thumbnail bytes.
@@ -248,110 +275,11 @@ pub struct DiscrepancyRecord {
 // Events, as gateways send them (ADR 11)
 // ---------------------------------------------------------------------------------------
 
-/// One event from a gateway.
-#[derive(Debug, Clone, Deserialize)]
-pub struct GatewayEvent {
-    /// The gateway's idempotency key.
-    pub id: Uuid,
-    #[serde(with = "time::serde::rfc3339")]
-    pub occurred_at: OffsetDateTime,
-    #[serde(flatten)]
-    pub body: EventBody,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum EventBody {
-    Image(Box<ImageEvent>),
-    Mpps(MppsEvent),
-    Echo(EchoEvent),
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct Thumbnail {
-    pub media_type: String,
-    pub width: Option<i64>,
-    pub height: Option<i64>,
-    pub data_base64: String,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, Default)]
-#[serde(default)]
-pub struct ImageEvent {
-    pub sop_instance_uid: String,
-    pub sop_class_uid: Option<String>,
-    pub study_instance_uid: Option<String>,
-    pub series_instance_uid: Option<String>,
-    pub accession_number: Option<String>,
-    pub patient_id: Option<String>,
-    pub patient_name: Option<String>,
-    pub laterality: Option<String>,
-    pub view_position: Option<String>,
-    pub implant_displaced: Option<bool>,
-    pub implant_present: Option<bool>,
-    pub presentation_intent: Option<String>,
-    pub tomosynthesis: Option<bool>,
-    pub operator_name: Option<String>,
-    pub acquired_at: Option<String>,
-    pub kvp: Option<f64>,
-    pub exposure_uas: Option<f64>,
-    pub entrance_dose_mgy: Option<f64>,
-    pub organ_dose_mgy: Option<f64>,
-    pub thickness_mm: Option<f64>,
-    pub compression_n: Option<f64>,
-    pub anode: Option<String>,
-    pub filter: Option<String>,
-    pub manufacturer: Option<String>,
-    pub model: Option<String>,
-    pub station_name: Option<String>,
-    pub device_serial: Option<String>,
-    pub rows: Option<i64>,
-    pub columns: Option<i64>,
-    pub bits_stored: Option<i64>,
-    pub photometric: Option<String>,
-    pub transfer_syntax: Option<String>,
-    pub received_at: Option<String>,
-    #[serde(skip_serializing)]
-    pub thumbnail: Option<Thumbnail>,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct PerformedSeries {
-    #[serde(default)]
-    pub series_instance_uid: Option<String>,
-    #[serde(default)]
-    pub sop_instance_uids: Vec<String>,
-}
-
-#[derive(Debug, Clone, Deserialize, Default)]
-#[serde(default)]
-pub struct MppsEvent {
-    pub mpps_instance_uid: Option<String>,
-    pub status: Option<String>,
-    pub study_instance_uid: Option<String>,
-    pub accession_number: Option<String>,
-    pub patient_id: Option<String>,
-    pub performed_series: Option<Vec<PerformedSeries>>,
-    pub discontinuation_reason: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize, Default)]
-#[serde(default)]
-pub struct EchoEvent {
-    pub ok: Option<bool>,
-    pub round_trip_ms: Option<i64>,
-}
-
-/// What became of an event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct EventReceipt {
-    /// false when it (or its image) was already stored: delivered all the same.
-    pub stored: bool,
-    /// "attached", "quarantined", "mpps", "echo", "duplicate".
-    pub outcome: String,
-    pub appointment_id: Option<Uuid>,
-    pub quarantine_reason: Option<String>,
-}
+// The events, their parts and the receipt are the protocol crate's types (one definition
+// for the gateway and the central service).
+pub use gateway_protocol::{
+    EventBody, EventReceipt, GatewayEvent, ImageEvent, MppsEvent, PerformedSeries,
+};
 
 // ---------------------------------------------------------------------------------------
 // Helpers
@@ -1046,6 +974,7 @@ impl Store {
     /// Registers a gateway for a provider, serving `rooms` (ids of that provider's rooms),
     /// and returns its id and bearer token. The token is shown once: only its SHA-256 is
     /// kept.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), rooms_count = rooms.len()))]
     pub async fn register_gateway(
         &self,
         scope: Scope,
@@ -1092,6 +1021,7 @@ impl Store {
     /// second room (by name) of its first static site ("Room B" at Seacroft Hospital for
     /// DMO1, so the other rooms keep the manual flow), and returns a fresh token for it.
     /// Each call replaces the token. Returns `None` if the provider does not exist.
+    #[tracing::instrument(skip_all)]
     pub async fn ensure_demo_gateway(&self, code: &str) -> Result<Option<String>> {
         let Ok(provider) = self.provider_by_code(code).await else {
             return Ok(None);
@@ -1147,6 +1077,7 @@ impl Store {
     }
 
     /// The gateway a bearer token belongs to, unless revoked.
+    #[tracing::instrument(skip_all)]
     pub async fn gateway_by_token(&self, token: &str) -> Result<Option<GatewayPrincipal>> {
         let row = sqlx::query(
             "SELECT id, provider_id, name FROM gateways WHERE token_hash = $1 AND revoked_at IS NULL",
@@ -1165,6 +1096,7 @@ impl Store {
     }
 
     /// Records that a gateway was in contact now, with its queue depth.
+    #[tracing::instrument(skip_all, fields(provider = %gw.provider_id, gateway = %gw.gateway_id))]
     pub async fn gateway_contact(&self, gw: &GatewayPrincipal, queue_depth: i64) -> Result<()> {
         sqlx::query(
             "UPDATE gateways SET last_contact_at = $1, queue_depth = $2 WHERE id = $3 AND provider_id = $4",
@@ -1179,6 +1111,7 @@ impl Store {
     }
 
     /// The provider's gateways and their health, by name.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn gateways(&self, scope: Scope) -> Result<Vec<GatewayStatus>> {
         let p = sql::id(scope.provider_id);
         let rooms = sqlx::query(
@@ -1217,6 +1150,7 @@ impl Store {
     }
 
     /// The gateway serving a room, if any.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, room_id = %room_id))]
     pub async fn room_gateway(&self, scope: Scope, room_id: Uuid) -> Result<Option<GatewayStatus>> {
         let row = sqlx::query(&format!(
             "SELECT {GATEWAY_COLUMNS} FROM gateway_rooms gr \
@@ -1232,6 +1166,7 @@ impl Store {
     }
 
     /// When this provider issues worklist items.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display)))]
     pub async fn set_worklist_trigger(
         &self,
         scope: Scope,
@@ -1262,6 +1197,7 @@ impl Store {
     /// Issues (or brings up to date) the appointment's worklist item for `room`, if a
     /// gateway serves that room. Called when the appointment reaches "Take mammogram
     /// images". Returns the item, if there is one.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, appointment_id = %appointment_id))]
     pub async fn issue_worklist_item(
         &self,
         scope: Scope,
@@ -1292,6 +1228,7 @@ impl Store {
     }
 
     /// The appointment's worklist item, if it has one.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, appointment_id = %appointment_id))]
     pub async fn worklist_item(
         &self,
         scope: Scope,
@@ -1312,6 +1249,7 @@ impl Store {
     /// Worklist changes for a gateway: every item changed after `after` (every live item
     /// when `None`, or when `after` is beyond the latest change), oldest change first, and
     /// the cursor to send next time.
+    #[tracing::instrument(skip_all, fields(provider = %gw.provider_id, gateway = %gw.gateway_id))]
     pub async fn worklist_changes(
         &self,
         gw: &GatewayPrincipal,
@@ -1368,6 +1306,7 @@ impl Store {
 
     /// Stores one event from a gateway, exactly once. Returns `stored: false` when the
     /// event, or the image it carries, was already stored. Invalid events change nothing.
+    #[tracing::instrument(skip_all, fields(provider = %gw.provider_id, gateway = %gw.gateway_id))]
     pub async fn record_gateway_event(
         &self,
         gw: &GatewayPrincipal,
@@ -1417,8 +1356,8 @@ impl Store {
                      WHERE id = $4 AND provider_id = $5",
                 )
                 .bind(sql::ts(event.occurred_at))
-                .bind(i64::from(e.ok.unwrap_or(false)))
-                .bind(e.round_trip_ms)
+                .bind(i64::from(e.ok))
+                .bind(e.round_trip_ms.map(i64::from))
                 .bind(sql::id(gw.gateway_id))
                 .bind(&p)
                 .execute(&mut *tx)
@@ -1456,6 +1395,7 @@ impl Store {
 
     /// Everything the images step needs about an appointment's automatic capture.
     /// `room` is the room the images are taken in (the gateway is the one serving it).
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, appointment_id = %appointment_id))]
     pub async fn image_capture(
         &self,
         scope: Scope,
@@ -1522,6 +1462,7 @@ impl Store {
 
     /// The images attached to an appointment, oldest first, without thumbnail bytes (fetch
     /// those with [`Store::image_thumbnail`]). For the images step and the reading case.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, appointment_id = %appointment_id))]
     pub async fn appointment_images(
         &self,
         scope: Scope,
@@ -1541,6 +1482,7 @@ impl Store {
     }
 
     /// An image's thumbnail (media type and bytes), within the provider.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, image_id = %image_id))]
     pub async fn image_thumbnail(&self, scope: Scope, image_id: Uuid) -> Result<(String, Vec<u8>)> {
         let row = sqlx::query(
             "SELECT thumbnail_media_type, thumbnail_base64 FROM gateway_images WHERE id = $1 AND provider_id = $2",
@@ -1562,6 +1504,7 @@ impl Store {
     }
 
     /// Images waiting in quarantine (never attached automatically), oldest first.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn quarantined_images(&self, scope: Scope) -> Result<Vec<ReceivedImage>> {
         sqlx::query(&format!(
             "SELECT {IMAGE_COLUMNS} FROM gateway_images WHERE provider_id = $1 AND quarantine_status = 'open' \
@@ -1576,6 +1519,7 @@ impl Store {
     }
 
     /// The one appointment a quarantined image's keys name, if they name exactly one.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, image_id = %image_id))]
     pub async fn quarantine_candidate(
         &self,
         scope: Scope,
@@ -1614,6 +1558,7 @@ impl Store {
     /// An image whose PatientID is not the participant's NHS number (or one detached before
     /// as a different participant's) is not attached at once: the request is recorded and
     /// a different person must confirm it ([`Store::confirm_quarantine_attachment`]).
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), image_id = %image_id))]
     pub async fn settle_quarantined_image(
         &self,
         scope: Scope,
@@ -1756,6 +1701,7 @@ impl Store {
     /// The second person's check: attaches a quarantined image someone else asked to
     /// attach, recording both people. Refused for the person who asked, for an image
     /// nobody asked to attach, and when the image now names another appointment.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), image_id = %image_id))]
     pub async fn confirm_quarantine_attachment(
         &self,
         scope: Scope,
@@ -1827,6 +1773,7 @@ impl Store {
     /// the reading case's thumbnails and every count made from them. Who, when and why are
     /// recorded on the image and in the audit log; an ended appointment is reconciled
     /// again. Returns the appointment it was detached from.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), image_id = %image_id))]
     pub async fn detach_image(
         &self,
         scope: Scope,
@@ -1897,6 +1844,7 @@ impl Store {
     }
 
     /// How many images the gateway has delivered for an appointment (counted or not).
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, appointment_id = %appointment_id))]
     pub async fn received_image_count(&self, scope: Scope, appointment_id: Uuid) -> Result<i64> {
         Ok(sqlx::query(
             "SELECT COUNT(*) AS n FROM gateway_images WHERE provider_id = $1 AND appointment_id = $2",
@@ -1909,6 +1857,7 @@ impl Store {
     }
 
     /// One received image, within the provider (attached or not).
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, image_id = %image_id))]
     pub async fn received_image(&self, scope: Scope, image_id: Uuid) -> Result<ReceivedImage> {
         image_from(
             &sqlx::query(&format!(
@@ -1923,6 +1872,7 @@ impl Store {
 
     /// "Switch to manual image mode": this appointment's images are recorded by hand from
     /// now on. `reason` says why (which troubleshooting case).
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), appointment_id = %appointment_id))]
     pub async fn switch_to_manual(
         &self,
         scope: Scope,
@@ -1980,6 +1930,7 @@ impl Store {
     }
 
     /// Discrepancies, open ones only or all, oldest first.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn image_discrepancies(
         &self,
         scope: Scope,
@@ -2026,6 +1977,7 @@ impl Store {
 
     /// Resolves a discrepancy, recording who and how. Resolving one already resolved is
     /// refused.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), id = %id))]
     pub async fn resolve_discrepancy(
         &self,
         scope: Scope,
@@ -2195,12 +2147,9 @@ async fn store_image(
     let view = classify_view(
         image.laterality.as_deref(),
         image.view_position.as_deref(),
-        image.implant_displaced.unwrap_or(false),
+        image.implant_displaced,
     );
-    let counted = counts_as_exposure(
-        image.presentation_intent.as_deref(),
-        image.tomosynthesis.unwrap_or(false),
-    );
+    let counted = counts_as_exposure(image.presentation_intent.as_deref(), image.tomosynthesis);
     let id = new_id();
     let thumb = image.thumbnail.as_ref();
     sqlx::query(
@@ -2239,11 +2188,15 @@ async fn store_image(
             .map_or_else(|| sql::ts(event.occurred_at), sql::ts),
     )
     .bind(sql::ts(sql::now()))
-    .bind(sql::json(image))
+    // The metadata document is the event without its thumbnail (kept in its own columns).
+    .bind(sql::json(&ImageEvent {
+        thumbnail: None,
+        ..image.clone()
+    }))
     .bind(thumb.map(|t| t.media_type.clone()))
     .bind(thumb.map(|t| t.data_base64.clone()))
-    .bind(thumb.and_then(|t| t.width))
-    .bind(thumb.and_then(|t| t.height))
+    .bind(thumb.and_then(|t| t.width).map(i64::from))
+    .bind(thumb.and_then(|t| t.height).map(i64::from))
     .bind(reason.map(|r| r.as_str()))
     .bind(reason.map(|_| "open"))
     .execute(&mut **tx)

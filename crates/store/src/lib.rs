@@ -101,12 +101,14 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 impl Store {
     /// Connects to `url` (`sqlite://path` or `postgres://...`) and runs pending migrations.
+    #[tracing::instrument(skip_all)]
     pub async fn open(url: &str) -> Result<Self> {
         Self::open_in_schema(url, None).await
     }
 
     /// Like [`Store::open`], but on PostgreSQL keeps every table in `schema` (created if
     /// missing), so that test runs and tenants cannot collide.
+    #[tracing::instrument(skip_all)]
     pub async fn open_in_schema(url: &str, schema: Option<&str>) -> Result<Self> {
         install_default_drivers();
         let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -186,6 +188,7 @@ impl Store {
 
     /// Runs every migration not yet applied. Safe to call at every start-up.
     /// Services starting at the same moment take turns.
+    #[tracing::instrument(skip_all)]
     pub async fn migrate(&self) -> Result<()> {
         match self.backend {
             Backend::Sqlite => {
@@ -213,6 +216,7 @@ impl Store {
         self.backend
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn close(&self) {
         self.pool.close().await;
         self.writer.close().await;
@@ -223,6 +227,7 @@ impl Store {
     }
 
     /// Updates the query planner's statistics (after a bulk load such as the demo data).
+    #[tracing::instrument(skip_all)]
     pub async fn refresh_statistics(&self) -> Result<()> {
         match self.backend {
             Backend::Sqlite => {
@@ -247,6 +252,7 @@ impl Store {
 
     /// Drops a PostgreSQL schema made for a test or benchmark run.
     #[doc(hidden)]
+    #[tracing::instrument(skip_all)]
     pub async fn drop_schema_for_tests(&self, schema: &str) -> Result<()> {
         if !schema
             .chars()

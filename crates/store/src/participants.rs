@@ -231,6 +231,7 @@ pub(crate) fn participant_from(r: &AnyRow) -> Result<Participant> {
 impl Store {
     /// Adds a participant to the provider. An NHS number already registered with this
     /// provider is refused.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display)))]
     pub async fn create_participant(
         &self,
         scope: Scope,
@@ -290,6 +291,7 @@ impl Store {
         Ok(p)
     }
 
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, id = %id))]
     pub async fn participant(&self, scope: Scope, id: Uuid) -> Result<Participant> {
         let row = sqlx::query(&format!(
             "SELECT {PARTICIPANT_COLUMNS} FROM participants WHERE id = $1 AND provider_id = $2"
@@ -302,6 +304,7 @@ impl Store {
     }
 
     /// Participants whose name or NHS number matches `query`, in name order.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn search_participants(
         &self,
         scope: Scope,
@@ -327,6 +330,7 @@ impl Store {
     }
 
     /// Every appointment the participant has with this provider, earliest first.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, participant_id = %participant_id))]
     pub async fn participant_appointments(
         &self,
         scope: Scope,
@@ -361,6 +365,7 @@ impl Store {
 impl Store {
     /// Records (or, with no reasons, clears) why a participant needs a special appointment.
     /// The caller validates the answers with the domain rules first.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), participant_id = %participant_id))]
     pub async fn set_support(
         &self,
         scope: Scope,

@@ -69,6 +69,7 @@ fn provider_from(r: &AnyRow) -> Result<Provider> {
 }
 
 impl Store {
+    #[tracing::instrument(skip_all, fields(user = actor.user_id.map(tracing::field::display)))]
     pub async fn create_provider(&self, actor: &Actor, code: &str, name: &str) -> Result<Provider> {
         let code = code.trim().to_uppercase();
         if code.is_empty() || code.len() > 10 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
@@ -107,6 +108,7 @@ impl Store {
         Ok(p)
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn providers(&self) -> Result<Vec<Provider>> {
         let rows = sqlx::query("SELECT id, code, name FROM providers ORDER BY name")
             .fetch_all(self.pool())
@@ -114,6 +116,7 @@ impl Store {
         rows.iter().map(provider_from).collect()
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn provider(&self, id: Uuid) -> Result<Provider> {
         let row = sqlx::query("SELECT id, code, name FROM providers WHERE id = $1")
             .bind(sql::id(id))
@@ -122,6 +125,7 @@ impl Store {
         provider_from(&row)
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn provider_by_code(&self, code: &str) -> Result<Provider> {
         let row = sqlx::query("SELECT id, code, name FROM providers WHERE code = $1")
             .bind(code.trim().to_uppercase())
@@ -130,6 +134,7 @@ impl Store {
         provider_from(&row)
     }
 
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display)))]
     pub async fn create_location(
         &self,
         scope: Scope,
@@ -174,6 +179,7 @@ impl Store {
         Ok(loc)
     }
 
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn locations(&self, scope: Scope) -> Result<Vec<Location>> {
         let rows = sqlx::query(
             "SELECT id, name, kind, address, postcode FROM locations WHERE provider_id = $1 ORDER BY name",
@@ -194,6 +200,7 @@ impl Store {
             .collect()
     }
 
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display)))]
     pub async fn create_room(&self, scope: Scope, actor: &Actor, new: NewRoom<'_>) -> Result<Room> {
         let room = Room {
             id: new_id(),
@@ -236,6 +243,7 @@ impl Store {
         Ok(room)
     }
 
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn rooms(&self, scope: Scope) -> Result<Vec<Room>> {
         let rows = sqlx::query(
             "SELECT id AS room_id, location_id, name AS room_name, machine, ae_title FROM rooms \

@@ -580,11 +580,13 @@ where
 
 impl Store {
     /// The provider's reading settings (the defaults until someone saves them).
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn reading_settings(&self, scope: Scope) -> Result<ReadingSettings> {
         settings_in(self.pool(), scope).await
     }
 
     /// Saves the provider's reading settings.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display)))]
     pub async fn save_reading_settings(
         &self,
         scope: Scope,
@@ -628,6 +630,7 @@ impl Store {
     }
 
     /// The provider's reading cases in a state, oldest screening first (the reading order).
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn reading_cases(
         &self,
         scope: Scope,
@@ -647,6 +650,7 @@ impl Store {
     }
 
     /// One reading case.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, case_id = %case_id))]
     pub async fn reading_case(&self, scope: Scope, case_id: Uuid) -> Result<ReadingCase> {
         let row = sqlx::query(&format!(
             "SELECT {CASE_COLUMNS} {CASE_FROM} WHERE r.id = $1 AND r.provider_id = $2"
@@ -660,6 +664,7 @@ impl Store {
     }
 
     /// The reading case opened for an appointment, if any.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, appointment_id = %appointment_id))]
     pub async fn reading_case_for_appointment(
         &self,
         scope: Scope,
@@ -680,6 +685,7 @@ impl Store {
     /// are none (one indexed look-up). The service's timer calls it for every provider
     /// ([`Store::settle_due_reads_everywhere`]); the dashboard and "next case" call it too,
     /// so a reader never waits for the timer.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn settle_due_reads(&self, scope: Scope, now: OffsetDateTime) -> Result<usize> {
         let mut settled = 0;
         loop {
@@ -719,6 +725,7 @@ impl Store {
     /// service's timer, so results are written on time whether or not anyone opens a
     /// reading page). A provider whose settling fails is logged and the others still run.
     /// Returns how many cases moved on, per provider code.
+    #[tracing::instrument(skip_all)]
     pub async fn settle_due_reads_everywhere(
         &self,
         now: OffsetDateTime,
@@ -743,6 +750,7 @@ impl Store {
     }
 
     /// The reader dashboard's counts, for `reader`, with the cases overdue on `today`.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, reader_id = %reader_id))]
     pub async fn reading_counts(
         &self,
         scope: Scope,
@@ -803,6 +811,7 @@ impl Store {
     /// first, with who holds it (deferred by, awaiting priors requested by, claimed by, a
     /// read awaiting finalisation by, or nobody). Held cases are included: holding a case
     /// does not stop its window.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn overdue_cases(&self, scope: Scope, today: Date) -> Result<Vec<OverdueCase>> {
         let now = sql::now();
         let window = self.reading_settings(scope).await?.window();
@@ -858,6 +867,7 @@ impl Store {
     }
 
     /// Starts a reading session for the signed-in reader.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), clinic_id = clinic_id.map(tracing::field::display)))]
     pub async fn start_session(
         &self,
         scope: Scope,
@@ -919,6 +929,7 @@ impl Store {
     }
 
     /// The reader's open session, if they have one.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, reader_id = %reader_id))]
     pub async fn open_session(&self, scope: Scope, reader_id: Uuid) -> Result<Option<Uuid>> {
         let row = sqlx::query(
             "SELECT id FROM reading_sessions WHERE provider_id = $1 AND reader_id = $2 AND ended_at IS NULL \
@@ -933,6 +944,7 @@ impl Store {
     }
 
     /// A session of the reader's, with its cases in order.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, reader_id = %reader_id, session_id = %session_id))]
     pub async fn reading_session(
         &self,
         scope: Scope,
@@ -1006,6 +1018,7 @@ impl Store {
     /// The case the reader should read next in their session: the one they have open, or
     /// the oldest they can read that nobody else has open. `None` when the session is
     /// complete or nothing is left to read (the session then ends).
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), session_id = %session_id))]
     pub async fn next_case(
         &self,
         scope: Scope,
@@ -1100,6 +1113,7 @@ impl Store {
     }
 
     /// A session of the reader's, without its cases: NotFound for anyone else's.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, reader_id = %reader_id, session_id = %session_id))]
     pub async fn session_header(
         &self,
         scope: Scope,
@@ -1179,6 +1193,7 @@ impl Store {
     }
 
     /// Ends the reader's session now.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), session_id = %session_id))]
     pub async fn finish_session(
         &self,
         scope: Scope,
@@ -1216,6 +1231,7 @@ impl Store {
     }
 
     /// Skips a case: it goes back to the queue for others, and this session offers another.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), session_id = %session_id, case_id = %case_id))]
     pub async fn skip_case(
         &self,
         scope: Scope,
@@ -1239,6 +1255,7 @@ impl Store {
     }
 
     /// Defers a case with a reason: it leaves every reading list until the office unflags it.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), session_id = session_id.map(tracing::field::display), case_id = %case_id))]
     pub async fn defer_case(
         &self,
         scope: Scope,
@@ -1255,6 +1272,7 @@ impl Store {
 
     /// A reader asks for prior mammograms: the case is held until they are received or
     /// marked not available.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), session_id = session_id.map(tracing::field::display), case_id = %case_id))]
     pub async fn request_priors(
         &self,
         scope: Scope,
@@ -1324,6 +1342,7 @@ impl Store {
 
     /// The office moves a case's priors on (requested, received, not available, not
     /// needed). Received, not available and not needed return it to reading.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), case_id = %case_id))]
     pub async fn set_priors_status(
         &self,
         scope: Scope,
@@ -1381,6 +1400,7 @@ impl Store {
     }
 
     /// The office returns a deferred case to reading ("Unflag case").
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), case_id = %case_id))]
     pub async fn unflag_case(&self, scope: Scope, actor: &Actor, case_id: Uuid) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let case = case_row(&mut *tx, scope, case_id).await?;
@@ -1426,6 +1446,7 @@ impl Store {
     }
 
     /// Open holds of one kind (deferred or priors), oldest first.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn case_holds(&self, scope: Scope, kind: &str) -> Result<Vec<CaseHold>> {
         let rows = sqlx::query(
             &format!("{HOLD_SELECT} WHERE h.provider_id = $1 AND h.kind = $2 AND h.released_at IS NULL ORDER BY h.requested_at"),
@@ -1438,6 +1459,7 @@ impl Store {
     }
 
     /// Everything the case page needs from reading, as `viewer` may see it.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, viewer = %viewer, case_id = %case_id))]
     pub async fn case_detail(
         &self,
         scope: Scope,
@@ -1544,6 +1566,7 @@ impl Store {
     }
 
     /// Saves a reader's opinion in progress (before "Confirm your opinion").
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), case_id = %case_id))]
     pub async fn save_opinion_draft(
         &self,
         scope: Scope,
@@ -1580,6 +1603,7 @@ impl Store {
     }
 
     /// The reader's opinion in progress, if any.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user_id = %user_id, case_id = %case_id))]
     pub async fn opinion_draft(
         &self,
         scope: Scope,
@@ -1604,6 +1628,7 @@ impl Store {
     /// to their own read while it is not yet final. Validates it, refuses a reader who
     /// cannot read the case (and one who gave the other read), and, when this concludes the
     /// case, writes the result onto the episode.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), session_id = session_id.map(tracing::field::display), case_id = %case_id))]
     pub async fn record_read(
         &self,
         scope: Scope,
@@ -1721,6 +1746,7 @@ impl Store {
     }
 
     /// Makes every pending read of the reader's final now ("Finalise opinions").
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display)))]
     pub async fn finalise_reads(&self, scope: Scope, actor: &Actor) -> Result<usize> {
         let me = user_of(actor)?;
         let now = sql::now();
@@ -1751,6 +1777,7 @@ impl Store {
     }
 
     /// Records the arbitration of a case awaiting it, and concludes the case.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), session_id = session_id.map(tracing::field::display), case_id = %case_id))]
     pub async fn record_arbitration(
         &self,
         scope: Scope,
@@ -1862,6 +1889,7 @@ impl Store {
 
     /// Clinics with cases still to be read (1st or 2nd), oldest first: (clinic id, date,
     /// location, cases waiting).
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn clinics_to_read(&self, scope: Scope) -> Result<Vec<(Uuid, Date, String, i64)>> {
         // Count per clinic on the cases' own index first, then name the clinics.
         let rows = sqlx::query(
@@ -1888,6 +1916,7 @@ impl Store {
     }
 
     /// Keeps who is arbitrating with the signed-in reader while they give another outcome.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), case_id = %case_id, panel_count = panel.len()))]
     pub async fn save_arbitration_panel(
         &self,
         scope: Scope,
@@ -1921,6 +1950,7 @@ impl Store {
     }
 
     /// The panel kept by [`Store::save_arbitration_panel`] (empty when solo).
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user_id = %user_id, case_id = %case_id))]
     pub async fn arbitration_panel(
         &self,
         scope: Scope,
@@ -1942,6 +1972,7 @@ impl Store {
     }
 
     /// The readers at this provider (for choosing a panel).
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn readers(&self, scope: Scope) -> Result<Vec<(Uuid, String)>> {
         let rows = sqlx::query(
             "SELECT u.id, u.name FROM users u JOIN user_roles ur ON ur.user_id = u.id \
@@ -1961,6 +1992,7 @@ impl Store {
     }
 
     /// The episode's stage and outcome history, oldest first.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, episode_id = %episode_id))]
     pub async fn episode_history(
         &self,
         scope: Scope,
@@ -2011,6 +2043,7 @@ pub struct EpisodeSummary {
 
 impl Store {
     /// The participant's episodes, newest first, each with its history.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, participant_id = %participant_id))]
     pub async fn participant_episodes(
         &self,
         scope: Scope,

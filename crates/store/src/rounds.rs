@@ -77,6 +77,7 @@ impl Store {
     /// (matched by NHS number; participants are kept per provider), other than the one of
     /// `except_appointment`: only the day the images were taken and the provider's name,
     /// nothing else of another provider's record. For the six-month rule.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, participant_id = %participant_id, except_appointment = %except_appointment))]
     pub async fn recorded_screens(
         &self,
         scope: Scope,

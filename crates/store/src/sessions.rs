@@ -76,6 +76,7 @@ fn session_from(r: &AnyRow) -> Result<SessionRecord> {
 
 impl Store {
     /// Starts a session; returns the secret for the cookie and the stored record.
+    #[tracing::instrument(skip_all, fields(user_id = %user_id, provider_id = provider_id.map(tracing::field::display)))]
     pub async fn create_session(
         &self,
         user_id: Uuid,
@@ -111,10 +112,12 @@ impl Store {
 
     /// The session a cookie secret belongs to, if any (ended ones included: the caller
     /// decides what an ended or expired session means).
+    #[tracing::instrument(skip_all)]
     pub async fn session_by_secret(&self, secret: &str) -> Result<Option<SessionRecord>> {
         self.session(&hash_secret(secret)).await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn session(&self, id: &str) -> Result<Option<SessionRecord>> {
         let row = sqlx::query(&format!(
             "SELECT {SESSION_COLUMNS} FROM sessions WHERE id = $1"
@@ -125,6 +128,7 @@ impl Store {
         row.as_ref().map(session_from).transpose()
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn touch_session(&self, id: &str, at: OffsetDateTime) -> Result<()> {
         sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2 AND ended_at IS NULL")
             .bind(sql::ts(at))
@@ -136,6 +140,7 @@ impl Store {
 
     /// Switches the provider a session acts for. The caller checks the user holds a role
     /// there.
+    #[tracing::instrument(skip_all, fields(provider_id = %provider_id))]
     pub async fn set_session_provider(&self, id: &str, provider_id: Uuid) -> Result<()> {
         let done =
             sqlx::query("UPDATE sessions SET provider_id = $1 WHERE id = $2 AND ended_at IS NULL")
@@ -149,6 +154,7 @@ impl Store {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn end_session(&self, id: &str) -> Result<()> {
         sqlx::query("UPDATE sessions SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL")
             .bind(sql::ts(sql::now()))
@@ -161,6 +167,7 @@ impl Store {
     /// Issues a bearer token for the API, acting for `provider_id` either as a user (with
     /// that user's roles there) or as a named system with the given roles. Returns the
     /// secret, which is shown once and never stored.
+    #[tracing::instrument(skip_all, fields(user = actor.user_id.map(tracing::field::display), provider_id = %provider_id, user_id = user_id.map(tracing::field::display)))]
     pub async fn create_api_token(
         &self,
         actor: &Actor,
@@ -206,6 +213,7 @@ impl Store {
 
     /// Who a bearer token acts as; `None` for unknown or revoked tokens. A user's token
     /// carries the roles the user holds for the token's provider now, not when it was made.
+    #[tracing::instrument(skip_all)]
     pub async fn api_principal(&self, secret: &str) -> Result<Option<ApiPrincipal>> {
         let Some(row) = sqlx::query(
             "SELECT t.id, t.provider_id, t.user_id, t.name, t.roles, u.name AS user_name \

@@ -53,6 +53,7 @@ pub struct MammographerStats {
 impl Store {
     /// Readers' performance for reads given on or after `since`, one row per reader
     /// (only `reader` when given), busiest first.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, reader = reader.map(tracing::field::display)))]
     pub async fn reader_stats(
         &self,
         scope: Scope,
@@ -129,6 +130,7 @@ impl Store {
     }
 
     /// Mammographers' performance for screens on or after `since` (only `user` when given).
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = user.map(tracing::field::display)))]
     pub async fn mammographer_stats(
         &self,
         scope: Scope,

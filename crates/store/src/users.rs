@@ -68,6 +68,7 @@ fn user_from(r: &AnyRow) -> Result<User> {
 }
 
 impl Store {
+    #[tracing::instrument(skip_all, fields(user = actor.user_id.map(tracing::field::display)))]
     pub async fn create_user(&self, actor: &Actor, new: NewUser<'_>) -> Result<User> {
         let email = new.email.trim().to_lowercase();
         if !email.contains('@') || email.len() < 3 {
@@ -120,6 +121,7 @@ impl Store {
     }
 
     /// Grants a role; granting one already held changes nothing.
+    #[tracing::instrument(skip_all, fields(user = actor.user_id.map(tracing::field::display), user_id = %user_id, provider_id = %provider_id))]
     pub async fn grant_role(
         &self,
         actor: &Actor,
@@ -160,6 +162,7 @@ impl Store {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn user(&self, id: Uuid) -> Result<User> {
         let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
             .bind(sql::id(id))
@@ -168,6 +171,7 @@ impl Store {
         user_from(&row)
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn user_by_email(&self, email: &str) -> Result<User> {
         let row = sqlx::query(&format!(
             "SELECT {USER_COLUMNS} FROM users WHERE email = $1"
@@ -180,6 +184,7 @@ impl Store {
 
     /// Finds the user an OpenID Connect sign-in belongs to: by subject, or else by email,
     /// in which case the subject is linked for next time. Users are never created here.
+    #[tracing::instrument(skip_all)]
     pub async fn user_for_sign_in(&self, subject: &str, email: Option<&str>) -> Result<User> {
         if let Some(row) = sqlx::query(&format!(
             "SELECT {USER_COLUMNS} FROM users WHERE oidc_subject = $1"
@@ -227,6 +232,7 @@ impl Store {
         Ok(linked)
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn user_with_roles(&self, id: Uuid) -> Result<UserWithRoles> {
         let user = self.user(id).await?;
         let rows = sqlx::query(
@@ -253,6 +259,7 @@ impl Store {
     }
 
     /// Every user, in name order (the demo persona page and administration).
+    #[tracing::instrument(skip_all)]
     pub async fn users(&self) -> Result<Vec<User>> {
         let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY name"))
             .fetch_all(self.pool())

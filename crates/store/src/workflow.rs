@@ -301,6 +301,7 @@ async fn discard_sections(
 impl Store {
     /// "Discard changes and revert status to 'Checked in'": only before any image is
     /// taken, by the person running the appointment.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), id = %id))]
     pub async fn discard_and_revert(
         &self,
         scope: Scope,
@@ -329,6 +330,7 @@ impl Store {
         Ok(to)
     }
 
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, id = %id))]
     pub async fn workflow(&self, scope: Scope, id: Uuid) -> Result<Workflow> {
         let appointment = self.appointment(scope, id).await?;
         let p = sql::id(scope.provider_id);
@@ -433,6 +435,7 @@ impl Store {
     /// progress, run by `actor`, and still at `expected_version`. Saving exactly what is
     /// already saved is a no-op success, so a double-submitted form records once.
     /// `images_taken` is given when the step is the images record.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), id = %id))]
     pub async fn save_section(
         &self,
         scope: Scope,
@@ -511,6 +514,7 @@ impl Store {
     }
 
     /// Adds a note to the appointment (from any step, by anyone who can see it).
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), id = %id))]
     pub async fn add_note(
         &self,
         scope: Scope,
@@ -571,6 +575,7 @@ impl Store {
     }
 
     /// Sets the room the images are taken in, and remembers it as the user's default.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), id = %id, room_id = %room_id))]
     pub async fn set_room(
         &self,
         scope: Scope,
@@ -630,6 +635,7 @@ impl Store {
     }
 
     /// The room this user last took images in, at this provider.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user_id = %user_id))]
     pub async fn preferred_room(&self, scope: Scope, user_id: Uuid) -> Result<Option<Uuid>> {
         sqlx::query("SELECT room_id FROM user_preferences WHERE user_id = $1 AND provider_id = $2")
             .bind(sql::id(user_id))
@@ -644,6 +650,7 @@ impl Store {
     /// Ends an appointment: the final status move, the episode outcome and stage, any
     /// follow-up request for the office, and the medical information to carry forward,
     /// all in one transaction.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), id = %id))]
     pub async fn finish_appointment(
         &self,
         scope: Scope,
@@ -791,12 +798,14 @@ impl Store {
     }
 
     /// Open follow-up requests of one kind ("more_images" or "reschedule"), oldest first.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn follow_ups(&self, scope: Scope, kind: &str) -> Result<Vec<FollowUp>> {
         self.follow_ups_of(scope, &[kind]).await
     }
 
     /// Open follow-up requests of any of these kinds, oldest first: the office's list of
     /// outcomes that need an action.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn follow_ups_of(&self, scope: Scope, kinds: &[&str]) -> Result<Vec<FollowUp>> {
         if kinds.is_empty() {
             return Ok(Vec::new());

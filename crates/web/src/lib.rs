@@ -17,6 +17,7 @@ mod present;
 mod security;
 mod settle;
 mod state;
+mod telemetry;
 
 pub use config::{Config, OidcSettings};
 pub use state::AppState;
@@ -48,5 +49,6 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api::router(state.clone()))
         .merge(static_files)
         .layer(middleware::from_fn(security::headers))
+        .layer(middleware::from_fn(telemetry::request_span))
         .with_state(state)
 }

@@ -727,3 +727,57 @@ async fn unknown_ids_and_routes_are_not_found_pages() {
         );
     }
 }
+
+#[tokio::test]
+async fn every_response_carries_a_request_id_and_echoes_the_callers() {
+    let app = spawn().await;
+    let res = app
+        .client
+        .get(app.url("/sign-in"))
+        .send()
+        .await
+        .expect("GET");
+    let made = res
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .expect("a request id is made")
+        .to_owned();
+    assert!(Uuid::parse_str(&made).is_ok(), "a UUID: {made}");
+    let other = app
+        .client
+        .get(app.url("/sign-in"))
+        .send()
+        .await
+        .expect("GET");
+    assert_ne!(
+        other.headers()["x-request-id"],
+        made.as_str(),
+        "one per request"
+    );
+
+    // The caller's own id comes back, on pages, the API and its refusals alike.
+    for path in ["/sign-in", "/api/v1/clinics", "/nowhere"] {
+        let res = app
+            .client
+            .get(app.url(path))
+            .header("x-request-id", "trace-4bf92f3577b34da6")
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(
+            res.headers()["x-request-id"],
+            "trace-4bf92f3577b34da6",
+            "{path}"
+        );
+    }
+    // One that could break a log line is replaced.
+    let res = app
+        .client
+        .get(app.url("/sign-in"))
+        .header("x-request-id", "a b")
+        .send()
+        .await
+        .expect("GET");
+    assert_ne!(res.headers()["x-request-id"], "a b");
+}

@@ -17,7 +17,7 @@ use domain::Permission;
 use serde::{Deserialize, Serialize};
 use store::{
     DiscrepancyRecord, EventReceipt, GatewayEvent, GatewayPrincipal, GatewayStatus, ImageCapture,
-    ReceivedImage, WorklistItem,
+    ReceivedImage,
 };
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -50,29 +50,18 @@ impl FromRequestParts<AppState> for GatewayCaller {
             .ok_or_else(Problem::unauthorized)?;
         let depth = parts
             .headers
-            .get("x-gateway-queue-depth")
+            .get(gateway_protocol::QUEUE_DEPTH_HEADER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<i64>().ok())
             .unwrap_or(0);
+        crate::telemetry::record_caller(Some(gw.provider_id), None);
         state.store.gateway_contact(&gw, depth).await?;
         Ok(GatewayCaller(gw))
     }
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-pub struct WorklistQuery {
-    /// The cursor from the previous answer; absent for every live item.
-    pub after: Option<String>,
-    /// Seconds (0-25) to hold the request open until something changes.
-    pub wait: Option<u64>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct WorklistPage {
-    /// Send as `after` next time.
-    pub cursor: String,
-    pub items: Vec<WorklistItem>,
-}
+// The worklist query and answer are the protocol crate's types (ADR 11, "One crate").
+pub use gateway_protocol::{WorklistPage, WorklistQuery};
 
 /// For gateways: worklist items created or changed after `after`, oldest change first.
 #[utoipa::path(get, path = "/gateway/worklist", params(WorklistQuery), responses(
@@ -96,14 +85,15 @@ pub async fn worklist(
         })?),
         None => None,
     };
-    let wait = std::time::Duration::from_secs(q.wait.unwrap_or(0).min(25));
+    let wait =
+        std::time::Duration::from_secs(q.wait.unwrap_or(0).min(gateway_protocol::MAX_WAIT_SECONDS));
     let deadline = tokio::time::Instant::now() + wait;
     loop {
         let (cursor, items) = state.store.worklist_changes(&gw, after).await?;
         if !items.is_empty() || after.is_none() || tokio::time::Instant::now() >= deadline {
             return Ok(Json(WorklistPage {
                 cursor: cursor.to_string(),
-                items,
+                items: items.iter().map(Into::into).collect(),
             }));
         }
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
@@ -111,7 +101,7 @@ pub async fn worklist(
 }
 
 /// For gateways: one event (image, mpps or echo). `201` stored, `200` already stored.
-#[utoipa::path(post, path = "/gateway/events", request_body(content = Object, description = "An event as ADR 11 describes"), responses(
+#[utoipa::path(post, path = "/gateway/events", request_body(content = GatewayEvent, description = "An event as ADR 11 describes"), responses(
     (status = 201, body = EventReceipt),
     (status = 200, body = EventReceipt),
     (status = 400, body = Problem, content_type = "application/problem+json"),

@@ -131,6 +131,7 @@ impl FromRequestParts<AppState> for ApiCaller {
         if principal.roles.is_empty() {
             return Err(Problem::unauthorized());
         }
+        crate::telemetry::record_caller(Some(principal.provider_id), principal.user_id);
         Ok(ApiCaller(principal))
     }
 }

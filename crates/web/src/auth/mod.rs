@@ -232,6 +232,10 @@ async fn resolve(state: &AppState, secret: &str) -> Auth {
             tracing::warn!(error = %e, "could not record session activity");
         }
     }
+    crate::telemetry::record_caller(
+        entry.user.provider.as_ref().map(|p| p.id),
+        Some(entry.user.user_id),
+    );
     Auth::SignedIn(entry.user.clone())
 }
 
