@@ -4,11 +4,14 @@
 //! The rules are `domain::gateway`'s; this module reads, decides with them, and writes.
 
 use crate::audit::{self, AuditAction};
+use crate::outbox::{self, Delivery, Handled, Subscriber};
+use crate::shared::appointment::require_runner;
 use crate::sql::{self, parse_enum, parse_id, parse_ts};
 use crate::{Actor, Result, Room, Scope, Store, StoreError, hash_secret, new_id, new_secret};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use domain::AppointmentStatus;
+use domain::events::{DomainEvent, kind};
 use domain::gateway::{
     Candidate, ConnectionState, DiscrepancyKind, ImageKeys, MatchOutcome, MppsStatus,
     QuarantineReason, ReceivedCounts, ReceivedView, ReconcileInput, RecordingMethod,
@@ -698,22 +701,64 @@ pub(crate) async fn sync_item(
     }
 }
 
-/// Called by every appointment status change, in its transaction: keeps the worklist item
-/// in step (issuing it at check-in when the provider asks for that), and works out the
-/// discrepancies when the appointment ends.
-pub(crate) async fn on_status_change(
-    tx: &mut Tx<'_>,
-    scope: Scope,
-    appointment_id: Uuid,
-    to: AppointmentStatus,
-) -> Result<()> {
-    let create = to == AppointmentStatus::CheckedIn
-        && trigger_in(tx, scope).await? == WorklistTrigger::CheckedIn;
-    sync_item(tx, scope, appointment_id, None, create).await?;
-    if to.is_final() {
-        reconcile_in(tx, scope, appointment_id).await?;
-    }
-    Ok(())
+/// How the gateway feature reacts to other features' events.
+pub(crate) const SUBSCRIBERS: &[Subscriber] = &[
+    // In the change's transaction: worklist changes are numbered in commit order by the
+    // provider's counter row (ADR 11), and a machine must never be offered an
+    // appointment whose status says otherwise.
+    Subscriber {
+        name: "gateway.worklist",
+        kinds: &[kind::APPOINTMENT_STATUS_CHANGED],
+        delivery: Delivery::InTransaction,
+        handle: worklist_on_status_change,
+    },
+    // After the commit: the discrepancies are the office's to resolve, worked out again
+    // from what is stored whenever something arrives, and must not hold up an ending.
+    Subscriber {
+        name: "gateway.reconcile",
+        kinds: &[kind::APPOINTMENT_ENDED],
+        delivery: Delivery::AfterCommit,
+        handle: reconcile_on_ended,
+    },
+];
+
+/// Keeps the worklist item in step with every appointment status change (issuing it at
+/// check-in when the provider asks for that).
+fn worklist_on_status_change<'a>(
+    tx: &'a mut outbox::Tx,
+    _actor: &'a Actor,
+    event: &'a DomainEvent,
+) -> Handled<'a> {
+    Box::pin(async move {
+        let DomainEvent::AppointmentStatusChanged(e) = event else {
+            return Ok(());
+        };
+        let scope = Scope {
+            provider_id: e.provider_id,
+        };
+        let create = e.to == AppointmentStatus::CheckedIn
+            && trigger_in(tx, scope).await? == WorklistTrigger::CheckedIn;
+        sync_item(tx, scope, e.appointment_id, None, create).await?;
+        Ok(())
+    })
+}
+
+/// Works out the discrepancies of an ended appointment. Idempotent: a discrepancy already
+/// known with the same details is not raised again.
+fn reconcile_on_ended<'a>(
+    tx: &'a mut outbox::Tx,
+    _actor: &'a Actor,
+    event: &'a DomainEvent,
+) -> Handled<'a> {
+    Box::pin(async move {
+        let DomainEvent::AppointmentEnded(e) = event else {
+            return Ok(());
+        };
+        let scope = Scope {
+            provider_id: e.provider_id,
+        };
+        reconcile_in(tx, scope, e.appointment_id).await
+    })
 }
 
 /// The images recorded in the appointment's saved images step, and how.
@@ -1944,7 +1989,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?
         .try_get("participant_id")?;
-        crate::appointments::require_runner(&mut tx, scope, actor, appointment_id).await?;
+        require_runner(&mut tx, scope, actor, appointment_id).await?;
         let now = sql::ts(sql::now());
         let done = sqlx::query(
             "UPDATE appointment_image_modes SET mode = 'manual', reason = $1, changed_by_name = $2, changed_at = $3 \
@@ -2115,23 +2160,6 @@ async fn participant_of(tx: &mut Tx<'_>, scope: Scope, appointment_id: Uuid) -> 
             .await?
             .try_get::<String, _>("participant_id")?,
     )
-}
-
-/// How many images the gateway has delivered for an appointment (attached, counted or
-/// not): with the images recorded by hand, what `domain::ending::images_taken` decides on.
-pub(crate) async fn received_count_in(
-    tx: &mut Tx<'_>,
-    scope: Scope,
-    appointment_id: Uuid,
-) -> Result<i64> {
-    Ok(sqlx::query(
-        "SELECT COUNT(*) AS n FROM gateway_images WHERE provider_id = $1 AND appointment_id = $2",
-    )
-    .bind(sql::id(scope.provider_id))
-    .bind(sql::id(appointment_id))
-    .fetch_one(&mut **tx)
-    .await?
-    .try_get::<i64, _>("n")?)
 }
 
 async fn assign_rooms(tx: &mut Tx<'_>, scope: Scope, gateway: Uuid, rooms: &[Uuid]) -> Result<()> {

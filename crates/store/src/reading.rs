@@ -6,9 +6,13 @@
 //! writes the answer with its audit row in one transaction.
 
 use crate::audit::{self, AuditAction};
+use crate::outbox::{self, Delivery, Handled, Subscriber, Tx};
 use crate::sql::{self, parse_date, parse_enum, parse_id, parse_json, parse_ts};
 use crate::{Actor, Result, Scope, Store, StoreError, new_id};
+use domain::AppointmentStatus;
 use domain::episode::{EpisodeStage, EpisodeType};
+use domain::events::{CaseConcluded, DomainEvent, EpisodeOutcomeSet, NeededFollowUp, kind};
+use domain::follow_up::FollowUpKind;
 use domain::imaging::{Breast, Completeness};
 use domain::reading::{
     ArbitrationDecision, ArbitrationPolicy, CaseHolder, CaseReads, FinalisationPolicy,
@@ -180,13 +184,72 @@ fn case_from(r: &AnyRow) -> Result<ReadingCase> {
     })
 }
 
+/// How image reading reacts to other features' events. Both run in the ending's
+/// transaction: a screen must never be committed without the case that gets it read, and
+/// the case must be there as soon as "Complete screening" returns (ADR 18).
+pub(crate) const SUBSCRIBERS: &[Subscriber] = &[
+    Subscriber {
+        name: "reading.open_case",
+        kinds: &[kind::APPOINTMENT_ENDED],
+        delivery: Delivery::InTransaction,
+        handle: open_case_on_ended,
+    },
+    Subscriber {
+        name: "reading.completeness",
+        kinds: &[kind::SCREEN_COMPLETED],
+        delivery: Delivery::InTransaction,
+        handle: completeness_on_screen,
+    },
+];
+
+/// Every screen is read: the case opens as the appointment ends screened or partially
+/// screened. Does nothing if the appointment already has its case.
+fn open_case_on_ended<'a>(tx: &'a mut Tx, actor: &'a Actor, event: &'a DomainEvent) -> Handled<'a> {
+    Box::pin(async move {
+        let DomainEvent::AppointmentEnded(e) = event else {
+            return Ok(());
+        };
+        if !matches!(
+            e.status,
+            AppointmentStatus::Screened | AppointmentStatus::PartiallyScreened
+        ) {
+            return Ok(());
+        }
+        let scope = Scope {
+            provider_id: e.provider_id,
+        };
+        let existing = sqlx::query(
+            "SELECT 1 FROM reading_cases WHERE appointment_id = $1 AND provider_id = $2",
+        )
+        .bind(sql::id(e.appointment_id))
+        .bind(sql::id(scope.provider_id))
+        .fetch_optional(&mut **tx)
+        .await?;
+        if existing.is_some() {
+            return Ok(());
+        }
+        open_case(tx, scope, actor, e.appointment_id).await
+    })
+}
+
+fn completeness_on_screen<'a>(
+    tx: &'a mut Tx,
+    _actor: &'a Actor,
+    event: &'a DomainEvent,
+) -> Handled<'a> {
+    Box::pin(async move {
+        let DomainEvent::ScreenCompleted(e) = event else {
+            return Ok(());
+        };
+        let scope = Scope {
+            provider_id: e.provider_id,
+        };
+        set_completeness(tx, scope, e.appointment_id, e.completeness).await
+    })
+}
+
 /// Opens the reading case for a screened appointment, inside the caller's transaction.
-pub(crate) async fn open_case(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    scope: Scope,
-    actor: &Actor,
-    appointment_id: Uuid,
-) -> Result<()> {
+async fn open_case(tx: &mut Tx, scope: Scope, actor: &Actor, appointment_id: Uuid) -> Result<()> {
     let row = sqlx::query(
         "SELECT a.episode_id, a.participant_id, a.clinic_id, c.clinic_date FROM appointments a \
          JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = a.provider_id \
@@ -230,8 +293,8 @@ pub(crate) async fn open_case(
 
 /// Records what the images record meant (complete, partial, recall requested) on the
 /// appointment's reading case, inside the caller's transaction.
-pub(crate) async fn set_completeness(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+async fn set_completeness(
+    tx: &mut Tx,
     scope: Scope,
     appointment_id: Uuid,
     completeness: Completeness,
@@ -2109,7 +2172,7 @@ where
 }
 
 async fn add_hold(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut Tx,
     scope: Scope,
     actor: &Actor,
     case: &CaseRow,
@@ -2144,7 +2207,7 @@ async fn add_hold(
 /// Records what became of a case in a session (if it was read in one) and releases the
 /// reader's claim on it.
 async fn mark_session(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut Tx,
     scope: Scope,
     actor: &Actor,
     session_id: Option<Uuid>,
@@ -2211,7 +2274,7 @@ async fn mark_session(
 /// Moves a case to the state its reads put it in, and concludes it (writing the result)
 /// when they make a result. Returns the state and, when concluded now, the outcome.
 async fn settle(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut Tx,
     scope: Scope,
     actor: &Actor,
     settings: &ReadingSettings,
@@ -2278,7 +2341,7 @@ async fn settle(
 /// Writes a concluded case's result: the episode's outcome, stage and next test due date
 /// with a history row, and the follow-up requests the office acts on.
 async fn conclude(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut Tx,
     scope: Scope,
     actor: &Actor,
     case: &CaseRow,
@@ -2334,51 +2397,57 @@ async fn conclude(
     .bind(&ts)
     .execute(&mut **tx)
     .await?;
-    for follow_up in &result.follow_up {
-        let (kind, details) = match follow_up {
-            FollowUpNeeded::TechnicalRecall { .. } => {
-                ("technical_recall", technical_recall_details(final_opinion))
-            }
-            FollowUpNeeded::AssessmentReferral { breasts } => (
-                "assessment_referral",
-                assessment_details(final_opinion, breasts),
-            ),
-            FollowUpNeeded::MoreImages => {
-                // The mammographer's request already made one at the end of the
-                // appointment; make it only if it is not there.
-                let open = sqlx::query(
-                    "SELECT COUNT(*) AS n FROM follow_up_requests WHERE provider_id = $1 AND appointment_id = $2 AND kind = 'more_images'",
-                )
-                .bind(&p)
-                .bind(sql::id(case.appointment_id))
-                .fetch_one(&mut **tx)
-                .await?;
-                if open.try_get::<i64, _>("n")? > 0 {
-                    continue;
-                }
-                (
-                    "more_images",
-                    "Images the mammographer could not take".to_owned(),
-                )
-            }
-        };
-        crate::workflow::insert_follow_up(
-            tx,
-            scope,
-            actor,
-            crate::workflow::NewFollowUpRow {
-                participant_id: case.participant_id,
-                episode_id: case.episode_id,
-                appointment_id: case.appointment_id,
-                kind,
-                timescale: "",
-                note: "",
-                details: &details,
-                reading_case_id: Some(case.id),
+    outbox::record(
+        tx,
+        scope,
+        actor,
+        DomainEvent::EpisodeOutcomeSet(EpisodeOutcomeSet {
+            provider_id: scope.provider_id,
+            episode_id: case.episode_id,
+            participant_id: case.participant_id,
+            outcome: result.episode_outcome,
+            stage: result.stage,
+            next_test_due: result.next_test_due,
+            reason: format!("Image reading result: {}", final_opinion.label()),
+        }),
+    )
+    .await?;
+    let follow_ups = result
+        .follow_up
+        .iter()
+        .map(|follow_up| match follow_up {
+            FollowUpNeeded::TechnicalRecall { .. } => NeededFollowUp {
+                kind: FollowUpKind::TechnicalRecall,
+                details: technical_recall_details(final_opinion),
             },
-        )
-        .await?;
-    }
+            FollowUpNeeded::AssessmentReferral { breasts } => NeededFollowUp {
+                kind: FollowUpKind::AssessmentReferral,
+                details: assessment_details(final_opinion, breasts),
+            },
+            FollowUpNeeded::MoreImages => NeededFollowUp {
+                kind: FollowUpKind::MoreImages,
+                details: "Images the mammographer could not take".to_owned(),
+            },
+        })
+        .collect();
+    // The office's follow-up requests are raised by the follow-ups feature, in this
+    // transaction.
+    outbox::record(
+        tx,
+        scope,
+        actor,
+        DomainEvent::CaseConcluded(CaseConcluded {
+            provider_id: scope.provider_id,
+            case_id: case.id,
+            appointment_id: case.appointment_id,
+            episode_id: case.episode_id,
+            participant_id: case.participant_id,
+            outcome: result.episode_outcome,
+            final_opinion: final_opinion.kind(),
+            follow_ups,
+        }),
+    )
+    .await?;
     sqlx::query(
         "UPDATE reading_cases SET outcome = $1, concluded_at = $2, claimed_by = NULL, claimed_until = NULL, final_opinion_kind = $5 \
          WHERE id = $3 AND provider_id = $4",

@@ -9,6 +9,7 @@ pub mod api;
 mod auth;
 mod config;
 mod error;
+mod outbox;
 mod pages;
 mod present;
 mod security;
@@ -32,6 +33,7 @@ pub fn app(state: AppState) -> Router {
             axum::http::HeaderValue::from_static("public, max-age=3600"),
         ));
     let pages = pages::router(&state)
+        .merge(outbox::page_routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security::csrf_guard,
@@ -42,7 +44,10 @@ pub fn app(state: AppState) -> Router {
         ));
     Router::new()
         .merge(pages)
-        .nest("/api/v1", api::router(state.clone()))
+        .nest(
+            "/api/v1",
+            api::router(state.clone()).merge(outbox::api_routes().with_state(state.clone())),
+        )
         .merge(static_files)
         .layer(middleware::from_fn(security::headers))
         .with_state(state)

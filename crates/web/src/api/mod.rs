@@ -367,5 +367,5 @@ impl utoipa::Modify for BearerAuth {
 }
 
 async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
-    axum::Json(ApiDoc::openapi())
+    axum::Json(crate::outbox::with_api_paths(ApiDoc::openapi()))
 }
