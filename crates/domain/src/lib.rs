@@ -10,6 +10,7 @@ pub mod clinic;
 pub mod dates;
 pub mod ending;
 pub mod episode;
+pub mod events;
 pub mod follow_up;
 pub mod gateway;
 pub mod imaging;

@@ -94,6 +94,10 @@ struct ServeArgs {
     #[arg(long, env = "READING_SETTLE_SECONDS", default_value_t = 20,
           value_parser = clap::value_parser!(u64).range(1..=300))]
     reading_settle_seconds: u64,
+    /// Tests only: hold every outbox delivery (after the commit and by the dispatcher), to
+    /// stop the service between a commit and its deliveries (ADR 18).
+    #[arg(long, env = "SCREENING_OUTBOX_HOLD_FOR_TESTS", hide = true)]
+    outbox_hold_for_tests: bool,
 }
 
 #[derive(Subcommand)]
@@ -216,6 +220,10 @@ async fn open(db: &DbArgs) -> anyhow::Result<Store> {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let store = open(&args.db).await?;
+    if args.outbox_hold_for_tests {
+        tracing::warn!("outbox deliveries are held (a test setting)");
+        store.hold_outbox_for_tests(true);
+    }
     if args.demo {
         let s = demo::load(&store, today()).await?;
         if s.providers > 0 {

@@ -1,8 +1,12 @@
 //! Closing a clinic: every appointment needs a final outcome first, and the office's
 //! bulk actions for those who never arrived or never got screened.
 
-use crate::appointments::apply_action_in;
 use crate::audit::{self, AuditAction};
+use crate::outbox::Tx;
+use crate::shared::appointment::{
+    apply_action_in, bump_version, close_episode, stale, upsert_section,
+};
+use crate::shared::follow_up::{NewFollowUpRow, insert_follow_up};
 use crate::sql::{self, parse_enum, parse_id};
 use crate::{Actor, Result, Scope, Store, StoreError};
 use domain::ending::{CloseBlocker, can_close};
@@ -13,7 +17,7 @@ use uuid::Uuid;
 /// Each appointment of a clinic with its status and whether an attended-not-screened
 /// outcome has its details recorded, in slot order.
 async fn outcomes(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut Tx,
     scope: Scope,
     clinic_id: Uuid,
 ) -> Result<Vec<(Uuid, AppointmentStatus, bool)>> {
@@ -41,7 +45,7 @@ async fn outcomes(
 /// The outcome and follow-up request of an attended-not-screened appointment whose reasons
 /// are recorded after it ended (the bulk path at closing). Does nothing already done.
 async fn record_ending_follow_up(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut Tx,
     scope: Scope,
     actor: &Actor,
     id: Uuid,
@@ -63,7 +67,7 @@ async fn record_ending_follow_up(
         domain::episode::ending_outcome(AppointmentStatus::AttendedNotScreened, answer.reschedule)
         && current.as_deref() != Some(outcome.as_str())
     {
-        crate::appointments::close_episode(
+        close_episode(
             tx,
             scope,
             actor,
@@ -94,11 +98,11 @@ async fn record_ending_follow_up(
         .filter(|d| d.reschedules())
         .map(|d| d.label())
         .unwrap_or_default();
-    crate::workflow::insert_follow_up(
+    insert_follow_up(
         tx,
         scope,
         actor,
-        crate::workflow::NewFollowUpRow {
+        NewFollowUpRow {
             participant_id: parse_id(&row.try_get::<String, _>("participant_id")?)?,
             episode_id: parse_id(&episode_id)?,
             appointment_id: id,
@@ -145,6 +149,7 @@ impl Store {
         from: AppointmentStatus,
         action: AppointmentAction,
     ) -> Result<usize> {
+        let since = sql::now();
         let mut tx = self.begin_write().await?;
         let clinic_status: String =
             sqlx::query("SELECT status FROM clinics WHERE id = $1 AND provider_id = $2")
@@ -166,6 +171,7 @@ impl Store {
             apply_action_in(&mut tx, scope, actor, *id, action, None, None).await?;
         }
         tx.commit().await?;
+        self.deliver_recorded(scope, since).await;
         Ok(targets.len())
     }
 
@@ -237,12 +243,12 @@ impl Store {
             )));
         }
         if row.try_get::<i64, _>("version")? != expected_version {
-            return Err(crate::appointments::stale(
+            return Err(stale(
                 &row.try_get::<String, _>("last_changed_by_name")?,
                 &row.try_get::<String, _>("last_changed_at")?,
             ));
         }
-        crate::workflow::upsert_section(&mut tx, scope, actor, id, "ending", data).await?;
+        upsert_section(&mut tx, scope, actor, id, "ending", data).await?;
         // Marked attended not screened in bulk at closing: the answers now given decide the
         // episode's outcome ("No, request opt out") and the request the office acts on.
         if let Ok(answer) =
@@ -250,8 +256,7 @@ impl Store {
         {
             record_ending_follow_up(&mut tx, scope, actor, id, &answer).await?;
         }
-        let version =
-            crate::workflow::bump_version(&mut tx, scope, actor, id, expected_version).await?;
+        let version = bump_version(&mut tx, scope, actor, id, expected_version).await?;
         audit::record(
             &mut *tx,
             actor,

@@ -3,8 +3,11 @@
 //! overdue).
 
 use crate::audit::{self, AuditAction};
+use crate::outbox::{Delivery, Handled, Subscriber, Tx};
+use crate::shared::follow_up::{NewFollowUpRow, insert_follow_up};
 use crate::sql::{self, parse_date, parse_enum, parse_id, parse_ts};
 use crate::{Actor, FollowUp, Result, Scope, Store, StoreError, new_id};
+use domain::events::{DomainEvent, kind};
 use domain::follow_up::{DEFAULT_OVERDUE_DAYS, FollowUpKind, FollowUpState, validate_overdue_days};
 use serde::Serialize;
 use sqlx::Row;
@@ -175,6 +178,91 @@ pub(crate) async fn cancel_follow_ups_of(
     Ok(())
 }
 
+/// How the office's follow-up requests react to other features' events.
+pub(crate) const SUBSCRIBERS: &[Subscriber] = &[
+    // A result without its recall or referral request would leave the participant
+    // without one: raised with the result, in its transaction.
+    Subscriber {
+        name: "follow_ups.from_reading",
+        kinds: &[kind::CASE_CONCLUDED],
+        delivery: Delivery::InTransaction,
+        handle: raise_from_reading,
+    },
+    // Tidying the office's list when an ending is undone need not hold up the undo.
+    Subscriber {
+        name: "follow_ups.cancel_on_undo",
+        kinds: &[kind::APPOINTMENT_ENDING_UNDONE],
+        delivery: Delivery::AfterCommit,
+        handle: cancel_on_undo,
+    },
+];
+
+/// The follow-up requests a concluded reading case asks for: technical recalls and
+/// assessment referrals, and more images unless the mammographer's request already made
+/// one at the end of the appointment.
+fn raise_from_reading<'a>(tx: &'a mut Tx, actor: &'a Actor, event: &'a DomainEvent) -> Handled<'a> {
+    Box::pin(async move {
+        let DomainEvent::CaseConcluded(e) = event else {
+            return Ok(());
+        };
+        let scope = Scope {
+            provider_id: e.provider_id,
+        };
+        for f in &e.follow_ups {
+            if f.kind == FollowUpKind::MoreImages {
+                let open = sqlx::query(
+                    "SELECT COUNT(*) AS n FROM follow_up_requests WHERE provider_id = $1 AND appointment_id = $2 AND kind = 'more_images'",
+                )
+                .bind(sql::id(scope.provider_id))
+                .bind(sql::id(e.appointment_id))
+                .fetch_one(&mut **tx)
+                .await?;
+                if open.try_get::<i64, _>("n")? > 0 {
+                    continue;
+                }
+            }
+            insert_follow_up(
+                tx,
+                scope,
+                actor,
+                NewFollowUpRow {
+                    participant_id: e.participant_id,
+                    episode_id: e.episode_id,
+                    appointment_id: e.appointment_id,
+                    kind: f.kind.as_str(),
+                    timescale: "",
+                    note: "",
+                    details: &f.details,
+                    reading_case_id: Some(e.case_id),
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    })
+}
+
+/// Undoing did not attend or a cancellation cancels the reschedule and opt-out requests
+/// the ending raised. Idempotent: only open or booked requests move.
+fn cancel_on_undo<'a>(tx: &'a mut Tx, actor: &'a Actor, event: &'a DomainEvent) -> Handled<'a> {
+    Box::pin(async move {
+        let DomainEvent::AppointmentEndingUndone(e) = event else {
+            return Ok(());
+        };
+        let scope = Scope {
+            provider_id: e.provider_id,
+        };
+        cancel_follow_ups_of(
+            tx,
+            scope,
+            actor,
+            e.appointment_id,
+            "The appointment's outcome was undone",
+        )
+        .await
+    })
+}
+
 impl Store {
     /// Follow-up requests of one kind in any of `states`, oldest first.
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
@@ -335,5 +423,33 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// Open follow-up requests of one kind ("more_images" or "reschedule"), oldest first.
+    pub async fn follow_ups(&self, scope: Scope, kind: &str) -> Result<Vec<FollowUp>> {
+        self.follow_ups_of(scope, &[kind]).await
+    }
+
+    /// Open follow-up requests of any of these kinds, oldest first: the office's list of
+    /// outcomes that need an action.
+    pub async fn follow_ups_of(&self, scope: Scope, kinds: &[&str]) -> Result<Vec<FollowUp>> {
+        if kinds.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders = (0..kinds.len())
+            .map(|i| format!("${}", i + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let query = format!(
+            "SELECT {LIST_COLUMNS} WHERE f.provider_id = $1 AND f.kind IN ({placeholders}) AND f.status = 'open' ORDER BY f.created_at"
+        );
+        let mut q = sqlx::query(&query).bind(sql::id(scope.provider_id));
+        for kind in kinds {
+            q = q.bind(*kind);
+        }
+        let rows = q.fetch_all(self.pool()).await?;
+        rows.iter().map(follow_up_from).collect()
     }
 }

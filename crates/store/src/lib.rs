@@ -11,11 +11,13 @@ mod dates;
 mod error;
 mod follow_ups;
 mod gateway;
+mod outbox;
 mod participants;
 mod providers;
 mod reading;
 mod rounds;
 mod sessions;
+mod shared;
 mod sql;
 mod stats;
 mod users;
@@ -31,6 +33,7 @@ pub use gateway::{
     GatewayPrincipal, GatewayStatus, ImageCapture, ImageEvent, QuarantineCandidate, ReceivedImage,
     Settlement, WorklistItem,
 };
+pub use outbox::{ClaimedDelivery, DeadDelivery, DeliveryOutcome, RetryPolicy};
 pub use participants::{NewParticipant, Participant, ParticipantAppointment, SupportNeed};
 pub use providers::{Location, NewLocation, NewRoom, Provider, Room};
 pub use reading::{
@@ -95,6 +98,8 @@ pub struct Store {
     /// PostgreSQL, the same pool as reads.
     writer: AnyPool,
     backend: Backend,
+    /// Holds outbox deliveries (tests of a crash between a commit and its deliveries).
+    outbox_hold: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -181,6 +186,7 @@ impl Store {
             pool,
             writer,
             backend,
+            outbox_hold: Default::default(),
         };
         store.migrate().await?;
         Ok(store)
@@ -294,6 +300,18 @@ async fn lock_setup(tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<()> {
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// Every subscriber to domain events, each declared by its feature module (ADR 18). The
+/// one place that names them all, so that no feature module names another.
+pub(crate) fn subscribers() -> impl Iterator<Item = &'static outbox::Subscriber> {
+    [
+        reading::SUBSCRIBERS,
+        gateway::SUBSCRIBERS,
+        follow_ups::SUBSCRIBERS,
+    ]
+    .into_iter()
+    .flatten()
 }
 
 /// A new time-ordered id.

@@ -1,6 +1,7 @@
 //! Providers (breast screening offices), their locations and rooms.
 
 use crate::audit::{self, AuditAction};
+use crate::shared::room_from;
 use crate::sql::{self, parse_enum, parse_id};
 use crate::{Actor, Result, Scope, Store, StoreError, new_id};
 use domain::LocationKind;
@@ -47,17 +48,6 @@ pub struct NewRoom<'a> {
     pub name: &'a str,
     pub machine: &'a str,
     pub ae_title: &'a str,
-}
-
-/// A room from columns `room_id`, `location_id`, `room_name`, `machine`, `ae_title`.
-pub(crate) fn room_from(r: &AnyRow) -> Result<Room> {
-    Ok(Room {
-        id: parse_id(&r.try_get::<String, _>("room_id")?)?,
-        location_id: parse_id(&r.try_get::<String, _>("location_id")?)?,
-        name: r.try_get("room_name")?,
-        machine: r.try_get("machine")?,
-        ae_title: r.try_get("ae_title")?,
-    })
 }
 
 fn provider_from(r: &AnyRow) -> Result<Provider> {

@@ -3,10 +3,15 @@
 //! episodes. Every save is checked against the version the person saw, so a stale or
 //! repeated form never overwrites or records twice.
 
-use crate::appointments::{apply_action_in, require_runner, stale};
 use crate::audit::{self, AuditAction};
+use crate::outbox::{self, Tx};
+use crate::shared::appointment::{
+    apply_action_in, bump_version, require_runner, stale, upsert_section,
+};
+use crate::shared::follow_up::{NewFollowUpRow, insert_follow_up};
 use crate::sql::{self, parse_date, parse_id, parse_ts};
 use crate::{Actor, AppointmentDetail, Result, Room, Scope, Store, StoreError, new_id};
+use domain::events::{DomainEvent, ScreenCompleted};
 use domain::{AppointmentAction, AppointmentStatus, EpisodeOutcome, EpisodeStage};
 use serde::Serialize;
 use sqlx::Row;
@@ -127,72 +132,8 @@ pub struct FollowUp {
     pub details: String,
 }
 
-/// A follow-up request to record: from the end of an appointment or a reading result.
-pub(crate) struct NewFollowUpRow<'a> {
-    pub participant_id: Uuid,
-    pub episode_id: Uuid,
-    pub appointment_id: Uuid,
-    pub kind: &'a str,
-    pub timescale: &'a str,
-    pub note: &'a str,
-    pub details: &'a str,
-    pub reading_case_id: Option<Uuid>,
-}
-
-/// Records an open follow-up request for the office, with its audit row, in the caller's
-/// transaction.
-pub(crate) async fn insert_follow_up(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    scope: Scope,
-    actor: &Actor,
-    f: NewFollowUpRow<'_>,
-) -> Result<()> {
-    let fid = new_id();
-    sqlx::query(
-        "INSERT INTO follow_up_requests (id, provider_id, participant_id, episode_id, appointment_id, kind, timescale, note, \
-         status, created_by_name, created_at, details, reading_case_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10, $11, $12)",
-    )
-    .bind(sql::id(fid))
-    .bind(sql::id(scope.provider_id))
-    .bind(sql::id(f.participant_id))
-    .bind(sql::id(f.episode_id))
-    .bind(sql::id(f.appointment_id))
-    .bind(f.kind)
-    .bind(f.timescale)
-    .bind(f.note)
-    .bind(&actor.name)
-    .bind(sql::ts(sql::now()))
-    .bind(f.details)
-    .bind(f.reading_case_id.map(sql::id))
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO follow_up_history (id, provider_id, follow_up_id, status, reason, changed_by, changed_by_name, changed_at) \
-         VALUES ($1, $2, $3, 'open', '', $4, $5, $6)",
-    )
-    .bind(sql::id(new_id()))
-    .bind(sql::id(scope.provider_id))
-    .bind(sql::id(fid))
-    .bind(actor.user_id.map(sql::id))
-    .bind(&actor.name)
-    .bind(sql::ts(sql::now()))
-    .execute(&mut **tx)
-    .await?;
-    audit::record(
-        &mut **tx,
-        actor,
-        AuditAction::Create,
-        "follow_up_request",
-        fid,
-        Some(f.participant_id),
-        &serde_json::json!({ "kind": f.kind, "timescale": f.timescale, "note": f.note, "details": f.details }),
-    )
-    .await
-}
-
 async fn lock_version(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut Tx,
     scope: Scope,
     id: Uuid,
     expected_version: i64,
@@ -217,79 +158,9 @@ async fn lock_version(
     ))
 }
 
-pub(crate) async fn bump_version(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    scope: Scope,
-    actor: &Actor,
-    id: Uuid,
-    expected: i64,
-) -> Result<i64> {
-    let done = sqlx::query(
-        "UPDATE appointments SET version = version + 1, last_changed_by_name = $1, last_changed_at = $2 \
-         WHERE id = $3 AND provider_id = $4 AND version = $5",
-    )
-    .bind(&actor.name)
-    .bind(sql::ts(sql::now()))
-    .bind(sql::id(id))
-    .bind(sql::id(scope.provider_id))
-    .bind(expected)
-    .execute(&mut **tx)
-    .await?;
-    if done.rows_affected() != 1 {
-        return Err(StoreError::Conflict("This appointment was changed by someone else at the same moment. Check it and try again.".to_owned()));
-    }
-    Ok(expected + 1)
-}
-
-/// Writes one step document, replacing any earlier one.
-pub(crate) async fn upsert_section(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    scope: Scope,
-    actor: &Actor,
-    id: Uuid,
-    section: &str,
-    data: &serde_json::Value,
-) -> Result<()> {
-    let now = sql::ts(sql::now());
-    let text = data.to_string();
-    let updated = sqlx::query(
-            "UPDATE appointment_sections SET data = $1, updated_by = $2, updated_by_name = $3, updated_at = $4 \
-             WHERE provider_id = $5 AND appointment_id = $6 AND section = $7",
-        )
-        .bind(&text)
-        .bind(actor.user_id.map(sql::id))
-        .bind(&actor.name)
-        .bind(&now)
-        .bind(sql::id(scope.provider_id))
-        .bind(sql::id(id))
-        .bind(section)
-        .execute(&mut **tx)
-        .await?;
-    if updated.rows_affected() == 0 {
-        sqlx::query(
-                "INSERT INTO appointment_sections (appointment_id, provider_id, section, data, updated_by, updated_by_name, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(sql::id(id))
-            .bind(sql::id(scope.provider_id))
-            .bind(section)
-            .bind(&text)
-            .bind(actor.user_id.map(sql::id))
-            .bind(&actor.name)
-            .bind(&now)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
-}
-
 /// Removes every step document of an appointment ("Discard changes"). The audit log keeps
 /// what they said.
-async fn discard_sections(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    scope: Scope,
-    id: Uuid,
-) -> Result<()> {
+async fn discard_sections(tx: &mut Tx, scope: Scope, id: Uuid) -> Result<()> {
     sqlx::query("DELETE FROM appointment_sections WHERE provider_id = $1 AND appointment_id = $2")
         .bind(sql::id(scope.provider_id))
         .bind(sql::id(id))
@@ -309,6 +180,7 @@ impl Store {
         id: Uuid,
         expected_version: i64,
     ) -> Result<AppointmentStatus> {
+        let since = sql::now();
         let mut tx = self.begin_write().await?;
         let to = apply_action_in(
             &mut tx,
@@ -327,6 +199,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        self.deliver_recorded(scope, since).await;
         Ok(to)
     }
 
@@ -344,7 +217,7 @@ impl Store {
         .fetch_one(self.pool())
         .await?;
         let room = match row.try_get::<Option<String>, _>("room_id")? {
-            Some(_) => Some(crate::providers::room_from(&row)?),
+            Some(_) => Some(crate::shared::room_from(&row)?),
             None => None,
         };
         let sections = sqlx::query(
@@ -659,6 +532,7 @@ impl Store {
         expected_version: i64,
         finish: Finish,
     ) -> Result<AppointmentStatus> {
+        let since = sql::now();
         let mut tx = self.begin_write().await?;
         let to = apply_action_in(
             &mut tx,
@@ -729,10 +603,16 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        if to == domain::AppointmentStatus::PartiallyScreened {
+        if matches!(
+            to,
+            AppointmentStatus::Screened | AppointmentStatus::PartiallyScreened
+        ) {
             // What readers are told, and what the result does: the mammographer asked for
-            // the participant back, or the examination ended as a partial mammography.
-            let completeness = if finish
+            // the participant back, or the examination ended as a partial mammography. The
+            // reading feature writes it on the case, in this transaction.
+            let completeness = if to == AppointmentStatus::Screened {
+                domain::imaging::Completeness::Complete
+            } else if finish
                 .follow_up
                 .as_ref()
                 .is_some_and(|f| f.kind == "more_images")
@@ -741,7 +621,20 @@ impl Store {
             } else {
                 domain::imaging::Completeness::PartialMammography
             };
-            crate::reading::set_completeness(&mut tx, scope, id, completeness).await?;
+            outbox::record(
+                &mut tx,
+                scope,
+                actor,
+                DomainEvent::ScreenCompleted(ScreenCompleted {
+                    provider_id: scope.provider_id,
+                    appointment_id: id,
+                    episode_id: parse_id(&episode_id)?,
+                    participant_id: parse_id(&participant_id)?,
+                    status: to,
+                    completeness,
+                }),
+            )
+            .await?;
         }
         if let Some(f) = &finish.follow_up {
             insert_follow_up(
@@ -794,35 +687,7 @@ impl Store {
             }
         }
         tx.commit().await?;
+        self.deliver_recorded(scope, since).await;
         Ok(to)
-    }
-
-    /// Open follow-up requests of one kind ("more_images" or "reschedule"), oldest first.
-    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
-    pub async fn follow_ups(&self, scope: Scope, kind: &str) -> Result<Vec<FollowUp>> {
-        self.follow_ups_of(scope, &[kind]).await
-    }
-
-    /// Open follow-up requests of any of these kinds, oldest first: the office's list of
-    /// outcomes that need an action.
-    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
-    pub async fn follow_ups_of(&self, scope: Scope, kinds: &[&str]) -> Result<Vec<FollowUp>> {
-        if kinds.is_empty() {
-            return Ok(Vec::new());
-        }
-        let placeholders = (0..kinds.len())
-            .map(|i| format!("${}", i + 2))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let query = format!(
-            "SELECT {} WHERE f.provider_id = $1 AND f.kind IN ({placeholders}) AND f.status = 'open' ORDER BY f.created_at",
-            crate::follow_ups::LIST_COLUMNS
-        );
-        let mut q = sqlx::query(&query).bind(sql::id(scope.provider_id));
-        for kind in kinds {
-            q = q.bind(*kind);
-        }
-        let rows = q.fetch_all(self.pool()).await?;
-        rows.iter().map(crate::follow_ups::follow_up_from).collect()
     }
 }

@@ -12,6 +12,7 @@ mod config;
 mod error;
 mod features;
 mod http;
+mod outbox;
 mod pages;
 mod present;
 mod security;
@@ -36,6 +37,7 @@ pub fn app(state: AppState) -> Router {
             axum::http::HeaderValue::from_static("public, max-age=3600"),
         ));
     let pages = pages::router(&state)
+        .merge(outbox::page_routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security::csrf_guard,

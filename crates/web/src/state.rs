@@ -16,6 +16,8 @@ pub struct AppState {
     /// with the second they were read (trusted for 30 s, like sessions).
     pub(crate) api_callers:
         Arc<std::sync::RwLock<std::collections::HashMap<String, (store::ApiPrincipal, i64)>>>,
+    /// The outbox dispatcher (ADR 18), running while any copy of the state lives.
+    pub(crate) outbox: Option<Arc<crate::outbox::Dispatcher>>,
     /// The reading finalisation timer, running while any copy of the state lives.
     _settle_timer: Option<Arc<crate::settle::Timer>>,
 }
@@ -36,7 +38,9 @@ impl AppState {
             None => None,
         };
         let settle_timer = crate::settle::start(store.clone(), config.reading_settle_interval);
+        let outbox = crate::outbox::start(store.clone());
         Ok(AppState {
+            outbox,
             _settle_timer: settle_timer,
             store,
             config: Arc::new(config),

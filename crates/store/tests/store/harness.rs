@@ -125,6 +125,17 @@ impl Db {
         row.try_get::<i64, _>("n").expect("count")
     }
 
+    /// The first column of every row `sql` returns, as text.
+    pub async fn strings(&self, sql: &str) -> Vec<String> {
+        sqlx::query(sql)
+            .fetch_all(&self.raw)
+            .await
+            .unwrap_or_else(|e| panic!("[{}] {sql}: {e}", self.name))
+            .iter()
+            .map(|r| r.try_get::<String, _>(0).expect("text"))
+            .collect()
+    }
+
     /// The id of the slot of `clinic_id` starting at `starts_at` ("HH:MM"), booked or not.
     pub async fn slot_id(&self, clinic_id: Uuid, starts_at: &str) -> Uuid {
         let row = sqlx::query("SELECT id FROM slots WHERE clinic_id = $1 AND starts_at = $2")

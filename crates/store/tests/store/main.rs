@@ -13,6 +13,7 @@ mod clinics;
 mod concurrency;
 mod gateway;
 mod migrations;
+mod outbox;
 mod participants;
 mod reading;
 mod scoping;

@@ -49,6 +49,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(office::router())
         .merge(reading::router())
         .merge(gateway::router())
+        .merge(crate::outbox::api_routes())
 }
 
 /// The caller of an API request, from its bearer token.
