@@ -22,15 +22,15 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// One event from a gateway.
+/// One event from a gateway. Its JSON Schema (a `oneOf` by `kind`, each alternative with
+/// the envelope's fields) is written out in `crate::schema`, as client generators cannot
+/// read the derive's flattened tagged union.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GatewayEvent {
     /// A UUID v7 the gateway makes: the idempotency key.
     pub id: Uuid,
     /// When it happened at the gateway (RFC 3339).
     #[serde(with = "time::serde::rfc3339")]
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub occurred_at: OffsetDateTime,
     /// `kind` and the kind's own fields.
     #[serde(flatten)]
@@ -39,7 +39,6 @@ pub struct GatewayEvent {
 
 /// What the event is about, by its `kind`: "image", "mpps" or "echo".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum EventBody {
     Image(Box<ImageEvent>),

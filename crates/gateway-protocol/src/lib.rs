@@ -22,6 +22,8 @@
 //! written ([`WorklistStatus::Other`]) and never answers C-FIND.
 
 pub mod events;
+#[cfg(feature = "openapi")]
+mod schema;
 pub mod worklist;
 
 pub use events::{

@@ -152,6 +152,12 @@ pub struct CaptureView {
     pub total_organ_dose_mgy: Option<f64>,
 }
 
+/// A PNG image, as bytes (only its schema is used: the handler sends the stored bytes).
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub struct Png(Vec<u8>);
+
 /// The images received, counted.
 #[derive(Serialize, ToSchema)]
 pub struct CaptureCounts {
@@ -518,7 +524,7 @@ async fn settle(
 
 /// A received image's thumbnail (PNG or JPEG), within the caller's provider.
 #[utoipa::path(get, path = "/received-images/{id}/thumbnail", params(("id" = Uuid, Path)), responses(
-    (status = 200, description = "The thumbnail", body = Vec<u8>, content_type = "image/png"),
+    (status = 200, description = "The thumbnail", body = Png, content_type = "image/png"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 pub async fn thumbnail(
