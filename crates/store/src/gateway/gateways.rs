@@ -236,25 +236,28 @@ impl Store {
         appointment_id: Uuid,
         room: &Room,
     ) -> Result<Option<WorklistItem>> {
-        if self.room_gateway(scope, room.id).await?.is_some() {
-            let existing = self.worklist_item(scope, appointment_id).await?;
-            let up_to_date = existing
-                .as_ref()
-                .is_some_and(|i| i.station_ae_title == room.ae_title);
-            if !up_to_date {
-                let room = (sql::id(room.id), room.ae_title.clone());
-                let issue = || async {
-                    let mut tx = self.begin_write().await?;
-                    sync_item(&mut tx, scope, appointment_id, Some(room.clone()), true).await?;
-                    tx.commit().await?;
-                    Ok::<_, StoreError>(())
-                };
-                // Issued by another request at the same moment: this one then updates it.
-                match issue().await {
-                    Err(StoreError::Duplicate(_)) => issue().await?,
-                    other => other?,
-                }
-            }
+        if self.room_gateway(scope, room.id).await?.is_none() {
+            return self.worklist_item(scope, appointment_id).await;
+        }
+        let existing = self.worklist_item(scope, appointment_id).await?;
+        if existing
+            .as_ref()
+            .is_some_and(|i| i.station_ae_title == room.ae_title)
+        {
+            // Already issued for this room (the usual case on every later step's write).
+            return Ok(existing);
+        }
+        let room = (sql::id(room.id), room.ae_title.clone());
+        let issue = || async {
+            let mut tx = self.begin_write().await?;
+            sync_item(&mut tx, scope, appointment_id, Some(room.clone()), true).await?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        };
+        // Issued by another request at the same moment: this one then updates it.
+        match issue().await {
+            Err(StoreError::Duplicate(_)) => issue().await?,
+            other => other?,
         }
         self.worklist_item(scope, appointment_id).await
     }
