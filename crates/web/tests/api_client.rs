@@ -17,13 +17,6 @@ const READER_A: &str = "olumide.adeyemi@example.nhs.uk";
 const READER_B: &str = "priya.shah@example.nhs.uk";
 const PACKAGE: &str = "screening_api_client";
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("the repository root")
-}
-
 /// The generator. Missing is a failure, never a skip.
 fn generator() -> PathBuf {
     let bin = std::env::var_os("OPENAPI_PYTHON_CLIENT_BIN")

@@ -8,6 +8,9 @@
 //!
 //! `OIDC_MOCK_BIN` overrides where the provider's executable is found.
 
+mod common;
+
+use common::repo_root;
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use std::path::{Path, PathBuf};
@@ -36,13 +39,6 @@ impl Drop for MockProvider {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("the repository root")
 }
 
 /// The provider's executable. Missing is a failure, never a skip: these tests are the only

@@ -62,6 +62,14 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut web::Config)) -> TestApp {
     }
 }
 
+/// The repository's root (where `.venv` and `tests/` are).
+pub fn repo_root() -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("the repository root")
+}
+
 pub async fn spawn() -> TestApp {
     spawn_with(|_| {}).await
 }
