@@ -227,6 +227,7 @@ async fn set_up(
                     slot_id: *slot_id,
                     participant_id: p.id,
                     episode_type: EpisodeType::Routine,
+                    follow_up_id: None,
                 },
             )
             .await?;

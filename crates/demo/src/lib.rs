@@ -316,6 +316,7 @@ async fn run_clinic(
                     slot_id: *slot_id,
                     participant_id: participant_ids[p],
                     episode_type,
+                    follow_up_id: None,
                 },
             )
             .await

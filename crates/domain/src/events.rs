@@ -9,6 +9,7 @@
 //! not read gets a new version.
 
 use crate::appointment::{AppointmentAction, AppointmentStatus};
+use crate::end_code::EndCode;
 use crate::episode::{EpisodeOutcome, EpisodeStage};
 use crate::follow_up::FollowUpKind;
 use crate::imaging::Completeness;
@@ -71,6 +72,9 @@ pub struct NeededFollowUp {
     pub kind: FollowUpKind,
     /// What the office is to act on (the views to retake, the breasts to assess).
     pub details: String,
+    /// For a recall, the standard views to take again (empty: the standard set).
+    #[serde(default)]
+    pub views: Vec<crate::imaging::View>,
 }
 
 /// A reading case reached its result.
@@ -112,6 +116,24 @@ pub struct EpisodeOutcomeSet {
     pub reason: String,
 }
 
+/// An episode closed with its end code, or a closed episode's end code was corrected
+/// (`correction`: the new end code supersedes the one closed with; results and reports
+/// take the latest).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EpisodeClosed {
+    pub provider_id: Uuid,
+    pub episode_id: Uuid,
+    pub participant_id: Uuid,
+    pub end_code: EndCode,
+    /// The outcome the episode closed on (reading's, an ending's or assessment's), if any.
+    pub outcome: Option<EpisodeOutcome>,
+    pub closed_on: Date,
+    pub next_test_due: Option<Date>,
+    /// Why, as kept in the episode's history.
+    pub reason: String,
+    pub correction: bool,
+}
+
 /// Every domain event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DomainEvent {
@@ -122,6 +144,7 @@ pub enum DomainEvent {
     CaseConcluded(CaseConcluded),
     FollowUpRaised(FollowUpRaised),
     EpisodeOutcomeSet(EpisodeOutcomeSet),
+    EpisodeClosed(EpisodeClosed),
 }
 
 /// The stored kinds, one per variant. Never renamed: stored events and subscriber tables
@@ -134,6 +157,7 @@ pub mod kind {
     pub const CASE_CONCLUDED: &str = "reading.case_concluded";
     pub const FOLLOW_UP_RAISED: &str = "follow_up.raised";
     pub const EPISODE_OUTCOME_SET: &str = "episode.outcome_set";
+    pub const EPISODE_CLOSED: &str = "episode.closed";
 
     /// Every kind.
     pub const ALL: &[&str] = &[
@@ -144,6 +168,7 @@ pub mod kind {
         CASE_CONCLUDED,
         FOLLOW_UP_RAISED,
         EPISODE_OUTCOME_SET,
+        EPISODE_CLOSED,
     ];
 }
 
@@ -172,6 +197,7 @@ impl DomainEvent {
             DomainEvent::CaseConcluded(_) => kind::CASE_CONCLUDED,
             DomainEvent::FollowUpRaised(_) => kind::FOLLOW_UP_RAISED,
             DomainEvent::EpisodeOutcomeSet(_) => kind::EPISODE_OUTCOME_SET,
+            DomainEvent::EpisodeClosed(_) => kind::EPISODE_CLOSED,
         }
     }
 
@@ -190,6 +216,7 @@ impl DomainEvent {
             DomainEvent::CaseConcluded(e) => e.provider_id,
             DomainEvent::FollowUpRaised(e) => e.provider_id,
             DomainEvent::EpisodeOutcomeSet(e) => e.provider_id,
+            DomainEvent::EpisodeClosed(e) => e.provider_id,
         }
     }
 
@@ -203,6 +230,7 @@ impl DomainEvent {
             DomainEvent::CaseConcluded(e) => serde_json::to_string(e),
             DomainEvent::FollowUpRaised(e) => serde_json::to_string(e),
             DomainEvent::EpisodeOutcomeSet(e) => serde_json::to_string(e),
+            DomainEvent::EpisodeClosed(e) => serde_json::to_string(e),
         };
         // Plain structs of strings, ids, dates and labelled enums always serialise.
         value.unwrap_or_else(|_| "{}".to_owned())
@@ -240,6 +268,7 @@ impl DomainEvent {
             kind::CASE_CONCLUDED => DomainEvent::CaseConcluded(parse(kind, payload)?),
             kind::FOLLOW_UP_RAISED => DomainEvent::FollowUpRaised(parse(kind, payload)?),
             kind::EPISODE_OUTCOME_SET => DomainEvent::EpisodeOutcomeSet(parse(kind, payload)?),
+            kind::EPISODE_CLOSED => DomainEvent::EpisodeClosed(parse(kind, payload)?),
             other => return Err(DecodeError::UnknownKind(other.to_owned())),
         })
     }
@@ -304,6 +333,7 @@ mod tests {
                 follow_ups: vec![NeededFollowUp {
                     kind: FollowUpKind::TechnicalRecall,
                     details: "RMLO: Breast positioning".to_owned(),
+                    views: vec![crate::imaging::View::Rmlo],
                 }],
             }),
             DomainEvent::FollowUpRaised(FollowUpRaised {
@@ -323,6 +353,17 @@ mod tests {
                 stage: EpisodeStage::Closed,
                 next_test_due: Some(time::macros::date!(2029 - 11 - 25)),
                 reason: "Image reading result: Normal".to_owned(),
+            }),
+            DomainEvent::EpisodeClosed(EpisodeClosed {
+                provider_id: id(1),
+                episode_id: id(3),
+                participant_id: id(4),
+                end_code: EndCode::RoutineRecall,
+                outcome: Some(EpisodeOutcome::RoutineRecall),
+                closed_on: time::macros::date!(2026 - 11 - 25),
+                next_test_due: Some(time::macros::date!(2029 - 11 - 25)),
+                reason: "Image reading result: Normal".to_owned(),
+                correction: false,
             }),
         ]
     }
@@ -346,6 +387,7 @@ mod tests {
             ("reading.case_concluded", 5),
             ("follow_up.raised", 6),
             ("episode.outcome_set", 7),
+            ("episode.closed", 8),
         ];
         let events = examples();
         for &(kind, index) in table {

@@ -51,7 +51,7 @@ impl FollowUpState {
         use FollowUpState::*;
         match self {
             Open => &[Booked, Done, Cancelled],
-            Booked => &[Done, Cancelled],
+            Booked => &[Open, Done, Cancelled],
             Done | Cancelled => &[],
         }
     }
@@ -71,6 +71,8 @@ impl FollowUpState {
             );
         } else if to == FollowUpState::Cancelled && is_blank(reason) {
             e.add("reason", "Enter why the request is being cancelled");
+        } else if self == FollowUpState::Booked && to == FollowUpState::Open && is_blank(reason) {
+            e.add("reason", "Enter why the request needs booking again");
         }
         if reason.chars().count() > 1000 {
             e.add("reason", "The reason must be 1,000 characters or fewer");
@@ -120,6 +122,80 @@ impl Age {
     }
 }
 
+impl FollowUpKind {
+    /// The type of clinic a request of this kind is booked into, in the request's own
+    /// episode: recalls and reschedules into a screening clinic, a referral into an
+    /// assessment clinic. An opt-out request is not booked.
+    pub const fn books_into(self) -> Option<crate::ClinicType> {
+        use crate::ClinicType;
+        match self {
+            FollowUpKind::MoreImages | FollowUpKind::TechnicalRecall | FollowUpKind::Reschedule => {
+                Some(ClinicType::Screening)
+            }
+            FollowUpKind::AssessmentReferral => Some(ClinicType::Assessment),
+            FollowUpKind::OptOut => None,
+        }
+    }
+
+    /// Whether a participant who does not attend the appointment booked for this request
+    /// goes on the failsafe list: the clinical follow-ups, whose result is still to come.
+    pub const fn failsafe(self) -> bool {
+        matches!(
+            self,
+            FollowUpKind::MoreImages
+                | FollowUpKind::TechnicalRecall
+                | FollowUpKind::AssessmentReferral
+        )
+    }
+
+    /// Checks booking a request of this kind, in `state`, into a clinic of `clinic_type`
+    /// (field `"clinic_id"` or `"status"`).
+    pub fn check_booking(
+        self,
+        state: FollowUpState,
+        clinic_type: crate::ClinicType,
+    ) -> Result<(), Vec<FieldError>> {
+        let mut e = Errors::default();
+        match self.books_into() {
+            None => e.add(
+                "status",
+                format!("{} are not booked into a clinic", self.label()),
+            ),
+            Some(_) if state != FollowUpState::Open => e.add(
+                "status",
+                format!(
+                    "This request is {}: only an open request is booked",
+                    state.label().to_lowercase()
+                ),
+            ),
+            Some(wanted) if wanted != clinic_type => e.add(
+                "clinic_id",
+                format!(
+                    "Choose a slot in {} clinic: this is {}",
+                    match wanted {
+                        crate::ClinicType::Screening => "a screening",
+                        crate::ClinicType::Assessment => "an assessment",
+                    },
+                    self.singular()
+                ),
+            ),
+            Some(_) => {}
+        }
+        e.finish()
+    }
+
+    /// "a technical recall", for sentences.
+    pub const fn singular(self) -> &'static str {
+        match self {
+            FollowUpKind::MoreImages => "a recall for more images",
+            FollowUpKind::Reschedule => "a reschedule request",
+            FollowUpKind::TechnicalRecall => "a technical recall",
+            FollowUpKind::AssessmentReferral => "an assessment referral",
+            FollowUpKind::OptOut => "an opt-out request",
+        }
+    }
+}
+
 impl RescheduleDecision {
     /// The follow-up request an ending with this answer to "Should the appointment be
     /// rescheduled?" raises for the office: a reschedule for either "Yes" answer, an
@@ -164,6 +240,7 @@ mod tests {
         (Open, Booked),
         (Open, Done),
         (Open, Cancelled),
+        (Booked, Open),
         (Booked, Done),
         (Booked, Cancelled),
     ];
@@ -196,6 +273,8 @@ mod tests {
             (Open, Booked, "", &[]),
             (Open, Done, "", &[]),
             (Booked, Done, "", &[]),
+            (Booked, Open, "", &["reason"]),
+            (Booked, Open, "Did not attend the recall appointment", &[]),
             (Done, Cancelled, "", &["status"]),
         ];
         for &(from, to, reason, fields) in table {
@@ -207,6 +286,35 @@ mod tests {
                 .map(|e| e.field.into_owned())
                 .collect();
             assert_eq!(got, fields, "{from:?} -> {to:?} {reason:?}");
+        }
+    }
+
+    #[test]
+    fn which_request_is_booked_into_which_clinic() {
+        use crate::ClinicType::{Assessment, Screening};
+        use FollowUpKind::*;
+        // (kind, state, clinic type, error field)
+        let table: &[(FollowUpKind, FollowUpState, crate::ClinicType, Option<&str>)] = &[
+            (TechnicalRecall, Open, Screening, None),
+            (MoreImages, Open, Screening, None),
+            (Reschedule, Open, Screening, None),
+            (AssessmentReferral, Open, Assessment, None),
+            (TechnicalRecall, Open, Assessment, Some("clinic_id")),
+            (AssessmentReferral, Open, Screening, Some("clinic_id")),
+            (OptOut, Open, Screening, Some("status")),
+            (TechnicalRecall, Booked, Screening, Some("status")),
+            (TechnicalRecall, Done, Screening, Some("status")),
+            (TechnicalRecall, Cancelled, Screening, Some("status")),
+        ];
+        for &(kind, state, clinic, field) in table {
+            let got = kind
+                .check_booking(state, clinic)
+                .err()
+                .map(|e| e[0].field.to_string());
+            assert_eq!(got.as_deref(), field, "{kind:?} {state:?} {clinic:?}");
+        }
+        for k in FollowUpKind::ALL {
+            assert_eq!(k.failsafe(), !matches!(k, Reschedule | OptOut), "{k:?}");
         }
     }
 

@@ -8,6 +8,7 @@ mod labelled;
 pub mod appointment;
 pub mod clinic;
 pub mod dates;
+pub mod end_code;
 pub mod ending;
 pub mod episode;
 pub mod events;

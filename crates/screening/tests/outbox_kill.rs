@@ -168,6 +168,7 @@ async fn outbox_kill_between_commit_and_delivery_then_restart_delivers_exactly_o
                     kind: "reschedule",
                     timescale: "Within 6 weeks".to_owned(),
                     note: "Unable to attend".to_owned(),
+                    views: Vec::new(),
                 }),
                 record: None,
                 tally: None,

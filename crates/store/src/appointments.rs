@@ -21,6 +21,11 @@ pub struct NewAppointment {
     pub participant_id: Uuid,
     #[schema(value_type = String, example = "routine")]
     pub episode_type: EpisodeType,
+    /// The follow-up request this booking answers (a technical recall, more images, an
+    /// assessment referral, a reschedule): the appointment then belongs to the request's
+    /// own episode (whose type it keeps), and the request is marked booked.
+    #[serde(default)]
+    pub follow_up_id: Option<Uuid>,
 }
 
 /// One row of an appointment's status history.
@@ -79,7 +84,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let p = sql::id(scope.provider_id);
         let clinic = sqlx::query(
-            "SELECT clinic_date, status FROM clinics WHERE id = $1 AND provider_id = $2",
+            "SELECT clinic_date, status, clinic_type FROM clinics WHERE id = $1 AND provider_id = $2",
         )
         .bind(sql::id(new.clinic_id))
         .bind(&p)
@@ -118,15 +123,31 @@ impl Store {
                 "This slot is already booked",
             ));
         }
-        // One open episode per participant: continue the round, or refuse.
-        let open_episode = crate::rounds::episode_for_booking(
-            &mut tx,
-            self.backend(),
-            scope,
-            new.participant_id,
-            new.episode_type,
-        )
-        .await?;
+        // A follow-up is booked into its own episode; otherwise one open episode per
+        // participant: continue the round, or refuse.
+        let open_episode = match new.follow_up_id {
+            Some(follow_up_id) => Some(
+                crate::shared::follow_up::bookable(
+                    &mut tx,
+                    scope,
+                    follow_up_id,
+                    new.participant_id,
+                    parse_enum(&clinic.try_get::<String, _>("clinic_type")?)?,
+                )
+                .await?
+                .episode_id,
+            ),
+            None => {
+                crate::rounds::episode_for_booking(
+                    &mut tx,
+                    self.backend(),
+                    scope,
+                    new.participant_id,
+                    new.episode_type,
+                )
+                .await?
+            }
+        };
         let now = sql::ts(sql::now());
         let episode_id = open_episode.unwrap_or_else(new_id);
         if open_episode.is_none() {
@@ -146,8 +167,8 @@ impl Store {
         let id = new_id();
         sqlx::query(
             "INSERT INTO appointments (id, provider_id, clinic_id, slot_id, participant_id, episode_id, status, \
-             status_changed_at, version, created_at, last_changed_by_name, last_changed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'scheduled', $7, 1, $7, $8, $7)",
+             status_changed_at, version, created_at, last_changed_by_name, last_changed_at, follow_up_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'scheduled', $7, 1, $7, $8, $7, $9)",
         )
         .bind(sql::id(id))
         .bind(&p)
@@ -157,8 +178,21 @@ impl Store {
         .bind(sql::id(episode_id))
         .bind(&now)
         .bind(&actor.name)
+        .bind(new.follow_up_id.map(sql::id))
         .execute(&mut *tx)
         .await?;
+        if let Some(follow_up_id) = new.follow_up_id {
+            crate::shared::follow_up::mark_booked(
+                &mut tx,
+                scope,
+                actor,
+                follow_up_id,
+                new.participant_id,
+                id,
+                parse_date(&clinic_date)?,
+            )
+            .await?;
+        }
         insert_history(
             &mut tx,
             scope,
@@ -172,6 +206,7 @@ impl Store {
         let snapshot = serde_json::json!({
             "clinic_id": new.clinic_id, "slot_id": new.slot_id, "participant_id": new.participant_id,
             "episode_id": episode_id, "episode_type": new.episode_type, "status": AppointmentStatus::Scheduled,
+            "follow_up_id": new.follow_up_id,
         });
         audit::record(
             &mut *tx,

@@ -111,6 +111,7 @@ async fn record_ending_follow_up(
             note: &answer.reasons_summary(),
             details: "",
             reading_case_id: None,
+            views: &[],
         },
     )
     .await

@@ -4,9 +4,9 @@
 
 use crate::audit::{self, AuditAction};
 use crate::outbox::{Delivery, Handled, Subscriber, Tx};
-use crate::shared::follow_up::{NewFollowUpRow, insert_follow_up};
+use crate::shared::follow_up::{Move, NewFollowUpRow, insert_follow_up, move_in};
 use crate::sql::{self, parse_date, parse_enum, parse_id, parse_ts};
-use crate::{Actor, FollowUp, Result, Scope, Store, StoreError, new_id};
+use crate::{Actor, FollowUp, Result, Scope, Store, StoreError};
 use domain::events::{DomainEvent, kind};
 use domain::follow_up::{DEFAULT_OVERDUE_DAYS, FollowUpKind, FollowUpState, validate_overdue_days};
 use serde::Serialize;
@@ -51,11 +51,14 @@ impl Default for OfficeSettings {
 }
 
 pub(crate) const LIST_COLUMNS: &str = "f.id, f.kind, f.timescale, f.note, f.status, f.participant_id, p.first_name, p.last_name, p.nhs_number, \
-     f.appointment_id, c.clinic_date, f.created_by_name, f.created_at, f.details \
+     f.appointment_id, c.clinic_date, f.created_by_name, f.created_at, f.details, f.episode_id, f.views, \
+     f.booked_appointment_id, bc.clinic_date AS booked_date, b.status AS booked_status \
      FROM follow_up_requests f \
      JOIN participants p ON p.id = f.participant_id AND p.provider_id = f.provider_id \
      JOIN appointments a ON a.id = f.appointment_id AND a.provider_id = f.provider_id \
-     JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = f.provider_id";
+     JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = f.provider_id \
+     LEFT JOIN appointments b ON b.id = f.booked_appointment_id AND b.provider_id = f.provider_id \
+     LEFT JOIN clinics bc ON bc.id = b.clinic_id AND bc.provider_id = f.provider_id";
 
 pub(crate) fn follow_up_from(r: &sqlx::any::AnyRow) -> Result<FollowUp> {
     Ok(FollowUp {
@@ -76,75 +79,21 @@ pub(crate) fn follow_up_from(r: &sqlx::any::AnyRow) -> Result<FollowUp> {
         created_by_name: r.try_get("created_by_name")?,
         created_at: parse_ts(&r.try_get::<String, _>("created_at")?)?,
         details: r.try_get("details")?,
+        episode_id: parse_id(&r.try_get::<String, _>("episode_id")?)?,
+        views: crate::shared::follow_up::parse_views(&r.try_get::<String, _>("views")?)?,
+        booked_appointment_id: r
+            .try_get::<Option<String>, _>("booked_appointment_id")?
+            .map(|id| parse_id(&id))
+            .transpose()?,
+        booked_date: r
+            .try_get::<Option<String>, _>("booked_date")?
+            .map(|d| parse_date(&d))
+            .transpose()?,
+        booked_status: r
+            .try_get::<Option<String>, _>("booked_status")?
+            .map(|s| parse_enum(&s))
+            .transpose()?,
     })
-}
-
-/// One request's move from one state to another.
-struct Move {
-    id: Uuid,
-    participant_id: Uuid,
-    from: FollowUpState,
-    to: FollowUpState,
-}
-
-/// Moves one request, with its history row and audit row, in the caller's transaction.
-async fn move_in(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    scope: Scope,
-    actor: &Actor,
-    m: Move,
-    reason: &str,
-) -> Result<()> {
-    let Move {
-        id,
-        participant_id,
-        from,
-        to,
-    } = m;
-    let now = sql::ts(sql::now());
-    let done = sqlx::query(
-        "UPDATE follow_up_requests SET status = $1, status_changed_at = $2, status_changed_by_name = $3, status_reason = $4 \
-         WHERE id = $5 AND provider_id = $6 AND status = $7",
-    )
-    .bind(to.as_str())
-    .bind(&now)
-    .bind(&actor.name)
-    .bind(reason)
-    .bind(sql::id(id))
-    .bind(sql::id(scope.provider_id))
-    .bind(from.as_str())
-    .execute(&mut **tx)
-    .await?;
-    if done.rows_affected() != 1 {
-        return Err(StoreError::Conflict(
-            "This request was changed by someone else at the same moment. Check it and try again."
-                .to_owned(),
-        ));
-    }
-    sqlx::query(
-        "INSERT INTO follow_up_history (id, provider_id, follow_up_id, status, reason, changed_by, changed_by_name, changed_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(sql::id(new_id()))
-    .bind(sql::id(scope.provider_id))
-    .bind(sql::id(id))
-    .bind(to.as_str())
-    .bind(reason)
-    .bind(actor.user_id.map(sql::id))
-    .bind(&actor.name)
-    .bind(&now)
-    .execute(&mut **tx)
-    .await?;
-    audit::record(
-        &mut **tx,
-        actor,
-        AuditAction::Update,
-        "follow_up_request",
-        id,
-        Some(participant_id),
-        &serde_json::json!({ "status": to.as_str(), "previous_status": from.as_str(), "reason": reason }),
-    )
-    .await
 }
 
 /// Cancels every open or booked reschedule or opt-out request an appointment's ending
@@ -187,6 +136,16 @@ pub(crate) const SUBSCRIBERS: &[Subscriber] = &[
         kinds: &[kind::CASE_CONCLUDED],
         delivery: Delivery::InTransaction,
         handle: raise_from_reading,
+    },
+    // A booked request follows its appointment: done once she attended, back to be booked
+    // (and on the failsafe list) if she did not attend or the appointment was cancelled,
+    // booked again if that ending is undone. In the ending's transaction, so the office's
+    // lists never show a booked request whose appointment has ended.
+    Subscriber {
+        name: "follow_ups.booked_appointment",
+        kinds: &[kind::APPOINTMENT_ENDED, kind::APPOINTMENT_ENDING_UNDONE],
+        delivery: Delivery::InTransaction,
+        handle: follow_booked_appointment,
     },
     // Tidying the office's list when an ending is undone need not hold up the undo.
     Subscriber {
@@ -234,9 +193,76 @@ fn raise_from_reading<'a>(tx: &'a mut Tx, actor: &'a Actor, event: &'a DomainEve
                     note: "",
                     details: &f.details,
                     reading_case_id: Some(e.case_id),
+                    views: &f.views,
                 },
             )
             .await?;
+        }
+        Ok(())
+    })
+}
+
+/// Moves the request booked into the ended (or un-ended) appointment, if there is one.
+fn follow_booked_appointment<'a>(
+    tx: &'a mut Tx,
+    actor: &'a Actor,
+    event: &'a DomainEvent,
+) -> Handled<'a> {
+    Box::pin(async move {
+        use domain::AppointmentStatus as S;
+        let (provider_id, appointment_id, from, to, why) = match event {
+            DomainEvent::AppointmentEnded(e) => {
+                let (to, why) = match e.status {
+                    S::Screened | S::PartiallyScreened => (FollowUpState::Done, "Attended"),
+                    S::AttendedNotScreened => (FollowUpState::Done, "Attended, not screened"),
+                    S::DidNotAttend => (FollowUpState::Open, "Did not attend"),
+                    S::Cancelled | S::RescheduleRequested => {
+                        (FollowUpState::Open, "Appointment cancelled")
+                    }
+                    S::Scheduled | S::CheckedIn | S::InProgress | S::Paused => return Ok(()),
+                };
+                (
+                    e.provider_id,
+                    e.appointment_id,
+                    FollowUpState::Booked,
+                    to,
+                    why,
+                )
+            }
+            DomainEvent::AppointmentEndingUndone(e) => (
+                e.provider_id,
+                e.appointment_id,
+                FollowUpState::Open,
+                FollowUpState::Booked,
+                "Appointment outcome undone",
+            ),
+            _ => return Ok(()),
+        };
+        let scope = Scope { provider_id };
+        let rows = sqlx::query(
+            "SELECT f.id, f.participant_id, c.clinic_date FROM follow_up_requests f \
+             JOIN appointments a ON a.id = f.booked_appointment_id AND a.provider_id = f.provider_id \
+             JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = a.provider_id \
+             WHERE f.provider_id = $1 AND f.booked_appointment_id = $2 AND f.status = $3",
+        )
+        .bind(sql::id(provider_id))
+        .bind(sql::id(appointment_id))
+        .bind(from.as_str())
+        .fetch_all(&mut **tx)
+        .await?;
+        for r in rows {
+            let date = parse_date(&r.try_get::<String, _>("clinic_date")?)?;
+            let m = Move {
+                id: parse_id(&r.try_get::<String, _>("id")?)?,
+                participant_id: parse_id(&r.try_get::<String, _>("participant_id")?)?,
+                from,
+                to,
+            };
+            let reason = format!(
+                "{why}: appointment on {}",
+                domain::medical::format_date(date)
+            );
+            move_in(tx, scope, actor, m, &reason).await?;
         }
         Ok(())
     })
@@ -427,6 +453,35 @@ impl Store {
 }
 
 impl Store {
+    /// The failsafe list: clinical follow-up requests (recalls, more images, assessment
+    /// referrals) whose booked appointment she did not attend, so they are open again with
+    /// their result still to come. Oldest first.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
+    pub async fn failsafe_follow_ups(&self, scope: Scope) -> Result<Vec<FollowUp>> {
+        let kinds: Vec<&str> = FollowUpKind::ALL
+            .iter()
+            .filter(|k| k.failsafe())
+            .map(|k| k.as_str())
+            .collect();
+        let placeholders = (0..kinds.len())
+            .map(|i| format!("${}", i + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let query = format!(
+            "SELECT {LIST_COLUMNS} WHERE f.provider_id = $1 AND f.kind IN ({placeholders}) AND f.status = 'open' \
+             AND b.status = 'did_not_attend' ORDER BY f.created_at, f.id"
+        );
+        let mut q = sqlx::query(&query).bind(sql::id(scope.provider_id));
+        for kind in kinds {
+            q = q.bind(kind);
+        }
+        q.fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(follow_up_from)
+            .collect()
+    }
+
     /// Open follow-up requests of one kind ("more_images" or "reschedule"), oldest first.
     pub async fn follow_ups(&self, scope: Scope, kind: &str) -> Result<Vec<FollowUp>> {
         self.follow_ups_of(scope, &[kind]).await

@@ -8,6 +8,7 @@ mod audit;
 mod clinics;
 mod closing;
 mod dates;
+mod episodes;
 mod error;
 mod follow_ups;
 mod gateway;
@@ -26,6 +27,7 @@ mod workflow;
 pub use appointments::{AppointmentDetail, NewAppointment, StatusChange};
 pub use audit::{AuditAction, AuditEntry, AuditFilter};
 pub use clinics::{ClinicAppointmentRow, ClinicSummary, NewClinic, TabCounts};
+pub use episodes::EpisodeEnd;
 pub use error::{FieldError, StoreError};
 pub use follow_ups::{FollowUpChange, FollowUpDetail, OfficeSettings};
 pub use gateway::{

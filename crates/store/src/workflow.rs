@@ -109,6 +109,8 @@ pub struct NewFollowUp {
     pub kind: &'static str,
     pub timescale: String,
     pub note: String,
+    /// For more images, the standard views still to take.
+    pub views: Vec<domain::imaging::View>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -130,6 +132,16 @@ pub struct FollowUp {
     pub created_at: OffsetDateTime,
     /// What the office is to act on (the views to retake, the breasts to assess).
     pub details: String,
+    /// The episode the request belongs to (a booking continues it).
+    pub episode_id: Uuid,
+    /// For a recall, the standard views to take (empty: the standard set).
+    pub views: Vec<domain::imaging::View>,
+    /// The appointment the request was booked into, once booked.
+    pub booked_appointment_id: Option<Uuid>,
+    /// That appointment's date and status.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub booked_date: Option<Date>,
+    pub booked_status: Option<domain::AppointmentStatus>,
 }
 
 async fn lock_version(
@@ -650,6 +662,7 @@ impl Store {
                     note: &f.note,
                     details: "",
                     reading_case_id: None,
+                    views: &f.views,
                 },
             )
             .await?;

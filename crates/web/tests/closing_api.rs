@@ -72,6 +72,7 @@ async fn clinic_with(
                         slot_id: slots[i].0,
                         participant_id: who.id,
                         episode_type: EpisodeType::Routine,
+                        follow_up_id: None,
                     },
                 )
                 .await

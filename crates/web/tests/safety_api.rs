@@ -99,6 +99,7 @@ async fn clinic_with(
                     slot_id: slots[i].0,
                     participant_id: free[i],
                     episode_type: EpisodeType::Routine,
+                    follow_up_id: None,
                 },
             )
             .await

@@ -79,6 +79,7 @@ mod tests {
         right_breast_expected: true,
         left_breast_expected: true,
         has_implants: false,
+        requested: None,
     };
 
     /// The recall question's answer in a table row.

@@ -127,7 +127,8 @@ impl ImagesRecord {
 }
 
 /// What is known about the participant that changes what is expected to be imaged, from
-/// the medical information step. The default expects both breasts, without implants.
+/// the medical information step, and for a recall appointment the views the recall asks
+/// for. The default expects both breasts, without implants, the whole standard set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImagingContext {
     /// Whether the right breast should be imaged (false after a mastectomy leaving no
@@ -137,6 +138,10 @@ pub struct ImagingContext {
     pub left_breast_expected: bool,
     /// Whether the participant has breast implants (implant-displaced views are likely).
     pub has_implants: bool,
+    /// A recall (technical recall or more images) asks only for these standard views;
+    /// `None` for a screen, which expects the standard set.
+    #[serde(default, skip)]
+    pub requested: Option<RequestedViews>,
 }
 
 impl Default for ImagingContext {
@@ -145,7 +150,65 @@ impl Default for ImagingContext {
             right_breast_expected: true,
             left_breast_expected: true,
             has_implants: false,
+            requested: None,
         }
+    }
+}
+
+/// The standard views a recall asks for (a set of RCC, RMLO, LCC, LMLO).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RequestedViews([bool; 4]);
+
+impl RequestedViews {
+    /// The standard views among `views` (an implant-displaced view asks for its standard
+    /// view); `None` when that leaves none, which is not a recall of particular views.
+    pub fn of(views: impl IntoIterator<Item = View>) -> Option<RequestedViews> {
+        let mut set = [false; 4];
+        for view in views {
+            let standard = view.standard_view();
+            if let Some(i) = View::STANDARD.iter().position(|v| *v == standard) {
+                set[i] = true;
+            }
+        }
+        set.iter().any(|b| *b).then_some(RequestedViews(set))
+    }
+
+    /// Whether `view` (or, for an implant-displaced view, its standard view) is asked for.
+    pub fn contains(&self, view: View) -> bool {
+        let standard = view.standard_view();
+        View::STANDARD
+            .iter()
+            .position(|v| *v == standard)
+            .is_some_and(|i| self.0[i])
+    }
+
+    /// The views asked for, in [`View::STANDARD`] order.
+    pub fn views(&self) -> Vec<View> {
+        View::STANDARD
+            .into_iter()
+            .filter(|v| self.contains(*v))
+            .collect()
+    }
+
+    /// "RMLO and LCC".
+    pub fn sentence(&self) -> String {
+        let labels: Vec<&str> = self.views().into_iter().map(View::label).collect();
+        match labels.as_slice() {
+            [] => String::new(),
+            [one] => (*one).to_owned(),
+            [init @ .., last] => format!("{} and {last}", init.join(", ")),
+        }
+    }
+
+    /// One image of each view asked for: what the counts start at on a recall.
+    pub fn counts(&self) -> ViewCounts {
+        let mut counts = ViewCounts::ZERO;
+        for view in self.views() {
+            if let Ok(with) = counts.with(view, 1) {
+                counts = with;
+            }
+        }
+        counts
     }
 }
 
@@ -165,19 +228,32 @@ impl ImagingContext {
         self
     }
 
-    /// Whether `breast` is expected to be imaged.
-    pub const fn expects(&self, breast: Breast) -> bool {
-        match breast {
-            Breast::Right => self.right_breast_expected,
-            Breast::Left => self.left_breast_expected,
-        }
+    /// This context for a recall asking only for `views`.
+    pub const fn recalling(mut self, views: RequestedViews) -> ImagingContext {
+        self.requested = Some(views);
+        self
     }
 
-    /// The standard views expected: those of the expected breasts.
+    /// Whether `breast` is expected to be imaged: not after a mastectomy, and on a recall
+    /// only if a view of it is asked for.
+    pub fn expects(&self, breast: Breast) -> bool {
+        let present = match breast {
+            Breast::Right => self.right_breast_expected,
+            Breast::Left => self.left_breast_expected,
+        };
+        present
+            && self
+                .requested
+                .is_none_or(|r| r.views().into_iter().any(|view| view.breast() == breast))
+    }
+
+    /// The standard views expected: those of the expected breasts, and on a recall only
+    /// those asked for.
     pub fn expected_views(&self) -> Vec<View> {
         View::STANDARD
             .into_iter()
             .filter(|view| self.expects(view.breast()))
+            .filter(|view| self.requested.is_none_or(|r| r.contains(*view)))
             .collect()
     }
 

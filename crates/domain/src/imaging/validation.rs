@@ -131,6 +131,13 @@ pub fn validate_details(record: &ImagesRecord, context: &ImagingContext) -> Vec<
     let mut errors = Vec::new();
     match record.standard_set {
         StandardSetAnswer::NoImages => {}
+        StandardSetAnswer::Yes if context.requested.is_some() => {
+            let asked = context.requested.map(|r| r.sentence()).unwrap_or_default();
+            errors.push(ImagingError::new(
+                ImagingField::StandardSet,
+                format!("Select 'No, add other information', as this recall asks only for {asked}"),
+            ));
+        }
         StandardSetAnswer::Yes => {
             let missing: Vec<Breast> = Breast::ALL
                 .iter()
@@ -572,6 +579,50 @@ mod tests {
             Some(
                 "Partial mammography confirmed by the mammographer against the guidance for Technical issues"
             )
+        );
+    }
+
+    #[test]
+    fn a_recall_expects_only_the_views_it_asks_for() {
+        use crate::imaging::tests::BOTH;
+        use View::*;
+        let rmlo = RequestedViews::of([Rmlo]).expect("a view");
+        let recall = BOTH.recalling(rmlo);
+        let one_rmlo = ImagesRecord::with_counts(ViewCounts::ZERO.with(Rmlo, 1).expect("count"));
+        let one_lcc = ImagesRecord::with_counts(ViewCounts::ZERO.with(Lcc, 1).expect("count"));
+        // (context, record, error fields)
+        let table: Vec<(ImagingContext, ImagesRecord, Vec<ImagingField>)> = vec![
+            // The view asked for: complete, nothing else expected.
+            (recall, one_rmlo.clone(), vec![]),
+            // "Yes, 2 CC and 2 MLO" would record views that were not taken.
+            (
+                recall,
+                ImagesRecord::standard_set(),
+                vec![ImagingField::StandardSet],
+            ),
+            // Another view instead of the one asked for: the missing one needs explaining.
+            (recall, one_lcc.clone(), vec![ImagingField::NotAllTaken]),
+            // Without a recall the same single image is a missing standard set.
+            (BOTH, one_rmlo, vec![ImagingField::NotAllTaken]),
+        ];
+        for (context, record, fields) in table {
+            let got: Vec<ImagingField> = validate_details(&record, &context)
+                .into_iter()
+                .map(|e| e.field)
+                .collect();
+            assert_eq!(got, fields, "{record:?}");
+        }
+        assert_eq!(recall.expected_views(), vec![Rmlo]);
+        assert!(recall.expects(Breast::Right));
+        assert!(!recall.expects(Breast::Left));
+        assert_eq!(
+            RequestedViews::of([Rmloid, Lcc]).map(|r| r.sentence()),
+            Some("RMLO and LCC".to_owned())
+        );
+        assert_eq!(RequestedViews::of([]), None);
+        assert_eq!(
+            rmlo.counts(),
+            ViewCounts::ZERO.with(Rmlo, 1).expect("count")
         );
     }
 }

@@ -93,41 +93,57 @@ async fn conclude(
         case.completeness,
         case.screened_on,
     );
-    if result.next_test_due.is_some() {
-        // The national rule: from the round's first offered appointment, capped at 71.
-        result.next_test_due =
-            crate::dates::next_test_due(tx, scope, case.episode_id, episode_type, case.screened_on)
-                .await?;
+    let reason = format!("Image reading result: {}", final_opinion.label());
+    let end_code = (result.stage == EpisodeStage::Closed)
+        .then(|| domain::end_code::EndCode::for_outcome(result.episode_outcome))
+        .flatten();
+    if let Some(end_code) = end_code {
+        // The one closing path: end code, closing day, next test due by the national rule.
+        result.next_test_due = crate::shared::episode::close(
+            tx,
+            scope,
+            actor,
+            crate::shared::episode::Closing {
+                episode_id: case.episode_id,
+                end_code,
+                outcome: Some(result.episode_outcome),
+                reason: &reason,
+                closed_on: domain::dates::london_date(now),
+                correction: false,
+            },
+        )
+        .await?;
+    } else {
+        let ts = sql::ts(now);
+        let closed_on = (result.stage == EpisodeStage::Closed)
+            .then(|| sql::date(domain::dates::london_date(now)));
+        sqlx::query(
+            "UPDATE episodes SET outcome = $1, stage = $2, next_test_due = $3, closed_on = COALESCE($4, closed_on) WHERE id = $5 AND provider_id = $6",
+        )
+        .bind(result.episode_outcome.as_str())
+        .bind(result.stage.as_str())
+        .bind(result.next_test_due.map(sql::date))
+        .bind(closed_on)
+        .bind(sql::id(case.episode_id))
+        .bind(&p)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO episode_history (id, provider_id, episode_id, stage, outcome, next_test_due, reason, changed_by_name, changed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(sql::id(new_id()))
+        .bind(&p)
+        .bind(sql::id(case.episode_id))
+        .bind(result.stage.as_str())
+        .bind(result.episode_outcome.as_str())
+        .bind(result.next_test_due.map(sql::date))
+        .bind(&reason)
+        .bind(&actor.name)
+        .bind(&ts)
+        .execute(&mut **tx)
+        .await?;
     }
-    let ts = sql::ts(now);
-    let closed_on =
-        (result.stage == EpisodeStage::Closed).then(|| sql::date(domain::dates::london_date(now)));
-    sqlx::query(
-        "UPDATE episodes SET outcome = $1, stage = $2, next_test_due = $3, closed_on = COALESCE($4, closed_on) WHERE id = $5 AND provider_id = $6",
-    )
-    .bind(result.episode_outcome.as_str())
-    .bind(result.stage.as_str())
-    .bind(result.next_test_due.map(sql::date))
-    .bind(closed_on)
-    .bind(sql::id(case.episode_id))
-    .bind(&p)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO episode_history (id, provider_id, episode_id, stage, outcome, next_test_due, reason, changed_by_name, changed_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(sql::id(new_id()))
-    .bind(&p)
-    .bind(sql::id(case.episode_id))
-    .bind(result.stage.as_str())
-    .bind(result.episode_outcome.as_str())
-    .bind(result.next_test_due.map(sql::date))
-    .bind(format!("Image reading result: {}", final_opinion.label()))
-    .bind(&actor.name)
-    .bind(&ts)
-    .execute(&mut **tx)
-    .await?;
     outbox::record(
         tx,
         scope,
@@ -139,7 +155,7 @@ async fn conclude(
             outcome: result.episode_outcome,
             stage: result.stage,
             next_test_due: result.next_test_due,
-            reason: format!("Image reading result: {}", final_opinion.label()),
+            reason,
         }),
     )
     .await?;
@@ -150,14 +166,17 @@ async fn conclude(
             FollowUpNeeded::TechnicalRecall { .. } => NeededFollowUp {
                 kind: FollowUpKind::TechnicalRecall,
                 details: technical_recall_details(final_opinion),
+                views: final_opinion.recalled_views().into_iter().collect(),
             },
             FollowUpNeeded::AssessmentReferral { breasts } => NeededFollowUp {
                 kind: FollowUpKind::AssessmentReferral,
                 details: assessment_details(final_opinion, breasts),
+                views: Vec::new(),
             },
             FollowUpNeeded::MoreImages => NeededFollowUp {
                 kind: FollowUpKind::MoreImages,
                 details: "Images the mammographer could not take".to_owned(),
+                views: Vec::new(),
             },
         })
         .collect();
@@ -184,7 +203,7 @@ async fn conclude(
          WHERE id = $3 AND provider_id = $4",
     )
     .bind(result.episode_outcome.as_str())
-    .bind(&ts)
+    .bind(sql::ts(now))
     .bind(sql::id(case.id))
     .bind(&p)
     .bind(final_opinion.kind().as_str())

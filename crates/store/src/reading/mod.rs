@@ -659,6 +659,12 @@ pub struct EpisodeSummary {
     pub outcome: Option<domain::episode::EpisodeOutcome>,
     #[schema(value_type = Option<String>, format = Date)]
     pub next_test_due: Option<Date>,
+    /// How the episode ended, once closed.
+    pub end_code: Option<domain::end_code::EndCode>,
+    /// Why it ended (the latest closure or correction).
+    pub end_reason: String,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub closed_on: Option<Date>,
     pub history: Vec<EpisodeChange>,
 }
 
@@ -671,7 +677,7 @@ impl Store {
         participant_id: Uuid,
     ) -> Result<Vec<EpisodeSummary>> {
         let rows = sqlx::query(
-            "SELECT id, opened_on, episode_type, stage, outcome, next_test_due FROM episodes \
+            "SELECT id, opened_on, episode_type, stage, outcome, next_test_due, end_code, end_reason, closed_on FROM episodes \
              WHERE provider_id = $1 AND participant_id = $2 ORDER BY opened_on DESC, id DESC",
         )
         .bind(sql::id(scope.provider_id))
@@ -694,6 +700,15 @@ impl Store {
                     .try_get::<Option<String>, _>("next_test_due")?
                     .map(|d| parse_date(&d))
                     .transpose()?,
+                end_code: r
+                    .try_get::<Option<String>, _>("end_code")?
+                    .map(|c| parse_enum(&c))
+                    .transpose()?,
+                end_reason: r.try_get("end_reason")?,
+                closed_on: r
+                    .try_get::<Option<String>, _>("closed_on")?
+                    .map(|d| parse_date(&d))
+                    .transpose()?,
                 history: self.episode_history(scope, id).await?,
             });
         }
@@ -708,6 +723,8 @@ pub struct EpisodeChange {
     pub outcome: Option<domain::episode::EpisodeOutcome>,
     #[schema(value_type = Option<String>, format = Date)]
     pub next_test_due: Option<Date>,
+    /// The end code, on a closure or a correction.
+    pub end_code: Option<domain::end_code::EndCode>,
     pub reason: String,
     pub changed_by_name: String,
     #[serde(with = "time::serde::rfc3339")]

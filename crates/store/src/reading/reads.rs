@@ -545,7 +545,7 @@ impl Store {
         episode_id: Uuid,
     ) -> Result<Vec<EpisodeChange>> {
         let rows = sqlx::query(
-            "SELECT stage, outcome, next_test_due, reason, changed_by_name, changed_at FROM episode_history \
+            "SELECT stage, outcome, next_test_due, end_code, reason, changed_by_name, changed_at FROM episode_history \
              WHERE provider_id = $1 AND episode_id = $2 ORDER BY changed_at",
         )
         .bind(sql::id(scope.provider_id))
@@ -563,6 +563,10 @@ impl Store {
                     next_test_due: r
                         .try_get::<Option<String>, _>("next_test_due")?
                         .map(|d| parse_date(&d))
+                        .transpose()?,
+                    end_code: r
+                        .try_get::<Option<String>, _>("end_code")?
+                        .map(|c| parse_enum(&c))
                         .transpose()?,
                     reason: r.try_get("reason")?,
                     changed_by_name: r.try_get("changed_by_name")?,

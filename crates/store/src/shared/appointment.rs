@@ -27,8 +27,8 @@ fn parse_hhmm(s: &str) -> Result<time::Time> {
     time::Time::parse(s, &f).map_err(|e| StoreError::Corrupt(format!("time {s:?}: {e}")))
 }
 
-/// Writes an ending's outcome on the episode, closes it when the outcome ends the round
-/// (`EpisodeOutcome::closes_episode`; otherwise the round stays open for another
+/// Writes an ending's outcome on the episode, closes it with its end code when the outcome
+/// ends the round (`EndCode::for_outcome`; otherwise the round stays open for another
 /// appointment), and keeps the change in the episode's history, in the caller's
 /// transaction.
 pub(crate) async fn close_episode(
@@ -41,16 +41,20 @@ pub(crate) async fn close_episode(
     at: &str,
 ) -> Result<()> {
     let p = sql::id(scope.provider_id);
-    let stage = if outcome.closes_episode() {
-        sqlx::query(
-            "UPDATE episodes SET outcome = $1, stage = $2, closed_on = $3 WHERE id = $4 AND provider_id = $5",
+    let stage = if let Some(end_code) = domain::end_code::EndCode::for_outcome(outcome) {
+        super::episode::close(
+            tx,
+            scope,
+            actor,
+            super::episode::Closing {
+                episode_id: parse_id(episode_id)?,
+                end_code,
+                outcome: Some(outcome),
+                reason,
+                closed_on: clinic_now().date(),
+                correction: false,
+            },
         )
-        .bind(outcome.as_str())
-        .bind(EpisodeStage::Closed.as_str())
-        .bind(sql::date(clinic_now().date()))
-        .bind(episode_id)
-        .bind(&p)
-        .execute(&mut **tx)
         .await?;
         EpisodeStage::Closed
     } else {
@@ -63,22 +67,22 @@ pub(crate) async fn close_episode(
         .bind(&p)
         .execute(&mut **tx)
         .await?;
+        sqlx::query(
+            "INSERT INTO episode_history (id, provider_id, episode_id, stage, outcome, next_test_due, reason, changed_by_name, changed_at) \
+             VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8)",
+        )
+        .bind(sql::id(new_id()))
+        .bind(&p)
+        .bind(episode_id)
+        .bind(EpisodeStage::Scheduled.as_str())
+        .bind(outcome.as_str())
+        .bind(reason)
+        .bind(&actor.name)
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
         EpisodeStage::Scheduled
     };
-    sqlx::query(
-        "INSERT INTO episode_history (id, provider_id, episode_id, stage, outcome, next_test_due, reason, changed_by_name, changed_at) \
-         VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8)",
-    )
-    .bind(sql::id(new_id()))
-    .bind(&p)
-    .bind(episode_id)
-    .bind(stage.as_str())
-    .bind(outcome.as_str())
-    .bind(reason)
-    .bind(&actor.name)
-    .bind(at)
-    .execute(&mut **tx)
-    .await?;
     let participant_id: String =
         sqlx::query("SELECT participant_id FROM episodes WHERE id = $1 AND provider_id = $2")
             .bind(episode_id)

@@ -4,6 +4,7 @@
 //! one feature to another go through domain events (`outbox`, ADR 18).
 
 pub(crate) mod appointment;
+pub(crate) mod episode;
 pub(crate) mod follow_up;
 
 use crate::sql::parse_id;

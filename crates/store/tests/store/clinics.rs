@@ -139,6 +139,7 @@ async fn a_cancellation_cannot_be_undone_once_its_slot_is_rebooked() {
                 slot_id: slot,
                 participant_id: second.id,
                 episode_type: domain::EpisodeType::Routine,
+                follow_up_id: None,
             },
         )
         .await

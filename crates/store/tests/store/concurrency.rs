@@ -105,6 +105,7 @@ async fn two_bookings_into_the_same_free_slot_at_once_book_it_once() {
                                 slot_id,
                                 participant_id: p.id,
                                 episode_type: EpisodeType::Routine,
+                                follow_up_id: None,
                             },
                         )
                         .await

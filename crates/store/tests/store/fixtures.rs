@@ -173,6 +173,7 @@ pub async fn book(store: &Store, org: &Org, clinic_id: Uuid, participant_id: Uui
                 slot_id,
                 participant_id,
                 episode_type: EpisodeType::Routine,
+                follow_up_id: None,
             },
         )
         .await

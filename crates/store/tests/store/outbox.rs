@@ -43,6 +43,7 @@ async fn cancel_with_reschedule(db: &Db, org: &crate::fixtures::Org, b: &Booking
                     kind: "reschedule",
                     timescale: "Within 6 weeks".to_owned(),
                     note: "Unable to attend".to_owned(),
+                    views: Vec::new(),
                 }),
                 record: None,
                 tally: None,

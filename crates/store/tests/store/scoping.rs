@@ -173,6 +173,7 @@ async fn another_providers_records_are_not_found_and_left_alone() {
                 slot_id,
                 participant_id,
                 episode_type: EpisodeType::Routine,
+                follow_up_id: None,
             };
             assert_invalid(
                 name,

@@ -65,6 +65,7 @@ async fn a_refused_booking_leaves_no_episode_appointment_history_or_audit_row() 
                         slot_id,
                         participant_id,
                         episode_type: EpisodeType::Routine,
+                        follow_up_id: None,
                     },
                 )
                 .await;

@@ -110,6 +110,7 @@ pub fn cancellation_finish(c: &Cancellation) -> Option<Finish> {
                 Some(r) => format!("{}: {}", r.label(), c.details.trim()),
                 None => String::new(),
             },
+            views: Vec::new(),
         });
     let status = domain::AppointmentStatus::Scheduled.apply(action).ok()?;
     Some(Finish {

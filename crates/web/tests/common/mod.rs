@@ -1,5 +1,6 @@
 //! Shared harness for the black-box tests: the real application on a real socket, with
-//! demo data in a fresh SQLite database.
+//! demo data in a fresh SQLite database, or (`spawn_on(Backend::Postgres)`) in a fresh
+//! PostgreSQL schema from `TEST_DATABASE_URL` (run through `scripts/with-postgres.sh`).
 #![allow(dead_code)]
 
 use domain::{AppointmentStatus, ClinicTab};
@@ -18,19 +19,77 @@ pub struct TestApp {
     pub store: Store,
     pub client: reqwest::Client,
     pub dir: PathBuf,
+    /// The PostgreSQL URL and schema, dropped with the app.
+    pg: Option<(String, String)>,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some((url, schema)) = self.pg.take() {
+            // Drop's own thread: the test's runtime may be shutting down.
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(async move {
+                    use sqlx::Executor;
+                    sqlx::any::install_default_drivers();
+                    if let Ok(pool) = sqlx::AnyPool::connect(&url).await {
+                        let _ = pool
+                            .execute(format!("DROP SCHEMA IF EXISTS {schema} CASCADE").as_str())
+                            .await;
+                        pool.close().await;
+                    }
+                });
+            })
+            .join();
+        }
     }
 }
 
+/// The database a black-box test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Both backends, for tests that must hold on each.
+pub const BACKENDS: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
+
+/// The application on `backend` with demo data.
+pub async fn spawn_on(backend: Backend) -> TestApp {
+    spawn_on_with(backend, |_| {}).await
+}
+
 pub async fn spawn_with(tweak: impl FnOnce(&mut web::Config)) -> TestApp {
+    spawn_on_with(Backend::Sqlite, tweak).await
+}
+
+pub async fn spawn_on_with(backend: Backend, tweak: impl FnOnce(&mut web::Config)) -> TestApp {
     let dir = std::env::temp_dir().join(format!("screening-http-{}", Uuid::now_v7().simple()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let url = format!("sqlite://{}/db.sqlite?mode=rwc", dir.display());
-    let store = Store::open(&url).await.expect("open store");
+    let (url, pg) = match backend {
+        Backend::Sqlite => (
+            format!("sqlite://{}/db.sqlite?mode=rwc", dir.display()),
+            None,
+        ),
+        Backend::Postgres => {
+            let url = std::env::var("TEST_DATABASE_URL")
+                .ok()
+                .filter(|u| !u.trim().is_empty())
+                .expect("TEST_DATABASE_URL: run through scripts/with-postgres.sh");
+            let schema = format!("w_{}", Uuid::now_v7().simple());
+            (url.clone(), Some((url, schema)))
+        }
+    };
+    let store = Store::open_in_schema(&url, pg.as_ref().map(|(_, s)| s.as_str()))
+        .await
+        .expect("open store");
     demo::load(
         &store,
         domain::dates::london_date(time::OffsetDateTime::now_utc()),
@@ -59,6 +118,7 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut web::Config)) -> TestApp {
         store,
         client,
         dir,
+        pg,
     }
 }
 

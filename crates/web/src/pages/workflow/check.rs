@@ -164,6 +164,12 @@ pub fn completion(wf: &Workflow, operator: &str) -> Result<Finish, AppError> {
             ));
         }
     };
+    let counts = record.effective_counts();
+    let missing_views: Vec<domain::imaging::View> = context
+        .expected_views()
+        .into_iter()
+        .filter(|v| counts.get(*v) == 0)
+        .collect();
     let follow_up = match record
         .not_all_taken
         .as_ref()
@@ -176,6 +182,7 @@ pub fn completion(wf: &Workflow, operator: &str) -> Result<Finish, AppError> {
             kind: "more_images",
             timescale: timescale.clone(),
             note: scheduling_note.clone(),
+            views: missing_views.clone(),
         }),
         _ => None,
     };

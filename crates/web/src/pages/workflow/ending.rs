@@ -270,6 +270,7 @@ pub fn attended_not_screened_finish(answer: &AttendedNotScreened) -> Finish {
                 })
                 .collect::<Vec<_>>()
                 .join("; "),
+            views: Vec::new(),
         });
     Finish {
         action: AppointmentAction::AttendedNotScreened,

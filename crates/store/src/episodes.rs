@@ -1,0 +1,92 @@
+//! The office's own episode changes: closing an episode nobody will complete, and
+//! correcting a closed episode's end code. Both go through `shared::episode::close`, the
+//! one closing path.
+
+use crate::audit::{self, AuditAction};
+use crate::shared::episode::{self, Closing};
+use crate::sql;
+use crate::{Actor, Result, Scope, Store, StoreError};
+use domain::end_code::{EndCode, check_correction, check_manual_close};
+use sqlx::Row;
+use time::Date;
+use uuid::Uuid;
+
+/// Which of the two changes the office is making.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EpisodeEnd {
+    /// A first closure, by hand (`EndCode::MANUAL`).
+    Close,
+    /// A new end code for a closed episode, superseding the old one.
+    Correct,
+}
+
+impl Store {
+    /// Closes an open episode by hand, or corrects a closed one's end code, with a reason;
+    /// returns the next test due that follows. Refused (nothing changed) when the rules of
+    /// `domain::end_code` refuse it.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, episode_id = %episode_id))]
+    pub async fn end_episode(
+        &self,
+        scope: Scope,
+        actor: &Actor,
+        episode_id: Uuid,
+        how: EpisodeEnd,
+        end_code: EndCode,
+        reason: &str,
+    ) -> Result<Option<Date>> {
+        let reason = reason.trim();
+        let mut tx = self.begin_write().await?;
+        let facts = episode::facts(&mut tx, scope, episode_id).await?;
+        match how {
+            EpisodeEnd::Close => {
+                let pending: i64 = sqlx::query(
+                    "SELECT COUNT(*) AS n FROM appointments WHERE provider_id = $1 AND episode_id = $2 \
+                     AND status IN ('scheduled', 'checked_in', 'in_progress', 'paused')",
+                )
+                .bind(sql::id(scope.provider_id))
+                .bind(sql::id(episode_id))
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("n")?;
+                check_manual_close(facts.stage, pending > 0, end_code, reason)
+                    .map_err(StoreError::Invalid)?;
+            }
+            EpisodeEnd::Correct => {
+                check_correction(facts.stage, facts.end_code, end_code, reason)
+                    .map_err(StoreError::Invalid)?;
+            }
+        }
+        let next_test_due = episode::close(
+            &mut tx,
+            scope,
+            actor,
+            Closing {
+                episode_id,
+                end_code,
+                outcome: None,
+                reason,
+                closed_on: crate::shared::appointment::clinic_now().date(),
+                correction: how == EpisodeEnd::Correct,
+            },
+        )
+        .await?;
+        audit::record(
+            &mut *tx,
+            actor,
+            AuditAction::Update,
+            "episode",
+            episode_id,
+            Some(facts.participant_id),
+            &serde_json::json!({
+                "end_code": end_code.as_str(),
+                "reason": reason,
+                "correction": how == EpisodeEnd::Correct,
+                "previous_end_code": facts.end_code.map(EndCode::as_str),
+                "next_test_due": next_test_due.map(sql::date),
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(next_test_due)
+    }
+}
