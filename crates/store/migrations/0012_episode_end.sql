@@ -22,4 +22,6 @@ ALTER TABLE follow_up_requests ADD COLUMN views TEXT NOT NULL DEFAULT '';
 ALTER TABLE appointments ADD COLUMN follow_up_id TEXT;
 
 CREATE INDEX episodes_provider_stage ON episodes (provider_id, stage, opened_on);
+CREATE INDEX appointments_provider_slot ON appointments (provider_id, slot_id);
+CREATE INDEX follow_up_requests_participant ON follow_up_requests (provider_id, participant_id);
 CREATE INDEX follow_up_requests_booked ON follow_up_requests (provider_id, booked_appointment_id);

@@ -62,6 +62,19 @@ pub struct AppointmentDetail {
     pub participant: Participant,
     /// Oldest first.
     pub history: Vec<StatusChange>,
+    /// The type of clinic (screening or assessment).
+    pub clinic_type: domain::ClinicType,
+    /// The follow-up request this appointment was booked for (a recall, a referral).
+    pub follow_up: Option<AnsweredFollowUp>,
+}
+
+/// The follow-up request an appointment answers.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AnsweredFollowUp {
+    pub id: Uuid,
+    pub kind: domain::follow_up::FollowUpKind,
+    /// For a recall, the standard views it asks for (empty: the standard set).
+    pub views: Vec<domain::imaging::View>,
 }
 
 impl AppointmentDetail {
@@ -228,12 +241,14 @@ impl Store {
         let row = sqlx::query(
             "SELECT a.id, a.status, a.version, a.participant_id, a.clinic_id, c.clinic_date, c.session, \
              s.starts_at, s.duration_minutes, l.name AS location_name, l.kind AS location_kind, \
-             e.id AS episode_id, e.episode_type, e.stage, e.outcome \
+             e.id AS episode_id, e.episode_type, e.stage, e.outcome, c.clinic_type, \
+             f.id AS follow_up_id, f.kind AS follow_up_kind, f.views AS follow_up_views \
              FROM appointments a \
              JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = a.provider_id \
              JOIN slots s ON s.id = a.slot_id AND s.provider_id = a.provider_id \
              JOIN locations l ON l.id = c.location_id AND l.provider_id = a.provider_id \
              JOIN episodes e ON e.id = a.episode_id AND e.provider_id = a.provider_id \
+             LEFT JOIN follow_up_requests f ON f.id = a.follow_up_id AND f.provider_id = a.provider_id \
              WHERE a.id = $1 AND a.provider_id = $2",
         )
         .bind(sql::id(id))
@@ -263,6 +278,17 @@ impl Store {
                 .transpose()?,
             participant,
             history: self.status_history(scope, id).await?,
+            clinic_type: parse_enum(&row.try_get::<String, _>("clinic_type")?)?,
+            follow_up: match row.try_get::<Option<String>, _>("follow_up_id")? {
+                Some(fid) => Some(AnsweredFollowUp {
+                    id: parse_id(&fid)?,
+                    kind: parse_enum(&row.try_get::<String, _>("follow_up_kind")?)?,
+                    views: crate::shared::follow_up::parse_views(
+                        &row.try_get::<String, _>("follow_up_views")?,
+                    )?,
+                }),
+                None => None,
+            },
         })
     }
 

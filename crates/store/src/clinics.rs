@@ -25,6 +25,19 @@ pub struct NewClinic {
     pub slot_count: u16,
 }
 
+/// A free slot in an upcoming clinic, where a follow-up can be booked.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BookableSlot {
+    pub clinic_id: Uuid,
+    #[schema(value_type = String, format = Date)]
+    pub clinic_date: Date,
+    pub session: domain::Session,
+    pub location_name: String,
+    pub slot_id: Uuid,
+    /// "09:10".
+    pub starts_at: String,
+}
+
 /// A clinic with its location and how many appointments it holds.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ClinicSummary {
@@ -378,6 +391,45 @@ impl Store {
                 .count() as i64,
         };
         Ok((summary, appointments))
+    }
+
+    /// Free slots in upcoming clinics of one type (still scheduled, on or after `from`), in
+    /// date and time order, at most `limit`: where the office books a follow-up.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
+    pub async fn bookable_slots(
+        &self,
+        scope: Scope,
+        clinic_type: domain::ClinicType,
+        from: Date,
+        limit: i64,
+    ) -> Result<Vec<BookableSlot>> {
+        let rows = sqlx::query(
+            "SELECT c.id AS clinic_id, c.clinic_date, c.session, l.name AS location_name, s.id AS slot_id, s.starts_at \
+             FROM slots s JOIN clinics c ON c.id = s.clinic_id AND c.provider_id = s.provider_id \
+             JOIN locations l ON l.id = c.location_id AND l.provider_id = c.provider_id \
+             WHERE s.provider_id = $1 AND c.clinic_type = $2 AND c.clinic_date >= $3 AND c.status = 'scheduled' \
+             AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = s.id AND a.provider_id = s.provider_id \
+             AND a.status NOT IN ('cancelled', 'reschedule_requested')) \
+             ORDER BY c.clinic_date, s.starts_at, s.id LIMIT $4",
+        )
+        .bind(sql::id(scope.provider_id))
+        .bind(clinic_type.as_str())
+        .bind(sql::date(from))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(BookableSlot {
+                    clinic_id: parse_id(&r.try_get::<String, _>("clinic_id")?)?,
+                    clinic_date: parse_date(&r.try_get::<String, _>("clinic_date")?)?,
+                    session: parse_enum(&r.try_get::<String, _>("session")?)?,
+                    location_name: r.try_get("location_name")?,
+                    slot_id: parse_id(&r.try_get::<String, _>("slot_id")?)?,
+                    starts_at: r.try_get("starts_at")?,
+                })
+            })
+            .collect()
     }
 
     /// Free slots of a clinic (no live appointment), in time order.

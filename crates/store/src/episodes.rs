@@ -90,3 +90,54 @@ impl Store {
         Ok(next_test_due)
     }
 }
+
+/// An episode as the office's closing and correcting pages show it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct EpisodeBrief {
+    pub id: Uuid,
+    pub participant_id: Uuid,
+    pub participant_name: String,
+    pub episode_type: domain::EpisodeType,
+    pub stage: domain::EpisodeStage,
+    pub outcome: Option<domain::EpisodeOutcome>,
+    #[schema(value_type = String, format = Date)]
+    pub opened_on: Date,
+    pub end_code: Option<EndCode>,
+}
+
+impl Store {
+    /// One episode, briefly. `NotFound` for another provider's.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, episode_id = %episode_id))]
+    pub async fn episode_brief(&self, scope: Scope, episode_id: Uuid) -> Result<EpisodeBrief> {
+        let r = sqlx::query(
+            "SELECT e.participant_id, p.first_name, p.last_name, e.episode_type, e.stage, e.outcome, e.opened_on, e.end_code \
+             FROM episodes e JOIN participants p ON p.id = e.participant_id AND p.provider_id = e.provider_id \
+             WHERE e.id = $1 AND e.provider_id = $2",
+        )
+        .bind(sql::id(episode_id))
+        .bind(sql::id(scope.provider_id))
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        Ok(EpisodeBrief {
+            id: episode_id,
+            participant_id: sql::parse_id(&r.try_get::<String, _>("participant_id")?)?,
+            participant_name: format!(
+                "{} {}",
+                r.try_get::<String, _>("first_name")?,
+                r.try_get::<String, _>("last_name")?
+            ),
+            episode_type: sql::parse_enum(&r.try_get::<String, _>("episode_type")?)?,
+            stage: sql::parse_enum(&r.try_get::<String, _>("stage")?)?,
+            outcome: r
+                .try_get::<Option<String>, _>("outcome")?
+                .map(|o| sql::parse_enum(&o))
+                .transpose()?,
+            opened_on: sql::parse_date(&r.try_get::<String, _>("opened_on")?)?,
+            end_code: r
+                .try_get::<Option<String>, _>("end_code")?
+                .map(|c| sql::parse_enum(&c))
+                .transpose()?,
+        })
+    }
+}

@@ -21,13 +21,14 @@ mod sessions;
 mod shared;
 mod sql;
 mod stats;
+mod timeline;
 mod users;
 mod workflow;
 
-pub use appointments::{AppointmentDetail, NewAppointment, StatusChange};
+pub use appointments::{AnsweredFollowUp, AppointmentDetail, NewAppointment, StatusChange};
 pub use audit::{AuditAction, AuditEntry, AuditFilter};
-pub use clinics::{ClinicAppointmentRow, ClinicSummary, NewClinic, TabCounts};
-pub use episodes::EpisodeEnd;
+pub use clinics::{BookableSlot, ClinicAppointmentRow, ClinicSummary, NewClinic, TabCounts};
+pub use episodes::{EpisodeBrief, EpisodeEnd};
 pub use error::{FieldError, StoreError};
 pub use follow_ups::{FollowUpChange, FollowUpDetail, OfficeSettings};
 pub use gateway::{
@@ -45,6 +46,7 @@ pub use reading::{
 };
 pub use sessions::{ApiPrincipal, SessionRecord, hash_secret, new_secret};
 pub use stats::{MammographerStats, ReaderStats, RepeatReasonCount};
+pub use timeline::{Timeline, TimelineEpisode, TimelineEvent, TimelineKind};
 pub use users::{NewUser, User, UserWithRoles};
 pub use workflow::{
     CarriedMedical, Finish, FollowUp, ImagesTally, NewFollowUp, Note, SectionRecord, SectionUpdate,

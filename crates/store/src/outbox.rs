@@ -411,6 +411,37 @@ impl Store {
             .collect()
     }
 
+    /// The provider's recorded events of one kind, newest first, as stored (JSON
+    /// payloads): what results and reporting will read, for checks and support.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, kind = kind))]
+    pub async fn recorded_events(
+        &self,
+        scope: Scope,
+        kind: &str,
+        limit: i64,
+    ) -> Result<Vec<DomainEvent>> {
+        let rows = sqlx::query(
+            "SELECT kind, version, payload FROM outbox_events WHERE provider_id = $1 AND kind = $2 \
+             ORDER BY created_at DESC, id DESC LIMIT $3",
+        )
+        .bind(sql::id(scope.provider_id))
+        .bind(kind)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let version: i64 = r.try_get("version")?;
+                DomainEvent::decode(
+                    &r.try_get::<String, _>("kind")?,
+                    u32::try_from(version).unwrap_or(u32::MAX),
+                    &r.try_get::<String, _>("payload")?,
+                )
+                .map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
+            .collect()
+    }
+
     /// Dead deliveries at every provider, newest first (for the system administrator).
     pub async fn dead_deliveries(&self, limit: i64) -> Result<Vec<DeadDelivery>> {
         let rows = sqlx::query(

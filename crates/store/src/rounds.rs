@@ -75,7 +75,9 @@ pub(crate) async fn episode_for_booking(
 impl Store {
     /// The participant's screens on the service's record, at this provider and any other
     /// (matched by NHS number; participants are kept per provider), other than the one of
-    /// `except_appointment`: only the day the images were taken and the provider's name,
+    /// `except_appointment` and the others of its episode (a technical recall or a recall
+    /// for more images is asked for within the round, so the six-month rule does not
+    /// stand in its way): only the day the images were taken and the provider's name,
     /// nothing else of another provider's record. For the six-month rule.
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, participant_id = %participant_id, except_appointment = %except_appointment))]
     pub async fn recorded_screens(
@@ -92,6 +94,8 @@ impl Store {
              JOIN reading_cases r ON r.participant_id = p.id AND r.provider_id = p.provider_id \
              JOIN providers pr ON pr.id = r.provider_id \
              WHERE me.id = $1 AND me.provider_id = $2 AND r.appointment_id <> $3 \
+             AND NOT (r.provider_id = $2 AND r.episode_id = COALESCE( \
+               (SELECT a.episode_id FROM appointments a WHERE a.id = $3 AND a.provider_id = $2), '')) \
              ORDER BY r.screened_on DESC",
         )
         .bind(sql::id(participant_id))

@@ -38,6 +38,7 @@ pub fn app(state: AppState) -> Router {
         ));
     let pages = pages::router(&state)
         .merge(outbox::page_routes())
+        .merge(features::page_routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security::csrf_guard,

@@ -2,5 +2,24 @@
 //! cases), and the two adapters over it: `pages` (HTML) and `api` (JSON, `/api/v1`).
 //! Neither adapter imports the other (ADR 19; `crates/screening/tests/structure.rs`).
 
+pub mod episodes;
+pub mod follow_ups;
 pub mod reading;
 pub mod workflow;
+
+use crate::state::AppState;
+
+/// The page routes of the feature folders that declare their own.
+pub fn page_routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .merge(episodes::pages::routes())
+        .merge(follow_ups::pages::routes())
+}
+
+/// The API routes of the feature folders that declare their own, each with its OpenAPI
+/// entry.
+pub fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .merge(episodes::api::router())
+        .merge(follow_ups::api::router())
+}

@@ -264,6 +264,43 @@ pub struct FollowUpRow {
     /// "Open for 9 days" (open requests only).
     pub age: Option<String>,
     pub overdue: bool,
+    /// For a recall, "RMLO and LCC".
+    pub views: String,
+    /// The appointment it was booked into: its link and "12 January 2027 (Scheduled)".
+    pub booked: Option<(String, String)>,
+}
+
+/// A request as the list and its page show it.
+pub fn follow_up_row(f: &store::FollowUp, today: time::Date, overdue_days: i64) -> FollowUpRow {
+    let status: FollowUpState = f.status.parse().unwrap_or(FollowUpState::Open);
+    let age = age_of(f, today, overdue_days);
+    FollowUpRow {
+        id: f.id.to_string(),
+        participant_id: f.participant_id.to_string(),
+        name: f.participant_name.clone(),
+        nhs_number: nhs_number(&f.nhs_number),
+        appointment_id: f.appointment_id.to_string(),
+        date: long_date(f.appointment_date),
+        timescale: f.timescale.clone(),
+        note: if f.details.is_empty() {
+            f.note.clone()
+        } else {
+            f.details.clone()
+        },
+        created_by: f.created_by_name.clone(),
+        status: status.label(),
+        status_class: status.tag_class(),
+        overdue: age.as_ref().is_some_and(|a| a.overdue),
+        age: age.map(|a| a.label()),
+        views: domain::imaging::RequestedViews::of(f.views.iter().copied())
+            .map(|v| v.sentence())
+            .unwrap_or_default(),
+        booked: f.booked_appointment_id.map(|id| {
+            let when = f.booked_date.map(long_date).unwrap_or_default();
+            let status = f.booked_status.map(|s| s.label()).unwrap_or_default();
+            (format!("/appointments/{id}"), format!("{when} ({status})"))
+        }),
+    }
 }
 
 #[derive(Template)]
@@ -346,29 +383,7 @@ pub async fn follow_ups(
         selected_label: kind.label(),
         rows: rows
             .iter()
-            .map(|f| {
-                let status: FollowUpState = f.status.parse().unwrap_or(FollowUpState::Open);
-                let age = age_of(f, today, settings.follow_up_overdue_days);
-                FollowUpRow {
-                    id: f.id.to_string(),
-                    participant_id: f.participant_id.to_string(),
-                    name: f.participant_name.clone(),
-                    nhs_number: nhs_number(&f.nhs_number),
-                    appointment_id: f.appointment_id.to_string(),
-                    date: long_date(f.appointment_date),
-                    timescale: f.timescale.clone(),
-                    note: if f.details.is_empty() {
-                        f.note.clone()
-                    } else {
-                        f.details.clone()
-                    },
-                    created_by: f.created_by_name.clone(),
-                    status: status.label(),
-                    status_class: status.tag_class(),
-                    overdue: age.as_ref().is_some_and(|a| a.overdue),
-                    age: age.map(|a| a.label()),
-                }
-            })
+            .map(|f| follow_up_row(f, today, settings.follow_up_overdue_days))
             .collect(),
         overdue_days: settings.follow_up_overdue_days,
         can_manage: staff.0.can(Permission::ManageAppointments),
@@ -384,6 +399,7 @@ struct FollowUpPage {
     kind: &'static str,
     kind_value: &'static str,
     row: FollowUpRow,
+    book_href: Option<String>,
     choices: Vec<Choice>,
     reason: String,
     history: Vec<(String, &'static str, String, String)>,
@@ -407,7 +423,6 @@ async fn follow_up_page(
     let f = &detail.request;
     let kind: FollowUpKind = f.kind.parse().unwrap_or(FollowUpKind::Reschedule);
     let status: FollowUpState = f.status.parse().unwrap_or(FollowUpState::Open);
-    let age = age_of(f, state.today(), settings.follow_up_overdue_days);
     let page = FollowUpPage {
         layout: Layout::new(
             format!("Follow-up request: {}", f.participant_name),
@@ -417,25 +432,11 @@ async fn follow_up_page(
         id: f.id.to_string(),
         kind: kind.label(),
         kind_value: kind.as_str(),
-        row: FollowUpRow {
-            id: f.id.to_string(),
-            participant_id: f.participant_id.to_string(),
-            name: f.participant_name.clone(),
-            nhs_number: nhs_number(&f.nhs_number),
-            appointment_id: f.appointment_id.to_string(),
-            date: long_date(f.appointment_date),
-            timescale: f.timescale.clone(),
-            note: if f.details.is_empty() {
-                f.note.clone()
-            } else {
-                f.details.clone()
-            },
-            created_by: f.created_by_name.clone(),
-            status: status.label(),
-            status_class: status.tag_class(),
-            overdue: age.as_ref().is_some_and(|a| a.overdue),
-            age: age.map(|a| a.label()),
-        },
+        row: follow_up_row(f, state.today(), settings.follow_up_overdue_days),
+        book_href: (status == FollowUpState::Open
+            && kind.books_into().is_some()
+            && staff.0.can(Permission::ManageAppointments))
+        .then(|| format!("/follow-ups/{}/book", f.id)),
         choices: status
             .next()
             .iter()

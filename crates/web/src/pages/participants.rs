@@ -25,16 +25,6 @@ pub struct ParticipantView {
 }
 
 #[derive(Clone)]
-pub struct EpisodeView {
-    pub opened_on: String,
-    pub episode_type: &'static str,
-    pub stage: &'static str,
-    pub outcome: &'static str,
-    pub next_test_due: Option<String>,
-    pub history: Vec<String>,
-}
-
-#[derive(Clone)]
 pub struct ApptView {
     pub id: String,
     pub date: String,
@@ -53,7 +43,7 @@ struct ParticipantPage {
     special: SpecialView,
     upcoming: Vec<ApptView>,
     past: Vec<ApptView>,
-    episodes: Vec<EpisodeView>,
+    episodes: Vec<crate::features::episodes::pages::EpisodeView>,
 }
 
 fn or_none(s: &str) -> String {
@@ -78,37 +68,15 @@ fn list_with_notes(items: Vec<&'static str>, notes: &str) -> String {
 
 pub async fn show(State(state): State<AppState>, staff: Staff, PageId(id): PageId) -> PageResult {
     let scope = staff.scope();
-    let (p, appointments, episodes) = tokio::try_join!(
+    let (p, appointments, timeline) = tokio::try_join!(
         state.store.participant(scope, id),
         state.store.participant_appointments(scope, id),
-        state.store.participant_episodes(scope, id)
+        state.store.timeline(scope, id)
     )?;
-    let episodes = episodes
-        .into_iter()
-        .map(|e| EpisodeView {
-            opened_on: long_date(e.opened_on),
-            episode_type: e.episode_type.label(),
-            stage: e.stage.label(),
-            outcome: e.outcome.map(|o| o.label()).unwrap_or("No result yet"),
-            next_test_due: e.next_test_due.map(long_date),
-            history: e
-                .history
-                .iter()
-                .map(|h| {
-                    format!(
-                        "{}: {} – {}{} ({})",
-                        crate::present::instant(h.changed_at),
-                        h.stage.label(),
-                        h.outcome.map(|o| o.label()).unwrap_or("no outcome"),
-                        h.next_test_due
-                            .map(|d| format!(", next test due {}", long_date(d)))
-                            .unwrap_or_default(),
-                        h.reason
-                    )
-                })
-                .collect(),
-        })
-        .collect();
+    let episodes = crate::features::episodes::pages::timeline_view(
+        &timeline,
+        staff.0.can(domain::Permission::ManageAppointments),
+    );
     state
         .store
         .record_view(&staff.actor(), "participant", p.id, Some(p.id))

@@ -6,7 +6,7 @@
 //! Reading the images step never issues it.
 
 use crate::application::{Caller, Failure};
-use domain::imaging::ImagingContext;
+use domain::imaging::{ImagingContext, RequestedViews};
 use domain::medical::MedicalInformation;
 use domain::{AppointmentStatus, Permission};
 use store::{Room, Scope, Store, Workflow, WorklistItem};
@@ -257,13 +257,35 @@ pub fn information(wf: &Workflow) -> Result<MedicalInformation, serde_json::Erro
 }
 
 /// Which breasts are expected to be imaged and whether there are implants, from the
-/// medical information recorded in this appointment (or carried forward into it).
+/// medical information recorded in this appointment (or carried forward into it), and for
+/// a recall appointment the views the recall asks for.
 pub fn imaging_context(wf: &Workflow) -> ImagingContext {
-    match information(wf) {
+    let context = match information(wf) {
         Ok(info) => info.imaging_context(),
         Err(e) => {
             tracing::error!(error = %e, appointment = %wf.appointment.id, "unreadable medical document");
             ImagingContext::default()
         }
+    };
+    match requested_views(wf) {
+        Some(views) => context.recalling(views),
+        None => context,
     }
+}
+
+/// The views a recall appointment asks for: a technical recall's or a recall for more
+/// images' named views; `None` for a screen (or a recall that named none: the standard
+/// set).
+pub fn requested_views(wf: &Workflow) -> Option<RequestedViews> {
+    use domain::follow_up::FollowUpKind;
+    wf.appointment
+        .follow_up
+        .as_ref()
+        .filter(|f| {
+            matches!(
+                f.kind,
+                FollowUpKind::TechnicalRecall | FollowUpKind::MoreImages
+            )
+        })
+        .and_then(|f| RequestedViews::of(f.views.iter().copied()))
 }

@@ -127,10 +127,15 @@ pub async fn save_record_as(
     Ok((version, derivation))
 }
 
-/// The record the later pages start from: the saved one, or the standard counts with
-/// nothing else answered.
+/// The record the later pages start from: the saved one, or the standard counts (on a
+/// recall, one of each view asked for) with nothing else answered.
 fn working_record(wf: &Workflow) -> ImagesRecord {
-    images_record(wf).unwrap_or_else(|| ImagesRecord::with_counts(ViewCounts::STANDARD))
+    images_record(wf).unwrap_or_else(|| ImagesRecord::with_counts(starting_counts(wf)))
+}
+
+/// The counts a new record starts at: the standard set, or on a recall the views asked for.
+fn starting_counts(wf: &Workflow) -> ViewCounts {
+    crate::features::workflow::app::requested_views(wf).map_or(ViewCounts::STANDARD, |r| r.counts())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -525,6 +530,19 @@ struct StartPage {
     error: Option<String>,
     /// After "Switch to manual image mode": what to do on the machine.
     manual_notice: Option<String>,
+    /// On a recall appointment: what the recall asks for.
+    recall: Option<String>,
+}
+
+/// "Technical recall: take RMLO and LCC again", for a recall appointment.
+fn recall_text(wf: &Workflow) -> Option<String> {
+    let follow_up = wf.appointment.follow_up.as_ref()?;
+    let views = crate::features::workflow::app::requested_views(wf)?;
+    Some(format!(
+        "This appointment is {} for {}: record only the images the recall asks for.",
+        follow_up.kind.singular(),
+        views.sentence()
+    ))
 }
 
 async fn start_page(
@@ -559,6 +577,7 @@ async fn start_page(
                 .collect(),
             error: error_on(errors, ImagingField::StandardSet),
             manual_notice,
+            recall: recall_text(wf),
         },
         !errors.is_empty(),
     )
@@ -603,7 +622,7 @@ pub async fn choose(
     };
     let mut record = working_record(&wf);
     if answer == StandardSetAnswer::No && record.standard_set == StandardSetAnswer::NoImages {
-        record.counts = ViewCounts::STANDARD;
+        record.counts = starting_counts(&wf);
     }
     record.standard_set = answer;
     let errors: Vec<ImagingError> = validate_details(&record, &context)

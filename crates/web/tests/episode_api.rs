@@ -1,0 +1,568 @@
+//! The whole episode through the API, on SQLite and PostgreSQL: a technical recall booked
+//! into its own episode, re-imaged for the views asked for, read, and the episode closed
+//! with its end code and next test due; a recall not attended lands on the failsafe list
+//! and the office closes the episode by hand; a closed episode's end code is corrected,
+//! never edited.
+
+mod common;
+
+use common::*;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use store::{Actor, NewClinic, Scope};
+use uuid::Uuid;
+
+const READER_A: &str = "olumide.adeyemi@example.nhs.uk";
+const READER_B: &str = "priya.shah@example.nhs.uk";
+const OFFICE: &str = "karen.booth@example.nhs.uk";
+const OTHER_OFFICE: &str = "grace.okafor@example.nhs.uk";
+
+async fn call(
+    app: &TestApp,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = app
+        .client
+        .request(method, app.url(&format!("/api/v1{path}")))
+        .bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.expect("request");
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+fn today() -> time::Date {
+    domain::dates::london_date(time::OffsetDateTime::now_utc())
+}
+
+/// Runs appointment `id` through the workflow to "Complete screening" with `images` as
+/// the images record; returns the status of the completion call and its body.
+async fn screen(app: &TestApp, token: &str, id: &str, images: Value) -> (StatusCode, Value) {
+    let appt = |path: &str| format!("/appointments/{id}{path}");
+    let (status, body) = call(
+        app,
+        token,
+        Method::POST,
+        &appt("/check-in"),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "check in: {body}");
+    let (status, body) = call(
+        app,
+        token,
+        Method::POST,
+        &appt("/actions"),
+        Some(json!({ "action": "start" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "start: {body}");
+    let (_, wf) = call(app, token, Method::GET, &appt("/workflow"), None).await;
+    let (status, body) = call(
+        app,
+        token,
+        Method::POST,
+        &appt("/identity"),
+        Some(json!({ "expected_version": wf["appointment"]["version"] })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "identity: {body}");
+    let medical = json!({
+        "reviewed": ["mammogram_history", "medical_history", "symptoms", "breast_features",
+                     "breast_density_factors", "other_medical_information"],
+        "density": { "hrt_started_since_last_screening": "no", "pregnant_or_breastfeeding": "no" },
+    });
+    let (status, body) = call(
+        app,
+        token,
+        Method::PUT,
+        &appt("/medical-information"),
+        Some(json!({ "medical": medical, "expected_version": body["version"] })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "medical: {body}");
+    let mut version = body["version"].clone();
+    if images["standard_set"] == "no" {
+        // On a recall "Yes, 2 CC and 2 MLO" is refused: it would record views not taken.
+        let (status, problem) = call(
+            app,
+            token,
+            Method::PUT,
+            &appt("/images"),
+            Some(json!({ "record": { "standard_set": "yes" }, "expected_version": version })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert!(
+            problem
+                .to_string()
+                .contains("this recall asks only for RMLO"),
+            "{problem}"
+        );
+    }
+    let (status, body) = call(
+        app,
+        token,
+        Method::PUT,
+        &appt("/images"),
+        Some(json!({ "record": images, "expected_version": version })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "images: {body}");
+    version = body["version"].clone();
+    call(
+        app,
+        token,
+        Method::POST,
+        &appt("/complete"),
+        Some(json!({ "expected_version": version })),
+    )
+    .await
+}
+
+/// The reading case opened for appointment `id`.
+async fn case_of(app: &TestApp, token: &str, id: &str) -> String {
+    let (_, cases) = call(
+        app,
+        token,
+        Method::GET,
+        "/reading/cases?state=awaiting_first_read",
+        None,
+    )
+    .await;
+    cases
+        .as_array()
+        .expect("cases")
+        .iter()
+        .find(|c| c["appointment_id"] == id)
+        .and_then(|c| c["id"].as_str())
+        .expect("a reading case was opened")
+        .to_owned()
+}
+
+/// Two readers give `opinion`; returns the second read's answer.
+async fn double_read(app: &TestApp, case: &str, opinion: Value) -> Value {
+    let mut last = Value::Null;
+    for reader in [READER_A, READER_B] {
+        let token = app.token(reader, "DMO1").await;
+        let (status, body) = call(
+            app,
+            &token,
+            Method::POST,
+            &format!("/reading/cases/{case}/reads"),
+            Some(json!({ "opinion": opinion })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        last = body;
+    }
+    last
+}
+
+/// A clinic today with four free slots, at the provider's first location.
+async fn clinic_today(app: &TestApp, scope: Scope, clinic_type: domain::ClinicType) -> Uuid {
+    let location = app.store.locations(scope).await.expect("locations")[0].id;
+    app.store
+        .create_clinic(
+            scope,
+            &Actor::system("test"),
+            NewClinic {
+                location_id: location,
+                date: today(),
+                session: domain::Session::AllDay,
+                clinic_type,
+                risk_type: domain::RiskType::Routine,
+                starts_at: "00:05".to_owned(),
+                slot_minutes: 10,
+                slot_count: 4,
+            },
+        )
+        .await
+        .expect("clinic")
+        .id
+}
+
+/// Screens today's first scheduled appointment and reads it as a technical recall of
+/// RMLO; returns (appointment, participant, episode, the recall request).
+async fn technical_recall(app: &TestApp) -> (String, String, String, Value) {
+    let scope = app.provider("DMO1").await;
+    let (id, participant) = app.scheduled_appointment(scope).await;
+    let (id, participant) = (id.to_string(), participant.to_string());
+    let jane = app.token(CLINICAL_A, "DMO1").await;
+    let (status, body) = screen(app, &jane, &id, json!({ "standard_set": "yes" })).await;
+    assert_eq!(status, StatusCode::OK, "complete: {body}");
+    let case = case_of(app, &jane, &id).await;
+    let second = double_read(
+        app,
+        &case,
+        json!({ "opinion": "technical_recall", "views": [
+            { "view": "rmlo", "reason": "breast_positioning" }
+        ] }),
+    )
+    .await;
+    assert_eq!(second["outcome"], "technical_recall", "{second}");
+    let office = app.token(OFFICE, "DMO1").await;
+    let (_, list) = call(
+        app,
+        &office,
+        Method::GET,
+        "/follow-ups?kind=technical_recall",
+        None,
+    )
+    .await;
+    let request = list
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|f| f["participant_id"] == participant.as_str())
+        .expect("the technical recall is on the office's list")
+        .clone();
+    assert_eq!(request["views"], json!(["rmlo"]), "{request}");
+    let episode = request["episode_id"].as_str().expect("episode").to_owned();
+    (id, participant, episode, request)
+}
+
+/// Books `request` into a free slot of `clinic`; returns the new appointment.
+async fn book(app: &TestApp, token: &str, request: &str, clinic: Uuid) -> (StatusCode, Value) {
+    let (status, slots) = call(
+        app,
+        token,
+        Method::GET,
+        &format!("/follow-ups/{request}/slots"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{slots}");
+    let slot = slots["slots"]
+        .as_array()
+        .expect("slots")
+        .iter()
+        .find(|s| s["clinic_id"] == clinic.to_string())
+        .expect("the clinic's free slots are offered")
+        .clone();
+    call(
+        app,
+        token,
+        Method::POST,
+        &format!("/follow-ups/{request}/booking"),
+        Some(json!({ "clinic_id": slot["clinic_id"], "slot_id": slot["slot_id"] })),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_technical_recall_is_booked_into_its_episode_reimaged_and_closes_routine_recall() {
+    for backend in BACKENDS {
+        let app = spawn_on(backend).await;
+        let scope = app.provider("DMO1").await;
+        let (first, participant, episode, request) = technical_recall(&app).await;
+        let request_id = request["id"].as_str().expect("id").to_owned();
+        let office = app.token(OFFICE, "DMO1").await;
+
+        // Booking needs a slot of the right type of clinic, for the request's participant.
+        let assessment = clinic_today(&app, scope, domain::ClinicType::Assessment).await;
+        let assessment_slot = app
+            .store
+            .free_slots(scope, assessment)
+            .await
+            .expect("slots")[0]
+            .0;
+        let (status, problem) = call(
+            &app,
+            &office,
+            Method::POST,
+            &format!("/follow-ups/{request_id}/booking"),
+            Some(json!({ "clinic_id": assessment, "slot_id": assessment_slot })),
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{backend:?} {problem}"
+        );
+        assert_eq!(problem["errors"][0]["field"], "clinic_id", "{problem}");
+        // Another provider's office does not see the request at all.
+        let other = app.token(OTHER_OFFICE, "DMO2").await;
+        let (status, _) = call(
+            &app,
+            &other,
+            Method::GET,
+            &format!("/follow-ups/{request_id}/slots"),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        let clinic = clinic_today(&app, scope, domain::ClinicType::Screening).await;
+        let (status, booked) = book(&app, &office, &request_id, clinic).await;
+        assert_eq!(status, StatusCode::CREATED, "{backend:?} {booked}");
+        let recall = booked["appointment_id"].as_str().expect("id").to_owned();
+        // Booked once: a second booking is refused and changes nothing.
+        let (status, problem) = book(&app, &office, &request_id, clinic).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        let (_, detail) = call(
+            &app,
+            &office,
+            Method::GET,
+            &format!("/follow-ups/{request_id}"),
+            None,
+        )
+        .await;
+        assert_eq!(detail["status"], "booked", "{detail}");
+        assert_eq!(detail["booked_appointment_id"], recall.as_str());
+
+        // The recall belongs to the same episode and asks only for RMLO.
+        let jane = app.token(CLINICAL_A, "DMO1").await;
+        let (_, appointment) = call(
+            &app,
+            &jane,
+            Method::GET,
+            &format!("/appointments/{recall}"),
+            None,
+        )
+        .await;
+        assert_eq!(appointment["episode_id"], episode.as_str(), "{appointment}");
+        assert_eq!(appointment["follow_up"]["kind"], "technical_recall");
+        assert_eq!(appointment["follow_up"]["views"], json!(["rmlo"]));
+
+        let (status, body) = screen(
+            &app,
+            &jane,
+            &recall,
+            json!({ "standard_set": "no", "counts": { "rmlo": 1 } }),
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{backend:?} complete the recall: {body}"
+        );
+        assert_eq!(body["status"], "screened", "{body}");
+        let (_, detail) = call(
+            &app,
+            &office,
+            Method::GET,
+            &format!("/follow-ups/{request_id}"),
+            None,
+        )
+        .await;
+        assert_eq!(detail["status"], "done", "{detail}");
+
+        let case = case_of(&app, &jane, &recall).await;
+        let second = double_read(&app, &case, json!({ "opinion": "normal" })).await;
+        assert_eq!(second["outcome"], "routine_recall", "{second}");
+
+        // One episode, closed "Routine recall", due 36 months after the first offered
+        // appointment (the first screen's clinic day, today).
+        let (status, timeline) = call(
+            &app,
+            &office,
+            Method::GET,
+            &format!("/participants/{participant}/timeline"),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{timeline}");
+        let e = timeline["episodes"]
+            .as_array()
+            .expect("episodes")
+            .iter()
+            .find(|e| e["id"] == episode.as_str())
+            .expect("the episode")
+            .clone();
+        assert_eq!(e["stage"], "closed", "{e}");
+        assert_eq!(e["end_code"], "routine_recall", "{e}");
+        assert_eq!(
+            e["next_test_due"],
+            domain::dates::add_months(today(), 36).to_string(),
+            "{e}"
+        );
+        let kinds: Vec<&str> = e["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .filter_map(|ev| ev["kind"].as_str())
+            .collect();
+        let count = |k: &str| kinds.iter().filter(|x| **x == k).count();
+        assert_eq!(count("appointment"), 2, "{kinds:?}");
+        assert_eq!(count("reading"), 2, "{kinds:?}");
+        assert_eq!(count("follow_up"), 1, "{kinds:?}");
+        assert!(
+            e["events"]
+                .as_array()
+                .expect("events")
+                .iter()
+                .any(|ev| ev["title"] == "Episode closed: Routine recall"),
+            "{e}"
+        );
+        assert_ne!(first, recall);
+        // The closure was recorded as a domain event for results and reporting.
+        let events = app
+            .store
+            .recorded_events(scope, "episode.closed", 50)
+            .await
+            .expect("events");
+        assert!(
+            events.iter().any(|e| matches!(e,
+                domain::events::DomainEvent::EpisodeClosed(c)
+                    if c.episode_id.to_string() == episode
+                        && c.end_code == domain::end_code::EndCode::RoutineRecall)),
+            "{backend:?} {events:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_recall_not_attended_goes_on_the_failsafe_list_and_the_office_closes_the_episode() {
+    for backend in BACKENDS {
+        let app = spawn_on(backend).await;
+        let scope = app.provider("DMO1").await;
+        let (_, participant, episode, request) = technical_recall(&app).await;
+        let request_id = request["id"].as_str().expect("id").to_owned();
+        let office = app.token(OFFICE, "DMO1").await;
+        let clinic = clinic_today(&app, scope, domain::ClinicType::Screening).await;
+        let (status, booked) = book(&app, &office, &request_id, clinic).await;
+        assert_eq!(status, StatusCode::CREATED, "{booked}");
+
+        // Closing by hand is refused while the recall appointment is still to happen.
+        let (status, problem) = call(
+            &app,
+            &office,
+            Method::POST,
+            &format!("/episodes/{episode}/close"),
+            Some(json!({ "end_code": "did_not_attend", "reason": "No reply" })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+
+        // She does not come: marked did not attend when the clinic closes.
+        let (status, body) = call(
+            &app,
+            &office,
+            Method::POST,
+            &format!("/clinics/{clinic}/close/bulk"),
+            Some(json!({ "group": "did_not_check_in" })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{backend:?} {body}");
+        let (_, failsafe) = call(&app, &office, Method::GET, "/follow-ups/failsafe", None).await;
+        let listed = failsafe
+            .as_array()
+            .expect("failsafe")
+            .iter()
+            .find(|f| f["id"] == request_id.as_str())
+            .expect("the missed recall is on the failsafe list")
+            .clone();
+        assert_eq!(listed["status"], "open", "{listed}");
+        assert_eq!(listed["booked_status"], "did_not_attend", "{listed}");
+        // Not another provider's.
+        let other = app.token(OTHER_OFFICE, "DMO2").await;
+        let (_, theirs) = call(&app, &other, Method::GET, "/follow-ups/failsafe", None).await;
+        assert!(
+            !theirs.to_string().contains(&request_id),
+            "{backend:?} another provider's failsafe list"
+        );
+
+        // Bad input changes nothing: an end code set by another step, a missing reason.
+        for (body, field) in [
+            (
+                json!({ "end_code": "routine_recall", "reason": "x" }),
+                "end_code",
+            ),
+            (
+                json!({ "end_code": "did_not_attend", "reason": " " }),
+                "reason",
+            ),
+        ] {
+            let (status, problem) = call(
+                &app,
+                &office,
+                Method::POST,
+                &format!("/episodes/{episode}/close"),
+                Some(body),
+            )
+            .await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+            assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+        }
+        let (status, closed) = call(
+            &app,
+            &office,
+            Method::POST,
+            &format!("/episodes/{episode}/close"),
+            Some(json!({ "end_code": "did_not_attend", "reason": "Did not attend the technical recall; two letters sent" })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{backend:?} {closed}");
+        assert_eq!(closed["end_code"], "did_not_attend");
+        assert_eq!(
+            closed["next_test_due"],
+            domain::dates::add_months(today(), 36).to_string()
+        );
+        // Closed episodes are not closed again; the end code is corrected with a reason.
+        let (status, _) = call(
+            &app,
+            &office,
+            Method::POST,
+            &format!("/episodes/{episode}/close"),
+            Some(json!({ "end_code": "no_result", "reason": "again" })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (status, corrected) = call(
+            &app,
+            &office,
+            Method::POST,
+            &format!("/episodes/{episode}/end-code"),
+            Some(json!({ "end_code": "opted_out", "reason": "She phoned: she had opted out in writing" })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{corrected}");
+        let (_, timeline) = call(
+            &app,
+            &office,
+            Method::GET,
+            &format!("/participants/{participant}/timeline"),
+            None,
+        )
+        .await;
+        let e = timeline["episodes"]
+            .as_array()
+            .expect("episodes")
+            .iter()
+            .find(|e| e["id"] == episode.as_str())
+            .expect("episode")
+            .clone();
+        assert_eq!(e["end_code"], "opted_out", "{e}");
+        let closures: Vec<&str> = e["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .filter_map(|ev| ev["title"].as_str())
+            .filter(|t| t.starts_with("Episode closed"))
+            .collect();
+        assert_eq!(
+            closures,
+            [
+                "Episode closed: Did not attend",
+                "Episode closed: Opted out"
+            ],
+            "the first closure stays in the history"
+        );
+        // Another provider cannot close or correct it.
+        let (status, _) = call(
+            &app,
+            &other,
+            Method::POST,
+            &format!("/episodes/{episode}/end-code"),
+            Some(json!({ "end_code": "no_result", "reason": "x" })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+}
