@@ -2,7 +2,9 @@
 //! PostgreSQL (100,000 by default: cases, reads, results, image records), then measures
 //! what readers and the office wait for, through the real service on a loopback port:
 //! the reader dashboard page, "next case" in a session, the case page, and the
-//! performance pages (a reader's own and the whole office's, over 28 and 365 days).
+//! performance pages (a reader's own and the whole office's, over 28 and 365 days); then
+//! the office's follow-up lists (technical recalls, assessment referrals, the failsafe
+//! list) and participants' pages with their whole episode timeline (issue 12).
 //!
 //!   cargo run --release -p bench --bin reading-bench -- --database-url postgres://...
 //!
@@ -130,9 +132,32 @@ async fn run(args: &Args, store: &Store, schema: &str) -> anyhow::Result<()> {
             token,
         });
     }
+    let office = {
+        let user = store
+            .create_user(
+                &system,
+                NewUser {
+                    email: "office@bench.example.nhs.uk",
+                    name: "Office Administrator",
+                    oidc_subject: None,
+                    is_system_admin: false,
+                },
+            )
+            .await?;
+        store
+            .grant_role(&system, user.id, provider.id, Role::Administrative)
+            .await?;
+        let (cookie, _) = store
+            .create_session(user.id, Some(provider.id), "bench")
+            .await?;
+        let token = store
+            .create_api_token(&system, provider.id, Some(user.id), &user.name, &[])
+            .await?;
+        (cookie, token)
+    };
     let today = time::OffsetDateTime::now_utc().date();
     let started = Instant::now();
-    seed(args, schema, provider.id, location.id, &readers, today).await?;
+    let participants = seed(args, schema, provider.id, location.id, &readers, today).await?;
     // As autovacuum would have done on a database that grew to this size over a year.
     vacuum(&args.database_url, schema).await?;
     store.refresh_statistics().await?;
@@ -211,6 +236,29 @@ async fn run(args: &Args, store: &Store, schema: &str) -> anyhow::Result<()> {
             }
         }
     }
+    // The office at work: 4 people on the follow-up lists and participants' timelines.
+    for warm_up in [true, false] {
+        let mut tasks = Vec::new();
+        for n in 0..4 {
+            let client = client.clone();
+            let base = base.clone();
+            let cookie = format!("screening_session={}", office.0);
+            let token = office.1.clone();
+            let participants = participants.clone();
+            let requests = if warm_up { 3 } else { args.requests };
+            tasks.push(tokio::spawn(async move {
+                office_loop(&client, &base, &cookie, &token, &participants, n, requests).await
+            }));
+        }
+        for t in tasks {
+            let timings = t.await??;
+            if !warm_up {
+                for (what, d) in timings {
+                    samples.entry(what).or_default().push(d);
+                }
+            }
+        }
+    }
     println!(
         "| Request ({} readers at once, {} episodes) | Requests | p50 | p99 | max |",
         args.concurrency, args.episodes
@@ -244,6 +292,8 @@ async fn vacuum(url: &str, schema: &str) -> anyhow::Result<()> {
         "image_records",
         "episodes",
         "appointments",
+        "follow_up_requests",
+        "episode_history",
     ] {
         pool.execute(format!("VACUUM ANALYZE {table}").as_str())
             .await?;
@@ -328,6 +378,67 @@ async fn reader_loop(
     Ok(out)
 }
 
+/// One person in the office: the follow-up lists (page and API), the failsafe list, and
+/// participants' pages with their episode timeline (page and API), in turn.
+async fn office_loop(
+    client: &reqwest::Client,
+    base: &str,
+    cookie: &str,
+    token: &str,
+    participants: &[String],
+    offset: usize,
+    requests: usize,
+) -> anyhow::Result<Vec<(&'static str, Duration)>> {
+    let mut out = Vec::new();
+    for n in 0..requests {
+        let participant = &participants[(n * 7 + offset * 13) % participants.len()];
+        let pages: [(&'static str, String, bool); 5] = [
+            (
+                "Office: technical recalls list page",
+                "/follow-ups?kind=technical_recall".to_owned(),
+                false,
+            ),
+            (
+                "Office: assessment referrals (API)",
+                "/api/v1/follow-ups?kind=assessment_referral".to_owned(),
+                true,
+            ),
+            (
+                "Office: failsafe list page",
+                "/follow-ups/failsafe".to_owned(),
+                false,
+            ),
+            (
+                "Participant page with episode timeline",
+                format!("/participants/{participant}"),
+                false,
+            ),
+            (
+                "Participant timeline (API)",
+                format!("/api/v1/participants/{participant}/timeline"),
+                true,
+            ),
+        ];
+        for (what, path, api) in pages {
+            let t = Instant::now();
+            let req = client.get(format!("{base}{path}"));
+            let req = if api {
+                req.bearer_auth(token)
+            } else {
+                req.header("cookie", cookie)
+            };
+            let res = req.send().await?;
+            let ok = res.status().is_success();
+            res.bytes().await?;
+            out.push((what, t.elapsed()));
+            if !ok {
+                bail!("{path} failed");
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// One person looking at performance pages, 7, 28 and 365 days in turn.
 async fn performance_loop(
     client: &reqwest::Client,
@@ -381,7 +492,7 @@ async fn seed(
     location: Uuid,
     readers: &[Reader],
     today: time::Date,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<String>> {
     let schema = schema.to_owned();
     let pool = PgPoolOptions::new()
         .max_connections(1)
@@ -506,13 +617,59 @@ async fn seed(
              day || 'T10:00:00.000000Z', CASE WHEN state = 'concluded' AND kind = 'technical_recall' THEN 1 ELSE 0 END FROM seed"
         ),
     ];
-    for sql in statements {
+    for sql in statements.iter().chain(&follow_ups(provider, &today)) {
         pool.execute(sql.as_str())
             .await
             .with_context(|| format!("seeding: {}", &sql[..sql.len().min(120)]))?;
     }
+    // Participants whose timeline the office opens: with a recall or a referral, and not.
+    let participants: Vec<String> = sqlx::query_scalar(
+        "SELECT participant FROM seed WHERE i % 97 = 0 OR (i % 100 < 7 AND i % 11 = 0) ORDER BY i",
+    )
+    .fetch_all(&pool)
+    .await?;
     pool.close().await;
-    Ok(())
+    Ok(participants)
+}
+
+/// The office's follow-up requests for the concluded recalls and referrals (done when
+/// older than 60 days, booked when older than 30, open after that; a tenth of the booked
+/// ones not attended, so on the failsafe list), and each concluded episode's history row
+/// with its end code.
+fn follow_ups(provider: Uuid, today: &str) -> Vec<String> {
+    vec![
+        format!(
+            "INSERT INTO follow_up_requests (id, provider_id, participant_id, episode_id, appointment_id, kind, timescale, note, \
+             status, created_by_name, created_at, details, reading_case_id, views, booked_appointment_id) \
+             SELECT md5('u' || i)::uuid::text, '{provider}', participant, episode, appointment, \
+             CASE kind WHEN 'technical_recall' THEN 'technical_recall' ELSE 'assessment_referral' END, '', '', \
+             CASE WHEN day < DATE '{today}' - 60 THEN 'done' WHEN day < DATE '{today}' - 30 AND i % 10 <> 0 THEN 'booked' ELSE 'open' END, \
+             first_name, (day + 3) || 'T12:00:00.000000Z', \
+             CASE kind WHEN 'technical_recall' THEN 'RMLO: Breast positioning' ELSE 'Right breast: Normal, but symptoms need assessment' END, \
+             rcase, CASE kind WHEN 'technical_recall' THEN 'rmlo' ELSE '' END, \
+             CASE WHEN day < DATE '{today}' - 30 THEN appointment END \
+             FROM seed WHERE state = 'concluded' AND kind IN ('technical_recall', 'recall_for_assessment')"
+        ),
+        // The missed ones: their booked appointment (here, the screen itself) not attended.
+        format!(
+            "UPDATE appointments SET status = 'did_not_attend' WHERE provider_id = '{provider}' AND id IN \
+             (SELECT booked_appointment_id FROM follow_up_requests WHERE provider_id = '{provider}' AND status = 'open' \
+              AND booked_appointment_id IS NOT NULL)"
+        ),
+        format!(
+            "INSERT INTO episode_history (id, provider_id, episode_id, stage, outcome, next_test_due, end_code, reason, changed_by_name, changed_at) \
+             SELECT md5('h' || i)::uuid::text, '{provider}', episode, \
+             CASE WHEN kind = 'recall_for_assessment' THEN 'at_assessment' WHEN kind = 'technical_recall' THEN 'mammograms' ELSE 'closed' END, \
+             CASE WHEN kind IN ('normal', 'normal_with_details') THEN 'routine_recall' ELSE kind END, \
+             CASE WHEN kind IN ('normal', 'normal_with_details') THEN (day + 1095)::text END, \
+             CASE WHEN kind IN ('normal', 'normal_with_details') THEN 'routine_recall' END, \
+             'Image reading result', second_name, (day + 3) || 'T12:00:00.000000Z' \
+             FROM seed WHERE state = 'concluded'"
+        ),
+        format!(
+            "UPDATE episodes SET end_code = 'routine_recall', closed_on = opened_on WHERE provider_id = '{provider}' AND stage = 'closed'"
+        ),
+    ]
 }
 
 const RFA_JSON: &str = r#"{"opinion":"recall_for_assessment","right":{"assessment":"normal_symptoms_need_assessment"},"left":{"assessment":"normal"}}"#;

@@ -339,6 +339,7 @@ const STORE_FEATURES: &[&str] = &[
     "appointments",
     "clinics",
     "closing",
+    "episodes",
     "follow_ups",
     "gateway",
     "participants",
@@ -346,6 +347,7 @@ const STORE_FEATURES: &[&str] = &[
     "reading",
     "sessions",
     "stats",
+    "timeline",
     "users",
     "workflow",
 ];

@@ -340,12 +340,15 @@ impl Store {
         action: AppointmentAction,
         expected_version: Option<i64>,
     ) -> Result<AppointmentStatus> {
-        let since = sql::now();
-        let mut tx = self.begin_write().await?;
-        let to = apply_action_in(&mut tx, scope, actor, id, action, expected_version, None).await?;
-        tx.commit().await?;
-        self.deliver_recorded(scope, since).await;
-        Ok(to)
+        crate::outbox::collecting(async {
+            let mut tx = self.begin_write().await?;
+            let to =
+                apply_action_in(&mut tx, scope, actor, id, action, expected_version, None).await?;
+            tx.commit().await?;
+            self.deliver_recorded().await;
+            Ok(to)
+        })
+        .await
     }
 }
 

@@ -150,30 +150,32 @@ impl Store {
         from: AppointmentStatus,
         action: AppointmentAction,
     ) -> Result<usize> {
-        let since = sql::now();
-        let mut tx = self.begin_write().await?;
-        let clinic_status: String =
-            sqlx::query("SELECT status FROM clinics WHERE id = $1 AND provider_id = $2")
-                .bind(sql::id(clinic_id))
-                .bind(sql::id(scope.provider_id))
-                .fetch_one(&mut *tx)
+        crate::outbox::collecting(async {
+            let mut tx = self.begin_write().await?;
+            let clinic_status: String =
+                sqlx::query("SELECT status FROM clinics WHERE id = $1 AND provider_id = $2")
+                    .bind(sql::id(clinic_id))
+                    .bind(sql::id(scope.provider_id))
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("status")?;
+            if clinic_status == ClinicStatus::Closed.as_str() {
+                return Err(StoreError::Refused("This clinic is closed.".to_owned()));
+            }
+            let targets: Vec<Uuid> = outcomes(&mut tx, scope, clinic_id)
                 .await?
-                .try_get("status")?;
-        if clinic_status == ClinicStatus::Closed.as_str() {
-            return Err(StoreError::Refused("This clinic is closed.".to_owned()));
-        }
-        let targets: Vec<Uuid> = outcomes(&mut tx, scope, clinic_id)
-            .await?
-            .into_iter()
-            .filter(|(_, s, _)| *s == from)
-            .map(|(id, _, _)| id)
-            .collect();
-        for id in &targets {
-            apply_action_in(&mut tx, scope, actor, *id, action, None, None).await?;
-        }
-        tx.commit().await?;
-        self.deliver_recorded(scope, since).await;
-        Ok(targets.len())
+                .into_iter()
+                .filter(|(_, s, _)| *s == from)
+                .map(|(id, _, _)| id)
+                .collect();
+            for id in &targets {
+                apply_action_in(&mut tx, scope, actor, *id, action, None, None).await?;
+            }
+            tx.commit().await?;
+            self.deliver_recorded().await;
+            Ok(targets.len())
+        })
+        .await
     }
 
     /// Closes the clinic if every appointment has a final outcome (and every attended not

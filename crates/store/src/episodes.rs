@@ -35,6 +35,7 @@ impl Store {
         reason: &str,
     ) -> Result<Option<Date>> {
         let reason = reason.trim();
+        crate::outbox::collecting(async {
         let mut tx = self.begin_write().await?;
         let facts = episode::facts(&mut tx, scope, episode_id).await?;
         match how {
@@ -87,7 +88,10 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.deliver_recorded().await;
         Ok(next_test_due)
+        })
+        .await
     }
 }
 

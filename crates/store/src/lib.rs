@@ -49,8 +49,8 @@ pub use stats::{MammographerStats, ReaderStats, RepeatReasonCount};
 pub use timeline::{Timeline, TimelineEpisode, TimelineEvent, TimelineKind};
 pub use users::{NewUser, User, UserWithRoles};
 pub use workflow::{
-    CarriedMedical, Finish, FollowUp, ImagesTally, NewFollowUp, Note, SectionRecord, SectionUpdate,
-    Workflow,
+    CarriedMedical, Finish, FollowUp, ImagesGate, ImagesTally, NewFollowUp, Note, SectionRecord,
+    SectionUpdate, Workflow,
 };
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

@@ -52,6 +52,33 @@ pub(crate) struct Subscriber {
     pub handle: for<'a> fn(&'a mut Tx, &'a Actor, &'a DomainEvent) -> Handled<'a>,
 }
 
+tokio::task_local! {
+    /// The events recorded by the change running in this task (see [`collecting`]).
+    static RECORDED: std::cell::RefCell<Vec<Uuid>>;
+}
+
+/// Runs a change that records events and then calls [`Store::deliver_recorded`]: the ids of
+/// the events it records are collected, so the delivery after its commit takes exactly
+/// those, never another request's (which would wait on that request's locks).
+pub(crate) async fn collecting<F: Future>(change: F) -> F::Output {
+    RECORDED
+        .scope(std::cell::RefCell::new(Vec::new()), change)
+        .await
+}
+
+/// The events recorded so far in this task's [`collecting`] scope (emptied).
+fn take_recorded() -> Vec<Uuid> {
+    RECORDED
+        .try_with(|r| std::mem::take(&mut *r.borrow_mut()))
+        .unwrap_or_default()
+}
+
+/// How long after recording an after-commit delivery becomes due for the dispatcher. The
+/// change that recorded it delivers it straight after its commit; the dispatcher is the
+/// safety net for a crash or a failure in between, so it leaves fresh deliveries alone
+/// rather than race the caller for them.
+const FIRST_ATTEMPT_GRACE: time::Duration = time::Duration::seconds(2);
+
 fn subscriber(name: &str) -> Option<&'static Subscriber> {
     crate::subscribers().find(|s| s.name == name)
 }
@@ -87,10 +114,13 @@ pub(crate) async fn record(
     .bind(&actor.name)
     .execute(&mut **tx)
     .await?;
+    let due = sql::ts(sql::now() + FIRST_ATTEMPT_GRACE);
+    let mut queued = false;
     for s in crate::subscribers().filter(|s| s.kinds.contains(&event.kind())) {
         match s.delivery {
             Delivery::InTransaction => (s.handle)(tx, actor, &event).await?,
             Delivery::AfterCommit => {
+                queued = true;
                 sqlx::query(
                     "INSERT INTO outbox_deliveries (event_id, subscriber, provider_id, attempts, next_attempt_at, dead) \
                      VALUES ($1, $2, $3, 0, $4, 0)",
@@ -98,11 +128,14 @@ pub(crate) async fn record(
                 .bind(sql::id(id))
                 .bind(s.name)
                 .bind(&p)
-                .bind(&now)
+                .bind(&due)
                 .execute(&mut **tx)
                 .await?;
             }
         }
+    }
+    if queued {
+        let _ = RECORDED.try_with(|r| r.borrow_mut().push(id));
     }
     Ok(id)
 }
@@ -344,19 +377,25 @@ impl Store {
         }
     }
 
-    /// Delivers, right after a commit, the after-commit deliveries the change just
-    /// recorded (this provider's, recorded since `since`), so whoever made the change sees
-    /// every reaction when the call returns. One another process is delivering is waited
-    /// for (up to a few seconds). Failures are left to the dispatcher, with their backoff:
-    /// the change itself has committed.
-    pub(crate) async fn deliver_recorded(&self, scope: Scope, since: OffsetDateTime) {
+    /// Delivers, right after a commit, the after-commit deliveries of the events this
+    /// change recorded (collected by [`collecting`]), so whoever made the change sees every
+    /// reaction when the call returns; then those of any event a delivery recorded. One
+    /// another process is delivering is waited for (up to a few seconds). Failures are left
+    /// to the dispatcher, with their backoff: the change itself has committed.
+    pub(crate) async fn deliver_recorded(&self) {
+        let mut events = take_recorded();
         if self.outbox_held() {
+            // As if this process stopped after the commit: the deliveries are the
+            // dispatcher's at once (a real stop leaves them to it after the grace).
+            if let Err(e) = self.release_to_dispatcher(&events).await {
+                tracing::warn!(error = %e, "outbox: could not release deliveries to the dispatcher");
+            }
             return;
         }
         let policy = RetryPolicy::default();
         let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        loop {
-            let pending = match self.recorded_since(scope, since).await {
+        while !events.is_empty() {
+            let pending = match self.undelivered(&events).await {
                 Ok(p) => p,
                 Err(e) => {
                     tracing::warn!(error = %e, "outbox: could not list the deliveries just recorded");
@@ -373,33 +412,58 @@ impl Store {
                     tracing::warn!(%event_id, subscriber = %name, error = %e, "outbox: delivery after commit failed");
                 }
             }
-            if !waiting || std::time::Instant::now() >= deadline {
-                return;
+            if waiting && std::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            } else {
+                // Events the deliveries themselves recorded, if any.
+                events = take_recorded();
             }
-            tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
 
-    /// Undelivered, live, due deliveries of this provider recorded since `since`, and
-    /// whether another dispatcher holds each.
-    async fn recorded_since(
-        &self,
-        scope: Scope,
-        since: OffsetDateTime,
-    ) -> Result<Vec<(Uuid, String, bool)>> {
+    /// Makes these events' undelivered deliveries due now.
+    async fn release_to_dispatcher(&self, events: &[Uuid]) -> Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let placeholders = (0..events.len())
+            .map(|i| format!("${}", i + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let query = format!(
+            "UPDATE outbox_deliveries SET next_attempt_at = $1 \
+             WHERE event_id IN ({placeholders}) AND delivered_at IS NULL AND attempts = 0"
+        );
+        let mut q = sqlx::query(&query).bind(sql::ts(sql::now()));
+        for id in events {
+            q = q.bind(sql::id(*id));
+        }
+        let mut tx = self.begin_write().await?;
+        q.execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The undelivered, live deliveries of these events, and whether another dispatcher
+    /// holds each.
+    async fn undelivered(&self, events: &[Uuid]) -> Result<Vec<(Uuid, String, bool)>> {
         let now = sql::ts(sql::now());
-        let rows = sqlx::query(
-            "SELECT d.event_id, d.subscriber, d.claimed_until FROM outbox_deliveries d \
-             JOIN outbox_events e ON e.id = d.event_id \
-             WHERE d.provider_id = $1 AND e.created_at >= $2 AND d.delivered_at IS NULL AND d.dead = 0 \
-             AND d.next_attempt_at <= $3 ORDER BY d.event_id, d.subscriber",
-        )
-        .bind(sql::id(scope.provider_id))
-        .bind(sql::ts(since))
-        .bind(&now)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
+        let placeholders = (0..events.len())
+            .map(|i| format!("${}", i + 1))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let query = format!(
+            "SELECT event_id, subscriber, claimed_until FROM outbox_deliveries \
+             WHERE event_id IN ({placeholders}) AND delivered_at IS NULL AND dead = 0 \
+             ORDER BY event_id, subscriber"
+        );
+        let mut q = sqlx::query(&query);
+        for id in events {
+            q = q.bind(sql::id(*id));
+        }
+        q.fetch_all(self.pool())
+            .await?
+            .iter()
             .map(|r| {
                 let claimed: Option<String> = r.try_get("claimed_until")?;
                 Ok((

@@ -70,6 +70,19 @@ pub struct Workflow {
     pub carried_medical: Option<CarriedMedical>,
 }
 
+/// What decides whether an appointment can take images now ([`Store::images_gate`]).
+#[derive(Debug, Clone)]
+pub struct ImagesGate {
+    pub status: AppointmentStatus,
+    /// The identity step's saved answers, if any.
+    pub identity: Option<serde_json::Value>,
+    /// The medical step's saved document, if any.
+    pub medical: Option<serde_json::Value>,
+    /// The room chosen for the appointment, if any.
+    pub room: Option<Room>,
+    pub clinic_location_id: Uuid,
+}
+
 /// One step's answers to save.
 #[derive(Debug, Clone, Copy)]
 pub struct SectionUpdate<'a> {
@@ -192,27 +205,31 @@ impl Store {
         id: Uuid,
         expected_version: i64,
     ) -> Result<AppointmentStatus> {
-        let since = sql::now();
-        let mut tx = self.begin_write().await?;
-        let to = apply_action_in(
-            &mut tx,
-            scope,
-            actor,
-            id,
-            AppointmentAction::RevertToCheckedIn,
-            Some(expected_version),
-            None,
-        )
-        .await?;
-        discard_sections(&mut tx, scope, id).await?;
-        sqlx::query("UPDATE appointments SET images_taken = 0 WHERE id = $1 AND provider_id = $2")
+        crate::outbox::collecting(async {
+            let mut tx = self.begin_write().await?;
+            let to = apply_action_in(
+                &mut tx,
+                scope,
+                actor,
+                id,
+                AppointmentAction::RevertToCheckedIn,
+                Some(expected_version),
+                None,
+            )
+            .await?;
+            discard_sections(&mut tx, scope, id).await?;
+            sqlx::query(
+                "UPDATE appointments SET images_taken = 0 WHERE id = $1 AND provider_id = $2",
+            )
             .bind(sql::id(id))
             .bind(sql::id(scope.provider_id))
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
-        self.deliver_recorded(scope, since).await;
-        Ok(to)
+            tx.commit().await?;
+            self.deliver_recorded().await;
+            Ok(to)
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, id = %id))]
@@ -520,6 +537,42 @@ impl Store {
     }
 
     /// The room this user last took images in, at this provider.
+    /// What decides whether an appointment can take images now, in one query: its status,
+    /// the identity and medical steps' saved answers, its room (if chosen) and its clinic's
+    /// location. Every workflow write that can make the images step reachable reads this,
+    /// not the whole workflow.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, id = %id))]
+    pub async fn images_gate(&self, scope: Scope, id: Uuid) -> Result<ImagesGate> {
+        let r = sqlx::query(
+            "SELECT a.status, c.location_id AS clinic_location_id, a.room_id, r.location_id, r.name AS room_name, r.machine, r.ae_title, \
+             (SELECT s.data FROM appointment_sections s WHERE s.provider_id = a.provider_id AND s.appointment_id = a.id AND s.section = 'identity') AS identity, \
+             (SELECT s.data FROM appointment_sections s WHERE s.provider_id = a.provider_id AND s.appointment_id = a.id AND s.section = 'medical') AS medical \
+             FROM appointments a JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = a.provider_id \
+             LEFT JOIN rooms r ON r.id = a.room_id AND r.provider_id = a.provider_id \
+             WHERE a.id = $1 AND a.provider_id = $2",
+        )
+        .bind(sql::id(id))
+        .bind(sql::id(scope.provider_id))
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let section = |name: &str| -> Result<Option<serde_json::Value>> {
+            r.try_get::<Option<String>, _>(name)?
+                .map(|d| sql::parse_json(&d))
+                .transpose()
+        };
+        Ok(ImagesGate {
+            status: sql::parse_enum(&r.try_get::<String, _>("status")?)?,
+            identity: section("identity")?,
+            medical: section("medical")?,
+            room: match r.try_get::<Option<String>, _>("room_id")? {
+                Some(_) => Some(crate::shared::room_from(&r)?),
+                None => None,
+            },
+            clinic_location_id: parse_id(&r.try_get::<String, _>("clinic_location_id")?)?,
+        })
+    }
+
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user_id = %user_id))]
     pub async fn preferred_room(&self, scope: Scope, user_id: Uuid) -> Result<Option<Uuid>> {
         sqlx::query("SELECT room_id FROM user_preferences WHERE user_id = $1 AND provider_id = $2")
@@ -544,7 +597,7 @@ impl Store {
         expected_version: i64,
         finish: Finish,
     ) -> Result<AppointmentStatus> {
-        let since = sql::now();
+        crate::outbox::collecting(async {
         let mut tx = self.begin_write().await?;
         let to = apply_action_in(
             &mut tx,
@@ -700,7 +753,9 @@ impl Store {
             }
         }
         tx.commit().await?;
-        self.deliver_recorded(scope, since).await;
+        self.deliver_recorded().await;
         Ok(to)
+        })
+        .await
     }
 }

@@ -4,7 +4,7 @@
 //
 // Not a test file itself (the name does not match `node --test`'s patterns).
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -73,6 +73,7 @@ export class Server {
       { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const server = new Server(child, baseURL, dir);
+    server.databaseUrl = env.DATABASE_URL;
     const deadline = Date.now() + readyTimeoutMs;
     let lastError = 'no answer yet';
     try {
@@ -119,6 +120,32 @@ export class Server {
     child.on('exit', (code, signal) => {
       this.exit = { code, signal };
     });
+  }
+
+  /** Issues an API token acting as the user with `email` at `provider` (the CLI does it). */
+  apiToken(email, provider = 'DMO1') {
+    return execFileSync(
+      binaryPath(),
+      ['token', 'create', '--database-url', this.databaseUrl, '--provider', provider, '--user', email],
+      { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, RUST_LOG: 'error' } },
+    ).trim().split('\n').pop();
+  }
+
+  /** Calls the JSON API; returns { status, body }. For setting up a journey's state. */
+  async api(token, method, path, body) {
+    const res = await fetch(`${this.baseURL}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let json = null;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = text;
+    }
+    return { status: res.status, body: json };
   }
 
   output() {

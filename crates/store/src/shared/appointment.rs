@@ -42,17 +42,23 @@ pub(crate) async fn close_episode(
 ) -> Result<()> {
     let p = sql::id(scope.provider_id);
     let stage = if let Some(end_code) = domain::end_code::EndCode::for_outcome(outcome) {
+        let episode_id = parse_id(episode_id)?;
+        // Details recorded after an ending (the reasons of an attended not screened, then
+        // "No, request opt out") change the outcome of an episode the ending closed: a
+        // correction, kept in the history beside the first closure.
+        let correction =
+            super::episode::facts(tx, scope, episode_id).await?.stage == EpisodeStage::Closed;
         super::episode::close(
             tx,
             scope,
             actor,
             super::episode::Closing {
-                episode_id: parse_id(episode_id)?,
+                episode_id,
                 end_code,
                 outcome: Some(outcome),
                 reason,
                 closed_on: clinic_now().date(),
-                correction: false,
+                correction,
             },
         )
         .await?;

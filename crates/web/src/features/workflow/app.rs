@@ -63,12 +63,8 @@ pub fn step_done(wf: &Workflow, step: Step) -> bool {
 }
 
 /// Reads a boolean flag the step stored beside its answers.
-pub fn section_flag(wf: &Workflow, section: &str, flag: &str) -> bool {
-    wf.sections
-        .get(section)
-        .and_then(|s| s.data.get(flag))
-        .and_then(serde_json::Value::as_bool)
-        .unwrap_or(false)
+pub fn section_flag(wf: &Workflow, section: &str, name: &str) -> bool {
+    flag(wf.sections.get(section).map(|s| &s.data), name)
 }
 
 /// A step is open once every step before it is done.
@@ -96,18 +92,29 @@ pub async fn rooms(
     user_id: Option<Uuid>,
     wf: &Workflow,
 ) -> Result<(Option<Room>, Vec<Room>), Failure> {
-    let all = store.rooms(scope).await?;
     let location_id = store
         .clinic(scope, wf.appointment.clinic_id)
         .await?
         .location_id;
+    rooms_at(store, scope, user_id, wf.room.as_ref(), location_id).await
+}
+
+/// [`rooms`], from the appointment's room and its clinic's location.
+async fn rooms_at(
+    store: &Store,
+    scope: Scope,
+    user_id: Option<Uuid>,
+    chosen: Option<&Room>,
+    location_id: Uuid,
+) -> Result<(Option<Room>, Vec<Room>), Failure> {
+    let all = store.rooms(scope).await?;
     let here: Vec<Room> = all
         .iter()
         .filter(|r| r.location_id == location_id)
         .cloned()
         .collect();
     let offered = if here.is_empty() { all } else { here };
-    let current = match &wf.room {
+    let current = match chosen {
         Some(room) => Some(room.clone()),
         None => {
             let preferred = match user_id {
@@ -123,23 +130,50 @@ pub async fn rooms(
     Ok((current, offered))
 }
 
+/// Reads a boolean flag a step stored beside its answers.
+fn flag(section: Option<&serde_json::Value>, flag: &str) -> bool {
+    section
+        .and_then(|d| d.get(flag))
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(false)
+}
+
 /// Issues (or brings up to date) the worklist item if the appointment, in progress, can
 /// now take images: earlier steps done and a room known (chosen, or the user's usual
 /// room). Idempotent: an item already issued for that room is left as it is. Called at
-/// the end of every write that can make the images step reachable.
+/// the end of every write that can make the images step reachable; it reads only what
+/// decides that ([`Store::images_gate`], one query), and the rooms only when it is so.
 #[tracing::instrument(skip_all, fields(appointment_id = %id))]
 pub async fn issue_worklist_if_reachable(
     store: &Store,
     caller: &Caller,
     id: Uuid,
 ) -> Result<Option<WorklistItem>, Failure> {
-    let wf = store.workflow(caller.scope, id).await?;
-    if wf.appointment.status != AppointmentStatus::InProgress || !step_unlocked(&wf, Step::Images) {
+    let gate = store.images_gate(caller.scope, id).await?;
+    // The same rule as `step_unlocked(wf, Step::Images)`: identity confirmed, medical
+    // information all reviewed.
+    let reachable = gate.status == AppointmentStatus::InProgress
+        && flag(gate.identity.as_ref(), "confirmed")
+        && flag(gate.medical.as_ref(), "all_reviewed");
+    if !reachable {
         return Ok(None);
     }
-    let (room, _) = rooms(store, caller.scope, caller.user_id(), &wf).await?;
-    let Some(room) = room else {
-        return Ok(None);
+    let room = match gate.room {
+        Some(room) => room,
+        None => {
+            let (room, _) = rooms_at(
+                store,
+                caller.scope,
+                caller.user_id(),
+                None,
+                gate.clinic_location_id,
+            )
+            .await?;
+            let Some(room) = room else {
+                return Ok(None);
+            };
+            room
+        }
     };
     Ok(store.issue_worklist_item(caller.scope, id, &room).await?)
 }
