@@ -9,7 +9,7 @@ mod reading;
 mod resources;
 mod workflow;
 
-pub use problem::{Problem, ProblemField};
+pub use problem::{ApiJson, Problem, ProblemField};
 
 use crate::state::AppState;
 use axum::Router;
@@ -50,6 +50,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(reading::router())
         .merge(gateway::router())
         .merge(crate::outbox::api_routes())
+        .merge(crate::features::assessment::api::router())
 }
 
 /// The caller of an API request, from its bearer token.

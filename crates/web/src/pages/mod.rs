@@ -210,7 +210,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/reading/settings",
             get(reading::settings_form).post(reading::settings_save),
-        );
+        )
+        .merge(crate::features::assessment::pages::routes());
     if state.config.demo_mode {
         router = router.route(
             "/sign-in/personas",
