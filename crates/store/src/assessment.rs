@@ -418,7 +418,10 @@ async fn end_appointment(
     from: AppointmentStatus,
 ) -> Result<()> {
     let id = parse_id(&r.try_get::<String, _>("id")?)?;
-    if matches!(from, AppointmentStatus::InProgress | AppointmentStatus::Paused) {
+    if matches!(
+        from,
+        AppointmentStatus::InProgress | AppointmentStatus::Paused
+    ) {
         require_runner(tx, scope, actor, id).await?;
     }
     let to = AppointmentStatus::Screened;
@@ -440,7 +443,16 @@ async fn end_appointment(
             "This appointment was changed by someone else at the same moment. Check it and try again.".to_owned(),
         ));
     }
-    insert_history(tx, scope, actor, id, to, Some(AppointmentAction::Screen), &now).await?;
+    insert_history(
+        tx,
+        scope,
+        actor,
+        id,
+        to,
+        Some(AppointmentAction::Screen),
+        &now,
+    )
+    .await?;
     outbox::record(
         tx,
         scope,
@@ -538,10 +550,16 @@ async fn save(tx: &mut Tx, scope: Scope, actor: &Actor, s: Saving<'_>) -> Result
         Some(work),
         Some(rec.outcome.kind().as_str().to_owned()),
         interval.map(str::to_owned),
-        cancer.and_then(|c| c.invasiveness).map(|v| v.as_str().to_owned()),
-        cancer.and_then(|c| c.size_band).map(|v| v.as_str().to_owned()),
+        cancer
+            .and_then(|c| c.invasiveness)
+            .map(|v| v.as_str().to_owned()),
+        cancer
+            .and_then(|c| c.size_band)
+            .map(|v| v.as_str().to_owned()),
         cancer.and_then(|c| c.grade).map(|v| v.as_str().to_owned()),
-        cancer.and_then(|c| c.nodal_status).map(|v| v.as_str().to_owned()),
+        cancer
+            .and_then(|c| c.nodal_status)
+            .map(|v| v.as_str().to_owned()),
         rec.mdm.as_ref().map(|m| sql::date(m.date)),
         rec.mdm.as_ref().map(|m| m.outcome.trim().to_owned()),
         s.end_code.map(|c| c.as_str().to_owned()),

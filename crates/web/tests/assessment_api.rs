@@ -40,7 +40,14 @@ async fn read_recall(app: &TestApp, token: &str, kind: &str, case: Option<&str>)
     .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let sid = body["id"].as_str().expect("session").to_owned();
-    let (_, next) = api(app, token, Method::POST, &format!("/reading/sessions/{sid}/next"), None).await;
+    let (_, next) = api(
+        app,
+        token,
+        Method::POST,
+        &format!("/reading/sessions/{sid}/next"),
+        None,
+    )
+    .await;
     let offered = next["case_id"].as_str().expect("a case to read").to_owned();
     if let Some(expected) = case {
         assert_eq!(offered, expected, "the 2nd reader is offered the case");
@@ -61,20 +68,34 @@ async fn read_recall(app: &TestApp, token: &str, kind: &str, case: Option<&str>)
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{read}");
-    api(app, token, Method::POST, &format!("/reading/sessions/{sid}/finish"), None).await;
+    api(
+        app,
+        token,
+        Method::POST,
+        &format!("/reading/sessions/{sid}/finish"),
+        None,
+    )
+    .await;
     offered
 }
 
 /// An episode at assessment: a case read twice as a recall for assessment, its referral
 /// booked into a new assessment clinic today, and the participant checked in. Returns the
-/// assessment appointment and the episode.
-async fn at_assessment(app: &TestApp) -> (Uuid, Uuid) {
+/// assessment appointment, the episode and the screening appointment.
+async fn at_assessment(app: &TestApp) -> (Uuid, Uuid, Uuid) {
     let a = app.token(READER_A, "DMO1").await;
     let b = app.token(READER_B, "DMO1").await;
     let office = app.token(OFFICE, "DMO1").await;
     let case = read_recall(app, &a, "first_reads", None).await;
     read_recall(app, &b, "second_reads", Some(&case)).await;
-    let (_, seen) = api(app, &office, Method::GET, &format!("/reading/cases/{case}"), None).await;
+    let (_, seen) = api(
+        app,
+        &office,
+        Method::GET,
+        &format!("/reading/cases/{case}"),
+        None,
+    )
+    .await;
     assert_eq!(seen["case"]["outcome"], "recall_for_assessment", "{seen}");
     let appointment: Uuid = seen["case"]["appointment_id"]
         .as_str()
@@ -124,10 +145,20 @@ async fn at_assessment(app: &TestApp) -> (Uuid, Uuid) {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
-    let id: Uuid = created["id"].as_str().and_then(|s| s.parse().ok()).expect("id");
-    let (status, body) = api(app, &office, Method::POST, &format!("/appointments/{id}/check-in"), Some(json!({}))).await;
+    let id: Uuid = created["id"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("id");
+    let (status, body) = api(
+        app,
+        &office,
+        Method::POST,
+        &format!("/appointments/{id}/check-in"),
+        Some(json!({})),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    (id, referral.episode_id)
+    (id, referral.episode_id, appointment)
 }
 
 fn work(biopsy: bool) -> Value {
@@ -144,7 +175,7 @@ async fn biopsy_awaits_pathology_then_a_cancer_closes_the_episode_for_treatment(
         let jane = app.token(CLINICAL_A, "DMO1").await;
         let office = app.token(OFFICE, "DMO1").await;
         let other = app.token(OTHER_PROVIDER, "DMO2").await;
-        let (id, episode) = at_assessment(&app).await;
+        let (id, episode, _) = at_assessment(&app).await;
         let path = format!("/appointments/{id}/assessment");
 
         let (status, before) = api(&app, &jane, Method::GET, &path, None).await;
@@ -202,9 +233,19 @@ async fn biopsy_awaits_pathology_then_a_cancer_closes_the_episode_for_treatment(
         assert_eq!(waiting["appointment_status"], "screened");
         assert_eq!(waiting["episode_stage"], "at_assessment");
         assert_eq!(waiting["episode_end_code"], Value::Null);
-        assert_eq!(waiting["assessment"]["record"]["outcome"]["outcome"], "awaiting_pathology");
+        assert_eq!(
+            waiting["assessment"]["record"]["outcome"]["outcome"],
+            "awaiting_pathology"
+        );
         let version = waiting["assessment"]["version"].as_i64().expect("version");
-        let (_, list) = api(&app, &office, Method::GET, "/assessment/awaiting-pathology", None).await;
+        let (_, list) = api(
+            &app,
+            &office,
+            Method::GET,
+            "/assessment/awaiting-pathology",
+            None,
+        )
+        .await;
         let listed = |list: &Value| {
             list["items"]
                 .as_array()
@@ -214,7 +255,14 @@ async fn biopsy_awaits_pathology_then_a_cancer_closes_the_episode_for_treatment(
         };
         assert!(listed(&list), "{list}");
         assert_eq!(list["items"][0]["days_waiting"], 0);
-        let (_, list) = api(&app, &other, Method::GET, "/assessment/awaiting-pathology", None).await;
+        let (_, list) = api(
+            &app,
+            &other,
+            Method::GET,
+            "/assessment/awaiting-pathology",
+            None,
+        )
+        .await;
         assert!(!listed(&list), "another provider's list");
 
         // The pathology outcome: invasive cancer, grade 2. Referred for treatment, no next test.
@@ -233,17 +281,30 @@ async fn biopsy_awaits_pathology_then_a_cancer_closes_the_episode_for_treatment(
         let kinds = app.event_kinds_mentioning(&episode.to_string()).await;
         assert!(kinds.iter().any(|k| k == "episode.closed"), "{kinds:?}");
         assert_eq!(
-            kinds.iter().filter(|k| *k == "assessment.outcome_recorded").count(),
+            kinds
+                .iter()
+                .filter(|k| *k == "assessment.outcome_recorded")
+                .count(),
             2,
             "{kinds:?}"
         );
-        let (_, list) = api(&app, &office, Method::GET, "/assessment/awaiting-pathology", None).await;
+        let (_, list) = api(
+            &app,
+            &office,
+            Method::GET,
+            "/assessment/awaiting-pathology",
+            None,
+        )
+        .await;
         assert!(!listed(&list), "no longer awaiting: {list}");
         // A closed episode's assessment is not edited.
         let (status, problem) = api(&app, &jane, Method::PUT, &path, Some(cancer)).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
         assert!(
-            problem["detail"].as_str().unwrap_or_default().contains("closed"),
+            problem["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("closed"),
             "{problem}"
         );
     }
@@ -251,11 +312,11 @@ async fn biopsy_awaits_pathology_then_a_cancer_closes_the_episode_for_treatment(
 
 #[tokio::test]
 async fn a_benign_outcome_closes_the_episode_for_routine_recall_and_screening_appointments_take_none()
-{
+ {
     for backend in BACKENDS {
         let app = spawn_on(backend).await;
         let jane = app.token(CLINICAL_A, "DMO1").await;
-        let (id, _) = at_assessment(&app).await;
+        let (id, _, screening) = at_assessment(&app).await;
         let body = json!({ "right": work(false), "outcome": { "outcome": "normal_benign" } });
         let (status, closed) = api(
             &app,
@@ -272,8 +333,6 @@ async fn a_benign_outcome_closes_the_episode_for_routine_recall_and_screening_ap
         assert_eq!(closed["appointment_status"], "screened");
 
         // A screening appointment takes no assessment record.
-        let scope = app.provider("DMO1").await;
-        let (screening, _) = app.scheduled_appointment(scope).await;
         let (status, problem) = api(
             &app,
             &jane,

@@ -13,7 +13,6 @@ use store::{AssessmentContext, AwaitingPathology};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use uuid::Uuid;
 
 /// The routes, with their OpenAPI entries.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -88,7 +87,9 @@ async fn put_assessment(
         record: req.record,
         version: req.version,
     };
-    Ok(Json(app::record(&state.store, &caller.caller(), cmd).await?))
+    Ok(Json(
+        app::record(&state.store, &caller.caller(), cmd).await?,
+    ))
 }
 
 /// The office's "Awaiting pathology" list.

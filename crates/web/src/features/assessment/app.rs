@@ -31,7 +31,9 @@ pub async fn view(
     appointment_id: Uuid,
 ) -> Result<AssessmentContext, Failure> {
     caller.require(Permission::ViewRecords)?;
-    Ok(store.assessment_context(caller.scope, appointment_id).await?)
+    Ok(store
+        .assessment_context(caller.scope, appointment_id)
+        .await?)
 }
 
 /// Records the assessment: the clinical roles that run appointments only. The store checks

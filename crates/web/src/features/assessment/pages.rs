@@ -25,10 +25,7 @@ use store::{AssessmentContext, StoreError};
 /// The pages' routes (behind the session and CSRF layers).
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route(
-            "/appointments/{id}/assessment",
-            get(show).post(check),
-        )
+        .route("/appointments/{id}/assessment", get(show).post(check))
         .route("/appointments/{id}/assessment/confirm", post(confirm))
         .route("/assessment/awaiting-pathology", get(awaiting))
 }
@@ -92,7 +89,9 @@ impl AssessmentForm {
             left_ultrasound: yes(r.left.ultrasound),
             left_biopsy: yes(r.left.needle_biopsy),
             left_biopsy_type: s(r.left.biopsy_type.map(BiopsyType::as_str)),
-            invasiveness: s(cancer.and_then(|c| c.invasiveness).map(Invasiveness::as_str)),
+            invasiveness: s(cancer
+                .and_then(|c| c.invasiveness)
+                .map(Invasiveness::as_str)),
             size_band: s(cancer.and_then(|c| c.size_band).map(SizeBand::as_str)),
             grade: s(cancer.and_then(|c| c.grade).map(Grade::as_str)),
             nodal_status: s(cancer.and_then(|c| c.nodal_status).map(NodalStatus::as_str)),
@@ -385,10 +384,13 @@ fn summary(c: &AssessmentContext) -> Summary {
             .as_ref()
             .map(|a| record_rows(&a.record))
             .unwrap_or_default(),
-        recorded_by: c
-            .assessment
-            .as_ref()
-            .map(|a| format!("{}, {}", a.recorded_by_name, crate::present::instant(a.recorded_at))),
+        recorded_by: c.assessment.as_ref().map(|a| {
+            format!(
+                "{}, {}",
+                a.recorded_by_name,
+                crate::present::instant(a.recorded_at)
+            )
+        }),
     }
 }
 
@@ -402,12 +404,25 @@ fn breast_fields(form: &AssessmentForm, errors: &[(String, String)]) -> Vec<Brea
                 key,
                 label: b.label(),
                 done: vec![
-                    (format!("{key}_examination"), "Clinical examination", w.clinical_examination),
-                    (format!("{key}_further_views"), "Further mammogram views", w.further_views),
+                    (
+                        format!("{key}_examination"),
+                        "Clinical examination",
+                        w.clinical_examination,
+                    ),
+                    (
+                        format!("{key}_further_views"),
+                        "Further mammogram views",
+                        w.further_views,
+                    ),
                     (format!("{key}_ultrasound"), "Ultrasound", w.ultrasound),
                 ],
                 biopsy: w.needle_biopsy,
-                biopsy_types: choices(BiopsyType::ALL, w.biopsy_type, BiopsyType::as_str, BiopsyType::label),
+                biopsy_types: choices(
+                    BiopsyType::ALL,
+                    w.biopsy_type,
+                    BiopsyType::as_str,
+                    BiopsyType::label,
+                ),
                 biopsy_error: crate::pages::find(errors, &format!("{key}_biopsy_type")),
             }
         })
@@ -430,12 +445,42 @@ fn form_page(
         id: ctx.appointment_id.to_string(),
         ctx: summary(ctx),
         breasts: breast_fields(form, &errors),
-        outcomes: choices(OutcomeKind::ALL, parse_opt(&form.outcome), OutcomeKind::as_str, OutcomeKind::label),
-        intervals: choices(EarlyRecallInterval::ALL, parse_opt(&form.early_recall_interval), EarlyRecallInterval::as_str, EarlyRecallInterval::label),
-        invasiveness: choices(Invasiveness::ALL, parse_opt(&form.invasiveness), Invasiveness::as_str, Invasiveness::label),
-        size_bands: choices(SizeBand::ALL, parse_opt(&form.size_band), SizeBand::as_str, SizeBand::label),
-        grades: choices(Grade::ALL, parse_opt(&form.grade), Grade::as_str, Grade::label),
-        nodal: choices(NodalStatus::ALL, parse_opt(&form.nodal_status), NodalStatus::as_str, NodalStatus::label),
+        outcomes: choices(
+            OutcomeKind::ALL,
+            parse_opt(&form.outcome),
+            OutcomeKind::as_str,
+            OutcomeKind::label,
+        ),
+        intervals: choices(
+            EarlyRecallInterval::ALL,
+            parse_opt(&form.early_recall_interval),
+            EarlyRecallInterval::as_str,
+            EarlyRecallInterval::label,
+        ),
+        invasiveness: choices(
+            Invasiveness::ALL,
+            parse_opt(&form.invasiveness),
+            Invasiveness::as_str,
+            Invasiveness::label,
+        ),
+        size_bands: choices(
+            SizeBand::ALL,
+            parse_opt(&form.size_band),
+            SizeBand::as_str,
+            SizeBand::label,
+        ),
+        grades: choices(
+            Grade::ALL,
+            parse_opt(&form.grade),
+            Grade::as_str,
+            Grade::label,
+        ),
+        nodal: choices(
+            NodalStatus::ALL,
+            parse_opt(&form.nodal_status),
+            NodalStatus::as_str,
+            NodalStatus::label,
+        ),
         mdm_held: form.mdm_held.is_some(),
         mdm_day: text(&form.mdm_day),
         mdm_month: text(&form.mdm_month),
@@ -505,7 +550,11 @@ async fn show(
         id: ctx.appointment_id.to_string(),
         ctx: summary(&ctx),
         banner,
-        cannot_record: if can_record { None } else { ctx.cannot_record.clone() },
+        cannot_record: if can_record {
+            None
+        } else {
+            ctx.cannot_record.clone()
+        },
     };
     Ok(Html(page.render()?).into_response())
 }
@@ -547,7 +596,11 @@ async fn check(
         Err(errors) => return form_page(&state, &staff, &ctx, &form, errors),
     };
     let page = ConfirmPage {
-        layout: Layout::new("Confirm the outcome", Some(staff.0.clone()), state.config.demo_mode),
+        layout: Layout::new(
+            "Confirm the outcome",
+            Some(staff.0.clone()),
+            state.config.demo_mode,
+        ),
         id: ctx.appointment_id.to_string(),
         ctx: summary(&ctx),
         rows: record_rows(&record),
@@ -575,7 +628,9 @@ async fn confirm(
         version: form.version(),
     };
     match app::record(&state.store, &caller, cmd).await {
-        Ok(_) => Ok(Redirect::to(&format!("/appointments/{id}/assessment?recorded=1")).into_response()),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/appointments/{id}/assessment?recorded=1")).into_response())
+        }
         Err(Failure::Store(StoreError::Invalid(errors))) => {
             form_page(&state, &staff, &ctx, &form, crate::pages::errors_of(errors))
         }
@@ -617,7 +672,11 @@ async fn awaiting(State(state): State<AppState>, staff: Staff) -> Result<Respons
         })
         .collect();
     let page = AwaitingPage {
-        layout: Layout::new("Awaiting pathology", Some(staff.0.clone()), state.config.demo_mode),
+        layout: Layout::new(
+            "Awaiting pathology",
+            Some(staff.0.clone()),
+            state.config.demo_mode,
+        ),
         rows,
     };
     Ok(Html(page.render()?).into_response())
