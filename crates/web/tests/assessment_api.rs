@@ -351,3 +351,71 @@ async fn a_benign_outcome_closes_the_episode_for_routine_recall_and_screening_ap
         );
     }
 }
+
+#[tokio::test]
+async fn the_pages_check_the_answers_confirm_the_outcome_and_show_a_banner() {
+    let app = spawn().await;
+    let (id, _, _) = at_assessment(&app).await;
+    let jane = app.sign_in(CLINICAL_A).await;
+    let page = app.get(&jane, &format!("/appointments/{id}")).await;
+    assert!(
+        page.text()
+            .await
+            .expect("body")
+            .contains("Record assessment")
+    );
+    let path = format!("/appointments/{id}/assessment");
+    let form = app.get(&jane, &path).await;
+    assert_eq!(form.status(), StatusCode::OK);
+    assert!(
+        form.text()
+            .await
+            .expect("body")
+            .contains("What is the outcome of the assessment?")
+    );
+
+    // A biopsy without its type, a cancer without its invasiveness: the form again, 422.
+    let csrf = jane.csrf.as_str();
+    let bad = app
+        .post_form(
+            &jane,
+            &path,
+            &[
+                ("csrf_token", csrf),
+                ("right_biopsy", "yes"),
+                ("outcome", "cancer_diagnosed"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = bad.text().await.expect("body");
+    assert!(html.contains("There is a problem"), "{html}");
+    assert!(html.contains("Select the type of needle biopsy taken from the right breast"));
+    assert!(html.contains("Select whether the cancer is invasive"));
+
+    let answers = [
+        ("csrf_token", csrf),
+        ("right_examination", "yes"),
+        ("left_examination", "yes"),
+        ("outcome", "normal_benign"),
+    ];
+    let confirm = app.post_form(&jane, &path, &answers).await;
+    assert_eq!(confirm.status(), StatusCode::OK);
+    let html = confirm.text().await.expect("body");
+    assert!(html.contains("Confirm the outcome"), "{html}");
+    assert!(html.contains("Routine recall"), "{html}");
+    let saved = app
+        .post_form(&jane, &format!("{path}/confirm"), &answers)
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let shown = app.get(&jane, &format!("{path}?recorded=1")).await;
+    let html = shown.text().await.expect("body");
+    assert!(
+        html.contains(
+            "Assessment outcome recorded: Normal / benign. The episode is closed (Routine recall)"
+        ),
+        "{html}"
+    );
+    let list = app.get(&jane, "/assessment/awaiting-pathology").await;
+    assert_eq!(list.status(), StatusCode::OK);
+}

@@ -74,3 +74,29 @@ pub async fn awaiting_pathology(
         })
         .collect())
 }
+
+/// The way to an appointment's assessment from its page: none unless the appointment is in
+/// an assessment clinic; the label says what the page will do.
+#[tracing::instrument(skip_all, fields(appointment_id = %appointment_id))]
+pub async fn link(
+    store: &Store,
+    caller: &Caller,
+    appointment_id: Uuid,
+) -> Result<Option<(String, &'static str)>, Failure> {
+    let ctx = view(store, caller, appointment_id).await?;
+    if ctx.clinic_type != domain::ClinicType::Assessment {
+        return Ok(None);
+    }
+    let recordable = ctx.cannot_record.is_none()
+        && domain::role::any_grants(&caller.roles, Permission::RecordAssessment);
+    let label = match (&ctx.assessment, recordable) {
+        (None, true) => "Record assessment",
+        (Some(_), true) => "Record the pathology outcome",
+        (Some(_), false) => "View assessment",
+        (None, false) => return Ok(None),
+    };
+    Ok(Some((
+        format!("/appointments/{appointment_id}/assessment"),
+        label,
+    )))
+}
