@@ -131,6 +131,11 @@ pub async fn load(store: &Store, today: Date) -> Result<DemoSummary> {
         )
         .await?;
     }
+    let mut assessment_clinics = 0;
+    for &(provider, day) in ASSESSMENT_CLINICS {
+        create_assessment_clinic(store, &setup, today, &sites[provider], day).await?;
+        assessment_clinics += 1;
+    }
     // Fresh tables have no planner statistics: without them PostgreSQL picks poor plans
     // until autovacuum gets round to analysing them.
     store
@@ -142,9 +147,44 @@ pub async fn load(store: &Store, today: Date) -> Result<DemoSummary> {
         providers: PROVIDERS.len(),
         users: PERSONAS.len(),
         participants: participant_ids.iter().map(Vec::len).sum(),
-        clinics: CLINICS.len(),
+        clinics: CLINICS.len() + assessment_clinics,
         appointments,
     })
+}
+
+/// Upcoming assessment clinics (provider, days after today), empty, at each provider's
+/// static site: where the office books the assessment referrals that reading raises.
+const ASSESSMENT_CLINICS: &[(usize, i64)] = &[(0, 2), (0, 7), (1, 3)];
+
+/// An afternoon assessment clinic of nine 20-minute slots.
+async fn create_assessment_clinic(
+    store: &Store,
+    setup: &Actor,
+    today: Date,
+    sites: &Sites,
+    day: i64,
+) -> Result<()> {
+    let date = today
+        .checked_add(Duration::days(day))
+        .context("demo clinic date out of range")?;
+    store
+        .create_clinic(
+            sites.scope,
+            setup,
+            NewClinic {
+                location_id: sites.static_site,
+                date,
+                session: domain::Session::Afternoon,
+                clinic_type: ClinicType::Assessment,
+                risk_type: domain::RiskType::Routine,
+                starts_at: "13:30".to_owned(),
+                slot_minutes: 20,
+                slot_count: 9,
+            },
+        )
+        .await
+        .with_context(|| format!("creating the demo assessment clinic on {date}"))?;
+    Ok(())
 }
 
 /// A provider's scope and the ids of its two locations.

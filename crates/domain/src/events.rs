@@ -9,6 +9,7 @@
 //! not read gets a new version.
 
 use crate::appointment::{AppointmentAction, AppointmentStatus};
+use crate::assessment::OutcomeKind;
 use crate::end_code::EndCode;
 use crate::episode::{EpisodeOutcome, EpisodeStage};
 use crate::follow_up::FollowUpKind;
@@ -134,6 +135,20 @@ pub struct EpisodeClosed {
     pub correction: bool,
 }
 
+/// An assessment's outcome was recorded for an appointment in an assessment clinic: a final
+/// outcome (the episode closed with `end_code` in the same transaction, with its own
+/// `EpisodeClosed`), or "Awaiting pathology" (no end code: the episode stays at assessment).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssessmentOutcomeRecorded {
+    pub provider_id: Uuid,
+    pub assessment_id: Uuid,
+    pub appointment_id: Uuid,
+    pub episode_id: Uuid,
+    pub participant_id: Uuid,
+    pub outcome: OutcomeKind,
+    pub end_code: Option<EndCode>,
+}
+
 /// Every domain event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DomainEvent {
@@ -145,6 +160,7 @@ pub enum DomainEvent {
     FollowUpRaised(FollowUpRaised),
     EpisodeOutcomeSet(EpisodeOutcomeSet),
     EpisodeClosed(EpisodeClosed),
+    AssessmentOutcomeRecorded(AssessmentOutcomeRecorded),
 }
 
 /// The stored kinds, one per variant. Never renamed: stored events and subscriber tables
@@ -158,6 +174,7 @@ pub mod kind {
     pub const FOLLOW_UP_RAISED: &str = "follow_up.raised";
     pub const EPISODE_OUTCOME_SET: &str = "episode.outcome_set";
     pub const EPISODE_CLOSED: &str = "episode.closed";
+    pub const ASSESSMENT_OUTCOME_RECORDED: &str = "assessment.outcome_recorded";
 
     /// Every kind.
     pub const ALL: &[&str] = &[
@@ -169,6 +186,7 @@ pub mod kind {
         FOLLOW_UP_RAISED,
         EPISODE_OUTCOME_SET,
         EPISODE_CLOSED,
+        ASSESSMENT_OUTCOME_RECORDED,
     ];
 }
 
@@ -198,6 +216,7 @@ impl DomainEvent {
             DomainEvent::FollowUpRaised(_) => kind::FOLLOW_UP_RAISED,
             DomainEvent::EpisodeOutcomeSet(_) => kind::EPISODE_OUTCOME_SET,
             DomainEvent::EpisodeClosed(_) => kind::EPISODE_CLOSED,
+            DomainEvent::AssessmentOutcomeRecorded(_) => kind::ASSESSMENT_OUTCOME_RECORDED,
         }
     }
 
@@ -217,6 +236,7 @@ impl DomainEvent {
             DomainEvent::FollowUpRaised(e) => e.provider_id,
             DomainEvent::EpisodeOutcomeSet(e) => e.provider_id,
             DomainEvent::EpisodeClosed(e) => e.provider_id,
+            DomainEvent::AssessmentOutcomeRecorded(e) => e.provider_id,
         }
     }
 
@@ -231,6 +251,7 @@ impl DomainEvent {
             DomainEvent::FollowUpRaised(e) => serde_json::to_string(e),
             DomainEvent::EpisodeOutcomeSet(e) => serde_json::to_string(e),
             DomainEvent::EpisodeClosed(e) => serde_json::to_string(e),
+            DomainEvent::AssessmentOutcomeRecorded(e) => serde_json::to_string(e),
         };
         // Plain structs of strings, ids, dates and labelled enums always serialise.
         value.unwrap_or_else(|_| "{}".to_owned())
@@ -269,6 +290,9 @@ impl DomainEvent {
             kind::FOLLOW_UP_RAISED => DomainEvent::FollowUpRaised(parse(kind, payload)?),
             kind::EPISODE_OUTCOME_SET => DomainEvent::EpisodeOutcomeSet(parse(kind, payload)?),
             kind::EPISODE_CLOSED => DomainEvent::EpisodeClosed(parse(kind, payload)?),
+            kind::ASSESSMENT_OUTCOME_RECORDED => {
+                DomainEvent::AssessmentOutcomeRecorded(parse(kind, payload)?)
+            }
             other => return Err(DecodeError::UnknownKind(other.to_owned())),
         })
     }
@@ -365,6 +389,15 @@ mod tests {
                 reason: "Image reading result: Normal".to_owned(),
                 correction: false,
             }),
+            DomainEvent::AssessmentOutcomeRecorded(AssessmentOutcomeRecorded {
+                provider_id: id(1),
+                assessment_id: id(7),
+                appointment_id: id(2),
+                episode_id: id(3),
+                participant_id: id(4),
+                outcome: OutcomeKind::CancerDiagnosed,
+                end_code: Some(EndCode::ReferredForTreatment),
+            }),
         ]
     }
 
@@ -388,6 +421,7 @@ mod tests {
             ("follow_up.raised", 6),
             ("episode.outcome_set", 7),
             ("episode.closed", 8),
+            ("assessment.outcome_recorded", 9),
         ];
         let events = examples();
         for &(kind, index) in table {
@@ -409,6 +443,7 @@ mod tests {
             (4, r#""completeness":"to_be_recalled""#),
             (5, r#""kind":"technical_recall""#),
             (7, r#""next_test_due":"2029-11-25""#),
+            (9, r#""outcome":"cancer_diagnosed""#),
         ];
         let events = examples();
         for &(index, fragment) in table {

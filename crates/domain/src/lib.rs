@@ -6,6 +6,7 @@
 mod labelled;
 
 pub mod appointment;
+pub mod assessment;
 pub mod clinic;
 pub mod dates;
 pub mod end_code;

@@ -24,6 +24,9 @@ pub enum Permission {
     ReadImages,
     /// Change the provider's settings (for example its reading rules).
     ConfigureProvider,
+    /// Record what was done at an assessment clinic and its outcome (which closes the
+    /// episode).
+    RecordAssessment,
 }
 
 impl Role {
@@ -33,7 +36,7 @@ impl Role {
         match self {
             Role::Clinical => matches!(
                 permission,
-                ViewRecords | CheckIn | RunAppointment | ManageAppointments
+                ViewRecords | CheckIn | RunAppointment | ManageAppointments | RecordAssessment
             ),
             Role::Administrative => matches!(
                 permission,
@@ -56,11 +59,18 @@ mod tests {
 
     #[test]
     fn permission_table() {
-        // ViewRecords, CheckIn, RunAppointment, ManageAppointments, ReadImages, ConfigureProvider
-        let table: &[(Role, [bool; 6])] = &[
-            (Role::Clinical, [true, true, true, true, false, false]),
-            (Role::Administrative, [true, true, false, true, false, true]),
-            (Role::Reader, [true, false, false, false, true, false]),
+        // ViewRecords, CheckIn, RunAppointment, ManageAppointments, ReadImages,
+        // ConfigureProvider, RecordAssessment
+        let table: &[(Role, [bool; 7])] = &[
+            (Role::Clinical, [true, true, true, true, false, false, true]),
+            (
+                Role::Administrative,
+                [true, true, false, true, false, true, false],
+            ),
+            (
+                Role::Reader,
+                [true, false, false, false, true, false, false],
+            ),
         ];
         let perms = [
             ViewRecords,
@@ -69,6 +79,7 @@ mod tests {
             ManageAppointments,
             ReadImages,
             ConfigureProvider,
+            RecordAssessment,
         ];
         for &(role, expected) in table {
             for (p, e) in perms.iter().zip(expected) {

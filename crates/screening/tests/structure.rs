@@ -337,6 +337,7 @@ fn the_checks_find_what_they_look_for() {
 /// feature's module. Reactions from one feature to another go through domain events.
 const STORE_FEATURES: &[&str] = &[
     "appointments",
+    "assessment",
     "clinics",
     "closing",
     "episodes",

@@ -4,6 +4,7 @@
 //! same transaction.
 
 mod appointments;
+mod assessment;
 mod audit;
 mod clinics;
 mod closing;
@@ -26,6 +27,7 @@ mod users;
 mod workflow;
 
 pub use appointments::{AnsweredFollowUp, AppointmentDetail, NewAppointment, StatusChange};
+pub use assessment::{Assessment, AssessmentContext, AwaitingPathology};
 pub use audit::{AuditAction, AuditEntry, AuditFilter};
 pub use clinics::{BookableSlot, ClinicAppointmentRow, ClinicSummary, NewClinic, TabCounts};
 pub use episodes::{EpisodeBrief, EpisodeEnd};
@@ -252,7 +254,7 @@ impl Store {
                          api_tokens, appointment_sections, appointment_notes, follow_up_requests, \
                          participant_medical, user_preferences, reading_cases, reads, arbitrations, \
                          reading_sessions, reading_session_cases, case_holds, episode_history, \
-                         image_records, opinion_drafts, reading_settings",
+                         image_records, opinion_drafts, reading_settings, assessments, assessment_history",
                     )
                     .await?;
             }

@@ -2,6 +2,7 @@
 //! cases), and the two adapters over it: `pages` (HTML) and `api` (JSON, `/api/v1`).
 //! Neither adapter imports the other (ADR 19; `crates/screening/tests/structure.rs`).
 
+pub mod assessment;
 pub mod episodes;
 pub mod follow_ups;
 pub mod reading;
@@ -12,6 +13,7 @@ use crate::state::AppState;
 /// The page routes of the feature folders that declare their own.
 pub fn page_routes() -> axum::Router<AppState> {
     axum::Router::new()
+        .merge(assessment::pages::routes())
         .merge(episodes::pages::routes())
         .merge(follow_ups::pages::routes())
 }
@@ -20,6 +22,7 @@ pub fn page_routes() -> axum::Router<AppState> {
 /// entry.
 pub fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
     utoipa_axum::router::OpenApiRouter::new()
+        .merge(assessment::api::router())
         .merge(episodes::api::router())
         .merge(follow_ups::api::router())
 }

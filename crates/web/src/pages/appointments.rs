@@ -68,6 +68,8 @@ struct AppointmentPage {
     workflow_href: Option<String>,
     can_cancel: bool,
     needs_details: bool,
+    /// "Record assessment" (or view it) for an appointment in an assessment clinic.
+    assessment: Option<(String, &'static str)>,
     history: Vec<(String, &'static str, String)>,
 }
 
@@ -161,6 +163,8 @@ pub async fn show(
         age: age_on(p.date_of_birth, state.today()),
         actions,
         workflow_href,
+        assessment: crate::features::assessment::app::link(&state.store, &staff.caller(), a.id)
+            .await?,
         can_cancel: a.status == AppointmentStatus::Scheduled
             && staff.0.can(Permission::ManageAppointments),
         needs_details: a.status == AppointmentStatus::AttendedNotScreened

@@ -277,6 +277,32 @@ impl TestApp {
         (row.id, row.participant_id)
     }
 
+    /// The kinds of the domain events recorded whose payload mentions `fragment` (an id),
+    /// oldest first: what a change told the other features, read from the outbox table.
+    pub async fn event_kinds_mentioning(&self, fragment: &str) -> Vec<String> {
+        use sqlx::Row;
+        sqlx::any::install_default_drivers();
+        let (url, table) = match &self.pg {
+            Some((url, schema)) => (url.clone(), format!("{schema}.outbox_events")),
+            None => (
+                format!("sqlite://{}/db.sqlite", self.dir.display()),
+                "outbox_events".to_owned(),
+            ),
+        };
+        let pool = sqlx::AnyPool::connect(&url).await.expect("connect");
+        let rows = sqlx::query(&format!(
+            "SELECT kind FROM {table} WHERE payload LIKE $1 ORDER BY created_at, id"
+        ))
+        .bind(format!("%{fragment}%"))
+        .fetch_all(&pool)
+        .await
+        .expect("outbox events");
+        pool.close().await;
+        rows.iter()
+            .map(|r| r.try_get::<String, _>("kind").expect("kind"))
+            .collect()
+    }
+
     pub async fn status(&self, scope: Scope, id: Uuid) -> (AppointmentStatus, i64, usize) {
         let a = self
             .store
