@@ -109,7 +109,9 @@ test('the office books a technical recall into its episode, for the views asked 
     assert.match(timeline, /Technical recalls: Booked/);
     assert.match(timeline, /Screening appointment: Screened · 4 images/);
     assert.equal(await text(episode.getByTestId('episode-stage')), 'Mammograms');
-  } finally {
-    await s.close();
+    await s.finish();
+  } catch (e) {
+    await s.context.close().catch(() => {});
+    throw e;
   }
 });

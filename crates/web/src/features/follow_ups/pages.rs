@@ -164,7 +164,7 @@ pub async fn book(
     };
     match app::book(&state.store, &staff.caller(), cmd).await {
         Ok(appointment_id) => {
-            Ok(Redirect::to(&format!("/appointments/{appointment_id}?booked=1")).into_response())
+            Ok(Redirect::to(&format!("/appointments/{appointment_id}")).into_response())
         }
         Err(crate::application::Failure::Store(store::StoreError::Invalid(errors))) => {
             // Field errors name the request or the slot; both are shown against the choice.
