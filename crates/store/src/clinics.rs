@@ -13,8 +13,10 @@ use time::Date;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+#[derive(Debug, Clone, serde::Deserialize, ToSchema)]
 pub struct NewClinic {
     pub location_id: Uuid,
+    #[schema(value_type = String, format = Date)]
     pub date: Date,
     pub session: Session,
     pub clinic_type: ClinicType,

@@ -3,6 +3,7 @@
 //! Neither adapter imports the other (ADR 19; `crates/screening/tests/structure.rs`).
 
 pub mod assessment;
+pub mod clinics;
 pub mod episodes;
 pub mod follow_ups;
 pub mod reading;
@@ -23,6 +24,7 @@ pub fn page_routes() -> axum::Router<AppState> {
 pub fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
     utoipa_axum::router::OpenApiRouter::new()
         .merge(assessment::api::router())
+        .merge(clinics::api::router())
         .merge(episodes::api::router())
         .merge(follow_ups::api::router())
 }
