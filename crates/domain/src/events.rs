@@ -10,6 +10,7 @@
 
 use crate::appointment::{AppointmentAction, AppointmentStatus};
 use crate::assessment::OutcomeKind;
+use crate::ceasing::CeaseReason;
 use crate::end_code::EndCode;
 use crate::episode::{EpisodeOutcome, EpisodeStage};
 use crate::follow_up::FollowUpKind;
@@ -149,6 +150,27 @@ pub struct AssessmentOutcomeRecorded {
     pub end_code: Option<EndCode>,
 }
 
+/// A participant was ceased from screening: no invitations until she is reinstated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParticipantCeased {
+    pub provider_id: Uuid,
+    pub participant_id: Uuid,
+    pub reason: CeaseReason,
+    pub ceased_on: Date,
+    /// The open episode the ceasing closed ("Ceased from routine screening"), if any.
+    pub closed_episode_id: Option<Uuid>,
+}
+
+/// A ceased, deferred or under-treatment participant was reinstated: she is invited again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParticipantReinstated {
+    pub provider_id: Uuid,
+    pub participant_id: Uuid,
+    /// Why, as kept in her status history (for example "Opt back in").
+    pub reason: String,
+    pub reinstated_on: Date,
+}
+
 /// Every domain event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DomainEvent {
@@ -161,6 +183,8 @@ pub enum DomainEvent {
     EpisodeOutcomeSet(EpisodeOutcomeSet),
     EpisodeClosed(EpisodeClosed),
     AssessmentOutcomeRecorded(AssessmentOutcomeRecorded),
+    ParticipantCeased(ParticipantCeased),
+    ParticipantReinstated(ParticipantReinstated),
 }
 
 /// The stored kinds, one per variant. Never renamed: stored events and subscriber tables
@@ -175,6 +199,8 @@ pub mod kind {
     pub const EPISODE_OUTCOME_SET: &str = "episode.outcome_set";
     pub const EPISODE_CLOSED: &str = "episode.closed";
     pub const ASSESSMENT_OUTCOME_RECORDED: &str = "assessment.outcome_recorded";
+    pub const PARTICIPANT_CEASED: &str = "participant.ceased";
+    pub const PARTICIPANT_REINSTATED: &str = "participant.reinstated";
 
     /// Every kind.
     pub const ALL: &[&str] = &[
@@ -187,6 +213,8 @@ pub mod kind {
         EPISODE_OUTCOME_SET,
         EPISODE_CLOSED,
         ASSESSMENT_OUTCOME_RECORDED,
+        PARTICIPANT_CEASED,
+        PARTICIPANT_REINSTATED,
     ];
 }
 
@@ -217,6 +245,8 @@ impl DomainEvent {
             DomainEvent::EpisodeOutcomeSet(_) => kind::EPISODE_OUTCOME_SET,
             DomainEvent::EpisodeClosed(_) => kind::EPISODE_CLOSED,
             DomainEvent::AssessmentOutcomeRecorded(_) => kind::ASSESSMENT_OUTCOME_RECORDED,
+            DomainEvent::ParticipantCeased(_) => kind::PARTICIPANT_CEASED,
+            DomainEvent::ParticipantReinstated(_) => kind::PARTICIPANT_REINSTATED,
         }
     }
 
@@ -237,6 +267,8 @@ impl DomainEvent {
             DomainEvent::EpisodeOutcomeSet(e) => e.provider_id,
             DomainEvent::EpisodeClosed(e) => e.provider_id,
             DomainEvent::AssessmentOutcomeRecorded(e) => e.provider_id,
+            DomainEvent::ParticipantCeased(e) => e.provider_id,
+            DomainEvent::ParticipantReinstated(e) => e.provider_id,
         }
     }
 
@@ -252,6 +284,8 @@ impl DomainEvent {
             DomainEvent::EpisodeOutcomeSet(e) => serde_json::to_string(e),
             DomainEvent::EpisodeClosed(e) => serde_json::to_string(e),
             DomainEvent::AssessmentOutcomeRecorded(e) => serde_json::to_string(e),
+            DomainEvent::ParticipantCeased(e) => serde_json::to_string(e),
+            DomainEvent::ParticipantReinstated(e) => serde_json::to_string(e),
         };
         // Plain structs of strings, ids, dates and labelled enums always serialise.
         value.unwrap_or_else(|_| "{}".to_owned())
@@ -292,6 +326,10 @@ impl DomainEvent {
             kind::EPISODE_CLOSED => DomainEvent::EpisodeClosed(parse(kind, payload)?),
             kind::ASSESSMENT_OUTCOME_RECORDED => {
                 DomainEvent::AssessmentOutcomeRecorded(parse(kind, payload)?)
+            }
+            kind::PARTICIPANT_CEASED => DomainEvent::ParticipantCeased(parse(kind, payload)?),
+            kind::PARTICIPANT_REINSTATED => {
+                DomainEvent::ParticipantReinstated(parse(kind, payload)?)
             }
             other => return Err(DecodeError::UnknownKind(other.to_owned())),
         })
@@ -398,6 +436,19 @@ mod tests {
                 outcome: OutcomeKind::CancerDiagnosed,
                 end_code: Some(EndCode::ReferredForTreatment),
             }),
+            DomainEvent::ParticipantCeased(ParticipantCeased {
+                provider_id: id(1),
+                participant_id: id(4),
+                reason: CeaseReason::BilateralMastectomy,
+                ceased_on: time::macros::date!(2026 - 03 - 03),
+                closed_episode_id: Some(id(3)),
+            }),
+            DomainEvent::ParticipantReinstated(ParticipantReinstated {
+                provider_id: id(1),
+                participant_id: id(4),
+                reason: "Opt back in".to_owned(),
+                reinstated_on: time::macros::date!(2026 - 04 - 01),
+            }),
         ]
     }
 
@@ -422,6 +473,8 @@ mod tests {
             ("episode.outcome_set", 7),
             ("episode.closed", 8),
             ("assessment.outcome_recorded", 9),
+            ("participant.ceased", 10),
+            ("participant.reinstated", 11),
         ];
         let events = examples();
         for &(kind, index) in table {
@@ -444,6 +497,7 @@ mod tests {
             (5, r#""kind":"technical_recall""#),
             (7, r#""next_test_due":"2029-11-25""#),
             (9, r#""outcome":"cancer_diagnosed""#),
+            (10, r#""reason":"bilateral_mastectomy""#),
         ];
         let events = examples();
         for &(index, fragment) in table {

@@ -13,6 +13,7 @@ labelled_enum! {
         TechnicalRecall => ("technical_recall", "Technical recalls"),
         AssessmentReferral => ("assessment_referral", "Assessment referrals"),
         OptOut => ("opt_out", "Opt-out requests"),
+        MriReferral => ("mri_referral", "MRI referrals"),
     }
 }
 
@@ -133,7 +134,8 @@ impl FollowUpKind {
                 Some(ClinicType::Screening)
             }
             FollowUpKind::AssessmentReferral => Some(ClinicType::Assessment),
-            FollowUpKind::OptOut => None,
+            // Booked by the MRI service, outside this one.
+            FollowUpKind::OptOut | FollowUpKind::MriReferral => None,
         }
     }
 
@@ -192,6 +194,7 @@ impl FollowUpKind {
             FollowUpKind::TechnicalRecall => "a technical recall",
             FollowUpKind::AssessmentReferral => "an assessment referral",
             FollowUpKind::OptOut => "an opt-out request",
+            FollowUpKind::MriReferral => "an MRI referral",
         }
     }
 }
@@ -302,6 +305,8 @@ mod tests {
             (TechnicalRecall, Open, Assessment, Some("clinic_id")),
             (AssessmentReferral, Open, Screening, Some("clinic_id")),
             (OptOut, Open, Screening, Some("status")),
+            (MriReferral, Open, Screening, Some("status")),
+            (MriReferral, Open, Assessment, Some("status")),
             (TechnicalRecall, Booked, Screening, Some("status")),
             (TechnicalRecall, Done, Screening, Some("status")),
             (TechnicalRecall, Cancelled, Screening, Some("status")),
@@ -314,7 +319,11 @@ mod tests {
             assert_eq!(got.as_deref(), field, "{kind:?} {state:?} {clinic:?}");
         }
         for k in FollowUpKind::ALL {
-            assert_eq!(k.failsafe(), !matches!(k, Reschedule | OptOut), "{k:?}");
+            assert_eq!(
+                k.failsafe(),
+                !matches!(k, Reschedule | OptOut | MriReferral),
+                "{k:?}"
+            );
         }
     }
 

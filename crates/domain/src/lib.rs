@@ -7,6 +7,7 @@ mod labelled;
 
 pub mod appointment;
 pub mod assessment;
+pub mod ceasing;
 pub mod clinic;
 pub mod dates;
 pub mod end_code;

@@ -27,6 +27,9 @@ pub enum Permission {
     /// Record what was done at an assessment clinic and its outcome (which closes the
     /// episode).
     RecordAssessment,
+    /// Cease, reinstate or defer a participant, mark her very high risk, record an MRI
+    /// referral (the office's decisions about whether and how she is invited).
+    ManageScreeningStatus,
 }
 
 impl Role {
@@ -40,7 +43,11 @@ impl Role {
             ),
             Role::Administrative => matches!(
                 permission,
-                ViewRecords | CheckIn | ManageAppointments | ConfigureProvider
+                ViewRecords
+                    | CheckIn
+                    | ManageAppointments
+                    | ConfigureProvider
+                    | ManageScreeningStatus
             ),
             Role::Reader => matches!(permission, ViewRecords | ReadImages),
         }
@@ -60,16 +67,19 @@ mod tests {
     #[test]
     fn permission_table() {
         // ViewRecords, CheckIn, RunAppointment, ManageAppointments, ReadImages,
-        // ConfigureProvider, RecordAssessment
-        let table: &[(Role, [bool; 7])] = &[
-            (Role::Clinical, [true, true, true, true, false, false, true]),
+        // ConfigureProvider, RecordAssessment, ManageScreeningStatus
+        let table: &[(Role, [bool; 8])] = &[
+            (
+                Role::Clinical,
+                [true, true, true, true, false, false, true, false],
+            ),
             (
                 Role::Administrative,
-                [true, true, false, true, false, true, false],
+                [true, true, false, true, false, true, false, true],
             ),
             (
                 Role::Reader,
-                [true, false, false, false, true, false, false],
+                [true, false, false, false, true, false, false, false],
             ),
         ];
         let perms = [
@@ -80,6 +90,7 @@ mod tests {
             ReadImages,
             ConfigureProvider,
             RecordAssessment,
+            ManageScreeningStatus,
         ];
         for &(role, expected) in table {
             for (p, e) in perms.iter().zip(expected) {

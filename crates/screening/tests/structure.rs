@@ -346,6 +346,7 @@ const STORE_FEATURES: &[&str] = &[
     "participants",
     "providers",
     "reading",
+    "screening_status",
     "sessions",
     "stats",
     "timeline",

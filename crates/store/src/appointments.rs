@@ -106,6 +106,14 @@ impl Store {
         .map_err(|e| not_found_as_invalid(e, "clinic_id", "No such clinic"))?;
         let clinic_date: String = clinic.try_get("clinic_date")?;
         domain::appointment::can_book(parse_enum(&clinic.try_get::<String, _>("status")?)?)?;
+        crate::shared::screening_status::check_booking(
+            &mut tx,
+            scope,
+            new.participant_id,
+            new.episode_type,
+            new.follow_up_id.is_some(),
+        )
+        .await?;
         // Lock the slot until commit, so that two bookings of one slot at the same moment
         // queue up and the second sees the first below. (SQLite's write transactions are
         // already serial, and it has no FOR UPDATE.)

@@ -201,7 +201,12 @@ impl Store {
     }
 }
 
-const APPEND_ONLY: [&str; 3] = ["audit_log", "appointment_status_history", "episode_history"];
+const APPEND_ONLY: [&str; 4] = [
+    "audit_log",
+    "appointment_status_history",
+    "episode_history",
+    "participant_status_history",
+];
 
 /// Makes the database itself refuse UPDATE and DELETE on the append-only tables.
 pub(crate) async fn protect_append_only_tables(

@@ -18,6 +18,7 @@ mod participants;
 mod providers;
 mod reading;
 mod rounds;
+mod screening_status;
 mod sessions;
 mod shared;
 mod sql;
@@ -45,6 +46,9 @@ pub use reading::{
     ArbitrationView, CaseDetail, CaseHold, EpisodeChange, EpisodeSummary, NewArbitration,
     OverdueCase, PreviousEpisode, ReadRecorded, ReadView, ReadingCase, ReadingCounts,
     ReadingSession, ReadingSettings, SessionCase,
+};
+pub use screening_status::{
+    CeasedStatus, DeferredStatus, ScreeningStatusRecord, StatusHistoryEntry, VeryHighRiskStatus,
 };
 pub use sessions::{ApiPrincipal, SessionRecord, hash_secret, new_secret};
 pub use stats::{MammographerStats, ReaderStats, RepeatReasonCount};
@@ -254,7 +258,8 @@ impl Store {
                          api_tokens, appointment_sections, appointment_notes, follow_up_requests, \
                          participant_medical, user_preferences, reading_cases, reads, arbitrations, \
                          reading_sessions, reading_session_cases, case_holds, episode_history, \
-                         image_records, opinion_drafts, reading_settings, assessments, assessment_history",
+                         image_records, opinion_drafts, reading_settings, assessments, assessment_history, \
+                         participant_screening_status, participant_status_history",
                     )
                     .await?;
             }
@@ -315,6 +320,7 @@ pub(crate) fn subscribers() -> impl Iterator<Item = &'static outbox::Subscriber>
         reading::SUBSCRIBERS,
         gateway::SUBSCRIBERS,
         follow_ups::SUBSCRIBERS,
+        screening_status::SUBSCRIBERS,
     ]
     .into_iter()
     .flatten()

@@ -6,6 +6,7 @@
 pub(crate) mod appointment;
 pub(crate) mod episode;
 pub(crate) mod follow_up;
+pub(crate) mod screening_status;
 
 use crate::sql::parse_id;
 use crate::{Result, Room};

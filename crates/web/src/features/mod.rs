@@ -7,6 +7,7 @@ pub mod clinics;
 pub mod episodes;
 pub mod follow_ups;
 pub mod reading;
+pub mod screening_status;
 pub mod workflow;
 
 use crate::state::AppState;
@@ -17,6 +18,7 @@ pub fn page_routes() -> axum::Router<AppState> {
         .merge(assessment::pages::routes())
         .merge(episodes::pages::routes())
         .merge(follow_ups::pages::routes())
+        .merge(screening_status::pages::routes())
 }
 
 /// The API routes of the feature folders that declare their own, each with its OpenAPI
@@ -27,4 +29,5 @@ pub fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .merge(clinics::api::router())
         .merge(episodes::api::router())
         .merge(follow_ups::api::router())
+        .merge(screening_status::api::router())
 }

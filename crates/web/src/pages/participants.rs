@@ -41,6 +41,7 @@ struct ParticipantPage {
     participant_id: String,
     p: ParticipantView,
     special: SpecialView,
+    screening: crate::features::screening_status::pages::StatusCard,
     upcoming: Vec<ApptView>,
     past: Vec<ApptView>,
     episodes: Vec<crate::features::episodes::pages::EpisodeView>,
@@ -66,7 +67,12 @@ fn list_with_notes(items: Vec<&'static str>, notes: &str) -> String {
     out
 }
 
-pub async fn show(State(state): State<AppState>, staff: Staff, PageId(id): PageId) -> PageResult {
+pub async fn show(
+    State(state): State<AppState>,
+    staff: Staff,
+    PageId(id): PageId,
+    Query(banner): Query<crate::features::screening_status::pages::BannerQuery>,
+) -> PageResult {
     let scope = staff.scope();
     let (p, appointments, timeline) = tokio::try_join!(
         state.store.participant(scope, id),
@@ -127,7 +133,11 @@ pub async fn show(State(state): State<AppState>, staff: Staff, PageId(id): PageI
             &p.access_notes,
         ),
     };
+    let screening =
+        crate::features::screening_status::pages::card(&state, &staff, p.id, &view.name, &banner)
+            .await?;
     render(ParticipantPage {
+        screening,
         participant_id: p.id.to_string(),
         layout: Layout::new(
             format!("Participant: {}", view.name),
