@@ -154,8 +154,9 @@ pub enum AssessmentOutcome {
     /// "Awaiting pathology": a biopsy was taken and its result is awaited; the episode
     /// stays at assessment until the outcome is recorded again.
     AwaitingPathology,
-    /// "Cancer diagnosed": referred for treatment.
-    CancerDiagnosed(CancerDetails),
+    /// "Cancer diagnosed": referred for treatment. The details are inlined in the schema:
+    /// client generators reject a tagged union whose member is an `allOf` of a reference.
+    CancerDiagnosed(#[cfg_attr(feature = "openapi", schema(inline))] CancerDetails),
     /// "Referred to symptomatic care".
     ReferredToSymptomatic,
 }

@@ -297,6 +297,74 @@ async fn biopsy_awaits_pathology_then_a_cancer_closes_the_episode_for_treatment(
         )
         .await;
         assert!(!listed(&list), "no longer awaiting: {list}");
+
+        // Under treatment now: the office cannot offer her a routine appointment.
+        let (_, detail) = api(
+            &app,
+            &office,
+            Method::GET,
+            &format!("/appointments/{id}"),
+            None,
+        )
+        .await;
+        let who = detail["participant"]["id"].as_str().expect("participant");
+        let (status, screening) = api(
+            &app,
+            &office,
+            Method::GET,
+            &format!("/participants/{who}/screening-status"),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{screening}");
+        assert_eq!(screening["summary"], "Under treatment", "{screening}");
+        let scope = app.provider("DMO1").await;
+        let location = app.store.locations(scope).await.expect("locations")[0].id;
+        let routine = app
+            .store
+            .create_clinic(
+                scope,
+                &store::Actor::system("test"),
+                store::NewClinic {
+                    location_id: location,
+                    date: domain::dates::london_date(time::OffsetDateTime::now_utc())
+                        + time::Duration::days(7),
+                    session: domain::Session::AllDay,
+                    clinic_type: domain::ClinicType::Screening,
+                    risk_type: domain::RiskType::Routine,
+                    starts_at: "09:00".to_owned(),
+                    slot_minutes: 10,
+                    slot_count: 2,
+                },
+            )
+            .await
+            .expect("routine clinic");
+        let slot = app
+            .store
+            .free_slots(scope, routine.id)
+            .await
+            .expect("slots")[0]
+            .0;
+        let (status, refused) = api(
+            &app,
+            &office,
+            Method::POST,
+            "/appointments",
+            Some(json!({
+                "clinic_id": routine.id, "slot_id": slot, "participant_id": who,
+                "episode_type": "routine",
+            })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        assert!(
+            refused["errors"][0]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("under treatment"),
+            "{refused}"
+        );
+
         // A closed episode's assessment is not edited.
         let (status, problem) = api(&app, &jane, Method::PUT, &path, Some(cancer)).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
