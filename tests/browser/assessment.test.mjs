@@ -90,12 +90,13 @@ async function checkedInForAssessment() {
     'booking',
   );
   ok(await server.api(office, 'POST', `/appointments/${booked.appointment_id}/check-in`, {}), 'check in');
-  return { appointmentId: booked.appointment_id, participantId: referral.participant_id };
+  assert.ok(referral.episode_id, 'the referral names its episode');
+  return { appointmentId: booked.appointment_id, participantId: referral.participant_id, episodeId: referral.episode_id };
 }
 
 test('an assessment clinician records a benign outcome and the episode closes for routine recall', async (t) => {
   server.assertAlive('before this journey');
-  const { appointmentId, participantId } = await checkedInForAssessment();
+  const { appointmentId, participantId, episodeId } = await checkedInForAssessment();
   const s = await Session.open(browser, server, t, { scratch });
   const { page } = s;
   try {
@@ -120,9 +121,9 @@ test('an assessment clinician records a benign outcome and the episode closes fo
       /Assessment outcome recorded: Normal \/ benign\. The episode is closed \(Routine recall\)/,
     );
 
-    // The participant's timeline ends with the closure and a next test due.
+    // The episode on the participant's timeline is closed, with a next test due.
     await s.goto(`/participants/${participantId}`);
-    const episode = page.getByTestId('episode').first();
+    const episode = page.locator(`#episode-${episodeId}`);
     assert.equal(await text(episode.getByTestId('episode-stage')), 'Closed');
     assert.match(await text(episode.getByTestId('end-code')), /^Routine recall/);
     assert.match(await text(episode.getByTestId('timeline')), /Assessment appointment: Screened/);
