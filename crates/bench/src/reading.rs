@@ -294,6 +294,7 @@ async fn vacuum(url: &str, schema: &str) -> anyhow::Result<()> {
         "appointments",
         "follow_up_requests",
         "episode_history",
+        "assessments",
     ] {
         pool.execute(format!("VACUUM ANALYZE {table}").as_str())
             .await?;
@@ -392,7 +393,7 @@ async fn office_loop(
     let mut out = Vec::new();
     for n in 0..requests {
         let participant = &participants[(n * 7 + offset * 13) % participants.len()];
-        let pages: [(&'static str, String, bool); 5] = [
+        let pages: [(&'static str, String, bool); 6] = [
             (
                 "Office: technical recalls list page",
                 "/follow-ups?kind=technical_recall".to_owned(),
@@ -406,6 +407,11 @@ async fn office_loop(
             (
                 "Office: failsafe list page",
                 "/follow-ups/failsafe".to_owned(),
+                false,
+            ),
+            (
+                "Office: awaiting pathology list page",
+                "/assessment/awaiting-pathology".to_owned(),
                 false,
             ),
             (
@@ -634,8 +640,8 @@ async fn seed(
 
 /// The office's follow-up requests for the concluded recalls and referrals (done when
 /// older than 60 days, booked when older than 30, open after that; a tenth of the booked
-/// ones not attended, so on the failsafe list), and each concluded episode's history row
-/// with its end code.
+/// ones not attended, so on the failsafe list), each concluded episode's history row
+/// with its end code, and assessments awaiting pathology.
 fn follow_ups(provider: Uuid, today: &str) -> Vec<String> {
     vec![
         format!(
@@ -669,9 +675,20 @@ fn follow_ups(provider: Uuid, today: &str) -> Vec<String> {
         format!(
             "UPDATE episodes SET end_code = 'routine_recall', closed_on = opened_on WHERE provider_id = '{provider}' AND stage = 'closed'"
         ),
+        // A fifth of the assessment referrals of the last 60 days were assessed with a
+        // biopsy and await pathology (the assessment recorded against the screen here).
+        format!(
+            "INSERT INTO assessments (id, provider_id, appointment_id, episode_id, participant_id, assessed_on, work, outcome, \
+             recorded_by_name, recorded_at, created_at, version) \
+             SELECT md5('x' || i)::uuid::text, '{provider}', appointment, episode, participant, (day + 20)::text, \
+             '{ASSESSMENT_WORK}', 'awaiting_pathology', second_name, (day + 20) || 'T12:00:00.000000Z', \
+             (day + 20) || 'T12:00:00.000000Z', 1 \
+             FROM seed WHERE state = 'concluded' AND kind = 'recall_for_assessment' AND day >= DATE '{today}' - 60 AND i % 5 = 0"
+        ),
     ]
 }
 
+const ASSESSMENT_WORK: &str = r#"{"right":{"clinical_examination":true,"further_views":false,"ultrasound":true,"needle_biopsy":true,"biopsy_type":"core"},"left":{"clinical_examination":true,"further_views":false,"ultrasound":false,"needle_biopsy":false,"biopsy_type":null}}"#;
 const RFA_JSON: &str = r#"{"opinion":"recall_for_assessment","right":{"assessment":"normal_symptoms_need_assessment"},"left":{"assessment":"normal"}}"#;
 
 /// A stored opinion of each kind, as SQL.

@@ -339,15 +339,11 @@ pub async fn follow_ups(
         .unwrap_or(FollowUpKind::MoreImages);
     let scope = staff.scope();
     let settings = state.store.office_settings(scope).await?;
-    let mut counts = Vec::new();
-    let mut rows = Vec::new();
-    for k in FollowUpKind::ALL {
-        let list = state.store.follow_ups_in(scope, *k, &ACTIVE).await?;
-        counts.push(list.len());
-        if *k == kind {
-            rows = list;
-        }
-    }
+    let rows = state.store.follow_ups_in(scope, kind, &ACTIVE).await?;
+    let by_kind = state.store.follow_up_counts(scope, &ACTIVE).await?;
+    let counts = FollowUpKind::ALL
+        .iter()
+        .map(|k| by_kind.iter().find(|(c, _)| c == k).map_or(0, |(_, n)| *n));
     let today = state.today();
     let banner = q.done.as_deref().and_then(|d| {
         let (name, status) = d.split_once(':')?;
