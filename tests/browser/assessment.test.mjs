@@ -127,6 +127,10 @@ test('an assessment clinician records a benign outcome and the episode closes fo
     assert.equal(await text(episode.getByTestId('episode-stage')), 'Closed');
     assert.match(await text(episode.getByTestId('end-code')), /^Routine recall/);
     assert.match(await text(episode.getByTestId('timeline')), /Assessment appointment: Screened/);
+    assert.match(
+      await text(episode.getByTestId('timeline')),
+      /Assessment: Normal \/ benign: Right breast: clinical examination; Left breast: clinical examination/,
+    );
     assert.ok((await episode.getByTestId('next-test-due').count()) === 1, 'a next test due date');
     await s.finish();
   } catch (e) {

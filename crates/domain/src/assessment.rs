@@ -262,6 +262,38 @@ impl AssessmentRecord {
         }
     }
 
+    /// What was done, in a line for a timeline: "Right breast: clinical examination,
+    /// ultrasound, core biopsy; Left breast: clinical examination". A breast with nothing
+    /// done is left out.
+    pub fn work_summary(&self) -> String {
+        Breast::ALL
+            .iter()
+            .filter_map(|breast| {
+                let w = self.work(*breast);
+                let done: Vec<String> = [
+                    w.clinical_examination
+                        .then(|| "clinical examination".to_owned()),
+                    w.further_views.then(|| "further views".to_owned()),
+                    w.ultrasound.then(|| "ultrasound".to_owned()),
+                    w.needle_biopsy.then(|| {
+                        match w.biopsy_type {
+                            Some(BiopsyType::Core) => "core biopsy",
+                            Some(BiopsyType::Vacuum) => "vacuum-assisted biopsy",
+                            Some(BiopsyType::Fna) => "fine needle aspiration (FNA)",
+                            None => "needle biopsy",
+                        }
+                        .to_owned()
+                    }),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                (!done.is_empty()).then(|| format!("{}: {}", breast.label(), done.join(", ")))
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     /// Whether a needle biopsy was taken from either breast.
     pub const fn biopsy_taken(&self) -> bool {
         self.right.needle_biopsy || self.left.needle_biopsy
@@ -418,6 +450,36 @@ mod tests {
             grade: Some(Grade::Two),
             ..CancerDetails::default()
         })
+    }
+
+    #[test]
+    fn the_work_summary_names_what_was_done_per_breast() {
+        let table = [
+            (
+                work(Some(BiopsyType::Core)),
+                BreastWork::default(),
+                "Right breast: clinical examination, further views, ultrasound, core biopsy",
+            ),
+            (
+                BreastWork {
+                    ultrasound: true,
+                    ..BreastWork::default()
+                },
+                work(Some(BiopsyType::Fna)),
+                "Right breast: ultrasound; Left breast: clinical examination, further views, \
+                 ultrasound, fine needle aspiration (FNA)",
+            ),
+            (BreastWork::default(), BreastWork::default(), ""),
+        ];
+        for (right, left, expected) in table {
+            let r = AssessmentRecord {
+                right,
+                left,
+                outcome: AssessmentOutcome::NormalBenign,
+                mdm: None,
+            };
+            assert_eq!(r.work_summary(), expected);
+        }
     }
 
     #[test]

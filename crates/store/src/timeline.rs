@@ -1,10 +1,11 @@
 //! A participant's whole pathway, episode by episode: appointments, image reading,
-//! follow-up requests and every change of the episode (outcome, closure, end code,
-//! correction), in time order. Five queries whatever the number of episodes, each on an
+//! follow-up requests, assessment and every change of the episode (outcome, closure, end code,
+//! correction), in time order. Six queries whatever the number of episodes, each on an
 //! index by provider and participant.
 
-use crate::sql::{self, parse_date, parse_enum, parse_id, parse_ts};
+use crate::sql::{self, parse_date, parse_enum, parse_id, parse_json, parse_ts};
 use crate::{Result, Scope, Store};
+use domain::assessment::AssessmentRecord;
 use domain::end_code::EndCode;
 use domain::episode::{EpisodeOutcome, EpisodeStage, EpisodeType};
 use serde::Serialize;
@@ -24,6 +25,8 @@ pub enum TimelineKind {
     Reading,
     /// A follow-up request for the office (a recall, a referral, ...).
     FollowUp,
+    /// An assessment recorded: what was done per breast, the outcome, any MDM.
+    Assessment,
     /// A change of the episode itself: its outcome, stage, closure or a correction.
     EpisodeChange,
 }
@@ -128,6 +131,7 @@ impl Store {
         let mut events = self.appointment_events(&p, &who).await?;
         events.extend(self.reading_events(&p, &who).await?);
         events.extend(self.follow_up_events(&p, &who).await?);
+        events.extend(self.assessment_events(&p, &who).await?);
         events.extend(self.episode_change_events(&p, &who).await?);
         for (episode_id, event) in events {
             if let Some(e) = episodes.get_mut(&episode_id) {
@@ -295,6 +299,48 @@ impl Store {
                         detail,
                         appointment_id: None,
                         follow_up_id: Some(parse_id(&r.try_get::<String, _>("id")?)?),
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    /// Every recording of an assessment (awaiting pathology, then the pathology outcome, are
+    /// two entries), from its append-only history.
+    async fn assessment_events(&self, p: &str, who: &str) -> Result<Vec<(Uuid, TimelineEvent)>> {
+        let rows = sqlx::query(
+            "SELECT s.episode_id, s.appointment_id, h.record, h.recorded_by_name, h.recorded_at \
+             FROM assessments s JOIN assessment_history h ON h.assessment_id = s.id AND h.provider_id = s.provider_id \
+             WHERE s.provider_id = $1 AND s.participant_id = $2",
+        )
+        .bind(p)
+        .bind(who)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let record: AssessmentRecord = parse_json(&r.try_get::<String, _>("record")?)?;
+                let mut detail = record.work_summary();
+                if let Some(mdm) = &record.mdm {
+                    detail.push_str(&format!(
+                        " · MDM {}: {}",
+                        domain::medical::format_date(mdm.date),
+                        mdm.outcome
+                    ));
+                }
+                detail.push_str(&format!(
+                    " · by {}",
+                    r.try_get::<String, _>("recorded_by_name")?
+                ));
+                Ok((
+                    parse_id(&r.try_get::<String, _>("episode_id")?)?,
+                    TimelineEvent {
+                        at: parse_ts(&r.try_get::<String, _>("recorded_at")?)?,
+                        kind: TimelineKind::Assessment,
+                        title: format!("Assessment: {}", record.outcome.describe()),
+                        detail,
+                        appointment_id: Some(parse_id(&r.try_get::<String, _>("appointment_id")?)?),
+                        follow_up_id: None,
                     },
                 ))
             })

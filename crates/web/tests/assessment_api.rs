@@ -318,6 +318,36 @@ async fn biopsy_awaits_pathology_then_a_cancer_closes_the_episode_for_treatment(
         .await;
         assert_eq!(status, StatusCode::OK, "{screening}");
         assert_eq!(screening["summary"], "Under treatment", "{screening}");
+        // Her timeline shows both recordings of the assessment, then the closure.
+        let (status, timeline) = api(
+            &app,
+            &office,
+            Method::GET,
+            &format!("/participants/{who}/timeline"),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{timeline}");
+        let ep = timeline["episodes"]
+            .as_array()
+            .and_then(|es| es.iter().find(|e| e["id"] == episode.to_string()))
+            .expect("the episode on her timeline");
+        let titles: Vec<&str> = ep["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .filter(|e| e["kind"] == "assessment")
+            .filter_map(|e| e["title"].as_str())
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                "Assessment: Awaiting pathology",
+                "Assessment: Cancer diagnosed: Invasive, Grade 2"
+            ],
+            "{ep}"
+        );
+        assert_eq!(ep["end_code"], "referred_for_treatment");
         let scope = app.provider("DMO1").await;
         let location = app.store.locations(scope).await.expect("locations")[0].id;
         let routine = app

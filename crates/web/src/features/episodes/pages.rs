@@ -76,15 +76,20 @@ pub fn timeline_view(timeline: &Timeline, can_manage: bool) -> Vec<EpisodeView> 
                         when: instant(ev.at),
                         title: ev.title.clone(),
                         detail: ev.detail.clone(),
-                        href: ev
-                            .appointment_id
-                            .filter(|_| ev.kind == TimelineKind::Appointment)
-                            .map(|id| format!("/appointments/{id}"))
-                            .or_else(|| ev.follow_up_id.map(|id| format!("/follow-ups/{id}"))),
+                        href: match (ev.kind, ev.appointment_id) {
+                            (TimelineKind::Appointment, Some(id)) => {
+                                Some(format!("/appointments/{id}"))
+                            }
+                            (TimelineKind::Assessment, Some(id)) => {
+                                Some(format!("/appointments/{id}/assessment"))
+                            }
+                            _ => ev.follow_up_id.map(|id| format!("/follow-ups/{id}")),
+                        },
                         tag: match ev.kind {
                             TimelineKind::Appointment => "Appointment",
                             TimelineKind::Reading => "Reading",
                             TimelineKind::FollowUp => "Follow-up",
+                            TimelineKind::Assessment => "Assessment",
                             TimelineKind::EpisodeChange => "Episode",
                         },
                     })
