@@ -481,6 +481,42 @@ async fn the_office_actions_a_follow_up_and_it_leaves_outcomes_to_act_on() {
     assert_eq!(item["open_days"], 0);
     assert_eq!(item["overdue"], false);
 
+    // The office's views of the list: to book, booked, overdue.
+    let office = app.sign_in(OFFICE).await;
+    let row = format!(
+        "data-testid=\"follow-up-{}\"",
+        item["id"].as_str().expect("id")
+    );
+    let shown = |view: &'static str| {
+        let (app, office, row) = (&app, &office, row.clone());
+        async move {
+            let page = app
+                .get(office, &format!("/follow-ups?kind=more_images&show={view}"))
+                .await
+                .text()
+                .await
+                .expect("page");
+            page.contains(&row)
+        }
+    };
+    assert!(shown("to_book").await && shown("all").await);
+    assert!(!shown("booked").await && !shown("overdue").await);
+    let overdue = "/api/v1/follow-ups?kind=more_images&status=overdue";
+    assert!(listed(&get(&app, &karen, overdue).await).is_none());
+    let weeks_ago =
+        domain::dates::london_date(time::OffsetDateTime::now_utc()) - time::Duration::days(20);
+    app.execute(&format!(
+        "UPDATE follow_up_requests SET created_at = '{weeks_ago}T09:00:00.000000Z' WHERE id = '{}'",
+        item["id"].as_str().expect("id")
+    ))
+    .await;
+    let aged = listed(&get(&app, &karen, overdue).await).expect("overdue after 20 days");
+    assert_eq!(
+        (aged["open_days"].as_i64(), aged["overdue"].as_bool()),
+        (Some(20), Some(true))
+    );
+    assert!(shown("overdue").await && shown("to_book").await);
+
     let status_path = format!("/api/v1/follow-ups/{fid}/status");
     // Cancelling needs a reason; a reader cannot action it; nothing changes.
     let (s, b) = post(&app, &karen, &status_path, json!({ "status": "cancelled" })).await;
@@ -504,6 +540,8 @@ async fn the_office_actions_a_follow_up_and_it_leaves_outcomes_to_act_on() {
     .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["status"], "booked");
+    assert!(shown("booked").await && !shown("to_book").await && !shown("overdue").await);
+    assert!(listed(&get(&app, &karen, overdue).await).is_none());
     assert!(listed(&get(&app, &karen, "/api/v1/reading/outcomes").await).is_none());
     assert!(
         listed(

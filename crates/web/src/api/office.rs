@@ -198,7 +198,8 @@ pub async fn close(
 pub struct FollowUpQuery {
     /// more_images (default), reschedule, technical_recall, assessment_referral or opt_out.
     kind: Option<String>,
-    /// open (default), booked, done, cancelled, or active (open and booked).
+    /// open (default), booked, done, cancelled, active (open and booked), or overdue (open
+    /// past the office's threshold).
     status: Option<String>,
 }
 
@@ -234,13 +235,14 @@ pub async fn follow_ups(
             )])
         })?,
     };
+    let overdue_only = q.status.as_deref() == Some("overdue");
     let states: Vec<FollowUpState> = match q.status.as_deref() {
-        None => vec![FollowUpState::Open],
+        None | Some("overdue") => vec![FollowUpState::Open],
         Some("active") => vec![FollowUpState::Open, FollowUpState::Booked],
         Some(s) => vec![s.parse().map_err(|_| {
             Problem::invalid_fields(vec![(
                 "status".to_owned(),
-                "Must be open, booked, done, cancelled or active".to_owned(),
+                "Must be open, booked, done, cancelled, active or overdue".to_owned(),
             )])
         })?],
     };
@@ -260,6 +262,7 @@ pub async fn follow_ups(
                     request: f,
                 }
             })
+            .filter(|item| !overdue_only || item.overdue)
             .collect(),
     ))
 }

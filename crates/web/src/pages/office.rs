@@ -246,7 +246,28 @@ pub async fn ans_details(
 #[derive(Deserialize)]
 pub struct FollowUpQuery {
     kind: Option<String>,
+    /// all (default), to_book, booked or overdue.
+    show: Option<String>,
     done: Option<String>,
+}
+
+/// The office's views of one kind of request: all it still has to finish, those to book
+/// (open), those booked, and the open ones past the overdue threshold.
+const VIEWS: [(&str, &str); 4] = [
+    ("all", "All"),
+    ("to_book", "To book"),
+    ("booked", "Booked"),
+    ("overdue", "Overdue"),
+];
+
+/// Whether request `f` is in view `view` (one of [`VIEWS`]).
+fn in_view(view: &str, f: &store::FollowUp, today: time::Date, overdue_days: i64) -> bool {
+    match view {
+        "to_book" => f.status == FollowUpState::Open.as_str(),
+        "booked" => f.status == FollowUpState::Booked.as_str(),
+        "overdue" => age_of(f, today, overdue_days).is_some_and(|a| a.overdue),
+        _ => true,
+    }
 }
 
 pub struct FollowUpRow {
@@ -311,6 +332,7 @@ struct FollowUpsPage {
     tabs_heading: &'static str,
     tabs: Vec<TabLink>,
     selected_label: &'static str,
+    views: Vec<TabLink>,
     rows: Vec<FollowUpRow>,
     overdue_days: i64,
     can_manage: bool,
@@ -345,6 +367,21 @@ pub async fn follow_ups(
         .iter()
         .map(|k| by_kind.iter().find(|(c, _)| c == k).map_or(0, |(_, n)| *n));
     let today = state.today();
+    let days = settings.follow_up_overdue_days;
+    let show = VIEWS
+        .iter()
+        .map(|(v, _)| *v)
+        .find(|v| Some(*v) == q.show.as_deref())
+        .unwrap_or("all");
+    let views = VIEWS
+        .iter()
+        .map(|(v, label)| TabLink {
+            label,
+            href: format!("/follow-ups?kind={}&show={v}", kind.as_str()),
+            count: rows.iter().filter(|f| in_view(v, f, today, days)).count(),
+            selected: *v == show,
+        })
+        .collect();
     let banner = q.done.as_deref().and_then(|d| {
         let (name, status) = d.split_once(':')?;
         let status: FollowUpState = status.parse().ok()?;
@@ -377,9 +414,11 @@ pub async fn follow_ups(
             })
             .collect(),
         selected_label: kind.label(),
+        views,
         rows: rows
             .iter()
-            .map(|f| follow_up_row(f, today, settings.follow_up_overdue_days))
+            .filter(|f| in_view(show, f, today, days))
+            .map(|f| follow_up_row(f, today, days))
             .collect(),
         overdue_days: settings.follow_up_overdue_days,
         can_manage: staff.0.can(Permission::ManageAppointments),

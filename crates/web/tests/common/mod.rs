@@ -303,6 +303,29 @@ impl TestApp {
             .collect()
     }
 
+    /// Runs one SQL statement on the app's database (its own schema on PostgreSQL): for a
+    /// test that needs a state only time would make, such as a request raised weeks ago.
+    pub async fn execute(&self, statement: &str) {
+        use sqlx::{Acquire, Executor};
+        sqlx::any::install_default_drivers();
+        let url = match &self.pg {
+            Some((url, _)) => url.clone(),
+            None => format!("sqlite://{}/db.sqlite", self.dir.display()),
+        };
+        let pool = sqlx::AnyPool::connect(&url).await.expect("connect");
+        {
+            let mut pooled = pool.acquire().await.expect("connection");
+            let conn = pooled.acquire().await.expect("connection");
+            if let Some((_, schema)) = &self.pg {
+                conn.execute(format!("SET search_path TO {schema}").as_str())
+                    .await
+                    .expect("search path");
+            }
+            conn.execute(statement).await.expect(statement);
+        } // Returned to the pool, so closing it does not wait on it.
+        pool.close().await;
+    }
+
     pub async fn status(&self, scope: Scope, id: Uuid) -> (AppointmentStatus, i64, usize) {
         let a = self
             .store
