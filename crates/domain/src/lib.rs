@@ -21,6 +21,7 @@ pub mod medical;
 pub mod nhs_number;
 pub mod participant;
 pub mod reading;
+pub mod results;
 pub mod role;
 pub mod round;
 #[cfg(feature = "openapi")]
