@@ -109,6 +109,15 @@ test('the office books a technical recall into its episode, for the views asked 
     assert.match(timeline, /Technical recalls: Booked/);
     assert.match(timeline, /Screening appointment: Screened · 4 images/);
     assert.equal(await text(episode.getByTestId('episode-stage')), 'Mammograms');
+    // Her result so far: the technical recall, told plainly, sent to the GP as text.
+    const result = page.getByTestId('result').first();
+    assert.match(await text(result), /^Technical recall Current/);
+    assert.match(await text(result.getByTestId('result-summary')), /not clear enough/);
+    assert.match(await text(result), /Finding not coded: sent as text/);
+
+    // The office's results queue lists it too.
+    await s.clickAndLoad(page.getByRole('link', { name: 'Results', exact: true }), { expect: /^\/results$/ });
+    assert.match(await text(page.getByTestId('results')), /Technical recall/);
     await s.finish();
   } catch (e) {
     await s.context.close().catch(() => {});

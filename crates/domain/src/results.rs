@@ -6,7 +6,8 @@
 //!   reschedule and opt-out requests give none, and neither do ceasing or a closure
 //!   without a result.
 //! - [`next_result`] says whether a change issues a new result, supersedes the latest one
-//!   (a correction), or changes nothing (the same result recorded twice in one change).
+//!   (a correction), withdraws it, or changes nothing (the same result recorded twice in
+//!   one change).
 //! - [`ResultKind::letter`], [`ResultKind::summary`] and [`ResultKind::gp_text`] give the
 //!   letter template and the plain-language wording.
 //! - [`default_coding`] gives the SNOMED CT codes the reference lists. The service keeps
@@ -231,8 +232,8 @@ pub const fn default_coding(kind: ResultKind) -> Coding {
 /// What a change does to an episode's results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NextResult {
-    /// Nothing: the episode's latest result already says this. This happens when reading
-    /// sets the outcome and closes the episode in one change.
+    /// Nothing. Either the episode's latest result already says this (reading sets the
+    /// outcome and closes the episode in one change), or the change gives no result.
     Unchanged,
     /// A new result, beside the earlier ones. Each was true when it was sent, for example a
     /// technical recall and then the normal result of the repeat images.
@@ -240,16 +241,34 @@ pub enum NextResult {
     /// A new version of the latest result, which it supersedes in both channels (a
     /// correction of the episode's end code).
     Supersede,
+    /// The latest result no longer stands and nothing replaces it: a correction to an end
+    /// code that gives no result, or an undone "did not attend" or "attended not screened".
+    Withdraw,
 }
 
-/// Whether a change that gives result `kind` issues a new result, supersedes the latest
-/// one, or changes nothing. `latest` is the episode's current result, if it has one, and
-/// `correction` says whether the change corrects the episode's closure.
-pub fn next_result(latest: Option<ResultKind>, kind: ResultKind, correction: bool) -> NextResult {
+/// What a change that gives result `kind` (or none) does to the episode's results.
+/// `latest` is the episode's current result, if it has one, and `correction` says whether
+/// the change corrects the episode's closure.
+pub fn next_result(
+    latest: Option<ResultKind>,
+    kind: Option<ResultKind>,
+    correction: bool,
+) -> NextResult {
+    match (latest, kind) {
+        (Some(l), Some(k)) if l == k => NextResult::Unchanged,
+        (Some(_), Some(_)) if correction => NextResult::Supersede,
+        (_, Some(_)) => NextResult::Issue,
+        (Some(_), None) if correction => NextResult::Withdraw,
+        (_, None) => NextResult::Unchanged,
+    }
+}
+
+/// What undoing an appointment's ending does to the episode's latest result: a "did not
+/// attend" or "attended not screened" result made by that ending is withdrawn.
+pub fn on_ending_undone(latest: Option<ResultKind>) -> NextResult {
     match latest {
-        Some(l) if l == kind => NextResult::Unchanged,
-        Some(_) if correction => NextResult::Supersede,
-        _ => NextResult::Issue,
+        Some(ResultKind::DidNotAttend | ResultKind::AttendedNotScreened) => NextResult::Withdraw,
+        _ => NextResult::Unchanged,
     }
 }
 
@@ -420,19 +439,28 @@ mod tests {
         use NextResult::*;
         use ResultKind as R;
         let table = [
-            (None, R::Normal, false, Issue),
-            (None, R::Normal, true, Issue),
-            (Some(R::Normal), R::Normal, false, Unchanged),
-            (Some(R::Normal), R::Normal, true, Unchanged),
-            (Some(R::TechnicalRecall), R::Normal, false, Issue),
-            (Some(R::DidNotAttend), R::Normal, false, Issue),
-            (Some(R::Normal), R::ReferredForTreatment, true, Supersede),
+            (None, Some(R::Normal), false, Issue),
+            (None, Some(R::Normal), true, Issue),
+            (Some(R::Normal), Some(R::Normal), false, Unchanged),
+            (Some(R::Normal), Some(R::Normal), true, Unchanged),
+            (Some(R::TechnicalRecall), Some(R::Normal), false, Issue),
+            (Some(R::DidNotAttend), Some(R::Normal), false, Issue),
             (
-                Some(R::DidNotAttend),
-                R::AttendedNotScreened,
+                Some(R::Normal),
+                Some(R::ReferredForTreatment),
                 true,
                 Supersede,
             ),
+            (
+                Some(R::DidNotAttend),
+                Some(R::AttendedNotScreened),
+                true,
+                Supersede,
+            ),
+            (Some(R::Normal), None, true, Withdraw),
+            (Some(R::Normal), None, false, Unchanged),
+            (None, None, true, Unchanged),
+            (None, None, false, Unchanged),
         ];
         for (latest, kind, correction, expected) in table {
             assert_eq!(
@@ -440,6 +468,20 @@ mod tests {
                 expected,
                 "{latest:?} -> {kind:?} (correction {correction})"
             );
+        }
+    }
+
+    #[test]
+    fn undoing_an_ending_withdraws_only_the_result_it_made() {
+        let table = [
+            (None, NextResult::Unchanged),
+            (Some(ResultKind::DidNotAttend), NextResult::Withdraw),
+            (Some(ResultKind::AttendedNotScreened), NextResult::Withdraw),
+            (Some(ResultKind::Normal), NextResult::Unchanged),
+            (Some(ResultKind::TechnicalRecall), NextResult::Unchanged),
+        ];
+        for (latest, expected) in table {
+            assert_eq!(on_ending_undone(latest), expected, "{latest:?}");
         }
     }
 }

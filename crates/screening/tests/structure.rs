@@ -346,6 +346,7 @@ const STORE_FEATURES: &[&str] = &[
     "participants",
     "providers",
     "reading",
+    "results",
     "screening_status",
     "sessions",
     "stats",

@@ -17,6 +17,7 @@ mod outbox;
 mod participants;
 mod providers;
 mod reading;
+mod results;
 mod rounds;
 mod screening_status;
 mod sessions;
@@ -47,6 +48,7 @@ pub use reading::{
     OverdueCase, PreviousEpisode, ReadRecorded, ReadView, ReadingCase, ReadingCounts,
     ReadingSession, ReadingSettings, SessionCase,
 };
+pub use results::{ResultCode, ResultRecord, ResultState};
 pub use screening_status::{
     CeasedStatus, DeferredStatus, ScreeningStatusRecord, StatusHistoryEntry, VeryHighRiskStatus,
 };
@@ -259,7 +261,7 @@ impl Store {
                          participant_medical, user_preferences, reading_cases, reads, arbitrations, \
                          reading_sessions, reading_session_cases, case_holds, episode_history, \
                          image_records, opinion_drafts, reading_settings, assessments, assessment_history, \
-                         participant_screening_status, participant_status_history",
+                         participant_screening_status, participant_status_history, results",
                     )
                     .await?;
             }
@@ -321,6 +323,7 @@ pub(crate) fn subscribers() -> impl Iterator<Item = &'static outbox::Subscriber>
         gateway::SUBSCRIBERS,
         follow_ups::SUBSCRIBERS,
         screening_status::SUBSCRIBERS,
+        results::SUBSCRIBERS,
     ]
     .into_iter()
     .flatten()

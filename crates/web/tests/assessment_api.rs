@@ -348,6 +348,54 @@ async fn biopsy_awaits_pathology_then_a_cancer_closes_the_episode_for_treatment(
             "{ep}"
         );
         assert_eq!(ep["end_code"], "referred_for_treatment");
+
+        // Her results: the recall, then the assessment's. A correction of the end code
+        // supersedes the latest result with a second version.
+        let results_path = format!("/participants/{who}/results");
+        let (_, results) = api(&app, &office, Method::GET, &results_path, None).await;
+        let mine = |rs: &Value| -> Vec<(String, String, i64)> {
+            rs.as_array()
+                .expect("results")
+                .iter()
+                .filter(|r| r["episode_id"] == episode.to_string())
+                .map(|r| {
+                    (
+                        r["kind"].as_str().unwrap_or_default().to_owned(),
+                        r["state"].as_str().unwrap_or_default().to_owned(),
+                        r["version"].as_i64().unwrap_or_default(),
+                    )
+                })
+                .collect()
+        };
+        let row = |k: &str, s: &str, v: i64| (k.to_owned(), s.to_owned(), v);
+        assert_eq!(
+            mine(&results),
+            [
+                row("referred_for_treatment", "current", 1),
+                row("recall_for_assessment", "current", 1)
+            ],
+            "{backend:?} {results}"
+        );
+        let (status, corrected) = api(
+            &app,
+            &office,
+            Method::POST,
+            &format!("/episodes/{episode}/end-code"),
+            Some(json!({ "end_code": "referred_to_symptomatic", "reason": "MDM: benign, symptomatic clinic follow-up" })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{corrected}");
+        let (_, results) = api(&app, &office, Method::GET, &results_path, None).await;
+        assert_eq!(
+            mine(&results),
+            [
+                row("referred_to_symptomatic", "current", 2),
+                row("referred_for_treatment", "superseded", 1),
+                row("recall_for_assessment", "current", 1)
+            ],
+            "{backend:?} {results}"
+        );
+        assert_eq!(results[0]["supersedes_id"], results[1]["id"], "{results}");
         let scope = app.provider("DMO1").await;
         let location = app.store.locations(scope).await.expect("locations")[0].id;
         let routine = app

@@ -228,6 +228,36 @@ async fn technical_recall(app: &TestApp) -> (String, String, String, Value) {
 }
 
 /// Books `request` into a free slot of `clinic`; returns the new appointment.
+/// The episode's results, newest first, as (kind, state).
+async fn results_of(
+    app: &TestApp,
+    token: &str,
+    participant: &str,
+    episode: &str,
+) -> Vec<(String, String)> {
+    let (status, results) = call(
+        app,
+        token,
+        Method::GET,
+        &format!("/participants/{participant}/results"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{results}");
+    results
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter(|r| r["episode_id"] == episode)
+        .map(|r| {
+            (
+                r["kind"].as_str().unwrap_or_default().to_owned(),
+                r["state"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
 async fn book(app: &TestApp, token: &str, request: &str, clinic: Uuid) -> (StatusCode, Value) {
     let (status, slots) = call(
         app,
@@ -401,6 +431,54 @@ async fn a_technical_recall_is_booked_into_its_episode_reimaged_and_closes_routi
             "{e}"
         );
         assert_ne!(first, recall);
+        // Two results, each from the one record: the technical recall, then the normal
+        // result of the repeat images, coded with the reference's codes.
+        let pair = |k: &str, st: &str| (k.to_owned(), st.to_owned());
+        assert_eq!(
+            results_of(&app, &office, &participant, &episode).await,
+            [
+                pair("normal", "current"),
+                pair("technical_recall", "current")
+            ],
+            "{backend:?}"
+        );
+        let (_, results) = call(
+            &app,
+            &office,
+            Method::GET,
+            &format!("/participants/{participant}/results"),
+            None,
+        )
+        .await;
+        let normal = &results[0];
+        assert_eq!(normal["finding"]["code"], "171175005", "{normal}");
+        assert_eq!(normal["procedure"]["code"], "268547008", "{normal}");
+        assert_eq!(normal["version"], 1);
+        assert_eq!(normal["letter_template"], "normal");
+        assert_eq!(normal["next_test_due"], e["next_test_due"], "{normal}");
+        assert_eq!(
+            results[1]["finding"],
+            Value::Null,
+            "a recall travels as text"
+        );
+        let (_, queue) = call(&app, &office, Method::GET, "/results", None).await;
+        assert!(
+            queue
+                .to_string()
+                .contains(normal["id"].as_str().expect("id"))
+        );
+        let other = app.token(OTHER_OFFICE, "DMO2").await;
+        let (_, theirs) = call(&app, &other, Method::GET, "/results", None).await;
+        assert!(!theirs.to_string().contains(&participant), "{backend:?}");
+        let (status, _) = call(
+            &app,
+            &other,
+            Method::GET,
+            &format!("/participants/{participant}/results"),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
         // The closure was recorded as a domain event for results and reporting.
         let events = app
             .store
@@ -460,6 +538,15 @@ async fn a_recall_not_attended_goes_on_the_failsafe_list_and_the_office_closes_t
             .clone();
         assert_eq!(listed["status"], "open", "{listed}");
         assert_eq!(listed["booked_status"], "did_not_attend", "{listed}");
+        let pair = |k: &str, st: &str| (k.to_owned(), st.to_owned());
+        assert_eq!(
+            results_of(&app, &office, &participant, &episode).await,
+            [
+                pair("did_not_attend", "current"),
+                pair("technical_recall", "current")
+            ],
+            "{backend:?}"
+        );
         // Not another provider's.
         let other = app.token(OTHER_OFFICE, "DMO2").await;
         let (_, theirs) = call(&app, &other, Method::GET, "/follow-ups/failsafe", None).await;
@@ -539,6 +626,16 @@ async fn a_recall_not_attended_goes_on_the_failsafe_list_and_the_office_closes_t
             .expect("episode")
             .clone();
         assert_eq!(e["end_code"], "opted_out", "{e}");
+        // Closing with "did not attend" did not issue it twice; the correction to an end
+        // code that gives no result withdrew it.
+        assert_eq!(
+            results_of(&app, &office, &participant, &episode).await,
+            [
+                pair("did_not_attend", "withdrawn"),
+                pair("technical_recall", "current")
+            ],
+            "{backend:?}"
+        );
         let closures: Vec<&str> = e["events"]
             .as_array()
             .expect("events")

@@ -236,10 +236,29 @@ async fn did_not_attend_writes_the_episode_outcome_and_undo_reopens_it() {
     let path = format!("/api/v1/appointments/{}/actions", ids[0]);
     let (status, body) = post(&app, &karen, &path, json!({ "action": "did_not_attend" })).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_outcome(
-        &appointment(&app, &karen, ids[0]).await,
-        "did_not_attend",
-        "did_not_attend",
+    let marked = appointment(&app, &karen, ids[0]).await;
+    assert_outcome(&marked, "did_not_attend", "did_not_attend");
+    // A "did not attend" result is made with the outcome, and withdrawn by the undo.
+    let results = format!(
+        "/api/v1/participants/{}/results",
+        marked["participant"]["id"].as_str().expect("participant")
+    );
+    let states = |list: Value| -> Vec<(String, String)> {
+        list.as_array()
+            .expect("results")
+            .iter()
+            .map(|r| {
+                (
+                    r["kind"].as_str().unwrap_or_default().to_owned(),
+                    r["state"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let pair = |k: &str, st: &str| (k.to_owned(), st.to_owned());
+    assert_eq!(
+        states(get(&app, &karen, &results).await),
+        [pair("did_not_attend", "current")]
     );
     let (status, body) = post(
         &app,
@@ -252,6 +271,10 @@ async fn did_not_attend_writes_the_episode_outcome_and_undo_reopens_it() {
     let a = appointment(&app, &karen, ids[0]).await;
     assert_eq!(a["episode_outcome"], Value::Null, "{a}");
     assert_eq!(a["episode_stage"], "scheduled", "{a}");
+    assert_eq!(
+        states(get(&app, &karen, &results).await),
+        [pair("did_not_attend", "withdrawn")]
+    );
 }
 
 #[tokio::test]

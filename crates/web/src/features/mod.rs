@@ -7,6 +7,7 @@ pub mod clinics;
 pub mod episodes;
 pub mod follow_ups;
 pub mod reading;
+pub mod results;
 pub mod screening_status;
 pub mod workflow;
 
@@ -18,6 +19,7 @@ pub fn page_routes() -> axum::Router<AppState> {
         .merge(assessment::pages::routes())
         .merge(episodes::pages::routes())
         .merge(follow_ups::pages::routes())
+        .merge(results::pages::routes())
         .merge(screening_status::pages::routes())
 }
 
@@ -29,5 +31,6 @@ pub fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .merge(clinics::api::router())
         .merge(episodes::api::router())
         .merge(follow_ups::api::router())
+        .merge(results::api::router())
         .merge(screening_status::api::router())
 }

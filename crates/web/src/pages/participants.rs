@@ -45,6 +45,7 @@ struct ParticipantPage {
     upcoming: Vec<ApptView>,
     past: Vec<ApptView>,
     episodes: Vec<crate::features::episodes::pages::EpisodeView>,
+    results: Vec<crate::features::results::pages::ResultView>,
 }
 
 fn or_none(s: &str) -> String {
@@ -74,11 +75,13 @@ pub async fn show(
     Query(banner): Query<crate::features::screening_status::pages::BannerQuery>,
 ) -> PageResult {
     let scope = staff.scope();
-    let (p, appointments, timeline) = tokio::try_join!(
+    let (p, appointments, timeline, results) = tokio::try_join!(
         state.store.participant(scope, id),
         state.store.participant_appointments(scope, id),
-        state.store.timeline(scope, id)
+        state.store.timeline(scope, id),
+        state.store.participant_results(scope, id)
     )?;
+    let results = crate::features::results::pages::views(&results);
     let episodes = crate::features::episodes::pages::timeline_view(
         &timeline,
         staff.0.can(domain::Permission::ManageAppointments),
@@ -149,6 +152,7 @@ pub async fn show(
         upcoming: upcoming.into_iter().map(|(_, v)| v).collect(),
         past: past.into_iter().rev().map(|(_, v)| v).collect(),
         episodes,
+        results,
     })
 }
 

@@ -1,0 +1,410 @@
+//! Results: one record per result an episode gives, the single source that the
+//! participant's letter and the GP message are rendered from (issue 13).
+//! `domain::results` holds the rules.
+//!
+//! Results are made by a subscriber, in the transaction of the change that sets an
+//! episode's outcome or closes it, so no result is ever missing for an outcome that stands.
+//! The same result recorded twice in one change (reading sets the outcome and closes the
+//! episode) is made once. A correction of the end code supersedes the latest result with a
+//! new version, or withdraws it when the new end code gives none. Undoing "did not attend"
+//! or "attended not screened" withdraws the result that ending made.
+
+use crate::audit::{self, AuditAction};
+use crate::outbox::{Delivery, Handled, Subscriber, Tx};
+use crate::sql::{self, parse_date, parse_enum, parse_id, parse_ts};
+use crate::{Actor, Result, Scope, Store, new_id};
+use domain::end_code::EndCode;
+use domain::episode::EpisodeOutcome;
+use domain::events::{DomainEvent, kind};
+use domain::results::{NextResult, ResultKind, ResultSource, default_coding, next_result};
+use serde::Serialize;
+use sqlx::Row;
+use time::{Date, OffsetDateTime};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Whether a result stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ResultState {
+    /// The result as it stands: what the letter and the GP message say.
+    Current,
+    /// A later version (a correction) replaced it.
+    Superseded,
+    /// It no longer stands and nothing replaced it.
+    Withdrawn,
+}
+
+impl ResultState {
+    const fn as_str(self) -> &'static str {
+        match self {
+            ResultState::Current => "current",
+            ResultState::Superseded => "superseded",
+            ResultState::Withdrawn => "withdrawn",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self> {
+        match s {
+            "current" => Ok(ResultState::Current),
+            "superseded" => Ok(ResultState::Superseded),
+            "withdrawn" => Ok(ResultState::Withdrawn),
+            other => Err(crate::StoreError::Corrupt(format!(
+                "'{other}' is not a result state"
+            ))),
+        }
+    }
+}
+
+/// A SNOMED CT concept as the result was coded with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ResultCode {
+    pub code: String,
+    pub display: String,
+}
+
+/// One version of a result.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ResultRecord {
+    pub id: Uuid,
+    pub episode_id: Uuid,
+    pub participant_id: Uuid,
+    /// The participant's name and NHS number (for the office's lists).
+    pub participant_name: String,
+    pub nhs_number: String,
+    /// What the result says (`domain::results::ResultKind`), and its label.
+    #[schema(value_type = String)]
+    pub kind: String,
+    pub kind_label: String,
+    pub version: i64,
+    /// The version this one supersedes.
+    pub supersedes_id: Option<Uuid>,
+    pub state: ResultState,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub superseded_at: Option<OffsetDateTime>,
+    /// The episode's outcome and end code when it was made.
+    #[schema(value_type = Option<String>)]
+    pub outcome: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub end_code: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub next_test_due: Option<Date>,
+    pub reason: String,
+    /// The participant's plain-language summary.
+    pub summary: String,
+    /// The GP message's plain-language text.
+    pub gp_text: String,
+    /// The participant letter's template.
+    pub letter_template: String,
+    /// The SNOMED CT finding, where the mapping has one (otherwise the text alone).
+    pub finding: Option<ResultCode>,
+    /// The SNOMED CT procedure, when she was screened.
+    pub procedure: Option<ResultCode>,
+    pub issued_by_name: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+}
+
+const COLUMNS: &str = "r.id, r.episode_id, r.participant_id, p.first_name, p.last_name, p.nhs_number, \
+     r.kind, r.version, r.supersedes_id, r.state, r.superseded_at, r.outcome, r.end_code, r.next_test_due, \
+     r.reason, r.summary, r.gp_text, r.letter_template, r.finding_code, r.finding_display, \
+     r.procedure_code, r.procedure_display, r.issued_by_name, r.created_at \
+     FROM results r JOIN participants p ON p.id = r.participant_id AND p.provider_id = r.provider_id";
+
+fn code(r: &sqlx::any::AnyRow, code: &str, display: &str) -> Result<Option<ResultCode>> {
+    Ok(match r.try_get::<Option<String>, _>(code)? {
+        Some(c) => Some(ResultCode {
+            code: c,
+            display: r.try_get::<Option<String>, _>(display)?.unwrap_or_default(),
+        }),
+        None => None,
+    })
+}
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<ResultRecord> {
+    let kind: ResultKind = parse_enum(&r.try_get::<String, _>("kind")?)?;
+    let opt_id = |name: &str| -> Result<Option<Uuid>> {
+        r.try_get::<Option<String>, _>(name)?
+            .map(|s| parse_id(&s))
+            .transpose()
+    };
+    Ok(ResultRecord {
+        id: parse_id(&r.try_get::<String, _>("id")?)?,
+        episode_id: parse_id(&r.try_get::<String, _>("episode_id")?)?,
+        participant_id: parse_id(&r.try_get::<String, _>("participant_id")?)?,
+        participant_name: format!(
+            "{} {}",
+            r.try_get::<String, _>("first_name")?,
+            r.try_get::<String, _>("last_name")?
+        ),
+        nhs_number: r.try_get("nhs_number")?,
+        kind: kind.as_str().to_owned(),
+        kind_label: kind.label().to_owned(),
+        version: r.try_get("version")?,
+        supersedes_id: opt_id("supersedes_id")?,
+        state: ResultState::parse(&r.try_get::<String, _>("state")?)?,
+        superseded_at: r
+            .try_get::<Option<String>, _>("superseded_at")?
+            .map(|s| parse_ts(&s))
+            .transpose()?,
+        outcome: r.try_get("outcome")?,
+        end_code: r.try_get("end_code")?,
+        next_test_due: r
+            .try_get::<Option<String>, _>("next_test_due")?
+            .filter(|s| !s.is_empty())
+            .map(|s| parse_date(&s))
+            .transpose()?,
+        reason: r.try_get("reason")?,
+        summary: r.try_get("summary")?,
+        gp_text: r.try_get("gp_text")?,
+        letter_template: r.try_get("letter_template")?,
+        finding: code(r, "finding_code", "finding_display")?,
+        procedure: code(r, "procedure_code", "procedure_display")?,
+        issued_by_name: r.try_get("issued_by_name")?,
+        created_at: parse_ts(&r.try_get::<String, _>("created_at")?)?,
+    })
+}
+
+impl Store {
+    /// A participant's results, every version, newest first. `NotFound` for a participant
+    /// of another provider.
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, participant_id = %participant_id))]
+    pub async fn participant_results(
+        &self,
+        scope: Scope,
+        participant_id: Uuid,
+    ) -> Result<Vec<ResultRecord>> {
+        self.participant(scope, participant_id).await?;
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} WHERE r.provider_id = $1 AND r.participant_id = $2 \
+             ORDER BY r.created_at DESC, r.id DESC"
+        ))
+        .bind(sql::id(scope.provider_id))
+        .bind(sql::id(participant_id))
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+    }
+
+    /// The office's results queue: current results, newest first (at most `limit`).
+    #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
+    pub async fn current_results(&self, scope: Scope, limit: i64) -> Result<Vec<ResultRecord>> {
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} WHERE r.provider_id = $1 AND r.state = $2 \
+             ORDER BY r.created_at DESC, r.id DESC LIMIT $3"
+        ))
+        .bind(sql::id(scope.provider_id))
+        .bind(ResultState::Current.as_str())
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+    }
+}
+
+/// How results react to other features' events.
+pub(crate) const SUBSCRIBERS: &[Subscriber] = &[
+    // In the change's transaction: an outcome that stands always has its result, and a
+    // result never outlives the outcome it came from (no lag, no dead delivery between
+    // them). One or two small writes per change.
+    Subscriber {
+        name: "results.from_episode",
+        kinds: &[
+            kind::EPISODE_OUTCOME_SET,
+            kind::EPISODE_CLOSED,
+            kind::APPOINTMENT_ENDING_UNDONE,
+        ],
+        delivery: Delivery::InTransaction,
+        handle: from_episode,
+    },
+];
+
+/// The episode's current result: its id, kind and version.
+async fn latest(tx: &mut Tx, p: &str, episode: &str) -> Result<Option<(String, ResultKind, i64)>> {
+    let row = sqlx::query(
+        "SELECT id, kind, version FROM results WHERE provider_id = $1 AND episode_id = $2 AND state = $3 \
+         ORDER BY created_at DESC, id DESC LIMIT 1",
+    )
+    .bind(p)
+    .bind(episode)
+    .bind(ResultState::Current.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| {
+        Ok((
+            r.try_get::<String, _>("id")?,
+            parse_enum(&r.try_get::<String, _>("kind")?)?,
+            r.try_get::<i64, _>("version")?,
+        ))
+    })
+    .transpose()
+}
+
+/// What an event says about the episode's result.
+struct Change<'a> {
+    provider_id: Uuid,
+    episode_id: Uuid,
+    participant_id: Uuid,
+    outcome: Option<EpisodeOutcome>,
+    end_code: Option<EndCode>,
+    next_test_due: Option<Date>,
+    reason: &'a str,
+    correction: bool,
+}
+
+fn from_episode<'a>(tx: &'a mut Tx, actor: &'a Actor, event: &'a DomainEvent) -> Handled<'a> {
+    Box::pin(async move {
+        let change = match event {
+            DomainEvent::EpisodeOutcomeSet(e) => Change {
+                provider_id: e.provider_id,
+                episode_id: e.episode_id,
+                participant_id: e.participant_id,
+                outcome: Some(e.outcome),
+                end_code: None,
+                next_test_due: e.next_test_due,
+                reason: &e.reason,
+                correction: false,
+            },
+            DomainEvent::EpisodeClosed(e) => Change {
+                provider_id: e.provider_id,
+                episode_id: e.episode_id,
+                participant_id: e.participant_id,
+                outcome: e.outcome,
+                end_code: Some(e.end_code),
+                next_test_due: e.next_test_due,
+                reason: &e.reason,
+                correction: e.correction,
+            },
+            DomainEvent::AppointmentEndingUndone(e) => {
+                let p = sql::id(e.provider_id);
+                let episode = sql::id(e.episode_id);
+                if let Some((id, kind, _)) = latest(tx, &p, &episode).await?
+                    && domain::results::on_ending_undone(Some(kind)) == NextResult::Withdraw
+                {
+                    retire(tx, &p, &id, ResultState::Withdrawn).await?;
+                    audit_result(tx, e.participant_id, actor, &id, "withdrawn").await?;
+                }
+                return Ok(());
+            }
+            _ => return Ok(()),
+        };
+        apply(tx, actor, &change).await
+    })
+}
+
+async fn apply(tx: &mut Tx, actor: &Actor, c: &Change<'_>) -> Result<()> {
+    let p = sql::id(c.provider_id);
+    let episode = sql::id(c.episode_id);
+    let assessed = sqlx::query(
+        "SELECT COUNT(*) AS n FROM assessments WHERE provider_id = $1 AND episode_id = $2",
+    )
+    .bind(&p)
+    .bind(&episode)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get::<i64, _>("n")?
+        > 0;
+    let kind = ResultKind::of(ResultSource {
+        outcome: c.outcome,
+        end_code: c.end_code,
+        assessed,
+    });
+    let current = latest(tx, &p, &episode).await?;
+    match next_result(current.as_ref().map(|(_, k, _)| *k), kind, c.correction) {
+        NextResult::Unchanged => Ok(()),
+        NextResult::Withdraw => {
+            if let Some((id, _, _)) = current {
+                retire(tx, &p, &id, ResultState::Withdrawn).await?;
+                audit_result(tx, c.participant_id, actor, &id, "withdrawn").await?;
+            }
+            Ok(())
+        }
+        NextResult::Issue | NextResult::Supersede => {
+            let Some(kind) = kind else { return Ok(()) };
+            let supersedes = match (&current, c.correction) {
+                (Some((id, _, version)), true) => {
+                    retire(tx, &p, id, ResultState::Superseded).await?;
+                    Some((id.clone(), *version))
+                }
+                _ => None,
+            };
+            let id = sql::id(new_id());
+            let coding = default_coding(kind);
+            sqlx::query(
+                "INSERT INTO results (id, provider_id, episode_id, participant_id, kind, version, supersedes_id, state, \
+                 outcome, end_code, next_test_due, reason, summary, gp_text, letter_template, finding_code, finding_display, \
+                 procedure_code, procedure_display, issued_by_name, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
+            )
+            .bind(&id)
+            .bind(&p)
+            .bind(&episode)
+            .bind(sql::id(c.participant_id))
+            .bind(kind.as_str())
+            .bind(supersedes.as_ref().map_or(1, |(_, v)| v + 1))
+            .bind(supersedes.as_ref().map(|(s, _)| s.clone()))
+            .bind(ResultState::Current.as_str())
+            .bind(c.outcome.map(|o| o.as_str()))
+            .bind(c.end_code.map(|e| e.as_str()))
+            .bind(c.next_test_due.map(sql::date))
+            .bind(c.reason)
+            .bind(kind.summary())
+            .bind(kind.gp_text())
+            .bind(kind.letter())
+            .bind(coding.finding.map(|s| s.code))
+            .bind(coding.finding.map(|s| s.display))
+            .bind(coding.procedure.map(|s| s.code))
+            .bind(coding.procedure.map(|s| s.display))
+            .bind(&actor.name)
+            .bind(sql::ts(OffsetDateTime::now_utc()))
+            .execute(&mut **tx)
+            .await?;
+            let what = if supersedes.is_some() {
+                "superseded"
+            } else {
+                "issued"
+            };
+            audit_result(tx, c.participant_id, actor, &id, what).await
+        }
+    }
+}
+
+/// Marks a current result superseded or withdrawn.
+async fn retire(tx: &mut Tx, p: &str, id: &str, state: ResultState) -> Result<()> {
+    sqlx::query(
+        "UPDATE results SET state = $1, superseded_at = $2 WHERE id = $3 AND provider_id = $4 AND state = $5",
+    )
+    .bind(state.as_str())
+    .bind(sql::ts(OffsetDateTime::now_utc()))
+    .bind(id)
+    .bind(p)
+    .bind(ResultState::Current.as_str())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn audit_result(
+    tx: &mut Tx,
+    participant_id: Uuid,
+    actor: &Actor,
+    id: &str,
+    what: &str,
+) -> Result<()> {
+    audit::record(
+        &mut **tx,
+        actor,
+        AuditAction::Update,
+        "result",
+        parse_id(id)?,
+        Some(participant_id),
+        &serde_json::json!({ "result": what }),
+    )
+    .await
+}
