@@ -44,9 +44,9 @@ pub use outbox::{ClaimedDelivery, DeadDelivery, DeliveryOutcome, RetryPolicy};
 pub use participants::{NewParticipant, Participant, ParticipantAppointment, SupportNeed};
 pub use providers::{Location, NewLocation, NewRoom, Provider, Room};
 pub use reading::{
-    ArbitrationView, CaseDetail, CaseHold, EpisodeChange, EpisodeSummary, NewArbitration,
-    OverdueCase, PreviousEpisode, ReadRecorded, ReadView, ReadingCase, ReadingCounts,
-    ReadingSession, ReadingSettings, SessionCase,
+    ArbitrationView, CaseDetail, CaseHold, EpisodeChange, EpisodeSummary, LinkedCase,
+    NewArbitration, OverdueCase, PreviousEpisode, ReadRecorded, ReadView, ReadingCase,
+    ReadingCounts, ReadingSession, ReadingSettings, SessionCase,
 };
 pub use results::{ResultCode, ResultRecord, ResultState};
 pub use screening_status::{

@@ -384,6 +384,21 @@ async fn a_technical_recall_is_booked_into_its_episode_reimaged_and_closes_routi
         assert_eq!(detail["status"], "done", "{detail}");
 
         let case = case_of(&app, &jane, &recall).await;
+        // The recall's case is linked to the screen's by the episode: its reader sees the
+        // earlier images and their outcome.
+        let (status, detail) = call(
+            &app,
+            &jane,
+            Method::GET,
+            &format!("/reading/cases/{case}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{detail}");
+        let linked = detail["episode_cases"].as_array().expect("episode cases");
+        assert_eq!(linked.len(), 1, "{detail}");
+        assert_eq!(linked[0]["appointment_id"], first.as_str(), "{detail}");
+        assert_eq!(linked[0]["outcome"], "Technical recall", "{detail}");
         let second = double_read(&app, &case, json!({ "opinion": "normal" })).await;
         assert_eq!(second["outcome"], "routine_recall", "{second}");
 

@@ -522,9 +522,23 @@ pub struct CaseDetail {
     pub holds: Vec<CaseHold>,
     /// Previous episodes of the participant: (opened on, type, outcome).
     pub previous_episodes: Vec<PreviousEpisode>,
+    /// The other reading cases of this episode: a recall's images are read in their own
+    /// case, linked to the screen's by the episode, so the reader sees the whole set.
+    pub episode_cases: Vec<LinkedCase>,
     /// The provider's reading settings the detail was worked out with.
     #[serde(skip)]
     pub settings: ReadingSettings,
+}
+
+/// Another reading case of the same episode.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LinkedCase {
+    pub id: Uuid,
+    pub appointment_id: Uuid,
+    #[schema(value_type = String, format = Date)]
+    pub screened_on: Date,
+    /// The case's outcome label, once concluded.
+    pub outcome: Option<String>,
 }
 
 /// An earlier episode of the participant.

@@ -95,9 +95,37 @@ impl Store {
             })
         })
         .collect::<Result<Vec<_>>>()?;
+        let episode_cases = sqlx::query(
+            "SELECT id, appointment_id, screened_on, outcome FROM reading_cases \
+             WHERE provider_id = $1 AND participant_id = $2 AND episode_id = $3 AND id <> $4 \
+             ORDER BY screened_on, created_at",
+        )
+        .bind(sql::id(scope.provider_id))
+        .bind(sql::id(case.participant_id))
+        .bind(sql::id(episode_id))
+        .bind(sql::id(case_id))
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(LinkedCase {
+                id: parse_id(&r.try_get::<String, _>("id")?)?,
+                appointment_id: parse_id(&r.try_get::<String, _>("appointment_id")?)?,
+                screened_on: parse_date(&r.try_get::<String, _>("screened_on")?)?,
+                outcome: r
+                    .try_get::<Option<String>, _>("outcome")?
+                    .map(|o| {
+                        parse_enum::<domain::episode::EpisodeOutcome>(&o)
+                            .map(|o| o.label().to_owned())
+                    })
+                    .transpose()?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
         Ok(CaseDetail {
             case,
             episode_id,
+            episode_cases,
             episode_type: parse_enum(&episode.try_get::<String, _>("episode_type")?)?,
             reads: views,
             first_read_hidden,

@@ -70,6 +70,8 @@ pub struct CaseHeader {
     pub images_message: String,
     pub medical: Vec<(String, String)>,
     pub previous_episodes: Vec<(String, String, String)>,
+    /// The other cases of this episode: (case page, screened on, outcome).
+    pub episode_cases: Vec<(String, String, String)>,
     pub reported_mammograms: Vec<String>,
     pub holds: Vec<String>,
     /// Thumbnails from the gateway, right breast first.
@@ -302,6 +304,19 @@ fn case_header(l: &Loaded, today: time::Date) -> CaseHeader {
         image_notes,
         images_message,
         medical: medical_rows,
+        episode_cases: detail
+            .episode_cases
+            .iter()
+            .map(|c| {
+                (
+                    format!("/reading/cases/{}", c.id),
+                    long_date(c.screened_on),
+                    c.outcome
+                        .clone()
+                        .unwrap_or_else(|| "Not concluded".to_owned()),
+                )
+            })
+            .collect(),
         previous_episodes: detail
             .previous_episodes
             .iter()
