@@ -229,6 +229,88 @@ pub const fn default_coding(kind: ResultKind) -> Coding {
     }
 }
 
+/// Whether `code` is a well-formed SNOMED CT concept identifier: 6 to 18 digits, no leading
+/// zero, the partition of a concept (`00` or `10`, the two digits before the last), and a
+/// valid Verhoeff check digit (the last). A typo in a code is caught here; whether the
+/// concept is the right one is the administrator's judgement.
+pub fn is_concept_id(code: &str) -> bool {
+    const D: [[u8; 10]; 10] = [
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+        [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
+        [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+        [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
+        [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
+        [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+        [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
+        [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
+        [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+        [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+    ];
+    const P: [[u8; 10]; 8] = [
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+        [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
+        [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
+        [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
+        [9, 4, 5, 3, 1, 2, 6, 8, 7, 0],
+        [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+        [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
+        [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+    ];
+    let bytes = code.as_bytes();
+    if !(6..=18).contains(&bytes.len()) || !bytes.iter().all(u8::is_ascii_digit) || bytes[0] == b'0'
+    {
+        return false;
+    }
+    let partition = &code[code.len() - 3..code.len() - 1];
+    if partition != "00" && partition != "10" {
+        return false;
+    }
+    let mut c = 0u8;
+    for (i, b) in bytes.iter().rev().enumerate() {
+        c = D[usize::from(c)][usize::from(P[i % 8][usize::from(b - b'0')])];
+    }
+    c == 0
+}
+
+/// A system administrator's change to how one result is coded: a code with its display,
+/// or none (the result then travels as text). Fields `{part}_code` and `{part}_display`.
+pub fn check_concept(
+    part: &'static str,
+    code: Option<&str>,
+    display: Option<&str>,
+) -> Result<(), Vec<crate::validation::FieldError>> {
+    let mut e = crate::validation::Errors::default();
+    let code = code.map(str::trim).filter(|c| !c.is_empty());
+    let display = display.map(str::trim).filter(|d| !d.is_empty());
+    match (code, display) {
+        (Some(c), d) => {
+            if !is_concept_id(c) {
+                e.add(
+                    format!("{part}_code"),
+                    "Enter a SNOMED CT concept id, like 171175005 (6 to 18 digits ending in a valid check digit)",
+                );
+            }
+            match d {
+                None => e.add(
+                    format!("{part}_display"),
+                    "Enter the concept's name, as SNOMED CT gives it",
+                ),
+                Some(d) if d.chars().count() > 255 => e.add(
+                    format!("{part}_display"),
+                    "The name must be 255 characters or fewer",
+                ),
+                Some(_) => {}
+            }
+        }
+        (None, Some(_)) => e.add(
+            format!("{part}_code"),
+            "Enter the concept id for this name, or clear the name",
+        ),
+        (None, None) => {}
+    }
+    e.finish()
+}
+
 /// What a change does to an episode's results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NextResult {
@@ -431,6 +513,55 @@ mod tests {
                 (finding, procedure),
                 "{kind:?}"
             );
+        }
+    }
+
+    #[test]
+    fn concept_ids_need_digits_a_concept_partition_and_a_verhoeff_check_digit() {
+        let table = [
+            ("171175005", true),
+            ("268547008", true),
+            ("168749009", true),
+            ("171175006", false), // wrong check digit
+            ("171175105", false), // a description's partition, not a concept's
+            ("071175005", false), // leading zero
+            ("17117500", false),  // a digit short: the check fails
+            ("12345", false),     // too short
+            ("1234567890123456789", false),
+            ("17117500a", false),
+            ("", false),
+        ];
+        for (code, ok) in table {
+            assert_eq!(is_concept_id(code), ok, "{code}");
+        }
+    }
+
+    #[test]
+    fn a_coding_change_needs_a_valid_id_and_its_name_together() {
+        let table: [(Option<&str>, Option<&str>, &[&str]); 6] = [
+            (
+                Some("171175005"),
+                Some("Breast neoplasm screening normal (finding)"),
+                &[],
+            ),
+            (None, None, &[]),
+            (Some(" "), Some(""), &[]),
+            (Some("171175006"), Some("x"), &["finding_code"]),
+            (Some("171175005"), None, &["finding_display"]),
+            (
+                None,
+                Some("Breast neoplasm screening normal (finding)"),
+                &["finding_code"],
+            ),
+        ];
+        for (code, display, fields) in table {
+            let got: Vec<String> = check_concept("finding", code, display)
+                .err()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| e.field.into_owned())
+                .collect();
+            assert_eq!(got, fields, "{code:?} {display:?}");
         }
     }
 

@@ -208,6 +208,155 @@ impl Store {
     }
 }
 
+/// How one result kind is coded in GP messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ResultCoding {
+    #[schema(value_type = String)]
+    pub kind: String,
+    pub kind_label: String,
+    /// The finding's concept, or none: the result travels as text.
+    pub finding: Option<ResultCode>,
+    /// The procedure's concept, or none.
+    pub procedure: Option<ResultCode>,
+    /// Whether a system administrator changed it from the reference's codes.
+    pub changed: bool,
+    pub updated_by_name: Option<String>,
+}
+
+/// A change to one kind's coding; `None` clears a part (text only).
+#[derive(Debug, Clone)]
+pub struct CodingChange {
+    pub finding: Option<ResultCode>,
+    pub procedure: Option<ResultCode>,
+}
+
+fn from_default(kind: ResultKind) -> ResultCoding {
+    let c = default_coding(kind);
+    let code = |s: domain::results::Snomed| ResultCode {
+        code: s.code.to_owned(),
+        display: s.display.to_owned(),
+    };
+    ResultCoding {
+        kind: kind.as_str().to_owned(),
+        kind_label: kind.label().to_owned(),
+        finding: c.finding.map(code),
+        procedure: c.procedure.map(code),
+        changed: false,
+        updated_by_name: None,
+    }
+}
+
+fn coding_from_row(kind: ResultKind, r: &sqlx::any::AnyRow) -> Result<ResultCoding> {
+    Ok(ResultCoding {
+        kind: kind.as_str().to_owned(),
+        kind_label: kind.label().to_owned(),
+        finding: code(r, "finding_code", "finding_display")?,
+        procedure: code(r, "procedure_code", "procedure_display")?,
+        changed: true,
+        updated_by_name: r.try_get("updated_by_name")?,
+    })
+}
+
+const CODING_COLUMNS: &str =
+    "kind, finding_code, finding_display, procedure_code, procedure_display, updated_by_name";
+
+/// The coding a result of `kind` is issued with, inside the change's transaction.
+async fn coding_in(tx: &mut Tx, kind: ResultKind) -> Result<ResultCoding> {
+    let row = sqlx::query(&format!(
+        "SELECT {CODING_COLUMNS} FROM result_codings WHERE kind = $1"
+    ))
+    .bind(kind.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    match row {
+        Some(r) => coding_from_row(kind, &r),
+        None => Ok(from_default(kind)),
+    }
+}
+
+impl Store {
+    /// How every result kind is coded now.
+    #[tracing::instrument(skip_all)]
+    pub async fn result_codings(&self) -> Result<Vec<ResultCoding>> {
+        let rows = sqlx::query(&format!("SELECT {CODING_COLUMNS} FROM result_codings"))
+            .fetch_all(self.pool())
+            .await?;
+        let mut out = Vec::with_capacity(ResultKind::ALL.len());
+        for kind in ResultKind::ALL {
+            let row = rows
+                .iter()
+                .find(|r| r.try_get::<String, _>("kind").ok().as_deref() == Some(kind.as_str()));
+            out.push(match row {
+                Some(r) => coding_from_row(*kind, r)?,
+                None => from_default(*kind),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Sets how results of `kind` are coded from now on (a system administrator's change,
+    /// audited with the old and new codes). Results already issued keep their codes.
+    #[tracing::instrument(skip_all, fields(kind = %kind.as_str()))]
+    pub async fn set_result_coding(
+        &self,
+        actor: &Actor,
+        kind: ResultKind,
+        change: CodingChange,
+    ) -> Result<ResultCoding> {
+        let part = |c: &Option<ResultCode>| {
+            (
+                c.as_ref().map(|c| c.code.trim().to_owned()),
+                c.as_ref().map(|c| c.display.trim().to_owned()),
+            )
+        };
+        let (fc, fd) = part(&change.finding);
+        let (pc, pd) = part(&change.procedure);
+        let mut errors = Vec::new();
+        for (name, code, display) in [("finding", &fc, &fd), ("procedure", &pc, &pd)] {
+            if let Err(e) =
+                domain::results::check_concept(name, code.as_deref(), display.as_deref())
+            {
+                errors.extend(e);
+            }
+        }
+        if !errors.is_empty() {
+            return Err(crate::StoreError::Invalid(errors));
+        }
+        let mut tx = self.begin_write().await?;
+        let before = coding_in(&mut tx, kind).await?;
+        sqlx::query("DELETE FROM result_codings WHERE kind = $1")
+            .bind(kind.as_str())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO result_codings (kind, finding_code, finding_display, procedure_code, procedure_display, \
+             updated_by_name, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(kind.as_str())
+        .bind(fc.filter(|c| !c.is_empty()))
+        .bind(fd.filter(|d| !d.is_empty()))
+        .bind(pc.filter(|c| !c.is_empty()))
+        .bind(pd.filter(|d| !d.is_empty()))
+        .bind(&actor.name)
+        .bind(sql::ts(OffsetDateTime::now_utc()))
+        .execute(&mut *tx)
+        .await?;
+        let after = coding_in(&mut tx, kind).await?;
+        audit::record(
+            &mut *tx,
+            actor,
+            AuditAction::Update,
+            "result_coding",
+            new_id(),
+            None,
+            &serde_json::json!({ "kind": kind.as_str(), "before": before, "after": after }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+}
+
 /// How results react to other features' events.
 pub(crate) const SUBSCRIBERS: &[Subscriber] = &[
     // In the change's transaction: an outcome that stands always has its result, and a
@@ -335,7 +484,7 @@ async fn apply(tx: &mut Tx, actor: &Actor, c: &Change<'_>) -> Result<()> {
                 _ => None,
             };
             let id = sql::id(new_id());
-            let coding = default_coding(kind);
+            let coding = coding_in(tx, kind).await?;
             sqlx::query(
                 "INSERT INTO results (id, provider_id, episode_id, participant_id, kind, version, supersedes_id, state, \
                  outcome, end_code, next_test_due, reason, summary, gp_text, letter_template, finding_code, finding_display, \
@@ -357,10 +506,10 @@ async fn apply(tx: &mut Tx, actor: &Actor, c: &Change<'_>) -> Result<()> {
             .bind(kind.summary())
             .bind(kind.gp_text())
             .bind(kind.letter())
-            .bind(coding.finding.map(|s| s.code))
-            .bind(coding.finding.map(|s| s.display))
-            .bind(coding.procedure.map(|s| s.code))
-            .bind(coding.procedure.map(|s| s.display))
+            .bind(coding.finding.as_ref().map(|s| s.code.clone()))
+            .bind(coding.finding.as_ref().map(|s| s.display.clone()))
+            .bind(coding.procedure.as_ref().map(|s| s.code.clone()))
+            .bind(coding.procedure.as_ref().map(|s| s.display.clone()))
             .bind(&actor.name)
             .bind(sql::ts(OffsetDateTime::now_utc()))
             .execute(&mut **tx)

@@ -1,8 +1,10 @@
-//! Result use cases: a participant's results, and the office's queue.
+//! Result use cases: a participant's results, the office's queue, and the coding of
+//! results in GP messages.
 
 use crate::application::{Caller, Failure};
 use domain::Permission;
-use store::{ResultRecord, Store};
+use domain::results::ResultKind;
+use store::{CodingChange, ResultCoding, ResultRecord, Store};
 use uuid::Uuid;
 
 /// The most results the office's queue shows at once.
@@ -44,4 +46,36 @@ pub async fn queue(store: &Store, caller: &Caller) -> Result<Vec<ResultRecord>, 
         )
         .await?;
     Ok(results)
+}
+
+/// Refuses unless the caller is a system administrator (the coding is national).
+async fn require_system_admin(store: &Store, caller: &Caller) -> Result<(), Failure> {
+    let Some(user_id) = caller.actor.user_id else {
+        return Err(Failure::Forbidden);
+    };
+    match store.user(user_id).await {
+        Ok(u) if u.is_system_admin => Ok(()),
+        Ok(_) | Err(store::StoreError::NotFound) => Err(Failure::Forbidden),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// How every result kind is coded in GP messages (system administrators only).
+#[tracing::instrument(skip_all)]
+pub async fn codings(store: &Store, caller: &Caller) -> Result<Vec<ResultCoding>, Failure> {
+    require_system_admin(store, caller).await?;
+    Ok(store.result_codings().await?)
+}
+
+/// Changes how results of `kind` are coded from now on (system administrators only;
+/// audited; results already issued keep their codes).
+#[tracing::instrument(skip_all, fields(kind = %kind.as_str()))]
+pub async fn set_coding(
+    store: &Store,
+    caller: &Caller,
+    kind: ResultKind,
+    change: CodingChange,
+) -> Result<ResultCoding, Failure> {
+    require_system_admin(store, caller).await?;
+    Ok(store.set_result_coding(&caller.actor, kind, change).await?)
 }
