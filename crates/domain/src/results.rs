@@ -34,6 +34,16 @@ labelled_enum! {
     }
 }
 
+labelled_enum! {
+    /// Whether a result stands: current (what the letter and the GP message say),
+    /// superseded by a later version (a correction), or withdrawn with nothing in its place.
+    pub enum ResultState ("result state") {
+        Current => ("current", "Current"),
+        Superseded => ("superseded", "Superseded"),
+        Withdrawn => ("withdrawn", "Withdrawn"),
+    }
+}
+
 /// What a result is made from: an outcome set on the episode (a recall, did not attend)
 /// or its closure with an end code, and whether the episode went through assessment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

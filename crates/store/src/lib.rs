@@ -48,7 +48,7 @@ pub use reading::{
     NewArbitration, OverdueCase, PreviousEpisode, ReadRecorded, ReadView, ReadingCase,
     ReadingCounts, ReadingSession, ReadingSettings, SessionCase,
 };
-pub use results::{CodingChange, ResultCode, ResultCoding, ResultRecord, ResultState};
+pub use results::{CodingChange, ResultCode, ResultCoding, ResultRecord};
 pub use screening_status::{
     CeasedStatus, DeferredStatus, ScreeningStatusRecord, StatusHistoryEntry, VeryHighRiskStatus,
 };

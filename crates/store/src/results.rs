@@ -16,45 +16,14 @@ use crate::{Actor, Result, Scope, Store, new_id};
 use domain::end_code::EndCode;
 use domain::episode::EpisodeOutcome;
 use domain::events::{DomainEvent, kind};
-use domain::results::{NextResult, ResultKind, ResultSource, default_coding, next_result};
+use domain::results::{
+    NextResult, ResultKind, ResultSource, ResultState, default_coding, next_result,
+};
 use serde::Serialize;
 use sqlx::Row;
 use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-/// Whether a result stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ResultState {
-    /// The result as it stands: what the letter and the GP message say.
-    Current,
-    /// A later version (a correction) replaced it.
-    Superseded,
-    /// It no longer stands and nothing replaced it.
-    Withdrawn,
-}
-
-impl ResultState {
-    const fn as_str(self) -> &'static str {
-        match self {
-            ResultState::Current => "current",
-            ResultState::Superseded => "superseded",
-            ResultState::Withdrawn => "withdrawn",
-        }
-    }
-
-    fn parse(s: &str) -> Result<Self> {
-        match s {
-            "current" => Ok(ResultState::Current),
-            "superseded" => Ok(ResultState::Superseded),
-            "withdrawn" => Ok(ResultState::Withdrawn),
-            other => Err(crate::StoreError::Corrupt(format!(
-                "'{other}' is not a result state"
-            ))),
-        }
-    }
-}
 
 /// A SNOMED CT concept as the result was coded with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -72,10 +41,8 @@ pub struct ResultRecord {
     /// The participant's name and NHS number (for the office's lists).
     pub participant_name: String,
     pub nhs_number: String,
-    /// What the result says (`domain::results::ResultKind`), and its label.
-    #[schema(value_type = String)]
-    pub kind: String,
-    pub kind_label: String,
+    /// What the result says.
+    pub kind: ResultKind,
     pub version: i64,
     /// The version this one supersedes.
     pub supersedes_id: Option<Uuid>,
@@ -84,10 +51,8 @@ pub struct ResultRecord {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub superseded_at: Option<OffsetDateTime>,
     /// The episode's outcome and end code when it was made.
-    #[schema(value_type = Option<String>)]
-    pub outcome: Option<String>,
-    #[schema(value_type = Option<String>)]
-    pub end_code: Option<String>,
+    pub outcome: Option<EpisodeOutcome>,
+    pub end_code: Option<EndCode>,
     #[schema(value_type = Option<String>, format = Date)]
     pub next_test_due: Option<Date>,
     pub reason: String,
@@ -124,7 +89,6 @@ fn code(r: &sqlx::any::AnyRow, code: &str, display: &str) -> Result<Option<Resul
 }
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<ResultRecord> {
-    let kind: ResultKind = parse_enum(&r.try_get::<String, _>("kind")?)?;
     let opt_id = |name: &str| -> Result<Option<Uuid>> {
         r.try_get::<Option<String>, _>(name)?
             .map(|s| parse_id(&s))
@@ -140,17 +104,22 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<ResultRecord> {
             r.try_get::<String, _>("last_name")?
         ),
         nhs_number: r.try_get("nhs_number")?,
-        kind: kind.as_str().to_owned(),
-        kind_label: kind.label().to_owned(),
+        kind: parse_enum(&r.try_get::<String, _>("kind")?)?,
         version: r.try_get("version")?,
         supersedes_id: opt_id("supersedes_id")?,
-        state: ResultState::parse(&r.try_get::<String, _>("state")?)?,
+        state: parse_enum(&r.try_get::<String, _>("state")?)?,
         superseded_at: r
             .try_get::<Option<String>, _>("superseded_at")?
             .map(|s| parse_ts(&s))
             .transpose()?,
-        outcome: r.try_get("outcome")?,
-        end_code: r.try_get("end_code")?,
+        outcome: r
+            .try_get::<Option<String>, _>("outcome")?
+            .map(|o| parse_enum(&o))
+            .transpose()?,
+        end_code: r
+            .try_get::<Option<String>, _>("end_code")?
+            .map(|e| parse_enum(&e))
+            .transpose()?,
         next_test_due: r
             .try_get::<Option<String>, _>("next_test_due")?
             .filter(|s| !s.is_empty())
@@ -211,9 +180,7 @@ impl Store {
 /// How one result kind is coded in GP messages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct ResultCoding {
-    #[schema(value_type = String)]
-    pub kind: String,
-    pub kind_label: String,
+    pub kind: ResultKind,
     /// The finding's concept, or none: the result travels as text.
     pub finding: Option<ResultCode>,
     /// The procedure's concept, or none.
@@ -237,8 +204,7 @@ fn from_default(kind: ResultKind) -> ResultCoding {
         display: s.display.to_owned(),
     };
     ResultCoding {
-        kind: kind.as_str().to_owned(),
-        kind_label: kind.label().to_owned(),
+        kind,
         finding: c.finding.map(code),
         procedure: c.procedure.map(code),
         changed: false,
@@ -248,8 +214,7 @@ fn from_default(kind: ResultKind) -> ResultCoding {
 
 fn coding_from_row(kind: ResultKind, r: &sqlx::any::AnyRow) -> Result<ResultCoding> {
     Ok(ResultCoding {
-        kind: kind.as_str().to_owned(),
-        kind_label: kind.label().to_owned(),
+        kind,
         finding: code(r, "finding_code", "finding_display")?,
         procedure: code(r, "procedure_code", "procedure_display")?,
         changed: true,
@@ -324,13 +289,13 @@ impl Store {
         }
         let mut tx = self.begin_write().await?;
         let before = coding_in(&mut tx, kind).await?;
-        sqlx::query("DELETE FROM result_codings WHERE kind = $1")
-            .bind(kind.as_str())
-            .execute(&mut *tx)
-            .await?;
         sqlx::query(
             "INSERT INTO result_codings (kind, finding_code, finding_display, procedure_code, procedure_display, \
-             updated_by_name, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+             updated_by_name, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (kind) DO UPDATE SET finding_code = excluded.finding_code, \
+             finding_display = excluded.finding_display, procedure_code = excluded.procedure_code, \
+             procedure_display = excluded.procedure_display, updated_by_name = excluded.updated_by_name, \
+             updated_at = excluded.updated_at",
         )
         .bind(kind.as_str())
         .bind(fc.filter(|c| !c.is_empty()))
@@ -450,20 +415,18 @@ fn from_episode<'a>(tx: &'a mut Tx, actor: &'a Actor, event: &'a DomainEvent) ->
 async fn apply(tx: &mut Tx, actor: &Actor, c: &Change<'_>) -> Result<()> {
     let p = sql::id(c.provider_id);
     let episode = sql::id(c.episode_id);
-    let assessed = sqlx::query(
-        "SELECT COUNT(*) AS n FROM assessments WHERE provider_id = $1 AND episode_id = $2",
-    )
-    .bind(&p)
-    .bind(&episode)
-    .fetch_one(&mut **tx)
-    .await?
-    .try_get::<i64, _>("n")?
-        > 0;
+    // Only a routine recall is told differently after assessment: ask only then.
+    let assessed = c.end_code == Some(EndCode::RoutineRecall)
+        && was_assessed(tx, &p, c.participant_id, &episode).await?;
     let kind = ResultKind::of(ResultSource {
         outcome: c.outcome,
         end_code: c.end_code,
         assessed,
     });
+    if kind.is_none() && !c.correction {
+        // Gives no result and corrects none: nothing to read or write.
+        return Ok(());
+    }
     let current = latest(tx, &p, &episode).await?;
     match next_result(current.as_ref().map(|(_, k, _)| *k), kind, c.correction) {
         NextResult::Unchanged => Ok(()),
@@ -522,6 +485,19 @@ async fn apply(tx: &mut Tx, actor: &Actor, c: &Change<'_>) -> Result<()> {
             audit_result(tx, c.participant_id, actor, &id, what).await
         }
     }
+}
+
+/// Whether the participant was assessed in this episode (through the index by participant).
+async fn was_assessed(tx: &mut Tx, p: &str, participant: Uuid, episode: &str) -> Result<bool> {
+    Ok(sqlx::query(
+        "SELECT id FROM assessments WHERE provider_id = $1 AND participant_id = $2 AND episode_id = $3 LIMIT 1",
+    )
+    .bind(p)
+    .bind(sql::id(participant))
+    .bind(episode)
+    .fetch_optional(&mut **tx)
+    .await?
+    .is_some())
 }
 
 /// Marks a current result superseded or withdrawn.

@@ -14,9 +14,9 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect};
-use domain::results::ResultKind;
+use domain::results::{ResultKind, ResultState};
 use serde::Deserialize;
-use store::{CodingChange, ResultCode, ResultCoding, ResultRecord, ResultState, StoreError};
+use store::{CodingChange, ResultCode, ResultCoding, ResultRecord, StoreError};
 
 /// The page routes.
 pub fn routes() -> axum::Router<AppState> {
@@ -35,7 +35,7 @@ pub struct ResultView {
     pub participant_id: String,
     pub name: String,
     pub nhs_number: String,
-    pub kind: String,
+    pub kind: &'static str,
     /// "Version 2, supersedes version 1" or empty for a first version.
     pub version: String,
     pub state: &'static str,
@@ -53,10 +53,10 @@ pub fn views(results: &[ResultRecord]) -> Vec<ResultView> {
     results
         .iter()
         .map(|r| {
-            let (state, state_class) = match r.state {
-                ResultState::Current => ("Current", "nhsuk-tag--green"),
-                ResultState::Superseded => ("Superseded", "nhsuk-tag--grey"),
-                ResultState::Withdrawn => ("Withdrawn", "nhsuk-tag--red"),
+            let state_class = match r.state {
+                ResultState::Current => "nhsuk-tag--green",
+                ResultState::Superseded => "nhsuk-tag--grey",
+                ResultState::Withdrawn => "nhsuk-tag--red",
             };
             let coding: Vec<String> = [&r.finding, &r.procedure]
                 .into_iter()
@@ -67,7 +67,7 @@ pub fn views(results: &[ResultRecord]) -> Vec<ResultView> {
                 participant_id: r.participant_id.to_string(),
                 name: r.participant_name.clone(),
                 nhs_number: nhs_number(&r.nhs_number),
-                kind: r.kind_label.clone(),
+                kind: r.kind.label(),
                 version: if r.version > 1 {
                     format!(
                         "Version {}, supersedes version {}",
@@ -77,7 +77,7 @@ pub fn views(results: &[ResultRecord]) -> Vec<ResultView> {
                 } else {
                     String::new()
                 },
-                state,
+                state: r.state.label(),
                 state_class,
                 summary: r.summary.clone(),
                 gp_text: r.gp_text.clone(),
@@ -148,12 +148,11 @@ pub async fn codings(
     axum::extract::Query(q): axum::extract::Query<SavedQuery>,
 ) -> PageResult {
     let codings = app::codings(&state.store, &staff.caller()).await?;
-    let rows: Vec<CodingRow> = ResultKind::ALL
+    let rows: Vec<CodingRow> = codings
         .iter()
-        .zip(&codings)
-        .map(|(kind, c)| CodingRow {
-            kind: kind.as_str(),
-            label: kind.label(),
+        .map(|c| CodingRow {
+            kind: c.kind.as_str(),
+            label: c.kind.label(),
             finding: concept_text(&c.finding, "Not coded: sent as text"),
             procedure: concept_text(&c.procedure, "None"),
             changed_by: c.updated_by_name.clone(),
@@ -271,7 +270,7 @@ pub async fn coding_form(
     let codings: Vec<ResultCoding> = app::codings(&state.store, &staff.caller()).await?;
     let current = codings
         .into_iter()
-        .find(|c| c.kind == kind.as_str())
+        .find(|c| c.kind == kind)
         .ok_or(AppError::NotFound)?;
     let part = |c: &Option<ResultCode>| {
         c.as_ref()
