@@ -25,6 +25,19 @@ impl Caller {
         }
     }
 
+    /// Refuses the use case unless the caller is a signed-in system administrator (the
+    /// service-wide settings: result coding, the outbox's dead deliveries).
+    pub async fn require_system_admin(&self, store: &store::Store) -> Result<(), Failure> {
+        let Some(user_id) = self.actor.user_id else {
+            return Err(Failure::Forbidden);
+        };
+        match store.user(user_id).await {
+            Ok(u) if u.is_system_admin => Ok(()),
+            Ok(_) | Err(StoreError::NotFound) => Err(Failure::Forbidden),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// The signed-in user, if a person (not a system) is asking.
     pub fn user_id(&self) -> Option<uuid::Uuid> {
         self.actor.user_id

@@ -216,18 +216,6 @@ async fn retry_from_page(
     Ok(Redirect::to("/admin/outbox?retried=1").into_response())
 }
 
-/// Only a system administrator's own token may see or retry dead deliveries.
-async fn require_system_admin(state: &AppState, caller: &ApiCaller) -> Result<(), Problem> {
-    let Some(user_id) = caller.0.user_id else {
-        return Err(Problem::forbidden());
-    };
-    match state.store.user(user_id).await {
-        Ok(u) if u.is_system_admin => Ok(()),
-        Ok(_) | Err(store::StoreError::NotFound) => Err(Problem::forbidden()),
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// Dead deliveries at every provider, newest first (system administrators only).
 #[utoipa::path(get, path = "/outbox/dead-deliveries", responses(
     (status = 200, body = DeadDeliveries),
@@ -238,7 +226,8 @@ async fn dead_letters_api(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> Result<Json<DeadDeliveries>, Problem> {
-    require_system_admin(&state, &caller).await?;
+    // Only a system administrator's own token may see or retry dead deliveries.
+    caller.caller().require_system_admin(&state.store).await?;
     Ok(Json(DeadDeliveries {
         items: state.store.dead_deliveries(200).await?,
     }))
@@ -259,7 +248,7 @@ async fn retry_from_api(
     caller: ApiCaller,
     Path((event_id, subscriber)): Path<(String, String)>,
 ) -> Result<Response, Problem> {
-    require_system_admin(&state, &caller).await?;
+    caller.caller().require_system_admin(&state.store).await?;
     let event_id = Uuid::parse_str(&event_id).map_err(|_| Problem::not_found())?;
     state
         .store

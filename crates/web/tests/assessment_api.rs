@@ -17,20 +17,10 @@ const OFFICE: &str = "karen.booth@example.nhs.uk";
 /// A mammographer at Greater Manchester (DMO2) only.
 const OTHER_PROVIDER: &str = "tom.fletcher@example.nhs.uk";
 
-async fn api(
-    app: &TestApp,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    call(app, token, method, &format!("/api/v1{path}"), body).await
-}
-
 /// Starts a reading session, reads the case it offers as a recall for assessment, finishes
 /// the session; returns the case.
 async fn read_recall(app: &TestApp, token: &str, kind: &str, case: Option<&str>) -> String {
-    let (status, body) = api(
+    let (status, body) = v1(
         app,
         token,
         Method::POST,
@@ -40,7 +30,7 @@ async fn read_recall(app: &TestApp, token: &str, kind: &str, case: Option<&str>)
     .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let sid = body["id"].as_str().expect("session").to_owned();
-    let (_, next) = api(
+    let (_, next) = v1(
         app,
         token,
         Method::POST,
@@ -59,7 +49,7 @@ async fn read_recall(app: &TestApp, token: &str, kind: &str, case: Option<&str>)
         ] },
         "left": { "assessment": "normal" }
     });
-    let (status, read) = api(
+    let (status, read) = v1(
         app,
         token,
         Method::POST,
@@ -68,7 +58,7 @@ async fn read_recall(app: &TestApp, token: &str, kind: &str, case: Option<&str>)
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{read}");
-    api(
+    v1(
         app,
         token,
         Method::POST,
@@ -88,7 +78,7 @@ async fn at_assessment(app: &TestApp) -> (Uuid, Uuid, Uuid) {
     let office = app.token(OFFICE, "DMO1").await;
     let case = read_recall(app, &a, "first_reads", None).await;
     read_recall(app, &b, "second_reads", Some(&case)).await;
-    let (_, seen) = api(
+    let (_, seen) = v1(
         app,
         &office,
         Method::GET,
@@ -133,7 +123,7 @@ async fn at_assessment(app: &TestApp) -> (Uuid, Uuid, Uuid) {
         .await
         .expect("assessment clinic");
     let slot = app.store.free_slots(scope, clinic.id).await.expect("slots")[0].0;
-    let (status, created) = api(
+    let (status, created) = v1(
         app,
         &office,
         Method::POST,
@@ -149,7 +139,7 @@ async fn at_assessment(app: &TestApp) -> (Uuid, Uuid, Uuid) {
         .as_str()
         .and_then(|s| s.parse().ok())
         .expect("id");
-    let (status, body) = api(
+    let (status, body) = v1(
         app,
         &office,
         Method::POST,
@@ -178,7 +168,7 @@ async fn biopsy_awaits_pathology_then_a_cancer_closes_the_episode_for_treatment(
         let (id, episode, _) = at_assessment(&app).await;
         let path = format!("/appointments/{id}/assessment");
 
-        let (status, before) = api(&app, &jane, Method::GET, &path, None).await;
+        let (status, before) = v1(&app, &jane, Method::GET, &path, None).await;
         assert_eq!(status, StatusCode::OK, "{before}");
         assert_eq!(before["clinic_type"], "assessment");
         assert_eq!(before["assessment"], Value::Null);
@@ -213,22 +203,22 @@ async fn biopsy_awaits_pathology_then_a_cancer_closes_the_episode_for_treatment(
             let problem: Value = res.json().await.expect("problem");
             assert_eq!(problem["errors"][0]["field"], field, "{problem}");
         }
-        let (_, unchanged) = api(&app, &jane, Method::GET, &path, None).await;
+        let (_, unchanged) = v1(&app, &jane, Method::GET, &path, None).await;
         assert_eq!(unchanged["assessment"], Value::Null);
         assert_eq!(unchanged["appointment_status"], "checked_in");
 
         // Another provider's user sees nothing and changes nothing.
-        let (status, _) = api(&app, &other, Method::GET, &path, None).await;
+        let (status, _) = v1(&app, &other, Method::GET, &path, None).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         let body = json!({ "right": work(true), "outcome": { "outcome": "awaiting_pathology" } });
-        let (status, _) = api(&app, &other, Method::PUT, &path, Some(body.clone())).await;
+        let (status, _) = v1(&app, &other, Method::PUT, &path, Some(body.clone())).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         // The office may look but not record.
-        let (status, _) = api(&app, &office, Method::PUT, &path, Some(body.clone())).await;
+        let (status, _) = v1(&app, &office, Method::PUT, &path, Some(body.clone())).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
 
         // Biopsy, awaiting pathology: the appointment is done, the episode stays at assessment.
-        let (status, waiting) = api(&app, &jane, Method::PUT, &path, Some(body)).await;
+        let (status, waiting) = v1(&app, &jane, Method::PUT, &path, Some(body)).await;
         assert_eq!(status, StatusCode::OK, "{waiting}");
         assert_eq!(waiting["appointment_status"], "screened");
         assert_eq!(waiting["episode_stage"], "at_assessment");
@@ -238,7 +228,7 @@ async fn biopsy_awaits_pathology_then_a_cancer_closes_the_episode_for_treatment(
             "awaiting_pathology"
         );
         let version = waiting["assessment"]["version"].as_i64().expect("version");
-        let (_, list) = api(
+        let (_, list) = v1(
             &app,
             &office,
             Method::GET,
@@ -255,7 +245,7 @@ async fn biopsy_awaits_pathology_then_a_cancer_closes_the_episode_for_treatment(
         };
         assert!(listed(&list), "{list}");
         assert_eq!(list["items"][0]["days_waiting"], 0);
-        let (_, list) = api(
+        let (_, list) = v1(
             &app,
             &other,
             Method::GET,
@@ -272,7 +262,7 @@ async fn biopsy_awaits_pathology_then_a_cancer_closes_the_episode_for_treatment(
             "outcome": { "outcome": "cancer_diagnosed", "invasiveness": "invasive", "grade": "2" },
             "mdm": { "date": domain::dates::london_date(time::OffsetDateTime::now_utc()).to_string(), "outcome": "Wide local excision" },
         });
-        let (status, closed) = api(&app, &jane, Method::PUT, &path, Some(cancer.clone())).await;
+        let (status, closed) = v1(&app, &jane, Method::PUT, &path, Some(cancer.clone())).await;
         assert_eq!(status, StatusCode::OK, "{closed}");
         assert_eq!(closed["episode_stage"], "closed");
         assert_eq!(closed["episode_end_code"], "referred_for_treatment");
@@ -288,7 +278,7 @@ async fn biopsy_awaits_pathology_then_a_cancer_closes_the_episode_for_treatment(
             2,
             "{kinds:?}"
         );
-        let (_, list) = api(
+        let (_, list) = v1(
             &app,
             &office,
             Method::GET,
@@ -299,7 +289,7 @@ async fn biopsy_awaits_pathology_then_a_cancer_closes_the_episode_for_treatment(
         assert!(!listed(&list), "no longer awaiting: {list}");
 
         // Under treatment now: the office cannot offer her a routine appointment.
-        let (_, detail) = api(
+        let (_, detail) = v1(
             &app,
             &office,
             Method::GET,
@@ -308,7 +298,7 @@ async fn biopsy_awaits_pathology_then_a_cancer_closes_the_episode_for_treatment(
         )
         .await;
         let who = detail["participant"]["id"].as_str().expect("participant");
-        let (status, screening) = api(
+        let (status, screening) = v1(
             &app,
             &office,
             Method::GET,
@@ -319,7 +309,7 @@ async fn biopsy_awaits_pathology_then_a_cancer_closes_the_episode_for_treatment(
         assert_eq!(status, StatusCode::OK, "{screening}");
         assert_eq!(screening["summary"], "Under treatment", "{screening}");
         // Her timeline shows both recordings of the assessment, then the closure.
-        let (status, timeline) = api(
+        let (status, timeline) = v1(
             &app,
             &office,
             Method::GET,
@@ -352,7 +342,7 @@ async fn biopsy_awaits_pathology_then_a_cancer_closes_the_episode_for_treatment(
         // Her results: the recall, then the assessment's. A correction of the end code
         // supersedes the latest result with a second version.
         let results_path = format!("/participants/{who}/results");
-        let (_, results) = api(&app, &office, Method::GET, &results_path, None).await;
+        let (_, results) = v1(&app, &office, Method::GET, &results_path, None).await;
         let mine = |rs: &Value| -> Vec<(String, String, i64)> {
             rs.as_array()
                 .expect("results")
@@ -376,7 +366,7 @@ async fn biopsy_awaits_pathology_then_a_cancer_closes_the_episode_for_treatment(
             ],
             "{backend:?} {results}"
         );
-        let (status, corrected) = api(
+        let (status, corrected) = v1(
             &app,
             &office,
             Method::POST,
@@ -385,7 +375,7 @@ async fn biopsy_awaits_pathology_then_a_cancer_closes_the_episode_for_treatment(
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{corrected}");
-        let (_, results) = api(&app, &office, Method::GET, &results_path, None).await;
+        let (_, results) = v1(&app, &office, Method::GET, &results_path, None).await;
         assert_eq!(
             mine(&results),
             [
@@ -423,7 +413,7 @@ async fn biopsy_awaits_pathology_then_a_cancer_closes_the_episode_for_treatment(
             .await
             .expect("slots")[0]
             .0;
-        let (status, refused) = api(
+        let (status, refused) = v1(
             &app,
             &office,
             Method::POST,
@@ -444,7 +434,7 @@ async fn biopsy_awaits_pathology_then_a_cancer_closes_the_episode_for_treatment(
         );
 
         // A closed episode's assessment is not edited.
-        let (status, problem) = api(&app, &jane, Method::PUT, &path, Some(cancer)).await;
+        let (status, problem) = v1(&app, &jane, Method::PUT, &path, Some(cancer)).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
         assert!(
             problem["detail"]
@@ -464,7 +454,7 @@ async fn a_benign_outcome_closes_the_episode_for_routine_recall_and_screening_ap
         let jane = app.token(CLINICAL_A, "DMO1").await;
         let (id, _, screening) = at_assessment(&app).await;
         let body = json!({ "right": work(false), "outcome": { "outcome": "normal_benign" } });
-        let (status, closed) = api(
+        let (status, closed) = v1(
             &app,
             &jane,
             Method::PUT,
@@ -479,7 +469,7 @@ async fn a_benign_outcome_closes_the_episode_for_routine_recall_and_screening_ap
         assert_eq!(closed["appointment_status"], "screened");
 
         // A screening appointment takes no assessment record.
-        let (status, problem) = api(
+        let (status, problem) = v1(
             &app,
             &jane,
             Method::PUT,

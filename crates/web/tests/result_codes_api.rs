@@ -10,14 +10,39 @@ use serde_json::{Value, json};
 
 const OFFICE: &str = "karen.booth@example.nhs.uk";
 
-async fn api(
-    app: &TestApp,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    call(app, token, method, &format!("/api/v1{path}"), body).await
+/// Marks a scheduled appointment at a clinic that has started as "did not attend", which
+/// issues a result; returns the participant.
+async fn did_not_attend(app: &TestApp, office: &str, scope: store::Scope) -> uuid::Uuid {
+    let (appointment, participant) = app.scheduled_appointment(scope).await;
+    // Today's demo clinic has started, whatever the time the test runs.
+    app.execute(&format!(
+        "UPDATE clinics SET starts_at = '00:00' WHERE id = (SELECT clinic_id FROM appointments WHERE id = '{appointment}')"
+    ))
+    .await;
+    let (status, body) = v1(
+        app,
+        office,
+        Method::POST,
+        &format!("/appointments/{appointment}/actions"),
+        Some(json!({ "action": "did_not_attend" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    participant
+}
+
+/// The participant's results, newest first.
+async fn results(app: &TestApp, office: &str, participant: uuid::Uuid) -> Vec<Value> {
+    let (status, body) = v1(
+        app,
+        office,
+        Method::GET,
+        &format!("/participants/{participant}/results"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body.as_array().cloned().unwrap_or_default()
 }
 
 #[tokio::test]
@@ -28,7 +53,7 @@ async fn a_system_administrator_changes_a_result_code_and_only_later_results_car
         let office = app.token(OFFICE, "DMO1").await;
 
         // The reference's codes to begin with.
-        let (status, codes) = api(&app, &admin, Method::GET, "/result-codes", None).await;
+        let (status, codes) = v1(&app, &admin, Method::GET, "/result-codes", None).await;
         assert_eq!(status, StatusCode::OK, "{backend:?} {codes}");
         let normal = codes
             .as_array()
@@ -41,10 +66,10 @@ async fn a_system_administrator_changes_a_result_code_and_only_later_results_car
         assert_eq!(normal["changed"], false);
 
         // Office staff neither see nor change it.
-        let (status, _) = api(&app, &office, Method::GET, "/result-codes", None).await;
+        let (status, _) = v1(&app, &office, Method::GET, "/result-codes", None).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         let body = json!({ "finding": { "code": "168749009", "display": "Mammography normal (finding)" } });
-        let (status, _) = api(
+        let (status, _) = v1(
             &app,
             &office,
             Method::PUT,
@@ -66,11 +91,11 @@ async fn a_system_administrator_changes_a_result_code_and_only_later_results_car
             ),
         ] {
             let (status, problem) =
-                api(&app, &admin, Method::PUT, "/result-codes/normal", Some(bad)).await;
+                v1(&app, &admin, Method::PUT, "/result-codes/normal", Some(bad)).await;
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
             assert_eq!(problem["errors"][0]["field"], field, "{problem}");
         }
-        let (status, _) = api(
+        let (status, _) = v1(
             &app,
             &admin,
             Method::PUT,
@@ -79,30 +104,16 @@ async fn a_system_administrator_changes_a_result_code_and_only_later_results_car
         )
         .await;
         assert_eq!(status, StatusCode::NOT_FOUND);
-        let (_, codes) = api(&app, &admin, Method::GET, "/result-codes", None).await;
+        let (_, codes) = v1(&app, &admin, Method::GET, "/result-codes", None).await;
         assert!(codes.to_string().contains("171175005"), "unchanged");
 
         // A did not attend result issued before the change keeps its coding.
         let scope = app.provider("DMO1").await;
-        let (before, participant) = app.scheduled_appointment(scope).await;
-        // Today's demo clinic has started, whatever the time the test runs.
-        app.execute(&format!(
-            "UPDATE clinics SET starts_at = '00:00' WHERE id = (SELECT clinic_id FROM appointments WHERE id = '{before}')"
-        ))
-        .await;
-        let (status, body_dna) = api(
-            &app,
-            &office,
-            Method::POST,
-            &format!("/appointments/{before}/actions"),
-            Some(json!({ "action": "did_not_attend" })),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "{backend:?} {body_dna}");
+        let participant = did_not_attend(&app, &office, scope).await;
 
         // "Did not attend" gets a procedure-free text-only coding changed to a finding code
         // (any valid concept will do for the test).
-        let (status, changed) = api(
+        let (status, changed) = v1(
             &app,
             &admin,
             Method::PUT,
@@ -114,16 +125,7 @@ async fn a_system_administrator_changes_a_result_code_and_only_later_results_car
         assert_eq!(changed["finding"]["code"], "168749009");
         assert_eq!(changed["changed"], true);
 
-        let results = |v: Value| -> Vec<Value> { v.as_array().cloned().unwrap_or_default() };
-        let (_, mine) = api(
-            &app,
-            &office,
-            Method::GET,
-            &format!("/participants/{participant}/results"),
-            None,
-        )
-        .await;
-        let issued = results(mine);
+        let issued = results(&app, &office, participant).await;
         assert_eq!(issued[0]["kind"], "did_not_attend", "{issued:?}");
         assert_eq!(
             issued[0]["finding"],
@@ -132,41 +134,15 @@ async fn a_system_administrator_changes_a_result_code_and_only_later_results_car
         );
 
         // One issued after the change carries the new code.
-        let (after, later) = app.scheduled_appointment(scope).await;
-        app.execute(&format!(
-            "UPDATE clinics SET starts_at = '00:00' WHERE id = (SELECT clinic_id FROM appointments WHERE id = '{after}')"
-        ))
-        .await;
-        let (status, b) = api(
-            &app,
-            &office,
-            Method::POST,
-            &format!("/appointments/{after}/actions"),
-            Some(json!({ "action": "did_not_attend" })),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "{b}");
-        let (_, theirs) = api(
-            &app,
-            &office,
-            Method::GET,
-            &format!("/participants/{later}/results"),
-            None,
-        )
-        .await;
-        let issued = results(theirs);
+        let later = did_not_attend(&app, &office, scope).await;
+        let issued = results(&app, &office, later).await;
         assert_eq!(issued[0]["kind"], "did_not_attend", "{issued:?}");
         assert_eq!(issued[0]["finding"]["code"], "168749009", "{issued:?}");
         // The earlier one still has none.
-        let (_, mine) = api(
-            &app,
-            &office,
-            Method::GET,
-            &format!("/participants/{participant}/results"),
-            None,
-        )
-        .await;
-        assert_eq!(results(mine)[0]["finding"], Value::Null);
+        assert_eq!(
+            results(&app, &office, participant).await[0]["finding"],
+            Value::Null
+        );
 
         // The change is in the audit log.
         let audit = app

@@ -337,6 +337,17 @@ impl TestApp {
 }
 
 /// One `/api/v1` call with a bearer token: the status and the JSON body (null when none).
+/// [`call`] on a path under `/api/v1`.
+pub async fn v1(
+    app: &TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (StatusCode, serde_json::Value) {
+    call(app, token, method, &format!("/api/v1{path}"), body).await
+}
+
 pub async fn call(
     app: &TestApp,
     token: &str,

@@ -45,6 +45,8 @@ pub async fn timeline(
     participant_id: Uuid,
 ) -> Result<store::Timeline, Failure> {
     caller.require(Permission::ViewRecords)?;
+    // Not found for another provider's participant.
+    store.participant(caller.scope, participant_id).await?;
     let timeline = store.timeline(caller.scope, participant_id).await?;
     store
         .record_view(

@@ -18,6 +18,8 @@ pub async fn participant_results(
     participant_id: Uuid,
 ) -> Result<Vec<ResultRecord>, Failure> {
     caller.require(Permission::ViewRecords)?;
+    // Not found for another provider's participant.
+    store.participant(caller.scope, participant_id).await?;
     let results = store
         .participant_results(caller.scope, participant_id)
         .await?;
@@ -49,21 +51,10 @@ pub async fn queue(store: &Store, caller: &Caller) -> Result<Vec<ResultRecord>, 
 }
 
 /// Refuses unless the caller is a system administrator (the coding is national).
-async fn require_system_admin(store: &Store, caller: &Caller) -> Result<(), Failure> {
-    let Some(user_id) = caller.actor.user_id else {
-        return Err(Failure::Forbidden);
-    };
-    match store.user(user_id).await {
-        Ok(u) if u.is_system_admin => Ok(()),
-        Ok(_) | Err(store::StoreError::NotFound) => Err(Failure::Forbidden),
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// How every result kind is coded in GP messages (system administrators only).
 #[tracing::instrument(skip_all)]
 pub async fn codings(store: &Store, caller: &Caller) -> Result<Vec<ResultCoding>, Failure> {
-    require_system_admin(store, caller).await?;
+    caller.require_system_admin(store).await?;
     Ok(store.result_codings().await?)
 }
 
@@ -76,6 +67,6 @@ pub async fn set_coding(
     kind: ResultKind,
     change: CodingChange,
 ) -> Result<ResultCoding, Failure> {
-    require_system_admin(store, caller).await?;
+    caller.require_system_admin(store).await?;
     Ok(store.set_result_coding(&caller.actor, kind, change).await?)
 }
