@@ -73,6 +73,29 @@ pub fn london_datetime(at: OffsetDateTime) -> time::PrimitiveDateTime {
     }
 }
 
+/// The instants a day in England begins and ends (midnight to midnight, London time): the
+/// window of "results issued on" a date. 15 June runs from 23:00 UTC on 14 June (BST).
+pub fn london_day_bounds(date: Date) -> (OffsetDateTime, OffsetDateTime) {
+    let start = |d: Date| -> OffsetDateTime {
+        let utc = d.midnight().assume_utc();
+        let Some(zone) = london() else { return utc };
+        let Ok(civil) =
+            jiff::civil::Date::new(d.year() as i16, u8::from(d.month()) as i8, d.day() as i8)
+        else {
+            return utc;
+        };
+        match zone
+            .to_ambiguous_zoned_datetime(civil.to_datetime(jiff::civil::Time::midnight()))
+            .compatible()
+        {
+            Ok(z) => OffsetDateTime::from_unix_timestamp(z.timestamp().as_second()).unwrap_or(utc),
+            Err(_) => utc,
+        }
+    };
+    let next = date.next_day().unwrap_or(date);
+    (start(date), start(next))
+}
+
 /// The same day `months` calendar months later, or the last day of that month when it is
 /// shorter (six months after 31 August is 28 February, or 29 in a leap year).
 pub fn add_months(date: Date, months: u32) -> Date {
@@ -156,6 +179,37 @@ pub fn screening_date(images: ImagesTaken, clinic_date: Date) -> Date {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn london_days_begin_at_local_midnight() {
+        use time::macros::{date, datetime};
+        for (day, start, end) in [
+            (
+                date!(2026 - 06 - 15),
+                datetime!(2026-06-14 23:00 UTC),
+                datetime!(2026-06-15 23:00 UTC),
+            ),
+            (
+                date!(2026 - 01 - 15),
+                datetime!(2026-01-15 00:00 UTC),
+                datetime!(2026-01-16 00:00 UTC),
+            ),
+            // The clocks go forward on 29 March 2026: a 23-hour day.
+            (
+                date!(2026 - 03 - 29),
+                datetime!(2026-03-29 00:00 UTC),
+                datetime!(2026-03-29 23:00 UTC),
+            ),
+            // And back on 25 October: 25 hours.
+            (
+                date!(2026 - 10 - 25),
+                datetime!(2026-10-24 23:00 UTC),
+                datetime!(2026-10-26 00:00 UTC),
+            ),
+        ] {
+            assert_eq!(london_day_bounds(day), (start, end), "{day}");
+        }
+    }
     use super::*;
     use time::macros::{date, datetime};
 

@@ -10,6 +10,7 @@ pub mod assessment;
 pub mod ceasing;
 pub mod clinic;
 pub mod dates;
+pub mod delivery;
 pub mod end_code;
 pub mod ending;
 pub mod episode;

@@ -201,11 +201,12 @@ impl Store {
     }
 }
 
-const APPEND_ONLY: [&str; 4] = [
+const APPEND_ONLY: [&str; 5] = [
     "audit_log",
     "appointment_status_history",
     "episode_history",
     "participant_status_history",
+    "result_delivery_history",
 ];
 
 /// Makes the database itself refuse UPDATE and DELETE on the append-only tables.

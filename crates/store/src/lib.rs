@@ -9,6 +9,7 @@ mod audit;
 mod clinics;
 mod closing;
 mod dates;
+mod deliveries;
 mod episodes;
 mod error;
 mod follow_ups;
@@ -32,6 +33,10 @@ pub use appointments::{AnsweredFollowUp, AppointmentDetail, NewAppointment, Stat
 pub use assessment::{Assessment, AssessmentContext, AwaitingPathology};
 pub use audit::{AuditAction, AuditEntry, AuditFilter};
 pub use clinics::{BookableSlot, ClinicAppointmentRow, ClinicSummary, NewClinic, TabCounts};
+pub use deliveries::{
+    DeliveryChange, DeliveryHistoryEntry, DeliveryRecord, FailsafeItem, Outgoing, PrintBatch,
+    Reconciliation,
+};
 pub use episodes::{EpisodeBrief, EpisodeEnd};
 pub use error::{FieldError, StoreError};
 pub use follow_ups::{FollowUpChange, FollowUpDetail, OfficeSettings};

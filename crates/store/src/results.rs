@@ -72,11 +72,12 @@ pub struct ResultRecord {
     pub created_at: OffsetDateTime,
 }
 
-const COLUMNS: &str = "r.id, r.episode_id, r.participant_id, p.first_name, p.last_name, p.nhs_number, \
+/// The result's fields as [`from_row`] reads them (results `r`, participants `p`).
+pub(crate) const RESULT_FIELDS: &str = "r.id, r.episode_id, r.participant_id, p.first_name, p.last_name, p.nhs_number, \
      r.kind, r.version, r.supersedes_id, r.state, r.superseded_at, r.outcome, r.end_code, r.next_test_due, \
      r.reason, r.summary, r.gp_text, r.letter_template, r.finding_code, r.finding_display, \
-     r.procedure_code, r.procedure_display, r.issued_by_name, r.created_at \
-     FROM results r JOIN participants p ON p.id = r.participant_id AND p.provider_id = r.provider_id";
+     r.procedure_code, r.procedure_display, r.issued_by_name, r.created_at";
+const FROM_RESULTS: &str = "FROM results r JOIN participants p ON p.id = r.participant_id AND p.provider_id = r.provider_id";
 
 fn code(r: &sqlx::any::AnyRow, code: &str, display: &str) -> Result<Option<ResultCode>> {
     Ok(match r.try_get::<Option<String>, _>(code)? {
@@ -88,7 +89,7 @@ fn code(r: &sqlx::any::AnyRow, code: &str, display: &str) -> Result<Option<Resul
     })
 }
 
-fn from_row(r: &sqlx::any::AnyRow) -> Result<ResultRecord> {
+pub(crate) fn from_row(r: &sqlx::any::AnyRow) -> Result<ResultRecord> {
     let opt_id = |name: &str| -> Result<Option<Uuid>> {
         r.try_get::<Option<String>, _>(name)?
             .map(|s| parse_id(&s))
@@ -147,7 +148,7 @@ impl Store {
         participant_id: Uuid,
     ) -> Result<Vec<ResultRecord>> {
         sqlx::query(&format!(
-            "SELECT {COLUMNS} WHERE r.provider_id = $1 AND r.participant_id = $2 \
+            "SELECT {RESULT_FIELDS} {FROM_RESULTS} WHERE r.provider_id = $1 AND r.participant_id = $2 \
              ORDER BY r.created_at DESC, r.id DESC"
         ))
         .bind(sql::id(scope.provider_id))
@@ -163,7 +164,7 @@ impl Store {
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn current_results(&self, scope: Scope, limit: i64) -> Result<Vec<ResultRecord>> {
         sqlx::query(&format!(
-            "SELECT {COLUMNS} WHERE r.provider_id = $1 AND r.state = $2 \
+            "SELECT {RESULT_FIELDS} {FROM_RESULTS} WHERE r.provider_id = $1 AND r.state = $2 \
              ORDER BY r.created_at DESC, r.id DESC LIMIT $3"
         ))
         .bind(sql::id(scope.provider_id))
@@ -402,6 +403,7 @@ fn from_episode<'a>(tx: &'a mut Tx, actor: &'a Actor, event: &'a DomainEvent) ->
                     && domain::results::on_ending_undone(Some(kind)) == NextResult::Withdraw
                 {
                     retire(tx, &p, &id, ResultState::Withdrawn).await?;
+                    crate::deliveries::on_retired(tx, &p, &id, actor).await?;
                     audit_result(tx, e.participant_id, actor, &id, "withdrawn").await?;
                 }
                 return Ok(());
@@ -433,6 +435,7 @@ async fn apply(tx: &mut Tx, actor: &Actor, c: &Change<'_>) -> Result<()> {
         NextResult::Withdraw => {
             if let Some((id, _, _)) = current {
                 retire(tx, &p, &id, ResultState::Withdrawn).await?;
+                crate::deliveries::on_retired(tx, &p, &id, actor).await?;
                 audit_result(tx, c.participant_id, actor, &id, "withdrawn").await?;
             }
             Ok(())
@@ -442,6 +445,7 @@ async fn apply(tx: &mut Tx, actor: &Actor, c: &Change<'_>) -> Result<()> {
             let supersedes = match (&current, c.correction) {
                 (Some((id, _, version)), true) => {
                     retire(tx, &p, id, ResultState::Superseded).await?;
+                    crate::deliveries::on_retired(tx, &p, id, actor).await?;
                     Some((id.clone(), *version))
                 }
                 _ => None,
@@ -477,6 +481,8 @@ async fn apply(tx: &mut Tx, actor: &Actor, c: &Change<'_>) -> Result<()> {
             .bind(sql::ts(OffsetDateTime::now_utc()))
             .execute(&mut **tx)
             .await?;
+            crate::deliveries::on_issued(tx, &p, &id, c.participant_id, &episode, kind, actor)
+                .await?;
             let what = if supersedes.is_some() {
                 "superseded"
             } else {

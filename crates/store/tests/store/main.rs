@@ -11,6 +11,7 @@ mod appointments;
 mod audit;
 mod clinics;
 mod concurrency;
+mod deliveries;
 mod gateway;
 mod migrations;
 mod outbox;
