@@ -6,7 +6,8 @@
 #
 # Sections, in order:
 #   1. Debian packages (apt-get, as root or with sudo): Chromium for the browser tests,
-#      dcmtk and Orthanc for the DICOM gateway's tests and benchmark,
+#      dcmtk and Orthanc for the DICOM gateway's tests and benchmark, poppler-utils
+#      (pdftotext) for the letters crate's PDF tests,
 #      PostgreSQL for the tests that run against both databases (scripts/with-postgres.sh),
 #      Node.js/npm and Python's venv module if missing.
 #   2. Python tools in .venv (requirements-test.txt): oidc-provider-mock, the OpenID
@@ -66,6 +67,11 @@ if ! command -v storescu >/dev/null 2>&1 || ! command -v dcmcjpeg >/dev/null 2>&
 fi
 if ! command -v Orthanc >/dev/null 2>&1; then
     APT_PACKAGES+=(orthanc)
+fi
+
+# A real PDF reader for the participant letters' tests (crates/letters/tests): pdftotext.
+if ! command -v pdftotext >/dev/null 2>&1; then
+    APT_PACKAGES+=(poppler-utils)
 fi
 
 # Node.js and npm for the assets and the browser tests.
