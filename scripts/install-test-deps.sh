@@ -13,7 +13,8 @@
 #   2. Python tools in .venv (requirements-test.txt): oidc-provider-mock, the OpenID
 #      Connect provider that crates/web/tests/oidc.rs signs in through; pydicom, numpy
 #      and pynetdicom for the DICOM gateway's tests; fhir.resources, the FHIR validator of
-#      the GP result messages (scripts/fhir/validate.py).
+#      the GP result messages (scripts/fhir/validate.py); mesh-sandbox, the local MESH server
+#      that crates/mesh/tests/sandbox.rs sends and receives through.
 #   3. npm packages (package-lock.json) into node_modules.
 #   4. Front-end assets copied into crates/web/static/vendor.
 #
