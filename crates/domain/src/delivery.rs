@@ -86,7 +86,8 @@ impl DeliveryState {
             (C::Letter, S::Queued, E::Batched) => S::Printed,
             (C::GpMessage, S::Queued | S::Retrying, E::Accepted) => S::Sent,
             (C::GpMessage, S::Queued | S::Retrying, E::Transient) => S::Retrying,
-            (C::GpMessage, S::Queued | S::Retrying, E::GaveUp) => S::Failed,
+            // MESH can also give up on a message it accepted (the practice never took it).
+            (C::GpMessage, S::Queued | S::Retrying | S::Sent, E::GaveUp) => S::Failed,
             (C::GpMessage, S::Queued | S::Retrying, E::NotOnMesh) => S::Undeliverable,
             (C::GpMessage, S::Sent, E::Downloaded) => S::Delivered,
             (C::GpMessage, S::Sent | S::Delivered, E::AcknowledgedOk) => S::Acknowledged,
@@ -178,6 +179,8 @@ mod tests {
             (G, S::Queued, E::Transient, Some(S::Retrying)),
             (G, S::Retrying, E::Transient, Some(S::Retrying)),
             (G, S::Retrying, E::GaveUp, Some(S::Failed)),
+            (G, S::Sent, E::GaveUp, Some(S::Failed)),
+            (G, S::Delivered, E::GaveUp, None),
             (G, S::Queued, E::NotOnMesh, Some(S::Undeliverable)),
             (G, S::Sent, E::Downloaded, Some(S::Delivered)),
             (G, S::Queued, E::Downloaded, None),

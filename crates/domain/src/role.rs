@@ -30,6 +30,9 @@ pub enum Permission {
     /// Cease, reinstate or defer a participant, mark her very high risk, record an MRI
     /// referral (the office's decisions about whether and how she is invited).
     ManageScreeningStatus,
+    /// Send out results: preview and re-issue letters, run the print batch, send GP
+    /// messages again and resolve the failsafe list (the office's work).
+    ManageResults,
 }
 
 impl Role {
@@ -48,6 +51,7 @@ impl Role {
                     | ManageAppointments
                     | ConfigureProvider
                     | ManageScreeningStatus
+                    | ManageResults
             ),
             Role::Reader => matches!(permission, ViewRecords | ReadImages),
         }
@@ -67,19 +71,19 @@ mod tests {
     #[test]
     fn permission_table() {
         // ViewRecords, CheckIn, RunAppointment, ManageAppointments, ReadImages,
-        // ConfigureProvider, RecordAssessment, ManageScreeningStatus
-        let table: &[(Role, [bool; 8])] = &[
+        // ConfigureProvider, RecordAssessment, ManageScreeningStatus, ManageResults
+        let table: &[(Role, [bool; 9])] = &[
             (
                 Role::Clinical,
-                [true, true, true, true, false, false, true, false],
+                [true, true, true, true, false, false, true, false, false],
             ),
             (
                 Role::Administrative,
-                [true, true, false, true, false, true, false, true],
+                [true, true, false, true, false, true, false, true, true],
             ),
             (
                 Role::Reader,
-                [true, false, false, false, true, false, false, false],
+                [true, false, false, false, true, false, false, false, false],
             ),
         ];
         let perms = [
@@ -91,6 +95,7 @@ mod tests {
             ConfigureProvider,
             RecordAssessment,
             ManageScreeningStatus,
+            ManageResults,
         ];
         for &(role, expected) in table {
             for (p, e) in perms.iter().zip(expected) {

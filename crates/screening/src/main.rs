@@ -94,10 +94,101 @@ struct ServeArgs {
     #[arg(long, env = "READING_SETTLE_SECONDS", default_value_t = 20,
           value_parser = clap::value_parser!(u64).range(1..=300))]
     reading_settle_seconds: u64,
+    #[command(flatten)]
+    results: ResultsArgs,
     /// Tests only: hold every outbox delivery (after the commit and by the dispatcher), to
     /// stop the service between a commit and its deliveries (ADR 18).
     #[arg(long, env = "SCREENING_OUTBOX_HOLD_FOR_TESTS", hide = true)]
     outbox_hold_for_tests: bool,
+}
+
+/// How results reach participants and GP practices (issue 13).
+#[derive(Args)]
+struct ResultsArgs {
+    /// The MESH server. Unset: GP messages go to a local outbox folder instead.
+    #[arg(long, env = "MESH_URL")]
+    mesh_url: Option<String>,
+    /// Our MESH mailbox id.
+    #[arg(long, env = "MESH_MAILBOX_ID", default_value = "")]
+    mesh_mailbox_id: String,
+    /// Our MESH mailbox password.
+    #[arg(
+        long,
+        env = "MESH_MAILBOX_PASSWORD",
+        default_value = "",
+        hide_env_values = true
+    )]
+    mesh_mailbox_password: String,
+    /// The MESH environment's shared key (the HMAC key of the authorisation header).
+    #[arg(
+        long,
+        env = "MESH_SHARED_KEY",
+        default_value = "",
+        hide_env_values = true
+    )]
+    mesh_shared_key: String,
+    /// The MESH workflow id of GP result messages (the practice's mailbox is looked up for it).
+    #[arg(
+        long,
+        env = "MESH_WORKFLOW_ID",
+        default_value = "BREAST_SCREENING_RESULT"
+    )]
+    mesh_workflow_id: String,
+    /// MESH messages larger than this many bytes are sent in chunks.
+    #[arg(long, env = "MESH_CHUNK_BYTES", default_value_t = 20 * 1024 * 1024)]
+    mesh_chunk_bytes: usize,
+    /// Where letters' print batches and (without MESH) GP messages are written.
+    #[arg(long, env = "RESULTS_DIR", default_value = "data")]
+    results_dir: std::path::PathBuf,
+    /// GP messages not acknowledged after this many days go on the failsafe list.
+    #[arg(long, env = "RESULTS_ACK_DAYS", default_value_t = 3,
+          value_parser = clap::value_parser!(i64).range(1..=60))]
+    results_ack_days: i64,
+    /// Seconds between the runs that send GP messages and read acknowledgements.
+    #[arg(long, env = "RESULTS_SEND_SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    results_send_seconds: u64,
+    /// The time of day (London, HH:MM) after which each day's print batch is made.
+    #[arg(long, env = "PRINT_BATCH_AT", default_value = "17:00", value_parser = parse_hhmm)]
+    print_batch_at: time::Time,
+    /// Do not run the results worker in this process (another instance runs it).
+    #[arg(long, env = "RESULTS_WORKER_OFF")]
+    results_worker_off: bool,
+}
+
+fn parse_hhmm(s: &str) -> Result<time::Time, String> {
+    time::Time::parse(s, time::macros::format_description!("[hour]:[minute]"))
+        .map_err(|_| format!("{s:?} is not a time of day as HH:MM, for example 17:00"))
+}
+
+impl ResultsArgs {
+    fn settings(&self) -> anyhow::Result<delivery::Settings> {
+        let mut s = delivery::Settings::local(&self.results_dir);
+        s.ack_days = self.results_ack_days;
+        s.send_interval = Duration::from_secs(self.results_send_seconds);
+        s.print_batch_at = self.print_batch_at;
+        if let Some(url) = self.mesh_url.as_deref().filter(|u| !u.trim().is_empty()) {
+            for (name, value) in [
+                ("MESH_MAILBOX_ID", &self.mesh_mailbox_id),
+                ("MESH_MAILBOX_PASSWORD", &self.mesh_mailbox_password),
+                ("MESH_SHARED_KEY", &self.mesh_shared_key),
+                ("MESH_WORKFLOW_ID", &self.mesh_workflow_id),
+            ] {
+                if value.trim().is_empty() {
+                    bail!("MESH_URL is set, so {name} must be set too");
+                }
+            }
+            s.mesh = Some(delivery::MeshSettings {
+                url: url.to_owned(),
+                mailbox_id: self.mesh_mailbox_id.clone(),
+                password: self.mesh_mailbox_password.clone(),
+                shared_key: self.mesh_shared_key.clone(),
+                workflow_id: self.mesh_workflow_id.clone(),
+                chunk_size: self.mesh_chunk_bytes.max(1024),
+            });
+        }
+        Ok(s)
+    }
 }
 
 #[derive(Subcommand)]
@@ -242,6 +333,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     config.secure_cookies = !args.insecure_cookies;
     config.session_idle_timeout = Duration::from_secs(args.session_idle_minutes * 60);
     config.reading_settle_interval = Duration::from_secs(args.reading_settle_seconds);
+    config.results = args.results.settings()?;
+    config.results_worker = !args.results.results_worker_off;
     config.oidc = args.oidc_issuer_url.map(|issuer_url| web::OidcSettings {
         issuer_url,
         client_id: args.oidc_client_id,

@@ -9,7 +9,6 @@ mod audit;
 mod clinics;
 mod closing;
 mod dates;
-mod deliveries;
 mod episodes;
 mod error;
 mod follow_ups;
@@ -33,10 +32,6 @@ pub use appointments::{AnsweredFollowUp, AppointmentDetail, NewAppointment, Stat
 pub use assessment::{Assessment, AssessmentContext, AwaitingPathology};
 pub use audit::{AuditAction, AuditEntry, AuditFilter};
 pub use clinics::{BookableSlot, ClinicAppointmentRow, ClinicSummary, NewClinic, TabCounts};
-pub use deliveries::{
-    DeliveryChange, DeliveryHistoryEntry, DeliveryRecord, FailsafeItem, Outgoing, PrintBatch,
-    Reconciliation,
-};
 pub use episodes::{EpisodeBrief, EpisodeEnd};
 pub use error::{FieldError, StoreError};
 pub use follow_ups::{FollowUpChange, FollowUpDetail, OfficeSettings};
@@ -53,7 +48,10 @@ pub use reading::{
     NewArbitration, OverdueCase, PreviousEpisode, ReadRecorded, ReadView, ReadingCase,
     ReadingCounts, ReadingSession, ReadingSettings, SessionCase,
 };
-pub use results::{CodingChange, ResultCode, ResultCoding, ResultRecord};
+pub use results::{
+    CodingChange, DeliveryChange, DeliveryHistoryEntry, DeliveryRecord, FailsafeItem, Outgoing,
+    PrintBatch, Reconciliation, ResultCode, ResultCoding, ResultRecord,
+};
 pub use screening_status::{
     CeasedStatus, DeferredStatus, ScreeningStatusRecord, StatusHistoryEntry, VeryHighRiskStatus,
 };

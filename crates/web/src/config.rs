@@ -24,6 +24,12 @@ pub struct Config {
     /// How often the service settles reads that have become final (results and referrals
     /// written on time without anyone opening a reading page). `READING_SETTLE_SECONDS`.
     pub reading_settle_interval: Duration,
+    /// How results go out: MESH or the local GP outbox, the print folder, the failsafe's
+    /// days (issue 13).
+    pub results: delivery::Settings,
+    /// Run the results worker (sending GP messages, reading acknowledgements, the daily
+    /// print batch) in this process.
+    pub results_worker: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -50,6 +56,11 @@ impl Config {
             session_absolute_timeout: Duration::from_secs(12 * 60 * 60),
             static_dir: default_static_dir(),
             reading_settle_interval: Duration::from_secs(20),
+            // Tests and scratch runs: a folder of their own, never the repository's.
+            results: delivery::Settings::local(
+                std::env::temp_dir().join(format!("screening-results-{}", std::process::id())),
+            ),
+            results_worker: false,
         }
     }
 }

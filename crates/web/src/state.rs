@@ -20,6 +20,8 @@ pub struct AppState {
     pub(crate) outbox: Option<Arc<crate::outbox::Dispatcher>>,
     /// The reading finalisation timer, running while any copy of the state lives.
     _settle_timer: Option<Arc<crate::settle::Timer>>,
+    /// The results worker (issue 13), when this process runs it.
+    _results_worker: Option<Arc<delivery::worker::Worker>>,
 }
 
 impl AppState {
@@ -39,7 +41,13 @@ impl AppState {
         };
         let settle_timer = crate::settle::start(store.clone(), config.reading_settle_interval);
         let outbox = crate::outbox::start(store.clone());
+        let results_worker = if config.results_worker {
+            delivery::worker::start(store.clone(), config.results.clone())
+        } else {
+            None
+        };
         Ok(AppState {
+            _results_worker: results_worker,
             outbox,
             _settle_timer: settle_timer,
             store,

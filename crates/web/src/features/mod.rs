@@ -4,6 +4,7 @@
 
 pub mod assessment;
 pub mod clinics;
+pub mod deliveries;
 pub mod episodes;
 pub mod follow_ups;
 pub mod reading;
@@ -17,6 +18,7 @@ use crate::state::AppState;
 pub fn page_routes() -> axum::Router<AppState> {
     axum::Router::new()
         .merge(assessment::pages::routes())
+        .merge(deliveries::pages::routes())
         .merge(episodes::pages::routes())
         .merge(follow_ups::pages::routes())
         .merge(results::pages::routes())
@@ -29,6 +31,7 @@ pub fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
     utoipa_axum::router::OpenApiRouter::new()
         .merge(assessment::api::router())
         .merge(clinics::api::router())
+        .merge(deliveries::api::router())
         .merge(episodes::api::router())
         .merge(follow_ups::api::router())
         .merge(results::api::router())

@@ -46,6 +46,10 @@ struct ParticipantPage {
     past: Vec<ApptView>,
     episodes: Vec<crate::features::episodes::pages::EpisodeView>,
     results: Vec<crate::features::results::pages::ResultView>,
+    deliveries: Vec<(
+        &'static str,
+        crate::features::deliveries::pages::DeliveryView,
+    )>,
 }
 
 fn or_none(s: &str) -> String {
@@ -75,12 +79,17 @@ pub async fn show(
     Query(banner): Query<crate::features::screening_status::pages::BannerQuery>,
 ) -> PageResult {
     let scope = staff.scope();
-    let (p, appointments, timeline, results) = tokio::try_join!(
+    let (p, appointments, timeline, results, deliveries) = tokio::try_join!(
         state.store.participant(scope, id),
         state.store.participant_appointments(scope, id),
         state.store.timeline(scope, id),
-        state.store.participant_results(scope, id)
+        state.store.participant_results(scope, id),
+        state.store.participant_deliveries(scope, id)
     )?;
+    let deliveries = crate::features::deliveries::pages::deliveries_view(&deliveries)
+        .into_iter()
+        .map(|d| ("", d))
+        .collect();
     let results = crate::features::results::pages::views(&results);
     let episodes = crate::features::episodes::pages::timeline_view(
         &timeline,
@@ -153,6 +162,7 @@ pub async fn show(
         past: past.into_iter().rev().map(|(_, v)| v).collect(),
         episodes,
         results,
+        deliveries,
     })
 }
 

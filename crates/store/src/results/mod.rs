@@ -9,6 +9,12 @@
 //! new version, or withdraws it when the new end code gives none. Undoing "did not attend"
 //! or "attended not screened" withdraws the result that ending made.
 
+mod deliveries;
+mod office;
+
+pub use deliveries::{DeliveryChange, DeliveryRecord, Outgoing};
+pub use office::{DeliveryHistoryEntry, FailsafeItem, PrintBatch, Reconciliation};
+
 use crate::audit::{self, AuditAction};
 use crate::outbox::{Delivery, Handled, Subscriber, Tx};
 use crate::sql::{self, parse_date, parse_enum, parse_id, parse_ts};
@@ -403,7 +409,7 @@ fn from_episode<'a>(tx: &'a mut Tx, actor: &'a Actor, event: &'a DomainEvent) ->
                     && domain::results::on_ending_undone(Some(kind)) == NextResult::Withdraw
                 {
                     retire(tx, &p, &id, ResultState::Withdrawn).await?;
-                    crate::deliveries::on_retired(tx, &p, &id, actor).await?;
+                    deliveries::on_retired(tx, &p, &id, actor).await?;
                     audit_result(tx, e.participant_id, actor, &id, "withdrawn").await?;
                 }
                 return Ok(());
@@ -435,7 +441,7 @@ async fn apply(tx: &mut Tx, actor: &Actor, c: &Change<'_>) -> Result<()> {
         NextResult::Withdraw => {
             if let Some((id, _, _)) = current {
                 retire(tx, &p, &id, ResultState::Withdrawn).await?;
-                crate::deliveries::on_retired(tx, &p, &id, actor).await?;
+                deliveries::on_retired(tx, &p, &id, actor).await?;
                 audit_result(tx, c.participant_id, actor, &id, "withdrawn").await?;
             }
             Ok(())
@@ -445,7 +451,7 @@ async fn apply(tx: &mut Tx, actor: &Actor, c: &Change<'_>) -> Result<()> {
             let supersedes = match (&current, c.correction) {
                 (Some((id, _, version)), true) => {
                     retire(tx, &p, id, ResultState::Superseded).await?;
-                    crate::deliveries::on_retired(tx, &p, id, actor).await?;
+                    deliveries::on_retired(tx, &p, id, actor).await?;
                     Some((id.clone(), *version))
                 }
                 _ => None,
@@ -481,8 +487,7 @@ async fn apply(tx: &mut Tx, actor: &Actor, c: &Change<'_>) -> Result<()> {
             .bind(sql::ts(OffsetDateTime::now_utc()))
             .execute(&mut **tx)
             .await?;
-            crate::deliveries::on_issued(tx, &p, &id, c.participant_id, &episode, kind, actor)
-                .await?;
+            deliveries::on_issued(tx, &p, &id, c.participant_id, &episode, kind, actor).await?;
             let what = if supersedes.is_some() {
                 "superseded"
             } else {
