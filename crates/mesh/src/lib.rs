@@ -76,6 +76,9 @@ mod error;
 mod retry;
 mod types;
 
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
+
 pub use auth::auth_header;
 pub use chunk::chunk_ranges;
 pub use client::{ClientTls, DEFAULT_CHUNK_SIZE, DEFAULT_TIMEOUT, MeshClient, MeshConfig};
