@@ -3,6 +3,8 @@
 //! PostgreSQL schema from `TEST_DATABASE_URL` (run through `scripts/with-postgres.sh`).
 #![allow(dead_code)]
 
+pub mod flow;
+
 use domain::{AppointmentStatus, ClinicTab};
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, SET_COOKIE};
