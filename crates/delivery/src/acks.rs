@@ -24,6 +24,38 @@ pub async fn poll(store: &Store, client: &mesh::MeshClient) -> Result<AckReport,
     let mut report = AckReport::default();
     for message_id in client.inbox().await? {
         let message = client.download(&message_id).await?;
+        // MESH's own error report (not collected in time, refused by the recipient): the
+        // message it names has failed.
+        if let Some(mesh_report) = &message.report {
+            let linked = match &mesh_report.linked_message_id {
+                Some(linked) => store.delivery_by_message(linked).await?,
+                None => None,
+            };
+            if let Some((scope, delivery)) = linked {
+                let change = DeliveryChange {
+                    detail: format!(
+                        "MESH reported it undelivered: {}",
+                        mesh_report
+                            .status_description
+                            .as_deref()
+                            .unwrap_or("no reason given")
+                    ),
+                    ..DeliveryChange::default()
+                };
+                match store
+                    .record_delivery(scope, &actor, delivery, DeliveryEvent::GaveUp, change)
+                    .await
+                {
+                    Ok(_) => report.undeliverable += 1,
+                    Err(StoreError::Conflict(_)) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            } else {
+                report.unknown += 1;
+            }
+            client.acknowledge(&message_id).await?;
+            continue;
+        }
         match gp_message::parse_ack(&message.body) {
             Ok(ack) => {
                 let (event, detail) = match ack.code {
