@@ -79,7 +79,8 @@ async fn a_generated_client_runs_an_appointment_and_a_double_reading() {
         &config,
         format!(
             "package_name_override: {PACKAGE}\nproject_name_override: {PACKAGE}\n\
-             content_type_overrides:\n  image/png: application/octet-stream\n"
+             content_type_overrides:\n  image/png: application/octet-stream\n  \
+             application/pdf: application/octet-stream\n  application/fhir+json: application/json\n"
         ),
     )
     .expect("write the generator's configuration");
@@ -142,6 +143,9 @@ const FREE_FORM_ALLOWED: &[(&str, &str)] = &[
     // A workflow step's saved document; typed per step when the sections become typed
     // documents (issue 11, the typed store).
     ("SectionRecord", "data"),
+    // A FHIR resource inside the GP message: its shape is the FHIR specification's
+    // (validated by fhir.resources in crates/gp-message/tests/validate.rs).
+    ("FhirEntry", "resource"),
 ];
 
 fn free_form(schema: &serde_json::Value, at: &str, found: &mut Vec<String>) {

@@ -36,6 +36,29 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[schema(value_type = String, format = Binary)]
 pub struct Pdf(#[allow(dead_code)] Vec<u8>);
 
+/// A FHIR R4 message bundle: the GP message as sent (its resources are FHIR's own).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct FhirBundle {
+    #[schema(rename = "resourceType")]
+    resource_type: String,
+    id: String,
+    #[schema(rename = "type")]
+    kind: String,
+    timestamp: String,
+    entry: Vec<FhirEntry>,
+}
+
+/// One resource of the bundle: MessageHeader, DiagnosticReport, Observation, Patient or
+/// Organization.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct FhirEntry {
+    #[schema(rename = "fullUrl")]
+    full_url: String,
+    resource: serde_json::Value,
+}
+
 /// Why the letter is sent again.
 #[derive(Deserialize, ToSchema)]
 pub struct ReissueRequest {
@@ -93,7 +116,7 @@ pub async fn letter(
 /// The GP message as it is sent: a FHIR R4 message bundle with the letter attached.
 /// Audited as a preview.
 #[utoipa::path(get, path = "/deliveries/{id}/gp-message", params(("id" = Uuid, Path)), responses(
-    (status = 200, description = "The FHIR message bundle", body = Object, content_type = "application/fhir+json"),
+    (status = 200, description = "The FHIR message bundle", body = FhirBundle, content_type = "application/fhir+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 pub async fn gp_message(
