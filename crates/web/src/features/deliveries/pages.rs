@@ -174,8 +174,13 @@ pub struct BatchView {
 struct BatchesPage {
     layout: Layout,
     rows: Vec<BatchView>,
+    /// The batch just made (its file name, when it is one of those listed).
     made: Option<String>,
+    /// The office asked for a batch and no letters were waiting.
+    nothing_to_print: bool,
     folder: String,
+    /// The time of day (London) the day's batch is made by itself, "HH:MM".
+    batch_at: String,
     can_make: bool,
 }
 
@@ -191,13 +196,9 @@ pub async fn batches(
     axum::extract::Query(q): axum::extract::Query<MadeQuery>,
 ) -> PageResult {
     let list = app::print_batches(&state.store, &staff.caller()).await?;
-    let made = q.made.map(|m| {
-        if m == "none" {
-            "There were no letters to print.".to_owned()
-        } else {
-            format!("Print batch made: {m}")
-        }
-    });
+    let nothing_to_print = q.made.as_deref() == Some("none");
+    let made = q.made.filter(|m| list.iter().any(|b| &b.file_name == m));
+    let at = state.config.results.print_batch_at;
     render(BatchesPage {
         layout: Layout::new(
             "Print batches",
@@ -215,7 +216,9 @@ pub async fn batches(
             })
             .collect(),
         made,
+        nothing_to_print,
         folder: state.config.results.print_dir.display().to_string(),
+        batch_at: format!("{:02}:{:02}", at.hour(), at.minute()),
         can_make: staff.0.can(domain::Permission::ManageResults),
     })
 }
@@ -279,13 +282,21 @@ async fn detail_page(
     let detail = app::detail(&state.store, &staff.caller(), id).await?;
     let d = &detail.delivery;
     let manage = staff.0.can(domain::Permission::ManageResults);
+    let title = format!("{} for {}", d.channel.label(), d.participant_name);
     let page = DetailPage {
         layout: Layout::new(
-            format!("{} for {}", d.channel.label(), d.participant_name),
+            if errors.is_empty() {
+                title
+            } else {
+                format!("Error: {title}")
+            },
             Some(staff.0.clone()),
             state.config.demo_mode,
         ),
-        can_reissue: manage && d.channel == Channel::Letter,
+        // Only a letter that went out is sent again: one still waiting goes in the next
+        // batch anyway (and a held one must stay held), and a cancelled one was for a result
+        // that changed.
+        can_reissue: manage && d.channel == Channel::Letter && d.state == DeliveryState::Printed,
         can_resolve: manage
             && d.state
                 .after(d.channel, domain::delivery::DeliveryEvent::OfficeResolved)
