@@ -120,6 +120,13 @@ impl DeliveryState {
     }
 }
 
+/// Whether the office may re-issue this letter: only one already printed. A queued letter
+/// would go out twice, a held one ("did not attend") before her clinic closed, and a
+/// cancelled one belongs to a result that has since changed.
+pub const fn may_reissue(channel: Channel, state: DeliveryState) -> bool {
+    matches!(channel, Channel::Letter) && matches!(state, DeliveryState::Printed)
+}
+
 labelled_enum! {
     /// Why a delivery is on the office's failsafe list.
     pub enum FailsafeReason ("failsafe reason") {
@@ -211,6 +218,16 @@ mod tests {
                 want,
                 "{channel:?} {from:?} {event:?}"
             );
+        }
+    }
+
+    #[test]
+    fn only_a_printed_letter_is_reissued() {
+        for channel in Channel::ALL {
+            for state in DeliveryState::ALL {
+                let want = *channel == Channel::Letter && *state == S::Printed;
+                assert_eq!(may_reissue(*channel, *state), want, "{channel:?} {state:?}");
+            }
         }
     }
 

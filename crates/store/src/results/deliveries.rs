@@ -669,5 +669,17 @@ pub(super) async fn move_delivery(
         change.detail.as_str()
     };
     history(tx, &p, &did, to, detail, &actor.name, now).await?;
+    // Every send, acknowledgement, failure and the office's actions are in the audit log
+    // too, with who (or which part of the service) did it.
+    crate::audit::record(
+        &mut **tx,
+        actor,
+        crate::audit::AuditAction::Update,
+        "result_delivery",
+        id,
+        None,
+        &serde_json::json!({ "event": format!("{event:?}"), "from": from.as_str(), "to": to.as_str(), "detail": detail }),
+    )
+    .await?;
     Ok(to)
 }

@@ -310,17 +310,8 @@ impl Store {
             next_attempt_at: Some(sql::now()),
             ..DeliveryChange::default()
         };
+        // Audited with the move.
         move_delivery(&mut tx, scope, actor, id, event, &change).await?;
-        audit::record(
-            &mut *tx,
-            actor,
-            AuditAction::Update,
-            "result_delivery",
-            id,
-            None,
-            &serde_json::json!({ "event": format!("{event:?}"), "detail": detail }),
-        )
-        .await?;
         tx.commit().await?;
         self.delivery(scope, id).await
     }
@@ -341,6 +332,12 @@ impl Store {
                 "delivery",
                 "Only a letter can be re-issued; send a GP message again instead",
             )]));
+        }
+        if !domain::delivery::may_reissue(d.channel, d.state) {
+            return Err(StoreError::Conflict(format!(
+                "Only a printed letter can be re-issued; this one is {}",
+                d.state.label().to_lowercase()
+            )));
         }
         let p = sql::id(scope.provider_id);
         let mut tx = self.begin_write().await?;

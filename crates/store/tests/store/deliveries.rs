@@ -284,6 +284,23 @@ async fn undoing_did_not_attend_cancels_what_was_not_sent_and_the_office_works_t
                 .await,
             Err(StoreError::Invalid(_))
         ));
+        // Not before it is printed: it would go out twice.
+        assert!(matches!(
+            db.store
+                .reissue_letter(org.scope, &org.actor, letter.id, "Returned: wrong address")
+                .await,
+            Err(StoreError::Conflict(_))
+        ));
+        db.store
+            .record_delivery(
+                org.scope,
+                &system,
+                letter.id,
+                DeliveryEvent::Batched,
+                DeliveryChange::default(),
+            )
+            .await
+            .expect("printed");
         let again = db
             .store
             .reissue_letter(org.scope, &org.actor, letter.id, "Returned: wrong address")
@@ -295,7 +312,10 @@ async fn undoing_did_not_attend_cancels_what_was_not_sent_and_the_office_works_t
         let audit = db
             .count("audit_log WHERE entity_type = 'result_delivery'")
             .await;
-        assert_eq!(audit, 2, "[{name}] resolve and re-issue are audited");
+        assert_eq!(
+            audit, 4,
+            "[{name}] the sender's moves, the resolve and the re-issue are audited"
+        );
     })
     .await;
 }

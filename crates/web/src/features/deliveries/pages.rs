@@ -116,12 +116,38 @@ struct FailsafePage {
     layout: Layout,
     rows: Vec<(&'static str, DeliveryView)>,
     ack_days: i64,
+    today: CountView,
+}
+
+/// The day's count, as read out.
+pub struct CountView {
+    pub results: i64,
+    pub letters: String,
+    pub gp_messages: String,
+    pub missing: i64,
+}
+
+fn by_state(counts: &std::collections::BTreeMap<String, i64>) -> String {
+    if counts.is_empty() {
+        return "none".to_owned();
+    }
+    counts
+        .iter()
+        .map(|(state, n)| {
+            let label = state
+                .parse::<DeliveryState>()
+                .map_or_else(|_| state.clone(), |s| s.label().to_lowercase());
+            format!("{n} {label}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `GET /results/failsafe`.
 pub async fn failsafe(State(state): State<AppState>, staff: Staff) -> PageResult {
     let ack_days = state.config.results.ack_days;
     let items = app::failsafe(&state.store, &staff.caller(), ack_days).await?;
+    let count = app::reconciliation(&state.store, &staff.caller(), state.today()).await?;
     let records: Vec<DeliveryRecord> = items.iter().map(|i| i.delivery.clone()).collect();
     let rows = items
         .iter()
@@ -136,6 +162,12 @@ pub async fn failsafe(State(state): State<AppState>, staff: Staff) -> PageResult
         ),
         rows,
         ack_days,
+        today: CountView {
+            results: count.results,
+            letters: by_state(&count.letters),
+            gp_messages: by_state(&count.gp_messages),
+            missing: count.without_letter + count.without_gp_message,
+        },
     })
 }
 
@@ -296,7 +328,7 @@ async fn detail_page(
         // Only a letter that went out is sent again: one still waiting goes in the next
         // batch anyway (and a held one must stay held), and a cancelled one was for a result
         // that changed.
-        can_reissue: manage && d.channel == Channel::Letter && d.state == DeliveryState::Printed,
+        can_reissue: manage && domain::delivery::may_reissue(d.channel, d.state),
         can_resolve: manage
             && d.state
                 .after(d.channel, domain::delivery::DeliveryEvent::OfficeResolved)
