@@ -555,10 +555,10 @@ async fn profile(
     let dir = work.join("profile");
     std::fs::create_dir_all(&dir)?;
     let t = Instant::now();
-    write_whole(&dir.join("batch.pdf"), &batch.pdf)?;
+    delivery::write_whole(&dir.join("batch.pdf"), &batch.pdf)?;
     let manifest =
         serde_json::json!({ "count": batch.manifest.count, "letters": batch.manifest.letters });
-    write_whole(
+    delivery::write_whole(
         &dir.join("batch.pdf.manifest.json"),
         manifest.to_string().as_bytes(),
     )?;
@@ -608,7 +608,7 @@ async fn profile(
             }
             let t = Instant::now();
             let path = dir.join(format!("{}.json", o.delivery_id));
-            write_whole(&path, &body)?;
+            delivery::write_whole(&path, &body)?;
             p.gp_write += t.elapsed();
             let t = Instant::now();
             store
@@ -634,17 +634,6 @@ async fn profile(
     }
     std::fs::remove_dir_all(&dir).ok();
     Ok(p)
-}
-
-/// As `delivery` writes a file: to a temporary name, flushed to disk, then renamed.
-fn write_whole(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write;
-    let tmp = path.with_extension("partial");
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)?;
-    Ok(())
 }
 
 /// Letters and GP messages of the run in `state`.

@@ -20,6 +20,8 @@ pub mod render;
 pub mod send;
 pub mod worker;
 
+pub(crate) use letters::sha256_hex;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -111,18 +113,9 @@ pub enum Error {
     Mesh(#[from] mesh::MeshError),
 }
 
-/// Lower-case hex SHA-256.
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// Writes a file so that it is either whole or absent: to a temporary name beside it,
 /// flushed to disk, then renamed.
-pub(crate) fn write_whole(path: &std::path::Path, bytes: &[u8]) -> Result<(), Error> {
+pub fn write_whole(path: &std::path::Path, bytes: &[u8]) -> Result<(), Error> {
     use std::io::Write;
     let io = |source| Error::Io {
         path: path.to_owned(),

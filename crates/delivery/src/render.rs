@@ -5,15 +5,6 @@ use crate::Error;
 use domain::dates::london_date;
 use store::Outgoing;
 
-/// "9991234567" as "999 123 4567".
-fn spaced(nhs: &str) -> String {
-    if nhs.len() == 10 && nhs.is_ascii() {
-        format!("{} {} {}", &nhs[..3], &nhs[3..6], &nhs[6..])
-    } else {
-        nhs.to_owned()
-    }
-}
-
 /// The letter to the participant, dated the day the result was issued (so a preview or a
 /// re-issue prints the same letter). A correction says which letter it replaces.
 pub fn letter(o: &Outgoing) -> letters::Letter {
@@ -23,7 +14,7 @@ pub fn letter(o: &Outgoing) -> letters::Letter {
         provider_phone: String::new(),
         recipient_name: format!("{} {}", o.first_name, o.last_name),
         address_lines: o.address.clone(),
-        nhs_number: spaced(&r.nhs_number),
+        nhs_number: domain::nhs_number::format_digits(&r.nhs_number),
         date_of_birth: o.date_of_birth,
         letter_date: london_date(r.created_at),
         kind: r.kind,

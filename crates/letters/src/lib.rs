@@ -258,7 +258,8 @@ pub fn render_batch(letters: &[Letter]) -> Result<Batch, LetterError> {
     Ok(Batch { pdf, manifest })
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+/// Lower-case hex SHA-256, as the manifest gives it (and as deliveries record what was sent).
+pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     use std::fmt::Write;
     let digest = sha2::Sha256::digest(bytes);
