@@ -55,3 +55,27 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
 pub fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned())
 }
+
+/// A nullable text column.
+pub(crate) fn opt_text(r: &sqlx::any::AnyRow, name: &str) -> Result<Option<String>> {
+    use sqlx::Row;
+    Ok(r.try_get::<Option<String>, _>(name)?)
+}
+
+/// A nullable id column.
+pub(crate) fn opt_uuid(r: &sqlx::any::AnyRow, name: &str) -> Result<Option<Uuid>> {
+    opt_text(r, name)?.map(|s| parse_id(&s)).transpose()
+}
+
+/// A nullable timestamp column.
+pub(crate) fn opt_ts(r: &sqlx::any::AnyRow, name: &str) -> Result<Option<OffsetDateTime>> {
+    opt_text(r, name)?.map(|s| parse_ts(&s)).transpose()
+}
+
+/// A nullable column holding a labelled enumeration's stored value.
+pub(crate) fn opt_enum<T: FromStr<Err = domain::UnknownValue>>(
+    r: &sqlx::any::AnyRow,
+    name: &str,
+) -> Result<Option<T>> {
+    opt_text(r, name)?.map(|s| parse_enum(&s)).transpose()
+}

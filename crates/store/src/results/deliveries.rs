@@ -9,7 +9,9 @@
 
 use super::{RESULT_FIELDS, ResultRecord, from_row as result_from_row};
 use crate::outbox::Tx;
-use crate::sql::{self, parse_date, parse_enum, parse_id, parse_json, parse_ts};
+use crate::sql::{
+    self, opt_text, opt_ts, opt_uuid, parse_date, parse_enum, parse_id, parse_json, parse_ts,
+};
 use crate::{Actor, Backend, Result, Scope, Store, StoreError, new_id};
 use domain::CommunicationPreference;
 use domain::delivery::{Channel, DeliveryEvent, DeliveryState, NO_PRACTICE};
@@ -67,18 +69,6 @@ pub(super) const DELIVERY_FIELDS: &str = "d.id, d.result_id, r.version, r.kind, 
      d.delivered_at, d.acknowledged_at \
      FROM result_deliveries d JOIN results r ON r.id = d.result_id AND r.provider_id = d.provider_id \
      JOIN participants p ON p.id = d.participant_id AND p.provider_id = d.provider_id";
-
-fn opt_text(r: &sqlx::any::AnyRow, name: &str) -> Result<Option<String>> {
-    Ok(r.try_get::<Option<String>, _>(name)?)
-}
-
-fn opt_uuid(r: &sqlx::any::AnyRow, name: &str) -> Result<Option<Uuid>> {
-    opt_text(r, name)?.map(|s| parse_id(&s)).transpose()
-}
-
-fn opt_ts(r: &sqlx::any::AnyRow, name: &str) -> Result<Option<OffsetDateTime>> {
-    opt_text(r, name)?.map(|s| parse_ts(&s)).transpose()
-}
 
 pub(super) fn delivery_from_row(r: &sqlx::any::AnyRow) -> Result<DeliveryRecord> {
     Ok(DeliveryRecord {

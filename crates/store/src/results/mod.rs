@@ -96,11 +96,6 @@ fn code(r: &sqlx::any::AnyRow, code: &str, display: &str) -> Result<Option<Resul
 }
 
 pub(crate) fn from_row(r: &sqlx::any::AnyRow) -> Result<ResultRecord> {
-    let opt_id = |name: &str| -> Result<Option<Uuid>> {
-        r.try_get::<Option<String>, _>(name)?
-            .map(|s| parse_id(&s))
-            .transpose()
-    };
     Ok(ResultRecord {
         id: parse_id(&r.try_get::<String, _>("id")?)?,
         episode_id: parse_id(&r.try_get::<String, _>("episode_id")?)?,
@@ -113,20 +108,11 @@ pub(crate) fn from_row(r: &sqlx::any::AnyRow) -> Result<ResultRecord> {
         nhs_number: r.try_get("nhs_number")?,
         kind: parse_enum(&r.try_get::<String, _>("kind")?)?,
         version: r.try_get("version")?,
-        supersedes_id: opt_id("supersedes_id")?,
+        supersedes_id: sql::opt_uuid(r, "supersedes_id")?,
         state: parse_enum(&r.try_get::<String, _>("state")?)?,
-        superseded_at: r
-            .try_get::<Option<String>, _>("superseded_at")?
-            .map(|s| parse_ts(&s))
-            .transpose()?,
-        outcome: r
-            .try_get::<Option<String>, _>("outcome")?
-            .map(|o| parse_enum(&o))
-            .transpose()?,
-        end_code: r
-            .try_get::<Option<String>, _>("end_code")?
-            .map(|e| parse_enum(&e))
-            .transpose()?,
+        superseded_at: sql::opt_ts(r, "superseded_at")?,
+        outcome: sql::opt_enum(r, "outcome")?,
+        end_code: sql::opt_enum(r, "end_code")?,
         next_test_due: r
             .try_get::<Option<String>, _>("next_test_due")?
             .filter(|s| !s.is_empty())
