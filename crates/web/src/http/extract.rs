@@ -40,3 +40,66 @@ impl<S: Send + Sync> FromRequestParts<S> for PageId {
         parse(&segment).map(PageId).ok_or(AppError::NotFound)
     }
 }
+
+/// A page's submitted form parsed into `T` (serde, with `serde_html_form` so repeated
+/// names — checkboxes — fill a `Vec`). A body that is too large or does not fit `T` gets
+/// the HTML "bad request" page, as the name/value reader did; fields that a person can
+/// leave empty or get wrong belong in `T` as `Option`/`String` and are checked by the use
+/// case, so their errors show on the form.
+#[derive(Debug, Clone)]
+pub struct PageForm<T>(pub T);
+
+/// The most a page form may carry.
+const PAGE_FORM_LIMIT: usize = 256 * 1024;
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<S> for PageForm<T> {
+    type Rejection = AppError;
+    async fn from_request(req: axum::extract::Request, _: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::to_bytes(req.into_body(), PAGE_FORM_LIMIT)
+            .await
+            .map_err(|_| AppError::BadRequest("The form was too large".to_owned()))?;
+        serde_html_form::from_bytes::<T>(&bytes)
+            .map(PageForm)
+            .map_err(|_| AppError::BadRequest("The form could not be read".to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::extract::FromRequest;
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Checks {
+        version: i64,
+        #[serde(default)]
+        breast: Vec<String>,
+        note: Option<String>,
+    }
+
+    async fn parse(body: &'static str) -> Result<Checks, AppError> {
+        let req = axum::http::Request::builder()
+            .method("POST")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(body))
+            .map_err(|_| AppError::NotFound)?;
+        PageForm::<Checks>::from_request(req, &())
+            .await
+            .map(|f| f.0)
+    }
+
+    #[tokio::test]
+    async fn repeated_names_fill_a_list_and_a_bad_form_is_a_bad_request() {
+        let ok = parse("version=3&breast=left&breast=right").await;
+        assert!(
+            matches!(&ok, Ok(c) if c.version == 3 && c.breast == ["left", "right"] && c.note.is_none()),
+            "{ok:?}"
+        );
+        for bad in ["version=three", "breast=left"] {
+            assert!(
+                matches!(parse(bad).await, Err(AppError::BadRequest(_))),
+                "{bad}"
+            );
+        }
+    }
+}
