@@ -7,6 +7,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use store::{Actor, NewUser, Store};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+mod otlp;
 
 #[derive(Parser)]
 #[command(
@@ -261,12 +265,27 @@ enum TokenCommand {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
-        )
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let (otlp, exporting) = match otlp::layer()? {
+        Some((layer, exporting)) => (Some(layer), Some(exporting)),
+        None => (None, None),
+    };
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(tracing_subscriber::fmt::layer())
+        .with(otlp)
         .init();
-    match Cli::parse().command {
+    let result = run(Cli::parse().command).await;
+    if let Some(exporting) = exporting {
+        // The batch exporter sends from its own thread with a blocking client.
+        tokio::task::spawn_blocking(move || exporting.shutdown()).await?;
+    }
+    result
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Serve(args) => serve(args).await,
         Command::Migrate(db) => {
             open(&db).await?;
