@@ -136,10 +136,7 @@ pub async fn get_case(
     caller: ApiCaller,
     IdPath(id): IdPath,
 ) -> Result<Json<CaseDetail>, Problem> {
-    let me = caller.0.user_id.unwrap_or_default();
-    Ok(Json(
-        app::case(&state.store, &caller.caller(), me, id).await?,
-    ))
+    Ok(Json(app::case(&state.store, &caller.caller(), id).await?))
 }
 
 #[derive(Deserialize, ToSchema)]

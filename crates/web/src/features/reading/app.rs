@@ -117,11 +117,12 @@ pub struct OpenCase {
 pub async fn open_case(
     store: &Store,
     caller: &Caller,
-    reader: Uuid,
     session_id: Uuid,
     case_id: Uuid,
 ) -> Result<OpenCase, Failure> {
     caller.require(Permission::ReadImages)?;
+    // Only a person reads: a system has no sessions.
+    let reader = caller.user_id().ok_or(Failure::Forbidden)?;
     let scope = caller.scope;
     // The session must be this reader's; the case and its appointment load beside it.
     let (_, detail) = tokio::try_join!(
@@ -142,16 +143,12 @@ pub async fn open_case(
     Ok(OpenCase { detail, wf, images })
 }
 
-/// One case as `viewer` may see it (the 1st opinion hidden while blinded); the view is
-/// recorded.
+/// One case as the caller may see it (the 1st opinion hidden while blinded; a system
+/// sees it as someone who has not read it); the view is recorded.
 #[tracing::instrument(skip_all, fields(case_id = %case_id))]
-pub async fn case(
-    store: &Store,
-    caller: &Caller,
-    viewer: Uuid,
-    case_id: Uuid,
-) -> Result<CaseDetail, Failure> {
+pub async fn case(store: &Store, caller: &Caller, case_id: Uuid) -> Result<CaseDetail, Failure> {
     caller.require(Permission::ViewRecords)?;
+    let viewer = caller.user_id().unwrap_or_default();
     let detail = store.case_detail(caller.scope, viewer, case_id).await?;
     store
         .record_view(

@@ -380,7 +380,7 @@ struct Loaded {
 }
 
 async fn load(state: &AppState, staff: &Staff, sid: Uuid, cid: Uuid) -> Result<Loaded, AppError> {
-    let open = app::open_case(&state.store, &staff.caller(), staff.0.user_id, sid, cid).await?;
+    let open = app::open_case(&state.store, &staff.caller(), sid, cid).await?;
     Ok(Loaded {
         base: format!("/reading/sessions/{sid}/cases/{cid}"),
         sid,
