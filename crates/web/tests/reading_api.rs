@@ -950,3 +950,22 @@ async fn the_office_sees_every_overdue_case_and_who_holds_it() {
     assert!(html.contains("Awaiting prior mammograms requested by Dr Olumide Adeyemi"));
     assert!(html.contains("Claimed by Dr Olumide Adeyemi"));
 }
+
+#[tokio::test]
+async fn reading_pages_whose_path_names_nothing_are_not_found_pages() {
+    let app = spawn().await;
+    let reader = app.sign_in(READER_A).await;
+    let (sid, cid) = (Uuid::now_v7(), Uuid::now_v7());
+    for path in [
+        format!("/reading/sessions/not-a-uuid/cases/{cid}"),
+        format!("/reading/sessions/{sid}/cases/not-a-uuid"),
+        format!("/reading/sessions/{sid}/cases/{cid}/nobody/confirm"),
+        format!("/reading/sessions/{sid}/cases/{cid}/opinion/annotations/middle"),
+        "/reading/sessions/not-a-uuid".to_owned(),
+    ] {
+        let res = app.get(&reader, &path).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
+        let html = res.text().await.expect("html");
+        assert!(html.contains("Page not found"), "{path}: {html}");
+    }
+}

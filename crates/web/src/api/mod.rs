@@ -5,7 +5,6 @@
 mod gateway;
 mod office;
 mod problem;
-mod reading;
 mod resources;
 mod workflow;
 
@@ -47,7 +46,6 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(resources::router())
         .merge(workflow::router())
         .merge(office::router())
-        .merge(reading::router())
         .merge(gateway::router())
         .merge(crate::outbox::api_routes())
         .merge(crate::features::api_routes())
@@ -158,13 +156,10 @@ impl FromRequestParts<AppState> for ApiCaller {
         office::Ended, office::CannotProceedRequest, office::CancelRequest, office::BulkRequest, office::BulkResult,
         store::FollowUp, store::FollowUpDetail, store::FollowUpChange, store::OfficeSettings,
         office::FollowUpItem, office::FollowUpStatusRequest,
-        store::ReadingCase, reading::CaseView, store::ReadingCounts, store::OverdueCase, store::CaseDetail, store::ReadView,
+        store::ReadingCase, store::ReadingCounts, store::OverdueCase, store::CaseDetail, store::ReadView,
         store::ArbitrationView, store::CaseHold, store::PreviousEpisode, store::ReadRecorded,
         store::ReadingSession, store::SessionCase, store::ReadingSettings, store::ReaderStats,
         store::MammographerStats, store::EpisodeSummary, store::EpisodeChange,
-        reading::NewSession, reading::Created, reading::NextCase, reading::Finalised, reading::NewRead,
-        reading::NewArbitrationBody, reading::SessionRef, reading::HoldBody, reading::PriorsStatusBody,
-        reading::Performance,
         store::GatewayStatus, store::WorklistItem, store::ReceivedImage, store::ImageCapture,
         store::DiscrepancyRecord, store::EventReceipt, gateway::WorklistPage, gateway::CaptureView,
         gateway::ConfirmRequest, gateway::Confirmed, gateway::ManualModeRequest, gateway::ResolveRequest,

@@ -21,6 +21,7 @@ pub fn page_routes() -> axum::Router<AppState> {
         .merge(deliveries::pages::routes())
         .merge(episodes::pages::routes())
         .merge(follow_ups::pages::routes())
+        .merge(reading::pages::routes())
         .merge(results::pages::routes())
         .merge(screening_status::pages::routes())
 }
@@ -34,6 +35,7 @@ pub fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .merge(deliveries::api::router())
         .merge(episodes::api::router())
         .merge(follow_ups::api::router())
+        .merge(reading::api::router())
         .merge(results::api::router())
         .merge(screening_status::api::router())
 }

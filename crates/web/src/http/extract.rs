@@ -4,7 +4,7 @@
 
 use crate::api::Problem;
 use crate::error::AppError;
-use axum::extract::{FromRequestParts, Path};
+use axum::extract::{FromRequestParts, Path, RawPathParams};
 use axum::http::request::Parts;
 use uuid::Uuid;
 
@@ -38,6 +38,26 @@ impl<S: Send + Sync> FromRequestParts<S> for PageId {
             .await
             .map_err(|_| AppError::NotFound)?;
         parse(&segment).map(PageId).ok_or(AppError::NotFound)
+    }
+}
+
+/// The two ids of a nested page path, its first two parameters in order (`{sid}` and
+/// `{cid}` of `/reading/sessions/{sid}/cases/{cid}/...`); parameters after them are left
+/// to other extractors. Rejects with the HTML "Page not found" page, as [`PageId`] does.
+#[derive(Debug, Clone, Copy)]
+pub struct PageIds(pub Uuid, pub Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for PageIds {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::NotFound)?;
+        let mut ids = params.iter().map(|(_, segment)| parse(segment));
+        match (ids.next().flatten(), ids.next().flatten()) {
+            (Some(first), Some(second)) => Ok(PageIds(first, second)),
+            _ => Err(AppError::NotFound),
+        }
     }
 }
 

@@ -4,10 +4,9 @@ mod appointments;
 mod audit;
 mod clinics;
 mod closing;
-mod gateways;
+pub(crate) mod gateways;
 pub(crate) mod office;
 mod participants;
-pub(crate) mod reading;
 mod special;
 pub(crate) mod workflow;
 
@@ -139,78 +138,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/participants", get(participants::search))
         .route("/participants/{id}", get(participants::show))
-        .route("/admin/audit", get(audit::list))
-        .route("/reading", get(reading::dashboard))
-        .route("/reading/sessions", post(reading::start_session))
-        .route("/reading/sessions/{sid}", get(reading::session))
-        .route(
-            "/reading/sessions/{sid}/next",
-            get(reading::next_page).post(reading::next),
-        )
-        .route(
-            "/reading/sessions/{sid}/finish",
-            post(reading::finish_session),
-        )
-        .route("/reading/sessions/{sid}/finalise", post(reading::finalise))
-        .route("/reading/sessions/{sid}/cases/{cid}", get(reading::case))
-        .route(
-            "/reading/sessions/{sid}/cases/{cid}/opinion",
-            post(reading::choose_read),
-        )
-        .route(
-            "/reading/sessions/{sid}/cases/{cid}/arbitration",
-            get(reading::arbitration_question).post(reading::choose_arbitration),
-        )
-        .route(
-            "/reading/sessions/{sid}/cases/{cid}/arbitrate",
-            post(reading::arbitrate),
-        )
-        .route(
-            "/reading/sessions/{sid}/cases/{cid}/skip",
-            post(reading::skip),
-        )
-        .route(
-            "/reading/sessions/{sid}/cases/{cid}/defer",
-            get(reading::defer_form).post(reading::defer_save),
-        )
-        .route(
-            "/reading/sessions/{sid}/cases/{cid}/priors",
-            get(reading::priors_form).post(reading::priors_save),
-        )
-        .route(
-            "/reading/sessions/{sid}/cases/{cid}/{purpose}/details",
-            get(reading::details_form).post(reading::details_save),
-        )
-        .route(
-            "/reading/sessions/{sid}/cases/{cid}/{purpose}/technical-recall",
-            get(reading::technical_form).post(reading::technical_save),
-        )
-        .route(
-            "/reading/sessions/{sid}/cases/{cid}/{purpose}/assessment",
-            get(reading::assessment_form).post(reading::assessment_save),
-        )
-        .route(
-            "/reading/sessions/{sid}/cases/{cid}/{purpose}/annotations/{breast}",
-            get(reading::annotation_form).post(reading::annotation_save),
-        )
-        .route(
-            "/reading/sessions/{sid}/cases/{cid}/{purpose}/annotations/{breast}/remove",
-            post(reading::annotation_remove),
-        )
-        .route(
-            "/reading/sessions/{sid}/cases/{cid}/{purpose}/confirm",
-            get(reading::confirm_form).post(reading::confirm),
-        )
-        .route("/reading/holds", get(reading::holds))
-        .route("/reading/cases/{cid}/unflag", post(reading::unflag))
-        .route("/reading/cases/{cid}/priors", post(reading::priors_status))
-        .route("/reading/outcomes", get(reading::outcomes))
-        .route("/reading/overdue", get(reading::overdue))
-        .route("/reading/performance", get(reading::performance))
-        .route(
-            "/reading/settings",
-            get(reading::settings_form).post(reading::settings_save),
-        );
+        .route("/admin/audit", get(audit::list));
     if state.config.demo_mode {
         router = router.route(
             "/sign-in/personas",

@@ -3,19 +3,25 @@
 //! and priors, arbitration, and the office's lists (deferred cases, priors, outcomes to act
 //! on), performance data and the provider's reading settings.
 //!
-//! Handlers parse the form, call the store (which asks `domain::reading`), and render.
+//! Handlers parse the path and the form, call a use case of `super::app` (which asks the
+//! store, which asks `domain::reading`), and render.
 
-use super::workflow::images::images_record;
-use super::workflow::medical;
-use super::{FormPairs, errors_of, find, parse_id, render, with_status};
+use super::app::{self, context_of};
+use crate::application::Failure;
 use crate::auth::Staff;
 use crate::error::{AppError, PageResult};
-use crate::features::reading::app::{OUTCOME_KINDS, context_of};
+use crate::features::workflow::app::{imaging_context, information};
+use crate::http::extract::{PageForm, PageId, PageIds};
+use crate::pages::workflow::images::images_record;
+use crate::pages::{errors_of, find, render, with_status};
 use crate::present::{Layout, long_date, nhs_number};
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::Router;
+use axum::extract::{FromRequestParts, Query, RawPathParams, State};
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
 use domain::Permission;
 use domain::imaging::{Breast, View, derive};
 use domain::reading::{
@@ -29,17 +35,83 @@ use uuid::Uuid;
 
 mod case;
 mod confirm;
+mod header;
 mod holds;
 mod office;
 mod opinion;
 mod session;
 
-pub use case::*;
-pub use confirm::*;
-pub use holds::*;
-pub use office::*;
-pub use opinion::*;
-pub use session::*;
+use case::*;
+use confirm::*;
+use header::case_header;
+use holds::*;
+use office::*;
+use opinion::*;
+use session::*;
+
+/// Every `/reading...` page (behind the session and CSRF layers).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/reading", get(dashboard))
+        .route("/reading/sessions", post(start_session))
+        .route("/reading/sessions/{sid}", get(session))
+        .route("/reading/sessions/{sid}/next", get(next_page).post(next))
+        .route("/reading/sessions/{sid}/finish", post(finish_session))
+        .route("/reading/sessions/{sid}/finalise", post(finalise))
+        .route("/reading/sessions/{sid}/cases/{cid}", get(case))
+        .route(
+            "/reading/sessions/{sid}/cases/{cid}/opinion",
+            post(choose_read),
+        )
+        .route(
+            "/reading/sessions/{sid}/cases/{cid}/arbitration",
+            get(arbitration_question).post(choose_arbitration),
+        )
+        .route(
+            "/reading/sessions/{sid}/cases/{cid}/arbitrate",
+            post(arbitrate),
+        )
+        .route("/reading/sessions/{sid}/cases/{cid}/skip", post(skip))
+        .route(
+            "/reading/sessions/{sid}/cases/{cid}/defer",
+            get(defer_form).post(defer_save),
+        )
+        .route(
+            "/reading/sessions/{sid}/cases/{cid}/priors",
+            get(priors_form).post(priors_save),
+        )
+        .route(
+            "/reading/sessions/{sid}/cases/{cid}/{purpose}/details",
+            get(details_form).post(details_save),
+        )
+        .route(
+            "/reading/sessions/{sid}/cases/{cid}/{purpose}/technical-recall",
+            get(technical_form).post(technical_save),
+        )
+        .route(
+            "/reading/sessions/{sid}/cases/{cid}/{purpose}/assessment",
+            get(assessment_form).post(assessment_save),
+        )
+        .route(
+            "/reading/sessions/{sid}/cases/{cid}/{purpose}/annotations/{breast}",
+            get(annotation_form).post(annotation_save),
+        )
+        .route(
+            "/reading/sessions/{sid}/cases/{cid}/{purpose}/annotations/{breast}/remove",
+            post(annotation_remove),
+        )
+        .route(
+            "/reading/sessions/{sid}/cases/{cid}/{purpose}/confirm",
+            get(confirm_form).post(confirm),
+        )
+        .route("/reading/holds", get(holds))
+        .route("/reading/cases/{cid}/unflag", post(unflag))
+        .route("/reading/cases/{cid}/priors", post(priors_status))
+        .route("/reading/outcomes", get(outcomes))
+        .route("/reading/overdue", get(overdue))
+        .route("/reading/performance", get(performance))
+        .route("/reading/settings", get(settings_form).post(settings_save))
+}
 
 // ---------------------------------------------------------------------------------------
 // Presenters
@@ -184,193 +256,6 @@ fn annotation_text(a: &Annotation) -> String {
     text
 }
 
-fn due_tag(status: DueStatus) -> Option<(String, String)> {
-    match status {
-        DueStatus::OnTime => None,
-        DueStatus::DueSoon => Some((status.label().to_owned(), "nhsuk-tag--yellow".to_owned())),
-        DueStatus::Urgent => Some((status.label().to_owned(), "nhsuk-tag--orange".to_owned())),
-        DueStatus::Overdue => Some((status.label().to_owned(), "nhsuk-tag--red".to_owned())),
-    }
-}
-
-fn age_on(dob: time::Date, on: time::Date) -> i32 {
-    let mut age = on.year() - dob.year();
-    if (on.month() as u8, on.day()) < (dob.month() as u8, dob.day()) {
-        age -= 1;
-    }
-    age
-}
-
-fn case_header(l: &Loaded, today: time::Date) -> CaseHeader {
-    let (detail, wf, settings) = (&l.detail, &l.wf, &l.settings);
-    let p = &wf.appointment.participant;
-    let case = &detail.case;
-    let info = medical::information(wf).unwrap_or_default();
-    let mut image_notes = Vec::new();
-    let mut images_message = String::new();
-    if let Some(record) = images_record(wf) {
-        let derivation = derive(&record, &medical::imaging_context(wf));
-        image_notes.push((
-            "Views taken".to_owned(),
-            derivation.summary_lines().join(", "),
-            String::new(),
-        ));
-        image_notes.push((
-            "Image quality".to_owned(),
-            derivation.image_quality().label().to_owned(),
-            String::new(),
-        ));
-        if let Some(not_all) = &record.not_all_taken {
-            image_notes.push((
-                "Not all mammograms taken".to_owned(),
-                not_all.reasons_text(),
-                derivation
-                    .completeness
-                    .summary_tag()
-                    .unwrap_or_default()
-                    .to_owned(),
-            ));
-        }
-        if derivation.total_repeats > 0 || derivation.total_extras > 0 {
-            image_notes.push((
-                "Repeats and extra images".to_owned(),
-                format!(
-                    "{} repeat{}, {} extra image{}",
-                    derivation.total_repeats,
-                    if derivation.total_repeats == 1 {
-                        ""
-                    } else {
-                        "s"
-                    },
-                    derivation.total_extras,
-                    if derivation.total_extras == 1 {
-                        ""
-                    } else {
-                        "s"
-                    }
-                ),
-                String::new(),
-            ));
-        }
-        if !record.notes_for_reader.trim().is_empty() {
-            image_notes.push((
-                "Notes for reader".to_owned(),
-                record.notes_for_reader.trim().to_owned(),
-                String::new(),
-            ));
-        }
-        images_message = "The images were recorded manually: no thumbnails are available here. Open the study on the PACS workstation.".to_owned();
-    }
-    let mut thumbnails: Vec<(String, Vec<Thumbnail>)> = Vec::new();
-    for (breast, prefix) in [("Right breast", 'R'), ("Left breast", 'L')] {
-        let shown: Vec<_> = l
-            .images
-            .iter()
-            .filter(|i| i.has_thumbnail && i.view.starts_with(prefix))
-            .map(|i| {
-                (
-                    format!("/received-images/{}/thumbnail", i.id),
-                    i.view.clone(),
-                    i.thumbnail_width.unwrap_or(200),
-                    i.thumbnail_height.unwrap_or(250),
-                )
-            })
-            .collect();
-        if !shown.is_empty() {
-            thumbnails.push((breast.to_owned(), shown));
-        }
-    }
-    if !l.images.is_empty() {
-        images_message = format!(
-            "{} image{} received from the x-ray machine. Open the study on the PACS workstation to read at full resolution.",
-            l.images.len(),
-            if l.images.len() == 1 { "" } else { "s" }
-        );
-    }
-    let mut medical_rows = Vec::new();
-    for s in &info.symptoms {
-        medical_rows.push(("Symptom".to_owned(), s.item.summary()));
-    }
-    for h in &info.history {
-        medical_rows.push(("Medical history".to_owned(), h.item.summary()));
-    }
-    for f in &info.features {
-        medical_rows.push(("Breast feature".to_owned(), f.item.summary()));
-    }
-    let reported_mammograms = info.mammograms.iter().map(|m| m.item.summary()).collect();
-    CaseHeader {
-        name: p.full_name(),
-        nhs_number: nhs_number(&p.nhs_number),
-        date_of_birth: long_date(p.date_of_birth),
-        age: format!("{} years old", age_on(p.date_of_birth, case.screened_on)),
-        screened_on: long_date(case.screened_on),
-        state: case.state.label().to_owned(),
-        due: if case.state == ReadingState::Concluded {
-            None
-        } else {
-            due_tag(settings.window().status(case.screened_on, today))
-        },
-        significant_symptoms: info
-            .significant_symptoms()
-            .iter()
-            .map(|s| s.summary())
-            .collect(),
-        image_notes,
-        images_message,
-        medical: medical_rows,
-        episode_cases: detail
-            .episode_cases
-            .iter()
-            .map(|c| {
-                (
-                    format!("/reading/cases/{}", c.id),
-                    long_date(c.screened_on),
-                    c.outcome
-                        .clone()
-                        .unwrap_or_else(|| "Not concluded".to_owned()),
-                )
-            })
-            .collect(),
-        previous_episodes: detail
-            .previous_episodes
-            .iter()
-            .map(|e| {
-                (
-                    long_date(e.opened_on),
-                    e.episode_type.label().to_owned(),
-                    e.outcome.clone().unwrap_or_else(|| "No result".to_owned()),
-                )
-            })
-            .collect(),
-        reported_mammograms,
-        thumbnails,
-        patient_id_warning: crate::pages::gateways::patient_id_warning(&l.images, p),
-        holds: detail
-            .holds
-            .iter()
-            .map(|h| {
-                let what = if h.kind == "deferred" {
-                    "Deferred"
-                } else {
-                    "Prior mammograms requested"
-                };
-                let mut line = format!("{what} by {}", h.requested_by_name);
-                if !h.reason.is_empty() {
-                    line.push_str(&format!(": {}", h.reason));
-                }
-                if let Some(how) = &h.released_how {
-                    let how = how
-                        .parse::<PriorsStatus>()
-                        .map(|s| s.label().to_owned())
-                        .unwrap_or_else(|_| how.replace('_', " "));
-                    line.push_str(&format!(" ({how})"));
-                }
-                line
-            })
-            .collect(),
-    }
-}
-
 fn read_cards(detail: &CaseDetail) -> Vec<ReadCard> {
     detail
         .reads
@@ -388,6 +273,7 @@ fn read_cards(detail: &CaseDetail) -> Vec<ReadCard> {
         .collect()
 }
 
+/// Refuses a signed-in person without the Reader role, saying how to get it.
 fn reader(staff: &Staff) -> Result<(), AppError> {
     staff.require(Permission::ReadImages).map_err(|_| {
         AppError::BadRequest(
@@ -398,12 +284,8 @@ fn reader(staff: &Staff) -> Result<(), AppError> {
     Ok(())
 }
 
-fn forbidden_unless_reader(staff: &Staff) -> Result<(), AppError> {
-    staff.require(Permission::ReadImages)
-}
-
 // ---------------------------------------------------------------------------------------
-// Dashboard and sessions
+// Paths
 // ---------------------------------------------------------------------------------------
 
 /// Whose opinion the pages are building: the reader's own read, or an arbitration's other
@@ -415,11 +297,11 @@ enum Purpose {
 }
 
 impl Purpose {
-    fn parse(s: &str) -> Result<Self, AppError> {
+    fn parse(s: &str) -> Option<Self> {
         match s {
-            "opinion" => Ok(Purpose::Read),
-            "arbitration" => Ok(Purpose::Arbitration),
-            _ => Err(AppError::NotFound),
+            "opinion" => Some(Purpose::Read),
+            "arbitration" => Some(Purpose::Arbitration),
+            _ => None,
         }
     }
     fn segment(self) -> &'static str {
@@ -436,6 +318,55 @@ impl Purpose {
     }
 }
 
+/// One named parameter of the page's path.
+async fn segment<S: Send + Sync>(
+    parts: &mut Parts,
+    state: &S,
+    name: &str,
+) -> Result<String, AppError> {
+    let params = RawPathParams::from_request_parts(parts, state)
+        .await
+        .map_err(|_| AppError::NotFound)?;
+    params
+        .iter()
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+        .ok_or(AppError::NotFound)
+}
+
+/// The `{purpose}` of an opinion page's path ("opinion" or "arbitration"); any other is
+/// not found.
+struct PurposePath(Purpose);
+
+impl<S: Send + Sync> FromRequestParts<S> for PurposePath {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let purpose = segment(parts, state, "purpose").await?;
+        Purpose::parse(&purpose)
+            .map(PurposePath)
+            .ok_or(AppError::NotFound)
+    }
+}
+
+/// The `{breast}` of an annotation page's path; anything but "right" or "left" is not
+/// found.
+struct BreastPath(Breast);
+
+impl<S: Send + Sync> FromRequestParts<S> for BreastPath {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let breast = segment(parts, state, "breast").await?;
+        breast
+            .parse::<Breast>()
+            .map(BreastPath)
+            .map_err(|_| AppError::NotFound)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The case being read
+// ---------------------------------------------------------------------------------------
+
 /// Everything a case page handler loads.
 struct Loaded {
     sid: Uuid,
@@ -448,38 +379,16 @@ struct Loaded {
     base: String,
 }
 
-async fn load(state: &AppState, staff: &Staff, sid: &str, cid: &str) -> Result<Loaded, AppError> {
-    forbidden_unless_reader(staff)?;
-    let sid = parse_id(sid)?;
-    let cid = parse_id(cid)?;
-    let scope = staff.scope();
-    // The session must be this reader's; the case and its appointment load beside it.
-    let (_, detail) = tokio::try_join!(
-        state.store.session_header(scope, staff.0.user_id, sid),
-        state.store.case_detail(scope, staff.0.user_id, cid),
-    )?;
-    let actor = staff.actor();
-    let settings = detail.settings;
-    let (wf, images, ()) = tokio::try_join!(
-        state.store.workflow(scope, detail.case.appointment_id),
-        state
-            .store
-            .appointment_images(scope, detail.case.appointment_id),
-        state.store.record_view(
-            &actor,
-            "reading_case",
-            cid,
-            Some(detail.case.participant_id)
-        ),
-    )?;
+async fn load(state: &AppState, staff: &Staff, sid: Uuid, cid: Uuid) -> Result<Loaded, AppError> {
+    let open = app::open_case(&state.store, &staff.caller(), sid, cid).await?;
     Ok(Loaded {
-        images,
         base: format!("/reading/sessions/{sid}/cases/{cid}"),
         sid,
         cid,
-        detail,
-        wf,
-        settings,
+        settings: open.detail.settings,
+        detail: open.detail,
+        wf: open.wf,
+        images: open.images,
     })
 }
 
@@ -513,6 +422,18 @@ fn require_can_read(l: &Loaded, purpose: Purpose) -> Result<(), AppError> {
     }
 }
 
+/// Loads the case and refuses unless the reader may give this opinion.
+async fn load_for(
+    state: &AppState,
+    staff: &Staff,
+    (sid, cid): (Uuid, Uuid),
+    purpose: Purpose,
+) -> Result<Loaded, AppError> {
+    let l = load(state, staff, sid, cid).await?;
+    require_can_read(&l, purpose)?;
+    Ok(l)
+}
+
 async fn draft_of(
     state: &AppState,
     staff: &Staff,
@@ -526,6 +447,25 @@ async fn draft_of(
         .ok_or_else(|| AppError::Detour(format!("{}/{}", l.base, question_path(purpose))))
 }
 
+/// Keeps the opinion being built until it is confirmed.
+async fn save_draft(
+    state: &AppState,
+    staff: &Staff,
+    l: &Loaded,
+    purpose: Purpose,
+    opinion: &Opinion,
+) -> Result<(), AppError> {
+    app::save_draft(
+        &state.store,
+        &staff.caller(),
+        l.cid,
+        purpose.draft_key(),
+        opinion,
+    )
+    .await?;
+    Ok(())
+}
+
 fn question_path(purpose: Purpose) -> &'static str {
     match purpose {
         // The case page itself asks the question for a read.
@@ -533,8 +473,6 @@ fn question_path(purpose: Purpose) -> &'static str {
         Purpose::Arbitration => "arbitration",
     }
 }
-
-// --- Normal, but add details -----------------------------------------------------------
 
 /// `self.error("field")` in templates: the message for one field, if it has one.
 macro_rules! field_errors {

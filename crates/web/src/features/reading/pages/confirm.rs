@@ -59,11 +59,10 @@ pub(super) fn asks_symptoms(l: &Loaded, opinion: &Opinion) -> bool {
 pub async fn confirm_form(
     State(state): State<AppState>,
     staff: Staff,
-    Path((sid, cid, purpose)): Path<(String, String, String)>,
+    PageIds(sid, cid): PageIds,
+    PurposePath(purpose): PurposePath,
 ) -> PageResult {
-    let purpose = Purpose::parse(&purpose)?;
-    let l = load(&state, &staff, &sid, &cid).await?;
-    require_can_read(&l, purpose)?;
+    let l = load_for(&state, &staff, (sid, cid), purpose).await?;
     let opinion = draft_of(&state, &staff, &l, purpose).await?;
     // The acknowledgement a plain "Normal" needs is asked on this page: not an error yet.
     let asked_here = asks_symptoms(&l, &opinion);
@@ -78,64 +77,59 @@ pub async fn confirm_form(
     confirm_page(&state, &staff, &l, purpose, &opinion, errors)
 }
 
+/// "Confirm your opinion" as submitted.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ConfirmForm {
+    /// "yes" when a plain "Normal" acknowledges the participant's significant symptoms.
+    symptoms_acknowledged: Option<String>,
+}
+
 pub async fn confirm(
     State(state): State<AppState>,
     staff: Staff,
-    Path((sid, cid, purpose)): Path<(String, String, String)>,
-    form: FormPairs,
+    PageIds(sid, cid): PageIds,
+    PurposePath(purpose): PurposePath,
+    PageForm(form): PageForm<ConfirmForm>,
 ) -> PageResult {
-    let purpose = Purpose::parse(&purpose)?;
-    let l = load(&state, &staff, &sid, &cid).await?;
-    require_can_read(&l, purpose)?;
+    let l = load_for(&state, &staff, (sid, cid), purpose).await?;
     let mut opinion = draft_of(&state, &staff, &l, purpose).await?;
     if let Opinion::Normal {
         symptoms_acknowledged,
     } = &mut opinion
     {
-        *symptoms_acknowledged = form.get("symptoms_acknowledged") == Some("yes");
+        *symptoms_acknowledged = form.symptoms_acknowledged.as_deref() == Some("yes");
     }
-    let context = context_of(&l.wf);
-    if let Err(errors) = opinion.validate(&context) {
+    if let Err(errors) = opinion.validate(&context_of(&l.wf)) {
         return confirm_page(&state, &staff, &l, purpose, &opinion, errors_of(errors));
     }
+    let caller = staff.caller();
     let result = match purpose {
-        Purpose::Read => state
-            .store
-            .record_read(
-                staff.scope(),
-                &staff.actor(),
-                Some(l.sid),
-                l.cid,
-                &opinion,
-                &context,
-            )
-            .await
-            .map(|_| ()),
+        Purpose::Read => {
+            let cmd = app::RecordRead {
+                session_id: Some(l.sid),
+                case_id: l.cid,
+                opinion: opinion.clone(),
+            };
+            app::record_read(&state.store, &caller, cmd).await
+        }
         Purpose::Arbitration => {
             let panel = state
                 .store
                 .arbitration_panel(staff.scope(), staff.0.user_id, l.cid)
                 .await?;
-            state
-                .store
-                .record_arbitration(
-                    staff.scope(),
-                    &staff.actor(),
-                    Some(l.sid),
-                    l.cid,
-                    &store::NewArbitration {
-                        arbitrators: panel,
-                        decision: ArbitrationDecision::Other(opinion.clone()),
-                    },
-                    &context,
-                )
-                .await
-                .map(|_| ())
+            let cmd = app::Arbitrate {
+                session_id: Some(l.sid),
+                case_id: l.cid,
+                arbitrators: panel,
+                decision: ArbitrationDecision::Other(opinion.clone()),
+            };
+            app::arbitrate(&state.store, &caller, cmd).await
         }
     };
     match result {
-        Ok(()) => claim_next(&state, &staff, l.sid).await,
-        Err(store::StoreError::Invalid(errors)) => {
+        Ok(_) => claim_next(&state, &staff, l.sid).await,
+        Err(Failure::Store(store::StoreError::Invalid(errors))) => {
             confirm_page(&state, &staff, &l, purpose, &opinion, errors_of(errors))
         }
         Err(e) => Err(e.into()),
@@ -144,19 +138,27 @@ pub async fn confirm(
 
 // --- Arbitration -----------------------------------------------------------------------
 
+/// The arbitration form on the case page: who else is present, and the decision.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ArbitrationForm {
+    arbitrators: Vec<String>,
+    decision: Option<String>,
+}
+
 pub async fn arbitrate(
     State(state): State<AppState>,
     staff: Staff,
-    Path((sid, cid)): Path<(String, String)>,
-    form: FormPairs,
+    PageIds(sid, cid): PageIds,
+    PageForm(form): PageForm<ArbitrationForm>,
 ) -> PageResult {
-    let l = load(&state, &staff, &sid, &cid).await?;
-    require_can_read(&l, Purpose::Arbitration)?;
+    let l = load_for(&state, &staff, (sid, cid), Purpose::Arbitration).await?;
     let panel: Vec<Uuid> = form
-        .all("arbitrators")
+        .arbitrators
+        .iter()
         .filter_map(|v| Uuid::parse_str(v).ok())
         .collect();
-    let decision = match form.get("decision") {
+    let decision = match form.decision.as_deref() {
         Some("agree_with_first") => Some(ArbitrationDecision::AgreeWithFirst),
         Some("agree_with_second") => Some(ArbitrationDecision::AgreeWithSecond),
         Some("other") => None,
@@ -175,30 +177,20 @@ pub async fn arbitrate(
             .await;
         }
     };
-    state
-        .store
-        .save_arbitration_panel(staff.scope(), &staff.actor(), l.cid, &panel)
-        .await?;
+    let caller = staff.caller();
+    app::save_panel(&state.store, &caller, l.cid, &panel).await?;
     let Some(decision) = decision else {
         return Ok(Redirect::to(&format!("{}/arbitration", l.base)).into_response());
     };
-    match state
-        .store
-        .record_arbitration(
-            staff.scope(),
-            &staff.actor(),
-            Some(l.sid),
-            l.cid,
-            &store::NewArbitration {
-                arbitrators: panel,
-                decision,
-            },
-            &context_of(&l.wf),
-        )
-        .await
-    {
+    let cmd = app::Arbitrate {
+        session_id: Some(l.sid),
+        case_id: l.cid,
+        arbitrators: panel,
+        decision,
+    };
+    match app::arbitrate(&state.store, &caller, cmd).await {
         Ok(_) => claim_next(&state, &staff, l.sid).await,
-        Err(store::StoreError::Invalid(errors)) => {
+        Err(Failure::Store(store::StoreError::Invalid(errors))) => {
             case_page(&state, &staff, &l, Purpose::Read, None, errors_of(errors)).await
         }
         Err(e) => Err(e.into()),
@@ -210,13 +202,9 @@ pub async fn arbitrate(
 pub async fn skip(
     State(state): State<AppState>,
     staff: Staff,
-    Path((sid, cid)): Path<(String, String)>,
+    PageIds(sid, cid): PageIds,
 ) -> PageResult {
     reader(&staff)?;
-    let (sid, cid) = (parse_id(&sid)?, parse_id(&cid)?);
-    state
-        .store
-        .skip_case(staff.scope(), &staff.actor(), sid, cid)
-        .await?;
+    app::skip(&state.store, &staff.caller(), sid, cid).await?;
     claim_next(&state, &staff, sid).await
 }

@@ -51,41 +51,39 @@ pub(super) fn details_page(
 pub async fn details_form(
     State(state): State<AppState>,
     staff: Staff,
-    Path((sid, cid, purpose)): Path<(String, String, String)>,
+    PageIds(sid, cid): PageIds,
+    PurposePath(purpose): PurposePath,
 ) -> PageResult {
-    let purpose = Purpose::parse(&purpose)?;
-    let l = load(&state, &staff, &sid, &cid).await?;
-    require_can_read(&l, purpose)?;
+    let l = load_for(&state, &staff, (sid, cid), purpose).await?;
     let opinion = draft_of(&state, &staff, &l, purpose).await?;
     details_page(&state, &staff, &l, purpose, &opinion, Vec::new())
+}
+
+/// "Normal, but add details" as submitted.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DetailsForm {
+    details: String,
+    /// "yes" when ticked.
+    symptoms_acknowledged: Option<String>,
 }
 
 pub async fn details_save(
     State(state): State<AppState>,
     staff: Staff,
-    Path((sid, cid, purpose)): Path<(String, String, String)>,
-    form: FormPairs,
+    PageIds(sid, cid): PageIds,
+    PurposePath(purpose): PurposePath,
+    PageForm(form): PageForm<DetailsForm>,
 ) -> PageResult {
-    let purpose = Purpose::parse(&purpose)?;
-    let l = load(&state, &staff, &sid, &cid).await?;
-    require_can_read(&l, purpose)?;
+    let l = load_for(&state, &staff, (sid, cid), purpose).await?;
     let opinion = Opinion::NormalWithDetails {
-        details: form.get("details").unwrap_or_default().trim().to_owned(),
-        symptoms_acknowledged: form.get("symptoms_acknowledged") == Some("yes"),
+        details: form.details.trim().to_owned(),
+        symptoms_acknowledged: form.symptoms_acknowledged.as_deref() == Some("yes"),
     };
     if let Err(errors) = opinion.validate(&context_of(&l.wf)) {
         return details_page(&state, &staff, &l, purpose, &opinion, errors_of(errors));
     }
-    state
-        .store
-        .save_opinion_draft(
-            staff.scope(),
-            &staff.actor(),
-            l.cid,
-            purpose.draft_key(),
-            &opinion,
-        )
-        .await?;
+    save_draft(&state, &staff, &l, purpose, &opinion).await?;
     Ok(Redirect::to(&format!("{}/{}/confirm", l.base, purpose.segment())).into_response())
 }
 
@@ -173,11 +171,10 @@ pub(super) fn technical_page(
 pub async fn technical_form(
     State(state): State<AppState>,
     staff: Staff,
-    Path((sid, cid, purpose)): Path<(String, String, String)>,
+    PageIds(sid, cid): PageIds,
+    PurposePath(purpose): PurposePath,
 ) -> PageResult {
-    let purpose = Purpose::parse(&purpose)?;
-    let l = load(&state, &staff, &sid, &cid).await?;
-    require_can_read(&l, purpose)?;
+    let l = load_for(&state, &staff, (sid, cid), purpose).await?;
     let chosen = match draft_of(&state, &staff, &l, purpose).await? {
         Opinion::TechnicalRecall { views } => views
             .into_iter()
@@ -188,39 +185,73 @@ pub async fn technical_form(
     technical_page(&state, &staff, &l, purpose, &chosen, Vec::new())
 }
 
+/// "Which views need to be retaken?" as submitted: the views ticked, and each view's
+/// reason and details (`{view}_reason`, `{view}_details`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TechnicalForm {
+    views: Vec<String>,
+    rcc_reason: Option<String>,
+    rcc_details: Option<String>,
+    rmlo_reason: Option<String>,
+    rmlo_details: Option<String>,
+    lcc_reason: Option<String>,
+    lcc_details: Option<String>,
+    lmlo_reason: Option<String>,
+    lmlo_details: Option<String>,
+    rccid_reason: Option<String>,
+    rccid_details: Option<String>,
+    rmloid_reason: Option<String>,
+    rmloid_details: Option<String>,
+    lccid_reason: Option<String>,
+    lccid_details: Option<String>,
+    lmloid_reason: Option<String>,
+    lmloid_details: Option<String>,
+}
+
+impl TechnicalForm {
+    /// The reason and the details given for one view.
+    fn answers(&self, view: View) -> (Option<&str>, &str) {
+        let (reason, details) = match view {
+            View::Rcc => (&self.rcc_reason, &self.rcc_details),
+            View::Rmlo => (&self.rmlo_reason, &self.rmlo_details),
+            View::Lcc => (&self.lcc_reason, &self.lcc_details),
+            View::Lmlo => (&self.lmlo_reason, &self.lmlo_details),
+            View::Rccid => (&self.rccid_reason, &self.rccid_details),
+            View::Rmloid => (&self.rmloid_reason, &self.rmloid_details),
+            View::Lccid => (&self.lccid_reason, &self.lccid_details),
+            View::Lmloid => (&self.lmloid_reason, &self.lmloid_details),
+        };
+        (reason.as_deref(), details.as_deref().unwrap_or_default())
+    }
+}
+
 pub async fn technical_save(
     State(state): State<AppState>,
     staff: Staff,
-    Path((sid, cid, purpose)): Path<(String, String, String)>,
-    form: FormPairs,
+    PageIds(sid, cid): PageIds,
+    PurposePath(purpose): PurposePath,
+    PageForm(form): PageForm<TechnicalForm>,
 ) -> PageResult {
-    let purpose = Purpose::parse(&purpose)?;
-    let l = load(&state, &staff, &sid, &cid).await?;
-    require_can_read(&l, purpose)?;
+    let l = load_for(&state, &staff, (sid, cid), purpose).await?;
     let mut chosen = Vec::new();
     let mut errors = Vec::new();
-    for value in form.all("views") {
+    for value in &form.views {
         let Ok(view) = value.parse::<View>() else {
             continue;
         };
         if chosen.iter().any(|(v, _, _)| *v == view) {
             continue;
         }
-        let reason = form
-            .get(&format!("{}_reason", view.as_str()))
-            .and_then(|r| r.parse::<TechnicalRecallReason>().ok());
+        let (reason, details) = form.answers(view);
+        let reason = reason.and_then(|r| r.parse::<TechnicalRecallReason>().ok());
         if reason.is_none() {
             errors.push((
                 format!("{}_reason", view.as_str()),
                 format!("Select the reason for retaking {}", view.label()),
             ));
         }
-        let details = form
-            .get(&format!("{}_details", view.as_str()))
-            .unwrap_or_default()
-            .trim()
-            .to_owned();
-        chosen.push((view, reason, details));
+        chosen.push((view, reason, details.trim().to_owned()));
     }
     let opinion = Opinion::TechnicalRecall {
         views: chosen
@@ -245,16 +276,7 @@ pub async fn technical_save(
     if !errors.is_empty() {
         return technical_page(&state, &staff, &l, purpose, &chosen, errors);
     }
-    state
-        .store
-        .save_opinion_draft(
-            staff.scope(),
-            &staff.actor(),
-            l.cid,
-            purpose.draft_key(),
-            &opinion,
-        )
-        .await?;
+    save_draft(&state, &staff, &l, purpose, &opinion).await?;
     Ok(Redirect::to(&format!("{}/{}/confirm", l.base, purpose.segment())).into_response())
 }
 
@@ -327,11 +349,10 @@ pub(super) fn assessments(opinion: &Opinion) -> (BreastAssessment, BreastAssessm
 pub async fn assessment_form(
     State(state): State<AppState>,
     staff: Staff,
-    Path((sid, cid, purpose)): Path<(String, String, String)>,
+    PageIds(sid, cid): PageIds,
+    PurposePath(purpose): PurposePath,
 ) -> PageResult {
-    let purpose = Purpose::parse(&purpose)?;
-    let l = load(&state, &staff, &sid, &cid).await?;
-    require_can_read(&l, purpose)?;
+    let l = load_for(&state, &staff, (sid, cid), purpose).await?;
     let opinion = draft_of(&state, &staff, &l, purpose).await?;
     let (right, left) = assessments(&opinion);
     let fresh = matches!(
@@ -364,21 +385,27 @@ pub(super) fn with_category(
     }
 }
 
+/// "Recall for assessment": the opinion of each breast.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AssessmentForm {
+    right: Option<String>,
+    left: Option<String>,
+}
+
 pub async fn assessment_save(
     State(state): State<AppState>,
     staff: Staff,
-    Path((sid, cid, purpose)): Path<(String, String, String)>,
-    form: FormPairs,
+    PageIds(sid, cid): PageIds,
+    PurposePath(purpose): PurposePath,
+    PageForm(form): PageForm<AssessmentForm>,
 ) -> PageResult {
-    let purpose = Purpose::parse(&purpose)?;
-    let l = load(&state, &staff, &sid, &cid).await?;
-    require_can_read(&l, purpose)?;
-    let right = form
-        .get("right")
-        .and_then(|v| v.parse::<AssessmentCategory>().ok());
-    let left = form
-        .get("left")
-        .and_then(|v| v.parse::<AssessmentCategory>().ok());
+    let l = load_for(&state, &staff, (sid, cid), purpose).await?;
+    let category = |v: &Option<String>| {
+        v.as_deref()
+            .and_then(|v| v.parse::<AssessmentCategory>().ok())
+    };
+    let (right, left) = (category(&form.right), category(&form.left));
     let mut errors = Vec::new();
     for (breast, given) in [(Breast::Right, right), (Breast::Left, left)] {
         if given.is_none() {
@@ -407,16 +434,7 @@ pub async fn assessment_save(
             return assessment_page(&state, &staff, &l, purpose, right, left, breast_level);
         }
     }
-    state
-        .store
-        .save_opinion_draft(
-            staff.scope(),
-            &staff.actor(),
-            l.cid,
-            purpose.draft_key(),
-            &opinion,
-        )
-        .await?;
+    save_draft(&state, &staff, &l, purpose, &opinion).await?;
     Ok(Redirect::to(&next_after_assessment(&l.base, purpose, &opinion, None)).into_response())
 }
 
@@ -477,21 +495,42 @@ pub(super) struct AnnotationPage {
     pub(super) errors: Vec<(String, String)>,
 }
 
-#[derive(Default, Clone)]
-pub(super) struct AnnotationForm {
+/// The abnormality on the annotation page, as submitted ("Add abnormality" sends
+/// `action=add`, "Continue" `action=continue`).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct AnnotationForm {
     pub(super) location_kind: Option<String>,
-    pub(super) text: String,
-    pub(super) view: Option<View>,
+    pub(super) location_text: String,
+    pub(super) view: Option<String>,
     pub(super) x: String,
     pub(super) y: String,
-    pub(super) abnormality: Option<AbnormalityType>,
-    pub(super) description: String,
-    pub(super) concern: Option<LevelOfConcern>,
+    pub(super) abnormality: Option<String>,
+    pub(super) abnormality_description: String,
+    pub(super) concern: Option<String>,
     pub(super) comment: String,
+    pub(super) action: Option<String>,
 }
 
-pub(super) fn parse_breast(s: &str) -> Result<Breast, AppError> {
-    s.parse::<Breast>().map_err(|_| AppError::NotFound)
+impl AnnotationForm {
+    fn view(&self) -> Option<View> {
+        self.view.as_deref().and_then(|v| v.parse().ok())
+    }
+    fn abnormality(&self) -> Option<AbnormalityType> {
+        self.abnormality.as_deref().and_then(|v| v.parse().ok())
+    }
+    fn concern(&self) -> Option<LevelOfConcern> {
+        self.concern.as_deref().and_then(|v| v.parse().ok())
+    }
+    /// The form with its free text trimmed, as it is kept and shown again.
+    fn trimmed(self) -> Self {
+        AnnotationForm {
+            location_text: self.location_text.trim().to_owned(),
+            abnormality_description: self.abnormality_description.trim().to_owned(),
+            comment: self.comment.trim().to_owned(),
+            ..self
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -546,7 +585,7 @@ pub(super) fn annotation_page(
                 hint: "Where it is across and down the image, as percentages".into(),
             },
         ],
-        location_text: form.text.clone(),
+        location_text: form.location_text.clone(),
         views: options(
             &View::ALL
                 .iter()
@@ -555,7 +594,7 @@ pub(super) fn annotation_page(
                 .collect::<Vec<_>>(),
             View::as_str,
             View::label,
-            &form.view.into_iter().collect::<Vec<_>>(),
+            &form.view().into_iter().collect::<Vec<_>>(),
         ),
         x: form.x.clone(),
         y: form.y.clone(),
@@ -563,14 +602,14 @@ pub(super) fn annotation_page(
             AbnormalityType::ALL,
             AbnormalityType::as_str,
             AbnormalityType::label,
-            &form.abnormality.into_iter().collect::<Vec<_>>(),
+            &form.abnormality().into_iter().collect::<Vec<_>>(),
         ),
-        description: form.description.clone(),
+        description: form.abnormality_description.clone(),
         concerns: options(
             LevelOfConcern::ALL,
             LevelOfConcern::as_str,
             LevelOfConcern::label,
-            &form.concern.into_iter().collect::<Vec<_>>(),
+            &form.concern().into_iter().collect::<Vec<_>>(),
         ),
         comment: form.comment.clone(),
         errors,
@@ -582,12 +621,11 @@ pub(super) fn annotation_page(
 pub async fn annotation_form(
     State(state): State<AppState>,
     staff: Staff,
-    Path((sid, cid, purpose, breast)): Path<(String, String, String, String)>,
+    PageIds(sid, cid): PageIds,
+    PurposePath(purpose): PurposePath,
+    BreastPath(breast): BreastPath,
 ) -> PageResult {
-    let purpose = Purpose::parse(&purpose)?;
-    let breast = parse_breast(&breast)?;
-    let l = load(&state, &staff, &sid, &cid).await?;
-    require_can_read(&l, purpose)?;
+    let l = load_for(&state, &staff, (sid, cid), purpose).await?;
     let opinion = draft_of(&state, &staff, &l, purpose).await?;
     annotation_page(
         &state,
@@ -610,166 +648,167 @@ pub(super) fn parse_percent(s: &str) -> Option<f64> {
         .map(|v| v / 100.0)
 }
 
-/// POST: "Add abnormality" adds the one on the form; "Continue" (with the form empty)
-/// moves on once the breast's annotations pass the rules.
-pub async fn annotation_save(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path((sid, cid, purpose, breast)): Path<(String, String, String, String)>,
-    form: FormPairs,
-) -> PageResult {
-    let purpose = Purpose::parse(&purpose)?;
-    let breast = parse_breast(&breast)?;
-    let l = load(&state, &staff, &sid, &cid).await?;
-    require_can_read(&l, purpose)?;
-    let mut opinion = draft_of(&state, &staff, &l, purpose).await?;
-    let side = breast.as_str();
-    let f = AnnotationForm {
-        location_kind: form.get("location_kind").map(str::to_owned),
-        text: form
-            .get("location_text")
-            .unwrap_or_default()
-            .trim()
-            .to_owned(),
-        view: form.get("view").and_then(|v| v.parse().ok()),
-        x: form.get("x").unwrap_or_default().to_owned(),
-        y: form.get("y").unwrap_or_default().to_owned(),
-        abnormality: form.get("abnormality").and_then(|v| v.parse().ok()),
-        description: form
-            .get("abnormality_description")
-            .unwrap_or_default()
-            .trim()
-            .to_owned(),
-        concern: form.get("concern").and_then(|v| v.parse().ok()),
-        comment: form.get("comment").unwrap_or_default().trim().to_owned(),
+/// Where the abnormality is, or what is missing from the form to say.
+fn location(f: &AnnotationForm, errors: &mut Vec<(String, String)>) -> Option<Location> {
+    match f.location_kind.as_deref() {
+        Some("text") => Some(Location::Text {
+            text: f.location_text.clone(),
+        }),
+        Some("mark") => match (f.view(), parse_percent(&f.x), parse_percent(&f.y)) {
+            (Some(view), Some(x), Some(y)) => Some(Location::Mark { view, x, y }),
+            (None, _, _) => {
+                errors.push((
+                    "view".to_owned(),
+                    "Select the view the abnormality is marked on".to_owned(),
+                ));
+                None
+            }
+            _ => {
+                errors.push(("x".to_owned(), "Enter where the abnormality is across and down the image, as percentages from 0 to 100".to_owned()));
+                None
+            }
+        },
+        _ => {
+            errors.push((
+                "location_kind".to_owned(),
+                "Select how to give the location of the abnormality".to_owned(),
+            ));
+            None
+        }
+    }
+}
+
+/// The domain's rules for one annotation (location inside the image, on this breast,
+/// "Other" described), checked on a copy holding only it, as the page's fields.
+fn annotation_errors(
+    annotation: &Annotation,
+    f: &AnnotationForm,
+    breast: Breast,
+    context: &domain::reading::ReadingContext,
+) -> Vec<(String, String)> {
+    let probe = Opinion::RecallForAssessment {
+        right: BreastAssessment::Abnormal {
+            annotations: vec![annotation.clone()],
+        },
+        left: BreastAssessment::Abnormal {
+            annotations: vec![annotation.clone()],
+        },
     };
-    let adding = form.get("action") == Some("add");
-    let context = context_of(&l.wf);
-    let Opinion::RecallForAssessment { right, left } = &mut opinion else {
-        return Err(AppError::Detour(format!(
-            "{}/{}/assessment",
-            l.base,
-            purpose.segment()
-        )));
+    let Err(e) = probe.validate(context) else {
+        return Vec::new();
+    };
+    let prefix = format!("{}_annotation_1_", breast.as_str());
+    errors_of(e)
+        .into_iter()
+        .filter_map(|(field, message)| {
+            let rest = field.strip_prefix(&prefix)?;
+            let field = match rest {
+                "location" if f.location_kind.as_deref() == Some("mark") => "x",
+                "location" => "location_text",
+                other => other,
+            };
+            Some((
+                field.to_owned(),
+                message.replace("abnormality 1", "this abnormality"),
+            ))
+        })
+        .collect()
+}
+
+/// The annotation on the form, or every problem with it.
+fn annotation_of(
+    f: &AnnotationForm,
+    breast: Breast,
+    context: &domain::reading::ReadingContext,
+) -> Result<Annotation, Vec<(String, String)>> {
+    let mut errors = Vec::new();
+    let location = location(f, &mut errors);
+    if f.abnormality().is_none() {
+        errors.push((
+            "abnormality".to_owned(),
+            "Select the type of abnormality".to_owned(),
+        ));
+    }
+    if f.concern().is_none() {
+        errors.push((
+            "concern".to_owned(),
+            "Select the level of concern".to_owned(),
+        ));
+    }
+    let (Some(location), Some(abnormality), Some(concern)) =
+        (location, f.abnormality(), f.concern())
+    else {
+        return Err(errors);
+    };
+    let annotation = Annotation {
+        location,
+        abnormality,
+        abnormality_description: f.abnormality_description.clone(),
+        concern,
+        comment: f.comment.clone(),
+    };
+    errors.extend(annotation_errors(&annotation, f, breast, context));
+    if errors.is_empty() {
+        Ok(annotation)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The annotations of one breast of a recall for assessment, if it is abnormal.
+fn annotations_of(opinion: &mut Opinion, breast: Breast) -> Option<&mut Vec<Annotation>> {
+    let Opinion::RecallForAssessment { right, left } = opinion else {
+        return None;
     };
     let target = match breast {
         Breast::Right => right,
         Breast::Left => left,
     };
-    let BreastAssessment::Abnormal { annotations } = target else {
+    match target {
+        BreastAssessment::Abnormal { annotations } => Some(annotations),
+        _ => None,
+    }
+}
+
+/// POST: "Add abnormality" adds the one on the form; "Continue" (with the form empty)
+/// moves on once the breast's annotations pass the rules.
+pub async fn annotation_save(
+    State(state): State<AppState>,
+    staff: Staff,
+    PageIds(sid, cid): PageIds,
+    PurposePath(purpose): PurposePath,
+    BreastPath(breast): BreastPath,
+    PageForm(form): PageForm<AnnotationForm>,
+) -> PageResult {
+    let l = load_for(&state, &staff, (sid, cid), purpose).await?;
+    let mut opinion = draft_of(&state, &staff, &l, purpose).await?;
+    let f = form.trimmed();
+    let context = context_of(&l.wf);
+    let Some(annotations) = annotations_of(&mut opinion, breast) else {
         return Err(AppError::Detour(format!(
             "{}/{}/assessment",
             l.base,
             purpose.segment()
         )));
     };
-    if adding {
-        let mut errors = Vec::new();
-        let location = match f.location_kind.as_deref() {
-            Some("text") => Some(Location::Text {
-                text: f.text.clone(),
-            }),
-            Some("mark") => match (f.view, parse_percent(&f.x), parse_percent(&f.y)) {
-                (Some(view), Some(x), Some(y)) => Some(Location::Mark { view, x, y }),
-                (None, _, _) => {
-                    errors.push((
-                        "view".to_owned(),
-                        "Select the view the abnormality is marked on".to_owned(),
-                    ));
-                    None
-                }
-                _ => {
-                    errors.push(("x".to_owned(), "Enter where the abnormality is across and down the image, as percentages from 0 to 100".to_owned()));
-                    None
-                }
-            },
-            _ => {
-                errors.push((
-                    "location_kind".to_owned(),
-                    "Select how to give the location of the abnormality".to_owned(),
-                ));
-                None
-            }
-        };
-        if f.abnormality.is_none() {
-            errors.push((
-                "abnormality".to_owned(),
-                "Select the type of abnormality".to_owned(),
-            ));
-        }
-        if f.concern.is_none() {
-            errors.push((
-                "concern".to_owned(),
-                "Select the level of concern".to_owned(),
-            ));
-        }
-        if let (Some(location), Some(abnormality), Some(concern)) =
-            (location, f.abnormality, f.concern)
-        {
-            let annotation = Annotation {
-                location,
-                abnormality,
-                abnormality_description: f.description.clone(),
-                concern,
-                comment: f.comment.clone(),
-            };
-            // The domain's rules for this one annotation (location inside the image, on
-            // this breast, "Other" described), checked on a copy holding only it.
-            let probe = Opinion::RecallForAssessment {
-                right: BreastAssessment::Abnormal {
-                    annotations: vec![annotation.clone()],
-                },
-                left: BreastAssessment::Abnormal {
-                    annotations: vec![annotation.clone()],
-                },
-            };
-            if let Err(e) = probe.validate(&context) {
-                let prefix = format!("{side}_annotation_1_");
-                for (field, message) in errors_of(e) {
-                    if let Some(rest) = field.strip_prefix(&prefix) {
-                        let field = match rest {
-                            "location" => {
-                                if f.location_kind.as_deref() == Some("mark") {
-                                    "x"
-                                } else {
-                                    "location_text"
-                                }
-                            }
-                            "abnormality_description" => "abnormality_description",
-                            other => other,
-                        };
-                        errors.push((
-                            field.to_owned(),
-                            message.replace("abnormality 1", "this abnormality"),
-                        ));
-                    }
-                }
-            }
-            if errors.is_empty() {
-                annotations.push(annotation);
+    if f.action.as_deref() == Some("add") {
+        match annotation_of(&f, breast, &context) {
+            Ok(annotation) => annotations.push(annotation),
+            Err(errors) => {
+                let current = draft_of(&state, &staff, &l, purpose).await?;
+                return annotation_page(&state, &staff, &l, purpose, breast, &current, &f, errors);
             }
         }
-        if !errors.is_empty() {
-            let current = draft_of(&state, &staff, &l, purpose).await?;
-            return annotation_page(&state, &staff, &l, purpose, breast, &current, &f, errors);
-        }
-        state
-            .store
-            .save_opinion_draft(
-                staff.scope(),
-                &staff.actor(),
-                l.cid,
-                purpose.draft_key(),
-                &opinion,
-            )
-            .await?;
+        save_draft(&state, &staff, &l, purpose, &opinion).await?;
         return Err(AppError::Detour(format!(
-            "{}/{}/annotations/{side}",
+            "{}/{}/annotations/{}",
             l.base,
-            purpose.segment()
+            purpose.segment(),
+            breast.as_str()
         )));
     }
     // Continue: this breast's annotation rules must hold.
+    let side = breast.as_str();
     let errors: Vec<_> = match opinion.validate(&context) {
         Ok(()) => Vec::new(),
         Err(e) => errors_of(e)
@@ -790,43 +829,35 @@ pub async fn annotation_save(
     .into_response())
 }
 
+/// Which abnormality "Remove" takes away (numbered from 1).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RemoveForm {
+    n: Option<String>,
+}
+
 pub async fn annotation_remove(
     State(state): State<AppState>,
     staff: Staff,
-    Path((sid, cid, purpose, breast)): Path<(String, String, String, String)>,
-    form: FormPairs,
+    PageIds(sid, cid): PageIds,
+    PurposePath(purpose): PurposePath,
+    BreastPath(breast): BreastPath,
+    PageForm(form): PageForm<RemoveForm>,
 ) -> PageResult {
-    let purpose = Purpose::parse(&purpose)?;
-    let breast = parse_breast(&breast)?;
-    let l = load(&state, &staff, &sid, &cid).await?;
-    require_can_read(&l, purpose)?;
+    let l = load_for(&state, &staff, (sid, cid), purpose).await?;
     let mut opinion = draft_of(&state, &staff, &l, purpose).await?;
     let n: usize = form
-        .get("n")
+        .n
+        .as_deref()
         .and_then(|n| n.parse().ok())
         .ok_or_else(|| AppError::BadRequest("Which abnormality to remove is missing".to_owned()))?;
-    if let Opinion::RecallForAssessment { right, left } = &mut opinion {
-        let target = match breast {
-            Breast::Right => right,
-            Breast::Left => left,
-        };
-        if let BreastAssessment::Abnormal { annotations } = target
-            && n >= 1
-            && n <= annotations.len()
-        {
-            annotations.remove(n - 1);
-        }
+    if let Some(annotations) = annotations_of(&mut opinion, breast)
+        && n >= 1
+        && n <= annotations.len()
+    {
+        annotations.remove(n - 1);
     }
-    state
-        .store
-        .save_opinion_draft(
-            staff.scope(),
-            &staff.actor(),
-            l.cid,
-            purpose.draft_key(),
-            &opinion,
-        )
-        .await?;
+    save_draft(&state, &staff, &l, purpose, &opinion).await?;
     Ok(Redirect::to(&format!(
         "{}/{}/annotations/{}",
         l.base,
@@ -835,5 +866,3 @@ pub async fn annotation_remove(
     ))
     .into_response())
 }
-
-// --- Confirm ---------------------------------------------------------------------------

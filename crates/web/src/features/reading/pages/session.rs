@@ -86,23 +86,37 @@ pub async fn dashboard(State(state): State<AppState>, staff: Staff) -> PageResul
     dashboard_page(&state, &staff, Vec::new()).await
 }
 
+/// The "Start reading" form on the dashboard.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct StartForm {
+    kind: Option<String>,
+    size: Option<String>,
+    clinic_id: Option<String>,
+}
+
 pub async fn start_session(
     State(state): State<AppState>,
     staff: Staff,
-    form: FormPairs,
+    PageForm(form): PageForm<StartForm>,
 ) -> PageResult {
     reader(&staff)?;
     let mut errors = Vec::new();
-    let kind = form.get("kind").and_then(|k| k.parse::<SessionKind>().ok());
+    let kind = form
+        .kind
+        .as_deref()
+        .and_then(|k| k.parse::<SessionKind>().ok());
     if kind.is_none() {
         errors.push(("kind".to_owned(), "Select what to read".to_owned()));
     }
-    let size = domain::reading::parse_session_size(form.get("size").unwrap_or_default());
+    let size = domain::reading::parse_session_size(form.size.as_deref().unwrap_or_default());
     if let Err(e) = &size {
         errors.push((e.field.to_string(), e.message.to_string()));
     }
-    let clinic = match form.get("clinic_id").filter(|c| !c.is_empty()) {
-        Some(c) => Some(parse_id(c).map_err(|_| AppError::BadRequest("Unknown clinic".into()))?),
+    let clinic = match form.clinic_id.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => {
+            Some(Uuid::parse_str(c).map_err(|_| AppError::BadRequest("Unknown clinic".into()))?)
+        }
         None => None,
     };
     if kind == Some(SessionKind::Clinic) && clinic.is_none() {
@@ -114,43 +128,31 @@ pub async fn start_session(
     let (Some(kind), Ok(size), true) = (kind, size, errors.is_empty()) else {
         return dashboard_page(&state, &staff, errors).await;
     };
-    let clinic = if kind == SessionKind::Clinic {
-        clinic
-    } else {
-        None
+    let cmd = app::StartSession {
+        kind,
+        size,
+        clinic_id: clinic.filter(|_| kind == SessionKind::Clinic),
     };
-    let id = state
-        .store
-        .start_session(staff.scope(), &staff.actor(), kind, clinic, size)
-        .await?;
+    let id = app::start_session(&state.store, &staff.caller(), cmd).await?;
     claim_next(&state, &staff, id).await
 }
 
 /// `GET /reading/sessions/{sid}/next`: no side effects; the session page, which offers
 /// "Next case" as a button.
-pub async fn next_page(Path(sid): Path<String>) -> PageResult {
-    let sid = parse_id(&sid)?;
+pub async fn next_page(PageId(sid): PageId) -> PageResult {
     Ok(Redirect::to(&format!("/reading/sessions/{sid}")).into_response())
 }
 
 /// `POST /reading/sessions/{sid}/next`: settles the reads due and claims the next case.
-pub async fn next(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(sid): Path<String>,
-) -> PageResult {
+pub async fn next(State(state): State<AppState>, staff: Staff, PageId(sid): PageId) -> PageResult {
     reader(&staff)?;
-    claim_next(&state, &staff, parse_id(&sid)?).await
+    claim_next(&state, &staff, sid).await
 }
 
 /// Claims the session's next case and goes to it (the session page when none is left).
 /// Only POST handlers call this: claiming settles reads and takes a case.
 pub(super) async fn claim_next(state: &AppState, staff: &Staff, sid: Uuid) -> PageResult {
-    match state
-        .store
-        .next_case(staff.scope(), &staff.actor(), sid)
-        .await?
-    {
+    match app::next_case(&state.store, &staff.caller(), sid).await? {
         Some(case) => {
             Ok(Redirect::to(&format!("/reading/sessions/{sid}/cases/{case}")).into_response())
         }
@@ -177,10 +179,9 @@ pub(super) struct SessionPage {
 pub async fn session(
     State(state): State<AppState>,
     staff: Staff,
-    Path(sid): Path<String>,
+    PageId(sid): PageId,
 ) -> PageResult {
     reader(&staff)?;
-    let sid = parse_id(&sid)?;
     let s = state
         .store
         .reading_session(staff.scope(), staff.0.user_id, sid)
@@ -217,31 +218,19 @@ pub async fn session(
 pub async fn finish_session(
     State(state): State<AppState>,
     staff: Staff,
-    Path(sid): Path<String>,
+    PageId(sid): PageId,
 ) -> PageResult {
     reader(&staff)?;
-    let sid = parse_id(&sid)?;
-    state
-        .store
-        .finish_session(staff.scope(), &staff.actor(), sid)
-        .await?;
+    app::finish_session(&state.store, &staff.caller(), sid).await?;
     Ok(Redirect::to(&format!("/reading/sessions/{sid}")).into_response())
 }
 
 pub async fn finalise(
     State(state): State<AppState>,
     staff: Staff,
-    Path(sid): Path<String>,
+    PageId(sid): PageId,
 ) -> PageResult {
     reader(&staff)?;
-    let sid = parse_id(&sid)?;
-    state
-        .store
-        .finalise_reads(staff.scope(), &staff.actor())
-        .await?;
+    app::finalise(&state.store, &staff.caller()).await?;
     Ok(Redirect::to(&format!("/reading/sessions/{sid}")).into_response())
 }
-
-// ---------------------------------------------------------------------------------------
-// The case
-// ---------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 //! Deferring a case and asking for priors, and the office's list of held cases.
 
 use super::*;
+use app::Hold;
 
 #[derive(Template)]
 #[template(path = "reading/reason.html")]
@@ -15,12 +16,6 @@ pub(super) struct ReasonPage {
     pub(super) button: &'static str,
     pub(super) reason: String,
     pub(super) errors: Vec<(String, String)>,
-}
-
-#[derive(Clone, Copy)]
-pub(super) enum Hold {
-    Defer,
-    Priors,
 }
 
 pub(super) fn reason_page(
@@ -63,79 +58,67 @@ pub(super) fn reason_page(
     Ok(with_status(render(page)?, &errors))
 }
 
-pub async fn defer_form(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path((sid, cid)): Path<(String, String)>,
-) -> PageResult {
-    hold_form(state, staff, sid, cid, Hold::Defer).await
+pub async fn defer_form(State(state): State<AppState>, staff: Staff, ids: PageIds) -> PageResult {
+    hold_form(state, staff, ids, Hold::Defer).await
 }
 
-pub async fn priors_form(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path((sid, cid)): Path<(String, String)>,
-) -> PageResult {
-    hold_form(state, staff, sid, cid, Hold::Priors).await
+pub async fn priors_form(State(state): State<AppState>, staff: Staff, ids: PageIds) -> PageResult {
+    hold_form(state, staff, ids, Hold::Priors).await
+}
+
+/// Why the case is deferred, or priors are requested (optional for priors).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ReasonForm {
+    reason: String,
 }
 
 pub async fn defer_save(
     State(state): State<AppState>,
     staff: Staff,
-    Path((sid, cid)): Path<(String, String)>,
-    form: FormPairs,
+    ids: PageIds,
+    PageForm(form): PageForm<ReasonForm>,
 ) -> PageResult {
-    hold_save(state, staff, sid, cid, Hold::Defer, form).await
+    hold_save(state, staff, ids, Hold::Defer, form).await
 }
 
 pub async fn priors_save(
     State(state): State<AppState>,
     staff: Staff,
-    Path((sid, cid)): Path<(String, String)>,
-    form: FormPairs,
+    ids: PageIds,
+    PageForm(form): PageForm<ReasonForm>,
 ) -> PageResult {
-    hold_save(state, staff, sid, cid, Hold::Priors, form).await
+    hold_save(state, staff, ids, Hold::Priors, form).await
 }
 
 pub(super) async fn hold_form(
     state: AppState,
     staff: Staff,
-    sid: String,
-    cid: String,
+    PageIds(sid, cid): PageIds,
     hold: Hold,
 ) -> PageResult {
-    let l = load(&state, &staff, &sid, &cid).await?;
+    let l = load(&state, &staff, sid, cid).await?;
     reason_page(&state, &staff, &l, hold, String::new(), Vec::new())
 }
 
 pub(super) async fn hold_save(
     state: AppState,
     staff: Staff,
-    sid: String,
-    cid: String,
+    PageIds(sid, cid): PageIds,
     hold: Hold,
-    form: FormPairs,
+    form: ReasonForm,
 ) -> PageResult {
-    let l = load(&state, &staff, &sid, &cid).await?;
-    let reason = form.get("reason").unwrap_or_default().to_owned();
-    let result = match hold {
-        Hold::Defer => {
-            state
-                .store
-                .defer_case(staff.scope(), &staff.actor(), Some(l.sid), l.cid, &reason)
-                .await
-        }
-        Hold::Priors => {
-            state
-                .store
-                .request_priors(staff.scope(), &staff.actor(), Some(l.sid), l.cid, &reason)
-                .await
-        }
+    let l = load(&state, &staff, sid, cid).await?;
+    let cmd = app::HoldCase {
+        hold,
+        session_id: Some(l.sid),
+        case_id: l.cid,
+        reason: form.reason,
     };
-    match result {
+    match app::hold(&state.store, &staff.caller(), cmd.clone()).await {
         Ok(()) => claim_next(&state, &staff, l.sid).await,
-        Err(store::StoreError::Invalid(errors)) => {
-            reason_page(&state, &staff, &l, hold, reason, errors_of(errors))
+        Err(Failure::Store(store::StoreError::Invalid(errors))) => {
+            reason_page(&state, &staff, &l, hold, cmd.reason, errors_of(errors))
         }
         Err(e) => Err(e.into()),
     }
@@ -166,11 +149,9 @@ pub async fn holds(
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
     staff.require(Permission::ViewRecords)?;
-    let scope = staff.scope();
-    let deferred = state.store.case_holds(scope, "deferred").await?;
-    let priors = state
-        .store
-        .case_holds(scope, "priors")
+    let caller = staff.caller();
+    let deferred = app::holds(&state.store, &caller, "deferred").await?;
+    let priors = app::holds(&state.store, &caller, "priors")
         .await?
         .into_iter()
         .map(|h| {
@@ -202,32 +183,32 @@ pub async fn holds(
 pub async fn unflag(
     State(state): State<AppState>,
     staff: Staff,
-    Path(cid): Path<String>,
+    PageId(cid): PageId,
 ) -> PageResult {
     staff.require(Permission::ManageAppointments)?;
-    let cid = parse_id(&cid)?;
-    state
-        .store
-        .unflag_case(staff.scope(), &staff.actor(), cid)
-        .await?;
+    app::unflag(&state.store, &staff.caller(), cid).await?;
     Ok(Redirect::to("/reading/holds?done=unflagged").into_response())
+}
+
+/// The priors' next status, chosen on the office's list.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PriorsStatusForm {
+    status: Option<String>,
 }
 
 pub async fn priors_status(
     State(state): State<AppState>,
     staff: Staff,
-    Path(cid): Path<String>,
-    form: FormPairs,
+    PageId(cid): PageId,
+    PageForm(form): PageForm<PriorsStatusForm>,
 ) -> PageResult {
     staff.require(Permission::ManageAppointments)?;
-    let cid = parse_id(&cid)?;
     let to = form
-        .get("status")
+        .status
+        .as_deref()
         .and_then(|s| s.parse::<PriorsStatus>().ok())
         .ok_or_else(|| AppError::BadRequest("Select the new status of the priors".to_owned()))?;
-    state
-        .store
-        .set_priors_status(staff.scope(), &staff.actor(), cid, to)
-        .await?;
+    app::set_priors_status(&state.store, &staff.caller(), cid, to).await?;
     Ok(Redirect::to("/reading/holds?done=priors").into_response())
 }

@@ -30,9 +30,7 @@ pub fn outcome_label(kind: &str) -> &'static str {
 
 pub async fn outcomes(State(state): State<AppState>, staff: Staff) -> PageResult {
     staff.require(Permission::ViewRecords)?;
-    let rows = state
-        .store
-        .follow_ups_of(staff.scope(), &OUTCOME_KINDS)
+    let rows = app::outcomes(&state.store, &staff.caller())
         .await?
         .into_iter()
         .map(|f| OutcomeRow {
@@ -103,12 +101,12 @@ pub async fn performance(
         .and_then(|p| p.parse().ok())
         .unwrap_or_default();
     let office = q.who.as_deref() == Some("office");
-    let since = state.today() - time::Duration::days(period.days());
-    let me = (!office).then_some(staff.0.user_id);
-    let (readers, mammographers) = tokio::try_join!(
-        state.store.reader_stats(staff.scope(), since, me),
-        state.store.mammographer_stats(staff.scope(), since, me),
-    )?;
+    let cmd = app::PerformanceOf {
+        period,
+        who: (!office).then_some(staff.0.user_id),
+        today: state.today(),
+    };
+    let (readers, mammographers) = app::performance(&state.store, &staff.caller(), cmd).await?;
     let readers = readers
         .into_iter()
         .map(|r| RateRow {
@@ -195,12 +193,13 @@ pub(super) fn settings_page(
     state: &AppState,
     staff: &Staff,
     s: &ReadingSettings,
-    raw: Option<&FormPairs>,
+    raw: Option<&SettingsForm>,
     errors: Vec<(String, String)>,
     saved: bool,
 ) -> PageResult {
     let value = |name: &str, v: String| {
-        raw.and_then(|f| f.get(name).map(str::to_owned))
+        raw.and_then(|f| f.number(name))
+            .map(str::to_owned)
             .unwrap_or(v)
     };
     let page = SettingsPage {
@@ -271,90 +270,116 @@ pub async fn settings_form(
     settings_page(&state, &staff, &s, None, Vec::new(), q.done.is_some())
 }
 
+/// The reading settings as submitted.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SettingsForm {
+    blinded: Option<String>,
+    arbitration_policy: Option<String>,
+    finalisation_delay_minutes: String,
+    window_days: String,
+    due_soon_days: String,
+    urgent_days: String,
+}
+
+impl SettingsForm {
+    /// A number field as typed, to show it again.
+    fn number(&self, name: &str) -> Option<&str> {
+        match name {
+            "finalisation_delay_minutes" => Some(&self.finalisation_delay_minutes),
+            "window_days" => Some(&self.window_days),
+            "due_soon_days" => Some(&self.due_soon_days),
+            "urgent_days" => Some(&self.urgent_days),
+            _ => None,
+        }
+    }
+
+    /// The settings, or every problem with the answers.
+    fn parse(&self) -> Result<ReadingSettings, Vec<(String, String)>> {
+        let mut errors = Vec::new();
+        let mut number = |name: &str, what: &str| -> Option<u32> {
+            match self.number(name).and_then(|v| v.trim().parse::<u32>().ok()) {
+                Some(n) => Some(n),
+                None => {
+                    errors.push((name.to_owned(), format!("Enter {what} as a whole number")));
+                    None
+                }
+            }
+        };
+        let delay = number(
+            "finalisation_delay_minutes",
+            "the finalisation delay in minutes",
+        );
+        let window = number("window_days", "the reading window in days");
+        let due_soon = number("due_soon_days", "the days left when a case is due soon");
+        let urgent = number("urgent_days", "the days left when a case is urgent");
+        let policy = self
+            .arbitration_policy
+            .as_deref()
+            .and_then(|p| p.parse::<ArbitrationPolicy>().ok());
+        if policy.is_none() {
+            errors.push((
+                "arbitration_policy".to_owned(),
+                "Select which reads go to arbitration".to_owned(),
+            ));
+        }
+        let blinded = match self.blinded.as_deref() {
+            Some("yes") => Some(true),
+            Some("no") => Some(false),
+            _ => {
+                errors.push((
+                    "blinded".to_owned(),
+                    "Select whether reading is blind".to_owned(),
+                ));
+                None
+            }
+        };
+        let small = |v: Option<u32>| v.and_then(|v| u16::try_from(v).ok());
+        match (
+            delay,
+            small(window),
+            small(due_soon),
+            small(urgent),
+            policy,
+            blinded,
+            errors.is_empty(),
+        ) {
+            (
+                Some(delay),
+                Some(window),
+                Some(due_soon),
+                Some(urgent),
+                Some(policy),
+                Some(blinded),
+                true,
+            ) => Ok(ReadingSettings {
+                blinded,
+                arbitration_policy: policy,
+                finalisation_delay_minutes: delay,
+                window_days: window,
+                due_soon_days: due_soon,
+                urgent_days: urgent,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
 pub async fn settings_save(
     State(state): State<AppState>,
     staff: Staff,
-    form: FormPairs,
+    PageForm(form): PageForm<SettingsForm>,
 ) -> PageResult {
     staff.require(Permission::ConfigureProvider)?;
+    let caller = staff.caller();
     let current = state.store.reading_settings(staff.scope()).await?;
-    let mut errors = Vec::new();
-    let mut number = |name: &str, what: &str| -> Option<u32> {
-        match form
-            .get(name)
-            .map(str::trim)
-            .and_then(|v| v.parse::<u32>().ok())
-        {
-            Some(n) => Some(n),
-            None => {
-                errors.push((name.to_owned(), format!("Enter {what} as a whole number")));
-                None
-            }
-        }
+    let settings = match form.parse() {
+        Ok(settings) => settings,
+        Err(errors) => return settings_page(&state, &staff, &current, Some(&form), errors, false),
     };
-    let delay = number(
-        "finalisation_delay_minutes",
-        "the finalisation delay in minutes",
-    );
-    let window = number("window_days", "the reading window in days");
-    let due_soon = number("due_soon_days", "the days left when a case is due soon");
-    let urgent = number("urgent_days", "the days left when a case is urgent");
-    let policy = form
-        .get("arbitration_policy")
-        .and_then(|p| p.parse::<ArbitrationPolicy>().ok());
-    if policy.is_none() {
-        errors.push((
-            "arbitration_policy".to_owned(),
-            "Select which reads go to arbitration".to_owned(),
-        ));
-    }
-    let blinded = match form.get("blinded") {
-        Some("yes") => Some(true),
-        Some("no") => Some(false),
-        _ => {
-            errors.push((
-                "blinded".to_owned(),
-                "Select whether reading is blind".to_owned(),
-            ));
-            None
-        }
-    };
-    let small = |v: Option<u32>| v.and_then(|v| u16::try_from(v).ok());
-    let (
-        Some(delay),
-        Some(window),
-        Some(due_soon),
-        Some(urgent),
-        Some(policy),
-        Some(blinded),
-        true,
-    ) = (
-        delay,
-        small(window),
-        small(due_soon),
-        small(urgent),
-        policy,
-        blinded,
-        errors.is_empty(),
-    )
-    else {
-        return settings_page(&state, &staff, &current, Some(&form), errors, false);
-    };
-    let settings = ReadingSettings {
-        blinded,
-        arbitration_policy: policy,
-        finalisation_delay_minutes: delay,
-        window_days: window,
-        due_soon_days: due_soon,
-        urgent_days: urgent,
-    };
-    match state
-        .store
-        .save_reading_settings(staff.scope(), &staff.actor(), settings)
-        .await
-    {
+    match app::save_settings(&state.store, &caller, settings).await {
         Ok(()) => Ok(Redirect::to("/reading/settings?done=1").into_response()),
-        Err(store::StoreError::Invalid(e)) => {
+        Err(Failure::Store(store::StoreError::Invalid(e))) => {
             settings_page(&state, &staff, &settings, Some(&form), errors_of(e), false)
         }
         Err(e) => Err(e.into()),
@@ -388,10 +413,10 @@ pub(super) struct OverduePage {
 /// included, and who holds it.
 pub async fn overdue(State(state): State<AppState>, staff: Staff) -> PageResult {
     staff.require(Permission::ViewRecords)?;
-    let scope = staff.scope();
+    let caller = staff.caller();
     let (settings, cases) = tokio::try_join!(
-        state.store.reading_settings(scope),
-        state.store.overdue_cases(scope, state.today()),
+        app::settings(&state.store, &caller),
+        app::overdue(&state.store, &caller, state.today()),
     )?;
     let rows = cases
         .into_iter()

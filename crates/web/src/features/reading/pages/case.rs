@@ -115,21 +115,17 @@ pub(super) async fn case_page(
     Ok(with_status(render(page)?, &errors))
 }
 
-pub async fn case(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path((sid, cid)): Path<(String, String)>,
-) -> PageResult {
-    question_page(state, staff, sid, cid, Purpose::Read).await
+pub async fn case(State(state): State<AppState>, staff: Staff, ids: PageIds) -> PageResult {
+    question_page(state, staff, ids, Purpose::Read).await
 }
 
 /// GET of `{base}/arbitration`: the opinion question for an arbitration's other outcome.
 pub async fn arbitration_question(
     State(state): State<AppState>,
     staff: Staff,
-    Path((sid, cid)): Path<(String, String)>,
+    ids: PageIds,
 ) -> PageResult {
-    question_page(state, staff, sid, cid, Purpose::Arbitration).await
+    question_page(state, staff, ids, Purpose::Arbitration).await
 }
 
 /// The case with the opinion question (or, for a read of a case awaiting arbitration, the
@@ -137,11 +133,10 @@ pub async fn arbitration_question(
 pub(super) async fn question_page(
     state: AppState,
     staff: Staff,
-    sid: String,
-    cid: String,
+    PageIds(sid, cid): PageIds,
     purpose: Purpose,
 ) -> PageResult {
-    let l = load(&state, &staff, &sid, &cid).await?;
+    let l = load(&state, &staff, sid, cid).await?;
     if purpose == Purpose::Arbitration || l.detail.case.state != ReadingState::AwaitingArbitration {
         require_can_read(&l, purpose)?;
     }
@@ -160,38 +155,44 @@ pub(super) async fn question_page(
     .await
 }
 
+/// The opinion question's answer.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ChooseForm {
+    opinion: Option<String>,
+}
+
 /// POST of the opinion question: keeps the kind (and anything already given for it) and
 /// goes to the page that kind needs.
 pub async fn choose_read(
     State(state): State<AppState>,
     staff: Staff,
-    Path((sid, cid)): Path<(String, String)>,
-    form: FormPairs,
+    PageIds(sid, cid): PageIds,
+    PageForm(form): PageForm<ChooseForm>,
 ) -> PageResult {
-    choose(state, staff, sid, cid, Purpose::Read, form).await
+    choose(state, staff, (sid, cid), Purpose::Read, form).await
 }
 
 pub async fn choose_arbitration(
     State(state): State<AppState>,
     staff: Staff,
-    Path((sid, cid)): Path<(String, String)>,
-    form: FormPairs,
+    PageIds(sid, cid): PageIds,
+    PageForm(form): PageForm<ChooseForm>,
 ) -> PageResult {
-    choose(state, staff, sid, cid, Purpose::Arbitration, form).await
+    choose(state, staff, (sid, cid), Purpose::Arbitration, form).await
 }
 
 pub(super) async fn choose(
     state: AppState,
     staff: Staff,
-    sid: String,
-    cid: String,
+    ids: (Uuid, Uuid),
     purpose: Purpose,
-    form: FormPairs,
+    form: ChooseForm,
 ) -> PageResult {
-    let l = load(&state, &staff, &sid, &cid).await?;
-    require_can_read(&l, purpose)?;
+    let l = load_for(&state, &staff, ids, purpose).await?;
     let Some(kind) = form
-        .get("opinion")
+        .opinion
+        .as_deref()
         .and_then(|k| k.parse::<OpinionKind>().ok())
     else {
         return case_page(
@@ -224,16 +225,7 @@ pub(super) async fn choose(
             left: BreastAssessment::Normal,
         },
     };
-    state
-        .store
-        .save_opinion_draft(
-            staff.scope(),
-            &staff.actor(),
-            l.cid,
-            purpose.draft_key(),
-            &opinion,
-        )
-        .await?;
+    save_draft(&state, &staff, &l, purpose, &opinion).await?;
     let page = match kind {
         OpinionKind::Normal => "confirm",
         OpinionKind::NormalWithDetails => "details",

@@ -1,10 +1,10 @@
-//! Image reading over the API: every action a reader or the office takes in the reading
-//! pages. Readers need the Reader role and a token of their own (a system token has no
-//! person to record as the reader).
+//! Image reading's JSON adapter: every action a reader or the office takes in the reading
+//! pages, each route declared with its OpenAPI entry. Readers need the Reader role and a
+//! token of their own (a system token has no person to record as the reader).
 
-use super::ApiCaller;
-use super::problem::{ApiJson, Problem};
-use crate::features::reading::app::{OUTCOME_KINDS, context_of};
+use super::app;
+use crate::api::{ApiCaller, ApiJson, Problem};
+use crate::application::Caller;
 use crate::http::extract::IdPath;
 use crate::state::AppState;
 use axum::Json;
@@ -38,17 +38,12 @@ fn person(caller: &ApiCaller) -> Result<Uuid, Problem> {
     })
 }
 
-async fn context(
-    state: &AppState,
-    caller: &ApiCaller,
-    case_id: Uuid,
-) -> Result<domain::reading::ReadingContext, Problem> {
-    let case = state.store.reading_case(caller.scope(), case_id).await?;
-    let wf = state
-        .store
-        .workflow(caller.scope(), case.appointment_id)
-        .await?;
-    Ok(context_of(&wf))
+/// The caller of a reader's use case: refused unless they may read images, then unless
+/// the token is a person's, in that order.
+fn reader(caller: &ApiCaller) -> Result<Caller, Problem> {
+    caller.require(Permission::ReadImages)?;
+    person(caller)?;
+    Ok(caller.caller())
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -126,12 +121,8 @@ pub async fn overdue(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> Result<Json<Vec<OverdueCase>>, Problem> {
-    caller.require(Permission::ViewRecords)?;
     Ok(Json(
-        state
-            .store
-            .overdue_cases(caller.scope(), state.today())
-            .await?,
+        app::overdue(&state.store, &caller.caller(), state.today()).await?,
     ))
 }
 
@@ -145,19 +136,7 @@ pub async fn get_case(
     caller: ApiCaller,
     IdPath(id): IdPath,
 ) -> Result<Json<CaseDetail>, Problem> {
-    caller.require(Permission::ViewRecords)?;
-    let me = caller.0.user_id.unwrap_or_default();
-    let detail = state.store.case_detail(caller.scope(), me, id).await?;
-    state
-        .store
-        .record_view(
-            &caller.actor(),
-            "reading_case",
-            id,
-            Some(detail.case.participant_id),
-        )
-        .await?;
-    Ok(Json(detail))
+    Ok(Json(app::case(&state.store, &caller.caller(), id).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -185,8 +164,7 @@ pub async fn start_session(
     caller: ApiCaller,
     ApiJson(body): ApiJson<NewSession>,
 ) -> Result<(StatusCode, Json<Created>), Problem> {
-    caller.require(Permission::ReadImages)?;
-    person(&caller)?;
+    let as_reader = reader(&caller)?;
     let kind: SessionKind = body.kind.parse().map_err(|_| {
         invalid(
             "kind",
@@ -195,10 +173,12 @@ pub async fn start_session(
     })?;
     let size = domain::reading::parse_session_size(&body.size.to_string())
         .map_err(|e| invalid(&e.field, &e.message))?;
-    let id = state
-        .store
-        .start_session(caller.scope(), &caller.actor(), kind, body.clinic_id, size)
-        .await?;
+    let cmd = app::StartSession {
+        kind,
+        size,
+        clinic_id: body.clinic_id,
+    };
+    let id = app::start_session(&state.store, &as_reader, cmd).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
@@ -230,12 +210,7 @@ pub async fn next_case(
     caller: ApiCaller,
     IdPath(id): IdPath,
 ) -> Result<Json<NextCase>, Problem> {
-    caller.require(Permission::ReadImages)?;
-    person(&caller)?;
-    let case_id = state
-        .store
-        .next_case(caller.scope(), &caller.actor(), id)
-        .await?;
+    let case_id = app::next_case(&state.store, &reader(&caller)?, id).await?;
     Ok(Json(NextCase { case_id }))
 }
 
@@ -246,12 +221,7 @@ pub async fn finish_session(
     caller: ApiCaller,
     IdPath(id): IdPath,
 ) -> Result<StatusCode, Problem> {
-    caller.require(Permission::ReadImages)?;
-    person(&caller)?;
-    state
-        .store
-        .finish_session(caller.scope(), &caller.actor(), id)
-        .await?;
+    app::finish_session(&state.store, &reader(&caller)?, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -267,12 +237,7 @@ pub async fn finalise(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> Result<Json<Finalised>, Problem> {
-    caller.require(Permission::ReadImages)?;
-    person(&caller)?;
-    let reads = state
-        .store
-        .finalise_reads(caller.scope(), &caller.actor())
-        .await?;
+    let reads = app::finalise(&state.store, &reader(&caller)?).await?;
     Ok(Json(Finalised { reads }))
 }
 
@@ -301,20 +266,12 @@ pub async fn record_read(
     IdPath(id): IdPath,
     ApiJson(body): ApiJson<NewRead>,
 ) -> Result<(StatusCode, Json<ReadRecorded>), Problem> {
-    caller.require(Permission::ReadImages)?;
-    person(&caller)?;
-    let context = context(&state, &caller, id).await?;
-    let recorded = state
-        .store
-        .record_read(
-            caller.scope(),
-            &caller.actor(),
-            body.session_id,
-            id,
-            &body.opinion,
-            &context,
-        )
-        .await?;
+    let cmd = app::RecordRead {
+        session_id: body.session_id,
+        case_id: id,
+        opinion: body.opinion,
+    };
+    let recorded = app::record_read(&state.store, &reader(&caller)?, cmd).await?;
     Ok((StatusCode::CREATED, Json(recorded)))
 }
 
@@ -341,23 +298,13 @@ pub async fn arbitrate(
     IdPath(id): IdPath,
     ApiJson(body): ApiJson<NewArbitrationBody>,
 ) -> Result<(StatusCode, Json<ReadRecorded>), Problem> {
-    caller.require(Permission::ReadImages)?;
-    person(&caller)?;
-    let context = context(&state, &caller, id).await?;
-    let recorded = state
-        .store
-        .record_arbitration(
-            caller.scope(),
-            &caller.actor(),
-            body.session_id,
-            id,
-            &store::NewArbitration {
-                arbitrators: body.arbitrators,
-                decision: body.decision,
-            },
-            &context,
-        )
-        .await?;
+    let cmd = app::Arbitrate {
+        session_id: body.session_id,
+        case_id: id,
+        arbitrators: body.arbitrators,
+        decision: body.decision,
+    };
+    let recorded = app::arbitrate(&state.store, &reader(&caller)?, cmd).await?;
     Ok((StatusCode::CREATED, Json(recorded)))
 }
 
@@ -374,12 +321,7 @@ pub async fn skip(
     IdPath(id): IdPath,
     ApiJson(body): ApiJson<SessionRef>,
 ) -> Result<StatusCode, Problem> {
-    caller.require(Permission::ReadImages)?;
-    person(&caller)?;
-    state
-        .store
-        .skip_case(caller.scope(), &caller.actor(), body.session_id, id)
-        .await?;
+    app::skip(&state.store, &reader(&caller)?, body.session_id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -402,18 +344,13 @@ pub async fn defer(
     IdPath(id): IdPath,
     ApiJson(body): ApiJson<HoldBody>,
 ) -> Result<StatusCode, Problem> {
-    caller.require(Permission::ReadImages)?;
-    person(&caller)?;
-    state
-        .store
-        .defer_case(
-            caller.scope(),
-            &caller.actor(),
-            body.session_id,
-            id,
-            &body.reason,
-        )
-        .await?;
+    let cmd = app::HoldCase {
+        hold: app::Hold::Defer,
+        session_id: body.session_id,
+        case_id: id,
+        reason: body.reason,
+    };
+    app::hold(&state.store, &reader(&caller)?, cmd).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -425,18 +362,13 @@ pub async fn request_priors(
     IdPath(id): IdPath,
     ApiJson(body): ApiJson<HoldBody>,
 ) -> Result<StatusCode, Problem> {
-    caller.require(Permission::ReadImages)?;
-    person(&caller)?;
-    state
-        .store
-        .request_priors(
-            caller.scope(),
-            &caller.actor(),
-            body.session_id,
-            id,
-            &body.reason,
-        )
-        .await?;
+    let cmd = app::HoldCase {
+        hold: app::Hold::Priors,
+        session_id: body.session_id,
+        case_id: id,
+        reason: body.reason,
+    };
+    app::hold(&state.store, &reader(&caller)?, cmd).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -464,10 +396,7 @@ pub async fn priors_status(
             "Must be requested, received, not_available or not_needed",
         )
     })?;
-    state
-        .store
-        .set_priors_status(caller.scope(), &caller.actor(), id, to)
-        .await?;
+    app::set_priors_status(&state.store, &caller.caller(), id, to).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -478,11 +407,7 @@ pub async fn unflag(
     caller: ApiCaller,
     IdPath(id): IdPath,
 ) -> Result<StatusCode, Problem> {
-    caller.require(Permission::ManageAppointments)?;
-    state
-        .store
-        .unflag_case(caller.scope(), &caller.actor(), id)
-        .await?;
+    app::unflag(&state.store, &caller.caller(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -505,7 +430,9 @@ pub async fn holds(
         Some("priors") => "priors",
         Some(_) => return Err(invalid("kind", "Must be deferred or priors")),
     };
-    Ok(Json(state.store.case_holds(caller.scope(), kind).await?))
+    Ok(Json(
+        app::holds(&state.store, &caller.caller(), kind).await?,
+    ))
 }
 
 /// Every reading result that needs the office to act (appointments to book, referrals),
@@ -515,13 +442,7 @@ pub async fn outcomes(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> Result<Json<Vec<FollowUp>>, Problem> {
-    caller.require(Permission::ViewRecords)?;
-    Ok(Json(
-        state
-            .store
-            .follow_ups_of(caller.scope(), &OUTCOME_KINDS)
-            .await?,
-    ))
+    Ok(Json(app::outcomes(&state.store, &caller.caller()).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -560,11 +481,12 @@ pub async fn performance(
         Some("office") => None,
         Some(_) => return Err(invalid("who", "Must be me or office")),
     };
-    let since = state.today() - time::Duration::days(period.days());
-    let (readers, mammographers) = tokio::try_join!(
-        state.store.reader_stats(caller.scope(), since, who),
-        state.store.mammographer_stats(caller.scope(), since, who),
-    )?;
+    let cmd = app::PerformanceOf {
+        period,
+        who,
+        today: state.today(),
+    };
+    let (readers, mammographers) = app::performance(&state.store, &caller.caller(), cmd).await?;
     Ok(Json(Performance {
         readers,
         mammographers,
@@ -577,8 +499,7 @@ pub async fn get_settings(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> Result<Json<ReadingSettings>, Problem> {
-    caller.require(Permission::ViewRecords)?;
-    Ok(Json(state.store.reading_settings(caller.scope()).await?))
+    Ok(Json(app::settings(&state.store, &caller.caller()).await?))
 }
 
 /// Changes the provider's reading settings (Administrative role).
@@ -591,11 +512,7 @@ pub async fn put_settings(
     caller: ApiCaller,
     ApiJson(body): ApiJson<ReadingSettings>,
 ) -> Result<Json<ReadingSettings>, Problem> {
-    caller.require(Permission::ConfigureProvider)?;
-    state
-        .store
-        .save_reading_settings(caller.scope(), &caller.actor(), body)
-        .await?;
+    app::save_settings(&state.store, &caller.caller(), body).await?;
     Ok(Json(body))
 }
 
@@ -616,7 +533,7 @@ pub async fn participant_episodes(
 }
 
 /// Image reading: each route with its OpenAPI entry.
-pub(super) fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(cases))
         .routes(routes!(dashboard))
