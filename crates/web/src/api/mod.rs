@@ -7,10 +7,10 @@ mod office;
 mod problem;
 mod reading;
 mod resources;
-mod workflow;
 
 pub use problem::{ApiJson, Problem, ProblemField};
 
+use crate::features::workflow::api as workflow;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -45,7 +45,6 @@ pub fn router(state: AppState) -> Router<AppState> {
 fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(resources::router())
-        .merge(workflow::router())
         .merge(office::router())
         .merge(reading::router())
         .merge(gateway::router())
@@ -155,7 +154,7 @@ impl FromRequestParts<AppState> for ApiCaller {
         resources::SupportRequest,
         resources::ClinicList, resources::StatusResult, resources::ActionRequest, resources::Created,
         store::Workflow, store::SectionRecord, store::Note, store::CarriedMedical, store::Room,
-        office::Ended, office::CannotProceedRequest, office::CancelRequest, office::BulkRequest, office::BulkResult,
+        office::BulkRequest, office::BulkResult,
         store::FollowUp, store::FollowUpDetail, store::FollowUpChange, store::OfficeSettings,
         office::FollowUpItem, office::FollowUpStatusRequest,
         store::ReadingCase, reading::CaseView, store::ReadingCounts, store::OverdueCase, store::CaseDetail, store::ReadView,
@@ -166,13 +165,15 @@ impl FromRequestParts<AppState> for ApiCaller {
         reading::NewArbitrationBody, reading::SessionRef, reading::HoldBody, reading::PriorsStatusBody,
         reading::Performance,
         store::GatewayStatus, store::WorklistItem, store::ReceivedImage, store::ImageCapture,
-        store::DiscrepancyRecord, store::EventReceipt, gateway::WorklistPage, gateway::CaptureView,
-        gateway::ConfirmRequest, gateway::Confirmed, gateway::ManualModeRequest, gateway::ResolveRequest,
-        gateway::SettleRequest, gateway::CaptureCounts, gateway::Settled, gateway::Detached, store::QuarantineCandidate,
+        store::DiscrepancyRecord, store::EventReceipt, gateway::WorklistPage, gateway::ResolveRequest,
+        gateway::SettleRequest, gateway::Settled, gateway::Detached, store::QuarantineCandidate,
         store::AttachRequest, store::Detachment,
         workflow::Saved, workflow::VersionedRequest, workflow::NoteRequest, workflow::RoomRequest,
         workflow::ImagesRequest, workflow::ImagesSaved,
         workflow::MedicalRequest, workflow::MedicalSaved, workflow::MedicalView,
+        workflow::Ended, workflow::CannotProceedRequest, workflow::CancelRequest,
+        workflow::CaptureView, workflow::CaptureCounts, workflow::ConfirmRequest, workflow::Confirmed,
+        workflow::ManualModeRequest,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))

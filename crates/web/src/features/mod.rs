@@ -23,6 +23,7 @@ pub fn page_routes() -> axum::Router<AppState> {
         .merge(follow_ups::pages::routes())
         .merge(results::pages::routes())
         .merge(screening_status::pages::routes())
+        .merge(workflow::pages::routes())
 }
 
 /// The API routes of the feature folders that declare their own, each with its OpenAPI
@@ -36,4 +37,5 @@ pub fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .merge(follow_ups::api::router())
         .merge(results::api::router())
         .merge(screening_status::api::router())
+        .merge(workflow::api::router())
 }

@@ -5,12 +5,12 @@
 //!
 //! Handlers parse the form, call the store (which asks `domain::reading`), and render.
 
-use super::workflow::images::images_record;
-use super::workflow::medical;
 use super::{FormPairs, errors_of, find, parse_id, render, with_status};
 use crate::auth::Staff;
 use crate::error::{AppError, PageResult};
 use crate::features::reading::app::{OUTCOME_KINDS, context_of};
+use crate::features::workflow::app as medical;
+use crate::features::workflow::app::images_record;
 use crate::present::{Layout, long_date, nhs_number};
 use crate::state::AppState;
 use askama::Template;
