@@ -76,6 +76,13 @@ pub struct TabLink {
     pub selected: bool,
 }
 
+/// One radio or checkbox of a fixed list (a reason, a decision, a status to move to).
+pub struct Choice {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub checked: bool,
+}
+
 /// The special appointment warning, shown wherever the participant appears.
 #[derive(Clone)]
 pub struct SpecialView {

@@ -6,10 +6,10 @@ mod gateway;
 mod office;
 mod problem;
 mod resources;
-mod workflow;
 
 pub use problem::{ApiJson, Problem, ProblemField};
 
+use crate::features::workflow::api as workflow;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -44,7 +44,6 @@ pub fn router(state: AppState) -> Router<AppState> {
 fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(resources::router())
-        .merge(workflow::router())
         .merge(office::router())
         .merge(gateway::router())
         .merge(crate::outbox::api_routes())
@@ -153,7 +152,7 @@ impl FromRequestParts<AppState> for ApiCaller {
         resources::SupportRequest,
         resources::ClinicList, resources::StatusResult, resources::ActionRequest, resources::Created,
         store::Workflow, store::SectionRecord, store::Note, store::CarriedMedical, store::Room,
-        office::Ended, office::CannotProceedRequest, office::CancelRequest, office::BulkRequest, office::BulkResult,
+        office::BulkRequest, office::BulkResult,
         store::FollowUp, store::FollowUpDetail, store::FollowUpChange, store::OfficeSettings,
         office::FollowUpItem, office::FollowUpStatusRequest,
         store::ReadingCase, store::ReadingCounts, store::OverdueCase, store::CaseDetail, store::ReadView,
@@ -161,13 +160,15 @@ impl FromRequestParts<AppState> for ApiCaller {
         store::ReadingSession, store::SessionCase, store::ReadingSettings, store::ReaderStats,
         store::MammographerStats, store::EpisodeSummary, store::EpisodeChange,
         store::GatewayStatus, store::WorklistItem, store::ReceivedImage, store::ImageCapture,
-        store::DiscrepancyRecord, store::EventReceipt, gateway::WorklistPage, gateway::CaptureView,
-        gateway::ConfirmRequest, gateway::Confirmed, gateway::ManualModeRequest, gateway::ResolveRequest,
-        gateway::SettleRequest, gateway::CaptureCounts, gateway::Settled, gateway::Detached, store::QuarantineCandidate,
+        store::DiscrepancyRecord, store::EventReceipt, gateway::WorklistPage, gateway::ResolveRequest,
+        gateway::SettleRequest, gateway::Settled, gateway::Detached, store::QuarantineCandidate,
         store::AttachRequest, store::Detachment,
         workflow::Saved, workflow::VersionedRequest, workflow::NoteRequest, workflow::RoomRequest,
         workflow::ImagesRequest, workflow::ImagesSaved,
         workflow::MedicalRequest, workflow::MedicalSaved, workflow::MedicalView,
+        workflow::Ended, workflow::CannotProceedRequest, workflow::CancelRequest,
+        workflow::CaptureView, workflow::CaptureCounts, workflow::ConfirmRequest, workflow::Confirmed,
+        workflow::ManualModeRequest,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))

@@ -3,135 +3,18 @@
 use super::ApiCaller;
 use super::problem::{ApiJson, Problem};
 use crate::http::extract::IdPath;
-use crate::pages::office::cancellation_finish;
-use crate::pages::workflow::ending::attended_not_screened_finish;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Query, State};
-use domain::ending::{AttendedNotScreened, Cancellation, CloseGroup};
+use domain::ending::CloseGroup;
 use domain::follow_up::{FollowUpKind, FollowUpState};
 use domain::{AppointmentStatus, Permission};
 use serde::{Deserialize, Serialize};
 use store::{FollowUp, FollowUpDetail, OfficeSettings};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
-use uuid::Uuid;
 
 type ApiResult<T> = Result<T, Problem>;
-
-fn invalid(errors: Vec<domain::ending::FieldError>) -> Problem {
-    Problem::invalid_fields(
-        errors
-            .into_iter()
-            .map(|e| (e.field.into_owned(), e.message.into_owned()))
-            .collect(),
-    )
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct Ended {
-    pub id: Uuid,
-    pub status: AppointmentStatus,
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct CannotProceedRequest {
-    /// `{ "reasons": [["consent_withdrawn", "details"]], "reschedule": "within_6_weeks" }`
-    pub answer: AttendedNotScreened,
-    pub expected_version: i64,
-}
-
-/// "Appointment cannot proceed": end as attended not screened, with the reasons and the
-/// reschedule decision (a reschedule request goes on the office's list). Refused once any
-/// image has been taken.
-#[utoipa::path(post, path = "/appointments/{id}/cannot-proceed", params(("id" = Uuid, Path)), request_body = CannotProceedRequest, responses(
-    (status = 200, body = Ended),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
-))]
-pub async fn cannot_proceed(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-    IdPath(id): IdPath,
-    ApiJson(req): ApiJson<CannotProceedRequest>,
-) -> ApiResult<Json<Ended>> {
-    caller.require(Permission::RunAppointment)?;
-    req.answer.validate().map_err(invalid)?;
-    let status = state
-        .store
-        .finish_appointment(
-            caller.scope(),
-            &caller.actor(),
-            id,
-            req.expected_version,
-            attended_not_screened_finish(&req.answer),
-        )
-        .await?;
-    Ok(Json(Ended { id, status }))
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct CancelRequest {
-    /// `{ "reason": "unable_to_attend", "details": "", "reschedule": "more_than_6_weeks" }`
-    pub cancellation: Cancellation,
-    pub expected_version: i64,
-}
-
-/// Cancel a scheduled appointment, or request it be rescheduled, with the reason.
-#[utoipa::path(post, path = "/appointments/{id}/cancel", params(("id" = Uuid, Path)), request_body = CancelRequest, responses(
-    (status = 200, body = Ended),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
-))]
-pub async fn cancel(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-    IdPath(id): IdPath,
-    ApiJson(req): ApiJson<CancelRequest>,
-) -> ApiResult<Json<Ended>> {
-    caller.require(Permission::ManageAppointments)?;
-    req.cancellation.validate().map_err(invalid)?;
-    let finish = cancellation_finish(&req.cancellation).ok_or_else(|| invalid(Vec::new()))?;
-    let status = state
-        .store
-        .finish_appointment(
-            caller.scope(),
-            &caller.actor(),
-            id,
-            req.expected_version,
-            finish,
-        )
-        .await?;
-    Ok(Json(Ended { id, status }))
-}
-
-/// Record why an appointment already marked attended not screened did not proceed.
-#[utoipa::path(post, path = "/appointments/{id}/attended-not-screened", params(("id" = Uuid, Path)), request_body = CannotProceedRequest, responses(
-    (status = 200, body = super::workflow::Saved),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
-))]
-pub async fn attended_not_screened_details(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-    IdPath(id): IdPath,
-    ApiJson(req): ApiJson<CannotProceedRequest>,
-) -> ApiResult<Json<super::workflow::Saved>> {
-    caller.require(Permission::ManageAppointments)?;
-    req.answer.validate().map_err(invalid)?;
-    let data = serde_json::to_value(&req.answer).unwrap_or_default();
-    let version = state
-        .store
-        .record_ending_details(
-            caller.scope(),
-            &caller.actor(),
-            id,
-            &data,
-            req.expected_version,
-        )
-        .await?;
-    Ok(Json(super::workflow::Saved { version }))
-}
 
 #[derive(Deserialize, ToSchema)]
 pub struct BulkRequest {
@@ -341,81 +224,9 @@ pub async fn put_office_settings(
     Ok(Json(state.store.office_settings(caller.scope()).await?))
 }
 
-/// "Complete screening": ends the appointment as Screened or Partially screened from the
-/// saved images record, with the IR(ME)R exposure record, and a recall request for the
-/// office when the mammographer asked for more images.
-#[utoipa::path(post, path = "/appointments/{id}/complete", params(("id" = Uuid, Path)), request_body = super::workflow::VersionedRequest, responses(
-    (status = 200, body = Ended),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
-))]
-pub async fn complete(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-    IdPath(id): IdPath,
-    ApiJson(req): ApiJson<super::workflow::VersionedRequest>,
-) -> ApiResult<Json<Ended>> {
-    caller.require(Permission::RunAppointment)?;
-    let wf = state.store.workflow(caller.scope(), id).await?;
-    super::workflow::require_step(&wf, crate::pages::workflow::Step::Check)?;
-    let mut finish =
-        crate::pages::workflow::check::completion(&wf, &caller.0.name).map_err(|e| {
-            Problem::new(
-                axum::http::StatusCode::BAD_REQUEST,
-                "cannot-complete",
-                "The appointment cannot be completed",
-                Some(e.to_string()),
-            )
-        })?;
-    crate::pages::workflow::auto_images::add_received_doses(
-        &state.store,
-        caller.scope(),
-        &wf,
-        &mut finish,
-    )
-    .await?;
-    let status = state
-        .store
-        .finish_appointment(
-            caller.scope(),
-            &caller.actor(),
-            id,
-            req.expected_version,
-            finish,
-        )
-        .await?;
-    Ok(Json(Ended { id, status }))
-}
-
-/// "Discard changes and revert status to 'Checked in'": only before any image is taken,
-/// by the mammographer running the appointment. The step answers are removed (the audit
-/// log keeps them).
-#[utoipa::path(post, path = "/appointments/{id}/discard", params(("id" = Uuid, Path)), request_body = super::workflow::VersionedRequest, responses(
-    (status = 200, body = Ended),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
-))]
-pub async fn discard(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-    IdPath(id): IdPath,
-    ApiJson(req): ApiJson<super::workflow::VersionedRequest>,
-) -> ApiResult<Json<Ended>> {
-    caller.require(Permission::RunAppointment)?;
-    let status = state
-        .store
-        .discard_and_revert(caller.scope(), &caller.actor(), id, req.expected_version)
-        .await?;
-    Ok(Json(Ended { id, status }))
-}
-
 /// Endings, clinic closing and follow-ups: each route with its OpenAPI entry.
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(cannot_proceed))
-        .routes(routes!(cancel))
-        .routes(routes!(complete))
-        .routes(routes!(discard))
-        .routes(routes!(attended_not_screened_details))
         .routes(routes!(close))
         .routes(routes!(bulk))
         .routes(routes!(follow_ups))

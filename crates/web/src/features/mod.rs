@@ -24,6 +24,7 @@ pub fn page_routes() -> axum::Router<AppState> {
         .merge(reading::pages::routes())
         .merge(results::pages::routes())
         .merge(screening_status::pages::routes())
+        .merge(workflow::pages::routes())
 }
 
 /// The API routes of the feature folders that declare their own, each with its OpenAPI
@@ -38,4 +39,5 @@ pub fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .merge(reading::api::router())
         .merge(results::api::router())
         .merge(screening_status::api::router())
+        .merge(workflow::api::router())
 }

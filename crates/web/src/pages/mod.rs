@@ -1,6 +1,5 @@
 //! Server-rendered pages. Each handler parses, calls the store, and renders a presenter.
 
-mod appointments;
 mod audit;
 mod clinics;
 mod closing;
@@ -8,7 +7,6 @@ pub(crate) mod gateways;
 pub(crate) mod office;
 mod participants;
 mod special;
-pub(crate) mod workflow;
 
 use crate::auth::{Auth, routes as auth_routes};
 use crate::error::{AppError, PageResult};
@@ -33,83 +31,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/auth/oidc/callback", get(auth_routes::oidc_callback))
         .route("/clinics", get(clinics::list))
         .route("/clinics/{id}", get(clinics::show))
-        .route("/appointments/{id}", get(appointments::show))
-        .route("/appointments/{id}/{action}", post(appointments::act))
-        .route("/appointments/{id}/workflow", get(workflow::resume))
-        .route(
-            "/appointments/{id}/identity",
-            get(workflow::identity::show).post(workflow::identity::confirm),
-        )
-        .route("/appointments/{id}/notes", post(workflow::notes::add))
-        .route(
-            "/appointments/{id}/medical-information",
-            get(workflow::medical::show).post(workflow::medical::act),
-        )
-        .route(
-            "/appointments/{id}/medical-information/{page}",
-            get(workflow::medical::page_show).post(workflow::medical::page_submit),
-        )
-        .route(
-            "/appointments/{id}/medical-information/{list}/{key}",
-            get(workflow::medical::item_show).post(workflow::medical::item_submit),
-        )
-        .route(
-            "/appointments/{id}/medical-information/{list}/new/{kind}",
-            get(workflow::medical::new_item_show).post(workflow::medical::new_item_submit),
-        )
-        .route(
-            "/appointments/{id}/images",
-            get(workflow::images::show).post(workflow::images::choose),
-        )
-        .route(
-            "/appointments/{id}/images/room",
-            get(workflow::images::room_form).post(workflow::images::room_save),
-        )
-        .route(
-            "/appointments/{id}/images/counts",
-            get(workflow::images::counts_form).post(workflow::images::counts_save),
-        )
-        .route(
-            "/appointments/{id}/images/repeats",
-            get(workflow::images::repeats_form).post(workflow::images::repeats_save),
-        )
-        .route(
-            "/appointments/{id}/images/details",
-            get(workflow::images::details_form).post(workflow::images::details_save),
-        )
-        .route(
-            "/appointments/{id}/check",
-            get(workflow::check::show).post(workflow::check::complete),
-        )
-        .route(
-            "/appointments/{id}/images/live",
-            get(workflow::auto_images::live),
-        )
-        .route(
-            "/appointments/{id}/images/confirm",
-            post(workflow::auto_images::confirm),
-        )
-        .route(
-            "/appointments/{id}/images/manual",
-            post(workflow::auto_images::manual),
-        )
-        .route(
-            "/received-images/{id}/thumbnail",
-            get(workflow::auto_images::thumbnail),
-        )
         .route("/image-gateways", get(gateways::show))
         .route("/received-images/{id}/quarantine", post(gateways::settle))
         .route("/image-gateways/appointments/{id}", get(gateways::received))
         .route("/received-images/{id}/detach", post(gateways::detach))
         .route("/image-discrepancies/{id}/resolve", post(gateways::resolve))
-        .route(
-            "/appointments/{id}/cancel",
-            get(office::cancel_form).post(office::cancel),
-        )
-        .route(
-            "/appointments/{id}/attended-not-screened",
-            get(office::ans_details_form).post(office::ans_details),
-        )
         .route("/follow-ups", get(office::follow_ups))
         .route(
             "/follow-ups/settings",
@@ -128,14 +54,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(closing::show).post(closing::close),
         )
         .route("/clinics/{id}/close/bulk", post(closing::bulk))
-        .route(
-            "/appointments/{id}/exit",
-            get(workflow::ending::exit_form).post(workflow::ending::exit),
-        )
-        .route(
-            "/appointments/{id}/cannot-proceed",
-            get(workflow::ending::cannot_proceed_form).post(workflow::ending::cannot_proceed),
-        )
         .route("/participants", get(participants::search))
         .route("/participants/{id}", get(participants::show))
         .route("/admin/audit", get(audit::list));
@@ -219,17 +137,6 @@ impl FormPairs {
             .iter()
             .filter(move |(k, _)| k == name)
             .map(|(_, v)| v.as_str())
-    }
-
-    /// The appointment version the page was shown at.
-    pub fn version(&self) -> Result<i64, AppError> {
-        self.get("version")
-            .and_then(|v| v.trim().parse().ok())
-            .ok_or_else(|| {
-                AppError::BadRequest(
-                    "The form is missing its version: reload the page and try again.".to_owned(),
-                )
-            })
     }
 }
 

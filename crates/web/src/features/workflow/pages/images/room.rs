@@ -66,24 +66,32 @@ pub(super) async fn room_page(
 pub async fn room_form(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> PageResult {
-    let wf = load_images(&state, &staff, &id).await?;
+    let wf = load_images(&state, &staff, id).await?;
     room_page(&state, &staff, &wf, None, None).await
+}
+
+/// "Which room are you taking the mammograms in?"
+#[derive(serde::Deserialize)]
+pub struct RoomForm {
+    version: Option<String>,
+    room_id: Option<String>,
 }
 
 /// `POST /appointments/{id}/images/room`: sets the room (remembered for next time).
 pub async fn room_save(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
-    form: FormPairs,
+    PageId(id): PageId,
+    PageForm(form): PageForm<RoomForm>,
 ) -> PageResult {
-    let version = form.version()?;
-    let wf = load_images(&state, &staff, &id).await?;
+    let version = form_version(form.version.as_deref())?;
+    let wf = load_images(&state, &staff, id).await?;
     let (_, offered) = rooms(&state, &staff, &wf).await?;
     let chosen = form
-        .get("room_id")
+        .room_id
+        .as_deref()
         .and_then(|v| Uuid::parse_str(v.trim()).ok())
         .filter(|r| offered.iter().any(|o| o.id == *r));
     let Some(room_id) = chosen else {

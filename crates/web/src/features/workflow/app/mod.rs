@@ -5,6 +5,11 @@
 //! answer of the images step (for an appointment that reached the step before this rule).
 //! Reading the images step never issues it.
 
+pub mod endings;
+pub mod images;
+
+pub use images::images_record;
+
 use crate::application::{Caller, Failure};
 use domain::imaging::{ImagingContext, RequestedViews};
 use domain::medical::MedicalInformation;

@@ -11,19 +11,22 @@
 //!    taken" and "Notes for reader". When everything is valid, on to "Check information".
 //!
 //! The rules are the domain's ([`domain::imaging`]): these handlers read a form into an
-//! [`ImagesRecord`], ask the domain what is wrong with it, save it and render. The saved
-//! "images" section is `{"record": <normalised record>, "valid": bool, "room_id": uuid or
-//! null}`, written by [`save_record`] for both these pages and the API.
+//! [`ImagesRecord`], ask the domain what is wrong with it, save it (with the application
+//! layer's [`save_record`], which the API uses too) and render.
 
-use super::{Frame, Step, load_step, medical};
+use super::{Frame, OpenForm, Step, form_version, load_step, medical};
 use crate::auth::Staff;
 use crate::error::{AppError, PageResult};
 use crate::features::workflow::app;
-use crate::pages::{FormPairs, parse_id, render};
+pub use crate::features::workflow::app::images::{
+    images_record, recording_method, save_record, save_record_as,
+};
+use crate::http::extract::{PageForm, PageId};
+use crate::pages::render;
 use crate::present::Layout;
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use domain::gateway::RecordingMethod;
@@ -36,11 +39,8 @@ use domain::imaging::{
     StandardSetAnswer, View, ViewCounts, ViewRepeats, derive, validate, validate_details,
     validate_repeats,
 };
-use store::{Actor, Room, Scope, Store, Workflow};
+use store::{Room, Workflow};
 use uuid::Uuid;
-
-/// The workflow section the images record is saved in.
-pub const SECTION: &str = "images";
 
 /// Shown when the standard set question is submitted unanswered (a form matter, so not a
 /// domain rule).
@@ -53,80 +53,6 @@ const SELECT_ROOM: &str = "Select the room the images are taken in";
 // The saved record
 // ---------------------------------------------------------------------------------------
 
-/// The images record saved for this appointment, if any.
-pub fn images_record(wf: &Workflow) -> Option<ImagesRecord> {
-    let data = wf.sections.get(SECTION)?.data.get("record")?;
-    serde_json::from_value(data.clone()).ok()
-}
-
-/// Whether the step is complete: the record passes every domain check. "No images taken"
-/// is never complete here: that appointment cannot proceed, it does not go on to "Check
-/// information".
-pub fn is_valid(record: &ImagesRecord, context: &ImagingContext) -> bool {
-    record.standard_set != StandardSetAnswer::NoImages && validate(record, context).is_ok()
-}
-
-/// How the saved record was made: "Automatic" once the images received were confirmed,
-/// "Manual" otherwise.
-pub fn recording_method(wf: &Workflow) -> RecordingMethod {
-    wf.sections
-        .get(SECTION)
-        .and_then(|s| s.data.get("method"))
-        .and_then(|m| m.as_str())
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(RecordingMethod::Manual)
-}
-
-/// Saves `record` (normalised) as the appointment's images section, with whether it is
-/// valid and the room, and the number of images taken. The one way the record is saved,
-/// by the pages and the API alike. Returns the new version and what the record means.
-/// Keeps the recording method already saved.
-pub async fn save_record(
-    store: &Store,
-    scope: Scope,
-    actor: &Actor,
-    wf: &Workflow,
-    record: &ImagesRecord,
-    expected_version: i64,
-) -> store::Result<(i64, Derivation)> {
-    save_record_as(store, scope, actor, wf, record, expected_version, None).await
-}
-
-/// [`save_record`], setting the recording method when `method` is given.
-pub async fn save_record_as(
-    store: &Store,
-    scope: Scope,
-    actor: &Actor,
-    wf: &Workflow,
-    record: &ImagesRecord,
-    expected_version: i64,
-    method: Option<RecordingMethod>,
-) -> store::Result<(i64, Derivation)> {
-    let context = medical::imaging_context(wf);
-    let record = record.normalised();
-    let derivation = derive(&record, &context);
-    let data = serde_json::json!({
-        "record": record,
-        "valid": is_valid(&record, &context),
-        "room_id": wf.room.as_ref().map(|r| r.id),
-        "method": method.unwrap_or_else(|| recording_method(wf)),
-    });
-    let version = store
-        .save_section(
-            scope,
-            actor,
-            wf.appointment.id,
-            store::SectionUpdate {
-                section: SECTION,
-                data: &data,
-                images_taken: Some(i64::from(derivation.total_images)),
-            },
-            expected_version,
-        )
-        .await?;
-    Ok((version, derivation))
-}
-
 /// The record the later pages start from: the saved one, or the standard counts (on a
 /// recall, one of each view asked for) with nothing else answered.
 fn working_record(wf: &Workflow) -> ImagesRecord {
@@ -135,7 +61,7 @@ fn working_record(wf: &Workflow) -> ImagesRecord {
 
 /// The counts a new record starts at: the standard set, or on a recall the views asked for.
 fn starting_counts(wf: &Workflow) -> ViewCounts {
-    crate::features::workflow::app::requested_views(wf).map_or(ViewCounts::STANDARD, |r| r.counts())
+    app::requested_views(wf).map_or(ViewCounts::STANDARD, |r| r.counts())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -217,63 +143,23 @@ fn card(
         ));
     }
     if let Some(not_all) = &record.not_all_taken {
-        let mut lines = vec![not_all.reasons_text()];
-        if !not_all.details.trim().is_empty() {
-            lines.push(not_all.details.trim().to_owned());
-        }
-        match &not_all.recall {
-            Some(RecallDecision::Recall {
-                timescale,
-                scheduling_note,
-            }) => {
-                let mut line = format!("Recall: {}", timescale.trim());
-                if !scheduling_note.trim().is_empty() {
-                    line.push_str(&format!(" ({})", scheduling_note.trim()));
-                }
-                lines.push(line);
-            }
-            Some(RecallDecision::NoRecall) => lines.push("No recall requested".to_owned()),
-            None => {}
-        }
-        if let Some(confirmed) = not_all.confirmation_summary() {
-            lines.push(confirmed);
-        }
         rows.push((
             NOT_ALL_TAKEN_LABEL.to_owned(),
-            lines
-                .into_iter()
-                .filter(|l| !l.is_empty())
-                .collect::<Vec<_>>()
-                .join("\n"),
+            not_all_taken_text(not_all),
             details.clone(),
         ));
     }
     if d.has_additional_images() {
-        let implant_displaced: u16 = d
-            .views_taken()
-            .filter(|t| t.view.is_implant_displaced())
-            .map(|t| u16::from(t.images))
-            .sum();
-        let mut parts = Vec::new();
-        if d.total_repeats > 0 {
-            parts.push(count_of(d.total_repeats, "repeat", "repeats"));
-        }
-        if d.total_extras > 0 {
-            parts.push(count_of(d.total_extras, "extra image", "extra images"));
-        }
-        if implant_displaced > 0 {
-            parts.push(count_of(
-                implant_displaced,
-                "implant-displaced image",
-                "implant-displaced images",
-            ));
-        }
         let href = if record.views_needing_repeats().is_empty() {
             views_href
         } else {
             page_href(id, "repeats")
         };
-        rows.push(("Additional images".to_owned(), parts.join(", "), href));
+        rows.push((
+            "Additional images".to_owned(),
+            additional_images_text(&d),
+            href,
+        ));
     }
     if !record.notes_for_reader.trim().is_empty() {
         rows.push((
@@ -287,6 +173,61 @@ fn card(
         rows,
         tag: d.completeness.summary_tag(),
     }
+}
+
+/// The "Not all mammograms taken" row: the reasons, details, the recall decision and any
+/// confirmation against the guidance, one per line.
+fn not_all_taken_text(not_all: &NotAllTaken) -> String {
+    let mut lines = vec![not_all.reasons_text()];
+    if !not_all.details.trim().is_empty() {
+        lines.push(not_all.details.trim().to_owned());
+    }
+    match &not_all.recall {
+        Some(RecallDecision::Recall {
+            timescale,
+            scheduling_note,
+        }) => {
+            let mut line = format!("Recall: {}", timescale.trim());
+            if !scheduling_note.trim().is_empty() {
+                line.push_str(&format!(" ({})", scheduling_note.trim()));
+            }
+            lines.push(line);
+        }
+        Some(RecallDecision::NoRecall) => lines.push("No recall requested".to_owned()),
+        None => {}
+    }
+    if let Some(confirmed) = not_all.confirmation_summary() {
+        lines.push(confirmed);
+    }
+    lines
+        .into_iter()
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The "Additional images" row: "1 repeat, 2 extra images, 2 implant-displaced images".
+fn additional_images_text(d: &Derivation) -> String {
+    let implant_displaced: u16 = d
+        .views_taken()
+        .filter(|t| t.view.is_implant_displaced())
+        .map(|t| u16::from(t.images))
+        .sum();
+    let mut parts = Vec::new();
+    if d.total_repeats > 0 {
+        parts.push(count_of(d.total_repeats, "repeat", "repeats"));
+    }
+    if d.total_extras > 0 {
+        parts.push(count_of(d.total_extras, "extra image", "extra images"));
+    }
+    if implant_displaced > 0 {
+        parts.push(count_of(
+            implant_displaced,
+            "implant-displaced image",
+            "implant-displaced images",
+        ));
+    }
+    parts.join(", ")
 }
 
 fn count_of(n: u16, one: &str, many: &str) -> String {
@@ -405,9 +346,8 @@ fn redirect(to: &str) -> PageResult {
 pub(crate) async fn load_images(
     state: &AppState,
     staff: &Staff,
-    id: &str,
+    id: Uuid,
 ) -> Result<Workflow, AppError> {
-    let id = parse_id(id)?;
     load_step(state, staff, id, Step::Images).await
 }
 

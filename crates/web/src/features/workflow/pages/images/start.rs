@@ -27,7 +27,7 @@ pub(super) struct StartPage {
 /// "Technical recall: take RMLO and LCC again", for a recall appointment.
 pub(super) fn recall_text(wf: &Workflow) -> Option<String> {
     let follow_up = wf.appointment.follow_up.as_ref()?;
-    let views = crate::features::workflow::app::requested_views(wf)?;
+    let views = app::requested_views(wf)?;
     Some(format!(
         "This appointment is {} for {}: record only the images the recall asks for.",
         follow_up.kind.singular(),
@@ -75,12 +75,8 @@ pub(super) async fn start_page(
 }
 
 /// `GET /appointments/{id}/images`.
-pub async fn show(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<String>,
-) -> PageResult {
-    let wf = load_images(&state, &staff, &id).await?;
+pub async fn show(State(state): State<AppState>, staff: Staff, PageId(id): PageId) -> PageResult {
+    let wf = load_images(&state, &staff, id).await?;
     let (room, _) = rooms(&state, &staff, &wf).await?;
     if let Some(page) = super::super::auto_images::page(&state, &staff, &wf, room.as_ref()).await? {
         return Ok(page);
@@ -89,20 +85,29 @@ pub async fn show(
     start_page(&state, &staff, &wf, answer, &[]).await
 }
 
+/// "Have you taken a standard set of images?", and the room shown with it.
+#[derive(serde::Deserialize)]
+pub struct StandardSetForm {
+    version: Option<String>,
+    standard_set: Option<String>,
+    room_id: Option<String>,
+}
+
 /// `POST /appointments/{id}/images`: the standard set answer, and the room shown if the
 /// appointment has none yet.
 pub async fn choose(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
-    form: FormPairs,
+    PageId(id): PageId,
+    PageForm(form): PageForm<StandardSetForm>,
 ) -> PageResult {
-    let mut version = form.version()?;
-    let mut wf = load_images(&state, &staff, &id).await?;
+    let mut version = form_version(form.version.as_deref())?;
+    let mut wf = load_images(&state, &staff, id).await?;
     let id = wf.appointment.id;
     let context = medical::imaging_context(&wf);
     let answer = form
-        .get("standard_set")
+        .standard_set
+        .as_deref()
         .and_then(|v| v.parse::<StandardSetAnswer>().ok());
     let Some(answer) = answer else {
         let errors = [ImagingError::new(
@@ -126,7 +131,8 @@ pub async fn choose(
     // The room shown is the one the images were taken in, unless it was changed.
     if wf.room.is_none() {
         let shown = form
-            .get("room_id")
+            .room_id
+            .as_deref()
             .and_then(|v| Uuid::parse_str(v.trim()).ok());
         let room = match shown {
             Some(room_id) => state

@@ -125,9 +125,9 @@ pub(super) fn repeats_page(
 pub async fn repeats_form(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> PageResult {
-    let wf = load_images(&state, &staff, &id).await?;
+    let wf = load_images(&state, &staff, id).await?;
     let record = working_record(&wf);
     let views = if record.standard_set == StandardSetAnswer::No {
         record.views_needing_repeats()
@@ -160,11 +160,12 @@ pub async fn repeats_form(
 pub async fn repeats_save(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
-    form: FormPairs,
+    PageId(id): PageId,
+    PageForm(form): PageForm<OpenForm>,
 ) -> PageResult {
     let version = form.version()?;
-    let wf = load_images(&state, &staff, &id).await?;
+    let form = &form.answers;
+    let wf = load_images(&state, &staff, id).await?;
     let id = wf.appointment.id;
     let mut record = working_record(&wf);
     if record.standard_set != StandardSetAnswer::No {

@@ -1,8 +1,13 @@
 //! API for running a screening appointment: the same calls the workflow pages make.
 
-use super::ApiCaller;
-use super::problem::{ApiJson, Problem};
-use crate::features::workflow::app::{self, Step, step_unlocked};
+mod endings;
+mod received;
+
+pub use endings::{CancelRequest, CannotProceedRequest, Ended};
+pub use received::{CaptureCounts, CaptureView, ConfirmRequest, Confirmed, ManualModeRequest};
+
+use super::app::{self, Step, step_unlocked};
+use crate::api::{ApiCaller, ApiJson, Problem, ProblemField};
 use crate::http::extract::IdPath;
 use crate::state::AppState;
 use axum::Json;
@@ -135,7 +140,7 @@ pub async fn set_room(
 // Step 3: the images record
 // ---------------------------------------------------------------------------------------
 
-use crate::pages::workflow::images;
+use super::app::images;
 use domain::imaging::{ImagesRecord, ImagingError, View, ViewCounts};
 
 #[derive(Deserialize, ToSchema)]
@@ -181,7 +186,7 @@ fn imaging_problem(errors: Vec<ImagingError>) -> Problem {
     );
     problem.errors = errors
         .into_iter()
-        .map(|e| super::ProblemField {
+        .map(|e| ProblemField {
             field: e.field_id(),
             message: e.message,
         })
@@ -206,7 +211,7 @@ fn read_record(value: serde_json::Value) -> ApiResult<ImagesRecord> {
     serde_json::from_value(value).map_err(|e| {
         let mut problem = imaging_problem(Vec::new());
         problem.detail = Some(format!("The images record could not be read: {e}"));
-        problem.errors = vec![super::ProblemField {
+        problem.errors = vec![ProblemField {
             field: "record".to_owned(),
             message: e.to_string(),
         }];
@@ -314,7 +319,7 @@ fn medical_problem(errors: Vec<(String, String)>) -> Problem {
     );
     problem.errors = errors
         .into_iter()
-        .map(|(field, message)| super::ProblemField { field, message })
+        .map(|(field, message)| ProblemField { field, message })
         .collect();
     problem
 }
@@ -447,7 +452,7 @@ pub fn require_step(wf: &Workflow, step: Step) -> Result<(), Problem> {
 }
 
 /// The appointment workflow: each route with its OpenAPI entry.
-pub(super) fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_workflow))
         .routes(routes!(confirm_identity))
@@ -455,4 +460,6 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(set_room))
         .routes(routes!(save_images))
         .routes(routes!(get_medical, save_medical))
+        .merge(endings::router())
+        .merge(received::router())
 }

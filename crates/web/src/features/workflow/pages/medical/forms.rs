@@ -91,9 +91,9 @@ impl Form {
     }
 
     /// The answers the form starts with: the saved item's, or none.
-    pub(super) fn answers(self, info: &MedicalInformation) -> FormPairs {
-        let saved = |index: Option<usize>, f: &dyn Fn(usize) -> Option<FormPairs>| {
-            index.and_then(f).unwrap_or(FormPairs(Vec::new()))
+    pub(super) fn answers(self, info: &MedicalInformation) -> Answers {
+        let saved = |index: Option<usize>, f: &dyn Fn(usize) -> Option<Answers>| {
+            index.and_then(f).unwrap_or(Answers(Vec::new()))
         };
         match self {
             Form::Mammogram(i) => saved(i, &|i| {
@@ -111,9 +111,9 @@ impl Form {
             Form::Density => info
                 .density
                 .as_ref()
-                .map_or(FormPairs(Vec::new()), density_answers),
-            Form::Other => FormPairs(vec![("other".to_owned(), info.other.clone())]),
-            Form::ChooseHistory | Form::ChooseSymptom => FormPairs(Vec::new()),
+                .map_or(Answers(Vec::new()), density_answers),
+            Form::Other => Answers(vec![("other".to_owned(), info.other.clone())]),
+            Form::ChooseHistory | Form::ChooseSymptom => Answers(Vec::new()),
         }
     }
 }
@@ -237,9 +237,8 @@ impl Ctx<'_> {
 pub(super) async fn context<'a>(
     state: &'a AppState,
     staff: &'a Staff,
-    id: &str,
+    id: Uuid,
 ) -> Result<Ctx<'a>, AppError> {
-    let id = parse_id(id)?;
     let wf = load_step(state, staff, id, Step::Medical).await?;
     let info = read(&wf)?;
     let recorded = state
@@ -258,7 +257,7 @@ pub(super) async fn context<'a>(
 }
 
 /// Answers to carry from the details of breast implants onto the consent question.
-pub(super) fn answers_so_far(v: &FormPairs) -> Vec<(String, String)> {
+pub(super) fn answers_so_far(v: &Answers) -> Vec<(String, String)> {
     v.0.iter()
         .filter(|(k, _)| {
             !matches!(
@@ -270,104 +269,130 @@ pub(super) fn answers_so_far(v: &FormPairs) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Draws a form with the answers given and any errors. `consent` shows the implant consent
-/// question (the details answered so far ride along as hidden fields).
-pub(super) fn form_page(
+/// What a form shows before errors are placed: its heading and questions, and what goes
+/// around them.
+struct FormContent {
+    heading: String,
+    fields: Vec<Field>,
+    intro: Vec<String>,
+    hidden: Vec<(String, String)>,
+    callout: Option<Callout>,
+    submit: &'static str,
+}
+
+impl FormContent {
+    fn new(heading: impl Into<String>, fields: Vec<Field>) -> Self {
+        FormContent {
+            heading: heading.into(),
+            fields,
+            intro: Vec::new(),
+            hidden: Vec::new(),
+            callout: None,
+            submit: "Save",
+        }
+    }
+}
+
+/// A previous mammogram; one less than 6 months ago explains the rule and asks for a
+/// reason to continue.
+fn mammogram_form(ctx: &Ctx<'_>, index: Option<usize>, v: &Answers) -> FormContent {
+    let mut content = FormContent::new(
+        if index.is_some() {
+            "Change previous mammogram"
+        } else {
+            "Add a previous mammogram"
+        },
+        mammogram_fields(v, &ctx.wf.appointment.participant.full_name(), ctx.today),
+    );
+    let m = read_mammogram(v, &mut Vec::new());
+    if m.within_six_months(ctx.today) {
+        content.submit = "Continue with this appointment";
+        content.callout = Some(Callout {
+            heading: SHOULD_NOT_PROCEED,
+            paragraphs: vec![
+                "This mammogram was less than 6 months ago. Mammograms should be at least 6 months apart (IR(ME)R).".to_owned(),
+                "End the appointment, or continue only if there is a clinical reason to and record that reason below.".to_owned(),
+            ],
+            end_href: format!("/appointments/{}/cannot-proceed", ctx.id),
+            end_label: "End the appointment",
+            fields: vec![Field::textarea(
+                "reason_to_continue",
+                "Reason for continuing with this appointment",
+                v,
+            )],
+        });
+    }
+    content
+}
+
+/// "What kind of medical history?": the kinds that can still be added.
+fn choose_history_form(ctx: &Ctx<'_>, v: &Answers) -> FormContent {
+    let offered: Vec<MedicalHistoryType> = MedicalHistoryType::ALL
+        .iter()
+        .copied()
+        .filter(|k| can_add(ctx.info.history_items(), *k))
+        .collect();
+    let mut content = FormContent::new(
+        "What kind of medical history?",
+        vec![Field::radios_of(
+            "type",
+            "Type of medical history",
+            &offered,
+            v,
+        )],
+    );
+    if offered.len() < MedicalHistoryType::ALL.len() {
+        content.intro.push(format!(
+            "{} is already recorded: change it on the medical information page.",
+            MedicalHistoryType::BreastImplants.label()
+        ));
+    }
+    content.submit = "Continue";
+    content
+}
+
+/// A medical history item, or for breast implants its consent question.
+fn history_form(
     ctx: &Ctx<'_>,
-    form: Form,
-    v: &FormPairs,
-    mut errors: Errors,
+    (index, kind): (Option<usize>, MedicalHistoryType),
+    v: &Answers,
     consent: bool,
-) -> PageResult {
+) -> FormContent {
     let who = ctx.first_name();
-    let section = form.section();
-    let mut intro = Vec::new();
-    let mut hidden = Vec::new();
-    let mut callout = None;
-    let mut submit = "Save";
-    let (heading, mut fields) = match form {
-        Form::Mammogram(i) => {
-            let m = read_mammogram(v, &mut Vec::new());
-            if m.within_six_months(ctx.today) {
-                submit = "Continue with this appointment";
-                callout = Some(Callout {
-                    heading: SHOULD_NOT_PROCEED,
-                    paragraphs: vec![
-                        "This mammogram was less than 6 months ago. Mammograms should be at least 6 months apart (IR(ME)R).".to_owned(),
-                        "End the appointment, or continue only if there is a clinical reason to and record that reason below.".to_owned(),
-                    ],
-                    end_href: format!("/appointments/{}/cannot-proceed", ctx.id),
-                    end_label: "End the appointment",
-                    fields: vec![Field::textarea(
-                        "reason_to_continue",
-                        "Reason for continuing with this appointment",
-                        v,
-                    )],
-                });
-            }
-            (
-                if i.is_some() {
-                    "Change previous mammogram"
-                } else {
-                    "Add a previous mammogram"
-                }
-                .to_owned(),
-                mammogram_fields(v, &ctx.wf.appointment.participant.full_name(), ctx.today),
-            )
-        }
-        Form::ChooseHistory => {
-            let offered: Vec<MedicalHistoryType> = MedicalHistoryType::ALL
-                .iter()
-                .copied()
-                .filter(|k| can_add(ctx.info.history_items(), *k))
-                .collect();
-            if offered.len() < MedicalHistoryType::ALL.len() {
-                intro.push(format!(
-                    "{} is already recorded: change it on the medical information page.",
-                    MedicalHistoryType::BreastImplants.label()
-                ));
-            }
-            submit = "Continue";
-            (
-                "What kind of medical history?".to_owned(),
-                vec![Field::radios_of(
-                    "type",
-                    "Type of medical history",
-                    &offered,
-                    v,
-                )],
-            )
-        }
-        Form::History(i, kind) => {
-            if consent
-                && let MedicalHistoryItem::BreastImplants(b) =
-                    read_history(kind, v, &mut Vec::new())
-            {
-                hidden = answers_so_far(v);
-                hidden.push(("consent_step".to_owned(), "1".to_owned()));
-                (
-                    "Consent to continue".to_owned(),
-                    vec![consent_field(&b, v, who)],
-                )
-            } else {
-                (
-                    format!(
-                        "{} {}",
-                        if i.is_some() { "Change" } else { "Add" },
-                        kind.label().to_lowercase()
-                    ),
-                    history_fields(kind, v, who),
-                )
-            }
-        }
+    if consent && let MedicalHistoryItem::BreastImplants(b) = read_history(kind, v, &mut Vec::new())
+    {
+        let mut content = FormContent::new("Consent to continue", vec![consent_field(&b, v, who)]);
+        content.hidden = answers_so_far(v);
+        content
+            .hidden
+            .push(("consent_step".to_owned(), "1".to_owned()));
+        return content;
+    }
+    FormContent::new(
+        format!(
+            "{} {}",
+            if index.is_some() { "Change" } else { "Add" },
+            kind.label().to_lowercase()
+        ),
+        history_fields(kind, v, who),
+    )
+}
+
+fn form_content(ctx: &Ctx<'_>, form: Form, v: &Answers, consent: bool) -> FormContent {
+    let who = ctx.first_name();
+    match form {
+        Form::Mammogram(i) => mammogram_form(ctx, i, v),
+        Form::ChooseHistory => choose_history_form(ctx, v),
+        Form::History(i, kind) => history_form(ctx, (i, kind), v, consent),
         Form::ChooseSymptom => {
-            submit = "Continue";
-            (
-                "What kind of symptom?".to_owned(),
+            let mut content = FormContent::new(
+                "What kind of symptom?",
                 vec![Field::radios::<SymptomType>("type", "Type of symptom", v)],
-            )
+            );
+            content.submit = "Continue";
+            content
         }
-        Form::Symptom(i, kind) => (
+        Form::Symptom(i, kind) => FormContent::new(
             format!(
                 "{} symptom: {}",
                 if i.is_some() { "Change" } else { "Add" },
@@ -376,35 +401,30 @@ pub(super) fn form_page(
             symptom_fields(kind, v, ctx.today),
         ),
         Form::Feature(i) => {
-            intro.push("Record moles, warts, scars and other features so that image readers can tell them from findings.".to_owned());
-            (
+            let mut content = FormContent::new(
                 if i.is_some() {
                     "Change breast feature"
                 } else {
                     "Add a breast feature"
-                }
-                .to_owned(),
+                },
                 feature_fields(v),
-            )
+            );
+            content.intro.push("Record moles, warts, scars and other features so that image readers can tell them from findings.".to_owned());
+            content
         }
-        Form::Density => ("Breast density factors".to_owned(), density_fields(v, who)),
-        Form::Other => (
-            "Other medical information".to_owned(),
+        Form::Density => FormContent::new("Breast density factors", density_fields(v, who)),
+        Form::Other => FormContent::new(
+            "Other medical information",
             vec![
                 Field::textarea("other", "Other medical information", v)
                     .hint("Only what is relevant to the mammogram or to image readers"),
             ],
         ),
-    };
-    // The callout's reason is a field of the form too: errors attach to it in page order.
-    let in_callout = callout.as_ref().map_or(0, |c| c.fields.len());
-    if let Some(c) = &mut callout {
-        fields.append(&mut c.fields);
     }
-    attach_errors(&mut fields, &mut errors);
-    if let Some(c) = &mut callout {
-        c.fields = fields.split_off(fields.len() - in_callout);
-    }
+}
+
+/// Questions in rows: a question marked to sit beside the next shares its row.
+fn rows_of(fields: Vec<Field>) -> Vec<Vec<Field>> {
     let mut rows: Vec<Vec<Field>> = Vec::new();
     let mut joining = false;
     for field in fields {
@@ -414,6 +434,36 @@ pub(super) fn form_page(
             _ => rows.push(vec![field]),
         }
         joining = beside;
+    }
+    rows
+}
+
+/// Draws a form with the answers given and any errors. `consent` shows the implant consent
+/// question (the details answered so far ride along as hidden fields).
+pub(super) fn form_page(
+    ctx: &Ctx<'_>,
+    form: Form,
+    v: &Answers,
+    mut errors: Errors,
+    consent: bool,
+) -> PageResult {
+    let section = form.section();
+    let FormContent {
+        heading,
+        mut fields,
+        intro,
+        hidden,
+        mut callout,
+        submit,
+    } = form_content(ctx, form, v, consent);
+    // The callout's reason is a field of the form too: errors attach to it in page order.
+    let in_callout = callout.as_ref().map_or(0, |c| c.fields.len());
+    if let Some(c) = &mut callout {
+        fields.append(&mut c.fields);
+    }
+    attach_errors(&mut fields, &mut errors);
+    if let Some(c) = &mut callout {
+        c.fields = fields.split_off(fields.len() - in_callout);
     }
     let has_errors = !errors.is_empty();
     let page = FormPage {
@@ -426,7 +476,7 @@ pub(super) fn form_page(
         back: ctx.overview(section),
         errors,
         hidden,
-        rows,
+        rows: rows_of(fields),
         callout,
         submit,
     };

@@ -144,9 +144,9 @@ pub(super) fn details_page(
 pub async fn details_form(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> PageResult {
-    let wf = load_images(&state, &staff, &id).await?;
+    let wf = load_images(&state, &staff, id).await?;
     let Some(record) = images_record(&wf) else {
         return redirect(&Step::Images.href(wf.appointment.id));
     };
@@ -156,16 +156,64 @@ pub async fn details_form(
     details_page(&state, &staff, &wf, &record, &[])
 }
 
+/// "Additional details": image quality, "Not all mammograms taken" (why, what next) and
+/// notes for the reader. The names are the record's field ids ([`ImagingField::id`]).
+#[derive(serde::Deserialize)]
+pub struct DetailsForm {
+    version: Option<String>,
+    imperfect_but_best_possible: Option<String>,
+    #[serde(default)]
+    notes_for_reader: String,
+    not_all_taken: Option<String>,
+    #[serde(default)]
+    not_all_taken_reasons: Vec<String>,
+    #[serde(default)]
+    not_all_taken_details: String,
+    not_all_taken_recall: Option<String>,
+    #[serde(default)]
+    not_all_taken_recall_timescale: String,
+    #[serde(default)]
+    not_all_taken_recall_note: String,
+    not_all_taken_partial_confirmed: Option<String>,
+}
+
+impl DetailsForm {
+    /// "Not all mammograms taken", as answered.
+    fn not_all_taken(&self) -> NotAllTaken {
+        NotAllTaken {
+            reasons: self
+                .not_all_taken_reasons
+                .iter()
+                .filter_map(|r| r.parse::<IncompleteReason>().ok())
+                .collect(),
+            details: self.not_all_taken_details.trim().to_owned(),
+            recall: match self
+                .not_all_taken_recall
+                .as_deref()
+                .and_then(|v| v.parse::<RecallChoice>().ok())
+            {
+                Some(RecallChoice::Recall) => Some(RecallDecision::Recall {
+                    timescale: self.not_all_taken_recall_timescale.trim().to_owned(),
+                    scheduling_note: self.not_all_taken_recall_note.trim().to_owned(),
+                }),
+                Some(RecallChoice::NoRecall) => Some(RecallDecision::NoRecall),
+                None => None,
+            },
+            partial_confirmed: self.not_all_taken_partial_confirmed.is_some(),
+        }
+    }
+}
+
 /// `POST /appointments/{id}/images/details`: saves the details, then goes on to "Check
 /// information" if the whole record is valid, or back to the first page with a problem.
 pub async fn details_save(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
-    form: FormPairs,
+    PageId(id): PageId,
+    PageForm(form): PageForm<DetailsForm>,
 ) -> PageResult {
-    let version = form.version()?;
-    let wf = load_images(&state, &staff, &id).await?;
+    let version = form_version(form.version.as_deref())?;
+    let wf = load_images(&state, &staff, id).await?;
     let id = wf.appointment.id;
     let Some(mut record) = images_record(&wf) else {
         return redirect(&Step::Images.href(id));
@@ -173,30 +221,11 @@ pub async fn details_save(
     if record.standard_set == StandardSetAnswer::NoImages {
         return redirect(&Step::Images.href(id));
     }
-    let text = |name: &str| form.get(name).unwrap_or_default().trim().to_owned();
-    record.imperfect_but_best_possible = form.get("imperfect_but_best_possible").is_some();
-    record.notes_for_reader = text("notes_for_reader");
+    record.imperfect_but_best_possible = form.imperfect_but_best_possible.is_some();
+    record.notes_for_reader = form.notes_for_reader.trim().to_owned();
     record.not_all_taken = (record.standard_set == StandardSetAnswer::No
-        && form.get(&ImagingField::NotAllTaken.id()).is_some())
-    .then(|| NotAllTaken {
-        reasons: form
-            .all(&ImagingField::NotAllTakenReasons.id())
-            .filter_map(|r| r.parse::<IncompleteReason>().ok())
-            .collect(),
-        details: text(&ImagingField::NotAllTakenDetails.id()),
-        recall: match form
-            .get(&ImagingField::Recall.id())
-            .and_then(|v| v.parse::<RecallChoice>().ok())
-        {
-            Some(RecallChoice::Recall) => Some(RecallDecision::Recall {
-                timescale: text(&ImagingField::RecallTimescale.id()),
-                scheduling_note: text("not_all_taken_recall_note"),
-            }),
-            Some(RecallChoice::NoRecall) => Some(RecallDecision::NoRecall),
-            None => None,
-        },
-        partial_confirmed: form.get(&ImagingField::PartialConfirmed.id()).is_some(),
-    });
+        && form.not_all_taken.is_some())
+    .then(|| form.not_all_taken());
     let context = medical::imaging_context(&wf);
     let errors: Vec<ImagingError> = validate_details(&record, &context)
         .into_iter()

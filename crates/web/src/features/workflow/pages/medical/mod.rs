@@ -13,16 +13,17 @@
 //! the version the page was shown at, then returns to the overview. Nothing is saved
 //! while anything is wrong.
 
-use super::{Frame, Step, load_step};
+use super::{Answers, Frame, IdAnd, IdAndTwo, OpenForm, Step, load_step};
 use crate::auth::Staff;
 use crate::error::{AppError, PageResult};
 use crate::features::workflow::app;
 pub use crate::features::workflow::app::{imaging_context, information};
-use crate::pages::{FormPairs, parse_id, render};
+use crate::http::extract::{PageForm, PageId};
+use crate::pages::render;
 use crate::present::{Layout, long_date};
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use domain::medical::{
@@ -65,6 +66,13 @@ fn pairs(result: Result<(), Vec<FieldError>>) -> Errors {
         .into_iter()
         .map(|e| (e.field.into_owned(), e.message.into_owned()))
         .collect()
+}
+
+/// What a submitted action leads to: the document saved, then on to the address given; or
+/// a page shown again (with what is wrong, or the next question) and nothing saved.
+enum Outcome {
+    SaveThen(String),
+    Show(axum::response::Response),
 }
 
 // ---------------------------------------------------------------------------------------
@@ -156,7 +164,7 @@ choices!(
 );
 
 impl Field {
-    fn input(kind: &'static str, name: &str, label: &str, v: &FormPairs) -> Field {
+    fn input(kind: &'static str, name: &str, label: &str, v: &Answers) -> Field {
         Field {
             kind,
             name: name.to_owned(),
@@ -167,16 +175,16 @@ impl Field {
         }
     }
 
-    fn text(name: &str, label: &str, v: &FormPairs) -> Field {
+    fn text(name: &str, label: &str, v: &Answers) -> Field {
         Field::input("text", name, label, v)
     }
 
-    fn textarea(name: &str, label: &str, v: &FormPairs) -> Field {
+    fn textarea(name: &str, label: &str, v: &Answers) -> Field {
         Field::input("textarea", name, label, v)
     }
 
     /// A year, with "This date is approximate" (`{name}_approximate`).
-    fn year(name: &str, label: &str, v: &FormPairs) -> Field {
+    fn year(name: &str, label: &str, v: &Answers) -> Field {
         Field {
             width: "nhsuk-input--width-4",
             approximate: v.get(&format!("{name}_approximate")).is_some(),
@@ -186,7 +194,7 @@ impl Field {
     }
 
     /// A day, month and year (`{name}-day`, `{name}-month`, `{name}-year`).
-    fn date(name: &str, label: &str, v: &FormPairs) -> Field {
+    fn date(name: &str, label: &str, v: &Answers) -> Field {
         let part = |p: &str| v.get(&format!("{name}-{p}")).unwrap_or_default().to_owned();
         Field {
             kind: "date",
@@ -204,7 +212,7 @@ impl Field {
         name: &str,
         legend: &str,
         options: Vec<(&'static str, String)>,
-        v: &FormPairs,
+        v: &Answers,
     ) -> Field {
         Field {
             kind,
@@ -234,11 +242,11 @@ impl Field {
         }
     }
 
-    fn radios<T: Choice>(name: &str, legend: &str, v: &FormPairs) -> Field {
+    fn radios<T: Choice>(name: &str, legend: &str, v: &Answers) -> Field {
         Field::radios_of(name, legend, T::choices(), v)
     }
 
-    fn radios_of<T: Choice>(name: &str, legend: &str, list: &[T], v: &FormPairs) -> Field {
+    fn radios_of<T: Choice>(name: &str, legend: &str, list: &[T], v: &Answers) -> Field {
         let options = list
             .iter()
             .map(|c| (c.value(), c.text().to_owned()))
@@ -247,7 +255,7 @@ impl Field {
     }
 
     /// Checkboxes where the `exclusive` options ("No ...", "Not known") stand alone.
-    fn checkboxes<T: Choice>(name: &str, legend: &str, exclusive: &[T], v: &FormPairs) -> Field {
+    fn checkboxes<T: Choice>(name: &str, legend: &str, exclusive: &[T], v: &Answers) -> Field {
         let options = T::choices()
             .iter()
             .map(|c| (c.value(), c.text().to_owned()))
@@ -265,7 +273,7 @@ impl Field {
     }
 
     /// One checkbox: checked sends `yes`.
-    fn tick(name: &str, legend: &str, label: &str, v: &FormPairs) -> Field {
+    fn tick(name: &str, legend: &str, label: &str, v: &Answers) -> Field {
         Field::options(
             "checkboxes",
             name,
@@ -275,7 +283,7 @@ impl Field {
         )
     }
 
-    fn yes_no(name: &str, legend: &str, v: &FormPairs) -> Field {
+    fn yes_no(name: &str, legend: &str, v: &Answers) -> Field {
         Field::options(
             "radios",
             name,
@@ -338,13 +346,13 @@ fn attach_errors(fields: &mut [Field], errors: &mut Errors) {
 // Reading answers
 // ---------------------------------------------------------------------------------------
 
-fn one<T: Choice>(v: &FormPairs, name: &str) -> Option<T> {
+fn one<T: Choice>(v: &Answers, name: &str) -> Option<T> {
     let given = v.get(name)?;
     T::choices().iter().copied().find(|c| c.value() == given)
 }
 
 /// The selected options, in the order they are offered.
-fn many<T: Choice>(v: &FormPairs, name: &str) -> Vec<T> {
+fn many<T: Choice>(v: &Answers, name: &str) -> Vec<T> {
     T::choices()
         .iter()
         .copied()
@@ -352,16 +360,16 @@ fn many<T: Choice>(v: &FormPairs, name: &str) -> Vec<T> {
         .collect()
 }
 
-fn text(v: &FormPairs, name: &str) -> String {
+fn text(v: &Answers, name: &str) -> String {
     v.get(name).unwrap_or_default().trim().to_owned()
 }
 
-fn ticked(v: &FormPairs, name: &str, value: &str) -> bool {
+fn ticked(v: &Answers, name: &str, value: &str) -> bool {
     v.all(name).any(|given| given == value)
 }
 
 /// An optional year: blank is not known; anything else must be a whole number.
-fn read_year(v: &FormPairs, name: &str, what: &str, errors: &mut Errors) -> Option<RecordedYear> {
+fn read_year(v: &Answers, name: &str, what: &str, errors: &mut Errors) -> Option<RecordedYear> {
     let given = text(v, name);
     if given.is_empty() {
         return None;
@@ -382,7 +390,7 @@ fn read_year(v: &FormPairs, name: &str, what: &str, errors: &mut Errors) -> Opti
 }
 
 /// A required date from its three parts.
-fn read_date(v: &FormPairs, name: &str, what: &str, errors: &mut Errors) -> Option<Date> {
+fn read_date(v: &Answers, name: &str, what: &str, errors: &mut Errors) -> Option<Date> {
     let part = |p: &str| text(v, &format!("{name}-{p}"));
     let (day, month, year) = (part("day"), part("month"), part("year"));
     if day.is_empty() && month.is_empty() && year.is_empty() {
@@ -405,9 +413,9 @@ fn read_date(v: &FormPairs, name: &str, what: &str, errors: &mut Errors) -> Opti
 
 /// Form answers built from a saved item, to fill in its form.
 #[derive(Default)]
-struct Answers(Vec<(String, String)>);
+struct Filled(Vec<(String, String)>);
 
-impl Answers {
+impl Filled {
     fn set(&mut self, name: &str, value: impl Into<String>) {
         self.0.push((name.to_owned(), value.into()));
     }
@@ -439,8 +447,8 @@ impl Answers {
         self.set(&format!("{name}-month"), (date.month() as u8).to_string());
         self.set(&format!("{name}-year"), date.year().to_string());
     }
-    fn done(self) -> FormPairs {
-        FormPairs(self.0)
+    fn done(self) -> Answers {
+        Answers(self.0)
     }
 }
 

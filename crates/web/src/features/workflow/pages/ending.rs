@@ -2,12 +2,13 @@
 //! "Appointment cannot proceed" (attended not screened, with reasons and the reschedule
 //! question).
 
-use super::{Frame, load};
+use super::{Frame, form_version, load};
 use crate::auth::Staff;
 use crate::error::{AppError, PageResult};
-use crate::http::extract::PageId;
-use crate::pages::{FormPairs, render};
-use crate::present::Layout;
+use crate::features::workflow::app::endings::attended_not_screened_finish;
+use crate::http::extract::{PageForm, PageId};
+use crate::pages::render;
+use crate::present::{Choice, Layout};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::State;
@@ -16,13 +17,6 @@ use domain::AppointmentAction;
 use domain::ending::{
     AttendedNotScreened, CannotProceedReason, ExitChoice, RescheduleDecision, exit_choices,
 };
-use store::{Finish, NewFollowUp};
-
-pub struct Choice {
-    pub value: &'static str,
-    pub label: &'static str,
-    pub checked: bool,
-}
 
 #[derive(Template)]
 #[template(path = "workflow/exit.html")]
@@ -70,16 +64,24 @@ pub async fn exit_form(
     exit_page(&state, &staff, &wf, None).await
 }
 
+/// "Exit appointment": pause, discard, or cannot proceed.
+#[derive(serde::Deserialize)]
+pub struct ExitForm {
+    version: Option<String>,
+    choice: Option<String>,
+}
+
 pub async fn exit(
     State(state): State<AppState>,
     staff: Staff,
     PageId(id): PageId,
-    form: FormPairs,
+    PageForm(form): PageForm<ExitForm>,
 ) -> PageResult {
     let wf = load(&state, &staff, id).await?;
-    let version = form.version()?;
+    let version = form_version(form.version.as_deref())?;
     let choice = form
-        .get("choice")
+        .choice
+        .as_deref()
         .and_then(|c| c.parse::<ExitChoice>().ok());
     let allowed = exit_choices(super::auto_images::images_taken(&state, &staff, &wf).await?);
     let Some(choice) = choice.filter(|c| allowed.contains(c)) else {
@@ -225,63 +227,70 @@ pub async fn cannot_proceed_form(
     cannot_proceed_page(&state, &staff, &wf, &saved, Vec::new())
 }
 
-/// Reads the form: `reasons` (repeated), `details_<reason>`, `reschedule`.
-pub fn parse_attended_not_screened(form: &FormPairs) -> AttendedNotScreened {
-    AttendedNotScreened {
-        reasons: form
-            .all("reasons")
-            .filter_map(|r| r.parse::<CannotProceedReason>().ok())
-            .map(|r| {
-                (
-                    r,
-                    form.get(&format!("details_{}", r.as_str()))
-                        .unwrap_or_default()
-                        .trim()
-                        .to_owned(),
-                )
-            })
-            .collect(),
-        reschedule: form.get("reschedule").and_then(|r| r.parse().ok()),
-    }
+/// Why an appointment did not proceed: `reasons` (checkboxes), the details of each
+/// (`details_<reason>`), and the reschedule decision.
+#[derive(serde::Deserialize)]
+pub struct NotScreenedForm {
+    version: Option<String>,
+    #[serde(default)]
+    reasons: Vec<String>,
+    reschedule: Option<String>,
+    #[serde(default)]
+    details_failed_identity_check: String,
+    #[serde(default)]
+    details_pain_during_screening: String,
+    #[serde(default)]
+    details_has_symptomatic_appointment: String,
+    #[serde(default)]
+    details_consent_withdrawn: String,
+    #[serde(default)]
+    details_physical_health_issue: String,
+    #[serde(default)]
+    details_mental_health_issue: String,
+    #[serde(default)]
+    details_language_difficulties: String,
+    #[serde(default)]
+    details_no_qualified_mammographer: String,
+    #[serde(default)]
+    details_technical_issues: String,
+    #[serde(default)]
+    details_other: String,
 }
 
-/// What ending as attended not screened records: the reasons, and a reschedule request
-/// for the office when the participant is to be rescheduled.
-pub fn attended_not_screened_finish(answer: &AttendedNotScreened) -> Finish {
-    let follow_up = answer
-        .reschedule
-        .and_then(|d| d.follow_up().map(|kind| (d, kind)))
-        .map(|(d, kind)| NewFollowUp {
-            kind: kind.as_str(),
-            timescale: if d.reschedules() {
-                d.label().to_owned()
-            } else {
-                String::new()
-            },
-            note: answer
+impl NotScreenedForm {
+    /// The appointment version the page was shown at.
+    pub fn version(&self) -> Result<i64, crate::error::AppError> {
+        form_version(self.version.as_deref())
+    }
+
+    fn details(&self, reason: CannotProceedReason) -> &str {
+        match reason {
+            CannotProceedReason::FailedIdentityCheck => &self.details_failed_identity_check,
+            CannotProceedReason::PainDuringScreening => &self.details_pain_during_screening,
+            CannotProceedReason::HasSymptomaticAppointment => {
+                &self.details_has_symptomatic_appointment
+            }
+            CannotProceedReason::ConsentWithdrawn => &self.details_consent_withdrawn,
+            CannotProceedReason::PhysicalHealthIssue => &self.details_physical_health_issue,
+            CannotProceedReason::MentalHealthIssue => &self.details_mental_health_issue,
+            CannotProceedReason::LanguageDifficulties => &self.details_language_difficulties,
+            CannotProceedReason::NoQualifiedMammographer => &self.details_no_qualified_mammographer,
+            CannotProceedReason::TechnicalIssues => &self.details_technical_issues,
+            CannotProceedReason::Other => &self.details_other,
+        }
+    }
+
+    /// The answer the form gives.
+    pub fn answer(&self) -> AttendedNotScreened {
+        AttendedNotScreened {
+            reasons: self
                 .reasons
                 .iter()
-                .map(|(r, d)| {
-                    if d.is_empty() {
-                        r.label().to_owned()
-                    } else {
-                        format!("{}: {d}", r.label())
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("; "),
-            views: Vec::new(),
-        });
-    Finish {
-        action: AppointmentAction::AttendedNotScreened,
-        episode_outcome: domain::episode::ending_outcome(
-            domain::AppointmentStatus::AttendedNotScreened,
-            answer.reschedule,
-        ),
-        episode_stage: None,
-        follow_up,
-        record: Some(("ending", serde_json::to_value(answer).unwrap_or_default())),
-        tally: None,
+                .filter_map(|r| r.parse::<CannotProceedReason>().ok())
+                .map(|r| (r, self.details(r).trim().to_owned()))
+                .collect(),
+            reschedule: self.reschedule.as_deref().and_then(|r| r.parse().ok()),
+        }
     }
 }
 
@@ -289,11 +298,11 @@ pub async fn cannot_proceed(
     State(state): State<AppState>,
     staff: Staff,
     PageId(id): PageId,
-    form: FormPairs,
+    PageForm(form): PageForm<NotScreenedForm>,
 ) -> PageResult {
     let wf = load(&state, &staff, id).await?;
     let version = form.version()?;
-    let answer = parse_attended_not_screened(&form);
+    let answer = form.answer();
     if let Err(errors) = answer.validate() {
         let errors = errors
             .into_iter()

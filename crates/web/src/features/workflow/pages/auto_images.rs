@@ -8,118 +8,22 @@
 //! Without JavaScript the page has a refresh link; with it, `gateway-images.js` fetches the
 //! live part (`/images/live`) every second and swaps it in.
 
-use super::images::{
-    ImagesCard, images_record, layout, load_images, page_href, respond, room_text,
-};
-use super::{Frame, Step};
+use super::images::{ImagesCard, layout, load_images, page_href, respond, room_text};
+use super::{Frame, Step, VersionForm};
 use crate::auth::Staff;
 use crate::error::{AppError, PageResult};
-use crate::http::extract::PageId;
-use crate::pages::FormPairs;
+use crate::features::workflow::app::images::{self, ManualReason, dose, total_dose};
+use crate::http::extract::{PageForm, PageId};
 use crate::present::Layout;
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::Permission;
-use domain::gateway::{
-    ConnectionState, MppsStatus, ReceivedView, RecordingMethod, add_received_exposures,
-    received_counts,
-};
-use domain::imaging::{Breast, ExposureRecord, ImagesRecord, StandardSetAnswer};
+use domain::gateway::{ConnectionState, MppsStatus, ReceivedView, RecordingMethod};
+use domain::imaging::Breast;
 use store::{ImageCapture, ReceivedImage, Room, Workflow};
-
-// ---------------------------------------------------------------------------------------
-// Rules the pages and the API share
-// ---------------------------------------------------------------------------------------
-
-/// Why someone switched to manual image mode (the troubleshooting cases).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ManualReason {
-    NotOnWorklist,
-    GatewayNotConnected,
-    DifferentParticipant,
-    WrongNumber,
-    IncorrectLabels,
-    Other,
-}
-
-impl ManualReason {
-    pub const ALL: [ManualReason; 6] = [
-        ManualReason::NotOnWorklist,
-        ManualReason::GatewayNotConnected,
-        ManualReason::DifferentParticipant,
-        ManualReason::WrongNumber,
-        ManualReason::IncorrectLabels,
-        ManualReason::Other,
-    ];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ManualReason::NotOnWorklist => "not_on_worklist",
-            ManualReason::GatewayNotConnected => "gateway_not_connected",
-            ManualReason::DifferentParticipant => "different_participant",
-            ManualReason::WrongNumber => "wrong_number",
-            ManualReason::IncorrectLabels => "incorrect_labels",
-            ManualReason::Other => "other",
-        }
-    }
-
-    pub const fn label(self) -> &'static str {
-        match self {
-            ManualReason::NotOnWorklist => "The participant has not been added to the worklist",
-            ManualReason::GatewayNotConnected => "The image gateway is not connected",
-            ManualReason::DifferentParticipant => "A different participant's images are displayed",
-            ManualReason::WrongNumber => "The wrong number of images are displayed",
-            ManualReason::IncorrectLabels => "Images have incorrect labels",
-            ManualReason::Other => "Other",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ManualReason> {
-        ManualReason::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s.trim())
-    }
-}
-
-/// The images record that "Confirm all images received" saves: the counts per view of the
-/// counted images, keeping the repeats answers and additional details already given.
-pub fn record_from_capture(
-    wf: &Workflow,
-    capture: &ImageCapture,
-) -> Result<ImagesRecord, &'static str> {
-    let counts = capture.counts();
-    if counts.total == 0 {
-        return Err("No images have been received yet");
-    }
-    if !counts.over_limit.is_empty() {
-        return Err(
-            "More than 9 images of one view were received: switch to manual image mode and record them by hand",
-        );
-    }
-    let mut record = images_record(wf)
-        .filter(|r| r.standard_set == StandardSetAnswer::No)
-        .unwrap_or_else(|| ImagesRecord::with_counts(counts.counts));
-    record.standard_set = StandardSetAnswer::No;
-    record.counts = counts.counts;
-    Ok(record)
-}
-
-/// The dose of an image, in mGy: its organ (mean glandular) dose.
-fn dose(image: &ReceivedImage) -> Option<f64> {
-    image.organ_dose_mgy
-}
-
-/// The total organ dose of the counted images (mGy), if every one reported it.
-pub fn total_dose(images: &[ReceivedImage]) -> Option<f64> {
-    let counted: Vec<&ReceivedImage> = images.iter().filter(|i| i.counted).collect();
-    if counted.is_empty() {
-        return None;
-    }
-    counted.iter().map(|i| dose(i)).sum()
-}
 
 fn mgy(v: f64) -> String {
     format!("{v:.2} mGy")
@@ -159,92 +63,13 @@ pub fn dose_rows(card: &mut ImagesCard, images: &[ReceivedImage], href: &str) {
     ));
 }
 
-/// For a record made from the images received: adds each counted image's dose, the total,
-/// and the operators the images name to the IR(ME)R exposure record saved at completion.
-pub async fn add_received_doses(
-    store: &store::Store,
-    scope: store::Scope,
-    wf: &Workflow,
-    finish: &mut store::Finish,
-) -> store::Result<()> {
-    if super::images::recording_method(wf) != RecordingMethod::Automatic {
-        return Ok(());
-    }
-    let Some((_, serde_json::Value::Object(exposure))) = finish.record.as_mut() else {
-        return Ok(());
-    };
-    let images = store.appointment_images(scope, wf.appointment.id).await?;
-    let counted: Vec<&ReceivedImage> = images.iter().filter(|i| i.counted).collect();
-    // Every exposure counts, whatever its view code (ML, XCCL, unlabelled): in the IR(ME)R
-    // total and in the mammographer's images.
-    let received = received_counts(
-        &counted
-            .iter()
-            .map(|i| i.received_view())
-            .collect::<Vec<_>>(),
-    );
-    if let Ok(mut record) =
-        serde_json::from_value::<ExposureRecord>(serde_json::Value::Object(exposure.clone()))
-    {
-        add_received_exposures(&mut record, &received);
-        if let Some(tally) = finish.tally.as_mut() {
-            tally.images = i64::from(record.total_exposures);
-        }
-        if let Ok(serde_json::Value::Object(updated)) = serde_json::to_value(&record) {
-            *exposure = updated;
-        }
-    }
-    let mut operators: Vec<String> = Vec::new();
-    for i in &counted {
-        if let Some(op) = i.metadata.get("operator_name").and_then(|o| o.as_str())
-            && !op.trim().is_empty()
-            && !operators.iter().any(|o| o == op.trim())
-        {
-            operators.push(op.trim().to_owned());
-        }
-    }
-    exposure.insert(
-        "image_doses".to_owned(),
-        serde_json::json!(
-            counted
-                .iter()
-                .map(|i| serde_json::json!({
-                    "sop_instance_uid": i.sop_instance_uid,
-                    "view": i.view,
-                    "organ_dose_mgy": i.organ_dose_mgy,
-                    "entrance_dose_mgy": i.entrance_dose_mgy,
-                }))
-                .collect::<Vec<_>>()
-        ),
-    );
-    exposure.insert(
-        "total_organ_dose_mgy".to_owned(),
-        serde_json::json!(total_dose(&images)),
-    );
-    exposure.insert(
-        "operators_on_images".to_owned(),
-        serde_json::json!(operators),
-    );
-    exposure.insert(
-        "recording_method".to_owned(),
-        serde_json::json!("automatic"),
-    );
-    Ok(())
-}
-
-/// Whether images have been taken for the appointment: recorded by hand, or any received
-/// from the gateway (`domain::ending::images_taken`). The exit page then offers only
-/// pausing, and "Appointment cannot proceed" is refused.
+/// Whether images have been taken for the appointment (see [`images::images_taken`]).
 pub async fn images_taken(
     state: &AppState,
     staff: &Staff,
     wf: &Workflow,
 ) -> Result<bool, AppError> {
-    let received = state
-        .store
-        .received_image_count(staff.scope(), wf.appointment.id)
-        .await?;
-    Ok(domain::ending::images_taken(wf.images_taken, received))
+    Ok(images::images_taken(&state.store, staff.scope(), wf).await?)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -521,12 +346,8 @@ pub async fn manual_notice(
 
 /// `GET /appointments/{id}/images/live`: the part of the page that changes as images
 /// arrive (for `gateway-images.js`).
-pub async fn live(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<String>,
-) -> PageResult {
-    let wf = load_images(&state, &staff, &id).await?;
+pub async fn live(State(state): State<AppState>, staff: Staff, PageId(id): PageId) -> PageResult {
+    let wf = load_images(&state, &staff, id).await?;
     let capture = state
         .store
         .image_capture(
@@ -550,11 +371,11 @@ async fn wf_room(state: &AppState, staff: &Staff, wf: &Workflow) -> Result<Optio
 pub async fn confirm(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
-    form: FormPairs,
+    PageId(id): PageId,
+    PageForm(form): PageForm<VersionForm>,
 ) -> PageResult {
     let mut version = form.version()?;
-    let mut wf = load_images(&state, &staff, &id).await?;
+    let mut wf = load_images(&state, &staff, id).await?;
     let id = wf.appointment.id;
     let room = wf_room(&state, &staff, &wf).await?;
     let capture = state
@@ -564,7 +385,7 @@ pub async fn confirm(
     if !capture.automatic() {
         return Ok(Redirect::to(&Step::Images.href(id)).into_response());
     }
-    let record = match record_from_capture(&wf, &capture) {
+    let record = match images::record_from_capture(&wf, &capture) {
         Ok(r) => r,
         Err(message) => {
             return render_page(&state, &staff, &wf, room.as_ref(), Some(message.to_owned()))
@@ -599,16 +420,23 @@ pub async fn confirm(
     .into_response())
 }
 
+/// "Switch to manual image mode", with why (the troubleshooting case).
+#[derive(serde::Deserialize)]
+pub struct ManualForm {
+    reason: Option<String>,
+}
+
 /// `POST /appointments/{id}/images/manual`: "Switch to manual image mode".
 pub async fn manual(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
-    form: FormPairs,
+    PageId(id): PageId,
+    PageForm(form): PageForm<ManualForm>,
 ) -> PageResult {
-    let wf = load_images(&state, &staff, &id).await?;
+    let wf = load_images(&state, &staff, id).await?;
     let reason = form
-        .get("reason")
+        .reason
+        .as_deref()
         .and_then(ManualReason::parse)
         .unwrap_or(ManualReason::Other);
     state
@@ -715,13 +543,5 @@ mod tests {
         dose_rows(&mut c, &[received("LCC", true, None)], "/x");
         assert_eq!(c.rows[0].1, "LCC: not reported");
         assert_eq!(c.rows[1].1, "Not reported for every image");
-    }
-
-    #[test]
-    fn manual_reasons_read_back() {
-        for r in ManualReason::ALL {
-            assert_eq!(ManualReason::parse(r.as_str()), Some(r));
-        }
-        assert_eq!(ManualReason::parse("teleport"), None);
     }
 }

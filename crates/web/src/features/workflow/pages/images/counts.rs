@@ -84,9 +84,9 @@ pub(super) fn counts_page(
 pub async fn counts_form(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> PageResult {
-    let wf = load_images(&state, &staff, &id).await?;
+    let wf = load_images(&state, &staff, id).await?;
     let counts = match images_record(&wf) {
         Some(r) if r.standard_set == StandardSetAnswer::No => r.counts,
         _ => ViewCounts::default(),
@@ -94,23 +94,58 @@ pub async fn counts_form(
     counts_page(&state, &staff, &wf, |v| counts.get(v).to_string(), &[])
 }
 
+/// "How many images were taken?": a count per view (`count-<view>`).
+#[derive(serde::Deserialize)]
+pub struct CountsForm {
+    version: Option<String>,
+    #[serde(rename = "count-rcc", default)]
+    rcc: String,
+    #[serde(rename = "count-rmlo", default)]
+    rmlo: String,
+    #[serde(rename = "count-lcc", default)]
+    lcc: String,
+    #[serde(rename = "count-lmlo", default)]
+    lmlo: String,
+    #[serde(rename = "count-rccid", default)]
+    rccid: String,
+    #[serde(rename = "count-rmloid", default)]
+    rmloid: String,
+    #[serde(rename = "count-lccid", default)]
+    lccid: String,
+    #[serde(rename = "count-lmloid", default)]
+    lmloid: String,
+}
+
+impl CountsForm {
+    /// The count typed for `view`, as typed.
+    fn count(&self, view: View) -> &str {
+        match view {
+            View::Rcc => &self.rcc,
+            View::Rmlo => &self.rmlo,
+            View::Lcc => &self.lcc,
+            View::Lmlo => &self.lmlo,
+            View::Rccid => &self.rccid,
+            View::Rmloid => &self.rmloid,
+            View::Lccid => &self.lccid,
+            View::Lmloid => &self.lmloid,
+        }
+    }
+}
+
 /// `POST /appointments/{id}/images/counts`: saves the counts ("No, add other
 /// information"), then the repeats question if any view has 2 or more images.
 pub async fn counts_save(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
-    form: FormPairs,
+    PageId(id): PageId,
+    PageForm(form): PageForm<CountsForm>,
 ) -> PageResult {
-    let version = form.version()?;
-    let wf = load_images(&state, &staff, &id).await?;
+    let version = form_version(form.version.as_deref())?;
+    let wf = load_images(&state, &staff, id).await?;
     let id = wf.appointment.id;
     let inputs: Vec<(View, String)> = View::ALL
         .iter()
-        .map(|&v| {
-            let field = ImagingField::Count(v).id();
-            (v, form.get(&field).unwrap_or_default().to_owned())
-        })
+        .map(|&v| (v, form.count(v).to_owned()))
         .collect();
     let typed = |view: View| {
         inputs

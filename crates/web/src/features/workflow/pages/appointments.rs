@@ -1,12 +1,13 @@
-use super::{parse_id, render};
+use super::IdAnd;
 use crate::auth::Staff;
 use crate::error::{AppError, PageResult};
 use crate::http::extract::PageId;
+use crate::pages::render;
 use crate::present::{Layout, SpecialView, day_date, instant, long_date, nhs_number};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect};
 use domain::{AppointmentAction, AppointmentStatus, Permission, age_on};
 use serde::Deserialize;
@@ -78,19 +79,9 @@ pub struct ShowQuery {
     done: Option<String>,
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    staff: Staff,
-    PageId(id): PageId,
-    Query(q): Query<ShowQuery>,
-) -> PageResult {
-    let a: AppointmentDetail = state.store.appointment(staff.scope(), id).await?;
-    state
-        .store
-        .record_view(&staff.actor(), "appointment", a.id, Some(a.participant.id))
-        .await?;
-    let p = &a.participant;
-    let holder = match a.status {
+/// "Checked in by {name} at {time}" for an appointment someone is running or paused.
+fn holder_text(a: &AppointmentDetail) -> Option<String> {
+    match a.status {
         AppointmentStatus::InProgress | AppointmentStatus::Paused => a.current_holder().map(|h| {
             format!(
                 "{} by {} at {}",
@@ -100,21 +91,14 @@ pub async fn show(
             )
         }),
         _ => None,
-    };
-    let banner = q
-        .done
-        .as_deref()
-        .and_then(|d| d.parse::<AppointmentAction>().ok())
-        .map(|_: AppointmentAction| {
-            format!(
-                "{} is now {}",
-                p.full_name(),
-                a.status.label().to_lowercase()
-            )
-        });
+    }
+}
+
+/// The buttons for the actions this person may take now.
+fn action_buttons(a: &AppointmentDetail, staff: &Staff, today: time::Date) -> Vec<ActionButton> {
     // Nobody is checked in or started before the clinic's day.
-    let future = a.clinic_date > state.today();
-    let actions = OFFERED
+    let future = a.clinic_date > today;
+    OFFERED
         .iter()
         .filter(|(action, _, _)| {
             a.status.apply(*action).is_ok()
@@ -130,7 +114,48 @@ pub async fn show(
             label,
             primary: *primary,
         })
-        .collect();
+        .collect()
+}
+
+/// Whether the office should record why an attended-not-screened participant was not
+/// screened (nobody has yet).
+async fn needs_details(
+    state: &AppState,
+    staff: &Staff,
+    a: &AppointmentDetail,
+) -> Result<bool, AppError> {
+    if a.status != AppointmentStatus::AttendedNotScreened
+        || !staff.0.can(Permission::ManageAppointments)
+    {
+        return Ok(false);
+    }
+    let wf = state.store.workflow(staff.scope(), a.id).await?;
+    Ok(!wf.sections.contains_key("ending"))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    staff: Staff,
+    PageId(id): PageId,
+    Query(q): Query<ShowQuery>,
+) -> PageResult {
+    let a: AppointmentDetail = state.store.appointment(staff.scope(), id).await?;
+    state
+        .store
+        .record_view(&staff.actor(), "appointment", a.id, Some(a.participant.id))
+        .await?;
+    let p = &a.participant;
+    let banner = q
+        .done
+        .as_deref()
+        .and_then(|d| d.parse::<AppointmentAction>().ok())
+        .map(|_: AppointmentAction| {
+            format!(
+                "{} is now {}",
+                p.full_name(),
+                a.status.label().to_lowercase()
+            )
+        });
     let workflow_href = (a.status == AppointmentStatus::InProgress
         && staff.0.can(Permission::RunAppointment)
         && a.current_holder().and_then(|h| h.changed_by) == Some(staff.0.user_id))
@@ -149,7 +174,7 @@ pub async fn show(
         name: p.full_name(),
         status: a.status.label(),
         status_class: a.status.tag_class(),
-        holder,
+        holder: holder_text(&a),
         special: SpecialView::of(p),
         date: day_date(a.clinic_date),
         time: a.starts_at.clone(),
@@ -161,20 +186,13 @@ pub async fn show(
         nhs_number: nhs_number(&p.nhs_number),
         date_of_birth: long_date(p.date_of_birth),
         age: age_on(p.date_of_birth, state.today()),
-        actions,
+        actions: action_buttons(&a, &staff, state.today()),
         workflow_href,
         assessment: crate::features::assessment::app::link(&state.store, &staff.caller(), a.id)
             .await?,
         can_cancel: a.status == AppointmentStatus::Scheduled
             && staff.0.can(Permission::ManageAppointments),
-        needs_details: a.status == AppointmentStatus::AttendedNotScreened
-            && staff.0.can(Permission::ManageAppointments)
-            && !state
-                .store
-                .workflow(staff.scope(), a.id)
-                .await?
-                .sections
-                .contains_key("ending"),
+        needs_details: needs_details(&state, &staff, &a).await?,
         history: a
             .history
             .iter()
@@ -199,10 +217,9 @@ pub struct ActForm {
 pub async fn act(
     State(state): State<AppState>,
     staff: Staff,
-    Path((id, action)): Path<(String, String)>,
+    IdAnd(id, action): IdAnd,
     Form(form): Form<ActForm>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
     let action: AppointmentAction = action
         .replace('-', "_")
         .parse()

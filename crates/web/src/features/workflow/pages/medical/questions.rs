@@ -10,7 +10,7 @@ pub(super) const WHEN_EXACT: &str = "exact_date";
 pub(super) const WHEN_AT_LEAST: &str = "not_sure_at_least_6_months";
 pub(super) const WHEN_LESS_THAN: &str = "not_sure_less_than_6_months";
 
-pub(super) fn mammogram_fields(v: &FormPairs, full_name: &str, today: Date) -> Vec<Field> {
+pub(super) fn mammogram_fields(v: &Answers, full_name: &str, today: Date) -> Vec<Field> {
     let when = [
         (WHEN_EXACT, MammogramWhen::ExactDate(today)),
         (WHEN_AT_LEAST, MammogramWhen::NotSureAtLeast6Months),
@@ -59,7 +59,7 @@ pub(super) fn mammogram_fields(v: &FormPairs, full_name: &str, today: Date) -> V
 
 /// Reads the mammogram form. Unanswered required questions are reported in `errors` and
 /// stand in with answers that raise nothing else, so every problem shows at once.
-pub(super) fn read_mammogram(v: &FormPairs, errors: &mut Errors) -> PreviousMammogram {
+pub(super) fn read_mammogram(v: &Answers, errors: &mut Errors) -> PreviousMammogram {
     let location = match one::<MammogramLocationKind>(v, "location") {
         Some(MammogramLocationKind::ThisUnit) => MammogramLocation::ThisUnit,
         Some(MammogramLocationKind::AnotherNhsUnit) => MammogramLocation::AnotherNhsUnit {
@@ -104,8 +104,8 @@ pub(super) fn read_mammogram(v: &FormPairs, errors: &mut Errors) -> PreviousMamm
     }
 }
 
-pub(super) fn mammogram_answers(m: &PreviousMammogram) -> FormPairs {
-    let mut a = Answers::default();
+pub(super) fn mammogram_answers(m: &PreviousMammogram) -> Answers {
+    let mut a = Filled::default();
     a.set("location", m.location.kind().as_str());
     match &m.location {
         MammogramLocation::AnotherNhsUnit { unit } => a.set("unit", unit.as_str()),
@@ -143,7 +143,7 @@ pub(super) fn mammogram_answers(m: &PreviousMammogram) -> FormPairs {
 
 pub(super) const OPTIONAL: &str = " (optional)";
 
-pub(super) fn removal_fields(v: &FormPairs, what: &str) -> Field {
+pub(super) fn removal_fields(v: &Answers, what: &str) -> Field {
     Field::tick(
         "removed",
         &format!("Has the {what} been removed?"),
@@ -160,77 +160,80 @@ pub(super) fn removal_fields(v: &FormPairs, what: &str) -> Field {
     )
 }
 
-pub(super) fn details_field(v: &FormPairs) -> Field {
+pub(super) fn details_field(v: &Answers) -> Field {
     Field::textarea("details", "Additional details (optional)", v)
 }
 
-pub(super) fn history_fields(kind: MedicalHistoryType, v: &FormPairs, who: &str) -> Vec<Field> {
+/// Breast cancer: where, when, the procedures and treatment of each breast.
+pub(super) fn breast_cancer_fields(v: &Answers, who: &str) -> Vec<Field> {
+    let surgery = [OtherSurgery::NoOtherSurgery, OtherSurgery::NotKnown];
+    let radiotherapy = [Radiotherapy::NoRadiotherapy, Radiotherapy::NotKnown];
+    vec![
+        Field::radios::<CancerLocation>(
+            "location",
+            &format!("In which breasts has {who} had a cancer diagnosis?"),
+            v,
+        ),
+        Field::year("diagnosis_year", &format!("Year of diagnosis{OPTIONAL}"), v),
+        Field::radios::<BreastProcedure>("right_procedure", "Right breast: procedure", v)
+            .beside_next(),
+        Field::radios::<BreastProcedure>("left_procedure", "Left breast: procedure", v),
+        Field::checkboxes(
+            "right_other_surgery",
+            "Right breast: other surgery",
+            &surgery,
+            v,
+        )
+        .beside_next(),
+        Field::checkboxes(
+            "left_other_surgery",
+            "Left breast: other surgery",
+            &surgery,
+            v,
+        ),
+        Field::checkboxes(
+            "right_radiotherapy",
+            "Right breast: radiotherapy",
+            &radiotherapy,
+            v,
+        )
+        .beside_next(),
+        Field::checkboxes(
+            "left_radiotherapy",
+            "Left breast: radiotherapy",
+            &radiotherapy,
+            v,
+        ),
+        Field::checkboxes(
+            "systemic_treatments",
+            "Systemic treatments",
+            &[
+                SystemicTreatment::NoSystemicTreatments,
+                SystemicTreatment::NotKnown,
+            ],
+            v,
+        )
+        .reveal(
+            SystemicTreatment::Other.as_str(),
+            vec![Field::text("systemic_other_details", "Other treatment", v)],
+        ),
+        Field::radios::<TreatmentLocation>(
+            "treatment_location",
+            "Where did surgery and treatment take place?",
+            v,
+        ),
+        Field::text(
+            "treatment_location_details",
+            "Hospital or clinic (optional)",
+            v,
+        ),
+        details_field(v),
+    ]
+}
+
+pub(super) fn history_fields(kind: MedicalHistoryType, v: &Answers, who: &str) -> Vec<Field> {
     match kind {
-        MedicalHistoryType::BreastCancer => {
-            let surgery = [OtherSurgery::NoOtherSurgery, OtherSurgery::NotKnown];
-            let radiotherapy = [Radiotherapy::NoRadiotherapy, Radiotherapy::NotKnown];
-            vec![
-                Field::radios::<CancerLocation>(
-                    "location",
-                    &format!("In which breasts has {who} had a cancer diagnosis?"),
-                    v,
-                ),
-                Field::year("diagnosis_year", &format!("Year of diagnosis{OPTIONAL}"), v),
-                Field::radios::<BreastProcedure>("right_procedure", "Right breast: procedure", v)
-                    .beside_next(),
-                Field::radios::<BreastProcedure>("left_procedure", "Left breast: procedure", v),
-                Field::checkboxes(
-                    "right_other_surgery",
-                    "Right breast: other surgery",
-                    &surgery,
-                    v,
-                )
-                .beside_next(),
-                Field::checkboxes(
-                    "left_other_surgery",
-                    "Left breast: other surgery",
-                    &surgery,
-                    v,
-                ),
-                Field::checkboxes(
-                    "right_radiotherapy",
-                    "Right breast: radiotherapy",
-                    &radiotherapy,
-                    v,
-                )
-                .beside_next(),
-                Field::checkboxes(
-                    "left_radiotherapy",
-                    "Left breast: radiotherapy",
-                    &radiotherapy,
-                    v,
-                ),
-                Field::checkboxes(
-                    "systemic_treatments",
-                    "Systemic treatments",
-                    &[
-                        SystemicTreatment::NoSystemicTreatments,
-                        SystemicTreatment::NotKnown,
-                    ],
-                    v,
-                )
-                .reveal(
-                    SystemicTreatment::Other.as_str(),
-                    vec![Field::text("systemic_other_details", "Other treatment", v)],
-                ),
-                Field::radios::<TreatmentLocation>(
-                    "treatment_location",
-                    "Where did surgery and treatment take place?",
-                    v,
-                ),
-                Field::text(
-                    "treatment_location_details",
-                    "Hospital or clinic (optional)",
-                    v,
-                ),
-                details_field(v),
-            ]
-        }
+        MedicalHistoryType::BreastCancer => breast_cancer_fields(v, who),
         MedicalHistoryType::ImplantedMedicalDevice => vec![
             Field::radios::<DeviceType>("device", "What device does the participant have?", v)
                 .reveal(
@@ -291,7 +294,7 @@ pub(super) fn history_fields(kind: MedicalHistoryType, v: &FormPairs, who: &str)
 
 pub(super) fn read_history(
     kind: MedicalHistoryType,
-    v: &FormPairs,
+    v: &Answers,
     errors: &mut Errors,
 ) -> MedicalHistoryItem {
     let removed = ticked(v, "removed", "yes");
@@ -358,8 +361,8 @@ pub(super) fn read_history(
     }
 }
 
-pub(super) fn history_answers(item: &MedicalHistoryItem) -> FormPairs {
-    let mut a = Answers::default();
+pub(super) fn history_answers(item: &MedicalHistoryItem) -> Answers {
+    let mut a = Filled::default();
     match item {
         MedicalHistoryItem::BreastCancer(c) => {
             a.choice("location", c.location);
@@ -422,7 +425,7 @@ pub(super) fn history_answers(item: &MedicalHistoryItem) -> FormPairs {
 }
 
 /// The implant consent question, offering only the answers the recorded implants allow.
-pub(super) fn consent_field(implants: &BreastImplants, v: &FormPairs, who: &str) -> Field {
+pub(super) fn consent_field(implants: &BreastImplants, v: &Answers, who: &str) -> Field {
     Field::radios_of(
         "consent",
         &format!("Does {who} consent to continuing the mammogram with breast implants?"),
@@ -459,7 +462,7 @@ pub(super) fn started_answers(today: Date) -> [SymptomStarted; 6] {
     ]
 }
 
-pub(super) fn symptom_fields(kind: SymptomType, v: &FormPairs, today: Date) -> Vec<Field> {
+pub(super) fn symptom_fields(kind: SymptomType, v: &Answers, today: Date) -> Vec<Field> {
     let mut fields = vec![
         Field::tick(
             "noted_by_mammographer_as_clinical_sign",
@@ -548,7 +551,7 @@ pub(super) fn symptom_kind(kind: SymptomType, change: Option<&str>) -> SymptomKi
 
 pub(super) fn read_symptom(
     kind: SymptomType,
-    v: &FormPairs,
+    v: &Answers,
     today: Date,
     errors: &mut Errors,
 ) -> Symptom {
@@ -602,8 +605,8 @@ pub(super) fn read_symptom(
     }
 }
 
-pub(super) fn symptom_answers(s: &Symptom) -> FormPairs {
-    let mut a = Answers::default();
+pub(super) fn symptom_answers(s: &Symptom) -> Answers {
+    let mut a = Filled::default();
     a.flag(
         "noted_by_mammographer_as_clinical_sign",
         s.noted_by_mammographer_as_clinical_sign,
@@ -643,7 +646,7 @@ pub(super) fn symptom_answers(s: &Symptom) -> FormPairs {
 // Breast features, density factors, other information
 // ---------------------------------------------------------------------------------------
 
-pub(super) fn feature_fields(v: &FormPairs) -> Vec<Field> {
+pub(super) fn feature_fields(v: &Answers) -> Vec<Field> {
     vec![
         Field::radios::<FeatureKind>("kind", "What is the feature?", v).reveal(
             FeatureKind::Other.as_str(),
@@ -656,7 +659,7 @@ pub(super) fn feature_fields(v: &FormPairs) -> Vec<Field> {
 }
 
 pub(super) fn read_feature(
-    v: &FormPairs,
+    v: &Answers,
     existing: Option<&BreastFeature>,
     errors: &mut Errors,
 ) -> Option<BreastFeature> {
@@ -690,8 +693,8 @@ pub(super) fn read_feature(
     (kind.is_some() && side.is_some()).then_some(feature)
 }
 
-pub(super) fn feature_answers(f: &BreastFeature) -> FormPairs {
-    let mut a = Answers::default();
+pub(super) fn feature_answers(f: &BreastFeature) -> Answers {
+    let mut a = Filled::default();
     a.set("kind", f.kind.as_str());
     a.set("description", f.description.as_str());
     a.set("side", f.side.as_str());
@@ -699,7 +702,7 @@ pub(super) fn feature_answers(f: &BreastFeature) -> FormPairs {
     a.done()
 }
 
-pub(super) fn density_fields(v: &FormPairs, who: &str) -> Vec<Field> {
+pub(super) fn density_fields(v: &Answers, who: &str) -> Vec<Field> {
     vec![
         Field::radios::<Answer3>(
             "hrt_started_since_last_screening",
@@ -722,7 +725,7 @@ pub(super) fn density_fields(v: &FormPairs, who: &str) -> Vec<Field> {
     ]
 }
 
-pub(super) fn read_density(v: &FormPairs) -> DensityFactors {
+pub(super) fn read_density(v: &Answers) -> DensityFactors {
     DensityFactors {
         hrt_started_since_last_screening: one(v, "hrt_started_since_last_screening"),
         hrt_details: text(v, "hrt_details"),
@@ -731,8 +734,8 @@ pub(super) fn read_density(v: &FormPairs) -> DensityFactors {
     }
 }
 
-pub(super) fn density_answers(d: &DensityFactors) -> FormPairs {
-    let mut a = Answers::default();
+pub(super) fn density_answers(d: &DensityFactors) -> Answers {
+    let mut a = Filled::default();
     a.choice(
         "hrt_started_since_last_screening",
         d.hrt_started_since_last_screening,
