@@ -281,11 +281,8 @@ const PENDING_LONG: &[&str] = &[
     "crates/web/src/pages/workflow/medical/overview.rs::act",
     "crates/web/src/pages/workflow/medical/submit.rs::submit",
     "crates/web/src/pages/workflow/medical/questions.rs::history_fields",
-    "crates/web/src/pages/gateways.rs::page",
     "crates/web/src/pages/workflow/images/mod.rs::card",
     "crates/web/src/pages/appointments.rs::show",
-    "crates/web/src/pages/audit.rs::list",
-    "crates/web/src/pages/participants.rs::show",
 ];
 
 #[test]

@@ -1,14 +1,9 @@
 //! Server-rendered pages. Each handler parses, calls the store, and renders a presenter.
 
 mod appointments;
-mod audit;
-mod clinics;
-mod closing;
-mod gateways;
+pub(crate) mod gateways;
 pub(crate) mod office;
-mod participants;
 pub(crate) mod reading;
-mod special;
 pub(crate) mod workflow;
 
 use crate::auth::{Auth, routes as auth_routes};
@@ -32,8 +27,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/auth/oidc/start", get(auth_routes::oidc_start))
         .route("/auth/oidc/callback", get(auth_routes::oidc_callback))
-        .route("/clinics", get(clinics::list))
-        .route("/clinics/{id}", get(clinics::show))
         .route("/appointments/{id}", get(appointments::show))
         .route("/appointments/{id}/{action}", post(appointments::act))
         .route("/appointments/{id}/workflow", get(workflow::resume))
@@ -98,11 +91,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/received-images/{id}/thumbnail",
             get(workflow::auto_images::thumbnail),
         )
-        .route("/image-gateways", get(gateways::show))
-        .route("/received-images/{id}/quarantine", post(gateways::settle))
-        .route("/image-gateways/appointments/{id}", get(gateways::received))
-        .route("/received-images/{id}/detach", post(gateways::detach))
-        .route("/image-discrepancies/{id}/resolve", post(gateways::resolve))
         .route(
             "/appointments/{id}/cancel",
             get(office::cancel_form).post(office::cancel),
@@ -111,24 +99,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/appointments/{id}/attended-not-screened",
             get(office::ans_details_form).post(office::ans_details),
         )
-        .route("/follow-ups", get(office::follow_ups))
-        .route(
-            "/follow-ups/settings",
-            get(office::settings_form).post(office::settings_save),
-        )
-        .route(
-            "/follow-ups/{id}",
-            get(office::follow_up_form).post(office::follow_up_update),
-        )
-        .route(
-            "/participants/{id}/special-appointment",
-            get(special::form).post(special::save),
-        )
-        .route(
-            "/clinics/{id}/close",
-            get(closing::show).post(closing::close),
-        )
-        .route("/clinics/{id}/close/bulk", post(closing::bulk))
         .route(
             "/appointments/{id}/exit",
             get(workflow::ending::exit_form).post(workflow::ending::exit),
@@ -137,9 +107,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/appointments/{id}/cannot-proceed",
             get(workflow::ending::cannot_proceed_form).post(workflow::ending::cannot_proceed),
         )
-        .route("/participants", get(participants::search))
-        .route("/participants/{id}", get(participants::show))
-        .route("/admin/audit", get(audit::list))
         .route("/reading", get(reading::dashboard))
         .route("/reading/sessions", post(reading::start_session))
         .route("/reading/sessions/{sid}", get(reading::session))
