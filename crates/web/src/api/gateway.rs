@@ -14,7 +14,6 @@ use serde::{Deserialize, Serialize};
 use store::ImageCapture;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
-use uuid::Uuid;
 
 type ApiResult<T> = Result<T, Problem>;
 
