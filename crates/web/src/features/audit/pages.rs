@@ -105,7 +105,11 @@ async fn user_options(
         .into_iter()
         .map(|u| {
             let chosen = selected == Some(u.id.to_string().as_str());
-            (u.id.to_string(), format!("{} ({})", u.name, u.email), chosen)
+            (
+                u.id.to_string(),
+                format!("{} ({})", u.name, u.email),
+                chosen,
+            )
         })
         .collect())
 }

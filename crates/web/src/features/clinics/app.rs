@@ -37,7 +37,11 @@ pub async fn list(
 
 /// One clinic.
 #[tracing::instrument(skip_all, fields(clinic_id = %clinic_id))]
-pub async fn get(store: &Store, caller: &Caller, clinic_id: Uuid) -> Result<ClinicSummary, Failure> {
+pub async fn get(
+    store: &Store,
+    caller: &Caller,
+    clinic_id: Uuid,
+) -> Result<ClinicSummary, Failure> {
     caller.require(Permission::ViewRecords)?;
     Ok(store.clinic(caller.scope, clinic_id).await?)
 }

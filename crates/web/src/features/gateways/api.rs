@@ -148,7 +148,9 @@ pub async fn quarantined(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> ApiResult<Json<Vec<ReceivedImage>>> {
-    Ok(Json(app::quarantined(&state.store, &caller.caller()).await?))
+    Ok(Json(
+        app::quarantined(&state.store, &caller.caller()).await?,
+    ))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -140,7 +140,10 @@ pub async fn attached_to(
     image_id: Uuid,
 ) -> Result<Option<Uuid>, Failure> {
     caller.require(Permission::ViewRecords)?;
-    Ok(store.received_image(caller.scope, image_id).await?.appointment_id)
+    Ok(store
+        .received_image(caller.scope, image_id)
+        .await?
+        .appointment_id)
 }
 
 /// An appointment and the images attached to it.

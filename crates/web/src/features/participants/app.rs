@@ -2,9 +2,7 @@
 
 use crate::application::{Caller, Failure};
 use domain::Permission;
-use store::{
-    NewParticipant, Participant, ParticipantAppointment, Store, StoreError, SupportNeed,
-};
+use store::{NewParticipant, Participant, ParticipantAppointment, Store, StoreError, SupportNeed};
 use time::Date;
 use uuid::Uuid;
 
@@ -29,7 +27,9 @@ pub async fn search(
     limit: i64,
 ) -> Result<Vec<Participant>, Failure> {
     caller.require(Permission::ViewRecords)?;
-    Ok(store.search_participants(caller.scope, query, limit).await?)
+    Ok(store
+        .search_participants(caller.scope, query, limit)
+        .await?)
 }
 
 /// Adds a participant; every invalid field is reported at once.

@@ -18,8 +18,5 @@ pub fn routes() -> Router<AppState> {
         .route("/received-images/{id}/quarantine", post(overview::settle))
         .route("/image-gateways/appointments/{id}", get(received::received))
         .route("/received-images/{id}/detach", post(received::detach))
-        .route(
-            "/image-discrepancies/{id}/resolve",
-            post(overview::resolve),
-        )
+        .route("/image-discrepancies/{id}/resolve", post(overview::resolve))
 }

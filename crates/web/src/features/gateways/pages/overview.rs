@@ -351,11 +351,13 @@ pub async fn settle(
                 attach: action == "attach",
                 reason: reason.clone(),
             };
-            app::settle(&state.store, &caller, cmd).await.map(|s| match s {
-                Settlement::Attached(_) => "attached",
-                Settlement::AwaitingConfirmation => "requested",
-                Settlement::Dismissed => "dismissed",
-            })
+            app::settle(&state.store, &caller, cmd)
+                .await
+                .map(|s| match s {
+                    Settlement::Attached(_) => "attached",
+                    Settlement::AwaitingConfirmation => "requested",
+                    Settlement::Dismissed => "dismissed",
+                })
         }
     };
     let message = match result {
@@ -379,4 +381,3 @@ pub async fn settle(
     )
     .await
 }
-

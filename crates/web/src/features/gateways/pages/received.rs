@@ -165,4 +165,3 @@ pub async fn detach(
         Err(e) => Err(e.into()),
     }
 }
-

@@ -205,7 +205,15 @@ pub async fn save(
         Ok(_) => Ok(Redirect::to(&back).into_response()),
         Err(Failure::Store(StoreError::Invalid(errors))) if !clear => {
             let p = state.store.participant(staff.scope(), id).await?;
-            page(&state, &staff, &p, &given, temporary, back, errors_of(errors))
+            page(
+                &state,
+                &staff,
+                &p,
+                &given,
+                temporary,
+                back,
+                errors_of(errors),
+            )
         }
         Err(e) => Err(e.into()),
     }
