@@ -2,8 +2,6 @@
 //! other systems and scripts. Authenticated by bearer tokens (per user or per system),
 //! provider-scoped exactly like the pages. Described by `/api/v1/openapi.json`.
 
-mod gateway;
-mod office;
 mod problem;
 mod resources;
 
@@ -44,8 +42,6 @@ pub fn router(state: AppState) -> Router<AppState> {
 fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(resources::router())
-        .merge(office::router())
-        .merge(gateway::router())
         .merge(crate::outbox::api_routes())
         .merge(crate::features::api_routes())
 }
@@ -149,19 +145,20 @@ impl FromRequestParts<AppState> for ApiCaller {
         Problem, ProblemField, store::ClinicSummary, store::TabCounts, store::ClinicAppointmentRow,
         store::AppointmentDetail, store::StatusChange, store::Participant, store::NewParticipant,
         store::SupportNeed, store::ParticipantAppointment, store::NewAppointment,
-        resources::SupportRequest,
-        resources::ClinicList, resources::StatusResult, resources::ActionRequest, resources::Created,
+        crate::features::participants::api::SupportRequest,
+        crate::features::clinics::api::ClinicList, resources::StatusResult, resources::ActionRequest, resources::Created,
         store::Workflow, store::SectionRecord, store::Note, store::CarriedMedical, store::Room,
-        office::BulkRequest, office::BulkResult,
+        crate::features::closing::api::BulkRequest, crate::features::closing::api::BulkResult,
         store::FollowUp, store::FollowUpDetail, store::FollowUpChange, store::OfficeSettings,
-        office::FollowUpItem, office::FollowUpStatusRequest,
+        crate::features::follow_ups::api::FollowUpItem, crate::features::follow_ups::api::FollowUpStatusRequest,
         store::ReadingCase, store::ReadingCounts, store::OverdueCase, store::CaseDetail, store::ReadView,
         store::ArbitrationView, store::CaseHold, store::PreviousEpisode, store::ReadRecorded,
         store::ReadingSession, store::SessionCase, store::ReadingSettings, store::ReaderStats,
         store::MammographerStats, store::EpisodeSummary, store::EpisodeChange,
         store::GatewayStatus, store::WorklistItem, store::ReceivedImage, store::ImageCapture,
-        store::DiscrepancyRecord, store::EventReceipt, gateway::WorklistPage, gateway::ResolveRequest,
-        gateway::SettleRequest, gateway::Settled, gateway::Detached, store::QuarantineCandidate,
+        store::DiscrepancyRecord, store::EventReceipt, crate::features::gateways::api::WorklistPage,
+        crate::features::gateways::api::ResolveRequest, crate::features::gateways::api::SettleRequest,
+        crate::features::gateways::api::Settled, crate::features::gateways::api::Detached, store::QuarantineCandidate,
         store::AttachRequest, store::Detachment,
         workflow::Saved, workflow::VersionedRequest, workflow::NoteRequest, workflow::RoomRequest,
         workflow::ImagesRequest, workflow::ImagesSaved,

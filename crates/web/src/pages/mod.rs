@@ -1,13 +1,5 @@
 //! Server-rendered pages. Each handler parses, calls the store, and renders a presenter.
 
-mod audit;
-mod clinics;
-mod closing;
-pub(crate) mod gateways;
-pub(crate) mod office;
-mod participants;
-mod special;
-
 use crate::auth::{Auth, routes as auth_routes};
 use crate::error::{AppError, PageResult};
 use crate::state::AppState;
@@ -16,7 +8,6 @@ use axum::Router;
 use axum::extract::Extension;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use uuid::Uuid;
 
 pub fn router(state: &AppState) -> Router<AppState> {
     let mut router = Router::new()
@@ -28,35 +19,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(auth_routes::select_provider_page).post(auth_routes::select_provider),
         )
         .route("/auth/oidc/start", get(auth_routes::oidc_start))
-        .route("/auth/oidc/callback", get(auth_routes::oidc_callback))
-        .route("/clinics", get(clinics::list))
-        .route("/clinics/{id}", get(clinics::show))
-        .route("/image-gateways", get(gateways::show))
-        .route("/received-images/{id}/quarantine", post(gateways::settle))
-        .route("/image-gateways/appointments/{id}", get(gateways::received))
-        .route("/received-images/{id}/detach", post(gateways::detach))
-        .route("/image-discrepancies/{id}/resolve", post(gateways::resolve))
-        .route("/follow-ups", get(office::follow_ups))
-        .route(
-            "/follow-ups/settings",
-            get(office::settings_form).post(office::settings_save),
-        )
-        .route(
-            "/follow-ups/{id}",
-            get(office::follow_up_form).post(office::follow_up_update),
-        )
-        .route(
-            "/participants/{id}/special-appointment",
-            get(special::form).post(special::save),
-        )
-        .route(
-            "/clinics/{id}/close",
-            get(closing::show).post(closing::close),
-        )
-        .route("/clinics/{id}/close/bulk", post(closing::bulk))
-        .route("/participants", get(participants::search))
-        .route("/participants/{id}", get(participants::show))
-        .route("/admin/audit", get(audit::list));
+        .route("/auth/oidc/callback", get(auth_routes::oidc_callback));
     if state.config.demo_mode {
         router = router.route(
             "/sign-in/personas",
@@ -112,42 +75,4 @@ pub fn with_status(mut res: Response, errors: &[(String, String)]) -> Response {
 /// Renders a template as an HTML response.
 pub fn render(t: impl Template) -> PageResult {
     Ok(Html(t.render()?).into_response())
-}
-
-/// Ids in paths: anything that is not a UUID is simply not found.
-pub fn parse_id(s: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(s).map_err(|_| AppError::NotFound)
-}
-
-/// A submitted form as its name/value pairs, in order, keeping repeated names (checkboxes).
-pub struct FormPairs(pub Vec<(String, String)>);
-
-impl FormPairs {
-    /// The first value of a field.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// Every value of a repeated field.
-    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.0
-            .iter()
-            .filter(move |(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-impl<S: Send + Sync> axum::extract::FromRequest<S> for FormPairs {
-    type Rejection = AppError;
-    async fn from_request(req: axum::extract::Request, _: &S) -> Result<Self, Self::Rejection> {
-        let bytes = axum::body::to_bytes(req.into_body(), 256 * 1024)
-            .await
-            .map_err(|_| AppError::BadRequest("The form was too large".to_owned()))?;
-        serde_html_form::from_bytes::<Vec<(String, String)>>(&bytes)
-            .map(FormPairs)
-            .map_err(|_| AppError::BadRequest("The form could not be read".to_owned()))
-    }
 }

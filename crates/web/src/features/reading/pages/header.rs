@@ -217,7 +217,7 @@ pub(super) fn case_header(l: &Loaded, today: time::Date) -> CaseHeader {
         previous_episodes: previous_episodes(detail),
         reported_mammograms: info.mammograms.iter().map(|m| m.item.summary()).collect(),
         thumbnails: thumbnails(&l.images),
-        patient_id_warning: crate::pages::gateways::patient_id_warning(&l.images, p),
+        patient_id_warning: crate::features::gateways::app::patient_id_warning(&l.images, p),
         holds: detail.holds.iter().map(hold_line).collect(),
     }
 }

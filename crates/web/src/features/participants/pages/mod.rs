@@ -1,13 +1,33 @@
-use super::render;
+//! The participant pages: search, one participant's record, and (in `special`) her
+//! special appointment.
+
+mod special;
+
 use crate::auth::Staff;
 use crate::error::PageResult;
 use crate::http::extract::PageId;
+use crate::pages::render;
 use crate::present::{Layout, SpecialView, long_date, nhs_number};
 use crate::state::AppState;
 use askama::Template;
+use axum::Router;
 use axum::extract::{Query, State};
+use axum::routing::get;
 use domain::age_on;
 use serde::Deserialize;
+use store::{Participant, ParticipantAppointment};
+use time::Date;
+
+/// The pages' routes (behind the session and CSRF layers).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/participants", get(search))
+        .route("/participants/{id}", get(show))
+        .route(
+            "/participants/{id}/special-appointment",
+            get(special::form).post(special::save),
+        )
+}
 
 pub struct ParticipantView {
     pub name: String,
@@ -72,6 +92,68 @@ fn list_with_notes(items: Vec<&'static str>, notes: &str) -> String {
     out
 }
 
+/// Her appointments as (upcoming, past): upcoming are those still to happen from `today`,
+/// earliest first; past are the rest, latest first.
+fn appointment_views(
+    appointments: &[ParticipantAppointment],
+    today: Date,
+) -> (Vec<ApptView>, Vec<ApptView>) {
+    let (upcoming, past): (Vec<_>, Vec<_>) = appointments
+        .iter()
+        .map(|a| {
+            (
+                a.clinic_date >= today && !a.status.is_final(),
+                ApptView {
+                    id: a.id.to_string(),
+                    date: long_date(a.clinic_date),
+                    time: a.starts_at.clone(),
+                    location: a.location_name.clone(),
+                    status: a.status.label(),
+                    status_class: a.status.tag_class(),
+                },
+            )
+        })
+        .partition(|(upcoming, _)| *upcoming);
+    (
+        upcoming.into_iter().map(|(_, v)| v).collect(),
+        past.into_iter().rev().map(|(_, v)| v).collect(),
+    )
+}
+
+/// Her details as the record's summary shows them.
+fn participant_view(p: &Participant, today: Date) -> ParticipantView {
+    let mut address = vec![p.address_line_1.clone()];
+    if !p.address_line_2.is_empty() {
+        address.push(p.address_line_2.clone());
+    }
+    address.push(p.town.clone());
+    address.push(p.postcode.clone());
+    ParticipantView {
+        name: p.full_name(),
+        nhs_number: nhs_number(&p.nhs_number),
+        date_of_birth: long_date(p.date_of_birth),
+        age: age_on(p.date_of_birth, today),
+        sex: p.sex.label(),
+        ethnicity: p.ethnicity.map_or("Not recorded", |e| e.label()),
+        address,
+        phone: or_none(&p.phone),
+        email: or_none(&p.email),
+        gp_practice_code: p.gp_practice_code.clone(),
+        communication: list_with_notes(
+            p.communication_preferences
+                .iter()
+                .map(|c| c.label())
+                .collect(),
+            &p.communication_notes,
+        ),
+        access: list_with_notes(
+            p.access_needs.iter().map(|c| c.label()).collect(),
+            &p.access_notes,
+        ),
+    }
+}
+
+/// `GET /participants/{id}`: her record, recorded in the audit log as a view.
 pub async fn show(
     State(state): State<AppState>,
     staff: Staff,
@@ -100,51 +182,8 @@ pub async fn show(
         .record_view(&staff.actor(), "participant", p.id, Some(p.id))
         .await?;
     let today = state.today();
-    let (upcoming, past): (Vec<_>, Vec<_>) = appointments
-        .iter()
-        .map(|a| {
-            (
-                a.clinic_date >= today && !a.status.is_final(),
-                ApptView {
-                    id: a.id.to_string(),
-                    date: long_date(a.clinic_date),
-                    time: a.starts_at.clone(),
-                    location: a.location_name.clone(),
-                    status: a.status.label(),
-                    status_class: a.status.tag_class(),
-                },
-            )
-        })
-        .partition(|(upcoming, _)| *upcoming);
-    let mut address = vec![p.address_line_1.clone()];
-    if !p.address_line_2.is_empty() {
-        address.push(p.address_line_2.clone());
-    }
-    address.push(p.town.clone());
-    address.push(p.postcode.clone());
-    let view = ParticipantView {
-        name: p.full_name(),
-        nhs_number: nhs_number(&p.nhs_number),
-        date_of_birth: long_date(p.date_of_birth),
-        age: age_on(p.date_of_birth, today),
-        sex: p.sex.label(),
-        ethnicity: p.ethnicity.map_or("Not recorded", |e| e.label()),
-        address,
-        phone: or_none(&p.phone),
-        email: or_none(&p.email),
-        gp_practice_code: p.gp_practice_code.clone(),
-        communication: list_with_notes(
-            p.communication_preferences
-                .iter()
-                .map(|c| c.label())
-                .collect(),
-            &p.communication_notes,
-        ),
-        access: list_with_notes(
-            p.access_needs.iter().map(|c| c.label()).collect(),
-            &p.access_notes,
-        ),
-    };
+    let (upcoming, past) = appointment_views(&appointments, today);
+    let view = participant_view(&p, today);
     let screening =
         crate::features::screening_status::pages::card(&state, &staff, p.id, &view.name, &banner)
             .await?;
@@ -158,8 +197,8 @@ pub async fn show(
         ),
         special: SpecialView::of(&p),
         p: view,
-        upcoming: upcoming.into_iter().map(|(_, v)| v).collect(),
-        past: past.into_iter().rev().map(|(_, v)| v).collect(),
+        upcoming,
+        past,
         episodes,
         results,
         deliveries,
@@ -179,6 +218,7 @@ struct SearchPage {
     results: Vec<(String, String, String, String)>,
 }
 
+/// `GET /participants`: find participants by name or NHS number.
 pub async fn search(
     State(state): State<AppState>,
     staff: Staff,

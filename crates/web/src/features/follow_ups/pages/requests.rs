@@ -1,18 +1,23 @@
-//! Office actions on appointments: cancel or reschedule with a reason, record why an
-//! attended-not-screened participant was not screened, and the follow-up request lists.
+//! The office's follow-up request lists (one tab per kind, with views: all, to book, booked,
+//! overdue) and one request's page, where the office says what has happened to it.
 
-use super::{FormPairs, errors_of, find, render, with_status};
+use super::super::app::{self, SetStatus};
+use crate::application::Failure;
 use crate::auth::Staff;
 use crate::error::PageResult;
-use crate::http::extract::PageId;
-use crate::present::{Choice, Layout, TabLink, long_date, nhs_number};
+use crate::http::extract::{PageForm, PageId};
+use crate::pages::{errors_of, find, render, with_status};
+use crate::present::{Layout, TabLink, long_date, nhs_number};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect};
 use domain::Permission;
-use domain::follow_up::{Age, FollowUpKind, FollowUpState};
+use domain::follow_up::{FollowUpKind, FollowUpState};
 use serde::Deserialize;
+use store::{FollowUp, StoreError};
+use time::Date;
+use uuid::Uuid;
 
 #[derive(Deserialize)]
 pub struct FollowUpQuery {
@@ -31,14 +36,24 @@ const VIEWS: [(&str, &str); 4] = [
     ("overdue", "Overdue"),
 ];
 
+/// The requests the office still has to finish: open and booked.
+const ACTIVE: [FollowUpState; 2] = [FollowUpState::Open, FollowUpState::Booked];
+
 /// Whether request `f` is in view `view` (one of [`VIEWS`]).
-fn in_view(view: &str, f: &store::FollowUp, today: time::Date, overdue_days: i64) -> bool {
+fn in_view(view: &str, f: &FollowUp, today: Date, overdue_days: i64) -> bool {
     match view {
         "to_book" => f.status == FollowUpState::Open.as_str(),
         "booked" => f.status == FollowUpState::Booked.as_str(),
-        "overdue" => age_of(f, today, overdue_days).is_some_and(|a| a.overdue),
+        "overdue" => app::age_of(f, today, overdue_days).is_some_and(|a| a.overdue),
         _ => true,
     }
+}
+
+/// A radio choice of what has happened to a request.
+pub struct Choice {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub checked: bool,
 }
 
 pub struct FollowUpRow {
@@ -63,9 +78,9 @@ pub struct FollowUpRow {
 }
 
 /// A request as the list and its page show it.
-pub fn follow_up_row(f: &store::FollowUp, today: time::Date, overdue_days: i64) -> FollowUpRow {
+pub fn follow_up_row(f: &FollowUp, today: Date, overdue_days: i64) -> FollowUpRow {
     let status: FollowUpState = f.status.parse().unwrap_or(FollowUpState::Open);
-    let age = age_of(f, today, overdue_days);
+    let age = app::age_of(f, today, overdue_days);
     FollowUpRow {
         id: f.id.to_string(),
         participant_id: f.participant_id.to_string(),
@@ -110,15 +125,23 @@ struct FollowUpsPage {
     can_configure: bool,
 }
 
-/// The requests the office still has to finish: open and booked.
-const ACTIVE: [FollowUpState; 2] = [FollowUpState::Open, FollowUpState::Booked];
-
-/// Age and overdue of an open request on `today`.
-pub fn age_of(f: &store::FollowUp, today: time::Date, overdue_days: i64) -> Option<Age> {
-    (f.status == FollowUpState::Open.as_str())
-        .then(|| Age::of(f.created_at.date(), today, overdue_days))
+/// "{name}: request marked as booked" after a request's status was changed (`done` is
+/// "{id}:{status}").
+fn done_banner(done: Option<&str>, rows: &[FollowUp]) -> Option<String> {
+    let (name, status) = done?.split_once(':')?;
+    let status: FollowUpState = status.parse().ok()?;
+    let name = rows
+        .iter()
+        .find(|f| f.id.to_string() == name)
+        .map(|f| f.participant_name.clone())
+        .unwrap_or_else(|| "The request".to_owned());
+    Some(format!(
+        "{name}: request marked as {}",
+        status.label().to_lowercase()
+    ))
 }
 
+/// `GET /follow-ups`: one kind's requests under one view.
 pub async fn follow_ups(
     State(state): State<AppState>,
     staff: Staff,
@@ -130,15 +153,15 @@ pub async fn follow_ups(
         .as_deref()
         .and_then(|k| k.parse::<FollowUpKind>().ok())
         .unwrap_or(FollowUpKind::MoreImages);
-    let scope = staff.scope();
-    let settings = state.store.office_settings(scope).await?;
-    let rows = state.store.follow_ups_in(scope, kind, &ACTIVE).await?;
-    let by_kind = state.store.follow_up_counts(scope, &ACTIVE).await?;
+    let caller = staff.caller();
+    let list = app::requests(&state.store, &caller, kind, &ACTIVE).await?;
+    let rows = list.requests;
+    let by_kind = app::counts(&state.store, &caller, &ACTIVE).await?;
     let counts = FollowUpKind::ALL
         .iter()
         .map(|k| by_kind.iter().find(|(c, _)| c == k).map_or(0, |(_, n)| *n));
     let today = state.today();
-    let days = settings.follow_up_overdue_days;
+    let days = list.overdue_days;
     let show = VIEWS
         .iter()
         .map(|(v, _)| *v)
@@ -153,26 +176,13 @@ pub async fn follow_ups(
             selected: *v == show,
         })
         .collect();
-    let banner = q.done.as_deref().and_then(|d| {
-        let (name, status) = d.split_once(':')?;
-        let status: FollowUpState = status.parse().ok()?;
-        let name = rows
-            .iter()
-            .find(|f| f.id.to_string() == name)
-            .map(|f| f.participant_name.clone())
-            .unwrap_or_else(|| "The request".to_owned());
-        Some(format!(
-            "{name}: request marked as {}",
-            status.label().to_lowercase()
-        ))
-    });
     render(FollowUpsPage {
         layout: Layout::new(
             "Follow-up requests",
             Some(staff.0.clone()),
             state.config.demo_mode,
         ),
-        banner,
+        banner: done_banner(q.done.as_deref(), &rows),
         tabs_heading: "Follow-up requests",
         tabs: FollowUpKind::ALL
             .iter()
@@ -191,7 +201,7 @@ pub async fn follow_ups(
             .filter(|f| in_view(show, f, today, days))
             .map(|f| follow_up_row(f, today, days))
             .collect(),
-        overdue_days: settings.follow_up_overdue_days,
+        overdue_days: days,
         can_manage: staff.0.can(Permission::ManageAppointments),
         can_configure: staff.0.can(Permission::ConfigureProvider),
     })
@@ -218,14 +228,14 @@ struct FollowUpPage {
 async fn follow_up_page(
     state: &AppState,
     staff: &Staff,
-    id: uuid::Uuid,
+    id: Uuid,
     chosen: Option<FollowUpState>,
     reason: &str,
     errors: Vec<(String, String)>,
 ) -> PageResult {
-    let scope = staff.scope();
-    let detail = state.store.follow_up(scope, id).await?;
-    let settings = state.store.office_settings(scope).await?;
+    let caller = staff.caller();
+    let detail = app::detail(&state.store, &caller, id).await?;
+    let settings = app::settings(&state.store, &caller).await?;
     let f = &detail.request;
     let kind: FollowUpKind = f.kind.parse().unwrap_or(FollowUpKind::Reschedule);
     let status: FollowUpState = f.status.parse().unwrap_or(FollowUpState::Open);
@@ -274,6 +284,7 @@ async fn follow_up_page(
     Ok(with_status(render(page)?, &errors))
 }
 
+/// `GET /follow-ups/{id}`.
 pub async fn follow_up_form(
     State(state): State<AppState>,
     staff: Staff,
@@ -283,17 +294,27 @@ pub async fn follow_up_form(
     follow_up_page(&state, &staff, id, None, "", Vec::new()).await
 }
 
-/// "What has happened to this request?": booked, done, or cancelled with a reason.
+/// "What has happened to this request?" as submitted.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct StatusForm {
+    status: Option<String>,
+    reason: String,
+}
+
+/// `POST /follow-ups/{id}`: "What has happened to this request?": booked, done, or
+/// cancelled with a reason.
 pub async fn follow_up_update(
     State(state): State<AppState>,
     staff: Staff,
     PageId(id): PageId,
-    form: FormPairs,
+    PageForm(form): PageForm<StatusForm>,
 ) -> PageResult {
     staff.require(Permission::ManageAppointments)?;
-    let reason = form.get("reason").unwrap_or_default().trim().to_owned();
+    let reason = form.reason.trim().to_owned();
     let Some(to) = form
-        .get("status")
+        .status
+        .as_deref()
         .and_then(|s| s.parse::<FollowUpState>().ok())
     else {
         let errors = vec![(
@@ -302,95 +323,21 @@ pub async fn follow_up_update(
         )];
         return follow_up_page(&state, &staff, id, None, &reason, errors).await;
     };
-    match state
-        .store
-        .set_follow_up_status(staff.scope(), &staff.actor(), id, to, &reason)
-        .await
-    {
-        Ok(_) => {}
-        Err(store::StoreError::Invalid(errors)) => {
+    let cmd = SetStatus {
+        follow_up_id: id,
+        to,
+        reason: reason.clone(),
+    };
+    let kind = match app::set_status(&state.store, &staff.caller(), cmd).await {
+        Ok(detail) => detail.request.kind,
+        Err(Failure::Store(StoreError::Invalid(errors))) => {
             return follow_up_page(&state, &staff, id, Some(to), &reason, errors_of(errors)).await;
         }
         Err(e) => return Err(e.into()),
-    }
-    let kind = state.store.follow_up(staff.scope(), id).await?.request.kind;
+    };
     Ok(Redirect::to(&format!(
         "/follow-ups?kind={kind}&done={id}:{}",
         to.as_str()
     ))
     .into_response())
-}
-
-#[derive(Template)]
-#[template(path = "follow_up_settings.html")]
-struct SettingsPage {
-    layout: Layout,
-    days: String,
-    errors: Vec<(String, String)>,
-    days_error: Option<String>,
-}
-
-fn settings_page(
-    state: &AppState,
-    staff: &Staff,
-    days: String,
-    errors: Vec<(String, String)>,
-) -> PageResult {
-    let page = SettingsPage {
-        layout: Layout::new(
-            "When is a follow-up request overdue?",
-            Some(staff.0.clone()),
-            state.config.demo_mode,
-        ),
-        days,
-        days_error: find(&errors, "follow_up_overdue_days"),
-        errors,
-    };
-    let errors = page.errors.clone();
-    Ok(with_status(render(page)?, &errors))
-}
-
-pub async fn settings_form(State(state): State<AppState>, staff: Staff) -> PageResult {
-    staff.require(Permission::ConfigureProvider)?;
-    let settings = state.store.office_settings(staff.scope()).await?;
-    settings_page(
-        &state,
-        &staff,
-        settings.follow_up_overdue_days.to_string(),
-        Vec::new(),
-    )
-}
-
-pub async fn settings_save(
-    State(state): State<AppState>,
-    staff: Staff,
-    form: FormPairs,
-) -> PageResult {
-    staff.require(Permission::ConfigureProvider)?;
-    let given = form
-        .get("follow_up_overdue_days")
-        .unwrap_or_default()
-        .trim()
-        .to_owned();
-    let Ok(days) = given.parse::<i64>() else {
-        let errors = vec![(
-            "follow_up_overdue_days".to_owned(),
-            "Enter the number of days as a whole number, like 14".to_owned(),
-        )];
-        return settings_page(&state, &staff, given, errors);
-    };
-    let settings = store::OfficeSettings {
-        follow_up_overdue_days: days,
-    };
-    match state
-        .store
-        .set_office_settings(staff.scope(), &staff.actor(), &settings)
-        .await
-    {
-        Ok(()) => Ok(Redirect::to("/follow-ups").into_response()),
-        Err(store::StoreError::Invalid(errors)) => {
-            settings_page(&state, &staff, given, errors_of(errors))
-        }
-        Err(e) => Err(e.into()),
-    }
 }

@@ -1,14 +1,26 @@
-use super::render;
+//! The clinic pages: the clinic list under its tabs, and one clinic's day with its
+//! appointments under their filters.
+
 use crate::auth::Staff;
 use crate::error::PageResult;
 use crate::http::extract::PageId;
+use crate::pages::render;
 use crate::present::{Layout, TabLink, day_date, long_date, nhs_number};
 use crate::state::AppState;
 use askama::Template;
+use axum::Router;
 use axum::extract::{Query, State};
+use axum::routing::get;
 use domain::{AppointmentStatus, ClinicFilter, ClinicTab, Permission, RowAction, age_on};
 use serde::Deserialize;
 use store::ClinicSummary;
+
+/// The pages' routes (behind the session and CSRF layers).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/clinics", get(list))
+        .route("/clinics/{id}", get(show))
+}
 
 #[derive(Deserialize)]
 pub struct ListQuery {

@@ -1,9 +1,9 @@
-//! The gateway protocol (ADR 11): `GET /gateway/worklist` and `POST /gateway/events`,
-//! authenticated by a gateway's own token; and the staff API for the automatic image flow
-//! and its reconciliation.
+//! Image gateways over JSON. The gateway protocol (ADR 11): `GET /gateway/worklist` and
+//! `POST /gateway/events`, authenticated by a gateway's own token; and the staff API for
+//! the gateways, quarantined images, detaching and discrepancies.
 
-use super::ApiCaller;
-use super::problem::Problem;
+use super::app::{self, Settle};
+use crate::api::{ApiCaller, ApiJson, Problem};
 use crate::http::extract::IdPath;
 use crate::state::AppState;
 use axum::Json;
@@ -12,7 +12,6 @@ use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use domain::Permission;
 use serde::{Deserialize, Serialize};
 use store::{
     DiscrepancyRecord, EventReceipt, GatewayEvent, GatewayPrincipal, GatewayStatus, ReceivedImage,
@@ -130,12 +129,6 @@ pub async fn events(
     Ok((status, Json(receipt)).into_response())
 }
 
-/// A PNG image, as bytes (only its schema is used: the handler sends the stored bytes).
-#[derive(ToSchema)]
-#[schema(value_type = String, format = Binary)]
-#[allow(dead_code)]
-pub struct Png(Vec<u8>);
-
 // ---------------------------------------------------------------------------------------
 // Staff: gateways, quarantine, discrepancies
 // ---------------------------------------------------------------------------------------
@@ -146,8 +139,7 @@ pub async fn gateways(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> ApiResult<Json<Vec<GatewayStatus>>> {
-    caller.require(Permission::ViewRecords)?;
-    Ok(Json(state.store.gateways(caller.scope()).await?))
+    Ok(Json(app::gateways(&state.store, &caller.caller()).await?))
 }
 
 /// Images in quarantine: received, not attached to any appointment.
@@ -156,8 +148,9 @@ pub async fn quarantined(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> ApiResult<Json<Vec<ReceivedImage>>> {
-    caller.require(Permission::ViewRecords)?;
-    Ok(Json(state.store.quarantined_images(caller.scope()).await?))
+    Ok(Json(
+        app::quarantined(&state.store, &caller.caller()).await?,
+    ))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -173,13 +166,9 @@ pub async fn discrepancies(
     caller: ApiCaller,
     Query(q): Query<DiscrepancyQuery>,
 ) -> ApiResult<Json<Vec<DiscrepancyRecord>>> {
-    caller.require(Permission::ViewRecords)?;
     let open_only = q.status.as_deref() != Some("all");
     Ok(Json(
-        state
-            .store
-            .image_discrepancies(caller.scope(), open_only)
-            .await?,
+        app::discrepancies(&state.store, &caller.caller(), open_only).await?,
     ))
 }
 
@@ -200,13 +189,9 @@ pub async fn resolve(
     State(state): State<AppState>,
     caller: ApiCaller,
     IdPath(id): IdPath,
-    super::problem::ApiJson(req): super::problem::ApiJson<ResolveRequest>,
+    ApiJson(req): ApiJson<ResolveRequest>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Permission::ManageAppointments)?;
-    state
-        .store
-        .resolve_discrepancy(caller.scope(), &caller.actor(), id, &req.resolution)
-        .await?;
+    app::resolve(&state.store, &caller.caller(), id, &req.resolution).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -242,7 +227,7 @@ pub async fn attach_quarantined(
     State(state): State<AppState>,
     caller: ApiCaller,
     IdPath(id): IdPath,
-    super::problem::ApiJson(req): super::problem::ApiJson<SettleRequest>,
+    ApiJson(req): ApiJson<SettleRequest>,
 ) -> ApiResult<(StatusCode, Json<Settled>)> {
     settle(state, caller, id, true, req.reason).await
 }
@@ -259,13 +244,10 @@ pub async fn confirm_attach_quarantined(
     State(state): State<AppState>,
     caller: ApiCaller,
     IdPath(id): IdPath,
-    super::problem::ApiJson(req): super::problem::ApiJson<SettleRequest>,
+    ApiJson(req): ApiJson<SettleRequest>,
 ) -> ApiResult<Json<Settled>> {
-    caller.require(Permission::ManageAppointments)?;
-    let appointment_id = state
-        .store
-        .confirm_quarantine_attachment(caller.scope(), &caller.actor(), id, &req.reason)
-        .await?;
+    let appointment_id =
+        app::confirm_attachment(&state.store, &caller.caller(), id, &req.reason).await?;
     Ok(Json(Settled {
         appointment_id: Some(appointment_id),
         awaiting_confirmation: false,
@@ -291,13 +273,9 @@ pub async fn detach(
     State(state): State<AppState>,
     caller: ApiCaller,
     IdPath(id): IdPath,
-    super::problem::ApiJson(req): super::problem::ApiJson<SettleRequest>,
+    ApiJson(req): ApiJson<SettleRequest>,
 ) -> ApiResult<Json<Detached>> {
-    caller.require(Permission::ManageAppointments)?;
-    let appointment_id = state
-        .store
-        .detach_image(caller.scope(), &caller.actor(), id, &req.reason)
-        .await?;
+    let appointment_id = app::detach(&state.store, &caller.caller(), id, &req.reason).await?;
     Ok(Json(Detached { appointment_id }))
 }
 
@@ -312,7 +290,7 @@ pub async fn dismiss_quarantined(
     State(state): State<AppState>,
     caller: ApiCaller,
     IdPath(id): IdPath,
-    super::problem::ApiJson(req): super::problem::ApiJson<SettleRequest>,
+    ApiJson(req): ApiJson<SettleRequest>,
 ) -> ApiResult<Json<Settled>> {
     Ok(settle(state, caller, id, false, req.reason).await?.1)
 }
@@ -324,11 +302,12 @@ async fn settle(
     attach: bool,
     reason: String,
 ) -> ApiResult<(StatusCode, Json<Settled>)> {
-    caller.require(Permission::ManageAppointments)?;
-    let settled = state
-        .store
-        .settle_quarantined_image(caller.scope(), &caller.actor(), id, attach, &reason)
-        .await?;
+    let cmd = Settle {
+        image_id: id,
+        attach,
+        reason,
+    };
+    let settled = app::settle(&state.store, &caller.caller(), cmd).await?;
     let waiting = settled == store::Settlement::AwaitingConfirmation;
     Ok((
         if waiting {
@@ -353,8 +332,7 @@ pub async fn thumbnail(
     caller: ApiCaller,
     IdPath(id): IdPath,
 ) -> ApiResult<Response> {
-    caller.require(Permission::ViewRecords)?;
-    let (media, bytes) = state.store.image_thumbnail(caller.scope(), id).await?;
+    let (media, bytes) = app::thumbnail(&state.store, &caller.caller(), id).await?;
     let media = if media == "image/png" {
         "image/png"
     } else {
@@ -363,8 +341,14 @@ pub async fn thumbnail(
     Ok(([(header::CONTENT_TYPE, media)], bytes).into_response())
 }
 
-/// The gateway protocol and the automatic image flow: each route with its OpenAPI entry.
-pub(super) fn router() -> OpenApiRouter<AppState> {
+/// A PNG image, as bytes (only its schema is used: the handler sends the stored bytes).
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub struct Png(Vec<u8>);
+
+/// The gateway protocol and the staff's gateway routes: each route with its OpenAPI entry.
+pub fn router() -> OpenApiRouter<AppState> {
     // Image events carry thumbnails: a larger body limit for that one route.
     let events = OpenApiRouter::new()
         .routes(routes!(events))

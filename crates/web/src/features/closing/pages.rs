@@ -1,16 +1,27 @@
 //! "Close clinic": every participant needs an outcome first.
 
-use super::{FormPairs, render};
+use super::app;
 use crate::auth::Staff;
 use crate::error::{AppError, PageResult};
-use crate::http::extract::PageId;
+use crate::http::extract::{PageForm, PageId};
+use crate::pages::render;
 use crate::present::{Layout, day_date, nhs_number};
 use crate::state::AppState;
 use askama::Template;
+use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
 use domain::ending::{CloseBlocker, CloseGroup, close_groups};
 use domain::{AppointmentStatus, ClinicStatus, Permission};
+use serde::Deserialize;
+
+/// The pages' routes (behind the session and CSRF layers).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/clinics/{id}/close", get(show).post(close))
+        .route("/clinics/{id}/close/bulk", post(bulk))
+}
 
 pub struct GroupView {
     pub label: &'static str,
@@ -42,14 +53,13 @@ struct ClosePage {
     blocked: bool,
 }
 
+/// `GET /clinics/{id}/close`.
 pub async fn show(State(state): State<AppState>, staff: Staff, PageId(id): PageId) -> PageResult {
-    staff.require(Permission::ManageAppointments)?;
-    let scope = staff.scope();
-    let (clinic, rows, blockers) = tokio::try_join!(
-        state.store.clinic(scope, id),
-        state.store.clinic_appointments(scope, id),
-        state.store.close_blockers(scope, id)
-    )?;
+    let app::CloseView {
+        clinic,
+        appointments: rows,
+        blockers,
+    } = app::view(&state.store, &staff.caller(), id).await?;
     let pairs: Vec<(AppointmentStatus, bool)> = rows
         .iter()
         .map(|r| {
@@ -121,39 +131,39 @@ pub async fn show(State(state): State<AppState>, staff: Staff, PageId(id): PageI
     })
 }
 
+/// The bulk form: which group's button was pressed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct BulkForm {
+    group: Option<String>,
+}
+
 /// The bulk actions: "Mark all as attended not screened" and "Mark all as did not attend".
 pub async fn bulk(
     State(state): State<AppState>,
     staff: Staff,
     PageId(id): PageId,
-    form: FormPairs,
+    PageForm(form): PageForm<BulkForm>,
 ) -> PageResult {
     staff.require(Permission::ManageAppointments)?;
     let group: CloseGroup = form
-        .get("group")
+        .group
+        .as_deref()
         .and_then(|g| g.parse().ok())
         .ok_or_else(|| AppError::BadRequest("Choose which participants to mark".to_owned()))?;
-    let (from, action) = match (group, group.bulk_action()) {
-        (CloseGroup::CheckedInNotScreened, Some(a)) => (AppointmentStatus::CheckedIn, a),
-        (CloseGroup::DidNotCheckIn, Some(a)) => (AppointmentStatus::Scheduled, a),
-        _ => {
-            return Err(AppError::BadRequest(
-                "Appointments in progress must be ended one by one".to_owned(),
-            ));
-        }
-    };
-    state
-        .store
-        .bulk_action(staff.scope(), &staff.actor(), id, from, action)
-        .await?;
+    if app::mark_all(&state.store, &staff.caller(), id, group)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::BadRequest(
+            "Appointments in progress must be ended one by one".to_owned(),
+        ));
+    }
     Ok(Redirect::to(&format!("/clinics/{id}/close")).into_response())
 }
 
+/// `POST /clinics/{id}/close`.
 pub async fn close(State(state): State<AppState>, staff: Staff, PageId(id): PageId) -> PageResult {
-    staff.require(Permission::ManageAppointments)?;
-    state
-        .store
-        .close_clinic(staff.scope(), &staff.actor(), id)
-        .await?;
+    app::close(&state.store, &staff.caller(), id).await?;
     Ok(Redirect::to(&format!("/clinics/{id}?filter=all&done=closed")).into_response())
 }

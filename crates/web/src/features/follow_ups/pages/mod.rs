@@ -1,4 +1,8 @@
-//! Follow-up booking pages: choose a free slot for a request, and the failsafe list.
+//! Follow-up pages: the office's request lists and one request (`requests`), the overdue
+//! setting (`settings`), choosing a free slot for a request, and the failsafe list.
+
+mod requests;
+mod settings;
 
 use super::app::{self, BookFollowUp};
 use crate::auth::Staff;
@@ -220,10 +224,19 @@ pub async fn failsafe(State(state): State<AppState>, staff: Staff) -> PageResult
     })
 }
 
-/// The follow-up booking page routes.
+/// The follow-up page routes.
 pub fn routes() -> axum::Router<AppState> {
     use axum::routing::get;
     axum::Router::new()
+        .route("/follow-ups", get(requests::follow_ups))
+        .route(
+            "/follow-ups/settings",
+            get(settings::settings_form).post(settings::settings_save),
+        )
+        .route(
+            "/follow-ups/{id}",
+            get(requests::follow_up_form).post(requests::follow_up_update),
+        )
         .route("/follow-ups/{id}/book", get(book_form).post(book))
         .route("/follow-ups/failsafe", get(failsafe))
 }
