@@ -2,6 +2,7 @@
 
 use crate::audit::{self, AuditAction};
 use crate::sql::{self, parse_date, parse_enum, parse_id, parse_json};
+use crate::write::AuditRow;
 use crate::{Actor, Result, Scope, Store, StoreError, new_id};
 use domain::{
     AppointmentStatus, ClinicStatus, ClinicTab, ClinicType, LocationKind, RiskType, Session,
@@ -465,27 +466,27 @@ impl Store {
         id: Uuid,
         status: ClinicStatus,
     ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let done = sqlx::query("UPDATE clinics SET status = $1 WHERE id = $2 AND provider_id = $3")
             .bind(status.as_str())
             .bind(sql::id(id))
             .bind(sql::id(scope.provider_id))
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        audit::record(
-            &mut *tx,
-            actor,
-            AuditAction::Update,
-            "clinic",
-            id,
-            None,
-            &serde_json::json!({ "status": status }),
-        )
-        .await?;
-        tx.commit().await?;
+        write
+            .commit_audited(AuditRow::new(
+                actor,
+                AuditAction::Update,
+                "clinic",
+                id,
+                None,
+                serde_json::json!({ "status": status }),
+            ))
+            .await?;
         Ok(())
     }
 }

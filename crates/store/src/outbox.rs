@@ -13,8 +13,9 @@
 //! Subscribers are declared by each feature module (`SUBSCRIBERS`) and listed once in
 //! `lib.rs`, so feature modules never call each other.
 
-use crate::audit::{self, AuditAction};
+use crate::audit::AuditAction;
 use crate::sql::{self, parse_id, parse_ts};
+use crate::write::AuditRow;
 use crate::{Actor, Backend, Result, Scope, Store, StoreError, new_id};
 use domain::events::DomainEvent;
 use serde::Serialize;
@@ -226,7 +227,8 @@ impl Store {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let rows = sqlx::query(&format!(
             "SELECT event_id, subscriber, attempts FROM outbox_deliveries \
              WHERE delivered_at IS NULL AND dead = 0 AND next_attempt_at <= $1 \
@@ -235,7 +237,7 @@ impl Store {
         ))
         .bind(sql::ts(now))
         .bind(limit)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut **tx)
         .await?;
         let mut claimed = Vec::with_capacity(rows.len());
         for r in rows {
@@ -247,7 +249,7 @@ impl Store {
             .bind(sql::ts(now + LEASE))
             .bind(&event_id)
             .bind(&subscriber)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
             claimed.push(ClaimedDelivery {
                 event_id: parse_id(&event_id)?,
@@ -255,7 +257,7 @@ impl Store {
                 attempts: r.try_get("attempts")?,
             });
         }
-        tx.commit().await?;
+        write.commit().await?;
         Ok(claimed)
     }
 
@@ -438,9 +440,10 @@ impl Store {
         for id in events {
             q = q.bind(sql::id(*id));
         }
-        let mut tx = self.begin_write().await?;
-        q.execute(&mut *tx).await?;
-        tx.commit().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
+        q.execute(&mut **tx).await?;
+        write.commit().await?;
         Ok(())
     }
 
@@ -539,7 +542,8 @@ impl Store {
         event_id: Uuid,
         subscriber_name: &str,
     ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let done = sqlx::query(
             "UPDATE outbox_deliveries SET dead = 0, attempts = 0, next_attempt_at = $1, claimed_until = NULL \
              WHERE event_id = $2 AND subscriber = $3 AND dead = 1 AND delivered_at IS NULL",
@@ -547,22 +551,21 @@ impl Store {
         .bind(sql::ts(sql::now()))
         .bind(sql::id(event_id))
         .bind(subscriber_name)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         if done.rows_affected() != 1 {
             return Err(StoreError::NotFound);
         }
-        audit::record(
-            &mut *tx,
-            actor,
-            AuditAction::Update,
-            "outbox_delivery",
-            event_id,
-            None,
-            &serde_json::json!({ "subscriber": subscriber_name, "retried": true }),
-        )
-        .await?;
-        tx.commit().await?;
+        write
+            .commit_audited(AuditRow::new(
+                actor,
+                AuditAction::Update,
+                "outbox_delivery",
+                event_id,
+                None,
+                serde_json::json!({ "subscriber": subscriber_name, "retried": true }),
+            ))
+            .await?;
         Ok(())
     }
 

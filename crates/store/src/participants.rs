@@ -3,6 +3,7 @@
 use crate::audit::{self, AuditAction};
 use crate::error::FieldError;
 use crate::sql::{self, parse_date, parse_enum, parse_id, parse_json};
+use crate::write::AuditRow;
 use crate::{Actor, Result, Scope, Store, StoreError, new_id};
 use domain::participant::{is_gp_practice_code, normalise_postcode};
 use domain::{
@@ -240,7 +241,8 @@ impl Store {
         today: Date,
     ) -> Result<Participant> {
         let p = new.validate(today).map_err(StoreError::Invalid)?;
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let now = sql::ts(sql::now());
         sqlx::query(&format!(
             "INSERT INTO participants (provider_id, created_at, updated_at, {PARTICIPANT_COLUMNS}) VALUES \
@@ -268,7 +270,7 @@ impl Store {
         .bind(&p.access_notes)
         .bind(sql::json(&p.support_reasons))
         .bind(i64::from(p.support_temporary))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(|e| match StoreError::from(e) {
             StoreError::Duplicate(_) => StoreError::Invalid(vec![FieldError::new(
@@ -277,17 +279,15 @@ impl Store {
             )]),
             other => other,
         })?;
-        audit::record(
-            &mut *tx,
+        let audit = AuditRow::new(
             actor,
             AuditAction::Create,
             "participant",
             p.id,
             Some(p.id),
-            &serde_json::json!(p),
-        )
-        .await?;
-        tx.commit().await?;
+            serde_json::json!(p),
+        );
+        write.commit_audited(audit).await?;
         Ok(p)
     }
 

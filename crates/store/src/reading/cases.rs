@@ -2,6 +2,7 @@
 //! the overdue list.
 
 use super::*;
+use crate::write::AuditRow;
 
 impl Store {
     /// The provider's reading settings (the defaults until someone saves them).
@@ -19,11 +20,12 @@ impl Store {
         settings: ReadingSettings,
     ) -> Result<()> {
         settings.validate()?;
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let p = sql::id(scope.provider_id);
         sqlx::query("DELETE FROM reading_settings WHERE provider_id = $1")
             .bind(&p)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         sqlx::query(
             "INSERT INTO reading_settings (provider_id, blinded, arbitration_policy, finalisation_delay_minutes, window_days, due_soon_days, urgent_days, updated_by_name, updated_at) \
@@ -38,19 +40,18 @@ impl Store {
         .bind(i64::from(settings.urgent_days))
         .bind(&actor.name)
         .bind(sql::ts(sql::now()))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        audit::record(
-            &mut *tx,
-            actor,
-            AuditAction::Update,
-            "reading_settings",
-            scope.provider_id,
-            None,
-            &serde_json::to_value(settings).unwrap_or_default(),
-        )
-        .await?;
-        tx.commit().await?;
+        write
+            .commit_audited(AuditRow::new(
+                actor,
+                AuditAction::Update,
+                "reading_settings",
+                scope.provider_id,
+                None,
+                serde_json::to_value(settings).unwrap_or_default(),
+            ))
+            .await?;
         Ok(())
     }
 

@@ -542,9 +542,10 @@ impl Store {
         event: DeliveryEvent,
         change: DeliveryChange,
     ) -> Result<DeliveryState> {
-        let mut tx = self.begin_write().await?;
-        let state = move_delivery(&mut tx, scope, actor, delivery_id, event, &change).await?;
-        tx.commit().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
+        let state = move_delivery(tx, scope, actor, delivery_id, event, &change).await?;
+        write.commit().await?;
         Ok(state)
     }
 

@@ -8,6 +8,7 @@ use super::deliveries::{
 };
 use crate::audit::{self, AuditAction};
 use crate::sql::{self, parse_enum, parse_id, parse_ts};
+use crate::write::AuditRow;
 use crate::{Actor, FieldError, Result, Scope, Store, StoreError};
 use domain::delivery::{Channel, DeliveryEvent, DeliveryState, FailsafeReason, failsafe};
 use serde::Serialize;
@@ -76,7 +77,8 @@ impl Store {
     ) -> Result<()> {
         let p = sql::id(scope.provider_id);
         let now = sql::now();
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         sqlx::query(
             "INSERT INTO print_batches (id, provider_id, file_name, letter_count, page_count, sha256, created_by_name, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -89,7 +91,7 @@ impl Store {
         .bind(&batch.sha256)
         .bind(&actor.name)
         .bind(sql::ts(batch.created_at))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         for (id, sha) in letters {
             let moved = sqlx::query(
@@ -101,11 +103,11 @@ impl Store {
             .bind(sql::ts(now))
             .bind(sql::id(*id))
             .bind(&p)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
             if moved.rows_affected() == 1 {
                 history(
-                    &mut tx,
+                    tx,
                     &p,
                     &sql::id(*id),
                     DeliveryState::Printed,
@@ -116,17 +118,7 @@ impl Store {
                 .await?;
             }
         }
-        audit::record(
-            &mut *tx,
-            actor,
-            AuditAction::Create,
-            "print_batch",
-            batch.id,
-            None,
-            &serde_json::json!({ "file": batch.file_name, "letters": batch.letter_count, "sha256": batch.sha256 }),
-        )
-        .await?;
-        tx.commit().await?;
+        write.commit_audited(AuditRow::new(actor, AuditAction::Create, "print_batch", batch.id, None, serde_json::json!({ "file": batch.file_name, "letters": batch.letter_count, "sha256": batch.sha256 }))).await?;
         Ok(())
     }
 
