@@ -270,7 +270,8 @@ impl Store {
         subscriber_name: &str,
         policy: &RetryPolicy,
     ) -> Result<DeliveryOutcome> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         // Take the row first (its lock on PostgreSQL): a second deliverer waits here and
         // then finds it delivered.
         let taken = sqlx::query(
@@ -279,17 +280,17 @@ impl Store {
         )
         .bind(sql::id(event_id))
         .bind(subscriber_name)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         if taken.rows_affected() != 1 {
-            tx.rollback().await?;
+            write.rollback().await?;
             return Ok(DeliveryOutcome::AlreadyDone);
         }
         let row = sqlx::query(
             "SELECT kind, version, payload, actor_user_id, actor_name FROM outbox_events WHERE id = $1",
         )
         .bind(sql::id(event_id))
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         let attempt = async {
             let kind: String = row.try_get("kind")?;
@@ -308,7 +309,7 @@ impl Store {
             let s = subscriber(subscriber_name).ok_or_else(|| {
                 StoreError::Config(format!("no event subscriber named {subscriber_name:?}"))
             })?;
-            (s.handle)(&mut tx, &actor, &event).await
+            (s.handle)(tx, &actor, &event).await
         }
         .await;
         match attempt {
@@ -320,13 +321,13 @@ impl Store {
                 .bind(sql::ts(sql::now()))
                 .bind(sql::id(event_id))
                 .bind(subscriber_name)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
-                tx.commit().await?;
+                write.commit().await?;
                 Ok(DeliveryOutcome::Delivered)
             }
             Err(e) => {
-                tx.rollback().await?;
+                write.rollback().await?;
                 self.delivery_failed(event_id, subscriber_name, &e.to_string(), policy)
                     .await
             }
@@ -340,17 +341,18 @@ impl Store {
         error: &str,
         policy: &RetryPolicy,
     ) -> Result<DeliveryOutcome> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let row = sqlx::query(
             "SELECT attempts FROM outbox_deliveries WHERE event_id = $1 AND subscriber = $2 \
              AND delivered_at IS NULL AND dead = 0",
         )
         .bind(sql::id(event_id))
         .bind(subscriber_name)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
         let Some(row) = row else {
-            tx.rollback().await?;
+            write.rollback().await?;
             return Ok(DeliveryOutcome::AlreadyDone);
         };
         let failures = row.try_get::<i64, _>("attempts")? + 1;
@@ -367,9 +369,9 @@ impl Store {
         .bind(i64::from(dead))
         .bind(sql::id(event_id))
         .bind(subscriber_name)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        tx.commit().await?;
+        write.commit().await?;
         if dead {
             tracing::error!(%event_id, subscriber = subscriber_name, attempts = failures, error = %error, "outbox: delivery is dead");
             Ok(DeliveryOutcome::Dead { error })

@@ -1,6 +1,6 @@
 //! Participants: the whole-person record, scoped to a provider.
 
-use crate::audit::{self, AuditAction};
+use crate::audit::AuditAction;
 use crate::error::FieldError;
 use crate::sql::{self, parse_date, parse_enum, parse_id, parse_json};
 use crate::write::AuditRow;
@@ -374,7 +374,8 @@ impl Store {
         reasons: &[SupportNeed],
         temporary: bool,
     ) -> Result<Participant> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let done = sqlx::query(
             "UPDATE participants SET support_reasons = $1, support_temporary = $2, updated_at = $3 \
              WHERE id = $4 AND provider_id = $5",
@@ -384,24 +385,23 @@ impl Store {
         .bind(sql::ts(sql::now()))
         .bind(sql::id(participant_id))
         .bind(sql::id(scope.provider_id))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         if done.rows_affected() != 1 {
             return Err(StoreError::NotFound);
         }
         let snapshot =
             serde_json::json!({ "support_reasons": reasons, "support_temporary": temporary });
-        audit::record(
-            &mut *tx,
-            actor,
-            AuditAction::Update,
-            "participant_support",
-            participant_id,
-            Some(participant_id),
-            &snapshot,
-        )
-        .await?;
-        tx.commit().await?;
+        write
+            .commit_audited(AuditRow::new(
+                actor,
+                AuditAction::Update,
+                "participant_support",
+                participant_id,
+                Some(participant_id),
+                &snapshot,
+            ))
+            .await?;
         self.participant(scope, participant_id).await
     }
 }

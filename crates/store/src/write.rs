@@ -98,6 +98,12 @@ impl Change {
         Ok(())
     }
 
+    /// Ends the change without writing anything (dropping it does the same, later).
+    pub async fn rollback(self) -> Result<()> {
+        self.0.rollback().await?;
+        Ok(())
+    }
+
     /// Writes the change's audit row, last, and commits.
     pub async fn commit_audited(mut self, row: AuditRow<'_>) -> Result<()> {
         row.write(&mut self.0).await?;

@@ -83,16 +83,17 @@ impl Store {
         match existing {
             Some(r) => {
                 let id: String = r.try_get("id")?;
-                let mut tx = self.begin_write().await?;
+                let mut write = self.begin_change().await?;
+                let tx = write.tx();
                 sqlx::query(
                     "UPDATE gateways SET token_hash = $1 WHERE id = $2 AND provider_id = $3",
                 )
                 .bind(hash_secret(&token))
                 .bind(&id)
                 .bind(sql::id(provider.id))
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
-                tx.commit().await?;
+                write.commit().await?;
             }
             None => {
                 let (_, t) = self
@@ -250,9 +251,10 @@ impl Store {
         }
         let room = (sql::id(room.id), room.ae_title.clone());
         let issue = || async {
-            let mut tx = self.begin_write().await?;
-            sync_item(&mut tx, scope, appointment_id, Some(room.clone()), true).await?;
-            tx.commit().await?;
+            let mut write = self.begin_change().await?;
+            let tx = write.tx();
+            sync_item(tx, scope, appointment_id, Some(room.clone()), true).await?;
+            write.commit().await?;
             Ok::<_, StoreError>(())
         };
         // Issued by another request at the same moment: this one then updates it.

@@ -192,8 +192,9 @@ impl Store {
         } else {
             None
         };
-        let mut tx = self.begin_write().await?;
-        let row = open_quarantined(&mut tx, scope, image_id).await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
+        let row = open_quarantined(tx, scope, image_id).await?;
         if let Some(c) = &candidate {
             let patient_id: Option<String> = row.try_get("patient_id")?;
             let detached = row.try_get::<Option<String>, _>("detached_from")?.is_some();
@@ -232,33 +233,32 @@ impl Store {
                 .bind(&reason)
                 .bind(sql::id(image_id))
                 .bind(sql::id(scope.provider_id))
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
-                let participant_id = participant_of(&mut tx, scope, c.appointment_id).await?;
-                audit::record(
-                    &mut *tx,
-                    actor,
-                    AuditAction::Update,
-                    "quarantined_image",
-                    image_id,
-                    Some(participant_id),
-                    &serde_json::json!({
-                        "outcome": "attachment_requested",
-                        "appointment_id": c.appointment_id,
-                        "sop_instance_uid": row.try_get::<String, _>("sop_instance_uid")?,
-                        "patient_id": patient_id,
-                        "nhs_number": c.nhs_number,
-                        "reason": reason,
-                    }),
-                )
-                .await?;
-                tx.commit().await?;
+                let participant_id = participant_of(tx, scope, c.appointment_id).await?;
+                write
+                    .commit_audited(AuditRow::new(
+                        actor,
+                        AuditAction::Update,
+                        "quarantined_image",
+                        image_id,
+                        Some(participant_id),
+                        &serde_json::json!({
+                            "outcome": "attachment_requested",
+                            "appointment_id": c.appointment_id,
+                            "sop_instance_uid": row.try_get::<String, _>("sop_instance_uid")?,
+                            "patient_id": patient_id,
+                            "nhs_number": c.nhs_number,
+                            "reason": reason,
+                        }),
+                    ))
+                    .await?;
                 return Ok(Settlement::AwaitingConfirmation);
             }
         }
         let appointment = candidate.as_ref().map(|c| c.appointment_id);
         let participant_id = match appointment {
-            Some(a) => Some(participant_of(&mut tx, scope, a).await?),
+            Some(a) => Some(participant_of(tx, scope, a).await?),
             None => None,
         };
         sqlx::query(
@@ -271,10 +271,10 @@ impl Store {
         .bind(sql::ts(sql::now()))
         .bind(sql::id(image_id))
         .bind(sql::id(scope.provider_id))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         audit::record(
-            &mut *tx,
+            &mut **tx,
             actor,
             AuditAction::Update,
             "quarantined_image",
@@ -289,9 +289,9 @@ impl Store {
         )
         .await?;
         if let Some(a) = appointment {
-            reconcile_in(&mut tx, scope, a).await?;
+            reconcile_in(tx, scope, a).await?;
         }
-        tx.commit().await?;
+        write.commit().await?;
         Ok(match appointment {
             Some(a) => Settlement::Attached(a),
             None => Settlement::Dismissed,

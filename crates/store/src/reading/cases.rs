@@ -127,17 +127,18 @@ impl Store {
                 return Ok(settled);
             }
             let actor = Actor::system("Reading finalisation");
-            let mut tx = self.begin_write().await?;
-            let settings = settings_in(&mut *tx, scope).await?;
+            let mut write = self.begin_change().await?;
+            let tx = write.tx();
+            let settings = settings_in(&mut **tx, scope).await?;
             let mut moved = 0;
             for r in &due {
                 let id = parse_id(&r.try_get::<String, _>("id")?)?;
-                let (state, _) = settle(&mut tx, scope, &actor, &settings, id, now).await?;
+                let (state, _) = settle(tx, scope, &actor, &settings, id, now).await?;
                 if state != ReadingState::AwaitingFinalisation {
                     moved += 1;
                 }
             }
-            tx.commit().await?;
+            write.commit().await?;
             settled += moved;
             // A batch that moved nothing (its reads were changed since, so they are not
             // due after all) would be found again: stop rather than loop.

@@ -209,13 +209,14 @@ impl Store {
         let candidates = q.fetch_all(self.pool()).await?;
         for c in &candidates {
             let case_id = parse_id(&c.try_get::<String, _>("id")?)?;
-            let mut tx = self.begin_write().await?;
+            let mut write = self.begin_change().await?;
+            let tx = write.tx();
             if self.backend() == crate::Backend::Postgres {
                 // A claim is a lease, not a record: if the database server itself crashed
                 // and lost the last moment's claims, the cases would simply be offered
                 // again. So it does not wait for the WAL flush (as view entries, ADR 9).
                 sqlx::query("SET LOCAL synchronous_commit TO OFF")
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?;
             }
             let claimed = sqlx::query(
@@ -227,7 +228,7 @@ impl Store {
             .bind(sql::id(case_id))
             .bind(&p)
             .bind(sql::ts(now))
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
             if claimed.rows_affected() == 1 {
                 sqlx::query(
@@ -238,12 +239,12 @@ impl Store {
                 .bind(sql::id(case_id))
                 .bind(session.offered + 1)
                 .bind(sql::ts(now))
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
-                tx.commit().await?;
+                write.commit().await?;
                 return Ok(Some(case_id));
             }
-            tx.rollback().await?;
+            write.rollback().await?;
         }
         if candidates.is_empty() {
             self.end_reading_session(scope, session_id).await?;

@@ -6,7 +6,7 @@ use super::deliveries::{
     DELIVERY_FIELDS, DeliveryChange, DeliveryRecord, delivery_from_row, history, move_delivery,
     queue,
 };
-use crate::audit::{self, AuditAction};
+use crate::audit::AuditAction;
 use crate::sql::{self, parse_enum, parse_id, parse_ts};
 use crate::write::AuditRow;
 use crate::{Actor, FieldError, Result, Scope, Store, StoreError};
@@ -296,15 +296,16 @@ impl Store {
         event: DeliveryEvent,
         detail: &str,
     ) -> Result<DeliveryRecord> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let change = DeliveryChange {
             detail: detail.to_owned(),
             next_attempt_at: Some(sql::now()),
             ..DeliveryChange::default()
         };
         // Audited with the move.
-        move_delivery(&mut tx, scope, actor, id, event, &change).await?;
-        tx.commit().await?;
+        move_delivery(tx, scope, actor, id, event, &change).await?;
+        write.commit().await?;
         self.delivery(scope, id).await
     }
 
@@ -332,9 +333,10 @@ impl Store {
             )));
         }
         let p = sql::id(scope.provider_id);
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let new = queue(
-            &mut tx,
+            tx,
             &p,
             &sql::id(d.result_id),
             &sql::id(d.participant_id),
@@ -347,17 +349,16 @@ impl Store {
             &actor.name,
         )
         .await?;
-        audit::record(
-            &mut *tx,
-            actor,
-            AuditAction::Create,
-            "result_delivery",
-            new,
-            Some(d.participant_id),
-            &serde_json::json!({ "reissue_of": id, "reason": reason }),
-        )
-        .await?;
-        tx.commit().await?;
+        write
+            .commit_audited(AuditRow::new(
+                actor,
+                AuditAction::Create,
+                "result_delivery",
+                new,
+                Some(d.participant_id),
+                &serde_json::json!({ "reissue_of": id, "reason": reason }),
+            ))
+            .await?;
         self.delivery(scope, new).await
     }
 
