@@ -361,7 +361,7 @@ impl Store {
                 "assessment",
                 saved,
                 Some(participant_id),
-                &serde_json::json!({
+                serde_json::json!({
                     "appointment_id": appointment_id,
                     "record": record,
                     "end_code": end_code,

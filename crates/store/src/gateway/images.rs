@@ -243,7 +243,7 @@ impl Store {
                         "quarantined_image",
                         image_id,
                         Some(participant_id),
-                        &serde_json::json!({
+                        serde_json::json!({
                             "outcome": "attachment_requested",
                             "appointment_id": c.appointment_id,
                             "sop_instance_uid": row.try_get::<String, _>("sop_instance_uid")?,

@@ -356,7 +356,7 @@ impl Store {
                 "result_delivery",
                 new,
                 Some(d.participant_id),
-                &serde_json::json!({ "reissue_of": id, "reason": reason }),
+                serde_json::json!({ "reissue_of": id, "reason": reason }),
             ))
             .await?;
         self.delivery(scope, new).await
