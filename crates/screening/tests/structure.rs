@@ -336,7 +336,7 @@ const STORE_FEATURES: &[&str] = &[
 /// Store modules every feature may use. They use no feature module themselves, except the
 /// crate root (`lib.rs`), which lists the event subscribers and re-exports the public types.
 const STORE_NEUTRAL: &[&str] = &[
-    "audit", "dates", "error", "outbox", "rounds", "shared", "sql",
+    "audit", "dates", "error", "outbox", "rounds", "shared", "sql", "write",
 ];
 
 fn store_src() -> PathBuf {

@@ -1,15 +1,16 @@
 //! Appointments and their append-only status history.
 
-use crate::audit::{self, AuditAction};
+use crate::audit::AuditAction;
 use crate::shared::appointment::{apply_action_in, insert_history};
 use crate::sql::{self, parse_date, parse_enum, parse_id, parse_ts};
+use crate::write::AuditRow;
 use crate::{Actor, Backend, Participant, Result, Scope, Store, StoreError, new_id};
 use domain::{
     AppointmentAction, AppointmentStatus, EpisodeOutcome, EpisodeStage, EpisodeType, LocationKind,
     Session,
 };
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -38,6 +39,29 @@ pub struct StatusChange {
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub changed_at: OffsetDateTime,
+}
+
+/// A status history row as stored; [`StatusChange`] is made from it.
+#[derive(sqlx::FromRow)]
+struct StatusChangeRow {
+    status: String,
+    action: Option<String>,
+    changed_by: Option<String>,
+    changed_by_name: String,
+    changed_at: String,
+}
+
+impl TryFrom<StatusChangeRow> for StatusChange {
+    type Error = StoreError;
+    fn try_from(r: StatusChangeRow) -> Result<Self> {
+        Ok(StatusChange {
+            status: parse_enum(&r.status)?,
+            action: r.action.as_deref().map(parse_enum).transpose()?,
+            changed_by: r.changed_by.as_deref().map(parse_id).transpose()?,
+            changed_by_name: r.changed_by_name,
+            changed_at: parse_ts(&r.changed_at)?,
+        })
+    }
 }
 
 /// An appointment with everything its page shows.
@@ -77,6 +101,74 @@ pub struct AnsweredFollowUp {
     pub views: Vec<domain::imaging::View>,
 }
 
+/// The appointment query's row, as stored.
+#[derive(sqlx::FromRow)]
+struct AppointmentRow {
+    status: String,
+    version: i64,
+    participant_id: String,
+    clinic_id: String,
+    clinic_date: String,
+    session: String,
+    starts_at: String,
+    duration_minutes: i64,
+    location_name: String,
+    location_kind: String,
+    episode_id: String,
+    episode_type: String,
+    stage: String,
+    outcome: Option<String>,
+    clinic_type: String,
+    follow_up_id: Option<String>,
+    follow_up_kind: Option<String>,
+    follow_up_views: Option<String>,
+}
+
+impl AppointmentRow {
+    fn into_detail(
+        self,
+        id: Uuid,
+        participant: Participant,
+        history: Vec<StatusChange>,
+    ) -> Result<AppointmentDetail> {
+        // The joined request's columns are NOT NULL: missing with an id, the row is corrupt.
+        let joined = |value: Option<String>, column: &str| {
+            value.ok_or_else(|| StoreError::Corrupt(format!("follow-up request without {column}")))
+        };
+        let follow_up = match self.follow_up_id {
+            Some(fid) => Some(AnsweredFollowUp {
+                id: parse_id(&fid)?,
+                kind: parse_enum(&joined(self.follow_up_kind, "kind")?)?,
+                views: crate::shared::follow_up::parse_views(&joined(
+                    self.follow_up_views,
+                    "views",
+                )?)?,
+            }),
+            None => None,
+        };
+        Ok(AppointmentDetail {
+            id,
+            status: parse_enum(&self.status)?,
+            version: self.version,
+            clinic_id: parse_id(&self.clinic_id)?,
+            clinic_date: parse_date(&self.clinic_date)?,
+            clinic_session: parse_enum(&self.session)?,
+            starts_at: self.starts_at,
+            duration_minutes: self.duration_minutes,
+            location_name: self.location_name,
+            location_kind: parse_enum(&self.location_kind)?,
+            episode_id: parse_id(&self.episode_id)?,
+            episode_type: parse_enum(&self.episode_type)?,
+            episode_stage: parse_enum(&self.stage)?,
+            episode_outcome: self.outcome.as_deref().map(parse_enum).transpose()?,
+            participant,
+            history,
+            clinic_type: parse_enum(&self.clinic_type)?,
+            follow_up,
+        })
+    }
+}
+
 impl AppointmentDetail {
     /// Who moved the appointment into its current status (who is running it, when in
     /// progress).
@@ -94,20 +186,21 @@ impl Store {
         actor: &Actor,
         new: NewAppointment,
     ) -> Result<Uuid> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let p = sql::id(scope.provider_id);
         let clinic = sqlx::query(
             "SELECT clinic_date, status, clinic_type FROM clinics WHERE id = $1 AND provider_id = $2",
         )
         .bind(sql::id(new.clinic_id))
         .bind(&p)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await
         .map_err(|e| not_found_as_invalid(e, "clinic_id", "No such clinic"))?;
         let clinic_date: String = clinic.try_get("clinic_date")?;
         domain::appointment::can_book(parse_enum(&clinic.try_get::<String, _>("status")?)?)?;
         crate::shared::screening_status::check_booking(
-            &mut tx,
+            tx,
             scope,
             new.participant_id,
             new.episode_type,
@@ -127,16 +220,18 @@ impl Store {
         .bind(sql::id(new.slot_id))
         .bind(sql::id(new.clinic_id))
         .bind(&p)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await
         .map_err(|e| not_found_as_invalid(e, "slot_id", "No such slot in this clinic"))?;
         let taken = sqlx::query(
             "SELECT 1 FROM appointments WHERE slot_id = $1 AND provider_id = $2 \
-             AND status NOT IN ('cancelled', 'reschedule_requested')",
+             AND status NOT IN ($3, $4)",
         )
         .bind(sql::id(new.slot_id))
         .bind(&p)
-        .fetch_optional(&mut *tx)
+        .bind(AppointmentStatus::Cancelled.as_str())
+        .bind(AppointmentStatus::RescheduleRequested.as_str())
+        .fetch_optional(&mut **tx)
         .await?;
         if taken.is_some() {
             return Err(StoreError::invalid(
@@ -149,7 +244,7 @@ impl Store {
         let open_episode = match new.follow_up_id {
             Some(follow_up_id) => Some(
                 crate::shared::follow_up::bookable(
-                    &mut tx,
+                    tx,
                     scope,
                     follow_up_id,
                     new.participant_id,
@@ -160,7 +255,7 @@ impl Store {
             ),
             None => {
                 crate::rounds::episode_for_booking(
-                    &mut tx,
+                    tx,
                     self.backend(),
                     scope,
                     new.participant_id,
@@ -174,7 +269,7 @@ impl Store {
         if open_episode.is_none() {
             sqlx::query(
                 "INSERT INTO episodes (id, provider_id, participant_id, episode_type, stage, outcome, opened_on, closed_on, created_at) \
-                 VALUES ($1, $2, $3, $4, 'scheduled', NULL, $5, NULL, $6)",
+                 VALUES ($1, $2, $3, $4, $7, NULL, $5, NULL, $6)",
             )
             .bind(sql::id(episode_id))
             .bind(&p)
@@ -182,14 +277,15 @@ impl Store {
             .bind(new.episode_type.as_str())
             .bind(&clinic_date)
             .bind(&now)
-            .execute(&mut *tx)
+            .bind(EpisodeStage::Scheduled.as_str())
+            .execute(&mut **tx)
             .await?;
         }
         let id = new_id();
         sqlx::query(
             "INSERT INTO appointments (id, provider_id, clinic_id, slot_id, participant_id, episode_id, status, \
              status_changed_at, version, created_at, last_changed_by_name, last_changed_at, follow_up_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'scheduled', $7, 1, $7, $8, $7, $9)",
+             VALUES ($1, $2, $3, $4, $5, $6, $10, $7, 1, $7, $8, $7, $9)",
         )
         .bind(sql::id(id))
         .bind(&p)
@@ -200,11 +296,12 @@ impl Store {
         .bind(&now)
         .bind(&actor.name)
         .bind(new.follow_up_id.map(sql::id))
-        .execute(&mut *tx)
+        .bind(AppointmentStatus::Scheduled.as_str())
+        .execute(&mut **tx)
         .await?;
         if let Some(follow_up_id) = new.follow_up_id {
             crate::shared::follow_up::mark_booked(
-                &mut tx,
+                tx,
                 scope,
                 actor,
                 follow_up_id,
@@ -215,7 +312,7 @@ impl Store {
             .await?;
         }
         insert_history(
-            &mut tx,
+            tx,
             scope,
             actor,
             id,
@@ -229,17 +326,16 @@ impl Store {
             "episode_id": episode_id, "episode_type": new.episode_type, "status": AppointmentStatus::Scheduled,
             "follow_up_id": new.follow_up_id,
         });
-        audit::record(
-            &mut *tx,
-            actor,
-            AuditAction::Create,
-            "appointment",
-            id,
-            Some(new.participant_id),
-            &snapshot,
-        )
-        .await?;
-        tx.commit().await?;
+        write
+            .commit_audited(AuditRow::new(
+                actor,
+                AuditAction::Create,
+                "appointment",
+                id,
+                Some(new.participant_id),
+                snapshot,
+            ))
+            .await?;
         Ok(id)
     }
 
@@ -263,41 +359,12 @@ impl Store {
         .bind(&p)
         .fetch_one(self.pool())
         .await?;
-        let participant_id = parse_id(&row.try_get::<String, _>("participant_id")?)?;
-        let participant = self.participant(scope, participant_id).await?;
-        Ok(AppointmentDetail {
-            id,
-            status: parse_enum(&row.try_get::<String, _>("status")?)?,
-            version: row.try_get("version")?,
-            clinic_id: parse_id(&row.try_get::<String, _>("clinic_id")?)?,
-            clinic_date: parse_date(&row.try_get::<String, _>("clinic_date")?)?,
-            clinic_session: parse_enum(&row.try_get::<String, _>("session")?)?,
-            starts_at: row.try_get("starts_at")?,
-            duration_minutes: row.try_get("duration_minutes")?,
-            location_name: row.try_get("location_name")?,
-            location_kind: parse_enum(&row.try_get::<String, _>("location_kind")?)?,
-            episode_id: parse_id(&row.try_get::<String, _>("episode_id")?)?,
-            episode_type: parse_enum(&row.try_get::<String, _>("episode_type")?)?,
-            episode_stage: parse_enum(&row.try_get::<String, _>("stage")?)?,
-            episode_outcome: row
-                .try_get::<Option<String>, _>("outcome")?
-                .as_deref()
-                .map(parse_enum)
-                .transpose()?,
-            participant,
-            history: self.status_history(scope, id).await?,
-            clinic_type: parse_enum(&row.try_get::<String, _>("clinic_type")?)?,
-            follow_up: match row.try_get::<Option<String>, _>("follow_up_id")? {
-                Some(fid) => Some(AnsweredFollowUp {
-                    id: parse_id(&fid)?,
-                    kind: parse_enum(&row.try_get::<String, _>("follow_up_kind")?)?,
-                    views: crate::shared::follow_up::parse_views(
-                        &row.try_get::<String, _>("follow_up_views")?,
-                    )?,
-                }),
-                None => None,
-            },
-        })
+        let row = AppointmentRow::from_row(&row)?;
+        let participant = self
+            .participant(scope, parse_id(&row.participant_id)?)
+            .await?;
+        let history = self.status_history(scope, id).await?;
+        row.into_detail(id, participant, history)
     }
 
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, appointment_id = %appointment_id))]
@@ -315,23 +382,7 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         rows.iter()
-            .map(|r| {
-                Ok(StatusChange {
-                    status: parse_enum(&r.try_get::<String, _>("status")?)?,
-                    action: r
-                        .try_get::<Option<String>, _>("action")?
-                        .as_deref()
-                        .map(parse_enum)
-                        .transpose()?,
-                    changed_by: r
-                        .try_get::<Option<String>, _>("changed_by")?
-                        .as_deref()
-                        .map(parse_id)
-                        .transpose()?,
-                    changed_by_name: r.try_get("changed_by_name")?,
-                    changed_at: parse_ts(&r.try_get::<String, _>("changed_at")?)?,
-                })
-            })
+            .map(|r| StatusChangeRow::from_row(r)?.try_into())
             .collect()
     }
 
@@ -348,12 +399,11 @@ impl Store {
         action: AppointmentAction,
         expected_version: Option<i64>,
     ) -> Result<AppointmentStatus> {
-        crate::outbox::collecting(async {
-            let mut tx = self.begin_write().await?;
-            let to =
-                apply_action_in(&mut tx, scope, actor, id, action, expected_version, None).await?;
-            tx.commit().await?;
-            self.deliver_recorded().await;
+        self.delivering(async {
+            let mut write = self.begin_change().await?;
+            let tx = write.tx();
+            let to = apply_action_in(tx, scope, actor, id, action, expected_version, None).await?;
+            write.commit().await?;
             Ok(to)
         })
         .await

@@ -10,12 +10,13 @@
 //! records `AppointmentStatusChanged` (the worklist follows it), and every recording
 //! records `AssessmentOutcomeRecorded`.
 
-use crate::audit::{self, AuditAction};
+use crate::audit::AuditAction;
 use crate::outbox::{self, Tx};
 use crate::shared::appointment::{clinic_now, insert_history, require_runner};
 use crate::shared::episode::{self, Closing};
 use crate::shared::follow_up::{Move, move_in};
 use crate::sql::{self, parse_date, parse_enum, parse_id, parse_json, parse_ts};
+use crate::write::AuditRow;
 use crate::{Actor, Result, Scope, Store, StoreError, new_id};
 use domain::assessment::{
     AssessmentOutcome, AssessmentRecord, BreastWork, CancerDetails, MdmOutcome, OutcomeKind,
@@ -273,8 +274,9 @@ impl Store {
         expected_version: Option<i64>,
     ) -> Result<AssessmentContext> {
         let today = clinic_now().date();
-        let mut tx = self.begin_write().await?;
-        let loaded = load(&mut tx, scope, appointment_id).await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
+        let loaded = load(tx, scope, appointment_id).await?;
         let r = &loaded.row;
         let status: AppointmentStatus = parse_enum(&r.try_get::<String, _>("status")?)?;
         let recording = check_recording(
@@ -294,11 +296,11 @@ impl Store {
         let participant_id = parse_id(&r.try_get::<String, _>("participant_id")?)?;
         let assessed_on = parse_date(&r.try_get::<String, _>("clinic_date")?)?;
         if recording == Recording::Completes {
-            end_appointment(&mut tx, scope, actor, r, status).await?;
+            end_appointment(tx, scope, actor, r, status).await?;
         }
         let end_code = record.outcome.end_code();
         let saved = save(
-            &mut tx,
+            tx,
             scope,
             actor,
             Saving {
@@ -316,7 +318,7 @@ impl Store {
         match end_code {
             Some(end_code) => {
                 episode::close(
-                    &mut tx,
+                    tx,
                     scope,
                     actor,
                     Closing {
@@ -331,10 +333,10 @@ impl Store {
                 )
                 .await?;
             }
-            None => keep_at_assessment(&mut tx, scope, actor, episode_id, &reason).await?,
+            None => keep_at_assessment(tx, scope, actor, episode_id, &reason).await?,
         }
         outbox::record(
-            &mut tx,
+            tx,
             scope,
             actor,
             DomainEvent::AssessmentOutcomeRecorded(AssessmentOutcomeRecorded {
@@ -348,26 +350,25 @@ impl Store {
             }),
         )
         .await?;
-        audit::record(
-            &mut *tx,
-            actor,
-            if loaded.assessment.is_some() {
-                AuditAction::Update
-            } else {
-                AuditAction::Create
-            },
-            "assessment",
-            saved,
-            Some(participant_id),
-            &serde_json::json!({
-                "appointment_id": appointment_id,
-                "record": record,
-                "end_code": end_code,
-                "previous_outcome": loaded.assessment.as_ref().map(|a| a.record.outcome.kind()),
-            }),
-        )
-        .await?;
-        tx.commit().await?;
+        write
+            .commit_audited(AuditRow::new(
+                actor,
+                if loaded.assessment.is_some() {
+                    AuditAction::Update
+                } else {
+                    AuditAction::Create
+                },
+                "assessment",
+                saved,
+                Some(participant_id),
+                serde_json::json!({
+                    "appointment_id": appointment_id,
+                    "record": record,
+                    "end_code": end_code,
+                    "previous_outcome": loaded.assessment.as_ref().map(|a| a.record.outcome.kind()),
+                }),
+            ))
+            .await?;
         self.assessment_context(scope, appointment_id).await
     }
 

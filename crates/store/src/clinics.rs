@@ -1,7 +1,8 @@
 //! Clinics, their slots, and the day list of appointments.
 
-use crate::audit::{self, AuditAction};
+use crate::audit::AuditAction;
 use crate::sql::{self, parse_date, parse_enum, parse_id, parse_json};
+use crate::write::AuditRow;
 use crate::{Actor, Result, Scope, Store, StoreError, new_id};
 use domain::{
     AppointmentStatus, ClinicStatus, ClinicTab, ClinicType, LocationKind, RiskType, Session,
@@ -192,11 +193,12 @@ impl Store {
             ));
         }
         let id = new_id();
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         sqlx::query("SELECT id FROM locations WHERE id = $1 AND provider_id = $2")
             .bind(sql::id(new.location_id))
             .bind(sql::id(scope.provider_id))
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut **tx)
             .await?;
         sqlx::query(
             "INSERT INTO clinics (id, provider_id, location_id, clinic_date, session, clinic_type, \
@@ -213,7 +215,7 @@ impl Store {
         .bind(hhmm(start))
         .bind(hhmm(end))
         .bind(sql::ts(sql::now()))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         for i in 0..new.slot_count {
             sqlx::query(
@@ -224,7 +226,7 @@ impl Store {
             .bind(sql::id(id))
             .bind(hhmm(start + i * new.slot_minutes))
             .bind(i64::from(new.slot_minutes))
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         let snapshot = serde_json::json!({
@@ -232,17 +234,16 @@ impl Store {
             "clinic_type": new.clinic_type, "risk_type": new.risk_type, "starts_at": hhmm(start),
             "ends_at": hhmm(end), "slot_minutes": new.slot_minutes, "slot_count": new.slot_count,
         });
-        audit::record(
-            &mut *tx,
-            actor,
-            AuditAction::Create,
-            "clinic",
-            id,
-            None,
-            &snapshot,
-        )
-        .await?;
-        tx.commit().await?;
+        write
+            .commit_audited(AuditRow::new(
+                actor,
+                AuditAction::Create,
+                "clinic",
+                id,
+                None,
+                &snapshot,
+            ))
+            .await?;
         self.clinic(scope, id).await
     }
 
@@ -465,27 +466,27 @@ impl Store {
         id: Uuid,
         status: ClinicStatus,
     ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let done = sqlx::query("UPDATE clinics SET status = $1 WHERE id = $2 AND provider_id = $3")
             .bind(status.as_str())
             .bind(sql::id(id))
             .bind(sql::id(scope.provider_id))
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        audit::record(
-            &mut *tx,
-            actor,
-            AuditAction::Update,
-            "clinic",
-            id,
-            None,
-            &serde_json::json!({ "status": status }),
-        )
-        .await?;
-        tx.commit().await?;
+        write
+            .commit_audited(AuditRow::new(
+                actor,
+                AuditAction::Update,
+                "clinic",
+                id,
+                None,
+                serde_json::json!({ "status": status }),
+            ))
+            .await?;
         Ok(())
     }
 }

@@ -1,13 +1,14 @@
 //! Closing a clinic: every appointment needs a final outcome first, and the office's
 //! bulk actions for those who never arrived or never got screened.
 
-use crate::audit::{self, AuditAction};
+use crate::audit::AuditAction;
 use crate::outbox::Tx;
 use crate::shared::appointment::{
     apply_action_in, bump_version, close_episode, stale, upsert_section,
 };
 use crate::shared::follow_up::{NewFollowUpRow, insert_follow_up};
 use crate::sql::{self, parse_enum, parse_id};
+use crate::write::AuditRow;
 use crate::{Actor, Result, Scope, Store, StoreError};
 use domain::ending::{CloseBlocker, can_close};
 use domain::{AppointmentAction, AppointmentStatus, ClinicStatus};
@@ -150,29 +151,29 @@ impl Store {
         from: AppointmentStatus,
         action: AppointmentAction,
     ) -> Result<usize> {
-        crate::outbox::collecting(async {
-            let mut tx = self.begin_write().await?;
+        self.delivering(async {
+            let mut write = self.begin_change().await?;
+            let tx = write.tx();
             let clinic_status: String =
                 sqlx::query("SELECT status FROM clinics WHERE id = $1 AND provider_id = $2")
                     .bind(sql::id(clinic_id))
                     .bind(sql::id(scope.provider_id))
-                    .fetch_one(&mut *tx)
+                    .fetch_one(&mut **tx)
                     .await?
                     .try_get("status")?;
             if clinic_status == ClinicStatus::Closed.as_str() {
                 return Err(StoreError::Refused("This clinic is closed.".to_owned()));
             }
-            let targets: Vec<Uuid> = outcomes(&mut tx, scope, clinic_id)
+            let targets: Vec<Uuid> = outcomes(tx, scope, clinic_id)
                 .await?
                 .into_iter()
                 .filter(|(_, s, _)| *s == from)
                 .map(|(id, _, _)| id)
                 .collect();
             for id in &targets {
-                apply_action_in(&mut tx, scope, actor, *id, action, None, None).await?;
+                apply_action_in(tx, scope, actor, *id, action, None, None).await?;
             }
-            tx.commit().await?;
-            self.deliver_recorded().await;
+            write.commit().await?;
             Ok(targets.len())
         })
         .await
@@ -182,40 +183,41 @@ impl Store {
     /// screened its details); otherwise refuses and changes nothing.
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), clinic_id = %clinic_id))]
     pub async fn close_clinic(&self, scope: Scope, actor: &Actor, clinic_id: Uuid) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let clinic_status: String =
             sqlx::query("SELECT status FROM clinics WHERE id = $1 AND provider_id = $2")
                 .bind(sql::id(clinic_id))
                 .bind(sql::id(scope.provider_id))
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut **tx)
                 .await?
                 .try_get("status")?;
         if clinic_status == ClinicStatus::Closed.as_str() {
             return Ok(());
         }
-        let all = outcomes(&mut tx, scope, clinic_id).await?;
+        let all = outcomes(tx, scope, clinic_id).await?;
         let pairs: Vec<_> = all.iter().map(|(_, s, d)| (*s, *d)).collect();
         if can_close(&pairs).is_err() {
             return Err(StoreError::Refused(
                 domain::ending::CLOSE_CLINIC_BLOCKED.to_owned(),
             ));
         }
-        sqlx::query("UPDATE clinics SET status = 'closed' WHERE id = $1 AND provider_id = $2")
+        sqlx::query("UPDATE clinics SET status = $3 WHERE id = $1 AND provider_id = $2")
             .bind(sql::id(clinic_id))
             .bind(sql::id(scope.provider_id))
-            .execute(&mut *tx)
+            .bind(ClinicStatus::Closed.as_str())
+            .execute(&mut **tx)
             .await?;
-        audit::record(
-            &mut *tx,
-            actor,
-            AuditAction::Update,
-            "clinic",
-            clinic_id,
-            None,
-            &serde_json::json!({ "status": ClinicStatus::Closed }),
-        )
-        .await?;
-        tx.commit().await?;
+        write
+            .commit_audited(AuditRow::new(
+                actor,
+                AuditAction::Update,
+                "clinic",
+                clinic_id,
+                None,
+                serde_json::json!({ "status": ClinicStatus::Closed }),
+            ))
+            .await?;
         Ok(())
     }
 
@@ -230,13 +232,14 @@ impl Store {
         data: &serde_json::Value,
         expected_version: i64,
     ) -> Result<i64> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let row = sqlx::query(
             "SELECT status, version, participant_id, last_changed_by_name, last_changed_at FROM appointments WHERE id = $1 AND provider_id = $2",
         )
         .bind(sql::id(id))
         .bind(sql::id(scope.provider_id))
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         let status: AppointmentStatus = parse_enum(&row.try_get::<String, _>("status")?)?;
         if status != AppointmentStatus::AttendedNotScreened {
@@ -251,26 +254,25 @@ impl Store {
                 &row.try_get::<String, _>("last_changed_at")?,
             ));
         }
-        upsert_section(&mut tx, scope, actor, id, "ending", data).await?;
+        upsert_section(tx, scope, actor, id, "ending", data).await?;
         // Marked attended not screened in bulk at closing: the answers now given decide the
         // episode's outcome ("No, request opt out") and the request the office acts on.
         if let Ok(answer) =
             serde_json::from_value::<domain::ending::AttendedNotScreened>(data.clone())
         {
-            record_ending_follow_up(&mut tx, scope, actor, id, &answer).await?;
+            record_ending_follow_up(tx, scope, actor, id, &answer).await?;
         }
-        let version = bump_version(&mut tx, scope, actor, id, expected_version).await?;
-        audit::record(
-            &mut *tx,
-            actor,
-            AuditAction::Create,
-            "appointment_ending",
-            id,
-            Some(parse_id(&row.try_get::<String, _>("participant_id")?)?),
-            data,
-        )
-        .await?;
-        tx.commit().await?;
+        let version = bump_version(tx, scope, actor, id, expected_version).await?;
+        write
+            .commit_audited(AuditRow::new(
+                actor,
+                AuditAction::Create,
+                "appointment_ending",
+                id,
+                Some(parse_id(&row.try_get::<String, _>("participant_id")?)?),
+                data,
+            ))
+            .await?;
         Ok(version)
     }
 }

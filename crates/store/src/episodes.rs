@@ -35,9 +35,10 @@ impl Store {
         reason: &str,
     ) -> Result<Option<Date>> {
         let reason = reason.trim();
-        crate::outbox::collecting(async {
-        let mut tx = self.begin_write().await?;
-        let facts = episode::facts(&mut tx, scope, episode_id).await?;
+        self.delivering(async {
+let mut write = self.begin_change().await?;
+let tx = write.tx();
+        let facts = episode::facts(tx, scope, episode_id).await?;
         match how {
             EpisodeEnd::Close => {
                 let pending: i64 = sqlx::query(
@@ -46,7 +47,7 @@ impl Store {
                 )
                 .bind(sql::id(scope.provider_id))
                 .bind(sql::id(episode_id))
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut **tx)
                 .await?
                 .try_get("n")?;
                 check_manual_close(facts.stage, pending > 0, end_code, reason)
@@ -58,7 +59,7 @@ impl Store {
             }
         }
         let next_test_due = episode::close(
-            &mut tx,
+            tx,
             scope,
             actor,
             Closing {
@@ -72,7 +73,7 @@ impl Store {
         )
         .await?;
         audit::record(
-            &mut *tx,
+            &mut **tx,
             actor,
             AuditAction::Update,
             "episode",
@@ -87,11 +88,10 @@ impl Store {
             }),
         )
         .await?;
-        tx.commit().await?;
-        self.deliver_recorded().await;
-        Ok(next_test_due)
-        })
-        .await
+        write.commit().await?;
+Ok(next_test_due)
+})
+.await
     }
 }
 

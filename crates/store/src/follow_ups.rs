@@ -2,10 +2,11 @@
 //! append-only history of every move, and the office's settings (when an open request is
 //! overdue).
 
-use crate::audit::{self, AuditAction};
+use crate::audit::AuditAction;
 use crate::outbox::{Delivery, Handled, Subscriber, Tx};
 use crate::shared::follow_up::{Move, NewFollowUpRow, insert_follow_up, move_in};
 use crate::sql::{self, parse_date, parse_enum, parse_id, parse_ts};
+use crate::write::AuditRow;
 use crate::{Actor, FollowUp, Result, Scope, Store, StoreError};
 use domain::events::{DomainEvent, kind};
 use domain::follow_up::{DEFAULT_OVERDUE_DAYS, FollowUpKind, FollowUpState, validate_overdue_days};
@@ -401,13 +402,14 @@ impl Store {
         reason: &str,
     ) -> Result<FollowUpState> {
         let reason = reason.trim();
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let row = sqlx::query(
             "SELECT status, participant_id FROM follow_up_requests WHERE id = $1 AND provider_id = $2",
         )
         .bind(sql::id(id))
         .bind(sql::id(scope.provider_id))
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         let from: FollowUpState = parse_enum(&row.try_get::<String, _>("status")?)?;
         from.move_to(to, reason).map_err(StoreError::Invalid)?;
@@ -418,8 +420,8 @@ impl Store {
             from,
             to,
         };
-        move_in(&mut tx, scope, actor, m, reason).await?;
-        tx.commit().await?;
+        move_in(tx, scope, actor, m, reason).await?;
+        write.commit().await?;
         Ok(to)
     }
 
@@ -451,7 +453,8 @@ impl Store {
         settings: &OfficeSettings,
     ) -> Result<()> {
         validate_overdue_days(settings.follow_up_overdue_days).map_err(StoreError::Invalid)?;
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let now = sql::ts(sql::now());
         let done = sqlx::query(
             "UPDATE office_settings SET follow_up_overdue_days = $1, updated_by_name = $2, updated_at = $3 WHERE provider_id = $4",
@@ -460,7 +463,7 @@ impl Store {
         .bind(&actor.name)
         .bind(&now)
         .bind(sql::id(scope.provider_id))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         if done.rows_affected() == 0 {
             sqlx::query(
@@ -470,20 +473,19 @@ impl Store {
             .bind(settings.follow_up_overdue_days)
             .bind(&actor.name)
             .bind(&now)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
-        audit::record(
-            &mut *tx,
-            actor,
-            AuditAction::Update,
-            "office_settings",
-            scope.provider_id,
-            None,
-            &serde_json::to_value(settings).unwrap_or_default(),
-        )
-        .await?;
-        tx.commit().await?;
+        write
+            .commit_audited(AuditRow::new(
+                actor,
+                AuditAction::Update,
+                "office_settings",
+                scope.provider_id,
+                None,
+                serde_json::to_value(settings).unwrap_or_default(),
+            ))
+            .await?;
         Ok(())
     }
 }

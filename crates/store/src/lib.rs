@@ -27,6 +27,7 @@ mod stats;
 mod timeline;
 mod users;
 mod workflow;
+mod write;
 
 pub use appointments::{AnsweredFollowUp, AppointmentDetail, NewAppointment, StatusChange};
 pub use assessment::{Assessment, AssessmentContext, AwaitingPathology};

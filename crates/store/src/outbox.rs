@@ -13,8 +13,9 @@
 //! Subscribers are declared by each feature module (`SUBSCRIBERS`) and listed once in
 //! `lib.rs`, so feature modules never call each other.
 
-use crate::audit::{self, AuditAction};
+use crate::audit::AuditAction;
 use crate::sql::{self, parse_id, parse_ts};
+use crate::write::AuditRow;
 use crate::{Actor, Backend, Result, Scope, Store, StoreError, new_id};
 use domain::events::DomainEvent;
 use serde::Serialize;
@@ -226,7 +227,8 @@ impl Store {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let rows = sqlx::query(&format!(
             "SELECT event_id, subscriber, attempts FROM outbox_deliveries \
              WHERE delivered_at IS NULL AND dead = 0 AND next_attempt_at <= $1 \
@@ -235,7 +237,7 @@ impl Store {
         ))
         .bind(sql::ts(now))
         .bind(limit)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut **tx)
         .await?;
         let mut claimed = Vec::with_capacity(rows.len());
         for r in rows {
@@ -247,7 +249,7 @@ impl Store {
             .bind(sql::ts(now + LEASE))
             .bind(&event_id)
             .bind(&subscriber)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
             claimed.push(ClaimedDelivery {
                 event_id: parse_id(&event_id)?,
@@ -255,7 +257,7 @@ impl Store {
                 attempts: r.try_get("attempts")?,
             });
         }
-        tx.commit().await?;
+        write.commit().await?;
         Ok(claimed)
     }
 
@@ -268,7 +270,8 @@ impl Store {
         subscriber_name: &str,
         policy: &RetryPolicy,
     ) -> Result<DeliveryOutcome> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         // Take the row first (its lock on PostgreSQL): a second deliverer waits here and
         // then finds it delivered.
         let taken = sqlx::query(
@@ -277,17 +280,17 @@ impl Store {
         )
         .bind(sql::id(event_id))
         .bind(subscriber_name)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         if taken.rows_affected() != 1 {
-            tx.rollback().await?;
+            write.rollback().await?;
             return Ok(DeliveryOutcome::AlreadyDone);
         }
         let row = sqlx::query(
             "SELECT kind, version, payload, actor_user_id, actor_name FROM outbox_events WHERE id = $1",
         )
         .bind(sql::id(event_id))
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         let attempt = async {
             let kind: String = row.try_get("kind")?;
@@ -306,7 +309,7 @@ impl Store {
             let s = subscriber(subscriber_name).ok_or_else(|| {
                 StoreError::Config(format!("no event subscriber named {subscriber_name:?}"))
             })?;
-            (s.handle)(&mut tx, &actor, &event).await
+            (s.handle)(tx, &actor, &event).await
         }
         .await;
         match attempt {
@@ -318,13 +321,13 @@ impl Store {
                 .bind(sql::ts(sql::now()))
                 .bind(sql::id(event_id))
                 .bind(subscriber_name)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
-                tx.commit().await?;
+                write.commit().await?;
                 Ok(DeliveryOutcome::Delivered)
             }
             Err(e) => {
-                tx.rollback().await?;
+                write.rollback().await?;
                 self.delivery_failed(event_id, subscriber_name, &e.to_string(), policy)
                     .await
             }
@@ -338,17 +341,18 @@ impl Store {
         error: &str,
         policy: &RetryPolicy,
     ) -> Result<DeliveryOutcome> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let row = sqlx::query(
             "SELECT attempts FROM outbox_deliveries WHERE event_id = $1 AND subscriber = $2 \
              AND delivered_at IS NULL AND dead = 0",
         )
         .bind(sql::id(event_id))
         .bind(subscriber_name)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
         let Some(row) = row else {
-            tx.rollback().await?;
+            write.rollback().await?;
             return Ok(DeliveryOutcome::AlreadyDone);
         };
         let failures = row.try_get::<i64, _>("attempts")? + 1;
@@ -365,9 +369,9 @@ impl Store {
         .bind(i64::from(dead))
         .bind(sql::id(event_id))
         .bind(subscriber_name)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        tx.commit().await?;
+        write.commit().await?;
         if dead {
             tracing::error!(%event_id, subscriber = subscriber_name, attempts = failures, error = %error, "outbox: delivery is dead");
             Ok(DeliveryOutcome::Dead { error })
@@ -438,9 +442,10 @@ impl Store {
         for id in events {
             q = q.bind(sql::id(*id));
         }
-        let mut tx = self.begin_write().await?;
-        q.execute(&mut *tx).await?;
-        tx.commit().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
+        q.execute(&mut **tx).await?;
+        write.commit().await?;
         Ok(())
     }
 
@@ -539,7 +544,8 @@ impl Store {
         event_id: Uuid,
         subscriber_name: &str,
     ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let done = sqlx::query(
             "UPDATE outbox_deliveries SET dead = 0, attempts = 0, next_attempt_at = $1, claimed_until = NULL \
              WHERE event_id = $2 AND subscriber = $3 AND dead = 1 AND delivered_at IS NULL",
@@ -547,22 +553,21 @@ impl Store {
         .bind(sql::ts(sql::now()))
         .bind(sql::id(event_id))
         .bind(subscriber_name)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         if done.rows_affected() != 1 {
             return Err(StoreError::NotFound);
         }
-        audit::record(
-            &mut *tx,
-            actor,
-            AuditAction::Update,
-            "outbox_delivery",
-            event_id,
-            None,
-            &serde_json::json!({ "subscriber": subscriber_name, "retried": true }),
-        )
-        .await?;
-        tx.commit().await?;
+        write
+            .commit_audited(AuditRow::new(
+                actor,
+                AuditAction::Update,
+                "outbox_delivery",
+                event_id,
+                None,
+                serde_json::json!({ "subscriber": subscriber_name, "retried": true }),
+            ))
+            .await?;
         Ok(())
     }
 

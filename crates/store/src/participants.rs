@@ -1,8 +1,9 @@
 //! Participants: the whole-person record, scoped to a provider.
 
-use crate::audit::{self, AuditAction};
+use crate::audit::AuditAction;
 use crate::error::FieldError;
 use crate::sql::{self, parse_date, parse_enum, parse_id, parse_json};
+use crate::write::AuditRow;
 use crate::{Actor, Result, Scope, Store, StoreError, new_id};
 use domain::participant::{is_gp_practice_code, normalise_postcode};
 use domain::{
@@ -240,7 +241,8 @@ impl Store {
         today: Date,
     ) -> Result<Participant> {
         let p = new.validate(today).map_err(StoreError::Invalid)?;
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let now = sql::ts(sql::now());
         sqlx::query(&format!(
             "INSERT INTO participants (provider_id, created_at, updated_at, {PARTICIPANT_COLUMNS}) VALUES \
@@ -268,7 +270,7 @@ impl Store {
         .bind(&p.access_notes)
         .bind(sql::json(&p.support_reasons))
         .bind(i64::from(p.support_temporary))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(|e| match StoreError::from(e) {
             StoreError::Duplicate(_) => StoreError::Invalid(vec![FieldError::new(
@@ -277,17 +279,15 @@ impl Store {
             )]),
             other => other,
         })?;
-        audit::record(
-            &mut *tx,
+        let audit = AuditRow::new(
             actor,
             AuditAction::Create,
             "participant",
             p.id,
             Some(p.id),
-            &serde_json::json!(p),
-        )
-        .await?;
-        tx.commit().await?;
+            serde_json::json!(p),
+        );
+        write.commit_audited(audit).await?;
         Ok(p)
     }
 
@@ -374,7 +374,8 @@ impl Store {
         reasons: &[SupportNeed],
         temporary: bool,
     ) -> Result<Participant> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let done = sqlx::query(
             "UPDATE participants SET support_reasons = $1, support_temporary = $2, updated_at = $3 \
              WHERE id = $4 AND provider_id = $5",
@@ -384,24 +385,23 @@ impl Store {
         .bind(sql::ts(sql::now()))
         .bind(sql::id(participant_id))
         .bind(sql::id(scope.provider_id))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         if done.rows_affected() != 1 {
             return Err(StoreError::NotFound);
         }
         let snapshot =
             serde_json::json!({ "support_reasons": reasons, "support_temporary": temporary });
-        audit::record(
-            &mut *tx,
-            actor,
-            AuditAction::Update,
-            "participant_support",
-            participant_id,
-            Some(participant_id),
-            &snapshot,
-        )
-        .await?;
-        tx.commit().await?;
+        write
+            .commit_audited(AuditRow::new(
+                actor,
+                AuditAction::Update,
+                "participant_support",
+                participant_id,
+                Some(participant_id),
+                &snapshot,
+            ))
+            .await?;
         self.participant(scope, participant_id).await
     }
 }

@@ -1,8 +1,9 @@
 //! Providers (breast screening offices), their locations and rooms.
 
-use crate::audit::{self, AuditAction};
+use crate::audit::AuditAction;
 use crate::shared::room_from;
 use crate::sql::{self, parse_enum, parse_id};
+use crate::write::AuditRow;
 use crate::{Actor, Result, Scope, Store, StoreError, new_id};
 use domain::LocationKind;
 use serde::Serialize;
@@ -76,25 +77,24 @@ impl Store {
             code,
             name: name.trim().to_owned(),
         };
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         sqlx::query("INSERT INTO providers (id, code, name, created_at) VALUES ($1, $2, $3, $4)")
             .bind(sql::id(p.id))
             .bind(&p.code)
             .bind(&p.name)
             .bind(sql::ts(sql::now()))
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
-        audit::record(
-            &mut *tx,
+        let audit = AuditRow::new(
             actor,
             AuditAction::Create,
             "provider",
             p.id,
             None,
-            &serde_json::json!(p),
-        )
-        .await?;
-        tx.commit().await?;
+            serde_json::json!(p),
+        );
+        write.commit_audited(audit).await?;
         Ok(p)
     }
 
@@ -141,7 +141,8 @@ impl Store {
             address: new.address.trim().to_owned(),
             postcode: new.postcode.trim().to_owned(),
         };
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         sqlx::query(
             "INSERT INTO locations (id, provider_id, name, kind, address, postcode, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -153,19 +154,17 @@ impl Store {
         .bind(&loc.address)
         .bind(&loc.postcode)
         .bind(sql::ts(sql::now()))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        audit::record(
-            &mut *tx,
+        let audit = AuditRow::new(
             actor,
             AuditAction::Create,
             "location",
             loc.id,
             None,
-            &serde_json::json!(loc),
-        )
-        .await?;
-        tx.commit().await?;
+            serde_json::json!(loc),
+        );
+        write.commit_audited(audit).await?;
         Ok(loc)
     }
 
@@ -199,12 +198,13 @@ impl Store {
             machine: new.machine.trim().to_owned(),
             ae_title: new.ae_title.trim().to_owned(),
         };
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         // The location must belong to the same provider.
         sqlx::query("SELECT id FROM locations WHERE id = $1 AND provider_id = $2")
             .bind(sql::id(room.location_id))
             .bind(sql::id(scope.provider_id))
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut **tx)
             .await?;
         sqlx::query(
             "INSERT INTO rooms (id, provider_id, location_id, name, machine, ae_title, created_at) \
@@ -217,19 +217,17 @@ impl Store {
         .bind(&room.machine)
         .bind(&room.ae_title)
         .bind(sql::ts(sql::now()))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        audit::record(
-            &mut *tx,
+        let audit = AuditRow::new(
             actor,
             AuditAction::Create,
             "room",
             room.id,
             None,
-            &serde_json::json!(room),
-        )
-        .await?;
-        tx.commit().await?;
+            serde_json::json!(room),
+        );
+        write.commit_audited(audit).await?;
         Ok(room)
     }
 

@@ -400,10 +400,11 @@ impl Store {
         participant_id: Uuid,
         answers: &Cease,
     ) -> Result<()> {
-        crate::outbox::collecting(async {
-            let mut tx = self.begin_write().await?;
-            participant_exists(&mut tx, scope, participant_id).await?;
-            let mut status = load(&mut *tx, scope, participant_id).await?;
+        self.delivering(async {
+            let mut write = self.begin_change().await?;
+            let tx = write.tx();
+            participant_exists(tx, scope, participant_id).await?;
+            let mut status = load(&mut **tx, scope, participant_id).await?;
             let today = today();
             answers.check(&status, today).map_err(StoreError::Invalid)?;
             let Some(reason) = answers.reason else {
@@ -413,7 +414,7 @@ impl Store {
                 ));
             };
             let closed_episode_id =
-                close_on_ceasing(&mut tx, scope, actor, participant_id, reason).await?;
+                close_on_ceasing(tx, scope, actor, participant_id, reason).await?;
             status.standing = Standing::Ceased { reason, on: today };
             status.deferral = None;
             let details = [answers.decided_by.trim(), answers.details.trim()]
@@ -428,9 +429,9 @@ impl Store {
                 details: &details,
                 effective_on: answers.signed_form_received_on.or(Some(today)),
             };
-            save(&mut tx, scope, actor, participant_id, &status, entry).await?;
+            save(tx, scope, actor, participant_id, &status, entry).await?;
             outbox::record(
-                &mut tx,
+                tx,
                 scope,
                 actor,
                 DomainEvent::ParticipantCeased(ParticipantCeased {
@@ -442,8 +443,7 @@ impl Store {
                 }),
             )
             .await?;
-            tx.commit().await?;
-            self.deliver_recorded().await;
+            write.commit().await?;
             Ok(())
         })
         .await
@@ -461,10 +461,11 @@ impl Store {
         reason: &str,
     ) -> Result<()> {
         let reason = reason.trim();
-        crate::outbox::collecting(async {
-            let mut tx = self.begin_write().await?;
-            participant_exists(&mut tx, scope, participant_id).await?;
-            let mut status = load(&mut *tx, scope, participant_id).await?;
+        self.delivering(async {
+            let mut write = self.begin_change().await?;
+            let tx = write.tx();
+            participant_exists(tx, scope, participant_id).await?;
+            let mut status = load(&mut **tx, scope, participant_id).await?;
             let today = today();
             check_reinstate(&status, reason, today).map_err(StoreError::Invalid)?;
             let change = if status.standing == Standing::Active {
@@ -480,10 +481,10 @@ impl Store {
                 details: "",
                 effective_on: Some(today),
             };
-            save(&mut tx, scope, actor, participant_id, &status, entry).await?;
+            save(tx, scope, actor, participant_id, &status, entry).await?;
             if change == StatusChange::Reinstated {
                 outbox::record(
-                    &mut tx,
+                    tx,
                     scope,
                     actor,
                     DomainEvent::ParticipantReinstated(ParticipantReinstated {
@@ -495,8 +496,7 @@ impl Store {
                 )
                 .await?;
             }
-            tx.commit().await?;
-            self.deliver_recorded().await;
+            write.commit().await?;
             Ok(())
         })
         .await
@@ -511,9 +511,10 @@ impl Store {
         participant_id: Uuid,
         answers: &DeferAnswers,
     ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        participant_exists(&mut tx, scope, participant_id).await?;
-        let mut status = load(&mut *tx, scope, participant_id).await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
+        participant_exists(tx, scope, participant_id).await?;
+        let mut status = load(&mut **tx, scope, participant_id).await?;
         let deferral = answers
             .check(&status, today())
             .map_err(StoreError::Invalid)?;
@@ -524,8 +525,8 @@ impl Store {
             details: answers.details.trim(),
             effective_on: Some(deferral.until),
         };
-        save(&mut tx, scope, actor, participant_id, &status, entry).await?;
-        tx.commit().await?;
+        save(tx, scope, actor, participant_id, &status, entry).await?;
+        write.commit().await?;
         Ok(())
     }
 
@@ -538,9 +539,10 @@ impl Store {
         participant_id: Uuid,
         answers: &VhrAnswers,
     ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        participant_exists(&mut tx, scope, participant_id).await?;
-        let mut status = load(&mut *tx, scope, participant_id).await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
+        participant_exists(tx, scope, participant_id).await?;
+        let mut status = load(&mut **tx, scope, participant_id).await?;
         let vhr = answers.check(today()).map_err(StoreError::Invalid)?;
         status.very_high_risk = Some(vhr);
         let entry = Entry {
@@ -549,8 +551,8 @@ impl Store {
             details: answers.details.trim(),
             effective_on: Some(vhr.confirmed_on),
         };
-        save(&mut tx, scope, actor, participant_id, &status, entry).await?;
-        tx.commit().await?;
+        save(tx, scope, actor, participant_id, &status, entry).await?;
+        write.commit().await?;
         Ok(())
     }
 
@@ -564,9 +566,10 @@ impl Store {
         reason: &str,
     ) -> Result<()> {
         let reason = reason.trim();
-        let mut tx = self.begin_write().await?;
-        participant_exists(&mut tx, scope, participant_id).await?;
-        let mut status = load(&mut *tx, scope, participant_id).await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
+        participant_exists(tx, scope, participant_id).await?;
+        let mut status = load(&mut **tx, scope, participant_id).await?;
         check_remove_vhr(&status, reason).map_err(StoreError::Invalid)?;
         status.very_high_risk = None;
         let entry = Entry {
@@ -575,8 +578,8 @@ impl Store {
             details: "",
             effective_on: Some(today()),
         };
-        save(&mut tx, scope, actor, participant_id, &status, entry).await?;
-        tx.commit().await?;
+        save(tx, scope, actor, participant_id, &status, entry).await?;
+        write.commit().await?;
         Ok(())
     }
 
@@ -593,10 +596,11 @@ impl Store {
         details: &str,
     ) -> Result<()> {
         let details = details.trim();
-        crate::outbox::collecting(async {
-            let mut tx = self.begin_write().await?;
-            participant_exists(&mut tx, scope, participant_id).await?;
-            let status = load(&mut *tx, scope, participant_id).await?;
+        self.delivering(async {
+            let mut write = self.begin_change().await?;
+            let tx = write.tx();
+            participant_exists(tx, scope, participant_id).await?;
+            let status = load(&mut **tx, scope, participant_id).await?;
             check_mri_referral(&status, details).map_err(StoreError::Invalid)?;
             let latest = sqlx::query(
                 "SELECT a.id AS appointment_id, a.episode_id FROM appointments a \
@@ -606,7 +610,7 @@ impl Store {
             )
             .bind(sql::id(scope.provider_id))
             .bind(sql::id(participant_id))
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?
             .ok_or_else(|| {
                 StoreError::invalid(
@@ -625,9 +629,8 @@ impl Store {
                 reading_case_id: None,
                 views: &[],
             };
-            insert_follow_up(&mut tx, scope, actor, row).await?;
-            tx.commit().await?;
-            self.deliver_recorded().await;
+            insert_follow_up(tx, scope, actor, row).await?;
+            write.commit().await?;
             Ok(())
         })
         .await

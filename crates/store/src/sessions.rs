@@ -1,8 +1,9 @@
 //! Signed-in sessions and API bearer tokens. Only a SHA-256 hash of each secret is stored,
 //! so a copy of the database cannot be used to sign in.
 
-use crate::audit::{self, AuditAction};
+use crate::audit::AuditAction;
 use crate::sql::{self, parse_enum, parse_id, parse_ts};
+use crate::write::AuditRow;
 use crate::{Actor, Result, Store, StoreError, new_id};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -183,7 +184,8 @@ impl Store {
             .map(|r| r.as_str())
             .collect::<Vec<_>>()
             .join(",");
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         sqlx::query(
             "INSERT INTO api_tokens (id, token_hash, provider_id, user_id, name, roles, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -195,19 +197,9 @@ impl Store {
         .bind(name)
         .bind(&roles_text)
         .bind(sql::ts(sql::now()))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        audit::record(
-            &mut *tx,
-            actor,
-            AuditAction::Create,
-            "api_token",
-            id,
-            None,
-            &serde_json::json!({ "provider_id": provider_id, "user_id": user_id, "name": name, "roles": roles_text }),
-        )
-        .await?;
-        tx.commit().await?;
+        write.commit_audited(AuditRow::new(actor, AuditAction::Create, "api_token", id, None, serde_json::json!({ "provider_id": provider_id, "user_id": user_id, "name": name, "roles": roles_text }))).await?;
         Ok(secret)
     }
 

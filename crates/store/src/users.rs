@@ -1,7 +1,8 @@
 //! Users and the roles they hold for each provider.
 
-use crate::audit::{self, AuditAction};
+use crate::audit::AuditAction;
 use crate::sql::{self, parse_enum, parse_id};
+use crate::write::AuditRow;
 use crate::{Actor, Provider, Result, Store, StoreError, new_id};
 use domain::Role;
 use serde::Serialize;
@@ -87,7 +88,8 @@ impl Store {
             oidc_subject: new.oidc_subject.map(str::to_owned),
             is_system_admin: new.is_system_admin,
         };
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         sqlx::query(
             "INSERT INTO users (id, email, name, oidc_subject, is_system_admin, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -98,7 +100,7 @@ impl Store {
         .bind(user.oidc_subject.clone())
         .bind(i64::from(user.is_system_admin))
         .bind(sql::ts(sql::now()))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(|e| match StoreError::from(e) {
             StoreError::Duplicate(_) => {
@@ -106,17 +108,15 @@ impl Store {
             }
             other => other,
         })?;
-        audit::record(
-            &mut *tx,
+        let audit = AuditRow::new(
             actor,
             AuditAction::Create,
             "user",
             user.id,
             None,
-            &serde_json::json!(user),
-        )
-        .await?;
-        tx.commit().await?;
+            serde_json::json!(user),
+        );
+        write.commit_audited(audit).await?;
         Ok(user)
     }
 
@@ -129,14 +129,15 @@ impl Store {
         provider_id: Uuid,
         role: Role,
     ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let held = sqlx::query(
             "SELECT 1 FROM user_roles WHERE user_id = $1 AND provider_id = $2 AND role = $3",
         )
         .bind(sql::id(user_id))
         .bind(sql::id(provider_id))
         .bind(role.as_str())
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
         if held.is_some() {
             return Ok(());
@@ -146,19 +147,18 @@ impl Store {
             .bind(sql::id(provider_id))
             .bind(role.as_str())
             .bind(sql::ts(sql::now()))
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
-        audit::record(
-            &mut *tx,
-            actor,
-            AuditAction::Create,
-            "user_role",
-            user_id,
-            None,
-            &serde_json::json!({ "user_id": user_id, "provider_id": provider_id, "role": role }),
-        )
-        .await?;
-        tx.commit().await?;
+        write
+            .commit_audited(AuditRow::new(
+                actor,
+                AuditAction::Create,
+                "user_role",
+                user_id,
+                None,
+                serde_json::json!({ "user_id": user_id, "provider_id": provider_id, "role": role }),
+            ))
+            .await?;
         Ok(())
     }
 
@@ -203,11 +203,12 @@ impl Store {
             // Already linked to a different identity: do not re-link silently.
             return Err(StoreError::NotFound);
         }
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         sqlx::query("UPDATE users SET oidc_subject = $1 WHERE id = $2 AND oidc_subject IS NULL")
             .bind(subject)
             .bind(sql::id(user.id))
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         let linked = User {
             oidc_subject: Some(subject.to_owned()),
@@ -218,17 +219,16 @@ impl Store {
             name: linked.name.clone(),
             provider_id: None,
         };
-        audit::record(
-            &mut *tx,
-            &actor,
-            AuditAction::Update,
-            "user",
-            linked.id,
-            None,
-            &serde_json::json!(linked),
-        )
-        .await?;
-        tx.commit().await?;
+        write
+            .commit_audited(AuditRow::new(
+                &actor,
+                AuditAction::Update,
+                "user",
+                linked.id,
+                None,
+                serde_json::json!(linked),
+            ))
+            .await?;
         Ok(linked)
     }
 

@@ -10,6 +10,7 @@ use crate::shared::appointment::{
 };
 use crate::shared::follow_up::{NewFollowUpRow, insert_follow_up};
 use crate::sql::{self, parse_date, parse_id, parse_ts};
+use crate::write::AuditRow;
 use crate::{Actor, AppointmentDetail, Result, Room, Scope, Store, StoreError, new_id};
 use domain::events::{DomainEvent, ScreenCompleted};
 use domain::{AppointmentAction, AppointmentStatus, EpisodeOutcome, EpisodeStage};
@@ -205,10 +206,11 @@ impl Store {
         id: Uuid,
         expected_version: i64,
     ) -> Result<AppointmentStatus> {
-        crate::outbox::collecting(async {
-            let mut tx = self.begin_write().await?;
+        self.delivering(async {
+            let mut write = self.begin_change().await?;
+            let tx = write.tx();
             let to = apply_action_in(
-                &mut tx,
+                tx,
                 scope,
                 actor,
                 id,
@@ -217,16 +219,15 @@ impl Store {
                 None,
             )
             .await?;
-            discard_sections(&mut tx, scope, id).await?;
+            discard_sections(tx, scope, id).await?;
             sqlx::query(
                 "UPDATE appointments SET images_taken = 0 WHERE id = $1 AND provider_id = $2",
             )
             .bind(sql::id(id))
             .bind(sql::id(scope.provider_id))
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
-            tx.commit().await?;
-            self.deliver_recorded().await;
+            write.commit().await?;
             Ok(to)
         })
         .await
@@ -351,12 +352,13 @@ impl Store {
             data,
             images_taken,
         } = update;
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let existing = sqlx::query("SELECT data FROM appointment_sections WHERE provider_id = $1 AND appointment_id = $2 AND section = $3")
             .bind(sql::id(scope.provider_id))
             .bind(sql::id(id))
             .bind(section)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?
             .map(|r| r.try_get::<String, _>("data"))
             .transpose()?;
@@ -364,11 +366,11 @@ impl Store {
             sqlx::query("SELECT version FROM appointments WHERE id = $1 AND provider_id = $2")
                 .bind(sql::id(id))
                 .bind(sql::id(scope.provider_id))
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut **tx)
                 .await?
                 .try_get("version")?;
         // Only the person running the appointment may save, even an unchanged answer.
-        require_runner(&mut tx, scope, actor, id).await?;
+        require_runner(tx, scope, actor, id).await?;
         if existing
             .as_deref()
             .and_then(|e| serde_json::from_str::<serde_json::Value>(e).ok())
@@ -377,15 +379,15 @@ impl Store {
         {
             return Ok(current_version);
         }
-        let (status, participant_id) = lock_version(&mut tx, scope, id, expected_version).await?;
+        let (status, participant_id) = lock_version(tx, scope, id, expected_version).await?;
         if status != AppointmentStatus::InProgress {
             return Err(StoreError::Refused(format!(
                 "This appointment is {}, not in progress: resume it before changing its answers.",
                 status.label().to_lowercase()
             )));
         }
-        require_runner(&mut tx, scope, actor, id).await?;
-        upsert_section(&mut tx, scope, actor, id, section, data).await?;
+        require_runner(tx, scope, actor, id).await?;
+        upsert_section(tx, scope, actor, id, section, data).await?;
         if let Some(n) = images_taken {
             sqlx::query(
                 "UPDATE appointments SET images_taken = $1 WHERE id = $2 AND provider_id = $3",
@@ -393,25 +395,24 @@ impl Store {
             .bind(n)
             .bind(sql::id(id))
             .bind(sql::id(scope.provider_id))
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
-        let version = bump_version(&mut tx, scope, actor, id, expected_version).await?;
-        audit::record(
-            &mut *tx,
-            actor,
-            if existing.is_some() {
-                AuditAction::Update
-            } else {
-                AuditAction::Create
-            },
-            &format!("appointment_{section}"),
-            id,
-            Some(participant_id),
-            data,
-        )
-        .await?;
-        tx.commit().await?;
+        let version = bump_version(tx, scope, actor, id, expected_version).await?;
+        write
+            .commit_audited(AuditRow::new(
+                actor,
+                if existing.is_some() {
+                    AuditAction::Update
+                } else {
+                    AuditAction::Create
+                },
+                format!("appointment_{section}"),
+                id,
+                Some(participant_id),
+                data,
+            ))
+            .await?;
         Ok(version)
     }
 
@@ -434,13 +435,14 @@ impl Store {
                 "The note must be 2,000 characters or fewer",
             ));
         }
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let participant_id: String = sqlx::query(
             "SELECT participant_id FROM appointments WHERE id = $1 AND provider_id = $2",
         )
         .bind(sql::id(id))
         .bind(sql::id(scope.provider_id))
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?
         .try_get("participant_id")?;
         let note = Note {
@@ -460,19 +462,17 @@ impl Store {
         .bind(actor.user_id.map(sql::id))
         .bind(&actor.name)
         .bind(sql::ts(note.created_at))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        audit::record(
-            &mut *tx,
+        let audit = AuditRow::new(
             actor,
             AuditAction::Create,
             "appointment_note",
             note.id,
             Some(parse_id(&participant_id)?),
-            &serde_json::json!({ "appointment_id": id, "body": note.body }),
-        )
-        .await?;
-        tx.commit().await?;
+            serde_json::json!({ "appointment_id": id, "body": note.body }),
+        );
+        write.commit_audited(audit).await?;
         Ok(note)
     }
 
@@ -486,22 +486,23 @@ impl Store {
         room_id: Uuid,
         expected_version: i64,
     ) -> Result<i64> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         sqlx::query("SELECT id FROM rooms WHERE id = $1 AND provider_id = $2")
             .bind(sql::id(room_id))
             .bind(sql::id(scope.provider_id))
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut **tx)
             .await
             .map_err(|_| {
                 StoreError::invalid("room_id", "Select the room the images are taken in")
             })?;
-        let (_, participant_id) = lock_version(&mut tx, scope, id, expected_version).await?;
-        require_runner(&mut tx, scope, actor, id).await?;
+        let (_, participant_id) = lock_version(tx, scope, id, expected_version).await?;
+        require_runner(tx, scope, actor, id).await?;
         sqlx::query("UPDATE appointments SET room_id = $1 WHERE id = $2 AND provider_id = $3")
             .bind(sql::id(room_id))
             .bind(sql::id(id))
             .bind(sql::id(scope.provider_id))
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         if let Some(user_id) = actor.user_id {
             let done = sqlx::query(
@@ -510,29 +511,28 @@ impl Store {
             .bind(sql::id(room_id))
             .bind(sql::id(user_id))
             .bind(sql::id(scope.provider_id))
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
             if done.rows_affected() == 0 {
                 sqlx::query("INSERT INTO user_preferences (user_id, provider_id, room_id) VALUES ($1, $2, $3)")
                     .bind(sql::id(user_id))
                     .bind(sql::id(scope.provider_id))
                     .bind(sql::id(room_id))
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?;
             }
         }
-        let version = bump_version(&mut tx, scope, actor, id, expected_version).await?;
-        audit::record(
-            &mut *tx,
-            actor,
-            AuditAction::Update,
-            "appointment_room",
-            id,
-            Some(participant_id),
-            &serde_json::json!({ "room_id": room_id }),
-        )
-        .await?;
-        tx.commit().await?;
+        let version = bump_version(tx, scope, actor, id, expected_version).await?;
+        write
+            .commit_audited(AuditRow::new(
+                actor,
+                AuditAction::Update,
+                "appointment_room",
+                id,
+                Some(participant_id),
+                serde_json::json!({ "room_id": room_id }),
+            ))
+            .await?;
         Ok(version)
     }
 
@@ -597,10 +597,11 @@ impl Store {
         expected_version: i64,
         finish: Finish,
     ) -> Result<AppointmentStatus> {
-        crate::outbox::collecting(async {
-        let mut tx = self.begin_write().await?;
+        self.delivering(async {
+let mut write = self.begin_change().await?;
+let tx = write.tx();
         let to = apply_action_in(
-            &mut tx,
+            tx,
             scope,
             actor,
             id,
@@ -610,7 +611,7 @@ impl Store {
         )
         .await?;
         if let Some((section, data)) = &finish.record {
-            upsert_section(&mut tx, scope, actor, id, section, data).await?;
+            upsert_section(tx, scope, actor, id, section, data).await?;
         }
         let row = sqlx::query(
             "SELECT a.episode_id, a.participant_id, c.clinic_date FROM appointments a \
@@ -618,13 +619,13 @@ impl Store {
         )
         .bind(sql::id(id))
         .bind(sql::id(scope.provider_id))
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         let episode_id: String = row.try_get("episode_id")?;
         let participant_id: String = row.try_get("participant_id")?;
         if let Some((section, data)) = &finish.record {
             audit::record(
-                &mut *tx,
+                &mut **tx,
                 actor,
                 AuditAction::Create,
                 &format!("appointment_{section}"),
@@ -645,12 +646,12 @@ impl Store {
             .bind(finish.episode_stage.map(|s| s.as_str()))
             .bind(&episode_id)
             .bind(sql::id(scope.provider_id))
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         if let Some(tally) = &finish.tally {
             // The day the images were taken, as on the reading case.
-            let screened_on = sql::date(crate::dates::screening_date(&mut tx, scope, id).await?);
+            let screened_on = sql::date(crate::dates::screening_date(tx, scope, id).await?);
             sqlx::query(
                 "INSERT INTO image_records (appointment_id, provider_id, user_id, user_name, screened_on, images, repeats, repeat_reasons, completeness, recorded_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -665,7 +666,7 @@ impl Store {
             .bind(sql::json(&tally.repeat_reasons))
             .bind(tally.completeness.as_str())
             .bind(sql::ts(sql::now()))
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         if matches!(
@@ -687,7 +688,7 @@ impl Store {
                 domain::imaging::Completeness::PartialMammography
             };
             outbox::record(
-                &mut tx,
+                tx,
                 scope,
                 actor,
                 DomainEvent::ScreenCompleted(ScreenCompleted {
@@ -703,7 +704,7 @@ impl Store {
         }
         if let Some(f) = &finish.follow_up {
             insert_follow_up(
-                &mut tx,
+                tx,
                 scope,
                 actor,
                 NewFollowUpRow {
@@ -724,7 +725,7 @@ impl Store {
         let medical = sqlx::query("SELECT data FROM appointment_sections WHERE provider_id = $1 AND appointment_id = $2 AND section = 'medical'")
             .bind(sql::id(scope.provider_id))
             .bind(sql::id(id))
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
         if let Some(m) = medical {
             let data: String = m.try_get("data")?;
@@ -737,7 +738,7 @@ impl Store {
             .bind(&clinic_date)
             .bind(&participant_id)
             .bind(sql::id(scope.provider_id))
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
             if done.rows_affected() == 0 {
                 sqlx::query(
@@ -748,14 +749,13 @@ impl Store {
                 .bind(&data)
                 .bind(sql::id(id))
                 .bind(&clinic_date)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
             }
         }
-        tx.commit().await?;
-        self.deliver_recorded().await;
-        Ok(to)
-        })
-        .await
+        write.commit().await?;
+Ok(to)
+})
+.await
     }
 }

@@ -1,6 +1,7 @@
 //! Gateways, their tokens and health, worklist items, and the events gateways push.
 
 use super::*;
+use crate::write::AuditRow;
 
 impl Store {
     /// Registers a gateway for a provider, serving `rooms` (ids of that provider's rooms),
@@ -23,7 +24,8 @@ impl Store {
         }
         let token = new_secret();
         let id = new_id();
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         sqlx::query(
             "INSERT INTO gateways (id, provider_id, name, token_hash, created_at, queue_depth) VALUES ($1, $2, $3, $4, $5, 0)",
         )
@@ -32,20 +34,19 @@ impl Store {
         .bind(name)
         .bind(hash_secret(&token))
         .bind(sql::ts(sql::now()))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        assign_rooms(&mut tx, scope, id, rooms).await?;
-        audit::record(
-            &mut *tx,
-            actor,
-            AuditAction::Create,
-            "gateway",
-            id,
-            None,
-            &serde_json::json!({ "name": name, "rooms": rooms }),
-        )
-        .await?;
-        tx.commit().await?;
+        assign_rooms(tx, scope, id, rooms).await?;
+        write
+            .commit_audited(AuditRow::new(
+                actor,
+                AuditAction::Create,
+                "gateway",
+                id,
+                None,
+                serde_json::json!({ "name": name, "rooms": rooms }),
+            ))
+            .await?;
         Ok((id, token))
     }
 
@@ -82,16 +83,17 @@ impl Store {
         match existing {
             Some(r) => {
                 let id: String = r.try_get("id")?;
-                let mut tx = self.begin_write().await?;
+                let mut write = self.begin_change().await?;
+                let tx = write.tx();
                 sqlx::query(
                     "UPDATE gateways SET token_hash = $1 WHERE id = $2 AND provider_id = $3",
                 )
                 .bind(hash_secret(&token))
                 .bind(&id)
                 .bind(sql::id(provider.id))
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
-                tx.commit().await?;
+                write.commit().await?;
             }
             None => {
                 let (_, t) = self
@@ -205,24 +207,24 @@ impl Store {
         actor: &Actor,
         trigger: WorklistTrigger,
     ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        next_seq(&mut tx, scope).await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
+        next_seq(tx, scope).await?;
         sqlx::query("UPDATE gateway_settings SET worklist_issued_at = $1 WHERE provider_id = $2")
             .bind(trigger.as_str())
             .bind(sql::id(scope.provider_id))
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
-        audit::record(
-            &mut *tx,
-            actor,
-            AuditAction::Update,
-            "gateway_settings",
-            scope.provider_id,
-            None,
-            &serde_json::json!({ "worklist_issued_at": trigger }),
-        )
-        .await?;
-        tx.commit().await?;
+        write
+            .commit_audited(AuditRow::new(
+                actor,
+                AuditAction::Update,
+                "gateway_settings",
+                scope.provider_id,
+                None,
+                serde_json::json!({ "worklist_issued_at": trigger }),
+            ))
+            .await?;
         Ok(())
     }
 
@@ -249,9 +251,10 @@ impl Store {
         }
         let room = (sql::id(room.id), room.ae_title.clone());
         let issue = || async {
-            let mut tx = self.begin_write().await?;
-            sync_item(&mut tx, scope, appointment_id, Some(room.clone()), true).await?;
-            tx.commit().await?;
+            let mut write = self.begin_change().await?;
+            let tx = write.tx();
+            sync_item(tx, scope, appointment_id, Some(room.clone()), true).await?;
+            write.commit().await?;
             Ok::<_, StoreError>(())
         };
         // Issued by another request at the same moment: this one then updates it.
@@ -369,12 +372,13 @@ impl Store {
             EventBody::Echo(_) => {}
         }
         let p = sql::id(scope.provider_id);
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let seen =
             sqlx::query("SELECT outcome FROM gateway_events WHERE provider_id = $1 AND id = $2")
                 .bind(&p)
                 .bind(sql::id(event.id))
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?;
         if seen.is_some() {
             return Ok(EventReceipt {
@@ -395,7 +399,7 @@ impl Store {
                 .bind(e.round_trip_ms.map(i64::from))
                 .bind(sql::id(gw.gateway_id))
                 .bind(&p)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
                 EventReceipt {
                     stored: true,
@@ -404,8 +408,8 @@ impl Store {
                     quarantine_reason: None,
                 }
             }
-            EventBody::Image(image) => store_image(&mut tx, gw, event, image).await?,
-            EventBody::Mpps(m) => store_mpps(&mut tx, scope, event, m).await?,
+            EventBody::Image(image) => store_image(tx, gw, event, image).await?,
+            EventBody::Mpps(m) => store_mpps(tx, scope, event, m).await?,
         };
         sqlx::query(
             "INSERT INTO gateway_events (id, provider_id, gateway_id, kind, occurred_at, received_at, outcome) \
@@ -422,9 +426,9 @@ impl Store {
         .bind(sql::ts(event.occurred_at))
         .bind(sql::ts(sql::now()))
         .bind(&receipt.outcome)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        tx.commit().await?;
+        write.commit().await?;
         Ok(receipt)
     }
 }

@@ -2,6 +2,7 @@
 //! attachment, detaching, switching to manual, and discrepancies.
 
 use super::*;
+use crate::write::AuditRow;
 
 impl Store {
     /// Everything the images step needs about an appointment's automatic capture.
@@ -191,8 +192,9 @@ impl Store {
         } else {
             None
         };
-        let mut tx = self.begin_write().await?;
-        let row = open_quarantined(&mut tx, scope, image_id).await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
+        let row = open_quarantined(tx, scope, image_id).await?;
         if let Some(c) = &candidate {
             let patient_id: Option<String> = row.try_get("patient_id")?;
             let detached = row.try_get::<Option<String>, _>("detached_from")?.is_some();
@@ -231,33 +233,32 @@ impl Store {
                 .bind(&reason)
                 .bind(sql::id(image_id))
                 .bind(sql::id(scope.provider_id))
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
-                let participant_id = participant_of(&mut tx, scope, c.appointment_id).await?;
-                audit::record(
-                    &mut *tx,
-                    actor,
-                    AuditAction::Update,
-                    "quarantined_image",
-                    image_id,
-                    Some(participant_id),
-                    &serde_json::json!({
-                        "outcome": "attachment_requested",
-                        "appointment_id": c.appointment_id,
-                        "sop_instance_uid": row.try_get::<String, _>("sop_instance_uid")?,
-                        "patient_id": patient_id,
-                        "nhs_number": c.nhs_number,
-                        "reason": reason,
-                    }),
-                )
-                .await?;
-                tx.commit().await?;
+                let participant_id = participant_of(tx, scope, c.appointment_id).await?;
+                write
+                    .commit_audited(AuditRow::new(
+                        actor,
+                        AuditAction::Update,
+                        "quarantined_image",
+                        image_id,
+                        Some(participant_id),
+                        serde_json::json!({
+                            "outcome": "attachment_requested",
+                            "appointment_id": c.appointment_id,
+                            "sop_instance_uid": row.try_get::<String, _>("sop_instance_uid")?,
+                            "patient_id": patient_id,
+                            "nhs_number": c.nhs_number,
+                            "reason": reason,
+                        }),
+                    ))
+                    .await?;
                 return Ok(Settlement::AwaitingConfirmation);
             }
         }
         let appointment = candidate.as_ref().map(|c| c.appointment_id);
         let participant_id = match appointment {
-            Some(a) => Some(participant_of(&mut tx, scope, a).await?),
+            Some(a) => Some(participant_of(tx, scope, a).await?),
             None => None,
         };
         sqlx::query(
@@ -270,10 +271,10 @@ impl Store {
         .bind(sql::ts(sql::now()))
         .bind(sql::id(image_id))
         .bind(sql::id(scope.provider_id))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         audit::record(
-            &mut *tx,
+            &mut **tx,
             actor,
             AuditAction::Update,
             "quarantined_image",
@@ -288,9 +289,9 @@ impl Store {
         )
         .await?;
         if let Some(a) = appointment {
-            reconcile_in(&mut tx, scope, a).await?;
+            reconcile_in(tx, scope, a).await?;
         }
-        tx.commit().await?;
+        write.commit().await?;
         Ok(match appointment {
             Some(a) => Settlement::Attached(a),
             None => Settlement::Dismissed,
@@ -328,8 +329,9 @@ impl Store {
             .fetch_one(self.pool())
             .await?;
         let candidate = self.attach_candidate(scope, image_id).await?;
-        let mut tx = self.begin_write().await?;
-        let row = open_quarantined(&mut tx, scope, image_id).await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
+        let row = open_quarantined(tx, scope, image_id).await?;
         let requested_by: Option<String> = row.try_get("attach_requested_by")?;
         let requested_for: Option<String> = row.try_get("attach_requested_for")?;
         domain::gateway::may_confirm(requested_by.as_ref(), actor.user_id.map(sql::id).as_ref())
@@ -344,7 +346,7 @@ impl Store {
             .try_get::<Option<String>, _>("attach_requested_by_name")?
             .unwrap_or_default();
         let a = candidate.appointment_id;
-        let participant_id = participant_of(&mut tx, scope, a).await?;
+        let participant_id = participant_of(tx, scope, a).await?;
         sqlx::query(
             "UPDATE gateway_images SET appointment_id = $1, quarantine_status = 'attached', quarantine_resolved_by_name = $2, \
              quarantine_resolved_at = $3 WHERE id = $4 AND provider_id = $5 AND quarantine_status = 'open'",
@@ -354,10 +356,10 @@ impl Store {
         .bind(sql::ts(sql::now()))
         .bind(sql::id(image_id))
         .bind(sql::id(scope.provider_id))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         audit::record(
-            &mut *tx,
+            &mut **tx,
             actor,
             AuditAction::Update,
             "quarantined_image",
@@ -374,8 +376,8 @@ impl Store {
             }),
         )
         .await?;
-        reconcile_in(&mut tx, scope, a).await?;
-        tx.commit().await?;
+        reconcile_in(tx, scope, a).await?;
+        write.commit().await?;
         Ok(a)
     }
 
@@ -398,13 +400,14 @@ impl Store {
                 "Enter why these are a different participant's images",
             )
         })?;
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let row = sqlx::query(
             "SELECT appointment_id, sop_instance_uid FROM gateway_images WHERE id = $1 AND provider_id = $2",
         )
         .bind(sql::id(image_id))
         .bind(sql::id(scope.provider_id))
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         let Some(a) = row
             .try_get::<Option<String>, _>("appointment_id")?
@@ -416,7 +419,7 @@ impl Store {
                 "This image is not attached to an appointment.".to_owned(),
             ));
         };
-        let participant_id = participant_of(&mut tx, scope, a).await?;
+        let participant_id = participant_of(tx, scope, a).await?;
         let now = sql::ts(sql::now());
         sqlx::query(
             "UPDATE gateway_images SET appointment_id = NULL, quarantine_status = 'open', quarantine_reason = $1, \
@@ -432,10 +435,10 @@ impl Store {
         .bind(&reason)
         .bind(sql::id(image_id))
         .bind(sql::id(scope.provider_id))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         audit::record(
-            &mut *tx,
+            &mut **tx,
             actor,
             AuditAction::Update,
             "received_image",
@@ -449,8 +452,8 @@ impl Store {
             }),
         )
         .await?;
-        reconcile_in(&mut tx, scope, a).await?;
-        tx.commit().await?;
+        reconcile_in(tx, scope, a).await?;
+        write.commit().await?;
         Ok(a)
     }
 
@@ -491,16 +494,17 @@ impl Store {
         appointment_id: Uuid,
         reason: &str,
     ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let participant_id: String = sqlx::query(
             "SELECT participant_id FROM appointments WHERE id = $1 AND provider_id = $2",
         )
         .bind(sql::id(appointment_id))
         .bind(sql::id(scope.provider_id))
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?
         .try_get("participant_id")?;
-        require_runner(&mut tx, scope, actor, appointment_id).await?;
+        require_runner(tx, scope, actor, appointment_id).await?;
         let now = sql::ts(sql::now());
         let done = sqlx::query(
             "UPDATE appointment_image_modes SET mode = 'manual', reason = $1, changed_by_name = $2, changed_at = $3 \
@@ -511,7 +515,7 @@ impl Store {
         .bind(&now)
         .bind(sql::id(scope.provider_id))
         .bind(sql::id(appointment_id))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         if done.rows_affected() == 0 {
             sqlx::query(
@@ -523,20 +527,19 @@ impl Store {
             .bind(reason)
             .bind(&actor.name)
             .bind(&now)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
-        audit::record(
-            &mut *tx,
-            actor,
-            AuditAction::Update,
-            "appointment_image_mode",
-            appointment_id,
-            Some(parse_id(&participant_id)?),
-            &serde_json::json!({ "mode": "manual", "reason": reason }),
-        )
-        .await?;
-        tx.commit().await?;
+        write
+            .commit_audited(AuditRow::new(
+                actor,
+                AuditAction::Update,
+                "appointment_image_mode",
+                appointment_id,
+                Some(parse_id(&participant_id)?),
+                serde_json::json!({ "mode": "manual", "reason": reason }),
+            ))
+            .await?;
         Ok(())
     }
 
@@ -598,7 +601,8 @@ impl Store {
     ) -> Result<()> {
         let resolution = domain::gateway::validate_resolution(resolution)
             .map_err(|m| StoreError::invalid("resolution", m))?;
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let row = sqlx::query(
             "SELECT d.resolved_at, a.participant_id FROM image_discrepancies d \
              JOIN appointments a ON a.id = d.appointment_id AND a.provider_id = d.provider_id \
@@ -606,7 +610,7 @@ impl Store {
         )
         .bind(sql::id(id))
         .bind(sql::id(scope.provider_id))
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         if row.try_get::<Option<String>, _>("resolved_at")?.is_some() {
             return Err(StoreError::Refused(
@@ -623,19 +627,18 @@ impl Store {
         .bind(&resolution)
         .bind(sql::id(id))
         .bind(sql::id(scope.provider_id))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        audit::record(
-            &mut *tx,
-            actor,
-            AuditAction::Update,
-            "image_discrepancy",
-            id,
-            Some(parse_id(&row.try_get::<String, _>("participant_id")?)?),
-            &serde_json::json!({ "resolution": resolution }),
-        )
-        .await?;
-        tx.commit().await?;
+        write
+            .commit_audited(AuditRow::new(
+                actor,
+                AuditAction::Update,
+                "image_discrepancy",
+                id,
+                Some(parse_id(&row.try_get::<String, _>("participant_id")?)?),
+                serde_json::json!({ "resolution": resolution }),
+            ))
+            .await?;
         Ok(())
     }
 }

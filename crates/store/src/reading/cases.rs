@@ -2,6 +2,7 @@
 //! the overdue list.
 
 use super::*;
+use crate::write::AuditRow;
 
 impl Store {
     /// The provider's reading settings (the defaults until someone saves them).
@@ -19,11 +20,12 @@ impl Store {
         settings: ReadingSettings,
     ) -> Result<()> {
         settings.validate()?;
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let p = sql::id(scope.provider_id);
         sqlx::query("DELETE FROM reading_settings WHERE provider_id = $1")
             .bind(&p)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         sqlx::query(
             "INSERT INTO reading_settings (provider_id, blinded, arbitration_policy, finalisation_delay_minutes, window_days, due_soon_days, urgent_days, updated_by_name, updated_at) \
@@ -38,19 +40,18 @@ impl Store {
         .bind(i64::from(settings.urgent_days))
         .bind(&actor.name)
         .bind(sql::ts(sql::now()))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        audit::record(
-            &mut *tx,
-            actor,
-            AuditAction::Update,
-            "reading_settings",
-            scope.provider_id,
-            None,
-            &serde_json::to_value(settings).unwrap_or_default(),
-        )
-        .await?;
-        tx.commit().await?;
+        write
+            .commit_audited(AuditRow::new(
+                actor,
+                AuditAction::Update,
+                "reading_settings",
+                scope.provider_id,
+                None,
+                serde_json::to_value(settings).unwrap_or_default(),
+            ))
+            .await?;
         Ok(())
     }
 
@@ -126,17 +127,18 @@ impl Store {
                 return Ok(settled);
             }
             let actor = Actor::system("Reading finalisation");
-            let mut tx = self.begin_write().await?;
-            let settings = settings_in(&mut *tx, scope).await?;
+            let mut write = self.begin_change().await?;
+            let tx = write.tx();
+            let settings = settings_in(&mut **tx, scope).await?;
             let mut moved = 0;
             for r in &due {
                 let id = parse_id(&r.try_get::<String, _>("id")?)?;
-                let (state, _) = settle(&mut tx, scope, &actor, &settings, id, now).await?;
+                let (state, _) = settle(tx, scope, &actor, &settings, id, now).await?;
                 if state != ReadingState::AwaitingFinalisation {
                     moved += 1;
                 }
             }
-            tx.commit().await?;
+            write.commit().await?;
             settled += moved;
             // A batch that moved nothing (its reads were changed since, so they are not
             // due after all) would be found again: stop rather than loop.

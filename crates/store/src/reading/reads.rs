@@ -150,8 +150,9 @@ impl Store {
         opinion: &Opinion,
     ) -> Result<()> {
         let me = user_of(actor)?;
-        let mut tx = self.begin_write().await?;
-        case_row(&mut *tx, scope, case_id).await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
+        case_row(&mut **tx, scope, case_id).await?;
         sqlx::query(
             "DELETE FROM opinion_drafts WHERE case_id = $1 AND user_id = $2 AND purpose = $3 AND provider_id = $4",
         )
@@ -159,7 +160,7 @@ impl Store {
         .bind(sql::id(me))
         .bind(purpose)
         .bind(sql::id(scope.provider_id))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         sqlx::query(
             "INSERT INTO opinion_drafts (provider_id, case_id, user_id, purpose, opinion, updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -170,9 +171,9 @@ impl Store {
         .bind(purpose)
         .bind(sql::json(opinion))
         .bind(sql::ts(sql::now()))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        tx.commit().await?;
+        write.commit().await?;
         Ok(())
     }
 
@@ -215,16 +216,17 @@ impl Store {
         let me = user_of(actor)?;
         opinion.validate(context).map_err(StoreError::Invalid)?;
         let now = sql::now();
-        let mut tx = self.begin_write().await?;
-        let case = case_row(&mut *tx, scope, case_id).await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
+        let case = case_row(&mut **tx, scope, case_id).await?;
         if case.held.is_some() {
             return Err(StoreError::Refused(
                 "This case is held back from reading (deferred or awaiting priors)".to_owned(),
             ));
         }
-        let settings = settings_in(&mut *tx, scope).await?;
+        let settings = settings_in(&mut **tx, scope).await?;
         let rules = settings.rules();
-        let (reads, _, _) = load_reads(&mut *tx, scope, case_id).await?;
+        let (reads, _, _) = load_reads(&mut **tx, scope, case_id).await?;
         let p = sql::id(scope.provider_id);
         // A reader who gave a read may change it only while the domain allows (not final;
         // a blind read is never shown the other opinion before it is final).
@@ -240,7 +242,7 @@ impl Store {
             .bind(sql::id(case_id))
             .bind(sql::id(me))
             .bind(&p)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
             slot
         } else {
@@ -261,7 +263,7 @@ impl Store {
             .bind(sql::ts(now))
             .bind(session_id.map(sql::id))
             .bind(i64::from(rules.blinded))
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await
             .map_err(|e| match StoreError::from(e) {
                 StoreError::Duplicate(_) => StoreError::Refused(
@@ -279,7 +281,7 @@ impl Store {
             .bind(sql::id(me))
             .bind(sql::id(case_id))
             .bind(&p)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
             slot
         };
@@ -289,10 +291,10 @@ impl Store {
         .bind(sql::id(case_id))
         .bind(sql::id(me))
         .bind(&p)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         audit::record(
-            &mut *tx,
+            &mut **tx,
             actor,
             AuditAction::Create,
             "read",
@@ -301,17 +303,9 @@ impl Store {
             &serde_json::json!({ "slot": slot, "opinion": opinion }),
         )
         .await?;
-        mark_session(
-            &mut tx,
-            scope,
-            actor,
-            session_id,
-            case_id,
-            SessionResult::Read,
-        )
-        .await?;
-        let (state, outcome) = settle(&mut tx, scope, actor, &settings, case_id, now).await?;
-        tx.commit().await?;
+        mark_session(tx, scope, actor, session_id, case_id, SessionResult::Read).await?;
+        let (state, outcome) = settle(tx, scope, actor, &settings, case_id, now).await?;
+        write.commit().await?;
         Ok(ReadRecorded {
             slot,
             state,
@@ -324,16 +318,17 @@ impl Store {
     pub async fn finalise_reads(&self, scope: Scope, actor: &Actor) -> Result<usize> {
         let me = user_of(actor)?;
         let now = sql::now();
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let rows = sqlx::query(
             "SELECT d.case_id FROM reads d JOIN reading_cases r ON r.id = d.case_id AND r.provider_id = d.provider_id \
              WHERE d.provider_id = $1 AND d.reader_id = $2 AND d.finalised_early = 0 AND r.state = 'awaiting_finalisation'",
         )
         .bind(sql::id(scope.provider_id))
         .bind(sql::id(me))
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut **tx)
         .await?;
-        let settings = settings_in(&mut *tx, scope).await?;
+        let settings = settings_in(&mut **tx, scope).await?;
         for r in &rows {
             let case_id = parse_id(&r.try_get::<String, _>("case_id")?)?;
             sqlx::query(
@@ -342,11 +337,11 @@ impl Store {
             .bind(sql::id(case_id))
             .bind(sql::id(me))
             .bind(sql::id(scope.provider_id))
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
-            settle(&mut tx, scope, actor, &settings, case_id, now).await?;
+            settle(tx, scope, actor, &settings, case_id, now).await?;
         }
-        tx.commit().await?;
+        write.commit().await?;
         Ok(rows.len())
     }
 
@@ -369,8 +364,9 @@ impl Store {
                 arbitrators.push(*a);
             }
         }
-        let mut tx = self.begin_write().await?;
-        let case = case_row(&mut *tx, scope, case_id).await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
+        let case = case_row(&mut **tx, scope, case_id).await?;
         if case.state != ReadingState::AwaitingArbitration {
             return Err(StoreError::Refused(
                 "This case is not awaiting arbitration".to_owned(),
@@ -385,7 +381,7 @@ impl Store {
             )
             .bind(sql::id(*a))
             .bind(sql::id(scope.provider_id))
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?
             .ok_or_else(|| {
                 StoreError::invalid(
@@ -395,7 +391,7 @@ impl Store {
             })?;
             names.push(row.try_get::<String, _>("name")?);
         }
-        let (reads, _, _) = load_reads(&mut *tx, scope, case_id).await?;
+        let (reads, _, _) = load_reads(&mut **tx, scope, case_id).await?;
         let domain_arbitration = domain::reading::Arbitration {
             arbitrators: arbitrators.iter().map(|a| reader(*a)).collect(),
             decision: arbitration.decision.clone(),
@@ -416,7 +412,7 @@ impl Store {
         .bind(sql::json(&arbitration.decision))
         .bind(sql::id(me))
         .bind(sql::ts(now))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(|e| match StoreError::from(e) {
             StoreError::Duplicate(_) => {
@@ -430,10 +426,10 @@ impl Store {
         .bind(sql::id(case_id))
         .bind(sql::id(me))
         .bind(sql::id(scope.provider_id))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         audit::record(
-            &mut *tx,
+            &mut **tx,
             actor,
             AuditAction::Create,
             "arbitration",
@@ -443,7 +439,7 @@ impl Store {
         )
         .await?;
         mark_session(
-            &mut tx,
+            tx,
             scope,
             actor,
             session_id,
@@ -451,9 +447,9 @@ impl Store {
             SessionResult::Arbitrated,
         )
         .await?;
-        let settings = settings_in(&mut *tx, scope).await?;
-        let (state, outcome) = settle(&mut tx, scope, actor, &settings, case_id, now).await?;
-        tx.commit().await?;
+        let settings = settings_in(&mut **tx, scope).await?;
+        let (state, outcome) = settle(tx, scope, actor, &settings, case_id, now).await?;
+        write.commit().await?;
         Ok(ReadRecorded {
             slot: ReadSlot::Second,
             state,
@@ -499,15 +495,16 @@ impl Store {
         panel: &[Uuid],
     ) -> Result<()> {
         let me = user_of(actor)?;
-        let mut tx = self.begin_write().await?;
-        case_row(&mut *tx, scope, case_id).await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
+        case_row(&mut **tx, scope, case_id).await?;
         sqlx::query(
             "DELETE FROM opinion_drafts WHERE case_id = $1 AND user_id = $2 AND purpose = 'panel' AND provider_id = $3",
         )
         .bind(sql::id(case_id))
         .bind(sql::id(me))
         .bind(sql::id(scope.provider_id))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         sqlx::query(
             "INSERT INTO opinion_drafts (provider_id, case_id, user_id, purpose, opinion, updated_at) VALUES ($1, $2, $3, 'panel', $4, $5)",
@@ -517,9 +514,9 @@ impl Store {
         .bind(sql::id(me))
         .bind(sql::json(&panel))
         .bind(sql::ts(sql::now()))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        tx.commit().await?;
+        write.commit().await?;
         Ok(())
     }
 

@@ -2,6 +2,7 @@
 //! priors and their holds.
 
 use super::*;
+use crate::write::AuditRow;
 
 impl Store {
     /// Starts a reading session for the signed-in reader.
@@ -22,12 +23,13 @@ impl Store {
             ));
         }
         let id = new_id();
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         if let Some(clinic) = clinic_id {
             sqlx::query("SELECT id FROM clinics WHERE id = $1 AND provider_id = $2")
                 .bind(sql::id(clinic))
                 .bind(sql::id(scope.provider_id))
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?
                 .ok_or(StoreError::NotFound)?;
         }
@@ -38,7 +40,7 @@ impl Store {
         .bind(sql::ts(sql::now()))
         .bind(sql::id(scope.provider_id))
         .bind(sql::id(me))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         sqlx::query(
             "INSERT INTO reading_sessions (id, provider_id, reader_id, kind, clinic_id, size, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -50,19 +52,18 @@ impl Store {
         .bind(clinic_id.map(sql::id))
         .bind(i64::from(size))
         .bind(sql::ts(sql::now()))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        audit::record(
-            &mut *tx,
-            actor,
-            AuditAction::Create,
-            "reading_session",
-            id,
-            None,
-            &serde_json::json!({ "kind": kind, "clinic_id": clinic_id, "size": size }),
-        )
-        .await?;
-        tx.commit().await?;
+        write
+            .commit_audited(AuditRow::new(
+                actor,
+                AuditAction::Create,
+                "reading_session",
+                id,
+                None,
+                serde_json::json!({ "kind": kind, "clinic_id": clinic_id, "size": size }),
+            ))
+            .await?;
         Ok(id)
     }
 
@@ -208,13 +209,14 @@ impl Store {
         let candidates = q.fetch_all(self.pool()).await?;
         for c in &candidates {
             let case_id = parse_id(&c.try_get::<String, _>("id")?)?;
-            let mut tx = self.begin_write().await?;
+            let mut write = self.begin_change().await?;
+            let tx = write.tx();
             if self.backend() == crate::Backend::Postgres {
                 // A claim is a lease, not a record: if the database server itself crashed
                 // and lost the last moment's claims, the cases would simply be offered
                 // again. So it does not wait for the WAL flush (as view entries, ADR 9).
                 sqlx::query("SET LOCAL synchronous_commit TO OFF")
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?;
             }
             let claimed = sqlx::query(
@@ -226,7 +228,7 @@ impl Store {
             .bind(sql::id(case_id))
             .bind(&p)
             .bind(sql::ts(now))
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
             if claimed.rows_affected() == 1 {
                 sqlx::query(
@@ -237,12 +239,12 @@ impl Store {
                 .bind(sql::id(case_id))
                 .bind(session.offered + 1)
                 .bind(sql::ts(now))
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
-                tx.commit().await?;
+                write.commit().await?;
                 return Ok(Some(case_id));
             }
-            tx.rollback().await?;
+            write.rollback().await?;
         }
         if candidates.is_empty() {
             self.end_reading_session(scope, session_id).await?;
@@ -362,9 +364,10 @@ impl Store {
         case_id: Uuid,
         result: SessionResult,
     ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        mark_session(&mut tx, scope, actor, session_id, case_id, result).await?;
-        tx.commit().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
+        mark_session(tx, scope, actor, session_id, case_id, result).await?;
+        write.commit().await?;
         Ok(())
     }
 
@@ -436,8 +439,9 @@ impl Store {
         hold: Hold,
         reason: &str,
     ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        let case = case_row(&mut *tx, scope, case_id).await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
+        let case = case_row(&mut **tx, scope, case_id).await?;
         if case.concluded {
             return Err(StoreError::Refused(
                 "This case has already been concluded".to_owned(),
@@ -460,7 +464,7 @@ impl Store {
         if already {
             return Err(StoreError::Refused(refusal.to_owned()));
         }
-        add_hold(&mut tx, scope, actor, &case, kind, reason).await?;
+        add_hold(tx, scope, actor, &case, kind, reason).await?;
         // A deferral holds the case whatever else does; priors hold it unless deferred.
         sqlx::query(
             "UPDATE reading_cases SET held = CASE WHEN $1 = 'deferred' THEN 'deferred' ELSE COALESCE(held, 'priors') END, \
@@ -471,10 +475,10 @@ impl Store {
         .bind(PriorsStatus::PriorsRequired.as_str())
         .bind(sql::id(case_id))
         .bind(sql::id(scope.provider_id))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        mark_session(&mut tx, scope, actor, session_id, case_id, result).await?;
-        tx.commit().await?;
+        mark_session(tx, scope, actor, session_id, case_id, result).await?;
+        write.commit().await?;
         Ok(())
     }
 
@@ -488,8 +492,9 @@ impl Store {
         case_id: Uuid,
         to: PriorsStatus,
     ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        let case = case_row(&mut *tx, scope, case_id).await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
+        let case = case_row(&mut **tx, scope, case_id).await?;
         if !case.priors_status.next().contains(&to) {
             return Err(StoreError::Refused(format!(
                 "Priors that are '{}' cannot be marked '{}'",
@@ -509,7 +514,7 @@ impl Store {
             .bind(to.as_str())
             .bind(sql::id(case_id))
             .bind(&p)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         sqlx::query(
@@ -521,27 +526,27 @@ impl Store {
         .bind(i64::from(to.holds_case()))
         .bind(sql::id(case_id))
         .bind(&p)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        audit::record(
-            &mut *tx,
-            actor,
-            AuditAction::Update,
-            "reading_case_priors",
-            case_id,
-            Some(case.participant_id),
-            &serde_json::json!({ "from": case.priors_status, "to": to }),
-        )
-        .await?;
-        tx.commit().await?;
+        write
+            .commit_audited(AuditRow::new(
+                actor,
+                AuditAction::Update,
+                "reading_case_priors",
+                case_id,
+                Some(case.participant_id),
+                serde_json::json!({ "from": case.priors_status, "to": to }),
+            ))
+            .await?;
         Ok(())
     }
 
     /// The office returns a deferred case to reading ("Unflag case").
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), case_id = %case_id))]
     pub async fn unflag_case(&self, scope: Scope, actor: &Actor, case_id: Uuid) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        let case = case_row(&mut *tx, scope, case_id).await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
+        let case = case_row(&mut **tx, scope, case_id).await?;
         if case.held.as_deref() != Some("deferred") {
             return Err(StoreError::Refused("This case is not deferred".to_owned()));
         }
@@ -554,7 +559,7 @@ impl Store {
         .bind(sql::ts(sql::now()))
         .bind(sql::id(case_id))
         .bind(&p)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         let held = if case.priors_status.holds_case() {
             Some("priors")
@@ -567,19 +572,18 @@ impl Store {
         .bind(held)
         .bind(sql::id(case_id))
         .bind(&p)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        audit::record(
-            &mut *tx,
-            actor,
-            AuditAction::Update,
-            "reading_case_deferral",
-            case_id,
-            Some(case.participant_id),
-            &serde_json::json!({ "released_how": "unflagged" }),
-        )
-        .await?;
-        tx.commit().await?;
+        write
+            .commit_audited(AuditRow::new(
+                actor,
+                AuditAction::Update,
+                "reading_case_deferral",
+                case_id,
+                Some(case.participant_id),
+                serde_json::json!({ "released_how": "unflagged" }),
+            ))
+            .await?;
         Ok(())
     }
 

@@ -406,7 +406,8 @@ impl Store {
         } else {
             ""
         };
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let sql = format!(
             "SELECT d.id FROM result_deliveries d WHERE d.channel = $1 AND d.state IN ('queued', 'retrying') \
              AND d.next_attempt_at <= $2 AND (d.claimed_until IS NULL OR d.claimed_until < $2) AND {held}{provider} \
@@ -421,9 +422,9 @@ impl Store {
         if let Some(s) = scope {
             q = q.bind(sql::id(s.provider_id));
         }
-        let ids = q.fetch_all(&mut *tx).await?;
+        let ids = q.fetch_all(&mut **tx).await?;
         if ids.is_empty() {
-            tx.rollback().await?;
+            write.rollback().await?;
             return Ok(Vec::new());
         }
         let mut out = Vec::with_capacity(ids.len());
@@ -439,7 +440,7 @@ impl Store {
             for id in chunk {
                 update = update.bind(id);
             }
-            update.execute(&mut *tx).await?;
+            update.execute(&mut **tx).await?;
             let marks = (0..chunk.len())
                 .map(|i| format!("${}", i + 1))
                 .collect::<Vec<_>>()
@@ -449,11 +450,11 @@ impl Store {
             for id in chunk {
                 select = select.bind(id);
             }
-            for r in select.fetch_all(&mut *tx).await? {
+            for r in select.fetch_all(&mut **tx).await? {
                 out.push(outgoing_from_row(&r)?);
             }
         }
-        tx.commit().await?;
+        write.commit().await?;
         out.sort_by_key(|o| (o.provider_id, o.result.created_at, o.delivery_id));
         Ok(out)
     }
@@ -542,9 +543,10 @@ impl Store {
         event: DeliveryEvent,
         change: DeliveryChange,
     ) -> Result<DeliveryState> {
-        let mut tx = self.begin_write().await?;
-        let state = move_delivery(&mut tx, scope, actor, delivery_id, event, &change).await?;
-        tx.commit().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
+        let state = move_delivery(tx, scope, actor, delivery_id, event, &change).await?;
+        write.commit().await?;
         Ok(state)
     }
 

@@ -18,6 +18,7 @@ pub use office::{DeliveryHistoryEntry, FailsafeItem, PrintBatch, Reconciliation}
 use crate::audit::{self, AuditAction};
 use crate::outbox::{Delivery, Handled, Subscriber, Tx};
 use crate::sql::{self, parse_date, parse_enum, parse_id, parse_ts};
+use crate::write::AuditRow;
 use crate::{Actor, Result, Scope, Store, new_id};
 use domain::end_code::EndCode;
 use domain::episode::EpisodeOutcome;
@@ -280,8 +281,9 @@ impl Store {
         if !errors.is_empty() {
             return Err(crate::StoreError::Invalid(errors));
         }
-        let mut tx = self.begin_write().await?;
-        let before = coding_in(&mut tx, kind).await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
+        let before = coding_in(tx, kind).await?;
         sqlx::query(
             "INSERT INTO result_codings (kind, finding_code, finding_display, procedure_code, procedure_display, \
              updated_by_name, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
@@ -297,20 +299,18 @@ impl Store {
         .bind(pd.filter(|d| !d.is_empty()))
         .bind(&actor.name)
         .bind(sql::ts(OffsetDateTime::now_utc()))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        let after = coding_in(&mut tx, kind).await?;
-        audit::record(
-            &mut *tx,
+        let after = coding_in(tx, kind).await?;
+        let audit = AuditRow::new(
             actor,
             AuditAction::Update,
             "result_coding",
             new_id(),
             None,
-            &serde_json::json!({ "kind": kind.as_str(), "before": before, "after": after }),
-        )
-        .await?;
-        tx.commit().await?;
+            serde_json::json!({ "kind": kind.as_str(), "before": before, "after": after }),
+        );
+        write.commit_audited(audit).await?;
         Ok(after)
     }
 }

@@ -6,8 +6,9 @@ use super::deliveries::{
     DELIVERY_FIELDS, DeliveryChange, DeliveryRecord, delivery_from_row, history, move_delivery,
     queue,
 };
-use crate::audit::{self, AuditAction};
+use crate::audit::AuditAction;
 use crate::sql::{self, parse_enum, parse_id, parse_ts};
+use crate::write::AuditRow;
 use crate::{Actor, FieldError, Result, Scope, Store, StoreError};
 use domain::delivery::{Channel, DeliveryEvent, DeliveryState, FailsafeReason, failsafe};
 use serde::Serialize;
@@ -76,7 +77,8 @@ impl Store {
     ) -> Result<()> {
         let p = sql::id(scope.provider_id);
         let now = sql::now();
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         sqlx::query(
             "INSERT INTO print_batches (id, provider_id, file_name, letter_count, page_count, sha256, created_by_name, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -89,7 +91,7 @@ impl Store {
         .bind(&batch.sha256)
         .bind(&actor.name)
         .bind(sql::ts(batch.created_at))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         for (id, sha) in letters {
             let moved = sqlx::query(
@@ -101,11 +103,11 @@ impl Store {
             .bind(sql::ts(now))
             .bind(sql::id(*id))
             .bind(&p)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
             if moved.rows_affected() == 1 {
                 history(
-                    &mut tx,
+                    tx,
                     &p,
                     &sql::id(*id),
                     DeliveryState::Printed,
@@ -116,17 +118,7 @@ impl Store {
                 .await?;
             }
         }
-        audit::record(
-            &mut *tx,
-            actor,
-            AuditAction::Create,
-            "print_batch",
-            batch.id,
-            None,
-            &serde_json::json!({ "file": batch.file_name, "letters": batch.letter_count, "sha256": batch.sha256 }),
-        )
-        .await?;
-        tx.commit().await?;
+        write.commit_audited(AuditRow::new(actor, AuditAction::Create, "print_batch", batch.id, None, serde_json::json!({ "file": batch.file_name, "letters": batch.letter_count, "sha256": batch.sha256 }))).await?;
         Ok(())
     }
 
@@ -304,15 +296,16 @@ impl Store {
         event: DeliveryEvent,
         detail: &str,
     ) -> Result<DeliveryRecord> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let change = DeliveryChange {
             detail: detail.to_owned(),
             next_attempt_at: Some(sql::now()),
             ..DeliveryChange::default()
         };
         // Audited with the move.
-        move_delivery(&mut tx, scope, actor, id, event, &change).await?;
-        tx.commit().await?;
+        move_delivery(tx, scope, actor, id, event, &change).await?;
+        write.commit().await?;
         self.delivery(scope, id).await
     }
 
@@ -340,9 +333,10 @@ impl Store {
             )));
         }
         let p = sql::id(scope.provider_id);
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_change().await?;
+        let tx = write.tx();
         let new = queue(
-            &mut tx,
+            tx,
             &p,
             &sql::id(d.result_id),
             &sql::id(d.participant_id),
@@ -355,17 +349,16 @@ impl Store {
             &actor.name,
         )
         .await?;
-        audit::record(
-            &mut *tx,
-            actor,
-            AuditAction::Create,
-            "result_delivery",
-            new,
-            Some(d.participant_id),
-            &serde_json::json!({ "reissue_of": id, "reason": reason }),
-        )
-        .await?;
-        tx.commit().await?;
+        write
+            .commit_audited(AuditRow::new(
+                actor,
+                AuditAction::Create,
+                "result_delivery",
+                new,
+                Some(d.participant_id),
+                serde_json::json!({ "reissue_of": id, "reason": reason }),
+            ))
+            .await?;
         self.delivery(scope, new).await
     }
 

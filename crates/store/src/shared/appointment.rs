@@ -158,11 +158,12 @@ pub(crate) async fn runner(
 ) -> Result<Option<(Option<Uuid>, String)>> {
     let row = sqlx::query(
         "SELECT changed_by, changed_by_name FROM appointment_status_history \
-         WHERE provider_id = $1 AND appointment_id = $2 AND status = 'in_progress' \
+         WHERE provider_id = $1 AND appointment_id = $2 AND status = $3 \
          ORDER BY changed_at DESC, id DESC LIMIT 1",
     )
     .bind(sql::id(scope.provider_id))
     .bind(sql::id(id))
+    .bind(AppointmentStatus::InProgress.as_str())
     .fetch_optional(&mut **tx)
     .await?;
     row.map(|r| {
@@ -277,11 +278,13 @@ pub(crate) async fn apply_action_in(
         // The slot may have been given to someone else since the cancellation.
         let rebooked = sqlx::query(
             "SELECT 1 FROM appointments WHERE slot_id = $1 AND provider_id = $2 AND id <> $3 \
-             AND status NOT IN ('cancelled', 'reschedule_requested')",
+             AND status NOT IN ($4, $5)",
         )
         .bind(row.try_get::<String, _>("slot_id")?)
         .bind(&p)
         .bind(sql::id(id))
+        .bind(AppointmentStatus::Cancelled.as_str())
+        .bind(AppointmentStatus::RescheduleRequested.as_str())
         .fetch_optional(&mut **tx)
         .await?;
         if rebooked.is_some() {
