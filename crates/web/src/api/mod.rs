@@ -86,20 +86,26 @@ impl ApiCaller {
     }
 }
 
+/// The bearer token of a request (a person's or system's API token, or a gateway's),
+/// or 401 problem details when there is none.
+pub fn bearer_token(parts: &Parts) -> Result<&str, Problem> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(Problem::unauthorized)
+}
+
 impl FromRequestParts<AppState> for ApiCaller {
     type Rejection = Problem;
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(Problem::unauthorized)?;
+        let token = crate::api::bearer_token(parts)?;
         let key = store::hash_secret(token);
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let cached = state.api_callers.read().ok().and_then(|m| {

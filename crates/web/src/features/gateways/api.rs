@@ -32,14 +32,7 @@ impl FromRequestParts<AppState> for GatewayCaller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(Problem::unauthorized)?;
+        let token = crate::api::bearer_token(parts)?;
         let gw = state
             .store
             .gateway_by_token(token)
