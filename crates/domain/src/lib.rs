@@ -28,6 +28,7 @@ pub mod round;
 #[cfg(feature = "openapi")]
 mod schema;
 pub mod validation;
+pub mod workflow;
 
 pub use appointment::{
     AppointmentAction, AppointmentStatus, ClinicFilter, ClinicTiming, NotAllowed, RowAction,

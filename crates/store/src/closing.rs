@@ -11,6 +11,7 @@ use crate::sql::{self, parse_enum, parse_id};
 use crate::write::AuditRow;
 use crate::{Actor, Result, Scope, Store, StoreError};
 use domain::ending::{CloseBlocker, can_close};
+use domain::workflow::{SectionDocument, SectionKind};
 use domain::{AppointmentAction, AppointmentStatus, ClinicStatus};
 use sqlx::Row;
 use uuid::Uuid;
@@ -24,12 +25,13 @@ async fn outcomes(
 ) -> Result<Vec<(Uuid, AppointmentStatus, bool)>> {
     let rows = sqlx::query(
         "SELECT a.id, a.status, (SELECT COUNT(*) FROM appointment_sections e WHERE e.appointment_id = a.id \
-         AND e.provider_id = a.provider_id AND e.section = 'ending') AS has_details \
+         AND e.provider_id = a.provider_id AND e.section = $3) AS has_details \
          FROM appointments a JOIN slots s ON s.id = a.slot_id AND s.provider_id = a.provider_id \
          WHERE a.provider_id = $1 AND a.clinic_id = $2 ORDER BY s.starts_at",
     )
     .bind(sql::id(scope.provider_id))
     .bind(sql::id(clinic_id))
+    .bind(SectionKind::Ending.as_str())
     .fetch_all(&mut **tx)
     .await?;
     rows.iter()
@@ -229,7 +231,7 @@ impl Store {
         scope: Scope,
         actor: &Actor,
         id: Uuid,
-        data: &serde_json::Value,
+        answer: &domain::ending::AttendedNotScreened,
         expected_version: i64,
     ) -> Result<i64> {
         let mut write = self.begin_change().await?;
@@ -254,14 +256,11 @@ impl Store {
                 &row.try_get::<String, _>("last_changed_at")?,
             ));
         }
-        upsert_section(tx, scope, actor, id, "ending", data).await?;
+        let document = SectionDocument::Ending(answer.clone());
+        upsert_section(tx, scope, actor, id, &document).await?;
         // Marked attended not screened in bulk at closing: the answers now given decide the
         // episode's outcome ("No, request opt out") and the request the office acts on.
-        if let Ok(answer) =
-            serde_json::from_value::<domain::ending::AttendedNotScreened>(data.clone())
-        {
-            record_ending_follow_up(tx, scope, actor, id, &answer).await?;
-        }
+        record_ending_follow_up(tx, scope, actor, id, answer).await?;
         let version = bump_version(tx, scope, actor, id, expected_version).await?;
         write
             .commit_audited(AuditRow::new(
@@ -270,7 +269,7 @@ impl Store {
                 "appointment_ending",
                 id,
                 Some(parse_id(&row.try_get::<String, _>("participant_id")?)?),
-                data,
+                document.to_json(),
             ))
             .await?;
         Ok(version)

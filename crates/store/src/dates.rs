@@ -24,12 +24,13 @@ pub(crate) async fn screening_date(
          (SELECT MIN(g.acquired_at) FROM gateway_images g WHERE g.provider_id = a.provider_id AND g.appointment_id = a.id) AS acquired_at, \
          (SELECT MIN(g.received_at) FROM gateway_images g WHERE g.provider_id = a.provider_id AND g.appointment_id = a.id) AS received_at, \
          (SELECT s.updated_at FROM appointment_sections s WHERE s.provider_id = a.provider_id AND s.appointment_id = a.id \
-          AND s.section = 'images') AS recorded_at \
+          AND s.section = $3) AS recorded_at \
          FROM appointments a JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = a.provider_id \
          WHERE a.id = $1 AND a.provider_id = $2",
     )
     .bind(sql::id(appointment_id))
     .bind(sql::id(scope.provider_id))
+    .bind(domain::workflow::SectionKind::Images.as_str())
     .fetch_one(&mut **tx)
     .await?;
     let ts = |s: Option<String>| {

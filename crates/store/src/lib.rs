@@ -61,8 +61,8 @@ pub use stats::{MammographerStats, ReaderStats, RepeatReasonCount};
 pub use timeline::{Timeline, TimelineEpisode, TimelineEvent, TimelineKind};
 pub use users::{NewUser, User, UserWithRoles};
 pub use workflow::{
-    CarriedMedical, Finish, FollowUp, ImagesGate, ImagesTally, NewFollowUp, Note, SectionRecord,
-    SectionUpdate, Workflow,
+    CarriedMedical, Finish, FollowUp, ImagesGate, ImagesTally, NewFollowUp, Note, SavedSection,
+    SectionUpdate, Sections, Workflow,
 };
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

@@ -6,32 +6,84 @@
 use crate::audit::{self, AuditAction};
 use crate::outbox::{self, Tx};
 use crate::shared::appointment::{
-    apply_action_in, bump_version, require_runner, stale, upsert_section,
+    apply_action_in, bump_version, require_runner, section_document, stale, upsert_section,
 };
 use crate::shared::follow_up::{NewFollowUpRow, insert_follow_up};
 use crate::sql::{self, parse_date, parse_id, parse_ts};
 use crate::write::AuditRow;
 use crate::{Actor, AppointmentDetail, Result, Room, Scope, Store, StoreError, new_id};
+use domain::ending::{AttendedNotScreened, Cancellation};
 use domain::events::{DomainEvent, ScreenCompleted};
+use domain::imaging::ExposureRecord;
+use domain::medical::{MedicalDocument, MedicalInformation};
+use domain::workflow::{IdentityCheck, ImagesDocument, SectionDocument, SectionKind};
 use domain::{AppointmentAction, AppointmentStatus, EpisodeOutcome, EpisodeStage};
 use serde::Serialize;
 use sqlx::Row;
-use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// One saved step of the workflow.
+/// One saved document of the workflow, with who saved it last and when.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct SectionRecord {
-    /// The step's saved answers: the medical information, the images record, the ending;
-    /// each described by its own request schema.
-    #[schema(value_type = Object)]
-    pub data: serde_json::Value,
+pub struct SavedSection<T> {
+    pub data: T,
     pub updated_by_name: String,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: OffsetDateTime,
+}
+
+/// The appointment's saved documents, one per [`SectionKind`], each in its own type. In
+/// JSON, an object keyed by the kind's stored value, holding only the saved ones.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct Sections {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<SavedSection<IdentityCheck>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub medical: Option<SavedSection<MedicalDocument>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub images: Option<SavedSection<ImagesDocument>>,
+    /// The IR(ME)R record written when the images were completed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<SavedSection<ExposureRecord>>,
+    /// Why an appointment that started did not proceed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ending: Option<SavedSection<AttendedNotScreened>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancellation: Option<SavedSection<Cancellation>>,
+}
+
+impl Sections {
+    /// Files a document read back from the store under its kind.
+    fn insert(
+        &mut self,
+        document: SectionDocument,
+        updated_by_name: String,
+        updated_at: OffsetDateTime,
+    ) {
+        fn saved<T>(
+            data: T,
+            updated_by_name: String,
+            updated_at: OffsetDateTime,
+        ) -> Option<SavedSection<T>> {
+            Some(SavedSection {
+                data,
+                updated_by_name,
+                updated_at,
+            })
+        }
+        match document {
+            SectionDocument::Identity(d) => self.identity = saved(d, updated_by_name, updated_at),
+            SectionDocument::Medical(d) => self.medical = saved(d, updated_by_name, updated_at),
+            SectionDocument::Images(d) => self.images = saved(d, updated_by_name, updated_at),
+            SectionDocument::Exposure(d) => self.exposure = saved(d, updated_by_name, updated_at),
+            SectionDocument::Ending(d) => self.ending = saved(d, updated_by_name, updated_at),
+            SectionDocument::Cancellation(d) => {
+                self.cancellation = saved(d, updated_by_name, updated_at)
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -47,8 +99,7 @@ pub struct Note {
 /// Medical information recorded in an earlier episode, offered for confirmation.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CarriedMedical {
-    #[schema(value_type = domain::medical::MedicalInformation)]
-    pub data: serde_json::Value,
+    pub data: MedicalInformation,
     #[schema(value_type = String, format = Date)]
     pub recorded_on: Date,
     pub recorded_appointment_id: Uuid,
@@ -64,7 +115,7 @@ pub struct Workflow {
     pub last_changed_by_name: String,
     pub images_taken: i64,
     pub room: Option<Room>,
-    pub sections: BTreeMap<String, SectionRecord>,
+    pub sections: Sections,
     pub notes: Vec<Note>,
     /// Medical information from the participant's previous episode, if this appointment
     /// has not yet saved its own.
@@ -75,10 +126,10 @@ pub struct Workflow {
 #[derive(Debug, Clone)]
 pub struct ImagesGate {
     pub status: AppointmentStatus,
-    /// The identity step's saved answers, if any.
-    pub identity: Option<serde_json::Value>,
-    /// The medical step's saved document, if any.
-    pub medical: Option<serde_json::Value>,
+    /// The identity step confirmed the participant.
+    pub identity_confirmed: bool,
+    /// The medical step's saved document marks every section reviewed.
+    pub medical_reviewed: bool,
     /// The room chosen for the appointment, if any.
     pub room: Option<Room>,
     pub clinic_location_id: Uuid,
@@ -87,9 +138,8 @@ pub struct ImagesGate {
 /// One step's answers to save.
 #[derive(Debug, Clone, Copy)]
 pub struct SectionUpdate<'a> {
-    /// "identity", "medical", "images", ...
-    pub section: &'a str,
-    pub data: &'a serde_json::Value,
+    /// The step's document; its kind says which step.
+    pub document: &'a SectionDocument,
     /// For the images step: how many images the record holds.
     pub images_taken: Option<i64>,
 }
@@ -101,8 +151,8 @@ pub struct Finish {
     pub episode_outcome: Option<EpisodeOutcome>,
     pub episode_stage: Option<EpisodeStage>,
     pub follow_up: Option<NewFollowUp>,
-    /// A step document to save with the ending (for example "ending": why it stopped).
-    pub record: Option<(&'static str, serde_json::Value)>,
+    /// A document to save with the ending (for example why it did not proceed).
+    pub record: Option<SectionDocument>,
     /// What the images were, for the mammographer's statistics (completed screens only).
     pub tally: Option<ImagesTally>,
 }
@@ -259,17 +309,15 @@ impl Store {
         .fetch_all(self.pool())
         .await?
         .iter()
-        .map(|r| {
-            Ok((
-                r.try_get::<String, _>("section")?,
-                SectionRecord {
-                    data: sql::parse_json(&r.try_get::<String, _>("data")?)?,
-                    updated_by_name: r.try_get("updated_by_name")?,
-                    updated_at: parse_ts(&r.try_get::<String, _>("updated_at")?)?,
-                },
-            ))
-        })
-        .collect::<Result<BTreeMap<_, _>>>()?;
+        .try_fold(Sections::default(), |mut sections, r| {
+            let kind: SectionKind = sql::parse_enum(&r.try_get::<String, _>("section")?)?;
+            sections.insert(
+                section_document(kind, &r.try_get::<String, _>("data")?)?,
+                r.try_get("updated_by_name")?,
+                parse_ts(&r.try_get::<String, _>("updated_at")?)?,
+            );
+            Ok::<_, StoreError>(sections)
+        })?;
         let notes = sqlx::query(
             "SELECT id, body, author_name, created_at FROM appointment_notes \
              WHERE provider_id = $1 AND appointment_id = $2 ORDER BY created_at, id",
@@ -288,7 +336,7 @@ impl Store {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-        let carried_medical = if sections.contains_key("medical") {
+        let carried_medical = if sections.medical.is_some() {
             None
         } else {
             sqlx::query(
@@ -348,10 +396,11 @@ impl Store {
         expected_version: i64,
     ) -> Result<i64> {
         let SectionUpdate {
-            section,
-            data,
+            document,
             images_taken,
         } = update;
+        let section = document.kind().as_str();
+        let data = &document.to_json();
         let mut write = self.begin_change().await?;
         let tx = write.tx();
         let existing = sqlx::query("SELECT data FROM appointment_sections WHERE provider_id = $1 AND appointment_id = $2 AND section = $3")
@@ -387,7 +436,7 @@ impl Store {
             )));
         }
         require_runner(tx, scope, actor, id).await?;
-        upsert_section(tx, scope, actor, id, section, data).await?;
+        upsert_section(tx, scope, actor, id, document).await?;
         if let Some(n) = images_taken {
             sqlx::query(
                 "UPDATE appointments SET images_taken = $1 WHERE id = $2 AND provider_id = $3",
@@ -545,26 +594,37 @@ impl Store {
     pub async fn images_gate(&self, scope: Scope, id: Uuid) -> Result<ImagesGate> {
         let r = sqlx::query(
             "SELECT a.status, c.location_id AS clinic_location_id, a.room_id, r.location_id, r.name AS room_name, r.machine, r.ae_title, \
-             (SELECT s.data FROM appointment_sections s WHERE s.provider_id = a.provider_id AND s.appointment_id = a.id AND s.section = 'identity') AS identity, \
-             (SELECT s.data FROM appointment_sections s WHERE s.provider_id = a.provider_id AND s.appointment_id = a.id AND s.section = 'medical') AS medical \
+             (SELECT s.data FROM appointment_sections s WHERE s.provider_id = a.provider_id AND s.appointment_id = a.id AND s.section = $3) AS identity, \
+             (SELECT s.data FROM appointment_sections s WHERE s.provider_id = a.provider_id AND s.appointment_id = a.id AND s.section = $4) AS medical \
              FROM appointments a JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = a.provider_id \
              LEFT JOIN rooms r ON r.id = a.room_id AND r.provider_id = a.provider_id \
              WHERE a.id = $1 AND a.provider_id = $2",
         )
         .bind(sql::id(id))
         .bind(sql::id(scope.provider_id))
+        .bind(SectionKind::Identity.as_str())
+        .bind(SectionKind::Medical.as_str())
         .fetch_optional(self.pool())
         .await?
         .ok_or(StoreError::NotFound)?;
-        let section = |name: &str| -> Result<Option<serde_json::Value>> {
-            r.try_get::<Option<String>, _>(name)?
-                .map(|d| sql::parse_json(&d))
+        let section = |kind: SectionKind| -> Result<Option<SectionDocument>> {
+            r.try_get::<Option<String>, _>(kind.as_str())?
+                .map(|d| section_document(kind, &d))
                 .transpose()
         };
         Ok(ImagesGate {
             status: sql::parse_enum(&r.try_get::<String, _>("status")?)?,
-            identity: section("identity")?,
-            medical: section("medical")?,
+            identity_confirmed: matches!(
+                section(SectionKind::Identity)?,
+                Some(SectionDocument::Identity(IdentityCheck { confirmed: true }))
+            ),
+            medical_reviewed: matches!(
+                section(SectionKind::Medical)?,
+                Some(SectionDocument::Medical(MedicalDocument {
+                    all_reviewed: true,
+                    ..
+                }))
+            ),
             room: match r.try_get::<Option<String>, _>("room_id")? {
                 Some(_) => Some(crate::shared::room_from(&r)?),
                 None => None,
@@ -610,8 +670,8 @@ let tx = write.tx();
             finish.episode_outcome,
         )
         .await?;
-        if let Some((section, data)) = &finish.record {
-            upsert_section(tx, scope, actor, id, section, data).await?;
+        if let Some(document) = &finish.record {
+            upsert_section(tx, scope, actor, id, document).await?;
         }
         let row = sqlx::query(
             "SELECT a.episode_id, a.participant_id, c.clinic_date FROM appointments a \
@@ -623,15 +683,15 @@ let tx = write.tx();
         .await?;
         let episode_id: String = row.try_get("episode_id")?;
         let participant_id: String = row.try_get("participant_id")?;
-        if let Some((section, data)) = &finish.record {
+        if let Some(document) = &finish.record {
             audit::record(
                 &mut **tx,
                 actor,
                 AuditAction::Create,
-                &format!("appointment_{section}"),
+                &format!("appointment_{}", document.kind().as_str()),
                 id,
                 Some(parse_id(&participant_id)?),
-                data,
+                &document.to_json(),
             )
             .await?;
         }
@@ -722,9 +782,10 @@ let tx = write.tx();
             .await?;
         }
         // Carry the confirmed medical information forward to the next episode.
-        let medical = sqlx::query("SELECT data FROM appointment_sections WHERE provider_id = $1 AND appointment_id = $2 AND section = 'medical'")
+        let medical = sqlx::query("SELECT data FROM appointment_sections WHERE provider_id = $1 AND appointment_id = $2 AND section = $3")
             .bind(sql::id(scope.provider_id))
             .bind(sql::id(id))
+            .bind(SectionKind::Medical.as_str())
             .fetch_optional(&mut **tx)
             .await?;
         if let Some(m) = medical {

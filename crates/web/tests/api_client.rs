@@ -140,9 +140,6 @@ async fn a_generated_client_runs_an_appointment_and_a_double_reading() {
 const FREE_FORM_ALLOWED: &[(&str, &str)] = &[
     // Every DICOM attribute the gateway sent, as it sent it: a map by keyword.
     ("ReceivedImage", "metadata"),
-    // A workflow step's saved document; typed per step when the sections become typed
-    // documents (issue 11, the typed store).
-    ("SectionRecord", "data"),
     // A FHIR resource inside the GP message: its shape is the FHIR specification's
     // (validated by fhir.resources in crates/gp-message/tests/validate.rs).
     ("FhirEntry", "resource"),

@@ -82,8 +82,12 @@ impl Run<'_> {
                 &actor,
                 self.id,
                 SectionUpdate {
-                    section: "medical",
-                    data: &json!({ "all_reviewed": true }),
+                    document: &domain::workflow::SectionDocument::Medical(
+                        domain::medical::MedicalDocument {
+                            information: Default::default(),
+                            all_reviewed: true,
+                        },
+                    ),
                     images_taken: None,
                 },
                 b["version"].as_i64().expect("version"),

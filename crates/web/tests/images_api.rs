@@ -366,8 +366,12 @@ async fn ready_for_images(app: &TestApp) -> (store::Scope, Uuid, Browser) {
             &actor,
             appt,
             SectionUpdate {
-                section: "medical",
-                data: &json!({ "all_reviewed": true }),
+                document: &domain::workflow::SectionDocument::Medical(
+                    domain::medical::MedicalDocument {
+                        information: Default::default(),
+                        all_reviewed: true,
+                    },
+                ),
                 images_taken: None,
             },
             v,
@@ -529,7 +533,8 @@ async fn the_counts_page_works_without_javascript_and_goes_on_to_the_repeats() {
         format!("/appointments/{appt}/check")
     );
     let wf = app.store.workflow(scope, appt).await.expect("workflow");
-    let data = &wf.sections["images"].data;
+    let sections = serde_json::to_value(&wf.sections).expect("sections");
+    let data = &sections["images"]["data"];
     assert_eq!(data["valid"], true);
     assert_eq!(data["record"]["imperfect_but_best_possible"], true);
     assert_eq!(
@@ -585,7 +590,10 @@ async fn a_standard_set_offers_the_details_and_no_images_goes_to_cannot_proceed(
     assert_eq!(to, format!("/appointments/{appt}/images/details"));
     let wf = app.store.workflow(scope, appt).await.expect("workflow");
     assert_eq!(wf.images_taken, 4);
-    assert_eq!(wf.sections["images"].data["valid"], true);
+    assert_eq!(
+        serde_json::to_value(&wf.sections).expect("sections")["images"]["data"]["valid"],
+        true
+    );
     let html = app.get(&browser, &to).await.text().await.expect("body");
     assert!(html.contains("Imperfect, but best possible images"));
     assert!(html.contains("Image readers will be advised not to request a technical recall"));
@@ -632,9 +640,12 @@ async fn a_standard_set_offers_the_details_and_no_images_goes_to_cannot_proceed(
     );
     let wf = app.store.workflow(scope, appt).await.expect("workflow");
     assert_eq!(wf.images_taken, 0);
-    assert_eq!(wf.sections["images"].data["valid"], false);
     assert_eq!(
-        wf.sections["images"].data["record"]["standard_set"],
+        serde_json::to_value(&wf.sections).expect("sections")["images"]["data"]["valid"],
+        false
+    );
+    assert_eq!(
+        serde_json::to_value(&wf.sections).expect("sections")["images"]["data"]["record"]["standard_set"],
         "no_images"
     );
 }
@@ -767,7 +778,8 @@ async fn the_details_page_warns_and_asks_before_partial_mammography_for_technica
     );
     let wf = app.store.workflow(scope, appt).await.expect("workflow");
     assert_eq!(
-        wf.sections["images"].data["record"]["not_all_taken"]["partial_confirmed"],
+        serde_json::to_value(&wf.sections).expect("sections")["images"]["data"]["record"]["not_all_taken"]
+            ["partial_confirmed"],
         true
     );
     // Going back shows the answer, with the warning.

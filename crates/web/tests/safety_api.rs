@@ -455,8 +455,12 @@ async fn the_office_actions_a_follow_up_and_it_leaves_outcomes_to_act_on() {
             &jane,
             id,
             SectionUpdate {
-                section: "medical",
-                data: &json!({ "all_reviewed": true }),
+                document: &domain::workflow::SectionDocument::Medical(
+                    domain::medical::MedicalDocument {
+                        information: Default::default(),
+                        all_reviewed: true,
+                    },
+                ),
                 images_taken: None,
             },
             b["version"].as_i64().expect("version"),

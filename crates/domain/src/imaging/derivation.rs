@@ -1,6 +1,7 @@
 //! What an images record means, and the IR(ME)R exposure record.
 
 use super::*;
+use crate::gateway::RecordingMethod;
 
 labelled_enum! {
     /// What the record means for the examination. Partial mammography is an outcome of
@@ -261,6 +262,7 @@ fn count_of(n: impl Into<u16>, one: &str, many: &str) -> String {
 
 /// The exposures of one view, for the IR(ME)R record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ViewExposure {
     /// The view.
     pub view: View,
@@ -277,7 +279,8 @@ pub struct ViewExposure {
 /// The record IR(ME)R 2017 requires of the exposures made: who took the images, which
 /// views and how many exposures, the repeats and why, and the room and machine. The dose
 /// is not recorded by hand; it comes from the images' metadata when they arrive.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExposureRecord {
     /// Who took the images: the signed-in mammographer first, then any others.
     pub operators: Vec<String>,
@@ -295,10 +298,39 @@ pub struct ExposureRecord {
     pub total_exposures: u16,
     /// All repeats.
     pub total_repeats: u16,
+    /// Recorded by hand, or made from the images the machine sent (which add the doses
+    /// below).
+    #[serde(default = "manual_method")]
+    pub recording_method: RecordingMethod,
+    /// Each counted image's doses, as its headers gave them (images received only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub image_doses: Vec<ImageDose>,
+    /// The sum of the counted images' organ doses, when every one gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_organ_dose_mgy: Option<f64>,
+    /// The operators the received images name, each once, in the order first seen.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub operators_on_images: Vec<String>,
+}
+
+fn manual_method() -> RecordingMethod {
+    RecordingMethod::Manual
+}
+
+/// One received image's doses, for the IR(ME)R record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ImageDose {
+    pub sop_instance_uid: String,
+    /// The view code the image carried ("RCC", "RML", or "" when unlabelled).
+    pub view: String,
+    pub organ_dose_mgy: Option<f64>,
+    pub entrance_dose_mgy: Option<f64>,
 }
 
 /// The exposures of a view the record cannot hold, for the IR(ME)R record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OtherViewExposure {
     /// The view's code with its side ("RML"), or "Unlabelled view".
     pub view: String,
@@ -338,6 +370,10 @@ pub fn exposure_record(
             })
             .collect(),
         other_exposures: Vec::new(),
+        recording_method: RecordingMethod::Manual,
+        image_doses: Vec::new(),
+        total_organ_dose_mgy: None,
+        operators_on_images: Vec::new(),
         total_exposures: derivation.total_images,
         total_repeats: derivation.total_repeats,
     }

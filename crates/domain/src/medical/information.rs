@@ -78,12 +78,14 @@ pub struct MedicalInformation {
 
 /// The stored form of [`MedicalInformation`]: its fields, plus `all_reviewed` for readers
 /// of the document that do not apply the rules themselves (the workflow's step status).
-#[derive(Debug, Clone, Serialize)]
-pub struct MedicalDocument<'a> {
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MedicalDocument {
     /// The information.
     #[serde(flatten)]
-    pub information: &'a MedicalInformation,
+    pub information: MedicalInformation,
     /// Whether every section is marked reviewed.
+    #[serde(default)]
     pub all_reviewed: bool,
 }
 
@@ -191,10 +193,10 @@ impl MedicalInformation {
     }
 
     /// The document to store: the information with `all_reviewed`.
-    pub fn document(&self) -> MedicalDocument<'_> {
+    pub fn into_document(self) -> MedicalDocument {
         MedicalDocument {
-            information: self,
             all_reviewed: self.all_reviewed(),
+            information: self,
         }
     }
 

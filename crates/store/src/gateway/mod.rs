@@ -19,7 +19,6 @@ use domain::gateway::{
     counts_as_exposure, dicom_person_name, match_image, merge_mpps, received_counts, reconcile,
     study_instance_uid, worklist_status,
 };
-use domain::imaging::ImagesRecord;
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;

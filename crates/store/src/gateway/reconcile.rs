@@ -1,6 +1,7 @@
 //! Reconciling an ended appointment's images with what was recorded and performed.
 
 use super::*;
+use domain::workflow::{SectionDocument, SectionKind};
 
 /// The images recorded in the appointment's saved images step, and how.
 pub(super) async fn recorded_in(
@@ -9,25 +10,25 @@ pub(super) async fn recorded_in(
     appointment_id: Uuid,
 ) -> Result<(Option<RecordingMethod>, Option<domain::imaging::ViewCounts>)> {
     let row = sqlx::query(
-        "SELECT data FROM appointment_sections WHERE provider_id = $1 AND appointment_id = $2 AND section = 'images'",
+        "SELECT data FROM appointment_sections WHERE provider_id = $1 AND appointment_id = $2 AND section = $3",
     )
     .bind(sql::id(scope.provider_id))
     .bind(sql::id(appointment_id))
+    .bind(SectionKind::Images.as_str())
     .fetch_optional(&mut **tx)
     .await?;
     let Some(row) = row else {
         return Ok((None, None));
     };
-    let data: serde_json::Value = sql::parse_json(&row.try_get::<String, _>("data")?)?;
-    let record: Option<ImagesRecord> = data
-        .get("record")
-        .and_then(|r| serde_json::from_value(r.clone()).ok());
-    let method = data
-        .get("method")
-        .and_then(|m| m.as_str())
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(RecordingMethod::Manual);
-    Ok((Some(method), record.map(|r| r.effective_counts())))
+    match crate::shared::appointment::section_document(
+        SectionKind::Images,
+        &row.try_get::<String, _>("data")?,
+    )? {
+        SectionDocument::Images(images) => {
+            Ok((Some(images.method), Some(images.record.effective_counts())))
+        }
+        _ => Ok((None, None)),
+    }
 }
 
 /// Works out an ended appointment's discrepancies and records any new one. An open

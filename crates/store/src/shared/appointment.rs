@@ -452,17 +452,26 @@ pub(crate) async fn bump_version(
     Ok(expected + 1)
 }
 
+/// Reads a stored section document into its type; one that does not read is corrupt.
+pub(crate) fn section_document(
+    kind: domain::workflow::SectionKind,
+    data: &str,
+) -> Result<domain::workflow::SectionDocument> {
+    domain::workflow::SectionDocument::from_json(kind, sql::parse_json(data)?)
+        .map_err(|e| StoreError::Corrupt(format!("{} section: {e}", kind.as_str())))
+}
+
 /// Writes one step document, replacing any earlier one.
 pub(crate) async fn upsert_section(
     tx: &mut Tx,
     scope: Scope,
     actor: &Actor,
     id: Uuid,
-    section: &str,
-    data: &serde_json::Value,
+    document: &domain::workflow::SectionDocument,
 ) -> Result<()> {
     let now = sql::ts(sql::now());
-    let text = data.to_string();
+    let section = document.kind().as_str();
+    let text = document.to_json().to_string();
     let updated = sqlx::query(
             "UPDATE appointment_sections SET data = $1, updated_by = $2, updated_by_name = $3, updated_at = $4 \
              WHERE provider_id = $5 AND appointment_id = $6 AND section = $7",

@@ -245,3 +245,69 @@ async fn a_stale_version_is_a_conflict_and_changes_nothing() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn saved_steps_read_back_as_their_types_and_a_damaged_one_is_an_error() {
+    use domain::medical::MedicalDocument;
+    use domain::workflow::{IdentityCheck, SectionDocument};
+    use store::SectionUpdate;
+    each_backend(|db| async move {
+        let (name, s) = (db.name, &db.store);
+        let org = org(s, "SECTIONS").await;
+        let id = booking(s, &org).await.appointment_id;
+        apply_all(s, &org, id, &[A::CheckIn, A::Start]).await;
+        let mut version = s.appointment(org.scope, id).await.unwrap().version;
+        let documents = [
+            SectionDocument::Identity(IdentityCheck { confirmed: true }),
+            SectionDocument::Medical(MedicalDocument {
+                information: Default::default(),
+                all_reviewed: true,
+            }),
+        ];
+        for document in &documents {
+            let update = SectionUpdate {
+                document,
+                images_taken: None,
+            };
+            version = s
+                .save_section(org.scope, &org.actor, id, update, version)
+                .await
+                .unwrap_or_else(|e| panic!("[{name}] {e}"));
+        }
+        let wf = s.workflow(org.scope, id).await.unwrap();
+        assert_eq!(
+            wf.sections.identity.map(|d| d.data),
+            Some(IdentityCheck { confirmed: true }),
+            "[{name}]"
+        );
+        assert!(
+            wf.sections.medical.is_some_and(|d| d.data.all_reviewed),
+            "[{name}]"
+        );
+        assert!(wf.sections.images.is_none(), "[{name}]");
+        let gate = s.images_gate(org.scope, id).await.unwrap();
+        assert!(gate.identity_confirmed && gate.medical_reviewed, "[{name}]");
+
+        // A document that no longer reads as its type is reported, never read as "not done".
+        db.execute_raw(&format!(
+            "UPDATE appointment_sections SET data = '{{\"confirmed\": \"perhaps\"}}' \
+             WHERE appointment_id = '{id}' AND section = 'identity'"
+        ))
+        .await
+        .unwrap();
+        match s.workflow(org.scope, id).await {
+            Err(StoreError::Corrupt(message)) => {
+                assert!(message.contains("identity"), "[{name}] {message}")
+            }
+            other => panic!("[{name}] expected a corrupt section, got {other:?}"),
+        }
+        assert!(
+            matches!(
+                s.images_gate(org.scope, id).await,
+                Err(StoreError::Corrupt(_))
+            ),
+            "[{name}]"
+        );
+    })
+    .await;
+}

@@ -3,7 +3,7 @@
 
 use crate::fixtures::{Org, apply_all, booking, org};
 use crate::harness::each_backend;
-use domain::gateway::{ConnectionState, WorklistStatus, WorklistTrigger};
+use domain::gateway::{ConnectionState, RecordingMethod, WorklistStatus, WorklistTrigger};
 use domain::{AppointmentAction as A, AppointmentStatus};
 use serde_json::json;
 use store::{
@@ -187,62 +187,170 @@ async fn check_in_trigger_cancellation_and_reconciliation() {
         let a = org(store, "GWC1").await;
         let room_a = room(store, &a, "Room A", "MAMMO_C").await;
         let gw = gateway(store, &a, &room_a).await;
-        store.set_worklist_trigger(a.scope, &a.actor, WorklistTrigger::CheckedIn).await.expect("trigger");
+        store
+            .set_worklist_trigger(a.scope, &a.actor, WorklistTrigger::CheckedIn)
+            .await
+            .expect("trigger");
 
         // Issued at check-in, cancelled with the appointment.
         let cancelled = booking(store, &a).await.appointment_id;
         apply_all(store, &a, cancelled, &[A::CheckIn]).await;
-        let item = store.worklist_item(a.scope, cancelled).await.expect("item").expect("issued at check-in");
+        let item = store
+            .worklist_item(a.scope, cancelled)
+            .await
+            .expect("item")
+            .expect("issued at check-in");
         assert_eq!(item.station_ae_title, "MAMMO_C");
         apply_all(store, &a, cancelled, &[A::AttendedNotScreened]).await;
-        let item = store.worklist_item(a.scope, cancelled).await.expect("item").expect("item");
+        let item = store
+            .worklist_item(a.scope, cancelled)
+            .await
+            .expect("item")
+            .expect("item");
         assert_eq!(item.status, WorklistStatus::Discontinued);
 
         // Recorded by hand as the standard set, screened; then the machine's images arrive.
         let booked = booking(store, &a).await;
         let id = booked.appointment_id;
         apply_all(store, &a, id, &[A::CheckIn, A::Start]).await;
-        let item = store.worklist_item(a.scope, id).await.expect("item").expect("item");
+        let item = store
+            .worklist_item(a.scope, id)
+            .await
+            .expect("item")
+            .expect("item");
         let version = store.appointment(a.scope, id).await.expect("a").version;
-        let data = json!({"record": domain::imaging::ImagesRecord::standard_set(), "valid": true, "method": "manual"});
+        let document =
+            domain::workflow::SectionDocument::Images(domain::workflow::ImagesDocument {
+                record: domain::imaging::ImagesRecord::standard_set(),
+                valid: true,
+                room_id: None,
+                method: RecordingMethod::Manual,
+            });
         let version = store
-            .save_section(a.scope, &a.actor, id, SectionUpdate { section: "images", data: &data, images_taken: Some(4) }, version)
+            .save_section(
+                a.scope,
+                &a.actor,
+                id,
+                SectionUpdate {
+                    document: &document,
+                    images_taken: Some(4),
+                },
+                version,
+            )
             .await
             .expect("save");
         let nhs = booked.participant.nhs_number.clone();
-        for (sop, lat, view) in [("1.9.1", "R", "CC"), ("1.9.2", "R", "MLO"), ("1.9.3", "L", "CC")] {
-            store.record_gateway_event(&gw, &image(sop, &item.study_instance_uid, &nhs, lat, view)).await.expect("image");
+        for (sop, lat, view) in [
+            ("1.9.1", "R", "CC"),
+            ("1.9.2", "R", "MLO"),
+            ("1.9.3", "L", "CC"),
+        ] {
+            store
+                .record_gateway_event(&gw, &image(sop, &item.study_instance_uid, &nhs, lat, view))
+                .await
+                .expect("image");
         }
         store
-            .finish_appointment(a.scope, &a.actor, id, version, Finish { action: A::Screen, episode_outcome: None, episode_stage: None, follow_up: None, record: None, tally: None })
+            .finish_appointment(
+                a.scope,
+                &a.actor,
+                id,
+                version,
+                Finish {
+                    action: A::Screen,
+                    episode_outcome: None,
+                    episode_stage: None,
+                    follow_up: None,
+                    record: None,
+                    tally: None,
+                },
+            )
             .await
             .expect("finish");
-        assert_eq!(store.appointment(a.scope, id).await.expect("a").status, AppointmentStatus::Screened);
-        let open = store.image_discrepancies(a.scope, true).await.expect("open");
+        assert_eq!(
+            store.appointment(a.scope, id).await.expect("a").status,
+            AppointmentStatus::Screened
+        );
+        let open = store
+            .image_discrepancies(a.scope, true)
+            .await
+            .expect("open");
         let kinds: Vec<&str> = open.iter().map(|d| d.kind.as_str()).collect();
         assert_eq!(kinds, ["images_for_manual_record", "counts_differ"]);
         assert_eq!(open[1].detail, "LMLO: 1 recorded, 0 received");
         // An image after the end: raised, and the counts discrepancy takes the new details.
-        store.record_gateway_event(&gw, &image("1.9.4", &item.study_instance_uid, &nhs, "L", "MLO")).await.expect("late");
-        let open = store.image_discrepancies(a.scope, true).await.expect("open");
+        store
+            .record_gateway_event(
+                &gw,
+                &image("1.9.4", &item.study_instance_uid, &nhs, "L", "MLO"),
+            )
+            .await
+            .expect("late");
+        let open = store
+            .image_discrepancies(a.scope, true)
+            .await
+            .expect("open");
         let kinds: Vec<&str> = open.iter().map(|d| d.kind.as_str()).collect();
-        assert_eq!(kinds, ["images_for_manual_record", "counts_differ", "images_after_end"]);
+        assert_eq!(
+            kinds,
+            [
+                "images_for_manual_record",
+                "counts_differ",
+                "images_after_end"
+            ]
+        );
         // The counts now agree, but what was found stays for the office to resolve.
         assert_eq!(open[1].detail, "LMLO: 1 recorded, 0 received");
-        assert_eq!(open[0].detail, "4 images received from the machine while the images were recorded by hand");
+        assert_eq!(
+            open[0].detail,
+            "4 images received from the machine while the images were recorded by hand"
+        );
 
         // Resolving says who and how; twice is refused; an empty answer is invalid.
         let first = open[0].id;
-        assert!(matches!(store.resolve_discrepancy(a.scope, &a.actor, first, "  ").await, Err(StoreError::Invalid(_))));
-        store.resolve_discrepancy(a.scope, &a.actor, first, "Checked PACS: 4 images, all hers").await.expect("resolve");
-        assert!(matches!(store.resolve_discrepancy(a.scope, &a.actor, first, "again").await, Err(StoreError::Refused(_))));
+        assert!(matches!(
+            store
+                .resolve_discrepancy(a.scope, &a.actor, first, "  ")
+                .await,
+            Err(StoreError::Invalid(_))
+        ));
+        store
+            .resolve_discrepancy(a.scope, &a.actor, first, "Checked PACS: 4 images, all hers")
+            .await
+            .expect("resolve");
+        assert!(matches!(
+            store
+                .resolve_discrepancy(a.scope, &a.actor, first, "again")
+                .await,
+            Err(StoreError::Refused(_))
+        ));
         let other = org(store, "GWD1").await;
-        assert!(matches!(store.resolve_discrepancy(other.scope, &other.actor, open[1].id, "not mine").await, Err(StoreError::NotFound)));
-        assert!(store.image_discrepancies(other.scope, false).await.expect("none").is_empty());
-        let all = store.image_discrepancies(a.scope, false).await.expect("all");
+        assert!(matches!(
+            store
+                .resolve_discrepancy(other.scope, &other.actor, open[1].id, "not mine")
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(
+            store
+                .image_discrepancies(other.scope, false)
+                .await
+                .expect("none")
+                .is_empty()
+        );
+        let all = store
+            .image_discrepancies(a.scope, false)
+            .await
+            .expect("all");
         let done = all.iter().find(|d| d.id == first).expect("resolved one");
-        assert_eq!(done.resolved_by_name.as_deref(), Some(a.actor.name.as_str()));
-        assert_eq!(done.resolution.as_deref(), Some("Checked PACS: 4 images, all hers"));
+        assert_eq!(
+            done.resolved_by_name.as_deref(),
+            Some(a.actor.name.as_str())
+        );
+        assert_eq!(
+            done.resolution.as_deref(),
+            Some("Checked PACS: 4 images, all hers")
+        );
         assert!(done.resolved_at.is_some());
     })
     .await;

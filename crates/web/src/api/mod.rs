@@ -153,7 +153,7 @@ impl FromRequestParts<AppState> for ApiCaller {
         store::SupportNeed, store::ParticipantAppointment, store::NewAppointment,
         crate::features::participants::api::SupportRequest,
         crate::features::clinics::api::ClinicList, resources::StatusResult, resources::ActionRequest, resources::Created,
-        store::Workflow, store::SectionRecord, store::Note, store::CarriedMedical, store::Room,
+        store::Workflow, store::Sections, store::Note, store::CarriedMedical, store::Room,
         crate::features::closing::api::BulkRequest, crate::features::closing::api::BulkResult,
         store::FollowUp, store::FollowUpDetail, store::FollowUpChange, store::OfficeSettings,
         crate::features::follow_ups::api::FollowUpItem, crate::features::follow_ups::api::FollowUpStatusRequest,

@@ -18,9 +18,7 @@ use uuid::Uuid;
 /// What the reading rules need to know about the screen: whether the participant reported
 /// significant symptoms.
 pub fn context_of(wf: &Workflow) -> ReadingContext {
-    let significant = information(wf)
-        .map(|info| !info.significant_symptoms().is_empty())
-        .unwrap_or(false);
+    let significant = !information(wf).significant_symptoms().is_empty();
     ReadingContext {
         has_significant_symptoms: significant,
     }

@@ -188,7 +188,7 @@ pub(super) fn case_header(l: &Loaded, today: time::Date) -> CaseHeader {
     let (detail, wf, settings) = (&l.detail, &l.wf, &l.settings);
     let p = &wf.appointment.participant;
     let case = &detail.case;
-    let info = information(wf).unwrap_or_default();
+    let info = information(wf);
     let record = images_record(wf);
     CaseHeader {
         name: p.full_name(),

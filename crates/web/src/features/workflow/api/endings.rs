@@ -118,14 +118,13 @@ pub async fn attended_not_screened_details(
 ) -> ApiResult<Json<Saved>> {
     caller.require(Permission::ManageAppointments)?;
     req.answer.validate().map_err(invalid)?;
-    let data = serde_json::to_value(&req.answer).unwrap_or_default();
     let version = state
         .store
         .record_ending_details(
             caller.scope(),
             &caller.actor(),
             id,
-            &data,
+            &req.answer,
             req.expected_version,
         )
         .await?;

@@ -344,15 +344,7 @@ pub async fn get_medical(
             wf.appointment.id,
         )
         .await?;
-    let info = app::information(&wf).map_err(|e| {
-        tracing::error!(error = %e, "unreadable medical document");
-        Problem::new(
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "Internal error",
-            None,
-        )
-    })?;
+    let info = app::information(&wf);
     state
         .store
         .record_view(

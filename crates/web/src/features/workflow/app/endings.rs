@@ -6,6 +6,7 @@ use super::imaging_context;
 use domain::AppointmentAction;
 use domain::ending::{AttendedNotScreened, Cancellation};
 use domain::imaging::{Completeness, RecallDecision, derive, exposure_record, validate};
+use domain::workflow::SectionDocument;
 use store::{Finish, ImagesTally, NewFollowUp, Workflow};
 
 /// Why "Complete screening" was refused, in words for the person completing it.
@@ -76,10 +77,7 @@ pub fn completion(wf: &Workflow, operator: &str) -> Result<Finish, CannotComplet
         episode_outcome: None,
         episode_stage: None,
         follow_up,
-        record: Some((
-            "exposure",
-            serde_json::to_value(&exposure).unwrap_or_default(),
-        )),
+        record: Some(SectionDocument::Exposure(exposure)),
         tally: Some(ImagesTally {
             images: i64::from(derivation.total_images),
             repeats: i64::from(derivation.total_repeats),
@@ -129,7 +127,7 @@ pub fn attended_not_screened_finish(answer: &AttendedNotScreened) -> Finish {
         ),
         episode_stage: None,
         follow_up,
-        record: Some(("ending", serde_json::to_value(answer).unwrap_or_default())),
+        record: Some(SectionDocument::Ending(answer.clone())),
         tally: None,
     }
 }
@@ -161,7 +159,7 @@ pub fn cancellation_finish(c: &Cancellation) -> Option<Finish> {
         episode_outcome: domain::episode::ending_outcome(status, c.reschedule),
         episode_stage: None,
         follow_up,
-        record: Some(("cancellation", serde_json::to_value(c).unwrap_or_default())),
+        record: Some(SectionDocument::Cancellation(c.clone())),
         tally: None,
     })
 }

@@ -2,23 +2,20 @@
 //! images record is saved and read back, and the record and doses that come from the
 //! images a gateway sent.
 //!
-//! The saved "images" section is `{"record": <normalised record>, "valid": bool,
-//! "room_id": uuid or null, "method": "manual" | "automatic"}`.
+//! The saved images section is a [`ImagesDocument`]: the normalised record, whether it is
+//! valid, the room and how it was recorded.
 
 use super::imaging_context;
 use domain::gateway::{RecordingMethod, add_received_exposures, received_counts};
 use domain::imaging::{
-    Derivation, ExposureRecord, ImagesRecord, ImagingContext, StandardSetAnswer, derive, validate,
+    Derivation, ImageDose, ImagesRecord, ImagingContext, StandardSetAnswer, derive, validate,
 };
+use domain::workflow::{ImagesDocument, SectionDocument};
 use store::{Actor, ImageCapture, ReceivedImage, Scope, Store, Workflow};
-
-/// The workflow section the images record is saved in.
-pub const SECTION: &str = "images";
 
 /// The images record saved for this appointment, if any.
 pub fn images_record(wf: &Workflow) -> Option<ImagesRecord> {
-    let data = wf.sections.get(SECTION)?.data.get("record")?;
-    serde_json::from_value(data.clone()).ok()
+    Some(wf.sections.images.as_ref()?.data.record.clone())
 }
 
 /// Whether the step is complete: the record passes every domain check. "No images taken"
@@ -32,11 +29,9 @@ pub fn is_valid(record: &ImagesRecord, context: &ImagingContext) -> bool {
 /// "Manual" otherwise.
 pub fn recording_method(wf: &Workflow) -> RecordingMethod {
     wf.sections
-        .get(SECTION)
-        .and_then(|s| s.data.get("method"))
-        .and_then(|m| m.as_str())
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(RecordingMethod::Manual)
+        .images
+        .as_ref()
+        .map_or(RecordingMethod::Manual, |s| s.data.method)
 }
 
 /// Saves `record` (normalised) as the appointment's images section, with whether it is
@@ -67,11 +62,11 @@ pub async fn save_record_as(
     let context = imaging_context(wf);
     let record = record.normalised();
     let derivation = derive(&record, &context);
-    let data = serde_json::json!({
-        "record": record,
-        "valid": is_valid(&record, &context),
-        "room_id": wf.room.as_ref().map(|r| r.id),
-        "method": method.unwrap_or_else(|| recording_method(wf)),
+    let document = SectionDocument::Images(ImagesDocument {
+        valid: is_valid(&record, &context),
+        record,
+        room_id: wf.room.as_ref().map(|r| r.id),
+        method: method.unwrap_or_else(|| recording_method(wf)),
     });
     let version = store
         .save_section(
@@ -79,8 +74,7 @@ pub async fn save_record_as(
             actor,
             wf.appointment.id,
             store::SectionUpdate {
-                section: SECTION,
-                data: &data,
+                document: &document,
                 images_taken: Some(i64::from(derivation.total_images)),
             },
             expected_version,
@@ -187,7 +181,7 @@ pub async fn add_received_doses(
     if recording_method(wf) != RecordingMethod::Automatic {
         return Ok(());
     }
-    let Some((_, serde_json::Value::Object(exposure))) = finish.record.as_mut() else {
+    let Some(SectionDocument::Exposure(exposure)) = finish.record.as_mut() else {
         return Ok(());
     };
     let images = store.appointment_images(scope, wf.appointment.id).await?;
@@ -200,43 +194,22 @@ pub async fn add_received_doses(
             .map(|i| i.received_view())
             .collect::<Vec<_>>(),
     );
-    if let Ok(mut record) =
-        serde_json::from_value::<ExposureRecord>(serde_json::Value::Object(exposure.clone()))
-    {
-        add_received_exposures(&mut record, &received);
-        if let Some(tally) = finish.tally.as_mut() {
-            tally.images = i64::from(record.total_exposures);
-        }
-        if let Ok(serde_json::Value::Object(updated)) = serde_json::to_value(&record) {
-            *exposure = updated;
-        }
+    add_received_exposures(exposure, &received);
+    if let Some(tally) = finish.tally.as_mut() {
+        tally.images = i64::from(exposure.total_exposures);
     }
-    exposure.insert(
-        "image_doses".to_owned(),
-        serde_json::json!(
-            counted
-                .iter()
-                .map(|i| serde_json::json!({
-                    "sop_instance_uid": i.sop_instance_uid,
-                    "view": i.view,
-                    "organ_dose_mgy": i.organ_dose_mgy,
-                    "entrance_dose_mgy": i.entrance_dose_mgy,
-                }))
-                .collect::<Vec<_>>()
-        ),
-    );
-    exposure.insert(
-        "total_organ_dose_mgy".to_owned(),
-        serde_json::json!(total_dose(&images)),
-    );
-    exposure.insert(
-        "operators_on_images".to_owned(),
-        serde_json::json!(operators_on(&counted)),
-    );
-    exposure.insert(
-        "recording_method".to_owned(),
-        serde_json::json!("automatic"),
-    );
+    exposure.image_doses = counted
+        .iter()
+        .map(|i| ImageDose {
+            sop_instance_uid: i.sop_instance_uid.clone(),
+            view: i.view.clone(),
+            organ_dose_mgy: i.organ_dose_mgy,
+            entrance_dose_mgy: i.entrance_dose_mgy,
+        })
+        .collect();
+    exposure.total_organ_dose_mgy = total_dose(&images);
+    exposure.operators_on_images = operators_on(&counted);
+    exposure.recording_method = RecordingMethod::Automatic;
     Ok(())
 }
 

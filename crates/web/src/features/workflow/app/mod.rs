@@ -13,6 +13,7 @@ pub use images::images_record;
 use crate::application::{Caller, Failure};
 use domain::imaging::{ImagingContext, RequestedViews};
 use domain::medical::MedicalInformation;
+use domain::workflow::{IdentityCheck, SectionDocument};
 use domain::{AppointmentStatus, Permission};
 use store::{Room, Scope, Store, Workflow, WorklistItem};
 use uuid::Uuid;
@@ -54,22 +55,24 @@ impl Step {
 
 /// Whether the participant's identity has been confirmed.
 pub fn identity_confirmed(wf: &Workflow) -> bool {
-    section_flag(wf, "identity", "confirmed")
+    wf.sections
+        .identity
+        .as_ref()
+        .is_some_and(|s| s.data.confirmed)
 }
 
 /// Whether a step's answers are complete.
 pub fn step_done(wf: &Workflow, step: Step) -> bool {
     match step {
         Step::Identity => identity_confirmed(wf),
-        Step::Medical => section_flag(wf, "medical", "all_reviewed"),
-        Step::Images => section_flag(wf, "images", "valid"),
+        Step::Medical => wf
+            .sections
+            .medical
+            .as_ref()
+            .is_some_and(|s| s.data.all_reviewed),
+        Step::Images => wf.sections.images.as_ref().is_some_and(|s| s.data.valid),
         Step::Check => false,
     }
-}
-
-/// Reads a boolean flag the step stored beside its answers.
-pub fn section_flag(wf: &Workflow, section: &str, name: &str) -> bool {
-    flag(wf.sections.get(section).map(|s| &s.data), name)
 }
 
 /// A step is open once every step before it is done.
@@ -135,14 +138,6 @@ async fn rooms_at(
     Ok((current, offered))
 }
 
-/// Reads a boolean flag a step stored beside its answers.
-fn flag(section: Option<&serde_json::Value>, flag: &str) -> bool {
-    section
-        .and_then(|d| d.get(flag))
-        .and_then(serde_json::Value::as_bool)
-        .unwrap_or(false)
-}
-
 /// Issues (or brings up to date) the worklist item if the appointment, in progress, can
 /// now take images: earlier steps done and a room known (chosen, or the user's usual
 /// room). Idempotent: an item already issued for that room is left as it is. Called at
@@ -158,8 +153,8 @@ pub async fn issue_worklist_if_reachable(
     // The same rule as `step_unlocked(wf, Step::Images)`: identity confirmed, medical
     // information all reviewed.
     let reachable = gate.status == AppointmentStatus::InProgress
-        && flag(gate.identity.as_ref(), "confirmed")
-        && flag(gate.medical.as_ref(), "all_reviewed");
+        && gate.identity_confirmed
+        && gate.medical_reviewed;
     if !reachable {
         return Ok(None);
     }
@@ -203,8 +198,7 @@ pub async fn confirm_identity(
             &caller.actor,
             cmd.appointment_id,
             store::SectionUpdate {
-                section: "identity",
-                data: &serde_json::json!({ "confirmed": true }),
+                document: &SectionDocument::Identity(IdentityCheck { confirmed: true }),
                 images_taken: None,
             },
             cmd.expected_version,
@@ -258,22 +252,20 @@ pub async fn save_medical(
     caller.require(Permission::RunAppointment)?;
     let mut info = cmd.info.clone();
     info.normalise();
-    let data = serde_json::to_value(info.document())
-        .map_err(|e| store::StoreError::Corrupt(e.to_string()))?;
+    let all_reviewed = info.all_reviewed();
     let version = store
         .save_section(
             caller.scope,
             &caller.actor,
             cmd.appointment_id,
             store::SectionUpdate {
-                section: "medical",
-                data: &data,
+                document: &SectionDocument::Medical(info.into_document()),
                 images_taken: None,
             },
             cmd.expected_version,
         )
         .await?;
-    if info.all_reviewed() {
+    if all_reviewed {
         issue_worklist_if_reachable(store, caller, cmd.appointment_id).await?;
     }
     Ok(version)
@@ -281,31 +273,21 @@ pub async fn save_medical(
 
 /// This appointment's medical information: what it has saved, or else what the
 /// participant's previous appointment saved, carried forward for confirmation.
-pub fn information(wf: &Workflow) -> Result<MedicalInformation, serde_json::Error> {
-    if let Some(saved) = wf.sections.get("medical") {
-        return serde_json::from_value(saved.data.clone());
+pub fn information(wf: &Workflow) -> MedicalInformation {
+    if let Some(saved) = &wf.sections.medical {
+        return saved.data.information.clone();
     }
     if let Some(carried) = &wf.carried_medical {
-        let previous: MedicalInformation = serde_json::from_value(carried.data.clone())?;
-        return Ok(MedicalInformation::carried_from(
-            &previous,
-            carried.recorded_on,
-        ));
+        return MedicalInformation::carried_from(&carried.data, carried.recorded_on);
     }
-    Ok(MedicalInformation::default())
+    MedicalInformation::default()
 }
 
 /// Which breasts are expected to be imaged and whether there are implants, from the
 /// medical information recorded in this appointment (or carried forward into it), and for
 /// a recall appointment the views the recall asks for.
 pub fn imaging_context(wf: &Workflow) -> ImagingContext {
-    let context = match information(wf) {
-        Ok(info) => info.imaging_context(),
-        Err(e) => {
-            tracing::error!(error = %e, appointment = %wf.appointment.id, "unreadable medical document");
-            ImagingContext::default()
-        }
-    };
+    let context = information(wf).imaging_context();
     match requested_views(wf) {
         Some(views) => context.recalling(views),
         None => context,

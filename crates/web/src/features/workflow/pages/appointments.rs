@@ -130,7 +130,7 @@ async fn needs_details(
         return Ok(false);
     }
     let wf = state.store.workflow(staff.scope(), a.id).await?;
-    Ok(!wf.sections.contains_key("ending"))
+    Ok(wf.sections.ending.is_none())
 }
 
 pub async fn show(

@@ -192,8 +192,9 @@ pub async fn ans_details_form(
     let wf = state.store.workflow(staff.scope(), id).await?;
     let saved: AttendedNotScreened = wf
         .sections
-        .get("ending")
-        .and_then(|s| serde_json::from_value(s.data.clone()).ok())
+        .ending
+        .as_ref()
+        .map(|s| s.data.clone())
         .unwrap_or_default();
     details_page(&state, &staff, &wf.appointment, &saved, Vec::new())
 }
@@ -211,10 +212,9 @@ pub async fn ans_details(
         let a = state.store.appointment(staff.scope(), id).await?;
         return details_page(&state, &staff, &a, &answer, errors_of(errors));
     }
-    let data = serde_json::to_value(&answer).unwrap_or_default();
     state
         .store
-        .record_ending_details(staff.scope(), &staff.actor(), id, &data, version)
+        .record_ending_details(staff.scope(), &staff.actor(), id, &answer, version)
         .await?;
     let a = state.store.appointment(staff.scope(), id).await?;
     Ok(Redirect::to(&format!("/clinics/{}/close", a.clinic_id)).into_response())

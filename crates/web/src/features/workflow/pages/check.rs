@@ -53,9 +53,7 @@ pub async fn show(State(state): State<AppState>, staff: Staff, PageId(id): PageI
 
 /// The medical information card: one row per section, with what was recorded.
 fn medical_rows(wf: &Workflow) -> Vec<(String, String, String)> {
-    let Ok(info) = super::medical::information(wf) else {
-        return Vec::new();
-    };
+    let info = super::medical::information(wf);
     let href = Step::Medical.href(wf.appointment.id);
     let list = |items: Vec<String>, none: &str| {
         if items.is_empty() {

@@ -221,8 +221,9 @@ pub async fn cannot_proceed_form(
     }
     let saved: AttendedNotScreened = wf
         .sections
-        .get("ending")
-        .and_then(|s| serde_json::from_value(s.data.clone()).ok())
+        .ending
+        .as_ref()
+        .map(|s| s.data.clone())
         .unwrap_or_default();
     cannot_proceed_page(&state, &staff, &wf, &saved, Vec::new())
 }

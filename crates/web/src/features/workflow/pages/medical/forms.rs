@@ -240,7 +240,7 @@ pub(super) async fn context<'a>(
     id: Uuid,
 ) -> Result<Ctx<'a>, AppError> {
     let wf = load_step(state, staff, id, Step::Medical).await?;
-    let info = read(&wf)?;
+    let info = information(&wf);
     let recorded = state
         .store
         .recorded_screens(staff.scope(), wf.appointment.participant.id, id)

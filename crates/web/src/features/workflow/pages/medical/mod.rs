@@ -50,14 +50,6 @@ type Errors = Vec<(String, String)>;
 // Loading and saving the medical document
 // ---------------------------------------------------------------------------------------
 
-fn read(wf: &Workflow) -> Result<MedicalInformation, AppError> {
-    information(wf).map_err(|e| {
-        AppError::Internal(anyhow::anyhow!(
-            "the medical information could not be read: {e}"
-        ))
-    })
-}
-
 /// Domain field errors as (field, message) pairs.
 fn pairs(result: Result<(), Vec<FieldError>>) -> Errors {
     result
