@@ -2,6 +2,7 @@
 //! arbitration, and an episode's history.
 
 use super::*;
+use domain::Role;
 
 impl Store {
     /// Everything the case page needs from reading, as `viewer` may see it.
@@ -286,11 +287,12 @@ impl Store {
             slot
         };
         sqlx::query(
-            "DELETE FROM opinion_drafts WHERE case_id = $1 AND user_id = $2 AND purpose = 'read' AND provider_id = $3",
+            "DELETE FROM opinion_drafts WHERE case_id = $1 AND user_id = $2 AND purpose = $4 AND provider_id = $3",
         )
         .bind(sql::id(case_id))
         .bind(sql::id(me))
         .bind(&p)
+        .bind(DraftPurpose::Read.as_str())
         .execute(&mut **tx)
         .await?;
         audit::record(
@@ -322,10 +324,11 @@ impl Store {
         let tx = write.tx();
         let rows = sqlx::query(
             "SELECT d.case_id FROM reads d JOIN reading_cases r ON r.id = d.case_id AND r.provider_id = d.provider_id \
-             WHERE d.provider_id = $1 AND d.reader_id = $2 AND d.finalised_early = 0 AND r.state = 'awaiting_finalisation'",
+             WHERE d.provider_id = $1 AND d.reader_id = $2 AND d.finalised_early = 0 AND r.state = $3",
         )
         .bind(sql::id(scope.provider_id))
         .bind(sql::id(me))
+        .bind(ReadingState::AwaitingFinalisation.as_str())
         .fetch_all(&mut **tx)
         .await?;
         let settings = settings_in(&mut **tx, scope).await?;
@@ -377,10 +380,11 @@ impl Store {
         for a in &arbitrators {
             let row = sqlx::query(
                 "SELECT u.name FROM users u JOIN user_roles ur ON ur.user_id = u.id \
-                 WHERE u.id = $1 AND ur.provider_id = $2 AND ur.role = 'reader'",
+                 WHERE u.id = $1 AND ur.provider_id = $2 AND ur.role = $3",
             )
             .bind(sql::id(*a))
             .bind(sql::id(scope.provider_id))
+            .bind(Role::Reader.as_str())
             .fetch_optional(&mut **tx)
             .await?
             .ok_or_else(|| {
@@ -421,11 +425,12 @@ impl Store {
             other => other,
         })?;
         sqlx::query(
-            "DELETE FROM opinion_drafts WHERE case_id = $1 AND user_id = $2 AND purpose = 'arbitration' AND provider_id = $3",
+            "DELETE FROM opinion_drafts WHERE case_id = $1 AND user_id = $2 AND purpose = $4 AND provider_id = $3",
         )
         .bind(sql::id(case_id))
         .bind(sql::id(me))
         .bind(sql::id(scope.provider_id))
+        .bind(DraftPurpose::Arbitration.as_str())
         .execute(&mut **tx)
         .await?;
         audit::record(
@@ -462,17 +467,22 @@ impl Store {
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn clinics_to_read(&self, scope: Scope) -> Result<Vec<(Uuid, Date, String, i64)>> {
         // Count per clinic on the cases' own index first, then name the clinics.
-        let rows = sqlx::query(
+        // The states a clinic session offers: 1st and 2nd reads.
+        let states = SessionKind::Clinic.states();
+        let query = format!(
             "SELECT c.id, c.clinic_date, l.name, g.n FROM \
              (SELECT clinic_id, COUNT(*) AS n FROM reading_cases WHERE provider_id = $1 \
-              AND state IN ('awaiting_first_read', 'awaiting_second_read') AND held IS NULL GROUP BY clinic_id) g \
+              AND state IN ({}) AND held IS NULL GROUP BY clinic_id) g \
              JOIN clinics c ON c.id = g.clinic_id AND c.provider_id = $1 \
              JOIN locations l ON l.id = c.location_id AND l.provider_id = c.provider_id \
              ORDER BY c.clinic_date, c.id LIMIT 50",
-        )
-        .bind(sql::id(scope.provider_id))
-        .fetch_all(self.pool())
-        .await?;
+            sql::placeholders(2, states)
+        );
+        let mut q = sqlx::query(&query).bind(sql::id(scope.provider_id));
+        for s in states {
+            q = q.bind(s.as_str());
+        }
+        let rows = q.fetch_all(self.pool()).await?;
         rows.iter()
             .map(|r| {
                 Ok((
@@ -499,19 +509,21 @@ impl Store {
         let tx = write.tx();
         case_row(&mut **tx, scope, case_id).await?;
         sqlx::query(
-            "DELETE FROM opinion_drafts WHERE case_id = $1 AND user_id = $2 AND purpose = 'panel' AND provider_id = $3",
+            "DELETE FROM opinion_drafts WHERE case_id = $1 AND user_id = $2 AND purpose = $4 AND provider_id = $3",
         )
         .bind(sql::id(case_id))
         .bind(sql::id(me))
         .bind(sql::id(scope.provider_id))
+        .bind(DraftPurpose::Panel.as_str())
         .execute(&mut **tx)
         .await?;
         sqlx::query(
-            "INSERT INTO opinion_drafts (provider_id, case_id, user_id, purpose, opinion, updated_at) VALUES ($1, $2, $3, 'panel', $4, $5)",
+            "INSERT INTO opinion_drafts (provider_id, case_id, user_id, purpose, opinion, updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(sql::id(scope.provider_id))
         .bind(sql::id(case_id))
         .bind(sql::id(me))
+        .bind(DraftPurpose::Panel.as_str())
         .bind(sql::json(&panel))
         .bind(sql::ts(sql::now()))
         .execute(&mut **tx)
@@ -529,11 +541,12 @@ impl Store {
         case_id: Uuid,
     ) -> Result<Vec<Uuid>> {
         let row = sqlx::query(
-            "SELECT opinion FROM opinion_drafts WHERE case_id = $1 AND user_id = $2 AND purpose = 'panel' AND provider_id = $3",
+            "SELECT opinion FROM opinion_drafts WHERE case_id = $1 AND user_id = $2 AND purpose = $4 AND provider_id = $3",
         )
         .bind(sql::id(case_id))
         .bind(sql::id(user_id))
         .bind(sql::id(scope.provider_id))
+        .bind(DraftPurpose::Panel.as_str())
         .fetch_optional(self.pool())
         .await?;
         match row {
@@ -547,9 +560,10 @@ impl Store {
     pub async fn readers(&self, scope: Scope) -> Result<Vec<(Uuid, String)>> {
         let rows = sqlx::query(
             "SELECT u.id, u.name FROM users u JOIN user_roles ur ON ur.user_id = u.id \
-             WHERE ur.provider_id = $1 AND ur.role = 'reader' ORDER BY u.name",
+             WHERE ur.provider_id = $1 AND ur.role = $2 ORDER BY u.name",
         )
         .bind(sql::id(scope.provider_id))
+        .bind(Role::Reader.as_str())
         .fetch_all(self.pool())
         .await?;
         rows.iter()

@@ -179,21 +179,17 @@ impl Store {
             return Ok(None);
         }
         let p = sql::id(scope.provider_id);
-        let states = session
-            .kind
-            .states()
-            .iter()
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect::<Vec<_>>()
-            .join(", ");
+        // $1 to $4, then the states the session offers, then its clinic, if any.
+        let states = session.kind.states();
         let mut query = format!(
-            "SELECT r.id FROM reading_cases r WHERE r.provider_id = $1 AND r.state IN ({states}) AND r.held IS NULL \
+            "SELECT r.id FROM reading_cases r WHERE r.provider_id = $1 AND r.state IN ({}) AND r.held IS NULL \
              AND (r.first_reader_id IS NULL OR r.first_reader_id <> $2) \
              AND (r.claimed_by IS NULL OR r.claimed_by = $2 OR r.claimed_until < $3) \
-             AND NOT EXISTS (SELECT 1 FROM reading_session_cases s WHERE s.session_id = $4 AND s.case_id = r.id)"
+             AND NOT EXISTS (SELECT 1 FROM reading_session_cases s WHERE s.session_id = $4 AND s.case_id = r.id)",
+            sql::placeholders(5, states)
         );
         if session.clinic_id.is_some() {
-            query.push_str(" AND r.clinic_id = $5");
+            query.push_str(&format!(" AND r.clinic_id = ${}", 5 + states.len()));
         }
         query.push_str(" ORDER BY r.screened_on, r.id LIMIT 5");
         // Another reader may claim a candidate between the look-up and the claim: try the
@@ -203,6 +199,9 @@ impl Store {
             .bind(sql::id(me))
             .bind(sql::ts(now))
             .bind(sql::id(session_id));
+        for s in states {
+            q = q.bind(s.as_str());
+        }
         if let Some(clinic) = session.clinic_id {
             q = q.bind(sql::id(clinic));
         }
@@ -407,8 +406,15 @@ impl Store {
     ) -> Result<()> {
         let reason = domain::reading::validate_deferral_reason(reason)
             .map_err(|e| StoreError::Invalid(vec![e]))?;
-        self.hold_case(scope, actor, session_id, case_id, Hold::Deferred, &reason)
-            .await
+        self.hold_case(
+            scope,
+            actor,
+            session_id,
+            case_id,
+            HoldKind::Deferred,
+            &reason,
+        )
+        .await
     }
 
     /// A reader asks for prior mammograms: the case is held until they are received or
@@ -424,7 +430,7 @@ impl Store {
     ) -> Result<()> {
         let reason = domain::reading::validate_priors_reason(reason)
             .map_err(|e| StoreError::Invalid(vec![e]))?;
-        self.hold_case(scope, actor, session_id, case_id, Hold::Priors, &reason)
+        self.hold_case(scope, actor, session_id, case_id, HoldKind::Priors, &reason)
             .await
     }
 
@@ -436,7 +442,7 @@ impl Store {
         actor: &Actor,
         session_id: Option<Uuid>,
         case_id: Uuid,
-        hold: Hold,
+        kind: HoldKind,
         reason: &str,
     ) -> Result<()> {
         let mut write = self.begin_change().await?;
@@ -447,15 +453,13 @@ impl Store {
                 "This case has already been concluded".to_owned(),
             ));
         }
-        let (kind, already, refusal, result) = match hold {
-            Hold::Deferred => (
-                "deferred",
-                case.held.as_deref() == Some("deferred"),
+        let (already, refusal, result) = match kind {
+            HoldKind::Deferred => (
+                case.held.as_deref() == Some(HoldKind::Deferred.as_str()),
                 "This case has already been deferred",
                 SessionResult::Deferred,
             ),
-            Hold::Priors => (
-                "priors",
+            HoldKind::Priors => (
                 !case.priors_status.can_request(),
                 "Prior mammograms have already been requested for this case",
                 SessionResult::PriorsRequested,
@@ -467,14 +471,16 @@ impl Store {
         add_hold(tx, scope, actor, &case, kind, reason).await?;
         // A deferral holds the case whatever else does; priors hold it unless deferred.
         sqlx::query(
-            "UPDATE reading_cases SET held = CASE WHEN $1 = 'deferred' THEN 'deferred' ELSE COALESCE(held, 'priors') END, \
-             priors_status = CASE WHEN $1 = 'priors' THEN $2 ELSE priors_status END, \
+            "UPDATE reading_cases SET held = CASE WHEN $1 = $5 THEN $5 ELSE COALESCE(held, $6) END, \
+             priors_status = CASE WHEN $1 = $6 THEN $2 ELSE priors_status END, \
              claimed_by = NULL, claimed_until = NULL, version = version + 1 WHERE id = $3 AND provider_id = $4",
         )
-        .bind(kind)
+        .bind(kind.as_str())
         .bind(PriorsStatus::PriorsRequired.as_str())
         .bind(sql::id(case_id))
         .bind(sql::id(scope.provider_id))
+        .bind(HoldKind::Deferred.as_str())
+        .bind(HoldKind::Priors.as_str())
         .execute(&mut **tx)
         .await?;
         mark_session(tx, scope, actor, session_id, case_id, result).await?;
@@ -507,25 +513,27 @@ impl Store {
         if !to.holds_case() {
             sqlx::query(
                 "UPDATE case_holds SET released_by_name = $1, released_at = $2, released_how = $3 \
-                 WHERE case_id = $4 AND provider_id = $5 AND kind = 'priors' AND released_at IS NULL",
+                 WHERE case_id = $4 AND provider_id = $5 AND kind = $6 AND released_at IS NULL",
             )
             .bind(&actor.name)
             .bind(&now)
-            .bind(to.as_str())
+            .bind(HoldRelease::of_priors(to).map(HoldRelease::as_str))
             .bind(sql::id(case_id))
             .bind(&p)
+            .bind(HoldKind::Priors.as_str())
             .execute(&mut **tx)
             .await?;
         }
         sqlx::query(
             "UPDATE reading_cases SET priors_status = $1, \
-             held = CASE WHEN held = 'priors' AND $2 = 0 THEN NULL ELSE held END, version = version + 1 \
+             held = CASE WHEN held = $5 AND $2 = 0 THEN NULL ELSE held END, version = version + 1 \
              WHERE id = $3 AND provider_id = $4",
         )
         .bind(to.as_str())
         .bind(i64::from(to.holds_case()))
         .bind(sql::id(case_id))
         .bind(&p)
+        .bind(HoldKind::Priors.as_str())
         .execute(&mut **tx)
         .await?;
         write
@@ -547,22 +555,24 @@ impl Store {
         let mut write = self.begin_change().await?;
         let tx = write.tx();
         let case = case_row(&mut **tx, scope, case_id).await?;
-        if case.held.as_deref() != Some("deferred") {
+        if case.held.as_deref() != Some(HoldKind::Deferred.as_str()) {
             return Err(StoreError::Refused("This case is not deferred".to_owned()));
         }
         let p = sql::id(scope.provider_id);
         sqlx::query(
-            "UPDATE case_holds SET released_by_name = $1, released_at = $2, released_how = 'unflagged' \
-             WHERE case_id = $3 AND provider_id = $4 AND kind = 'deferred' AND released_at IS NULL",
+            "UPDATE case_holds SET released_by_name = $1, released_at = $2, released_how = $5 \
+             WHERE case_id = $3 AND provider_id = $4 AND kind = $6 AND released_at IS NULL",
         )
         .bind(&actor.name)
         .bind(sql::ts(sql::now()))
         .bind(sql::id(case_id))
         .bind(&p)
+        .bind(HoldRelease::Unflagged.as_str())
+        .bind(HoldKind::Deferred.as_str())
         .execute(&mut **tx)
         .await?;
         let held = if case.priors_status.holds_case() {
-            Some("priors")
+            Some(HoldKind::Priors.as_str())
         } else {
             None
         };
@@ -581,7 +591,7 @@ impl Store {
                 "reading_case_deferral",
                 case_id,
                 Some(case.participant_id),
-                serde_json::json!({ "released_how": "unflagged" }),
+                serde_json::json!({ "released_how": HoldRelease::Unflagged }),
             ))
             .await?;
         Ok(())
