@@ -3,6 +3,24 @@
 
 use super::*;
 use crate::write::AuditRow;
+use sqlx::FromRow;
+
+/// One group of the dashboard's count of unfinished cases, as stored.
+#[derive(FromRow)]
+struct StateCountRow {
+    state: String,
+    held: Option<String>,
+    n: i64,
+}
+
+/// What the overdue list reads beside the case's own columns, as stored.
+#[derive(FromRow)]
+struct OverdueRow {
+    claimed_until: Option<String>,
+    claimed_by_name: Option<String>,
+    held_by_name: Option<String>,
+    last_reader_name: Option<String>,
+}
 
 impl Store {
     /// The provider's reading settings (the defaults until someone saves them).
@@ -115,7 +133,7 @@ impl Store {
     pub async fn settle_due_reads(&self, scope: Scope, now: OffsetDateTime) -> Result<usize> {
         let mut settled = 0;
         loop {
-            let due = sqlx::query(
+            let due = sqlx::query_scalar::<_, String>(
                 "SELECT id FROM reading_cases WHERE provider_id = $1 AND state = $3 AND finalises_at <= $2 \
                  ORDER BY finalises_at, id LIMIT 200",
             )
@@ -132,8 +150,8 @@ impl Store {
             let tx = write.tx();
             let settings = settings_in(&mut **tx, scope).await?;
             let mut moved = 0;
-            for r in &due {
-                let id = parse_id(&r.try_get::<String, _>("id")?)?;
+            for id in &due {
+                let id = parse_id(id)?;
                 let (state, _) = settle(tx, scope, &actor, &settings, id, now).await?;
                 if state != ReadingState::AwaitingFinalisation {
                     moved += 1;
@@ -193,16 +211,13 @@ impl Store {
              AND state IN ({}) GROUP BY state, held",
             sql::placeholders(2, &UNFINISHED)
         );
-        let mut q = sqlx::query(&query).bind(&p);
+        let mut q = sqlx::query_as::<_, StateCountRow>(&query).bind(&p);
         for s in UNFINISHED {
             q = q.bind(s.as_str());
         }
         let rows = q.fetch_all(self.pool()).await?;
         let mut counts = ReadingCounts::default();
-        for r in &rows {
-            let state: String = r.try_get("state")?;
-            let held: Option<String> = r.try_get("held")?;
-            let n: i64 = r.try_get("n")?;
+        for StateCountRow { state, held, n } in rows {
             match held.as_deref().map(str::parse::<HoldKind>) {
                 Some(Ok(HoldKind::Deferred)) => counts.deferred += n,
                 Some(_) => counts.awaiting_priors += n,
@@ -214,7 +229,7 @@ impl Store {
                 },
             }
         }
-        let mine = sqlx::query(
+        let mine = sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) AS n FROM reading_cases WHERE provider_id = $1 AND state = $3 \
              AND held IS NULL AND first_reader_id = $2",
         )
@@ -224,21 +239,19 @@ impl Store {
         .fetch_one(self.pool())
         .await?;
         counts.available_first_reads = counts.awaiting_first_read;
-        counts.available_second_reads =
-            counts.awaiting_second_read - mine.try_get::<i64, _>("n")?;
+        counts.available_second_reads = counts.awaiting_second_read - mine;
         let window = settings_in(self.pool(), scope).await?.window();
         let query = format!(
             "SELECT COUNT(*) AS n FROM reading_cases WHERE provider_id = $1 AND state IN ({}) AND screened_on < $2",
             sql::placeholders(3, &UNFINISHED)
         );
-        let mut q = sqlx::query(&query)
+        let mut q = sqlx::query_scalar::<_, i64>(&query)
             .bind(&p)
             .bind(sql::date(window.overdue_before(today)));
         for s in UNFINISHED {
             q = q.bind(s.as_str());
         }
-        let overdue = q.fetch_one(self.pool()).await?;
-        counts.overdue = overdue.try_get("n")?;
+        counts.overdue = q.fetch_one(self.pool()).await?;
         Ok(counts)
     }
 
@@ -275,10 +288,8 @@ impl Store {
         rows.iter()
             .map(|r| {
                 let case = case_from(r)?;
-                let claimed_until = r
-                    .try_get::<Option<String>, _>("claimed_until")?
-                    .map(|t| parse_ts(&t))
-                    .transpose()?;
+                let extra = OverdueRow::from_row(r)?;
+                let claimed_until = extra.claimed_until.as_deref().map(parse_ts).transpose()?;
                 let holder = domain::reading::case_holder(
                     case.state,
                     case.held.as_deref(),
@@ -286,13 +297,9 @@ impl Store {
                     now,
                 );
                 let held_by = match holder {
-                    CaseHolder::Deferred | CaseHolder::AwaitingPriors => {
-                        r.try_get::<Option<String>, _>("held_by_name")?
-                    }
-                    CaseHolder::Claimed => r.try_get::<Option<String>, _>("claimed_by_name")?,
-                    CaseHolder::AwaitingFinalisation => {
-                        r.try_get::<Option<String>, _>("last_reader_name")?
-                    }
+                    CaseHolder::Deferred | CaseHolder::AwaitingPriors => extra.held_by_name,
+                    CaseHolder::Claimed => extra.claimed_by_name,
+                    CaseHolder::AwaitingFinalisation => extra.last_reader_name,
                     CaseHolder::Queue => None,
                 };
                 Ok(OverdueCase {
