@@ -3,6 +3,38 @@
 
 use super::*;
 use crate::write::AuditRow;
+use sqlx::FromRow;
+
+/// A case of a session as the session page shows it, with this reader's read, as stored.
+#[derive(FromRow)]
+struct SessionCaseRow {
+    case_id: String,
+    position: i64,
+    result: Option<String>,
+    first_name: String,
+    last_name: String,
+    nhs_number: String,
+    opinion_kind: Option<String>,
+    given_at: Option<String>,
+    finalised_early: Option<i64>,
+    state: String,
+}
+
+/// A session's settings, as stored.
+#[derive(FromRow)]
+struct SessionHeaderRow {
+    kind: String,
+    clinic_id: Option<String>,
+    size: i64,
+    ended_at: Option<String>,
+}
+
+/// A case offered in a session and what became of it (none yet: the current case).
+#[derive(FromRow)]
+struct OfferedRow {
+    case_id: String,
+    result: Option<String>,
+}
 
 impl Store {
     /// Starts a reading session for the signed-in reader.
@@ -70,7 +102,7 @@ impl Store {
     /// The reader's open session, if they have one.
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, reader_id = %reader_id))]
     pub async fn open_session(&self, scope: Scope, reader_id: Uuid) -> Result<Option<Uuid>> {
-        let row = sqlx::query(
+        let id = sqlx::query_scalar::<_, String>(
             "SELECT id FROM reading_sessions WHERE provider_id = $1 AND reader_id = $2 AND ended_at IS NULL \
              ORDER BY created_at DESC LIMIT 1",
         )
@@ -78,8 +110,7 @@ impl Store {
         .bind(sql::id(reader_id))
         .fetch_optional(self.pool())
         .await?;
-        row.map(|r| parse_id(&r.try_get::<String, _>("id")?))
-            .transpose()
+        id.as_deref().map(parse_id).transpose()
     }
 
     /// A session of the reader's, with its cases in order.
@@ -94,7 +125,7 @@ impl Store {
         let header = self.session_header(scope, reader_id, session_id).await?;
         let settings = self.reading_settings(scope).await?;
         let now = sql::now();
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, SessionCaseRow>(
             "SELECT s.case_id, s.position, s.result, p.first_name, p.last_name, p.nhs_number, \
              d.opinion_kind, d.given_at, d.finalised_early, r.state \
              FROM reading_session_cases s \
@@ -109,34 +140,31 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         let cases = rows
-            .iter()
+            .into_iter()
             .map(|r| {
-                let kind: Option<String> = r.try_get("opinion_kind")?;
-                let changeable = match r.try_get::<Option<String>, _>("given_at")? {
+                let changeable = match &r.given_at {
                     Some(at) => {
-                        let early = r.try_get::<Option<i64>, _>("finalised_early")? == Some(1);
-                        let state: ReadingState = parse_enum(&r.try_get::<String, _>("state")?)?;
+                        let early = r.finalised_early == Some(1);
+                        let state: ReadingState = parse_enum(&r.state)?;
                         !early
                             && state == ReadingState::AwaitingFinalisation
-                            && now < parse_ts(&at)? + settings.rules().finalisation.delay
+                            && now < parse_ts(at)? + settings.rules().finalisation.delay
                     }
                     None => false,
                 };
                 Ok(SessionCase {
-                    case_id: parse_id(&r.try_get::<String, _>("case_id")?)?,
-                    position: r.try_get("position")?,
-                    participant_name: format!(
-                        "{} {}",
-                        r.try_get::<String, _>("first_name")?,
-                        r.try_get::<String, _>("last_name")?
-                    ),
-                    nhs_number: r.try_get("nhs_number")?,
+                    case_id: parse_id(&r.case_id)?,
+                    position: r.position,
+                    participant_name: format!("{} {}", r.first_name, r.last_name),
+                    nhs_number: r.nhs_number,
                     result_label: r
-                        .try_get::<Option<String>, _>("result")?
-                        .map(|v| parse_enum::<SessionResult>(&v).map(|v| v.label().to_owned()))
+                        .result
+                        .as_deref()
+                        .map(|v| parse_enum::<SessionResult>(v).map(|v| v.label().to_owned()))
                         .transpose()?,
-                    result: r.try_get("result")?,
-                    opinion: kind
+                    result: r.result,
+                    opinion: r
+                        .opinion_kind
                         .map(|k| parse_enum::<OpinionKind>(&k).map(|k| k.label().to_owned()))
                         .transpose()?,
                     changeable,
@@ -194,7 +222,7 @@ impl Store {
         query.push_str(" ORDER BY r.screened_on, r.id LIMIT 5");
         // Another reader may claim a candidate between the look-up and the claim: try the
         // next one.
-        let mut q = sqlx::query(&query)
+        let mut q = sqlx::query_scalar::<_, String>(&query)
             .bind(&p)
             .bind(sql::id(me))
             .bind(sql::ts(now))
@@ -207,7 +235,7 @@ impl Store {
         }
         let candidates = q.fetch_all(self.pool()).await?;
         for c in &candidates {
-            let case_id = parse_id(&c.try_get::<String, _>("id")?)?;
+            let case_id = parse_id(c)?;
             let mut write = self.begin_change().await?;
             let tx = write.tx();
             if self.backend() == crate::Backend::Postgres {
@@ -259,7 +287,7 @@ impl Store {
         reader_id: Uuid,
         session_id: Uuid,
     ) -> Result<SessionHeader> {
-        let s = sqlx::query(
+        let s = sqlx::query_as::<_, SessionHeaderRow>(
             "SELECT kind, clinic_id, size, ended_at FROM reading_sessions WHERE id = $1 AND provider_id = $2 AND reader_id = $3",
         )
         .bind(sql::id(session_id))
@@ -269,13 +297,10 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound)?;
         Ok(SessionHeader {
-            kind: parse_enum(&s.try_get::<String, _>("kind")?)?,
-            clinic_id: s
-                .try_get::<Option<String>, _>("clinic_id")?
-                .map(|c| parse_id(&c))
-                .transpose()?,
-            size: s.try_get("size")?,
-            ended: s.try_get::<Option<String>, _>("ended_at")?.is_some(),
+            kind: parse_enum(&s.kind)?,
+            clinic_id: s.clinic_id.as_deref().map(parse_id).transpose()?,
+            size: s.size,
+            ended: s.ended_at.is_some(),
         })
     }
 
@@ -290,7 +315,7 @@ impl Store {
     ) -> Result<SessionProgress> {
         let p = sql::id(scope.provider_id);
         let header = self.session_header(scope, reader_id, session_id).await?;
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, OfferedRow>(
             "SELECT case_id, result FROM reading_session_cases WHERE session_id = $1 AND provider_id = $2 ORDER BY position",
         )
         .bind(sql::id(session_id))
@@ -307,10 +332,10 @@ impl Store {
             offered: rows.len() as i64,
         };
         for r in &rows {
-            match r.try_get::<Option<String>, _>("result")? {
-                None => progress.current = Some(parse_id(&r.try_get::<String, _>("case_id")?)?),
+            match &r.result {
+                None => progress.current = Some(parse_id(&r.case_id)?),
                 Some(result) => {
-                    if parse_enum::<SessionResult>(&result)?.counts_as_done() {
+                    if parse_enum::<SessionResult>(result)?.counts_as_done() {
                         progress.done += 1;
                     }
                 }
