@@ -52,6 +52,9 @@ labelled_enum! {
 }
 
 impl ClinicStatus {
+    /// The statuses of a clinic that is over whatever its date.
+    pub const FINISHED: [ClinicStatus; 2] = [ClinicStatus::Closed, ClinicStatus::Cancelled];
+
     pub const fn tag_class(self) -> &'static str {
         match self {
             ClinicStatus::Scheduled => "nhsuk-tag--grey",
@@ -67,7 +70,7 @@ impl ClinicTab {
     /// A clinic is completed once it is closed or cancelled, or its day has passed; today's
     /// clinics stay under "Today" until they are closed.
     pub fn includes(self, date: Date, status: ClinicStatus, today: Date) -> bool {
-        let finished = matches!(status, ClinicStatus::Closed | ClinicStatus::Cancelled);
+        let finished = ClinicStatus::FINISHED.contains(&status);
         match self {
             ClinicTab::Today => date == today && !finished,
             ClinicTab::Upcoming => date > today && !finished,

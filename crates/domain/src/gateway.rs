@@ -360,6 +360,16 @@ labelled_enum! {
     }
 }
 
+labelled_enum! {
+    /// Where a quarantined image is. An image that was never quarantined has none.
+    pub enum QuarantineStatus ("quarantine status") {
+        /// Waiting for the office: every change to a quarantined image requires this.
+        Open => ("open", "In quarantine"),
+        Attached => ("attached", "Attached to an appointment"),
+        Dismissed => ("dismissed", "Kept out of all records"),
+    }
+}
+
 /// Whether an image's PatientID is the NHS number (surrounding spaces ignored, as DICOM
 /// pads values). No PatientID never matches.
 pub fn patient_id_matches(patient_id: Option<&str>, nhs_number: &str) -> bool {
@@ -656,6 +666,20 @@ mod tests {
     use super::*;
     use View::*;
     use time::macros::datetime;
+
+    #[test]
+    fn quarantine_statuses_are_stored_as() {
+        let table = [
+            (QuarantineStatus::Open, "open"),
+            (QuarantineStatus::Attached, "attached"),
+            (QuarantineStatus::Dismissed, "dismissed"),
+        ];
+        assert_eq!(QuarantineStatus::ALL.len(), table.len());
+        for (status, stored) in table {
+            assert_eq!(status.as_str(), stored);
+            assert_eq!(stored.parse::<QuarantineStatus>(), Ok(status));
+        }
+    }
 
     #[test]
     fn uids_and_accession_numbers_fit_dicom() {

@@ -3,7 +3,10 @@
 //!   other, nor another feature's: what they share is the feature's application layer;
 //! - no production file (the lines before a `#[cfg(test)]` module) over 1,000 lines;
 //! - no function in the web crate over 100 lines;
-//! - a store feature module never names another feature's module (ADR 18).
+//! - a store feature module never names another feature's module (ADR 18);
+//! - store SQL never spells an enumeration's stored value as a literal (`state =
+//!   'awaiting_second_read'`): it binds the domain enum's value (issue 11), except for the
+//!   comparisons listed in `SQL_LITERALS_ALLOWED`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -478,4 +481,217 @@ fn store_feature_modules_do_not_import_each_other() {
         store_references(sample),
         BTreeSet::from(["gateway".to_owned(), "reading".to_owned()])
     );
+}
+
+// --- The store: enumeration values are bound, never spelled in SQL (issue 11) ---
+
+/// Comparisons with a quoted word still allowed in store SQL, as (file, text of the
+/// comparison as the source spells it). A flagged literal is allowed when its file is
+/// listed with a text that contains it and appears on its line. Only ever shrinks: remove
+/// an entry once its value is bound.
+const SQL_LITERALS_ALLOWED: &[(&str, &str)] = &[
+    // Pending the typed workflow sections: the section a row of `appointment_sections`
+    // holds. Those files are being rewritten on another branch, which binds these.
+    ("crates/store/src/workflow.rs", "section = 'identity'"),
+    ("crates/store/src/workflow.rs", "section = 'medical'"),
+    ("crates/store/src/closing.rs", "section = 'ending'"),
+    ("crates/store/src/dates.rs", "section = 'images'"),
+    (
+        "crates/store/src/gateway/reconcile.rs",
+        "section = 'images'",
+    ),
+    // Pending the typed sections too: closing.rs is being rewritten with them, and the
+    // follow-up states (`FollowUpState::Open`, `Booked`) are to be bound then.
+    (
+        "crates/store/src/closing.rs",
+        "status IN ('open', 'booked')",
+    ),
+];
+
+/// The string literals of Rust source, as (offset of the literal's text in `source`, that
+/// text as written, escapes and line continuations included). Comments, character
+/// literals and lifetimes are skipped.
+fn string_literals(source: &str) -> Vec<(usize, &str)> {
+    let bytes = source.as_bytes();
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i = source[i..].find('\n').map_or(bytes.len(), |n| i + n);
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = source[i + 2..]
+                    .find("*/")
+                    .map_or(bytes.len(), |n| i + 2 + n + 2);
+            }
+            b'r' if (i == 0 || !is_ident(bytes[i - 1]))
+                && matches!(bytes.get(i + 1), Some(b'"' | b'#')) =>
+            {
+                // A raw string: r"…", r#"…"#.
+                let hashes = bytes[i + 1..].iter().take_while(|&&b| b == b'#').count();
+                let open = i + 1 + hashes;
+                if bytes.get(open) != Some(&b'"') {
+                    i += 1;
+                    continue;
+                }
+                let close = format!("\"{}", "#".repeat(hashes));
+                let end = source[open + 1..]
+                    .find(&close)
+                    .map_or(bytes.len(), |n| open + 1 + n);
+                out.push((open + 1, &source[open + 1..end]));
+                i = end + close.len();
+            }
+            b'"' => {
+                let mut j = i + 1;
+                while j < bytes.len() && bytes[j] != b'"' {
+                    j += if bytes[j] == b'\\' { 2 } else { 1 };
+                }
+                let end = j.min(bytes.len());
+                out.push((i + 1, &source[i + 1..end]));
+                i = end + 1;
+            }
+            b'\'' => {
+                // A character literal ('x', '\n', '\'', 'é') or a lifetime ('a).
+                if bytes.get(i + 1) == Some(&b'\\') {
+                    i += source[i + 3..].find('\'').map_or(bytes.len(), |n| n + 4);
+                } else {
+                    let c = source[i + 1..].chars().next().map_or(1, char::len_utf8);
+                    i += if bytes.get(i + 1 + c) == Some(&b'\'') {
+                        c + 2
+                    } else {
+                        1
+                    };
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// The quoted lowercase words (`'awaiting_second_read'`) an SQL text compares with, sets
+/// or lists: after `=`, `<>`, `!=`, `<`, `>`, `(`, `,`, `IN`, `THEN`, `ELSE`, `LIKE` or
+/// `IS`. As offsets into `text` with the quoted word. A word selected as a constant
+/// (`SELECT 'read' AS what`) is not a comparison.
+fn quoted_comparisons(text: &str) -> Vec<(usize, String)> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'\'' {
+            i += 1;
+            continue;
+        }
+        let word_len = bytes[i + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_lowercase() || **b == b'_' || b.is_ascii_digit())
+            .count();
+        let close = i + 1 + word_len;
+        let is_word = word_len >= 2
+            && bytes[i + 1..close].iter().any(u8::is_ascii_lowercase)
+            && bytes.get(close) == Some(&b'\'');
+        if !is_word {
+            i += 1;
+            continue;
+        }
+        // What comes before, past spaces and line continuations.
+        let before = text[..i].trim_end_matches(|c: char| c.is_whitespace() || c == '\\');
+        let keyword: String = before
+            .chars()
+            .rev()
+            .take_while(char::is_ascii_alphabetic)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let compares = before.ends_with(['=', '<', '>', '(', ','])
+            || matches!(
+                keyword.to_ascii_uppercase().as_str(),
+                "IN" | "THEN" | "ELSE" | "LIKE" | "IS"
+            );
+        if compares {
+            out.push((i, text[i..=close].to_owned()));
+        }
+        i = close + 1;
+    }
+    out
+}
+
+#[test]
+fn store_sql_binds_enumeration_values() {
+    let root = store_src();
+    let mut files = Vec::new();
+    store_files(&root, None, &mut files);
+    let mut spelled = Vec::new();
+    for (_, path) in &files {
+        let name = relative(path);
+        let text = read(path);
+        let source = production(&text);
+        for (start, literal) in string_literals(source) {
+            for (at, quoted) in quoted_comparisons(literal) {
+                let offset = start + at;
+                let line_start = source[..offset].rfind('\n').map_or(0, |n| n + 1);
+                let line_end = source[offset..]
+                    .find('\n')
+                    .map_or(source.len(), |n| offset + n);
+                let line = &source[line_start..line_end];
+                let allowed = SQL_LITERALS_ALLOWED.iter().any(|(file, comparison)| {
+                    *file == name && comparison.contains(&quoted) && line.contains(comparison)
+                });
+                if !allowed {
+                    let number = source[..offset].matches('\n').count() + 1;
+                    spelled.push(format!("{name}:{number}: {quoted} in: {}", line.trim()));
+                }
+            }
+        }
+    }
+    assert!(
+        spelled.is_empty(),
+        "store SQL spells an enumeration's stored value as a literal. Bind it instead: \
+         `status = $3` with `.bind(AppointmentStatus::Scheduled.as_str())`, or for an \
+         `IN (…)` list `sql::placeholders(next, &VALUES)` and bind each value in order \
+         (the domain crate's labelled enums have the values; add one there if none fits). \
+         A quoted word that is not an enumeration value goes in SQL_LITERALS_ALLOWED \
+         (crates/screening/tests/structure.rs) with why:\n{}",
+        spelled.join("\n")
+    );
+
+    // The rule itself notices what it should, and nothing else.
+    let words = |sql: &str| -> Vec<String> {
+        quoted_comparisons(sql)
+            .into_iter()
+            .map(|(_, w)| w)
+            .collect()
+    };
+    assert_eq!(
+        words("a.status IN ('scheduled', 'paused')"),
+        ["'scheduled'", "'paused'"]
+    );
+    assert_eq!(
+        words("state = 'awaiting_second_read'"),
+        ["'awaiting_second_read'"]
+    );
+    assert_eq!(
+        words("stage <> 'closed' AND x != 'y_z'"),
+        ["'closed'", "'y_z'"]
+    );
+    assert_eq!(
+        words("CASE WHEN held = $1 THEN 'deferred' ELSE COALESCE(held, 'priors') END"),
+        ["'deferred'", "'priors'"]
+    );
+    assert_eq!(
+        words("VALUES ($1, 'open', \\\n   'manual')"),
+        ["'open'", "'manual'"]
+    );
+    assert!(words("SELECT 'read' AS what, reason = '' , note = 'Not a word'").is_empty());
+    assert!(words("RAISE(ABORT, '{table} is append-only')").is_empty());
+    let source = "// c = 'x_y'\nlet c = '\"'; let l: &'a str = \"kind = 'priors'\";\n\
+                  let r = r#\"held = 'deferred'\"#; let e = \"\\\"state = 'open'\\\"\";";
+    let found: Vec<String> = string_literals(source)
+        .into_iter()
+        .flat_map(|(_, text)| words(text))
+        .collect();
+    assert_eq!(found, ["'priors'", "'deferred'", "'open'"]);
 }

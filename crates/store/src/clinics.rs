@@ -98,24 +98,56 @@ pub struct ClinicAppointmentRow {
     pub running_by: Option<String>,
 }
 
-/// SQL mirroring [`ClinicTab::includes`]; `$2` is today's date. The store tests check the
-/// two agree on every clinic.
-fn tab_condition(tab: ClinicTab) -> &'static str {
+/// The statuses of an appointment that no longer holds its slot.
+const RELEASED: [AppointmentStatus; 2] = [
+    AppointmentStatus::Cancelled,
+    AppointmentStatus::RescheduleRequested,
+];
+
+/// SQL mirroring [`ClinicTab::includes`]; `$2` is today's date and `$3, $4` are
+/// `ClinicStatus::FINISHED`, which every tab binds (All names them too, so that the binds
+/// are the same for every tab). The store tests check the two agree on every clinic.
+fn tab_condition(tab: ClinicTab) -> String {
+    let ended = sql::placeholders(3, &ClinicStatus::FINISHED);
     match tab {
-        ClinicTab::Today => "c.clinic_date = $2 AND c.status NOT IN ('closed', 'cancelled')",
-        ClinicTab::Upcoming => "c.clinic_date > $2 AND c.status NOT IN ('closed', 'cancelled')",
-        ClinicTab::Completed => "(c.clinic_date < $2 OR c.status IN ('closed', 'cancelled'))",
-        ClinicTab::All => "$2 = $2",
+        ClinicTab::Today => format!("c.clinic_date = $2 AND c.status NOT IN ({ended})"),
+        ClinicTab::Upcoming => format!("c.clinic_date > $2 AND c.status NOT IN ({ended})"),
+        ClinicTab::Completed => format!("(c.clinic_date < $2 OR c.status IN ({ended}))"),
+        ClinicTab::All => format!("($2 = $2 OR c.status IN ({ended}))"),
     }
 }
 
-const SUMMARY_SELECT: &str = "SELECT c.id, c.clinic_date, c.session, c.clinic_type, c.risk_type, c.status, \
-    c.starts_at, c.ends_at, c.location_id, l.name AS location_name, l.kind AS location_kind, \
-    COUNT(a.id) AS appointment_count, \
-    COALESCE(SUM(CASE WHEN a.status = 'checked_in' THEN 1 ELSE 0 END), 0) AS checked_in_count \
-    FROM clinics c JOIN locations l ON l.id = c.location_id AND l.provider_id = c.provider_id \
-    LEFT JOIN appointments a ON a.clinic_id = c.id AND a.provider_id = c.provider_id \
-    AND a.status NOT IN ('cancelled', 'reschedule_requested')";
+/// The appointment statuses [`summary_select`] binds, in order from its first placeholder.
+const SUMMARY_STATUSES: [AppointmentStatus; 3] =
+    [AppointmentStatus::CheckedIn, RELEASED[0], RELEASED[1]];
+
+/// The clinic summary query up to its `WHERE`, with [`SUMMARY_STATUSES`] bound from
+/// placeholder `next`: the checked-in status, then [`RELEASED`].
+fn summary_select(next: usize) -> String {
+    let released = sql::placeholders(next + 1, &RELEASED);
+    format!(
+        "SELECT c.id, c.clinic_date, c.session, c.clinic_type, c.risk_type, c.status, \
+         c.starts_at, c.ends_at, c.location_id, l.name AS location_name, l.kind AS location_kind, \
+         COUNT(a.id) AS appointment_count, \
+         COALESCE(SUM(CASE WHEN a.status = ${next} THEN 1 ELSE 0 END), 0) AS checked_in_count \
+         FROM clinics c JOIN locations l ON l.id = c.location_id AND l.provider_id = c.provider_id \
+         LEFT JOIN appointments a ON a.clinic_id = c.id AND a.provider_id = c.provider_id \
+         AND a.status NOT IN ({released})"
+    )
+}
+
+/// Who is running each appointment of a day list, while it is in progress or paused:
+/// `$3, $4` are those two statuses and `$5` in progress again (bind [`RUNNING_BY_STATUSES`]).
+const RUNNING_BY: &str = "(CASE WHEN a.status IN ($3, $4) THEN (SELECT h.changed_by_name FROM appointment_status_history h \
+    WHERE h.appointment_id = a.id AND h.provider_id = a.provider_id AND h.status = $5 \
+    ORDER BY h.changed_at DESC LIMIT 1) END) AS running_by";
+
+/// The values of [`RUNNING_BY`]'s placeholders `$3, $4, $5`.
+const RUNNING_BY_STATUSES: [AppointmentStatus; 3] = [
+    AppointmentStatus::InProgress,
+    AppointmentStatus::Paused,
+    AppointmentStatus::InProgress,
+];
 
 const SUMMARY_GROUP: &str = "GROUP BY c.id, c.clinic_date, c.session, c.clinic_type, c.risk_type, \
     c.status, c.starts_at, c.ends_at, c.location_id, l.name, l.kind";
@@ -203,7 +235,7 @@ impl Store {
         sqlx::query(
             "INSERT INTO clinics (id, provider_id, location_id, clinic_date, session, clinic_type, \
              risk_type, status, starts_at, ends_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'scheduled', $8, $9, $10)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(sql::id(id))
         .bind(sql::id(scope.provider_id))
@@ -212,6 +244,7 @@ impl Store {
         .bind(new.session.as_str())
         .bind(new.clinic_type.as_str())
         .bind(new.risk_type.as_str())
+        .bind(ClinicStatus::Scheduled.as_str())
         .bind(hhmm(start))
         .bind(hhmm(end))
         .bind(sql::ts(sql::now()))
@@ -249,14 +282,17 @@ impl Store {
 
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, id = %id))]
     pub async fn clinic(&self, scope: Scope, id: Uuid) -> Result<ClinicSummary> {
-        let row = sqlx::query(&format!(
-            "{SUMMARY_SELECT} WHERE c.id = $1 AND c.provider_id = $2 {SUMMARY_GROUP}"
-        ))
-        .bind(sql::id(id))
-        .bind(sql::id(scope.provider_id))
-        .fetch_one(self.pool())
-        .await?;
-        summary_from(&row)
+        let query = format!(
+            "{} WHERE c.id = $1 AND c.provider_id = $2 {SUMMARY_GROUP}",
+            summary_select(3)
+        );
+        let mut q = sqlx::query(&query)
+            .bind(sql::id(id))
+            .bind(sql::id(scope.provider_id));
+        for s in SUMMARY_STATUSES {
+            q = q.bind(s.as_str());
+        }
+        summary_from(&q.fetch_one(self.pool()).await?)
     }
 
     /// The clinics under one tab of the clinic list: today and upcoming soonest first,
@@ -272,14 +308,21 @@ impl Store {
             ClinicTab::Today | ClinicTab::Upcoming => "c.clinic_date, c.starts_at",
             ClinicTab::Completed | ClinicTab::All => "c.clinic_date DESC, c.starts_at",
         };
-        let rows = sqlx::query(&format!(
-            "{SUMMARY_SELECT} WHERE c.provider_id = $1 AND {} {SUMMARY_GROUP} ORDER BY {order}, l.name LIMIT 500",
+        let query = format!(
+            "{} WHERE c.provider_id = $1 AND {} {SUMMARY_GROUP} ORDER BY {order}, l.name LIMIT 500",
+            summary_select(3 + ClinicStatus::FINISHED.len()),
             tab_condition(tab)
-        ))
-        .bind(sql::id(scope.provider_id))
-        .bind(sql::date(today))
-        .fetch_all(self.pool())
-        .await?;
+        );
+        let mut q = sqlx::query(&query)
+            .bind(sql::id(scope.provider_id))
+            .bind(sql::date(today));
+        for s in ClinicStatus::FINISHED {
+            q = q.bind(s.as_str());
+        }
+        for s in SUMMARY_STATUSES {
+            q = q.bind(s.as_str());
+        }
+        let rows = q.fetch_all(self.pool()).await?;
         rows.iter().map(summary_from).collect()
     }
 
@@ -291,17 +334,20 @@ impl Store {
                 tab_condition(tab)
             )
         };
-        let row = sqlx::query(&format!(
+        let query = format!(
             "SELECT {} AS today, {} AS upcoming, {} AS completed, COUNT(*) AS all_count \
              FROM clinics c WHERE c.provider_id = $1",
             sum(ClinicTab::Today),
             sum(ClinicTab::Upcoming),
             sum(ClinicTab::Completed),
-        ))
-        .bind(sql::id(scope.provider_id))
-        .bind(sql::date(today))
-        .fetch_one(self.pool())
-        .await?;
+        );
+        let mut q = sqlx::query(&query)
+            .bind(sql::id(scope.provider_id))
+            .bind(sql::date(today));
+        for s in ClinicStatus::FINISHED {
+            q = q.bind(s.as_str());
+        }
+        let row = q.fetch_one(self.pool()).await?;
         Ok(TabCounts {
             today: row.try_get("today")?,
             upcoming: row.try_get("upcoming")?,
@@ -317,21 +363,22 @@ impl Store {
         scope: Scope,
         clinic_id: Uuid,
     ) -> Result<Vec<ClinicAppointmentRow>> {
-        let rows = sqlx::query(
+        let query = format!(
             "SELECT a.id AS appointment_id, a.status AS appointment_status, s.starts_at AS slot_starts_at, s.duration_minutes, p.id AS participant_id, \
              p.first_name, p.last_name, p.nhs_number, p.date_of_birth, p.support_reasons, \
-             (CASE WHEN a.status IN ('in_progress', 'paused') THEN (SELECT h.changed_by_name FROM appointment_status_history h \
-             WHERE h.appointment_id = a.id AND h.provider_id = a.provider_id AND h.status = 'in_progress' \
-             ORDER BY h.changed_at DESC LIMIT 1) END) AS running_by \
+             {RUNNING_BY} \
              FROM appointments a \
              JOIN slots s ON s.id = a.slot_id AND s.provider_id = a.provider_id \
              JOIN participants p ON p.id = a.participant_id AND p.provider_id = a.provider_id \
              WHERE a.provider_id = $1 AND a.clinic_id = $2 ORDER BY s.starts_at, p.last_name",
-        )
-        .bind(sql::id(scope.provider_id))
-        .bind(sql::id(clinic_id))
-        .fetch_all(self.pool())
-        .await?;
+        );
+        let mut q = sqlx::query(&query)
+            .bind(sql::id(scope.provider_id))
+            .bind(sql::id(clinic_id));
+        for s in RUNNING_BY_STATUSES {
+            q = q.bind(s.as_str());
+        }
+        let rows = q.fetch_all(self.pool()).await?;
         rows.iter().map(appointment_row_from).collect()
     }
 
@@ -343,24 +390,25 @@ impl Store {
         scope: Scope,
         id: Uuid,
     ) -> Result<(ClinicSummary, Vec<ClinicAppointmentRow>)> {
-        let rows = sqlx::query(
+        let query = format!(
             "SELECT c.id, c.clinic_date, c.session, c.clinic_type, c.risk_type, c.status, c.starts_at, c.ends_at, \
              c.location_id, l.name AS location_name, l.kind AS location_kind, \
              a.id AS appointment_id, a.status AS appointment_status, s.starts_at AS slot_starts_at, s.duration_minutes, \
              p.id AS participant_id, p.first_name, p.last_name, p.nhs_number, p.date_of_birth, p.support_reasons, \
-             (CASE WHEN a.status IN ('in_progress', 'paused') THEN (SELECT h.changed_by_name FROM appointment_status_history h \
-             WHERE h.appointment_id = a.id AND h.provider_id = a.provider_id AND h.status = 'in_progress' \
-             ORDER BY h.changed_at DESC LIMIT 1) END) AS running_by \
+             {RUNNING_BY} \
              FROM clinics c JOIN locations l ON l.id = c.location_id AND l.provider_id = c.provider_id \
              LEFT JOIN appointments a ON a.clinic_id = c.id AND a.provider_id = c.provider_id \
              LEFT JOIN slots s ON s.id = a.slot_id AND s.provider_id = c.provider_id \
              LEFT JOIN participants p ON p.id = a.participant_id AND p.provider_id = c.provider_id \
              WHERE c.id = $1 AND c.provider_id = $2 ORDER BY s.starts_at, p.last_name",
-        )
-        .bind(sql::id(id))
-        .bind(sql::id(scope.provider_id))
-        .fetch_all(self.pool())
-        .await?;
+        );
+        let mut q = sqlx::query(&query)
+            .bind(sql::id(id))
+            .bind(sql::id(scope.provider_id));
+        for s in RUNNING_BY_STATUSES {
+            q = q.bind(s.as_str());
+        }
+        let rows = q.fetch_all(self.pool()).await?;
         let first = rows.first().ok_or(StoreError::NotFound)?;
         let mut appointments = Vec::with_capacity(rows.len());
         for r in &rows {
@@ -369,12 +417,7 @@ impl Store {
                 appointments.push(appointment_row_from(r)?);
             }
         }
-        let live = |a: &&ClinicAppointmentRow| {
-            !matches!(
-                a.status,
-                AppointmentStatus::Cancelled | AppointmentStatus::RescheduleRequested
-            )
-        };
+        let live = |a: &&ClinicAppointmentRow| !RELEASED.contains(&a.status);
         let summary = ClinicSummary {
             id: parse_id(&first.try_get::<String, _>("id")?)?,
             date: parse_date(&first.try_get::<String, _>("clinic_date")?)?,
@@ -406,21 +449,26 @@ impl Store {
         from: Date,
         limit: i64,
     ) -> Result<Vec<BookableSlot>> {
-        let rows = sqlx::query(
+        let query = format!(
             "SELECT c.id AS clinic_id, c.clinic_date, c.session, l.name AS location_name, s.id AS slot_id, s.starts_at \
              FROM slots s JOIN clinics c ON c.id = s.clinic_id AND c.provider_id = s.provider_id \
              JOIN locations l ON l.id = c.location_id AND l.provider_id = c.provider_id \
-             WHERE s.provider_id = $1 AND c.clinic_type = $2 AND c.clinic_date >= $3 AND c.status = 'scheduled' \
+             WHERE s.provider_id = $1 AND c.clinic_type = $2 AND c.clinic_date >= $3 AND c.status = $5 \
              AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = s.id AND a.provider_id = s.provider_id \
-             AND a.status NOT IN ('cancelled', 'reschedule_requested')) \
+             AND a.status NOT IN ({})) \
              ORDER BY c.clinic_date, s.starts_at, s.id LIMIT $4",
-        )
-        .bind(sql::id(scope.provider_id))
-        .bind(clinic_type.as_str())
-        .bind(sql::date(from))
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
+            sql::placeholders(6, &RELEASED)
+        );
+        let mut q = sqlx::query(&query)
+            .bind(sql::id(scope.provider_id))
+            .bind(clinic_type.as_str())
+            .bind(sql::date(from))
+            .bind(limit)
+            .bind(ClinicStatus::Scheduled.as_str());
+        for s in RELEASED {
+            q = q.bind(s.as_str());
+        }
+        let rows = q.fetch_all(self.pool()).await?;
         rows.iter()
             .map(|r| {
                 Ok(BookableSlot {
@@ -438,15 +486,19 @@ impl Store {
     /// Free slots of a clinic (no live appointment), in time order.
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, clinic_id = %clinic_id))]
     pub async fn free_slots(&self, scope: Scope, clinic_id: Uuid) -> Result<Vec<(Uuid, String)>> {
-        let rows = sqlx::query(
+        let query = format!(
             "SELECT s.id, s.starts_at FROM slots s WHERE s.provider_id = $1 AND s.clinic_id = $2 \
              AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = s.id AND a.provider_id = s.provider_id \
-             AND a.status NOT IN ('cancelled', 'reschedule_requested')) ORDER BY s.starts_at",
-        )
-        .bind(sql::id(scope.provider_id))
-        .bind(sql::id(clinic_id))
-        .fetch_all(self.pool())
-        .await?;
+             AND a.status NOT IN ({})) ORDER BY s.starts_at",
+            sql::placeholders(3, &RELEASED)
+        );
+        let mut q = sqlx::query(&query)
+            .bind(sql::id(scope.provider_id))
+            .bind(sql::id(clinic_id));
+        for s in RELEASED {
+            q = q.bind(s.as_str());
+        }
+        let rows = q.fetch_all(self.pool()).await?;
         rows.iter()
             .map(|r| {
                 Ok((

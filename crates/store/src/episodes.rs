@@ -3,6 +3,7 @@
 //! one closing path.
 
 use crate::audit::{self, AuditAction};
+use crate::shared::appointment::PENDING;
 use crate::shared::episode::{self, Closing};
 use crate::sql;
 use crate::{Actor, Result, Scope, Store, StoreError};
@@ -41,15 +42,18 @@ let tx = write.tx();
         let facts = episode::facts(tx, scope, episode_id).await?;
         match how {
             EpisodeEnd::Close => {
-                let pending: i64 = sqlx::query(
+                let query = format!(
                     "SELECT COUNT(*) AS n FROM appointments WHERE provider_id = $1 AND episode_id = $2 \
-                     AND status IN ('scheduled', 'checked_in', 'in_progress', 'paused')",
-                )
-                .bind(sql::id(scope.provider_id))
-                .bind(sql::id(episode_id))
-                .fetch_one(&mut **tx)
-                .await?
-                .try_get("n")?;
+                     AND status IN ({})",
+                    sql::placeholders(3, &PENDING)
+                );
+                let mut q = sqlx::query(&query)
+                    .bind(sql::id(scope.provider_id))
+                    .bind(sql::id(episode_id));
+                for s in PENDING {
+                    q = q.bind(s.as_str());
+                }
+                let pending: i64 = q.fetch_one(&mut **tx).await?.try_get("n")?;
                 check_manual_close(facts.stage, pending > 0, end_code, reason)
                     .map_err(StoreError::Invalid)?;
             }

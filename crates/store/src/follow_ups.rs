@@ -8,6 +8,7 @@ use crate::shared::follow_up::{Move, NewFollowUpRow, insert_follow_up, move_in};
 use crate::sql::{self, parse_date, parse_enum, parse_id, parse_ts};
 use crate::write::AuditRow;
 use crate::{Actor, FollowUp, Result, Scope, Store, StoreError};
+use domain::AppointmentStatus;
 use domain::events::{DomainEvent, kind};
 use domain::follow_up::{DEFAULT_OVERDUE_DAYS, FollowUpKind, FollowUpState, validate_overdue_days};
 use serde::Serialize;
@@ -108,12 +109,14 @@ pub(crate) async fn cancel_follow_ups_of(
 ) -> Result<()> {
     let rows = sqlx::query(
         "SELECT id, status, participant_id FROM follow_up_requests WHERE provider_id = $1 AND appointment_id = $2 \
-         AND kind IN ($3, $4) AND status IN ('open', 'booked')",
+         AND kind IN ($3, $4) AND status IN ($5, $6)",
     )
     .bind(sql::id(scope.provider_id))
     .bind(sql::id(appointment_id))
     .bind(FollowUpKind::Reschedule.as_str())
     .bind(FollowUpKind::OptOut.as_str())
+    .bind(FollowUpState::Open.as_str())
+    .bind(FollowUpState::Booked.as_str())
     .fetch_all(&mut **tx)
     .await?;
     for r in rows {
@@ -171,10 +174,11 @@ fn raise_from_reading<'a>(tx: &'a mut Tx, actor: &'a Actor, event: &'a DomainEve
         for f in &e.follow_ups {
             if f.kind == FollowUpKind::MoreImages {
                 let open = sqlx::query(
-                    "SELECT COUNT(*) AS n FROM follow_up_requests WHERE provider_id = $1 AND appointment_id = $2 AND kind = 'more_images'",
+                    "SELECT COUNT(*) AS n FROM follow_up_requests WHERE provider_id = $1 AND appointment_id = $2 AND kind = $3",
                 )
                 .bind(sql::id(scope.provider_id))
                 .bind(sql::id(e.appointment_id))
+                .bind(FollowUpKind::MoreImages.as_str())
                 .fetch_one(&mut **tx)
                 .await?;
                 if open.try_get::<i64, _>("n")? > 0 {
@@ -302,10 +306,7 @@ impl Store {
         if states.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders = (0..states.len())
-            .map(|i| format!("${}", i + 3))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let placeholders = sql::placeholders(3, states);
         let query = format!(
             "SELECT {LIST_COLUMNS} WHERE f.provider_id = $1 AND f.kind = $2 AND f.status IN ({placeholders}) ORDER BY f.created_at, f.id"
         );
@@ -333,10 +334,7 @@ impl Store {
         if states.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders = (0..states.len())
-            .map(|i| format!("${}", i + 2))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let placeholders = sql::placeholders(2, states);
         let query = format!(
             "SELECT kind, COUNT(*) AS n FROM follow_up_requests \
              WHERE provider_id = $1 AND status IN ({placeholders}) GROUP BY kind"
@@ -501,15 +499,15 @@ impl Store {
             .filter(|k| k.failsafe())
             .map(|k| k.as_str())
             .collect();
-        let placeholders = (0..kinds.len())
-            .map(|i| format!("${}", i + 2))
-            .collect::<Vec<_>>()
-            .join(", ");
         let query = format!(
-            "SELECT {LIST_COLUMNS} WHERE f.provider_id = $1 AND f.kind IN ({placeholders}) AND f.status = 'open' \
-             AND b.status = 'did_not_attend' ORDER BY f.created_at, f.id"
+            "SELECT {LIST_COLUMNS} WHERE f.provider_id = $1 AND f.kind IN ({}) AND f.status = $2 \
+             AND b.status = $3 ORDER BY f.created_at, f.id",
+            sql::placeholders(4, &kinds)
         );
-        let mut q = sqlx::query(&query).bind(sql::id(scope.provider_id));
+        let mut q = sqlx::query(&query)
+            .bind(sql::id(scope.provider_id))
+            .bind(FollowUpState::Open.as_str())
+            .bind(AppointmentStatus::DidNotAttend.as_str());
         for kind in kinds {
             q = q.bind(kind);
         }
@@ -531,14 +529,13 @@ impl Store {
         if kinds.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders = (0..kinds.len())
-            .map(|i| format!("${}", i + 2))
-            .collect::<Vec<_>>()
-            .join(", ");
         let query = format!(
-            "SELECT {LIST_COLUMNS} WHERE f.provider_id = $1 AND f.kind IN ({placeholders}) AND f.status = 'open' ORDER BY f.created_at"
+            "SELECT {LIST_COLUMNS} WHERE f.provider_id = $1 AND f.kind IN ({}) AND f.status = $2 ORDER BY f.created_at",
+            sql::placeholders(3, kinds)
         );
-        let mut q = sqlx::query(&query).bind(sql::id(scope.provider_id));
+        let mut q = sqlx::query(&query)
+            .bind(sql::id(scope.provider_id))
+            .bind(FollowUpState::Open.as_str());
         for kind in kinds {
             q = q.bind(*kind);
         }

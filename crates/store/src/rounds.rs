@@ -37,11 +37,12 @@ pub(crate) async fn episode_for_booking(
     .ok_or_else(|| StoreError::invalid("participant_id", "No such participant"))?;
     let rows = sqlx::query(
         "SELECT id, episode_type, stage, opened_on FROM episodes \
-         WHERE provider_id = $1 AND participant_id = $2 AND closed_on IS NULL AND stage <> 'closed' \
+         WHERE provider_id = $1 AND participant_id = $2 AND closed_on IS NULL AND stage <> $3 \
          ORDER BY opened_on, id",
     )
     .bind(&p)
     .bind(sql::id(participant_id))
+    .bind(EpisodeStage::Closed.as_str())
     .fetch_all(&mut **tx)
     .await?;
     let mut open = Vec::with_capacity(rows.len());

@@ -16,11 +16,13 @@
 
 use crate::audit::{self, AuditAction};
 use crate::outbox::{self, Delivery, Handled, Subscriber, Tx};
+use crate::shared::appointment::PENDING;
 use crate::shared::episode::{self, Closing};
 use crate::shared::follow_up::{Move, NewFollowUpRow, insert_follow_up, move_in};
 use crate::shared::screening_status::{COLUMNS, from_row, load};
 use crate::sql::{self, parse_date, parse_enum, parse_id, parse_ts};
 use crate::{Actor, Result, Scope, Store, StoreError, new_id};
+use domain::EpisodeStage;
 use domain::ceasing::{
     Cease, CeaseReason, DeferAnswers, ScreeningStatus, Standing, StatusChange, VhrAnswers,
     check_mri_referral, check_reinstate, check_remove_vhr,
@@ -225,19 +227,24 @@ async fn appointment_pending(
     scope: Scope,
     participant_id: Uuid,
 ) -> Result<Option<Date>> {
-    sqlx::query(
+    let query = format!(
         "SELECT MIN(c.clinic_date) AS day FROM appointments a \
          JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = a.provider_id \
          WHERE a.provider_id = $1 AND a.participant_id = $2 \
-         AND a.status IN ('scheduled', 'checked_in', 'in_progress', 'paused')",
-    )
-    .bind(sql::id(scope.provider_id))
-    .bind(sql::id(participant_id))
-    .fetch_one(&mut **tx)
-    .await?
-    .try_get::<Option<String>, _>("day")?
-    .map(|d| parse_date(&d))
-    .transpose()
+         AND a.status IN ({})",
+        sql::placeholders(3, &PENDING)
+    );
+    let mut q = sqlx::query(&query)
+        .bind(sql::id(scope.provider_id))
+        .bind(sql::id(participant_id));
+    for s in PENDING {
+        q = q.bind(s.as_str());
+    }
+    q.fetch_one(&mut **tx)
+        .await?
+        .try_get::<Option<String>, _>("day")?
+        .map(|d| parse_date(&d))
+        .transpose()
 }
 
 async fn open_episode(
@@ -247,11 +254,12 @@ async fn open_episode(
 ) -> Result<Option<OpenEpisode>> {
     let p = sql::id(scope.provider_id);
     let Some(row) = sqlx::query(
-        "SELECT id FROM episodes WHERE provider_id = $1 AND participant_id = $2 AND stage <> 'closed' \
+        "SELECT id FROM episodes WHERE provider_id = $1 AND participant_id = $2 AND stage <> $3 \
          ORDER BY opened_on DESC LIMIT 1",
     )
     .bind(&p)
     .bind(sql::id(participant_id))
+    .bind(EpisodeStage::Closed.as_str())
     .fetch_optional(&mut **tx)
     .await?
     else {
@@ -260,10 +268,12 @@ async fn open_episode(
     let id = parse_id(&row.try_get::<String, _>("id")?)?;
     let rows = sqlx::query(
         "SELECT id, status FROM follow_up_requests WHERE provider_id = $1 AND episode_id = $2 \
-         AND status IN ('open', 'booked') AND kind IN ($3, $4, $5)",
+         AND status IN ($3, $4) AND kind IN ($5, $6, $7)",
     )
     .bind(&p)
     .bind(sql::id(id))
+    .bind(FollowUpState::Open.as_str())
+    .bind(FollowUpState::Booked.as_str())
     .bind(FollowUpKind::MoreImages.as_str())
     .bind(FollowUpKind::TechnicalRecall.as_str())
     .bind(FollowUpKind::AssessmentReferral.as_str())

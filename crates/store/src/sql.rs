@@ -79,3 +79,35 @@ pub(crate) fn opt_enum<T: FromStr<Err = domain::UnknownValue>>(
 ) -> Result<Option<T>> {
     opt_text(r, name)?.map(|s| parse_enum(&s)).transpose()
 }
+
+/// The placeholders of an `IN (…)` list of enumeration values: `$next, $next+1, …`, one for
+/// each value. Bind the values' stored text (`as_str()`) in the same order, so that no SQL
+/// text spells a stored value.
+pub(crate) fn placeholders<T>(next: usize, values: &[T]) -> String {
+    (next..next + values.len())
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_number_from_next() {
+        let table: &[(usize, usize, &str)] = &[
+            (1, 1, "$1"),
+            (3, 2, "$3, $4"),
+            (5, 4, "$5, $6, $7, $8"),
+            (2, 0, ""),
+        ];
+        for &(next, count, expected) in table {
+            assert_eq!(
+                placeholders(next, &vec![(); count]),
+                expected,
+                "{next} {count}"
+            );
+        }
+    }
+}

@@ -12,6 +12,16 @@ labelled_enum! {
     }
 }
 
+labelled_enum! {
+    /// What a reader's opinion in progress (before "Confirm your opinion") is for: their
+    /// read, an arbitration's other outcome, or their part of a panel arbitration.
+    pub enum DraftPurpose ("draft purpose") {
+        Read => ("read", "Read"),
+        Arbitration => ("arbitration", "Arbitration"),
+        Panel => ("panel", "Panel arbitration"),
+    }
+}
+
 impl OpinionKind {
     /// Whether this is a normal opinion ("Normal" or "Normal, but add details").
     pub const fn is_normal(self) -> bool {
@@ -414,6 +424,20 @@ fn validate_breast(errors: &mut Errors, breast: Breast, assessment: &BreastAsses
 mod tests {
     use super::*;
     use crate::reading::tests::*;
+
+    #[test]
+    fn draft_purposes_are_stored_as() {
+        let table = [
+            (DraftPurpose::Read, "read"),
+            (DraftPurpose::Arbitration, "arbitration"),
+            (DraftPurpose::Panel, "panel"),
+        ];
+        assert_eq!(DraftPurpose::ALL.len(), table.len());
+        for (purpose, stored) in table {
+            assert_eq!(purpose.as_str(), stored);
+            assert_eq!(stored.parse::<DraftPurpose>(), Ok(purpose));
+        }
+    }
 
     #[test]
     fn opinion_validation() {

@@ -105,6 +105,41 @@ impl PriorsStatus {
     }
 }
 
+labelled_enum! {
+    /// Why a case is held back from reading: a reader deferred it, or asked for its
+    /// priors. A deferral holds the case whatever else does.
+    pub enum HoldKind ("hold kind") {
+        Deferred => ("deferred", "Deferred"),
+        Priors => ("priors", "Awaiting priors"),
+    }
+}
+
+labelled_enum! {
+    /// How a hold was released: a deferral by the office unflagging the case, a request
+    /// for priors by the priors status that returned the case to reading.
+    pub enum HoldRelease ("hold release") {
+        Unflagged => ("unflagged", "Unflagged"),
+        Received => ("received", "Priors received"),
+        NotAvailable => ("not_available", "Priors not available"),
+        NotNeeded => ("not_needed", "Priors not needed"),
+    }
+}
+
+impl HoldRelease {
+    /// The release of a request for priors that moved to `status`; `None` while the
+    /// status still holds the case (or was never requested).
+    pub const fn of_priors(status: PriorsStatus) -> Option<HoldRelease> {
+        match status {
+            PriorsStatus::Received => Some(HoldRelease::Received),
+            PriorsStatus::NotAvailable => Some(HoldRelease::NotAvailable),
+            PriorsStatus::NotNeeded => Some(HoldRelease::NotNeeded),
+            PriorsStatus::NotRequested | PriorsStatus::PriorsRequired | PriorsStatus::Requested => {
+                None
+            }
+        }
+    }
+}
+
 /// Checks the reason a reader gives for deferring a case ("Reason for deferring").
 pub fn validate_deferral_reason(reason: &str) -> Result<String, FieldError> {
     let reason = reason.trim();
@@ -139,6 +174,54 @@ pub fn validate_priors_reason(reason: &str) -> Result<String, FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hold_kinds_are_stored_as() {
+        let table = [
+            (HoldKind::Deferred, "deferred"),
+            (HoldKind::Priors, "priors"),
+        ];
+        assert_eq!(HoldKind::ALL.len(), table.len());
+        for (kind, stored) in table {
+            assert_eq!(kind.as_str(), stored);
+            assert_eq!(stored.parse::<HoldKind>(), Ok(kind));
+        }
+    }
+
+    #[test]
+    fn hold_releases_are_stored_as_and_follow_the_priors_status() {
+        use PriorsStatus as P;
+        // Each release, its stored value, and the priors status it follows, if any.
+        let table = [
+            (HoldRelease::Unflagged, "unflagged", None),
+            (HoldRelease::Received, "received", Some(P::Received)),
+            (
+                HoldRelease::NotAvailable,
+                "not_available",
+                Some(P::NotAvailable),
+            ),
+            (HoldRelease::NotNeeded, "not_needed", Some(P::NotNeeded)),
+        ];
+        assert_eq!(HoldRelease::ALL.len(), table.len());
+        for (release, stored, priors) in table {
+            assert_eq!(release.as_str(), stored);
+            assert_eq!(stored.parse::<HoldRelease>(), Ok(release));
+            if let Some(p) = priors {
+                // Stored as the priors status it follows, as before there was a type.
+                assert_eq!(p.as_str(), stored);
+                assert_eq!(HoldRelease::of_priors(p), Some(release));
+            }
+        }
+        for p in PriorsStatus::ALL {
+            // A status releases the hold exactly when it no longer holds the case (a
+            // request never made has nothing to release).
+            assert_eq!(
+                HoldRelease::of_priors(*p).is_some(),
+                !p.holds_case() && *p != P::NotRequested,
+                "{p:?}"
+            );
+        }
+    }
 
     #[test]
     fn session_kinds_offer_these_states() {

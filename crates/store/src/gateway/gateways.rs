@@ -329,14 +329,22 @@ impl Store {
                 .await?
             }
             None => {
-                sqlx::query(&format!(
-                    "SELECT {ITEM_COLUMNS} {ITEM_JOINS} WHERE w.provider_id = $1 AND w.status IN ('scheduled', 'in_progress') \
-                     AND w.seq <= $2 ORDER BY w.seq"
-                ))
-                .bind(&p)
-                .bind(cursor)
-                .fetch_all(self.pool())
-                .await?
+                // The items the modality can still find.
+                let live: Vec<WorklistStatus> = WorklistStatus::ALL
+                    .iter()
+                    .copied()
+                    .filter(|s| s.is_live())
+                    .collect();
+                let query = format!(
+                    "SELECT {ITEM_COLUMNS} {ITEM_JOINS} WHERE w.provider_id = $1 AND w.status IN ({}) \
+                     AND w.seq <= $2 ORDER BY w.seq",
+                    sql::placeholders(3, &live)
+                );
+                let mut q = sqlx::query(&query).bind(&p).bind(cursor);
+                for s in &live {
+                    q = q.bind(s.as_str());
+                }
+                q.fetch_all(self.pool()).await?
             }
         };
         Ok((cursor, rows.iter().map(item_from).collect::<Result<_>>()?))

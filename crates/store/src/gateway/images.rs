@@ -28,7 +28,7 @@ impl Store {
         .await?;
         let (manual_mode, manual_reason) = match mode {
             Some(r) => (
-                r.try_get::<String, _>("mode")? == "manual",
+                r.try_get::<String, _>("mode")? == RecordingMethod::Manual.as_str(),
                 Some(r.try_get::<String, _>("reason")?),
             ),
             None => (false, None),
@@ -119,10 +119,11 @@ impl Store {
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn quarantined_images(&self, scope: Scope) -> Result<Vec<ReceivedImage>> {
         sqlx::query(&format!(
-            "SELECT {IMAGE_COLUMNS} FROM gateway_images WHERE provider_id = $1 AND quarantine_status = 'open' \
+            "SELECT {IMAGE_COLUMNS} FROM gateway_images WHERE provider_id = $1 AND quarantine_status = $2 \
              ORDER BY stored_at, id"
         ))
         .bind(sql::id(scope.provider_id))
+        .bind(QuarantineStatus::Open.as_str())
         .fetch_all(self.pool())
         .await?
         .iter()
@@ -143,10 +144,11 @@ impl Store {
                AND (w.study_instance_uid = gi.study_instance_uid OR w.accession_number = gi.accession_number) \
              JOIN appointments a ON a.id = w.appointment_id AND a.provider_id = w.provider_id \
              JOIN participants pt ON pt.id = a.participant_id AND pt.provider_id = w.provider_id \
-             WHERE gi.id = $1 AND gi.provider_id = $2 AND gi.quarantine_status = 'open'",
+             WHERE gi.id = $1 AND gi.provider_id = $2 AND gi.quarantine_status = $3",
         )
         .bind(sql::id(image_id))
         .bind(sql::id(scope.provider_id))
+        .bind(QuarantineStatus::Open.as_str())
         .fetch_all(self.pool())
         .await?;
         match rows.as_slice() {
@@ -224,7 +226,7 @@ impl Store {
                 sqlx::query(
                     "UPDATE gateway_images SET attach_requested_for = $1, attach_requested_by = $2, \
                      attach_requested_by_name = $3, attach_requested_at = $4, attach_request_reason = $5 \
-                     WHERE id = $6 AND provider_id = $7 AND quarantine_status = 'open'",
+                     WHERE id = $6 AND provider_id = $7 AND quarantine_status = $8",
                 )
                 .bind(sql::id(c.appointment_id))
                 .bind(actor.user_id.map(sql::id))
@@ -233,6 +235,7 @@ impl Store {
                 .bind(&reason)
                 .bind(sql::id(image_id))
                 .bind(sql::id(scope.provider_id))
+                .bind(QuarantineStatus::Open.as_str())
                 .execute(&mut **tx)
                 .await?;
                 let participant_id = participant_of(tx, scope, c.appointment_id).await?;
@@ -261,16 +264,22 @@ impl Store {
             Some(a) => Some(participant_of(tx, scope, a).await?),
             None => None,
         };
+        let resolved = if attach {
+            QuarantineStatus::Attached
+        } else {
+            QuarantineStatus::Dismissed
+        };
         sqlx::query(
             "UPDATE gateway_images SET appointment_id = $1, quarantine_status = $2, quarantine_resolved_by_name = $3, \
-             quarantine_resolved_at = $4 WHERE id = $5 AND provider_id = $6 AND quarantine_status = 'open'",
+             quarantine_resolved_at = $4 WHERE id = $5 AND provider_id = $6 AND quarantine_status = $7",
         )
         .bind(appointment.map(sql::id))
-        .bind(if attach { "attached" } else { "dismissed" })
+        .bind(resolved.as_str())
         .bind(&actor.name)
         .bind(sql::ts(sql::now()))
         .bind(sql::id(image_id))
         .bind(sql::id(scope.provider_id))
+        .bind(QuarantineStatus::Open.as_str())
         .execute(&mut **tx)
         .await?;
         audit::record(
@@ -281,7 +290,7 @@ impl Store {
             image_id,
             participant_id,
             &serde_json::json!({
-                "outcome": if attach { "attached" } else { "dismissed" },
+                "outcome": resolved,
                 "appointment_id": appointment,
                 "sop_instance_uid": row.try_get::<String, _>("sop_instance_uid")?,
                 "reason": reason,
@@ -348,14 +357,16 @@ impl Store {
         let a = candidate.appointment_id;
         let participant_id = participant_of(tx, scope, a).await?;
         sqlx::query(
-            "UPDATE gateway_images SET appointment_id = $1, quarantine_status = 'attached', quarantine_resolved_by_name = $2, \
-             quarantine_resolved_at = $3 WHERE id = $4 AND provider_id = $5 AND quarantine_status = 'open'",
+            "UPDATE gateway_images SET appointment_id = $1, quarantine_status = $2, quarantine_resolved_by_name = $3, \
+             quarantine_resolved_at = $4 WHERE id = $5 AND provider_id = $6 AND quarantine_status = $7",
         )
         .bind(sql::id(a))
+        .bind(QuarantineStatus::Attached.as_str())
         .bind(format!("{requester}, confirmed by {}", actor.name))
         .bind(sql::ts(sql::now()))
         .bind(sql::id(image_id))
         .bind(sql::id(scope.provider_id))
+        .bind(QuarantineStatus::Open.as_str())
         .execute(&mut **tx)
         .await?;
         audit::record(
@@ -422,7 +433,7 @@ impl Store {
         let participant_id = participant_of(tx, scope, a).await?;
         let now = sql::ts(sql::now());
         sqlx::query(
-            "UPDATE gateway_images SET appointment_id = NULL, quarantine_status = 'open', quarantine_reason = $1, \
+            "UPDATE gateway_images SET appointment_id = NULL, quarantine_status = $8, quarantine_reason = $1, \
              quarantine_resolved_by_name = NULL, quarantine_resolved_at = NULL, attach_requested_for = NULL, \
              attach_requested_by = NULL, attach_requested_by_name = NULL, attach_requested_at = NULL, \
              attach_request_reason = NULL, detached_from = $2, detached_by_name = $3, detached_at = $4, detach_reason = $5 \
@@ -435,6 +446,7 @@ impl Store {
         .bind(&reason)
         .bind(sql::id(image_id))
         .bind(sql::id(scope.provider_id))
+        .bind(QuarantineStatus::Open.as_str())
         .execute(&mut **tx)
         .await?;
         audit::record(
@@ -507,9 +519,10 @@ impl Store {
         require_runner(tx, scope, actor, appointment_id).await?;
         let now = sql::ts(sql::now());
         let done = sqlx::query(
-            "UPDATE appointment_image_modes SET mode = 'manual', reason = $1, changed_by_name = $2, changed_at = $3 \
-             WHERE provider_id = $4 AND appointment_id = $5",
+            "UPDATE appointment_image_modes SET mode = $1, reason = $2, changed_by_name = $3, changed_at = $4 \
+             WHERE provider_id = $5 AND appointment_id = $6",
         )
+        .bind(RecordingMethod::Manual.as_str())
         .bind(reason)
         .bind(&actor.name)
         .bind(&now)
@@ -520,10 +533,11 @@ impl Store {
         if done.rows_affected() == 0 {
             sqlx::query(
                 "INSERT INTO appointment_image_modes (appointment_id, provider_id, mode, reason, changed_by_name, changed_at) \
-                 VALUES ($1, $2, 'manual', $3, $4, $5)",
+                 VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(sql::id(appointment_id))
             .bind(sql::id(scope.provider_id))
+            .bind(RecordingMethod::Manual.as_str())
             .bind(reason)
             .bind(&actor.name)
             .bind(&now)
@@ -537,7 +551,7 @@ impl Store {
                 "appointment_image_mode",
                 appointment_id,
                 Some(parse_id(&participant_id)?),
-                serde_json::json!({ "mode": "manual", "reason": reason }),
+                serde_json::json!({ "mode": RecordingMethod::Manual, "reason": reason }),
             ))
             .await?;
         Ok(())

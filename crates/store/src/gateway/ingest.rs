@@ -3,7 +3,7 @@
 use super::*;
 
 /// A quarantined image's row; refused when no longer in quarantine (every change that
-/// follows is guarded by `quarantine_status = 'open'` too).
+/// follows is guarded by the status being [`QuarantineStatus::Open`] too).
 pub(super) async fn open_quarantined(
     tx: &mut Tx<'_>,
     scope: Scope,
@@ -21,7 +21,7 @@ pub(super) async fn open_quarantined(
     if row
         .try_get::<Option<String>, _>("quarantine_status")?
         .as_deref()
-        != Some("open")
+        != Some(QuarantineStatus::Open.as_str())
     {
         return Err(StoreError::Refused(
             "This image is no longer in quarantine.".to_owned(),
@@ -167,7 +167,7 @@ pub(super) async fn store_image(
     .bind(thumb.and_then(|t| t.width).map(i64::from))
     .bind(thumb.and_then(|t| t.height).map(i64::from))
     .bind(reason.map(|r| r.as_str()))
-    .bind(reason.map(|_| "open"))
+    .bind(reason.map(|_| QuarantineStatus::Open.as_str()))
     .execute(&mut **tx)
     .await?;
     let actor = Actor {

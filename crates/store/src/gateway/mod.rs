@@ -14,10 +14,10 @@ use domain::AppointmentStatus;
 use domain::events::{DomainEvent, kind};
 use domain::gateway::{
     Candidate, ConnectionState, DiscrepancyKind, ImageKeys, MatchOutcome, MppsStatus,
-    QuarantineReason, ReceivedCounts, ReceivedView, ReconcileInput, RecordingMethod,
-    WorklistStatus, WorklistTrigger, accession_number, classify_view, connection_state,
-    counts_as_exposure, dicom_person_name, match_image, merge_mpps, received_counts, reconcile,
-    study_instance_uid, worklist_status,
+    QuarantineReason, QuarantineStatus, ReceivedCounts, ReceivedView, ReconcileInput,
+    RecordingMethod, WorklistStatus, WorklistTrigger, accession_number, classify_view,
+    connection_state, counts_as_exposure, dicom_person_name, match_image, merge_mpps,
+    received_counts, reconcile, study_instance_uid, worklist_status,
 };
 use serde::Serialize;
 use sqlx::Row;
@@ -459,10 +459,11 @@ fn local_start(date: &str, starts_at: &str) -> String {
 async fn next_seq(tx: &mut Tx<'_>, scope: Scope) -> Result<i64> {
     let p = sql::id(scope.provider_id);
     sqlx::query(
-        "INSERT INTO gateway_settings (provider_id, worklist_issued_at, worklist_seq) VALUES ($1, 'images', 0) \
+        "INSERT INTO gateway_settings (provider_id, worklist_issued_at, worklist_seq) VALUES ($1, $2, 0) \
          ON CONFLICT (provider_id) DO NOTHING",
     )
     .bind(&p)
+    .bind(WorklistTrigger::Images.as_str())
     .execute(&mut **tx)
     .await?;
     sqlx::query(

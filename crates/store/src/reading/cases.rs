@@ -3,6 +3,24 @@
 
 use super::*;
 use crate::write::AuditRow;
+use sqlx::FromRow;
+
+/// One group of the dashboard's count of unfinished cases, as stored.
+#[derive(FromRow)]
+struct StateCountRow {
+    state: String,
+    held: Option<String>,
+    n: i64,
+}
+
+/// What the overdue list reads beside the case's own columns, as stored.
+#[derive(FromRow)]
+struct OverdueRow {
+    claimed_until: Option<String>,
+    claimed_by_name: Option<String>,
+    held_by_name: Option<String>,
+    last_reader_name: Option<String>,
+}
 
 impl Store {
     /// The provider's reading settings (the defaults until someone saves them).
@@ -115,12 +133,13 @@ impl Store {
     pub async fn settle_due_reads(&self, scope: Scope, now: OffsetDateTime) -> Result<usize> {
         let mut settled = 0;
         loop {
-            let due = sqlx::query(
-                "SELECT id FROM reading_cases WHERE provider_id = $1 AND state = 'awaiting_finalisation' AND finalises_at <= $2 \
+            let due = sqlx::query_scalar::<_, String>(
+                "SELECT id FROM reading_cases WHERE provider_id = $1 AND state = $3 AND finalises_at <= $2 \
                  ORDER BY finalises_at, id LIMIT 200",
             )
             .bind(sql::id(scope.provider_id))
             .bind(sql::ts(now))
+            .bind(ReadingState::AwaitingFinalisation.as_str())
             .fetch_all(self.pool())
             .await?;
             if due.is_empty() {
@@ -131,8 +150,8 @@ impl Store {
             let tx = write.tx();
             let settings = settings_in(&mut **tx, scope).await?;
             let mut moved = 0;
-            for r in &due {
-                let id = parse_id(&r.try_get::<String, _>("id")?)?;
+            for id in &due {
+                let id = parse_id(id)?;
                 let (state, _) = settle(tx, scope, &actor, &settings, id, now).await?;
                 if state != ReadingState::AwaitingFinalisation {
                     moved += 1;
@@ -187,50 +206,52 @@ impl Store {
         let now = sql::now();
         self.settle_due_reads(scope, now).await?;
         let p = sql::id(scope.provider_id);
-        let rows = sqlx::query(
+        let query = format!(
             "SELECT state, held, COUNT(*) AS n FROM reading_cases WHERE provider_id = $1 \
-             AND state IN ('awaiting_first_read', 'awaiting_second_read', 'awaiting_finalisation', 'awaiting_arbitration') \
-             GROUP BY state, held",
-        )
-        .bind(&p)
-        .fetch_all(self.pool())
-        .await?;
+             AND state IN ({}) GROUP BY state, held",
+            sql::placeholders(2, &UNFINISHED)
+        );
+        let mut q = sqlx::query_as::<_, StateCountRow>(&query).bind(&p);
+        for s in UNFINISHED {
+            q = q.bind(s.as_str());
+        }
+        let rows = q.fetch_all(self.pool()).await?;
         let mut counts = ReadingCounts::default();
-        for r in &rows {
-            let state: String = r.try_get("state")?;
-            let held: Option<String> = r.try_get("held")?;
-            let n: i64 = r.try_get("n")?;
-            match held.as_deref() {
-                Some("deferred") => counts.deferred += n,
+        for StateCountRow { state, held, n } in rows {
+            match held.as_deref().map(str::parse::<HoldKind>) {
+                Some(Ok(HoldKind::Deferred)) => counts.deferred += n,
                 Some(_) => counts.awaiting_priors += n,
-                None => match state.as_str() {
-                    "awaiting_first_read" => counts.awaiting_first_read += n,
-                    "awaiting_second_read" => counts.awaiting_second_read += n,
-                    "awaiting_finalisation" => counts.awaiting_finalisation += n,
+                None => match state.parse::<ReadingState>() {
+                    Ok(ReadingState::AwaitingFirstRead) => counts.awaiting_first_read += n,
+                    Ok(ReadingState::AwaitingSecondRead) => counts.awaiting_second_read += n,
+                    Ok(ReadingState::AwaitingFinalisation) => counts.awaiting_finalisation += n,
                     _ => counts.awaiting_arbitration += n,
                 },
             }
         }
-        let mine = sqlx::query(
-            "SELECT COUNT(*) AS n FROM reading_cases WHERE provider_id = $1 AND state = 'awaiting_second_read' \
+        let mine = sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) AS n FROM reading_cases WHERE provider_id = $1 AND state = $3 \
              AND held IS NULL AND first_reader_id = $2",
         )
         .bind(&p)
         .bind(sql::id(reader_id))
+        .bind(ReadingState::AwaitingSecondRead.as_str())
         .fetch_one(self.pool())
         .await?;
         counts.available_first_reads = counts.awaiting_first_read;
-        counts.available_second_reads =
-            counts.awaiting_second_read - mine.try_get::<i64, _>("n")?;
+        counts.available_second_reads = counts.awaiting_second_read - mine;
         let window = settings_in(self.pool(), scope).await?.window();
-        let overdue = sqlx::query(&format!(
-            "SELECT COUNT(*) AS n FROM reading_cases WHERE provider_id = $1 AND state IN ({UNFINISHED}) AND screened_on < $2"
-        ))
-        .bind(&p)
-        .bind(sql::date(window.overdue_before(today)))
-        .fetch_one(self.pool())
-        .await?;
-        counts.overdue = overdue.try_get("n")?;
+        let query = format!(
+            "SELECT COUNT(*) AS n FROM reading_cases WHERE provider_id = $1 AND state IN ({}) AND screened_on < $2",
+            sql::placeholders(3, &UNFINISHED)
+        );
+        let mut q = sqlx::query_scalar::<_, i64>(&query)
+            .bind(&p)
+            .bind(sql::date(window.overdue_before(today)));
+        for s in UNFINISHED {
+            q = q.bind(s.as_str());
+        }
+        counts.overdue = q.fetch_one(self.pool()).await?;
         Ok(counts)
     }
 
@@ -243,28 +264,32 @@ impl Store {
         let now = sql::now();
         let window = self.reading_settings(scope).await?.window();
         let p = sql::id(scope.provider_id);
-        let rows = sqlx::query(&format!(
+        let query = format!(
             "SELECT {CASE_COLUMNS}, r.claimed_until, cu.name AS claimed_by_name, \
              (SELECT h.requested_by_name FROM case_holds h WHERE h.case_id = r.id AND h.provider_id = r.provider_id \
-              AND h.released_at IS NULL AND h.kind = CASE WHEN r.held = 'deferred' THEN 'deferred' ELSE 'priors' END \
+              AND h.released_at IS NULL AND h.kind = CASE WHEN r.held = $3 THEN $3 ELSE $4 END \
               ORDER BY h.requested_at DESC LIMIT 1) AS held_by_name, \
              (SELECT d.reader_name FROM reads d WHERE d.case_id = r.id AND d.provider_id = r.provider_id \
               ORDER BY d.given_at DESC LIMIT 1) AS last_reader_name \
              {CASE_FROM} LEFT JOIN users cu ON cu.id = r.claimed_by \
-             WHERE r.provider_id = $1 AND r.state IN ({UNFINISHED}) AND r.screened_on < $2 \
-             ORDER BY r.screened_on, r.id LIMIT 1000"
-        ))
-        .bind(&p)
-        .bind(sql::date(window.overdue_before(today)))
-        .fetch_all(self.pool())
-        .await?;
+             WHERE r.provider_id = $1 AND r.state IN ({}) AND r.screened_on < $2 \
+             ORDER BY r.screened_on, r.id LIMIT 1000",
+            sql::placeholders(5, &UNFINISHED)
+        );
+        let mut q = sqlx::query(&query)
+            .bind(&p)
+            .bind(sql::date(window.overdue_before(today)))
+            .bind(HoldKind::Deferred.as_str())
+            .bind(HoldKind::Priors.as_str());
+        for s in UNFINISHED {
+            q = q.bind(s.as_str());
+        }
+        let rows = q.fetch_all(self.pool()).await?;
         rows.iter()
             .map(|r| {
                 let case = case_from(r)?;
-                let claimed_until = r
-                    .try_get::<Option<String>, _>("claimed_until")?
-                    .map(|t| parse_ts(&t))
-                    .transpose()?;
+                let extra = OverdueRow::from_row(r)?;
+                let claimed_until = extra.claimed_until.as_deref().map(parse_ts).transpose()?;
                 let holder = domain::reading::case_holder(
                     case.state,
                     case.held.as_deref(),
@@ -272,13 +297,9 @@ impl Store {
                     now,
                 );
                 let held_by = match holder {
-                    CaseHolder::Deferred | CaseHolder::AwaitingPriors => {
-                        r.try_get::<Option<String>, _>("held_by_name")?
-                    }
-                    CaseHolder::Claimed => r.try_get::<Option<String>, _>("claimed_by_name")?,
-                    CaseHolder::AwaitingFinalisation => {
-                        r.try_get::<Option<String>, _>("last_reader_name")?
-                    }
+                    CaseHolder::Deferred | CaseHolder::AwaitingPriors => extra.held_by_name,
+                    CaseHolder::Claimed => extra.claimed_by_name,
+                    CaseHolder::AwaitingFinalisation => extra.last_reader_name,
                     CaseHolder::Queue => None,
                 };
                 Ok(OverdueCase {

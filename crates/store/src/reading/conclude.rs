@@ -80,13 +80,14 @@ async fn conclude(
     now: OffsetDateTime,
 ) -> Result<String> {
     let p = sql::id(scope.provider_id);
-    let episode =
-        sqlx::query("SELECT episode_type FROM episodes WHERE id = $1 AND provider_id = $2")
-            .bind(sql::id(case.episode_id))
-            .bind(&p)
-            .fetch_one(&mut **tx)
-            .await?;
-    let episode_type: EpisodeType = parse_enum(&episode.try_get::<String, _>("episode_type")?)?;
+    let episode_type = sqlx::query_scalar::<_, String>(
+        "SELECT episode_type FROM episodes WHERE id = $1 AND provider_id = $2",
+    )
+    .bind(sql::id(case.episode_id))
+    .bind(&p)
+    .fetch_one(&mut **tx)
+    .await?;
+    let episode_type: EpisodeType = parse_enum(&episode_type)?;
     let mut result = domain::reading::outcome(
         final_opinion,
         episode_type,

@@ -15,9 +15,10 @@ use domain::events::{CaseConcluded, DomainEvent, EpisodeOutcomeSet, NeededFollow
 use domain::follow_up::FollowUpKind;
 use domain::imaging::{Breast, Completeness};
 use domain::reading::{
-    ArbitrationDecision, ArbitrationPolicy, CaseHolder, CaseReads, FinalisationPolicy,
-    FollowUpNeeded, Opinion, OpinionKind, PriorsStatus, Read, ReadSlot, ReaderId, ReadingContext,
-    ReadingRules, ReadingState, ReadingWindow, SessionKind, SessionResult,
+    ArbitrationDecision, ArbitrationPolicy, CaseHolder, CaseReads, DraftPurpose,
+    FinalisationPolicy, FollowUpNeeded, HoldKind, HoldRelease, Opinion, OpinionKind, PriorsStatus,
+    Read, ReadSlot, ReaderId, ReadingContext, ReadingRules, ReadingState, ReadingWindow,
+    SessionKind, SessionResult,
 };
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -330,8 +331,13 @@ pub struct ReadingCounts {
     pub overdue: i64,
 }
 
-/// The states of a case without a result.
-const UNFINISHED: &str = "'awaiting_first_read', 'awaiting_second_read', 'awaiting_finalisation', 'awaiting_arbitration'";
+/// The states of a case without a result: every state but concluded.
+const UNFINISHED: [ReadingState; 4] = [
+    ReadingState::AwaitingFirstRead,
+    ReadingState::AwaitingSecondRead,
+    ReadingState::AwaitingFinalisation,
+    ReadingState::AwaitingArbitration,
+];
 
 /// A case past its reading window, and who holds it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -399,13 +405,6 @@ impl ReadingSession {
             .find(|c| c.result.is_none())
             .map(|c| c.case_id)
     }
-}
-
-/// Why a case is held back from reading.
-#[derive(Clone, Copy)]
-enum Hold {
-    Deferred,
-    Priors,
 }
 
 /// A reading session's settings and whether it has ended.
@@ -806,7 +805,7 @@ async fn add_hold(
     scope: Scope,
     actor: &Actor,
     case: &CaseRow,
-    kind: &str,
+    kind: HoldKind,
     reason: &str,
 ) -> Result<()> {
     let id = new_id();
@@ -816,7 +815,7 @@ async fn add_hold(
     .bind(sql::id(id))
     .bind(sql::id(scope.provider_id))
     .bind(sql::id(case.id))
-    .bind(kind)
+    .bind(kind.as_str())
     .bind(reason)
     .bind(&actor.name)
     .bind(sql::ts(sql::now()))

@@ -2,6 +2,106 @@
 //! arbitration, and an episode's history.
 
 use super::*;
+use domain::Role;
+use domain::episode::EpisodeOutcome;
+use sqlx::FromRow;
+
+/// The label of a stored episode outcome, if any.
+fn outcome_label(outcome: Option<String>) -> Result<Option<String>> {
+    outcome
+        .map(|o| parse_enum::<EpisodeOutcome>(&o).map(|o| o.label().to_owned()))
+        .transpose()
+}
+
+/// The case's episode, as stored.
+#[derive(FromRow)]
+struct EpisodeRow {
+    id: String,
+    episode_type: String,
+}
+
+/// An earlier episode of the participant, as stored.
+#[derive(FromRow)]
+struct PreviousEpisodeRow {
+    opened_on: String,
+    episode_type: String,
+    outcome: Option<String>,
+}
+
+impl TryFrom<PreviousEpisodeRow> for PreviousEpisode {
+    type Error = StoreError;
+    fn try_from(r: PreviousEpisodeRow) -> Result<Self> {
+        Ok(PreviousEpisode {
+            opened_on: parse_date(&r.opened_on)?,
+            episode_type: parse_enum(&r.episode_type)?,
+            outcome: outcome_label(r.outcome)?,
+        })
+    }
+}
+
+/// Another case of the same episode, as stored.
+#[derive(FromRow)]
+struct LinkedCaseRow {
+    id: String,
+    appointment_id: String,
+    screened_on: String,
+    outcome: Option<String>,
+}
+
+impl TryFrom<LinkedCaseRow> for LinkedCase {
+    type Error = StoreError;
+    fn try_from(r: LinkedCaseRow) -> Result<Self> {
+        Ok(LinkedCase {
+            id: parse_id(&r.id)?,
+            appointment_id: parse_id(&r.appointment_id)?,
+            screened_on: parse_date(&r.screened_on)?,
+            outcome: outcome_label(r.outcome)?,
+        })
+    }
+}
+
+/// A clinic with cases still to be read, as stored.
+#[derive(FromRow)]
+struct ClinicToReadRow {
+    id: String,
+    clinic_date: String,
+    name: String,
+    n: i64,
+}
+
+/// A user by id and name, as stored.
+#[derive(FromRow)]
+struct NamedUserRow {
+    id: String,
+    name: String,
+}
+
+/// One row of an episode's history, as stored.
+#[derive(FromRow)]
+struct EpisodeChangeRow {
+    stage: String,
+    outcome: Option<String>,
+    next_test_due: Option<String>,
+    end_code: Option<String>,
+    reason: String,
+    changed_by_name: String,
+    changed_at: String,
+}
+
+impl TryFrom<EpisodeChangeRow> for EpisodeChange {
+    type Error = StoreError;
+    fn try_from(r: EpisodeChangeRow) -> Result<Self> {
+        Ok(EpisodeChange {
+            stage: parse_enum(&r.stage)?,
+            outcome: r.outcome.as_deref().map(parse_enum).transpose()?,
+            next_test_due: r.next_test_due.as_deref().map(parse_date).transpose()?,
+            end_code: r.end_code.as_deref().map(parse_enum).transpose()?,
+            reason: r.reason,
+            changed_by_name: r.changed_by_name,
+            changed_at: parse_ts(&r.changed_at)?,
+        })
+    }
+}
 
 impl Store {
     /// Everything the case page needs from reading, as `viewer` may see it.
@@ -62,7 +162,7 @@ impl Store {
         .iter()
         .map(hold_from)
         .collect::<Result<Vec<_>>>()?;
-        let episode = sqlx::query(
+        let episode = sqlx::query_as::<_, EpisodeRow>(
             "SELECT e.id, e.episode_type FROM reading_cases r JOIN episodes e ON e.id = r.episode_id AND e.provider_id = r.provider_id \
              WHERE r.id = $1 AND r.provider_id = $2",
         )
@@ -70,8 +170,8 @@ impl Store {
         .bind(sql::id(scope.provider_id))
         .fetch_one(self.pool())
         .await?;
-        let episode_id = parse_id(&episode.try_get::<String, _>("id")?)?;
-        let previous_episodes = sqlx::query(
+        let episode_id = parse_id(&episode.id)?;
+        let previous_episodes = sqlx::query_as::<_, PreviousEpisodeRow>(
             "SELECT opened_on, episode_type, outcome FROM episodes WHERE provider_id = $1 AND participant_id = $2 AND id <> $3 \
              ORDER BY opened_on DESC LIMIT 10",
         )
@@ -80,22 +180,10 @@ impl Store {
         .bind(sql::id(episode_id))
         .fetch_all(self.pool())
         .await?
-        .iter()
-        .map(|r| {
-            Ok(PreviousEpisode {
-                opened_on: parse_date(&r.try_get::<String, _>("opened_on")?)?,
-                episode_type: parse_enum(&r.try_get::<String, _>("episode_type")?)?,
-                outcome: r
-                    .try_get::<Option<String>, _>("outcome")?
-                    .map(|o| {
-                        parse_enum::<domain::episode::EpisodeOutcome>(&o)
-                            .map(|o| o.label().to_owned())
-                    })
-                    .transpose()?,
-            })
-        })
+        .into_iter()
+        .map(PreviousEpisode::try_from)
         .collect::<Result<Vec<_>>>()?;
-        let episode_cases = sqlx::query(
+        let episode_cases = sqlx::query_as::<_, LinkedCaseRow>(
             "SELECT id, appointment_id, screened_on, outcome FROM reading_cases \
              WHERE provider_id = $1 AND participant_id = $2 AND episode_id = $3 AND id <> $4 \
              ORDER BY screened_on, created_at",
@@ -106,27 +194,14 @@ impl Store {
         .bind(sql::id(case_id))
         .fetch_all(self.pool())
         .await?
-        .iter()
-        .map(|r| {
-            Ok(LinkedCase {
-                id: parse_id(&r.try_get::<String, _>("id")?)?,
-                appointment_id: parse_id(&r.try_get::<String, _>("appointment_id")?)?,
-                screened_on: parse_date(&r.try_get::<String, _>("screened_on")?)?,
-                outcome: r
-                    .try_get::<Option<String>, _>("outcome")?
-                    .map(|o| {
-                        parse_enum::<domain::episode::EpisodeOutcome>(&o)
-                            .map(|o| o.label().to_owned())
-                    })
-                    .transpose()?,
-            })
-        })
+        .into_iter()
+        .map(LinkedCase::try_from)
         .collect::<Result<Vec<_>>>()?;
         Ok(CaseDetail {
             case,
             episode_id,
             episode_cases,
-            episode_type: parse_enum(&episode.try_get::<String, _>("episode_type")?)?,
+            episode_type: parse_enum(&episode.episode_type)?,
             reads: views,
             first_read_hidden,
             arbitration,
@@ -186,7 +261,7 @@ impl Store {
         case_id: Uuid,
         purpose: &str,
     ) -> Result<Option<Opinion>> {
-        let row = sqlx::query(
+        let opinion = sqlx::query_scalar::<_, String>(
             "SELECT opinion FROM opinion_drafts WHERE case_id = $1 AND user_id = $2 AND purpose = $3 AND provider_id = $4",
         )
         .bind(sql::id(case_id))
@@ -195,8 +270,7 @@ impl Store {
         .bind(sql::id(scope.provider_id))
         .fetch_optional(self.pool())
         .await?;
-        row.map(|r| parse_json(&r.try_get::<String, _>("opinion")?))
-            .transpose()
+        opinion.as_deref().map(parse_json).transpose()
     }
 
     /// Records the signed-in reader's opinion of a case: a new 1st or 2nd read, or a change
@@ -286,11 +360,12 @@ impl Store {
             slot
         };
         sqlx::query(
-            "DELETE FROM opinion_drafts WHERE case_id = $1 AND user_id = $2 AND purpose = 'read' AND provider_id = $3",
+            "DELETE FROM opinion_drafts WHERE case_id = $1 AND user_id = $2 AND purpose = $4 AND provider_id = $3",
         )
         .bind(sql::id(case_id))
         .bind(sql::id(me))
         .bind(&p)
+        .bind(DraftPurpose::Read.as_str())
         .execute(&mut **tx)
         .await?;
         audit::record(
@@ -320,17 +395,18 @@ impl Store {
         let now = sql::now();
         let mut write = self.begin_change().await?;
         let tx = write.tx();
-        let rows = sqlx::query(
+        let rows = sqlx::query_scalar::<_, String>(
             "SELECT d.case_id FROM reads d JOIN reading_cases r ON r.id = d.case_id AND r.provider_id = d.provider_id \
-             WHERE d.provider_id = $1 AND d.reader_id = $2 AND d.finalised_early = 0 AND r.state = 'awaiting_finalisation'",
+             WHERE d.provider_id = $1 AND d.reader_id = $2 AND d.finalised_early = 0 AND r.state = $3",
         )
         .bind(sql::id(scope.provider_id))
         .bind(sql::id(me))
+        .bind(ReadingState::AwaitingFinalisation.as_str())
         .fetch_all(&mut **tx)
         .await?;
         let settings = settings_in(&mut **tx, scope).await?;
-        for r in &rows {
-            let case_id = parse_id(&r.try_get::<String, _>("case_id")?)?;
+        for case_id in &rows {
+            let case_id = parse_id(case_id)?;
             sqlx::query(
                 "UPDATE reads SET finalised_early = 1 WHERE case_id = $1 AND reader_id = $2 AND provider_id = $3",
             )
@@ -375,12 +451,13 @@ impl Store {
         // Every arbitrator must be a reader at this provider.
         let mut names = Vec::new();
         for a in &arbitrators {
-            let row = sqlx::query(
+            let name = sqlx::query_scalar::<_, String>(
                 "SELECT u.name FROM users u JOIN user_roles ur ON ur.user_id = u.id \
-                 WHERE u.id = $1 AND ur.provider_id = $2 AND ur.role = 'reader'",
+                 WHERE u.id = $1 AND ur.provider_id = $2 AND ur.role = $3",
             )
             .bind(sql::id(*a))
             .bind(sql::id(scope.provider_id))
+            .bind(Role::Reader.as_str())
             .fetch_optional(&mut **tx)
             .await?
             .ok_or_else(|| {
@@ -389,7 +466,7 @@ impl Store {
                     "Select arbitrators who are image readers here",
                 )
             })?;
-            names.push(row.try_get::<String, _>("name")?);
+            names.push(name);
         }
         let (reads, _, _) = load_reads(&mut **tx, scope, case_id).await?;
         let domain_arbitration = domain::reading::Arbitration {
@@ -421,11 +498,12 @@ impl Store {
             other => other,
         })?;
         sqlx::query(
-            "DELETE FROM opinion_drafts WHERE case_id = $1 AND user_id = $2 AND purpose = 'arbitration' AND provider_id = $3",
+            "DELETE FROM opinion_drafts WHERE case_id = $1 AND user_id = $2 AND purpose = $4 AND provider_id = $3",
         )
         .bind(sql::id(case_id))
         .bind(sql::id(me))
         .bind(sql::id(scope.provider_id))
+        .bind(DraftPurpose::Arbitration.as_str())
         .execute(&mut **tx)
         .await?;
         audit::record(
@@ -462,26 +540,24 @@ impl Store {
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn clinics_to_read(&self, scope: Scope) -> Result<Vec<(Uuid, Date, String, i64)>> {
         // Count per clinic on the cases' own index first, then name the clinics.
-        let rows = sqlx::query(
+        // The states a clinic session offers: 1st and 2nd reads.
+        let states = SessionKind::Clinic.states();
+        let query = format!(
             "SELECT c.id, c.clinic_date, l.name, g.n FROM \
              (SELECT clinic_id, COUNT(*) AS n FROM reading_cases WHERE provider_id = $1 \
-              AND state IN ('awaiting_first_read', 'awaiting_second_read') AND held IS NULL GROUP BY clinic_id) g \
+              AND state IN ({}) AND held IS NULL GROUP BY clinic_id) g \
              JOIN clinics c ON c.id = g.clinic_id AND c.provider_id = $1 \
              JOIN locations l ON l.id = c.location_id AND l.provider_id = c.provider_id \
              ORDER BY c.clinic_date, c.id LIMIT 50",
-        )
-        .bind(sql::id(scope.provider_id))
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    parse_id(&r.try_get::<String, _>("id")?)?,
-                    parse_date(&r.try_get::<String, _>("clinic_date")?)?,
-                    r.try_get("name")?,
-                    r.try_get("n")?,
-                ))
-            })
+            sql::placeholders(2, states)
+        );
+        let mut q = sqlx::query_as::<_, ClinicToReadRow>(&query).bind(sql::id(scope.provider_id));
+        for s in states {
+            q = q.bind(s.as_str());
+        }
+        let rows = q.fetch_all(self.pool()).await?;
+        rows.into_iter()
+            .map(|r| Ok((parse_id(&r.id)?, parse_date(&r.clinic_date)?, r.name, r.n)))
             .collect()
     }
 
@@ -499,19 +575,21 @@ impl Store {
         let tx = write.tx();
         case_row(&mut **tx, scope, case_id).await?;
         sqlx::query(
-            "DELETE FROM opinion_drafts WHERE case_id = $1 AND user_id = $2 AND purpose = 'panel' AND provider_id = $3",
+            "DELETE FROM opinion_drafts WHERE case_id = $1 AND user_id = $2 AND purpose = $4 AND provider_id = $3",
         )
         .bind(sql::id(case_id))
         .bind(sql::id(me))
         .bind(sql::id(scope.provider_id))
+        .bind(DraftPurpose::Panel.as_str())
         .execute(&mut **tx)
         .await?;
         sqlx::query(
-            "INSERT INTO opinion_drafts (provider_id, case_id, user_id, purpose, opinion, updated_at) VALUES ($1, $2, $3, 'panel', $4, $5)",
+            "INSERT INTO opinion_drafts (provider_id, case_id, user_id, purpose, opinion, updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(sql::id(scope.provider_id))
         .bind(sql::id(case_id))
         .bind(sql::id(me))
+        .bind(DraftPurpose::Panel.as_str())
         .bind(sql::json(&panel))
         .bind(sql::ts(sql::now()))
         .execute(&mut **tx)
@@ -528,16 +606,17 @@ impl Store {
         user_id: Uuid,
         case_id: Uuid,
     ) -> Result<Vec<Uuid>> {
-        let row = sqlx::query(
-            "SELECT opinion FROM opinion_drafts WHERE case_id = $1 AND user_id = $2 AND purpose = 'panel' AND provider_id = $3",
+        let panel = sqlx::query_scalar::<_, String>(
+            "SELECT opinion FROM opinion_drafts WHERE case_id = $1 AND user_id = $2 AND purpose = $4 AND provider_id = $3",
         )
         .bind(sql::id(case_id))
         .bind(sql::id(user_id))
         .bind(sql::id(scope.provider_id))
+        .bind(DraftPurpose::Panel.as_str())
         .fetch_optional(self.pool())
         .await?;
-        match row {
-            Some(r) => parse_json(&r.try_get::<String, _>("opinion")?),
+        match panel {
+            Some(panel) => parse_json(&panel),
             None => Ok(Vec::new()),
         }
     }
@@ -545,20 +624,16 @@ impl Store {
     /// The readers at this provider (for choosing a panel).
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn readers(&self, scope: Scope) -> Result<Vec<(Uuid, String)>> {
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, NamedUserRow>(
             "SELECT u.id, u.name FROM users u JOIN user_roles ur ON ur.user_id = u.id \
-             WHERE ur.provider_id = $1 AND ur.role = 'reader' ORDER BY u.name",
+             WHERE ur.provider_id = $1 AND ur.role = $2 ORDER BY u.name",
         )
         .bind(sql::id(scope.provider_id))
+        .bind(Role::Reader.as_str())
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    parse_id(&r.try_get::<String, _>("id")?)?,
-                    r.try_get("name")?,
-                ))
-            })
+        rows.into_iter()
+            .map(|r| Ok((parse_id(&r.id)?, r.name)))
             .collect()
     }
 
@@ -569,35 +644,16 @@ impl Store {
         scope: Scope,
         episode_id: Uuid,
     ) -> Result<Vec<EpisodeChange>> {
-        let rows = sqlx::query(
+        sqlx::query_as::<_, EpisodeChangeRow>(
             "SELECT stage, outcome, next_test_due, end_code, reason, changed_by_name, changed_at FROM episode_history \
              WHERE provider_id = $1 AND episode_id = $2 ORDER BY changed_at",
         )
         .bind(sql::id(scope.provider_id))
         .bind(sql::id(episode_id))
         .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(EpisodeChange {
-                    stage: parse_enum(&r.try_get::<String, _>("stage")?)?,
-                    outcome: r
-                        .try_get::<Option<String>, _>("outcome")?
-                        .map(|o| parse_enum(&o))
-                        .transpose()?,
-                    next_test_due: r
-                        .try_get::<Option<String>, _>("next_test_due")?
-                        .map(|d| parse_date(&d))
-                        .transpose()?,
-                    end_code: r
-                        .try_get::<Option<String>, _>("end_code")?
-                        .map(|c| parse_enum(&c))
-                        .transpose()?,
-                    reason: r.try_get("reason")?,
-                    changed_by_name: r.try_get("changed_by_name")?,
-                    changed_at: parse_ts(&r.try_get::<String, _>("changed_at")?)?,
-                })
-            })
-            .collect()
+        .await?
+        .into_iter()
+        .map(EpisodeChange::try_from)
+        .collect()
     }
 }

@@ -3,6 +3,38 @@
 
 use super::*;
 use crate::write::AuditRow;
+use sqlx::FromRow;
+
+/// A case of a session as the session page shows it, with this reader's read, as stored.
+#[derive(FromRow)]
+struct SessionCaseRow {
+    case_id: String,
+    position: i64,
+    result: Option<String>,
+    first_name: String,
+    last_name: String,
+    nhs_number: String,
+    opinion_kind: Option<String>,
+    given_at: Option<String>,
+    finalised_early: Option<i64>,
+    state: String,
+}
+
+/// A session's settings, as stored.
+#[derive(FromRow)]
+struct SessionHeaderRow {
+    kind: String,
+    clinic_id: Option<String>,
+    size: i64,
+    ended_at: Option<String>,
+}
+
+/// A case offered in a session and what became of it (none yet: the current case).
+#[derive(FromRow)]
+struct OfferedRow {
+    case_id: String,
+    result: Option<String>,
+}
 
 impl Store {
     /// Starts a reading session for the signed-in reader.
@@ -70,7 +102,7 @@ impl Store {
     /// The reader's open session, if they have one.
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, reader_id = %reader_id))]
     pub async fn open_session(&self, scope: Scope, reader_id: Uuid) -> Result<Option<Uuid>> {
-        let row = sqlx::query(
+        let id = sqlx::query_scalar::<_, String>(
             "SELECT id FROM reading_sessions WHERE provider_id = $1 AND reader_id = $2 AND ended_at IS NULL \
              ORDER BY created_at DESC LIMIT 1",
         )
@@ -78,8 +110,7 @@ impl Store {
         .bind(sql::id(reader_id))
         .fetch_optional(self.pool())
         .await?;
-        row.map(|r| parse_id(&r.try_get::<String, _>("id")?))
-            .transpose()
+        id.as_deref().map(parse_id).transpose()
     }
 
     /// A session of the reader's, with its cases in order.
@@ -94,7 +125,7 @@ impl Store {
         let header = self.session_header(scope, reader_id, session_id).await?;
         let settings = self.reading_settings(scope).await?;
         let now = sql::now();
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, SessionCaseRow>(
             "SELECT s.case_id, s.position, s.result, p.first_name, p.last_name, p.nhs_number, \
              d.opinion_kind, d.given_at, d.finalised_early, r.state \
              FROM reading_session_cases s \
@@ -109,34 +140,31 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         let cases = rows
-            .iter()
+            .into_iter()
             .map(|r| {
-                let kind: Option<String> = r.try_get("opinion_kind")?;
-                let changeable = match r.try_get::<Option<String>, _>("given_at")? {
+                let changeable = match &r.given_at {
                     Some(at) => {
-                        let early = r.try_get::<Option<i64>, _>("finalised_early")? == Some(1);
-                        let state: ReadingState = parse_enum(&r.try_get::<String, _>("state")?)?;
+                        let early = r.finalised_early == Some(1);
+                        let state: ReadingState = parse_enum(&r.state)?;
                         !early
                             && state == ReadingState::AwaitingFinalisation
-                            && now < parse_ts(&at)? + settings.rules().finalisation.delay
+                            && now < parse_ts(at)? + settings.rules().finalisation.delay
                     }
                     None => false,
                 };
                 Ok(SessionCase {
-                    case_id: parse_id(&r.try_get::<String, _>("case_id")?)?,
-                    position: r.try_get("position")?,
-                    participant_name: format!(
-                        "{} {}",
-                        r.try_get::<String, _>("first_name")?,
-                        r.try_get::<String, _>("last_name")?
-                    ),
-                    nhs_number: r.try_get("nhs_number")?,
+                    case_id: parse_id(&r.case_id)?,
+                    position: r.position,
+                    participant_name: format!("{} {}", r.first_name, r.last_name),
+                    nhs_number: r.nhs_number,
                     result_label: r
-                        .try_get::<Option<String>, _>("result")?
-                        .map(|v| parse_enum::<SessionResult>(&v).map(|v| v.label().to_owned()))
+                        .result
+                        .as_deref()
+                        .map(|v| parse_enum::<SessionResult>(v).map(|v| v.label().to_owned()))
                         .transpose()?,
-                    result: r.try_get("result")?,
-                    opinion: kind
+                    result: r.result,
+                    opinion: r
+                        .opinion_kind
                         .map(|k| parse_enum::<OpinionKind>(&k).map(|k| k.label().to_owned()))
                         .transpose()?,
                     changeable,
@@ -179,36 +207,35 @@ impl Store {
             return Ok(None);
         }
         let p = sql::id(scope.provider_id);
-        let states = session
-            .kind
-            .states()
-            .iter()
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect::<Vec<_>>()
-            .join(", ");
+        // $1 to $4, then the states the session offers, then its clinic, if any.
+        let states = session.kind.states();
         let mut query = format!(
-            "SELECT r.id FROM reading_cases r WHERE r.provider_id = $1 AND r.state IN ({states}) AND r.held IS NULL \
+            "SELECT r.id FROM reading_cases r WHERE r.provider_id = $1 AND r.state IN ({}) AND r.held IS NULL \
              AND (r.first_reader_id IS NULL OR r.first_reader_id <> $2) \
              AND (r.claimed_by IS NULL OR r.claimed_by = $2 OR r.claimed_until < $3) \
-             AND NOT EXISTS (SELECT 1 FROM reading_session_cases s WHERE s.session_id = $4 AND s.case_id = r.id)"
+             AND NOT EXISTS (SELECT 1 FROM reading_session_cases s WHERE s.session_id = $4 AND s.case_id = r.id)",
+            sql::placeholders(5, states)
         );
         if session.clinic_id.is_some() {
-            query.push_str(" AND r.clinic_id = $5");
+            query.push_str(&format!(" AND r.clinic_id = ${}", 5 + states.len()));
         }
         query.push_str(" ORDER BY r.screened_on, r.id LIMIT 5");
         // Another reader may claim a candidate between the look-up and the claim: try the
         // next one.
-        let mut q = sqlx::query(&query)
+        let mut q = sqlx::query_scalar::<_, String>(&query)
             .bind(&p)
             .bind(sql::id(me))
             .bind(sql::ts(now))
             .bind(sql::id(session_id));
+        for s in states {
+            q = q.bind(s.as_str());
+        }
         if let Some(clinic) = session.clinic_id {
             q = q.bind(sql::id(clinic));
         }
         let candidates = q.fetch_all(self.pool()).await?;
         for c in &candidates {
-            let case_id = parse_id(&c.try_get::<String, _>("id")?)?;
+            let case_id = parse_id(c)?;
             let mut write = self.begin_change().await?;
             let tx = write.tx();
             if self.backend() == crate::Backend::Postgres {
@@ -260,7 +287,7 @@ impl Store {
         reader_id: Uuid,
         session_id: Uuid,
     ) -> Result<SessionHeader> {
-        let s = sqlx::query(
+        let s = sqlx::query_as::<_, SessionHeaderRow>(
             "SELECT kind, clinic_id, size, ended_at FROM reading_sessions WHERE id = $1 AND provider_id = $2 AND reader_id = $3",
         )
         .bind(sql::id(session_id))
@@ -270,13 +297,10 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound)?;
         Ok(SessionHeader {
-            kind: parse_enum(&s.try_get::<String, _>("kind")?)?,
-            clinic_id: s
-                .try_get::<Option<String>, _>("clinic_id")?
-                .map(|c| parse_id(&c))
-                .transpose()?,
-            size: s.try_get("size")?,
-            ended: s.try_get::<Option<String>, _>("ended_at")?.is_some(),
+            kind: parse_enum(&s.kind)?,
+            clinic_id: s.clinic_id.as_deref().map(parse_id).transpose()?,
+            size: s.size,
+            ended: s.ended_at.is_some(),
         })
     }
 
@@ -291,7 +315,7 @@ impl Store {
     ) -> Result<SessionProgress> {
         let p = sql::id(scope.provider_id);
         let header = self.session_header(scope, reader_id, session_id).await?;
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, OfferedRow>(
             "SELECT case_id, result FROM reading_session_cases WHERE session_id = $1 AND provider_id = $2 ORDER BY position",
         )
         .bind(sql::id(session_id))
@@ -308,10 +332,10 @@ impl Store {
             offered: rows.len() as i64,
         };
         for r in &rows {
-            match r.try_get::<Option<String>, _>("result")? {
-                None => progress.current = Some(parse_id(&r.try_get::<String, _>("case_id")?)?),
+            match &r.result {
+                None => progress.current = Some(parse_id(&r.case_id)?),
                 Some(result) => {
-                    if parse_enum::<SessionResult>(&result)?.counts_as_done() {
+                    if parse_enum::<SessionResult>(result)?.counts_as_done() {
                         progress.done += 1;
                     }
                 }
@@ -407,8 +431,15 @@ impl Store {
     ) -> Result<()> {
         let reason = domain::reading::validate_deferral_reason(reason)
             .map_err(|e| StoreError::Invalid(vec![e]))?;
-        self.hold_case(scope, actor, session_id, case_id, Hold::Deferred, &reason)
-            .await
+        self.hold_case(
+            scope,
+            actor,
+            session_id,
+            case_id,
+            HoldKind::Deferred,
+            &reason,
+        )
+        .await
     }
 
     /// A reader asks for prior mammograms: the case is held until they are received or
@@ -424,7 +455,7 @@ impl Store {
     ) -> Result<()> {
         let reason = domain::reading::validate_priors_reason(reason)
             .map_err(|e| StoreError::Invalid(vec![e]))?;
-        self.hold_case(scope, actor, session_id, case_id, Hold::Priors, &reason)
+        self.hold_case(scope, actor, session_id, case_id, HoldKind::Priors, &reason)
             .await
     }
 
@@ -436,7 +467,7 @@ impl Store {
         actor: &Actor,
         session_id: Option<Uuid>,
         case_id: Uuid,
-        hold: Hold,
+        kind: HoldKind,
         reason: &str,
     ) -> Result<()> {
         let mut write = self.begin_change().await?;
@@ -447,15 +478,13 @@ impl Store {
                 "This case has already been concluded".to_owned(),
             ));
         }
-        let (kind, already, refusal, result) = match hold {
-            Hold::Deferred => (
-                "deferred",
-                case.held.as_deref() == Some("deferred"),
+        let (already, refusal, result) = match kind {
+            HoldKind::Deferred => (
+                case.held.as_deref() == Some(HoldKind::Deferred.as_str()),
                 "This case has already been deferred",
                 SessionResult::Deferred,
             ),
-            Hold::Priors => (
-                "priors",
+            HoldKind::Priors => (
                 !case.priors_status.can_request(),
                 "Prior mammograms have already been requested for this case",
                 SessionResult::PriorsRequested,
@@ -467,14 +496,16 @@ impl Store {
         add_hold(tx, scope, actor, &case, kind, reason).await?;
         // A deferral holds the case whatever else does; priors hold it unless deferred.
         sqlx::query(
-            "UPDATE reading_cases SET held = CASE WHEN $1 = 'deferred' THEN 'deferred' ELSE COALESCE(held, 'priors') END, \
-             priors_status = CASE WHEN $1 = 'priors' THEN $2 ELSE priors_status END, \
+            "UPDATE reading_cases SET held = CASE WHEN $1 = $5 THEN $5 ELSE COALESCE(held, $6) END, \
+             priors_status = CASE WHEN $1 = $6 THEN $2 ELSE priors_status END, \
              claimed_by = NULL, claimed_until = NULL, version = version + 1 WHERE id = $3 AND provider_id = $4",
         )
-        .bind(kind)
+        .bind(kind.as_str())
         .bind(PriorsStatus::PriorsRequired.as_str())
         .bind(sql::id(case_id))
         .bind(sql::id(scope.provider_id))
+        .bind(HoldKind::Deferred.as_str())
+        .bind(HoldKind::Priors.as_str())
         .execute(&mut **tx)
         .await?;
         mark_session(tx, scope, actor, session_id, case_id, result).await?;
@@ -507,25 +538,27 @@ impl Store {
         if !to.holds_case() {
             sqlx::query(
                 "UPDATE case_holds SET released_by_name = $1, released_at = $2, released_how = $3 \
-                 WHERE case_id = $4 AND provider_id = $5 AND kind = 'priors' AND released_at IS NULL",
+                 WHERE case_id = $4 AND provider_id = $5 AND kind = $6 AND released_at IS NULL",
             )
             .bind(&actor.name)
             .bind(&now)
-            .bind(to.as_str())
+            .bind(HoldRelease::of_priors(to).map(HoldRelease::as_str))
             .bind(sql::id(case_id))
             .bind(&p)
+            .bind(HoldKind::Priors.as_str())
             .execute(&mut **tx)
             .await?;
         }
         sqlx::query(
             "UPDATE reading_cases SET priors_status = $1, \
-             held = CASE WHEN held = 'priors' AND $2 = 0 THEN NULL ELSE held END, version = version + 1 \
+             held = CASE WHEN held = $5 AND $2 = 0 THEN NULL ELSE held END, version = version + 1 \
              WHERE id = $3 AND provider_id = $4",
         )
         .bind(to.as_str())
         .bind(i64::from(to.holds_case()))
         .bind(sql::id(case_id))
         .bind(&p)
+        .bind(HoldKind::Priors.as_str())
         .execute(&mut **tx)
         .await?;
         write
@@ -547,22 +580,24 @@ impl Store {
         let mut write = self.begin_change().await?;
         let tx = write.tx();
         let case = case_row(&mut **tx, scope, case_id).await?;
-        if case.held.as_deref() != Some("deferred") {
+        if case.held.as_deref() != Some(HoldKind::Deferred.as_str()) {
             return Err(StoreError::Refused("This case is not deferred".to_owned()));
         }
         let p = sql::id(scope.provider_id);
         sqlx::query(
-            "UPDATE case_holds SET released_by_name = $1, released_at = $2, released_how = 'unflagged' \
-             WHERE case_id = $3 AND provider_id = $4 AND kind = 'deferred' AND released_at IS NULL",
+            "UPDATE case_holds SET released_by_name = $1, released_at = $2, released_how = $5 \
+             WHERE case_id = $3 AND provider_id = $4 AND kind = $6 AND released_at IS NULL",
         )
         .bind(&actor.name)
         .bind(sql::ts(sql::now()))
         .bind(sql::id(case_id))
         .bind(&p)
+        .bind(HoldRelease::Unflagged.as_str())
+        .bind(HoldKind::Deferred.as_str())
         .execute(&mut **tx)
         .await?;
         let held = if case.priors_status.holds_case() {
-            Some("priors")
+            Some(HoldKind::Priors.as_str())
         } else {
             None
         };
@@ -581,7 +616,7 @@ impl Store {
                 "reading_case_deferral",
                 case_id,
                 Some(case.participant_id),
-                serde_json::json!({ "released_how": "unflagged" }),
+                serde_json::json!({ "released_how": HoldRelease::Unflagged }),
             ))
             .await?;
         Ok(())

@@ -13,9 +13,9 @@ use crate::sql::{
     self, opt_text, opt_ts, opt_uuid, parse_date, parse_enum, parse_id, parse_json, parse_ts,
 };
 use crate::{Actor, Backend, Result, Scope, Store, StoreError, new_id};
-use domain::CommunicationPreference;
 use domain::delivery::{Channel, DeliveryEvent, DeliveryState, NO_PRACTICE};
 use domain::results::ResultKind;
+use domain::{AppointmentStatus, ClinicStatus, CommunicationPreference};
 use serde::Serialize;
 use sqlx::Row;
 use time::{Date, Duration, OffsetDateTime};
@@ -24,6 +24,9 @@ use uuid::Uuid;
 
 /// How long a sender's claim keeps other instances off a delivery.
 const LEASE: Duration = Duration::minutes(5);
+
+/// The states of a delivery still to be made (`DeliveryState::is_pending`).
+pub(super) const PENDING: [DeliveryState; 2] = [DeliveryState::Queued, DeliveryState::Retrying];
 
 /// One delivery of one result version.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -272,11 +275,12 @@ pub(crate) async fn on_issued(
     let hold = if kind == ResultKind::DidNotAttend {
         sqlx::query(
             "SELECT a.clinic_id FROM appointments a JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = a.provider_id \
-             WHERE a.provider_id = $1 AND a.episode_id = $2 AND a.status = 'did_not_attend' \
+             WHERE a.provider_id = $1 AND a.episode_id = $2 AND a.status = $3 \
              ORDER BY c.clinic_date DESC LIMIT 1",
         )
         .bind(p)
         .bind(episode)
+        .bind(AppointmentStatus::DidNotAttend.as_str())
         .fetch_optional(&mut **tx)
         .await?
         .map(|r| r.try_get::<String, _>("clinic_id"))
@@ -325,14 +329,16 @@ pub(crate) async fn on_issued(
 /// made stay as they are: the new version, if any, goes out as a correction).
 pub(crate) async fn on_retired(tx: &mut Tx, p: &str, result: &str, actor: &Actor) -> Result<()> {
     let now = sql::now();
-    let rows = sqlx::query(
+    let query = format!(
         "SELECT id, channel, state FROM result_deliveries WHERE provider_id = $1 AND result_id = $2 \
-         AND state IN ('queued', 'retrying')",
-    )
-    .bind(p)
-    .bind(result)
-    .fetch_all(&mut **tx)
-    .await?;
+         AND state IN ({})",
+        sql::placeholders(3, &PENDING)
+    );
+    let mut q = sqlx::query(&query).bind(p).bind(result);
+    for s in PENDING {
+        q = q.bind(s.as_str());
+    }
+    let rows = q.fetch_all(&mut **tx).await?;
     for r in rows {
         let id: String = r.try_get("id")?;
         let channel: Channel = parse_enum(&r.try_get::<String, _>("channel")?)?;
@@ -367,12 +373,14 @@ pub(crate) async fn on_retired(tx: &mut Tx, p: &str, result: &str, actor: &Actor
 }
 
 /// The condition that a delivery is not held: no hold, or its clinic is closed, cancelled
-/// or its day has passed (as `domain::clinic` counts a clinic finished). `$today` is bound
-/// by the caller.
-fn not_held(today: &str) -> String {
+/// or its day has passed (as `domain::clinic` counts a clinic finished). The caller binds
+/// today's date at placeholder `today`, and `ClinicStatus::FINISHED` in order from
+/// placeholder `finished`.
+fn not_held(today: &str, finished: usize) -> String {
+    let finished = sql::placeholders(finished, &ClinicStatus::FINISHED);
     format!(
         "(d.hold_clinic_id IS NULL OR EXISTS (SELECT 1 FROM clinics c WHERE c.id = d.hold_clinic_id \
-         AND c.provider_id = d.provider_id AND (c.status IN ('closed', 'cancelled') OR c.clinic_date < {today})))"
+         AND c.provider_id = d.provider_id AND (c.status IN ({finished}) OR c.clinic_date < {today})))"
     )
 }
 
@@ -401,24 +409,36 @@ impl Store {
             Backend::Postgres => " FOR UPDATE OF d SKIP LOCKED",
             Backend::Sqlite => "",
         };
+        // $1 to $4, then the pending states, the finished clinic statuses and the provider.
+        let finished_at = 5 + PENDING.len();
         let provider = if scope.is_some() {
-            " AND d.provider_id = $5"
+            format!(
+                " AND d.provider_id = ${}",
+                finished_at + ClinicStatus::FINISHED.len()
+            )
         } else {
-            ""
+            String::new()
         };
         let mut write = self.begin_change().await?;
         let tx = write.tx();
         let sql = format!(
-            "SELECT d.id FROM result_deliveries d WHERE d.channel = $1 AND d.state IN ('queued', 'retrying') \
+            "SELECT d.id FROM result_deliveries d WHERE d.channel = $1 AND d.state IN ({pending}) \
              AND d.next_attempt_at <= $2 AND (d.claimed_until IS NULL OR d.claimed_until < $2) AND {held}{provider} \
              ORDER BY d.next_attempt_at, d.id LIMIT $4{lock}",
-            held = not_held("$3"),
+            pending = sql::placeholders(5, &PENDING),
+            held = not_held("$3", finished_at),
         );
         let mut q = sqlx::query_scalar::<_, String>(&sql)
             .bind(channel.as_str())
             .bind(sql::ts(now))
             .bind(&today)
             .bind(limit);
+        for s in PENDING {
+            q = q.bind(s.as_str());
+        }
+        for s in ClinicStatus::FINISHED {
+            q = q.bind(s.as_str());
+        }
         if let Some(s) = scope {
             q = q.bind(sql::id(s.provider_id));
         }
@@ -468,15 +488,20 @@ impl Store {
         let today = domain::dates::london_date(now);
         let (start, _) = domain::dates::london_day_bounds(today);
         let sql = format!(
-            "SELECT DISTINCT d.provider_id FROM result_deliveries d WHERE d.channel = 'letter' AND d.state = 'queued' \
+            "SELECT DISTINCT d.provider_id FROM result_deliveries d WHERE d.channel = $3 AND d.state = $4 \
              AND {held} AND NOT EXISTS (SELECT 1 FROM print_batches b WHERE b.provider_id = d.provider_id \
              AND b.created_at >= $2)",
-            held = not_held("$1"),
+            held = not_held("$1", 5),
         );
-        sqlx::query_scalar::<_, String>(&sql)
+        let mut q = sqlx::query_scalar::<_, String>(&sql)
             .bind(sql::date(today))
             .bind(sql::ts(start))
-            .fetch_all(self.pool())
+            .bind(Channel::Letter.as_str())
+            .bind(DeliveryState::Queued.as_str());
+        for s in ClinicStatus::FINISHED {
+            q = q.bind(s.as_str());
+        }
+        q.fetch_all(self.pool())
             .await?
             .iter()
             .map(|p| {
@@ -557,10 +582,12 @@ impl Store {
     ) -> Result<Vec<(Scope, Uuid, String)>> {
         sqlx::query(
             "SELECT id, provider_id, mesh_message_id FROM result_deliveries \
-             WHERE channel = 'gp_message' AND state = 'sent' AND mesh_message_id IS NOT NULL \
+             WHERE channel = $2 AND state = $3 AND mesh_message_id IS NOT NULL \
              ORDER BY sent_at LIMIT $1",
         )
         .bind(limit)
+        .bind(Channel::GpMessage.as_str())
+        .bind(DeliveryState::Sent.as_str())
         .fetch_all(self.pool())
         .await?
         .iter()
@@ -605,7 +632,8 @@ pub(super) async fn move_delivery(
         ))
     })?;
     let now = sql::now();
-    let stamp = |col: &str| format!(", {col} = '{}'", sql::ts(now));
+    // The time of the move, bound at $10 (as `updated_at`).
+    let stamp = |col: &str| format!(", {col} = $10");
     let mut extra = String::new();
     match event {
         DeliveryEvent::Accepted => extra.push_str(&stamp("sent_at")),
@@ -674,4 +702,19 @@ pub(super) async fn move_delivery(
     )
     .await?;
     Ok(to)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pending_is_every_state_still_to_be_made() {
+        let pending: Vec<DeliveryState> = DeliveryState::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.is_pending())
+            .collect();
+        assert_eq!(PENDING.to_vec(), pending);
+    }
 }

@@ -3,8 +3,8 @@
 //! and the daily count that reconciles.
 
 use super::deliveries::{
-    DELIVERY_FIELDS, DeliveryChange, DeliveryRecord, delivery_from_row, history, move_delivery,
-    queue,
+    DELIVERY_FIELDS, DeliveryChange, DeliveryRecord, PENDING, delivery_from_row, history,
+    move_delivery, queue,
 };
 use crate::audit::AuditAction;
 use crate::sql::{self, parse_enum, parse_id, parse_ts};
@@ -95,14 +95,16 @@ impl Store {
         .await?;
         for (id, sha) in letters {
             let moved = sqlx::query(
-                "UPDATE result_deliveries SET state = 'printed', print_batch_id = $1, sha256 = $2, sent_at = $3, \
-                 claimed_until = NULL, updated_at = $3 WHERE id = $4 AND provider_id = $5 AND state = 'queued'",
+                "UPDATE result_deliveries SET state = $6, print_batch_id = $1, sha256 = $2, sent_at = $3, \
+                 claimed_until = NULL, updated_at = $3 WHERE id = $4 AND provider_id = $5 AND state = $7",
             )
             .bind(sql::id(batch.id))
             .bind(sha)
             .bind(sql::ts(now))
             .bind(sql::id(*id))
             .bind(&p)
+            .bind(DeliveryState::Printed.as_str())
+            .bind(DeliveryState::Queued.as_str())
             .execute(&mut **tx)
             .await?;
             if moved.rows_affected() == 1 {
@@ -156,7 +158,7 @@ impl Store {
         self.deliveries_where(
             "d.provider_id = $1 AND d.participant_id = $2 ORDER BY d.queued_at DESC, d.id DESC",
             scope,
-            Some(participant_id),
+            Some(sql::id(participant_id)),
         )
         .await
     }
@@ -166,34 +168,36 @@ impl Store {
     pub async fn gp_messages(&self, scope: Scope, limit: i64) -> Result<Vec<DeliveryRecord>> {
         self.deliveries_where(
             &format!(
-                "d.provider_id = $1 AND d.channel = 'gp_message' ORDER BY d.queued_at DESC, d.id DESC LIMIT {}",
+                "d.provider_id = $1 AND d.channel = $2 ORDER BY d.queued_at DESC, d.id DESC LIMIT {}",
                 limit.clamp(1, 1000)
             ),
             scope,
-            None,
+            Some(Channel::GpMessage.as_str().to_owned()),
         )
         .await
     }
 
     /// One delivery. `NotFound` for another provider's.
     pub async fn delivery(&self, scope: Scope, id: Uuid) -> Result<DeliveryRecord> {
-        self.deliveries_where("d.provider_id = $1 AND d.id = $2", scope, Some(id))
+        self.deliveries_where("d.provider_id = $1 AND d.id = $2", scope, Some(sql::id(id)))
             .await?
             .into_iter()
             .next()
             .ok_or(StoreError::NotFound)
     }
 
+    /// The deliveries `filter` selects, with the provider bound at `$1` and `second`, if
+    /// any, at `$2`.
     async fn deliveries_where(
         &self,
         filter: &str,
         scope: Scope,
-        id: Option<Uuid>,
+        second: Option<String>,
     ) -> Result<Vec<DeliveryRecord>> {
         let sql = format!("SELECT {DELIVERY_FIELDS} WHERE {filter}");
         let mut q = sqlx::query(&sql).bind(sql::id(scope.provider_id));
-        if let Some(id) = id {
-            q = q.bind(sql::id(id));
+        if let Some(second) = second {
+            q = q.bind(second);
         }
         q.fetch_all(self.pool())
             .await?
@@ -234,16 +238,26 @@ impl Store {
     pub async fn failsafe_list(&self, scope: Scope, ack_days: i64) -> Result<Vec<FailsafeItem>> {
         let now = sql::now();
         let before = sql::ts(now - Duration::days(ack_days));
-        let rows = sqlx::query(&format!(
-            "SELECT {DELIVERY_FIELDS} WHERE d.provider_id = $1 AND (d.state IN ('failed', 'undeliverable') \
-             OR (d.state IN ('sent', 'delivered') AND d.sent_at <= $2) \
-             OR (d.state IN ('queued', 'retrying') AND d.queued_at <= $2)) \
-             ORDER BY d.queued_at, d.id LIMIT 500"
-        ))
-        .bind(sql::id(scope.provider_id))
-        .bind(&before)
-        .fetch_all(self.pool())
-        .await?;
+        // What `domain::delivery::failsafe` lists: failed, sent (and not acknowledged) long
+        // ago, still to be made long after it was queued.
+        const FAILED: [DeliveryState; 2] = [DeliveryState::Failed, DeliveryState::Undeliverable];
+        const SENT: [DeliveryState; 2] = [DeliveryState::Sent, DeliveryState::Delivered];
+        let sql = format!(
+            "SELECT {DELIVERY_FIELDS} WHERE d.provider_id = $1 AND (d.state IN ({failed}) \
+             OR (d.state IN ({sent}) AND d.sent_at <= $2) \
+             OR (d.state IN ({pending}) AND d.queued_at <= $2)) \
+             ORDER BY d.queued_at, d.id LIMIT 500",
+            failed = sql::placeholders(3, &FAILED),
+            sent = sql::placeholders(3 + FAILED.len(), &SENT),
+            pending = sql::placeholders(3 + FAILED.len() + SENT.len(), &PENDING),
+        );
+        let mut q = sqlx::query(&sql)
+            .bind(sql::id(scope.provider_id))
+            .bind(&before);
+        for s in FAILED.iter().chain(&SENT).chain(&PENDING) {
+            q = q.bind(s.as_str());
+        }
+        let rows = q.fetch_all(self.pool()).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let d = delivery_from_row(r)?;

@@ -21,6 +21,15 @@ pub(crate) fn clinic_now() -> time::PrimitiveDateTime {
     domain::dates::london_datetime(sql::now())
 }
 
+/// The statuses of an appointment still to happen or running: every status that is not
+/// final. Bound as an `IN (…)` list (`sql::placeholders`).
+pub(crate) const PENDING: [AppointmentStatus; 4] = [
+    AppointmentStatus::Scheduled,
+    AppointmentStatus::CheckedIn,
+    AppointmentStatus::InProgress,
+    AppointmentStatus::Paused,
+];
+
 /// "09:00" as a time of day.
 fn parse_hhmm(s: &str) -> Result<time::Time> {
     let f = time::macros::format_description!("[hour]:[minute]");
@@ -518,4 +527,19 @@ pub(crate) async fn received_count_in(
     .fetch_one(&mut **tx)
     .await?
     .try_get::<i64, _>("n")?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pending_is_every_status_not_final() {
+        let not_final: Vec<AppointmentStatus> = AppointmentStatus::ALL
+            .iter()
+            .copied()
+            .filter(|s| !s.is_final())
+            .collect();
+        assert_eq!(PENDING.to_vec(), not_final);
+    }
 }

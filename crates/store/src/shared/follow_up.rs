@@ -2,6 +2,7 @@
 
 use crate::audit::{self, AuditAction};
 use crate::outbox::{self, Tx};
+use crate::shared::appointment::PENDING;
 use crate::sql;
 use crate::{Actor, Result, Scope, StoreError, new_id};
 use domain::events::{DomainEvent, FollowUpRaised};
@@ -52,7 +53,7 @@ pub(crate) async fn insert_follow_up(
     sqlx::query(
         "INSERT INTO follow_up_requests (id, provider_id, participant_id, episode_id, appointment_id, kind, timescale, note, \
          status, created_by_name, created_at, details, reading_case_id, views) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10, $11, $12, $13)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(sql::id(fid))
     .bind(sql::id(scope.provider_id))
@@ -62,6 +63,7 @@ pub(crate) async fn insert_follow_up(
     .bind(f.kind)
     .bind(f.timescale)
     .bind(f.note)
+    .bind(FollowUpState::Open.as_str())
     .bind(&actor.name)
     .bind(sql::ts(sql::now()))
     .bind(f.details)
@@ -71,11 +73,12 @@ pub(crate) async fn insert_follow_up(
     .await?;
     sqlx::query(
         "INSERT INTO follow_up_history (id, provider_id, follow_up_id, status, reason, changed_by, changed_by_name, changed_at) \
-         VALUES ($1, $2, $3, 'open', '', $4, $5, $6)",
+         VALUES ($1, $2, $3, $4, '', $5, $6, $7)",
     )
     .bind(sql::id(new_id()))
     .bind(sql::id(scope.provider_id))
     .bind(sql::id(fid))
+    .bind(FollowUpState::Open.as_str())
     .bind(actor.user_id.map(sql::id))
     .bind(&actor.name)
     .bind(sql::ts(sql::now()))
@@ -195,18 +198,22 @@ pub(crate) async fn bookable(
 ) -> Result<Bookable> {
     use sqlx::Row;
     let p = sql::id(scope.provider_id);
-    let row = sqlx::query(
+    let query = format!(
         "SELECT f.kind, f.status, f.participant_id, f.episode_id, e.stage, \
          (SELECT COUNT(*) FROM appointments a WHERE a.provider_id = f.provider_id AND a.episode_id = f.episode_id \
-          AND a.status IN ('scheduled', 'checked_in', 'in_progress', 'paused')) AS pending \
+          AND a.status IN ({pending})) AS pending \
          FROM follow_up_requests f JOIN episodes e ON e.id = f.episode_id AND e.provider_id = f.provider_id \
          WHERE f.id = $1 AND f.provider_id = $2",
-    )
-    .bind(sql::id(id))
-    .bind(&p)
-    .fetch_optional(&mut **tx)
-    .await?
-    .ok_or_else(|| StoreError::invalid("follow_up_id", "No such follow-up request"))?;
+        pending = sql::placeholders(3, &PENDING)
+    );
+    let mut q = sqlx::query(&query).bind(sql::id(id)).bind(&p);
+    for s in PENDING {
+        q = q.bind(s.as_str());
+    }
+    let row = q
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| StoreError::invalid("follow_up_id", "No such follow-up request"))?;
     let kind: domain::follow_up::FollowUpKind =
         crate::sql::parse_enum(&row.try_get::<String, _>("kind")?)?;
     let state: FollowUpState = crate::sql::parse_enum(&row.try_get::<String, _>("status")?)?;
