@@ -489,24 +489,7 @@ fn store_feature_modules_do_not_import_each_other() {
 /// comparison as the source spells it). A flagged literal is allowed when its file is
 /// listed with a text that contains it and appears on its line. Only ever shrinks: remove
 /// an entry once its value is bound.
-const SQL_LITERALS_ALLOWED: &[(&str, &str)] = &[
-    // Pending the typed workflow sections: the section a row of `appointment_sections`
-    // holds. Those files are being rewritten on another branch, which binds these.
-    ("crates/store/src/workflow.rs", "section = 'identity'"),
-    ("crates/store/src/workflow.rs", "section = 'medical'"),
-    ("crates/store/src/closing.rs", "section = 'ending'"),
-    ("crates/store/src/dates.rs", "section = 'images'"),
-    (
-        "crates/store/src/gateway/reconcile.rs",
-        "section = 'images'",
-    ),
-    // Pending the typed sections too: closing.rs is being rewritten with them, and the
-    // follow-up states (`FollowUpState::Open`, `Booked`) are to be bound then.
-    (
-        "crates/store/src/closing.rs",
-        "status IN ('open', 'booked')",
-    ),
-];
+const SQL_LITERALS_ALLOWED: &[(&str, &str)] = &[];
 
 /// The string literals of Rust source, as (offset of the literal's text in `source`, that
 /// text as written, escapes and line continuations included). Comments, character

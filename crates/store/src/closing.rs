@@ -86,11 +86,13 @@ async fn record_ending_follow_up(
     };
     let open = sqlx::query(
         "SELECT COUNT(*) AS n FROM follow_up_requests WHERE provider_id = $1 AND appointment_id = $2 \
-         AND kind = $3 AND status IN ('open', 'booked')",
+         AND kind = $3 AND status IN ($4, $5)",
     )
     .bind(&p)
     .bind(sql::id(id))
     .bind(kind.as_str())
+    .bind(domain::follow_up::FollowUpState::Open.as_str())
+    .bind(domain::follow_up::FollowUpState::Booked.as_str())
     .fetch_one(&mut **tx)
     .await?;
     if open.try_get::<i64, _>("n")? > 0 {
