@@ -127,7 +127,7 @@ async fn set_up(
     n: usize,
     mammographers: usize,
     round: usize,
-) -> anyhow::Result<Vec<(String, Vec<(Uuid, Uuid)>)>> {
+) -> anyhow::Result<Vec<(String, Vec<(domain::ids::AppointmentId, Uuid)>)>> {
     let system = Actor::system("benchmark");
     let today = time::OffsetDateTime::now_utc().date();
     let provider = store
@@ -291,7 +291,7 @@ async fn run_appointment(
     client: &reqwest::Client,
     base: &str,
     token: &str,
-    id: Uuid,
+    id: domain::ids::AppointmentId,
     room: Uuid,
     timings: &mut Vec<(&'static str, Duration)>,
 ) -> anyhow::Result<()> {

@@ -157,7 +157,15 @@ async fn run(args: &Args, store: &Store, schema: &str) -> anyhow::Result<()> {
     };
     let today = time::OffsetDateTime::now_utc().date();
     let started = Instant::now();
-    let participants = seed(args, schema, provider.id, location.id, &readers, today).await?;
+    let participants = seed(
+        args,
+        schema,
+        provider.id.uuid(),
+        location.id,
+        &readers,
+        today,
+    )
+    .await?;
     // As autovacuum would have done on a database that grew to this size over a year.
     vacuum(&args.database_url, schema).await?;
     store.refresh_statistics().await?;

@@ -158,7 +158,7 @@ async fn run(args: &Args, store: &Store, seeder: &AnyPool, work: &Path) -> anyho
     let started = Instant::now();
     let issued_through_store = if args.issue_through_store {
         let episodes = people
-            .seed(seeder, provider.id, n, None, None, &system.name)
+            .seed(seeder, provider.id.uuid(), n, None, None, &system.name)
             .await?;
         analyse(store, seeder).await?;
         let started = Instant::now();
@@ -167,7 +167,7 @@ async fn run(args: &Args, store: &Store, seeder: &AnyPool, work: &Path) -> anyho
                 .end_episode(
                     scope,
                     &system,
-                    episode,
+                    episode.into(),
                     EpisodeEnd::Close,
                     domain::end_code::EndCode::DidNotAttend,
                     "Did not attend and did not reply (benchmark)",
@@ -177,7 +177,14 @@ async fn run(args: &Args, store: &Store, seeder: &AnyPool, work: &Path) -> anyho
         Some(started.elapsed())
     } else {
         people
-            .seed(seeder, provider.id, n, None, Some(&codings), "Bench Reader")
+            .seed(
+                seeder,
+                provider.id.uuid(),
+                n,
+                None,
+                Some(&codings),
+                "Bench Reader",
+            )
             .await?;
         None
     };
@@ -259,7 +266,7 @@ async fn run(args: &Args, store: &Store, seeder: &AnyPool, work: &Path) -> anyho
         people
             .seed(
                 seeder,
-                provider.id,
+                provider.id.uuid(),
                 args.profile,
                 None,
                 Some(&codings),
@@ -280,7 +287,7 @@ async fn run(args: &Args, store: &Store, seeder: &AnyPool, work: &Path) -> anyho
                 store,
                 seeder,
                 &mut people,
-                provider.id,
+                provider.id.uuid(),
                 &codings,
                 &mut memory,
             )

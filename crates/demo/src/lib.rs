@@ -300,7 +300,7 @@ async fn run_clinic(
     sites: &Sites,
     staff: &Staff,
     people: &[Person],
-    participant_ids: &[Uuid],
+    participant_ids: &[domain::ids::ParticipantId],
     booked: &[usize],
 ) -> Result<usize> {
     let scope = sites.scope;

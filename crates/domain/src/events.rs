@@ -14,17 +14,19 @@ use crate::ceasing::CeaseReason;
 use crate::end_code::EndCode;
 use crate::episode::{EpisodeOutcome, EpisodeStage};
 use crate::follow_up::FollowUpKind;
+use crate::ids::{
+    AppointmentId, AssessmentId, CaseId, EpisodeId, FollowUpId, ParticipantId, ProviderId,
+};
 use crate::imaging::Completeness;
 use crate::reading::OpinionKind;
 use serde::{Deserialize, Serialize};
 use time::Date;
-use uuid::Uuid;
 
 /// An appointment moved from one status to another (every move, including endings).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppointmentStatusChanged {
-    pub provider_id: Uuid,
-    pub appointment_id: Uuid,
+    pub provider_id: ProviderId,
+    pub appointment_id: AppointmentId,
     pub from: AppointmentStatus,
     pub to: AppointmentStatus,
     pub action: AppointmentAction,
@@ -34,10 +36,10 @@ pub struct AppointmentStatusChanged {
 /// screened, did not attend, cancelled, reschedule requested).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppointmentEnded {
-    pub provider_id: Uuid,
-    pub appointment_id: Uuid,
-    pub episode_id: Uuid,
-    pub participant_id: Uuid,
+    pub provider_id: ProviderId,
+    pub appointment_id: AppointmentId,
+    pub episode_id: EpisodeId,
+    pub participant_id: ParticipantId,
     /// The final status reached.
     pub status: AppointmentStatus,
     /// The outcome the ending wrote on the episode; none for a screen (its outcome comes
@@ -48,10 +50,10 @@ pub struct AppointmentEnded {
 /// A did not attend or a cancellation was undone: the episode is open again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppointmentEndingUndone {
-    pub provider_id: Uuid,
-    pub appointment_id: Uuid,
-    pub episode_id: Uuid,
-    pub participant_id: Uuid,
+    pub provider_id: ProviderId,
+    pub appointment_id: AppointmentId,
+    pub episode_id: EpisodeId,
+    pub participant_id: ParticipantId,
     pub action: AppointmentAction,
 }
 
@@ -59,10 +61,10 @@ pub struct AppointmentEndingUndone {
 /// for reading.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScreenCompleted {
-    pub provider_id: Uuid,
-    pub appointment_id: Uuid,
-    pub episode_id: Uuid,
-    pub participant_id: Uuid,
+    pub provider_id: ProviderId,
+    pub appointment_id: AppointmentId,
+    pub episode_id: EpisodeId,
+    pub participant_id: ParticipantId,
     /// Screened or partially screened.
     pub status: AppointmentStatus,
     pub completeness: Completeness,
@@ -82,11 +84,11 @@ pub struct NeededFollowUp {
 /// A reading case reached its result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseConcluded {
-    pub provider_id: Uuid,
-    pub case_id: Uuid,
-    pub appointment_id: Uuid,
-    pub episode_id: Uuid,
-    pub participant_id: Uuid,
+    pub provider_id: ProviderId,
+    pub case_id: CaseId,
+    pub appointment_id: AppointmentId,
+    pub episode_id: EpisodeId,
+    pub participant_id: ParticipantId,
     pub outcome: EpisodeOutcome,
     pub final_opinion: OpinionKind,
     /// The follow-ups the result needs, in the order the rules gave them.
@@ -96,21 +98,21 @@ pub struct CaseConcluded {
 /// A follow-up request was raised for the office.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FollowUpRaised {
-    pub provider_id: Uuid,
-    pub follow_up_id: Uuid,
-    pub participant_id: Uuid,
-    pub episode_id: Uuid,
-    pub appointment_id: Uuid,
+    pub provider_id: ProviderId,
+    pub follow_up_id: FollowUpId,
+    pub participant_id: ParticipantId,
+    pub episode_id: EpisodeId,
+    pub appointment_id: AppointmentId,
     pub kind: FollowUpKind,
-    pub reading_case_id: Option<Uuid>,
+    pub reading_case_id: Option<CaseId>,
 }
 
 /// An episode's outcome was written (by an appointment ending or an image reading result).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EpisodeOutcomeSet {
-    pub provider_id: Uuid,
-    pub episode_id: Uuid,
-    pub participant_id: Uuid,
+    pub provider_id: ProviderId,
+    pub episode_id: EpisodeId,
+    pub participant_id: ParticipantId,
     pub outcome: EpisodeOutcome,
     pub stage: EpisodeStage,
     pub next_test_due: Option<Date>,
@@ -123,9 +125,9 @@ pub struct EpisodeOutcomeSet {
 /// take the latest).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EpisodeClosed {
-    pub provider_id: Uuid,
-    pub episode_id: Uuid,
-    pub participant_id: Uuid,
+    pub provider_id: ProviderId,
+    pub episode_id: EpisodeId,
+    pub participant_id: ParticipantId,
     pub end_code: EndCode,
     /// The outcome the episode closed on (reading's, an ending's or assessment's), if any.
     pub outcome: Option<EpisodeOutcome>,
@@ -141,11 +143,11 @@ pub struct EpisodeClosed {
 /// `EpisodeClosed`), or "Awaiting pathology" (no end code: the episode stays at assessment).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssessmentOutcomeRecorded {
-    pub provider_id: Uuid,
-    pub assessment_id: Uuid,
-    pub appointment_id: Uuid,
-    pub episode_id: Uuid,
-    pub participant_id: Uuid,
+    pub provider_id: ProviderId,
+    pub assessment_id: AssessmentId,
+    pub appointment_id: AppointmentId,
+    pub episode_id: EpisodeId,
+    pub participant_id: ParticipantId,
     pub outcome: OutcomeKind,
     pub end_code: Option<EndCode>,
 }
@@ -153,19 +155,19 @@ pub struct AssessmentOutcomeRecorded {
 /// A participant was ceased from screening: no invitations until she is reinstated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ParticipantCeased {
-    pub provider_id: Uuid,
-    pub participant_id: Uuid,
+    pub provider_id: ProviderId,
+    pub participant_id: ParticipantId,
     pub reason: CeaseReason,
     pub ceased_on: Date,
     /// The open episode the ceasing closed ("Ceased from routine screening"), if any.
-    pub closed_episode_id: Option<Uuid>,
+    pub closed_episode_id: Option<EpisodeId>,
 }
 
 /// A ceased, deferred or under-treatment participant was reinstated: she is invited again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ParticipantReinstated {
-    pub provider_id: Uuid,
-    pub participant_id: Uuid,
+    pub provider_id: ProviderId,
+    pub participant_id: ParticipantId,
     /// Why, as kept in her status history (for example "Opt back in").
     pub reason: String,
     pub reinstated_on: Date,
@@ -256,7 +258,7 @@ impl DomainEvent {
     }
 
     /// The provider whose records the event is about.
-    pub const fn provider_id(&self) -> Uuid {
+    pub const fn provider_id(&self) -> ProviderId {
         match self {
             DomainEvent::AppointmentStatusChanged(e) => e.provider_id,
             DomainEvent::AppointmentEnded(e) => e.provider_id,
@@ -339,9 +341,10 @@ impl DomainEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use uuid::Uuid;
 
-    fn id(n: u128) -> Uuid {
-        Uuid::from_u128(n)
+    fn id<T: From<Uuid>>(n: u128) -> T {
+        Uuid::from_u128(n).into()
     }
 
     fn examples() -> Vec<DomainEvent> {
@@ -457,7 +460,7 @@ mod tests {
         for event in examples() {
             let back = DomainEvent::decode(event.kind(), event.version(), &event.payload());
             assert_eq!(back.as_ref(), Ok(&event), "{}", event.kind());
-            assert_eq!(event.provider_id(), id(1));
+            assert_eq!(event.provider_id(), id::<ProviderId>(1));
         }
     }
 

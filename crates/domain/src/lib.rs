@@ -17,6 +17,7 @@ pub mod episode;
 pub mod events;
 pub mod follow_up;
 pub mod gateway;
+pub mod ids;
 pub mod imaging;
 pub mod medical;
 pub mod nhs_number;

@@ -91,7 +91,12 @@ impl Drop for TempDir {
     }
 }
 
-async fn follow_up(client: &reqwest::Client, base: &str, token: &str, id: Uuid) -> Value {
+async fn follow_up(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    id: impl std::fmt::Display,
+) -> Value {
     let r = client
         .get(format!("{base}/api/v1/follow-ups/{id}"))
         .bearer_auth(token)

@@ -5,6 +5,7 @@ use crate::shared::appointment::{apply_action_in, insert_history};
 use crate::sql::{self, parse_date, parse_enum, parse_id, parse_ts};
 use crate::write::AuditRow;
 use crate::{Actor, Backend, Participant, Result, Scope, Store, StoreError, new_id};
+use domain::ids::{AppointmentId, ClinicId, EpisodeId, FollowUpId, ParticipantId};
 use domain::{
     AppointmentAction, AppointmentStatus, EpisodeOutcome, EpisodeStage, EpisodeType, LocationKind,
     Session,
@@ -17,16 +18,16 @@ use uuid::Uuid;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct NewAppointment {
-    pub clinic_id: Uuid,
+    pub clinic_id: ClinicId,
     pub slot_id: Uuid,
-    pub participant_id: Uuid,
+    pub participant_id: ParticipantId,
     #[schema(value_type = String, example = "routine")]
     pub episode_type: EpisodeType,
     /// The follow-up request this booking answers (a technical recall, more images, an
     /// assessment referral, a reschedule): the appointment then belongs to the request's
     /// own episode (whose type it keeps), and the request is marked booked.
     #[serde(default)]
-    pub follow_up_id: Option<Uuid>,
+    pub follow_up_id: Option<FollowUpId>,
 }
 
 /// One row of an appointment's status history.
@@ -67,11 +68,11 @@ impl TryFrom<StatusChangeRow> for StatusChange {
 /// An appointment with everything its page shows.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AppointmentDetail {
-    pub id: Uuid,
+    pub id: AppointmentId,
     pub status: AppointmentStatus,
     /// Increases with every change; send it back to refuse a change based on stale data.
     pub version: i64,
-    pub clinic_id: Uuid,
+    pub clinic_id: ClinicId,
     #[schema(value_type = String, format = Date)]
     pub clinic_date: Date,
     pub clinic_session: Session,
@@ -79,7 +80,7 @@ pub struct AppointmentDetail {
     pub duration_minutes: i64,
     pub location_name: String,
     pub location_kind: LocationKind,
-    pub episode_id: Uuid,
+    pub episode_id: EpisodeId,
     pub episode_type: EpisodeType,
     pub episode_stage: EpisodeStage,
     pub episode_outcome: Option<EpisodeOutcome>,
@@ -95,7 +96,7 @@ pub struct AppointmentDetail {
 /// The follow-up request an appointment answers.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AnsweredFollowUp {
-    pub id: Uuid,
+    pub id: FollowUpId,
     pub kind: domain::follow_up::FollowUpKind,
     /// For a recall, the standard views it asks for (empty: the standard set).
     pub views: Vec<domain::imaging::View>,
@@ -127,7 +128,7 @@ struct AppointmentRow {
 impl AppointmentRow {
     fn into_detail(
         self,
-        id: Uuid,
+        id: AppointmentId,
         participant: Participant,
         history: Vec<StatusChange>,
     ) -> Result<AppointmentDetail> {
@@ -185,7 +186,7 @@ impl Store {
         scope: Scope,
         actor: &Actor,
         new: NewAppointment,
-    ) -> Result<Uuid> {
+    ) -> Result<AppointmentId> {
         let mut write = self.begin_change().await?;
         let tx = write.tx();
         let p = sql::id(scope.provider_id);
@@ -265,7 +266,7 @@ impl Store {
             }
         };
         let now = sql::ts(sql::now());
-        let episode_id = open_episode.unwrap_or_else(new_id);
+        let episode_id = open_episode.unwrap_or_else(|| new_id().into());
         if open_episode.is_none() {
             sqlx::query(
                 "INSERT INTO episodes (id, provider_id, participant_id, episode_type, stage, outcome, opened_on, closed_on, created_at) \
@@ -281,7 +282,7 @@ impl Store {
             .execute(&mut **tx)
             .await?;
         }
-        let id = new_id();
+        let id: AppointmentId = new_id().into();
         sqlx::query(
             "INSERT INTO appointments (id, provider_id, clinic_id, slot_id, participant_id, episode_id, status, \
              status_changed_at, version, created_at, last_changed_by_name, last_changed_at, follow_up_id) \
@@ -340,7 +341,7 @@ impl Store {
     }
 
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, id = %id))]
-    pub async fn appointment(&self, scope: Scope, id: Uuid) -> Result<AppointmentDetail> {
+    pub async fn appointment(&self, scope: Scope, id: AppointmentId) -> Result<AppointmentDetail> {
         let p = sql::id(scope.provider_id);
         let row = sqlx::query(
             "SELECT a.id, a.status, a.version, a.participant_id, a.clinic_id, c.clinic_date, c.session, \
@@ -371,7 +372,7 @@ impl Store {
     pub async fn status_history(
         &self,
         scope: Scope,
-        appointment_id: Uuid,
+        appointment_id: AppointmentId,
     ) -> Result<Vec<StatusChange>> {
         let rows = sqlx::query(
             "SELECT status, action, changed_by, changed_by_name, changed_at FROM appointment_status_history \
@@ -395,7 +396,7 @@ impl Store {
         &self,
         scope: Scope,
         actor: &Actor,
-        id: Uuid,
+        id: AppointmentId,
         action: AppointmentAction,
         expected_version: Option<i64>,
     ) -> Result<AppointmentStatus> {

@@ -25,21 +25,21 @@ use domain::assessment::{
 use domain::end_code::EndCode;
 use domain::events::{AppointmentStatusChanged, AssessmentOutcomeRecorded, DomainEvent};
 use domain::follow_up::FollowUpState;
+use domain::ids::{AppointmentId, AssessmentId, EpisodeId, ParticipantId};
 use domain::{AppointmentAction, AppointmentStatus, ClinicType, EpisodeOutcome, EpisodeStage};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 /// A recorded assessment.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Assessment {
-    pub id: Uuid,
-    pub appointment_id: Uuid,
-    pub episode_id: Uuid,
-    pub participant_id: Uuid,
+    pub id: AssessmentId,
+    pub appointment_id: AppointmentId,
+    pub episode_id: EpisodeId,
+    pub participant_id: ParticipantId,
     /// The day she was assessed (the clinic's day).
     #[schema(value_type = String, format = Date)]
     pub assessed_on: Date,
@@ -59,15 +59,15 @@ pub struct Assessment {
 /// whether an assessment can be recorded now.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AssessmentContext {
-    pub appointment_id: Uuid,
-    pub participant_id: Uuid,
+    pub appointment_id: AppointmentId,
+    pub participant_id: ParticipantId,
     pub participant_name: String,
     pub nhs_number: String,
     pub clinic_type: ClinicType,
     #[schema(value_type = String, format = Date)]
     pub clinic_date: Date,
     pub appointment_status: AppointmentStatus,
-    pub episode_id: Uuid,
+    pub episode_id: EpisodeId,
     pub episode_stage: EpisodeStage,
     pub episode_end_code: Option<EndCode>,
     #[schema(value_type = Option<String>, format = Date)]
@@ -80,10 +80,10 @@ pub struct AssessmentContext {
 /// One episode on the office's "Awaiting pathology" list.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AwaitingPathology {
-    pub assessment_id: Uuid,
-    pub appointment_id: Uuid,
-    pub episode_id: Uuid,
-    pub participant_id: Uuid,
+    pub assessment_id: AssessmentId,
+    pub appointment_id: AppointmentId,
+    pub episode_id: EpisodeId,
+    pub participant_id: ParticipantId,
     pub participant_name: String,
     pub nhs_number: String,
     #[schema(value_type = String, format = Date)]
@@ -172,7 +172,7 @@ struct Loaded {
     assessment: Option<Assessment>,
 }
 
-async fn load(tx: &mut Tx, scope: Scope, appointment_id: Uuid) -> Result<Loaded> {
+async fn load(tx: &mut Tx, scope: Scope, appointment_id: AppointmentId) -> Result<Loaded> {
     let p = sql::id(scope.provider_id);
     let row = sqlx::query(CONTEXT_SELECT)
         .bind(sql::id(appointment_id))
@@ -249,7 +249,7 @@ impl Store {
     pub async fn assessment_context(
         &self,
         scope: Scope,
-        appointment_id: Uuid,
+        appointment_id: AppointmentId,
     ) -> Result<AssessmentContext> {
         let mut tx = self.pool.begin().await?;
         let loaded = load(&mut tx, scope, appointment_id).await?;
@@ -269,7 +269,7 @@ impl Store {
         &self,
         scope: Scope,
         actor: &Actor,
-        appointment_id: Uuid,
+        appointment_id: AppointmentId,
         record: &AssessmentRecord,
         expected_version: Option<i64>,
     ) -> Result<AssessmentContext> {
@@ -494,7 +494,7 @@ async fn keep_at_assessment(
     tx: &mut Tx,
     scope: Scope,
     actor: &Actor,
-    episode_id: Uuid,
+    episode_id: EpisodeId,
     reason: &str,
 ) -> Result<()> {
     let p = sql::id(scope.provider_id);
@@ -522,9 +522,9 @@ async fn keep_at_assessment(
 
 /// What one recording writes.
 struct Saving<'a> {
-    appointment_id: Uuid,
-    episode_id: Uuid,
-    participant_id: Uuid,
+    appointment_id: AppointmentId,
+    episode_id: EpisodeId,
+    participant_id: ParticipantId,
     assessed_on: Date,
     record: &'a AssessmentRecord,
     end_code: Option<EndCode>,
@@ -533,7 +533,7 @@ struct Saving<'a> {
 
 /// Inserts or replaces the record (its version guarded) and appends its history row;
 /// returns the record's id.
-async fn save(tx: &mut Tx, scope: Scope, actor: &Actor, s: Saving<'_>) -> Result<Uuid> {
+async fn save(tx: &mut Tx, scope: Scope, actor: &Actor, s: Saving<'_>) -> Result<AssessmentId> {
     let p = sql::id(scope.provider_id);
     let now = sql::ts(sql::now());
     let rec = s.record;
@@ -546,7 +546,7 @@ async fn save(tx: &mut Tx, scope: Scope, actor: &Actor, s: Saving<'_>) -> Result
         AssessmentOutcome::CancerDiagnosed(c) => (None, Some(c)),
         _ => (None, None),
     };
-    let id = s.existing.map_or_else(new_id, |a| a.id);
+    let id = s.existing.map_or_else(|| new_id().into(), |a| a.id);
     let values = [
         Some(work),
         Some(rec.outcome.kind().as_str().to_owned()),

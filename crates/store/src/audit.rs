@@ -4,6 +4,7 @@
 
 use crate::sql::{self, parse_id, parse_ts};
 use crate::{Actor, Backend, Result, Store};
+use domain::ids::{ParticipantId, ProviderId};
 use serde::Serialize;
 use sqlx::{Any, AnyConnection, Executor, Row};
 use time::{Date, OffsetDateTime};
@@ -46,13 +47,13 @@ pub struct AuditEntry {
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub occurred_at: OffsetDateTime,
-    pub provider_id: Option<Uuid>,
+    pub provider_id: Option<ProviderId>,
     pub user_id: Option<Uuid>,
     pub actor: String,
     pub action: AuditAction,
     pub entity_type: String,
     pub entity_id: String,
-    pub participant_id: Option<Uuid>,
+    pub participant_id: Option<ParticipantId>,
     /// The values as they were after the change (empty for views).
     #[schema(value_type = Object)]
     pub snapshot: serde_json::Value,
@@ -62,7 +63,7 @@ pub struct AuditEntry {
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
     pub user_id: Option<Uuid>,
-    pub participant_id: Option<Uuid>,
+    pub participant_id: Option<ParticipantId>,
     pub from: Option<Date>,
     pub to: Option<Date>,
     pub limit: i64,
@@ -75,8 +76,8 @@ pub(crate) async fn record<'c, E>(
     actor: &Actor,
     action: AuditAction,
     entity_type: &str,
-    entity_id: Uuid,
-    participant_id: Option<Uuid>,
+    entity_id: impl Into<Uuid>,
+    participant_id: Option<ParticipantId>,
     snapshot: &serde_json::Value,
 ) -> Result<()>
 where
@@ -109,9 +110,10 @@ impl Store {
         &self,
         actor: &Actor,
         entity_type: &str,
-        entity_id: Uuid,
-        participant_id: Option<Uuid>,
+        entity_id: impl Into<Uuid> + std::fmt::Display,
+        participant_id: Option<ParticipantId>,
     ) -> Result<()> {
+        let entity_id: Uuid = entity_id.into();
         let null = serde_json::Value::Null;
         match self.backend() {
             Backend::Sqlite => {
@@ -186,13 +188,13 @@ impl Store {
                 Ok(AuditEntry {
                     id: parse_id(&r.try_get::<String, _>("id")?)?,
                     occurred_at: parse_ts(&r.try_get::<String, _>("occurred_at")?)?,
-                    provider_id: opt_id("provider_id")?,
+                    provider_id: opt_id("provider_id")?.map(ProviderId::from),
                     user_id: opt_id("user_id")?,
                     actor: r.try_get("actor")?,
                     action: AuditAction::parse(&r.try_get::<String, _>("action")?),
                     entity_type: r.try_get("entity_type")?,
                     entity_id: r.try_get("entity_id")?,
-                    participant_id: opt_id("participant_id")?,
+                    participant_id: opt_id("participant_id")?.map(ParticipantId::from),
                     snapshot: serde_json::from_str(&r.try_get::<String, _>("snapshot")?)
                         .unwrap_or(serde_json::Value::Null),
                 })

@@ -4,6 +4,7 @@ use crate::audit::AuditAction;
 use crate::sql::{self, parse_date, parse_enum, parse_id, parse_json};
 use crate::write::AuditRow;
 use crate::{Actor, Result, Scope, Store, StoreError, new_id};
+use domain::ids::{AppointmentId, ClinicId, ParticipantId};
 use domain::{
     AppointmentStatus, ClinicStatus, ClinicTab, ClinicType, LocationKind, RiskType, Session,
 };
@@ -31,7 +32,7 @@ pub struct NewClinic {
 /// A free slot in an upcoming clinic, where a follow-up can be booked.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct BookableSlot {
-    pub clinic_id: Uuid,
+    pub clinic_id: ClinicId,
     #[schema(value_type = String, format = Date)]
     pub clinic_date: Date,
     pub session: domain::Session,
@@ -44,7 +45,7 @@ pub struct BookableSlot {
 /// A clinic with its location and how many appointments it holds.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ClinicSummary {
-    pub id: Uuid,
+    pub id: ClinicId,
     #[schema(value_type = String, format = Date)]
     pub date: Date,
     pub session: Session,
@@ -83,11 +84,11 @@ impl TabCounts {
 /// One row of a clinic's day list.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ClinicAppointmentRow {
-    pub id: Uuid,
+    pub id: AppointmentId,
     pub status: AppointmentStatus,
     pub starts_at: String,
     pub duration_minutes: i64,
-    pub participant_id: Uuid,
+    pub participant_id: ParticipantId,
     pub first_name: String,
     pub last_name: String,
     pub nhs_number: String,
@@ -224,7 +225,7 @@ impl Store {
                 "The clinic must end before midnight",
             ));
         }
-        let id = new_id();
+        let id: ClinicId = new_id().into();
         let mut write = self.begin_change().await?;
         let tx = write.tx();
         sqlx::query("SELECT id FROM locations WHERE id = $1 AND provider_id = $2")
@@ -281,7 +282,7 @@ impl Store {
     }
 
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, id = %id))]
-    pub async fn clinic(&self, scope: Scope, id: Uuid) -> Result<ClinicSummary> {
+    pub async fn clinic(&self, scope: Scope, id: ClinicId) -> Result<ClinicSummary> {
         let query = format!(
             "{} WHERE c.id = $1 AND c.provider_id = $2 {SUMMARY_GROUP}",
             summary_select(3)
@@ -361,7 +362,7 @@ impl Store {
     pub async fn clinic_appointments(
         &self,
         scope: Scope,
-        clinic_id: Uuid,
+        clinic_id: ClinicId,
     ) -> Result<Vec<ClinicAppointmentRow>> {
         let query = format!(
             "SELECT a.id AS appointment_id, a.status AS appointment_status, s.starts_at AS slot_starts_at, s.duration_minutes, p.id AS participant_id, \
@@ -388,7 +389,7 @@ impl Store {
     pub async fn clinic_day(
         &self,
         scope: Scope,
-        id: Uuid,
+        id: ClinicId,
     ) -> Result<(ClinicSummary, Vec<ClinicAppointmentRow>)> {
         let query = format!(
             "SELECT c.id, c.clinic_date, c.session, c.clinic_type, c.risk_type, c.status, c.starts_at, c.ends_at, \
@@ -485,7 +486,11 @@ impl Store {
 
     /// Free slots of a clinic (no live appointment), in time order.
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, clinic_id = %clinic_id))]
-    pub async fn free_slots(&self, scope: Scope, clinic_id: Uuid) -> Result<Vec<(Uuid, String)>> {
+    pub async fn free_slots(
+        &self,
+        scope: Scope,
+        clinic_id: ClinicId,
+    ) -> Result<Vec<(Uuid, String)>> {
         let query = format!(
             "SELECT s.id, s.starts_at FROM slots s WHERE s.provider_id = $1 AND s.clinic_id = $2 \
              AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = s.id AND a.provider_id = s.provider_id \
@@ -515,7 +520,7 @@ impl Store {
         &self,
         scope: Scope,
         actor: &Actor,
-        id: Uuid,
+        id: ClinicId,
         status: ClinicStatus,
     ) -> Result<()> {
         let mut write = self.begin_change().await?;

@@ -11,18 +11,18 @@ use crate::sql::{self, parse_enum, parse_id};
 use crate::write::AuditRow;
 use crate::{Actor, Result, Scope, Store, StoreError};
 use domain::ending::{CloseBlocker, can_close};
+use domain::ids::{AppointmentId, ClinicId};
 use domain::workflow::{SectionDocument, SectionKind};
 use domain::{AppointmentAction, AppointmentStatus, ClinicStatus};
 use sqlx::Row;
-use uuid::Uuid;
 
 /// Each appointment of a clinic with its status and whether an attended-not-screened
 /// outcome has its details recorded, in slot order.
 async fn outcomes(
     tx: &mut Tx,
     scope: Scope,
-    clinic_id: Uuid,
-) -> Result<Vec<(Uuid, AppointmentStatus, bool)>> {
+    clinic_id: ClinicId,
+) -> Result<Vec<(AppointmentId, AppointmentStatus, bool)>> {
     let rows = sqlx::query(
         "SELECT a.id, a.status, (SELECT COUNT(*) FROM appointment_sections e WHERE e.appointment_id = a.id \
          AND e.provider_id = a.provider_id AND e.section = $3) AS has_details \
@@ -51,7 +51,7 @@ async fn record_ending_follow_up(
     tx: &mut Tx,
     scope: Scope,
     actor: &Actor,
-    id: Uuid,
+    id: AppointmentId,
     answer: &domain::ending::AttendedNotScreened,
 ) -> Result<()> {
     let p = sql::id(scope.provider_id);
@@ -128,8 +128,8 @@ impl Store {
     pub async fn close_blockers(
         &self,
         scope: Scope,
-        clinic_id: Uuid,
-    ) -> Result<Vec<(Uuid, CloseBlocker)>> {
+        clinic_id: ClinicId,
+    ) -> Result<Vec<(AppointmentId, CloseBlocker)>> {
         let mut tx = self.pool().begin().await?;
         self.clinic(scope, clinic_id).await?;
         let all = outcomes(&mut tx, scope, clinic_id).await?;
@@ -151,7 +151,7 @@ impl Store {
         &self,
         scope: Scope,
         actor: &Actor,
-        clinic_id: Uuid,
+        clinic_id: ClinicId,
         from: AppointmentStatus,
         action: AppointmentAction,
     ) -> Result<usize> {
@@ -168,7 +168,7 @@ impl Store {
             if clinic_status == ClinicStatus::Closed.as_str() {
                 return Err(StoreError::Refused("This clinic is closed.".to_owned()));
             }
-            let targets: Vec<Uuid> = outcomes(tx, scope, clinic_id)
+            let targets: Vec<AppointmentId> = outcomes(tx, scope, clinic_id)
                 .await?
                 .into_iter()
                 .filter(|(_, s, _)| *s == from)
@@ -186,7 +186,12 @@ impl Store {
     /// Closes the clinic if every appointment has a final outcome (and every attended not
     /// screened its details); otherwise refuses and changes nothing.
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), clinic_id = %clinic_id))]
-    pub async fn close_clinic(&self, scope: Scope, actor: &Actor, clinic_id: Uuid) -> Result<()> {
+    pub async fn close_clinic(
+        &self,
+        scope: Scope,
+        actor: &Actor,
+        clinic_id: ClinicId,
+    ) -> Result<()> {
         let mut write = self.begin_change().await?;
         let tx = write.tx();
         let clinic_status: String =
@@ -232,7 +237,7 @@ impl Store {
         &self,
         scope: Scope,
         actor: &Actor,
-        id: Uuid,
+        id: AppointmentId,
         answer: &domain::ending::AttendedNotScreened,
         expected_version: i64,
     ) -> Result<i64> {

@@ -5,9 +5,9 @@
 use crate::sql::{self, parse_date, parse_ts};
 use crate::{Result, Scope};
 use domain::dates::ImagesTaken;
+use domain::ids::AppointmentId;
 use sqlx::Row;
 use time::Date;
-use uuid::Uuid;
 
 /// The day the images of `appointment_id` were taken, in England
 /// ([`domain::dates::screening_date`]): the earliest acquisition time (or, without one, the
@@ -16,7 +16,7 @@ use uuid::Uuid;
 pub(crate) async fn screening_date(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     scope: Scope,
-    appointment_id: Uuid,
+    appointment_id: AppointmentId,
 ) -> Result<Date> {
     // One round trip inside the completion's transaction (it runs twice per screen).
     let row = sqlx::query(

@@ -8,9 +8,9 @@ use crate::shared::episode::{self, Closing};
 use crate::sql;
 use crate::{Actor, Result, Scope, Store, StoreError};
 use domain::end_code::{EndCode, check_correction, check_manual_close};
+use domain::ids::{EpisodeId, ParticipantId};
 use sqlx::Row;
 use time::Date;
-use uuid::Uuid;
 
 /// Which of the two changes the office is making.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +30,7 @@ impl Store {
         &self,
         scope: Scope,
         actor: &Actor,
-        episode_id: Uuid,
+        episode_id: EpisodeId,
         how: EpisodeEnd,
         end_code: EndCode,
         reason: &str,
@@ -102,8 +102,8 @@ Ok(next_test_due)
 /// An episode as the office's closing and correcting pages show it.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct EpisodeBrief {
-    pub id: Uuid,
-    pub participant_id: Uuid,
+    pub id: EpisodeId,
+    pub participant_id: ParticipantId,
     pub participant_name: String,
     pub episode_type: domain::EpisodeType,
     pub stage: domain::EpisodeStage,
@@ -116,7 +116,7 @@ pub struct EpisodeBrief {
 impl Store {
     /// One episode, briefly. `NotFound` for another provider's.
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, episode_id = %episode_id))]
-    pub async fn episode_brief(&self, scope: Scope, episode_id: Uuid) -> Result<EpisodeBrief> {
+    pub async fn episode_brief(&self, scope: Scope, episode_id: EpisodeId) -> Result<EpisodeBrief> {
         let r = sqlx::query(
             "SELECT e.participant_id, p.first_name, p.last_name, e.episode_type, e.stage, e.outcome, e.opened_on, e.end_code \
              FROM episodes e JOIN participants p ON p.id = e.participant_id AND p.provider_id = e.provider_id \

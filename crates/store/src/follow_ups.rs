@@ -11,11 +11,11 @@ use crate::{Actor, FollowUp, Result, Scope, Store, StoreError};
 use domain::AppointmentStatus;
 use domain::events::{DomainEvent, kind};
 use domain::follow_up::{DEFAULT_OVERDUE_DAYS, FollowUpKind, FollowUpState, validate_overdue_days};
+use domain::ids::{AppointmentId, FollowUpId};
 use serde::Serialize;
 use sqlx::Row;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 /// One move of a follow-up request.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -104,7 +104,7 @@ pub(crate) async fn cancel_follow_ups_of(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     scope: Scope,
     actor: &Actor,
-    appointment_id: Uuid,
+    appointment_id: AppointmentId,
     reason: &str,
 ) -> Result<()> {
     let rows = sqlx::query(
@@ -358,7 +358,7 @@ impl Store {
 
     /// One follow-up request with its history.
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, id = %id))]
-    pub async fn follow_up(&self, scope: Scope, id: Uuid) -> Result<FollowUpDetail> {
+    pub async fn follow_up(&self, scope: Scope, id: FollowUpId) -> Result<FollowUpDetail> {
         let row = sqlx::query(&format!(
             "SELECT {LIST_COLUMNS} WHERE f.id = $1 AND f.provider_id = $2"
         ))
@@ -395,7 +395,7 @@ impl Store {
         &self,
         scope: Scope,
         actor: &Actor,
-        id: Uuid,
+        id: FollowUpId,
         to: FollowUpState,
         reason: &str,
     ) -> Result<FollowUpState> {

@@ -83,7 +83,7 @@ pub enum Backend {
 /// forgets to filter by provider does not compile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Scope {
-    pub provider_id: Uuid,
+    pub provider_id: domain::ids::ProviderId,
 }
 
 /// Who is making a change, as recorded in history and the audit log.
@@ -91,7 +91,7 @@ pub struct Scope {
 pub struct Actor {
     pub user_id: Option<Uuid>,
     pub name: String,
-    pub provider_id: Option<Uuid>,
+    pub provider_id: Option<domain::ids::ProviderId>,
 }
 
 impl Actor {

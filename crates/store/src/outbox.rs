@@ -18,6 +18,7 @@ use crate::sql::{self, parse_id, parse_ts};
 use crate::write::AuditRow;
 use crate::{Actor, Backend, Result, Scope, Store, StoreError, new_id};
 use domain::events::DomainEvent;
+use domain::ids::ProviderId;
 use serde::Serialize;
 use sqlx::Row;
 use std::future::Future;
@@ -201,7 +202,7 @@ pub enum DeliveryOutcome {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DeadDelivery {
     pub event_id: Uuid,
-    pub provider_id: Uuid,
+    pub provider_id: ProviderId,
     /// The event's kind, for example `appointment.ended`.
     pub kind: String,
     /// The subscriber that failed, for example `gateway.reconcile`.

@@ -5,6 +5,7 @@ use crate::error::FieldError;
 use crate::sql::{self, parse_date, parse_enum, parse_id, parse_json};
 use crate::write::AuditRow;
 use crate::{Actor, Result, Scope, Store, StoreError, new_id};
+use domain::ids::{AppointmentId, ClinicId, ParticipantId};
 use domain::participant::{is_gp_practice_code, normalise_postcode};
 use domain::{
     AccessNeed, AppointmentStatus, CommunicationPreference, Ethnicity, NhsNumber, Sex,
@@ -15,7 +16,6 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use time::Date;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 /// One reason a participant needs additional support, with details.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -28,7 +28,7 @@ pub struct SupportNeed {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Participant {
-    pub id: Uuid,
+    pub id: ParticipantId,
     /// Ten digits, no spaces.
     pub nhs_number: String,
     pub first_name: String,
@@ -157,7 +157,7 @@ impl NewParticipant {
             return Err(errors);
         };
         Ok(Participant {
-            id: new_id(),
+            id: new_id().into(),
             nhs_number: nhs.as_digits(),
             first_name: self.first_name.trim().to_owned(),
             last_name: self.last_name.trim().to_owned(),
@@ -184,8 +184,8 @@ impl NewParticipant {
 /// One of a participant's appointments, for their record page.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ParticipantAppointment {
-    pub id: Uuid,
-    pub clinic_id: Uuid,
+    pub id: AppointmentId,
+    pub clinic_id: ClinicId,
     #[schema(value_type = String, format = Date)]
     pub clinic_date: Date,
     pub starts_at: String,
@@ -292,7 +292,7 @@ impl Store {
     }
 
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, id = %id))]
-    pub async fn participant(&self, scope: Scope, id: Uuid) -> Result<Participant> {
+    pub async fn participant(&self, scope: Scope, id: ParticipantId) -> Result<Participant> {
         let row = sqlx::query(&format!(
             "SELECT {PARTICIPANT_COLUMNS} FROM participants WHERE id = $1 AND provider_id = $2"
         ))
@@ -334,7 +334,7 @@ impl Store {
     pub async fn participant_appointments(
         &self,
         scope: Scope,
-        participant_id: Uuid,
+        participant_id: ParticipantId,
     ) -> Result<Vec<ParticipantAppointment>> {
         let rows = sqlx::query(
             "SELECT a.id, a.clinic_id, c.clinic_date, s.starts_at, l.name AS location_name, a.status \
@@ -370,7 +370,7 @@ impl Store {
         &self,
         scope: Scope,
         actor: &Actor,
-        participant_id: Uuid,
+        participant_id: ParticipantId,
         reasons: &[SupportNeed],
         temporary: bool,
     ) -> Result<Participant> {

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Provider {
-    pub id: Uuid,
+    pub id: domain::ids::ProviderId,
     pub code: String,
     pub name: String,
 }
@@ -73,7 +73,7 @@ impl Store {
             return Err(StoreError::invalid("name", "Enter the provider's name"));
         }
         let p = Provider {
-            id: new_id(),
+            id: new_id().into(),
             code,
             name: name.trim().to_owned(),
         };

@@ -5,10 +5,10 @@ use crate::sql::{self, parse_date, parse_enum, parse_id};
 use crate::{Backend, Result, Scope, Store, StoreError};
 use domain::AppointmentStatus;
 use domain::episode::{EpisodeStage, EpisodeType};
+use domain::ids::ParticipantId;
 use domain::medical::RecordedScreen;
 use domain::round::{BookInto, OpenEpisode, book_into};
 use sqlx::Row;
-use uuid::Uuid;
 
 /// The episode a new appointment for `participant_id` goes into: `None` to open a new one,
 /// or the open episode of this round ([`domain::round::book_into`]). Refuses (on
@@ -19,9 +19,9 @@ pub(crate) async fn episode_for_booking(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     backend: Backend,
     scope: Scope,
-    participant_id: Uuid,
+    participant_id: ParticipantId,
     episode_type: EpisodeType,
-) -> Result<Option<Uuid>> {
+) -> Result<Option<domain::ids::EpisodeId>> {
     let p = sql::id(scope.provider_id);
     let lock = match backend {
         Backend::Postgres => " FOR UPDATE",
@@ -84,8 +84,8 @@ impl Store {
     pub async fn recorded_screens(
         &self,
         scope: Scope,
-        participant_id: Uuid,
-        except_appointment: Uuid,
+        participant_id: ParticipantId,
+        except_appointment: domain::ids::AppointmentId,
     ) -> Result<Vec<RecordedScreen>> {
         // Deliberately across providers: the NHS number comes from this provider's record,
         // and only the date and the provider's name come back.
@@ -108,8 +108,9 @@ impl Store {
             .map(|r| {
                 Ok(RecordedScreen {
                     screened_on: parse_date(&r.try_get::<String, _>("screened_on")?)?,
-                    this_provider: parse_id(&r.try_get::<String, _>("provider_id")?)?
-                        == scope.provider_id,
+                    this_provider: parse_id::<domain::ids::ProviderId>(
+                        &r.try_get::<String, _>("provider_id")?,
+                    )? == scope.provider_id,
                     provider_name: r.try_get("provider_name")?,
                 })
             })

@@ -30,11 +30,11 @@ use domain::ceasing::{
 use domain::end_code::EndCode;
 use domain::events::{DomainEvent, ParticipantCeased, ParticipantReinstated, kind};
 use domain::follow_up::{FollowUpKind, FollowUpState};
+use domain::ids::ParticipantId;
 use serde::Serialize;
 use sqlx::Row;
 use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 /// Ceased from screening, and why.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -85,7 +85,7 @@ pub struct StatusHistoryEntry {
 /// A participant's screening status today, with its history.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ScreeningStatusRecord {
-    pub participant_id: Uuid,
+    pub participant_id: ParticipantId,
     /// "Routine", "Ceased", "Deferred" or "Under treatment".
     pub summary: String,
     pub ceased: Option<CeasedStatus>,
@@ -112,7 +112,11 @@ fn today() -> Date {
 }
 
 /// Refuses (not found) a participant that is not this provider's.
-async fn participant_exists(tx: &mut Tx, scope: Scope, participant_id: Uuid) -> Result<()> {
+async fn participant_exists(
+    tx: &mut Tx,
+    scope: Scope,
+    participant_id: ParticipantId,
+) -> Result<()> {
     sqlx::query("SELECT 1 AS one FROM participants WHERE id = $1 AND provider_id = $2")
         .bind(sql::id(participant_id))
         .bind(sql::id(scope.provider_id))
@@ -127,7 +131,7 @@ async fn save(
     tx: &mut Tx,
     scope: Scope,
     actor: &Actor,
-    participant_id: Uuid,
+    participant_id: ParticipantId,
     status: &ScreeningStatus,
     entry: Entry<'_>,
 ) -> Result<()> {
@@ -216,16 +220,16 @@ fn reason_label(change: StatusChange, reason: &str) -> String {
 
 /// The open episode ceasing would close.
 struct OpenEpisode {
-    id: Uuid,
+    id: domain::ids::EpisodeId,
     /// Open or booked recall and assessment requests of the episode.
-    clinical_follow_ups: Vec<(Uuid, FollowUpState)>,
+    clinical_follow_ups: Vec<(domain::ids::FollowUpId, FollowUpState)>,
 }
 
 /// The first day of an appointment of hers still to happen (booked or running), if any.
 async fn appointment_pending(
     tx: &mut Tx,
     scope: Scope,
-    participant_id: Uuid,
+    participant_id: ParticipantId,
 ) -> Result<Option<Date>> {
     let query = format!(
         "SELECT MIN(c.clinic_date) AS day FROM appointments a \
@@ -250,7 +254,7 @@ async fn appointment_pending(
 async fn open_episode(
     tx: &mut Tx,
     scope: Scope,
-    participant_id: Uuid,
+    participant_id: ParticipantId,
 ) -> Result<Option<OpenEpisode>> {
     let p = sql::id(scope.provider_id);
     let Some(row) = sqlx::query(
@@ -301,9 +305,9 @@ async fn close_on_ceasing(
     tx: &mut Tx,
     scope: Scope,
     actor: &Actor,
-    participant_id: Uuid,
+    participant_id: ParticipantId,
     reason: CeaseReason,
-) -> Result<Option<Uuid>> {
+) -> Result<Option<domain::ids::EpisodeId>> {
     if let Some(day) = appointment_pending(tx, scope, participant_id).await? {
         return Err(StoreError::NotAllowed(format!(
             "She has an appointment booked on {}: cancel the appointment first",
@@ -350,7 +354,7 @@ impl Store {
     pub async fn screening_status(
         &self,
         scope: Scope,
-        participant_id: Uuid,
+        participant_id: ParticipantId,
     ) -> Result<ScreeningStatusRecord> {
         let p = sql::id(scope.provider_id);
         let pid = sql::id(participant_id);
@@ -407,7 +411,7 @@ impl Store {
         &self,
         scope: Scope,
         actor: &Actor,
-        participant_id: Uuid,
+        participant_id: ParticipantId,
         answers: &Cease,
     ) -> Result<()> {
         self.delivering(async {
@@ -467,7 +471,7 @@ impl Store {
         &self,
         scope: Scope,
         actor: &Actor,
-        participant_id: Uuid,
+        participant_id: ParticipantId,
         reason: &str,
     ) -> Result<()> {
         let reason = reason.trim();
@@ -518,7 +522,7 @@ impl Store {
         &self,
         scope: Scope,
         actor: &Actor,
-        participant_id: Uuid,
+        participant_id: ParticipantId,
         answers: &DeferAnswers,
     ) -> Result<()> {
         let mut write = self.begin_change().await?;
@@ -546,7 +550,7 @@ impl Store {
         &self,
         scope: Scope,
         actor: &Actor,
-        participant_id: Uuid,
+        participant_id: ParticipantId,
         answers: &VhrAnswers,
     ) -> Result<()> {
         let mut write = self.begin_change().await?;
@@ -572,7 +576,7 @@ impl Store {
         &self,
         scope: Scope,
         actor: &Actor,
-        participant_id: Uuid,
+        participant_id: ParticipantId,
         reason: &str,
     ) -> Result<()> {
         let reason = reason.trim();
@@ -602,7 +606,7 @@ impl Store {
         &self,
         scope: Scope,
         actor: &Actor,
-        participant_id: Uuid,
+        participant_id: ParticipantId,
         details: &str,
     ) -> Result<()> {
         let details = details.trim();
@@ -648,7 +652,7 @@ impl Store {
 }
 
 fn record(
-    participant_id: Uuid,
+    participant_id: ParticipantId,
     status: ScreeningStatus,
     history: Vec<StatusHistoryEntry>,
 ) -> ScreeningStatusRecord {

@@ -8,6 +8,7 @@ use crate::{Actor, Result, Store, StoreError, new_id};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use domain::Role;
+use domain::ids::ProviderId;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -20,7 +21,7 @@ pub struct SessionRecord {
     /// The hash of the cookie's secret.
     pub id: String,
     pub user_id: Uuid,
-    pub provider_id: Option<Uuid>,
+    pub provider_id: Option<ProviderId>,
     pub csrf_token: String,
     pub auth_method: String,
     pub created_at: OffsetDateTime,
@@ -32,7 +33,7 @@ pub struct SessionRecord {
 #[derive(Debug, Clone)]
 pub struct ApiPrincipal {
     pub token_id: Uuid,
-    pub provider_id: Uuid,
+    pub provider_id: ProviderId,
     pub user_id: Option<Uuid>,
     pub name: String,
     pub roles: Vec<Role>,
@@ -81,7 +82,7 @@ impl Store {
     pub async fn create_session(
         &self,
         user_id: Uuid,
-        provider_id: Option<Uuid>,
+        provider_id: Option<ProviderId>,
         auth_method: &str,
     ) -> Result<(String, SessionRecord)> {
         let secret = new_secret();
@@ -142,7 +143,7 @@ impl Store {
     /// Switches the provider a session acts for. The caller checks the user holds a role
     /// there.
     #[tracing::instrument(skip_all, fields(provider_id = %provider_id))]
-    pub async fn set_session_provider(&self, id: &str, provider_id: Uuid) -> Result<()> {
+    pub async fn set_session_provider(&self, id: &str, provider_id: ProviderId) -> Result<()> {
         let done =
             sqlx::query("UPDATE sessions SET provider_id = $1 WHERE id = $2 AND ended_at IS NULL")
                 .bind(sql::id(provider_id))
@@ -172,7 +173,7 @@ impl Store {
     pub async fn create_api_token(
         &self,
         actor: &Actor,
-        provider_id: Uuid,
+        provider_id: ProviderId,
         user_id: Option<Uuid>,
         name: &str,
         roles: &[Role],

@@ -35,12 +35,16 @@ pub fn parse_date(s: &str) -> Result<Date> {
     Date::parse(s, &f).map_err(|e| StoreError::Corrupt(format!("date {s:?}: {e}")))
 }
 
-pub fn id(u: Uuid) -> String {
-    u.hyphenated().to_string()
+/// An id as stored: a typed id (`domain::ids`) or a bare UUID, as hyphenated text.
+pub fn id(u: impl Into<Uuid>) -> String {
+    u.into().hyphenated().to_string()
 }
 
-pub fn parse_id(s: &str) -> Result<Uuid> {
-    Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("id {s:?}: {e}")))
+/// A stored id, read as the typed id (or bare UUID) the caller expects.
+pub fn parse_id<T: From<Uuid>>(s: &str) -> Result<T> {
+    Uuid::parse_str(s)
+        .map(T::from)
+        .map_err(|e| StoreError::Corrupt(format!("id {s:?}: {e}")))
 }
 
 pub fn parse_enum<T: FromStr<Err = domain::UnknownValue>>(s: &str) -> Result<T> {
@@ -63,7 +67,7 @@ pub(crate) fn opt_text(r: &sqlx::any::AnyRow, name: &str) -> Result<Option<Strin
 }
 
 /// A nullable id column.
-pub(crate) fn opt_uuid(r: &sqlx::any::AnyRow, name: &str) -> Result<Option<Uuid>> {
+pub(crate) fn opt_uuid<T: From<Uuid>>(r: &sqlx::any::AnyRow, name: &str) -> Result<Option<T>> {
     opt_text(r, name)?.map(|s| parse_id(&s)).transpose()
 }
 

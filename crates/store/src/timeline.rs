@@ -8,12 +8,12 @@ use crate::{Result, Scope, Store};
 use domain::assessment::AssessmentRecord;
 use domain::end_code::EndCode;
 use domain::episode::{EpisodeOutcome, EpisodeStage, EpisodeType};
+use domain::ids::{AppointmentId, EpisodeId, FollowUpId, ParticipantId};
 use serde::Serialize;
 use sqlx::Row;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime, PrimitiveDateTime};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 /// What a timeline entry is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -44,14 +44,14 @@ pub struct TimelineEvent {
     pub title: String,
     /// "Screened · 4 images · Breast Unit, 09:10".
     pub detail: String,
-    pub appointment_id: Option<Uuid>,
-    pub follow_up_id: Option<Uuid>,
+    pub appointment_id: Option<AppointmentId>,
+    pub follow_up_id: Option<FollowUpId>,
 }
 
 /// One episode with its entries, oldest first.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TimelineEpisode {
-    pub id: Uuid,
+    pub id: EpisodeId,
     pub episode_type: EpisodeType,
     pub stage: EpisodeStage,
     pub outcome: Option<EpisodeOutcome>,
@@ -69,7 +69,7 @@ pub struct TimelineEpisode {
 /// A participant's episodes, newest first.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Timeline {
-    pub participant_id: Uuid,
+    pub participant_id: ParticipantId,
     pub episodes: Vec<TimelineEpisode>,
 }
 
@@ -92,10 +92,10 @@ impl Store {
     /// Callers that must answer "not found" check the participant first (the participant
     /// page already loads her, so the check is not repeated here).
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, participant_id = %participant_id))]
-    pub async fn timeline(&self, scope: Scope, participant_id: Uuid) -> Result<Timeline> {
+    pub async fn timeline(&self, scope: Scope, participant_id: ParticipantId) -> Result<Timeline> {
         let p = sql::id(scope.provider_id);
         let who = sql::id(participant_id);
-        let mut episodes: BTreeMap<Uuid, TimelineEpisode> = BTreeMap::new();
+        let mut episodes: BTreeMap<EpisodeId, TimelineEpisode> = BTreeMap::new();
         for r in sqlx::query(
             "SELECT id, episode_type, stage, outcome, opened_on, closed_on, end_code, end_reason, next_test_due \
              FROM episodes WHERE provider_id = $1 AND participant_id = $2",
@@ -149,7 +149,11 @@ impl Store {
         })
     }
 
-    async fn appointment_events(&self, p: &str, who: &str) -> Result<Vec<(Uuid, TimelineEvent)>> {
+    async fn appointment_events(
+        &self,
+        p: &str,
+        who: &str,
+    ) -> Result<Vec<(EpisodeId, TimelineEvent)>> {
         let rows = sqlx::query(
             "SELECT a.id, a.episode_id, a.status, a.images_taken, c.clinic_date, c.clinic_type, s.starts_at, \
              l.name AS location_name, f.kind AS follow_up_kind \
@@ -214,7 +218,7 @@ impl Store {
             .collect()
     }
 
-    async fn reading_events(&self, p: &str, who: &str) -> Result<Vec<(Uuid, TimelineEvent)>> {
+    async fn reading_events(&self, p: &str, who: &str) -> Result<Vec<(EpisodeId, TimelineEvent)>> {
         let rows = sqlx::query(
             "SELECT rc.episode_id, rc.appointment_id, rc.screened_on, rc.outcome, rc.concluded_at, rc.created_at, \
              (SELECT COUNT(*) FROM reads r WHERE r.provider_id = rc.provider_id AND r.case_id = rc.id) AS reads, \
@@ -264,7 +268,11 @@ impl Store {
             .collect()
     }
 
-    async fn follow_up_events(&self, p: &str, who: &str) -> Result<Vec<(Uuid, TimelineEvent)>> {
+    async fn follow_up_events(
+        &self,
+        p: &str,
+        who: &str,
+    ) -> Result<Vec<(EpisodeId, TimelineEvent)>> {
         let rows = sqlx::query(
             "SELECT id, episode_id, kind, status, details, note, views, created_at, created_by_name \
              FROM follow_up_requests WHERE provider_id = $1 AND participant_id = $2",
@@ -307,7 +315,11 @@ impl Store {
 
     /// Every recording of an assessment (awaiting pathology, then the pathology outcome, are
     /// two entries), from its append-only history.
-    async fn assessment_events(&self, p: &str, who: &str) -> Result<Vec<(Uuid, TimelineEvent)>> {
+    async fn assessment_events(
+        &self,
+        p: &str,
+        who: &str,
+    ) -> Result<Vec<(EpisodeId, TimelineEvent)>> {
         let rows = sqlx::query(
             "SELECT s.episode_id, s.appointment_id, h.record, h.recorded_by_name, h.recorded_at \
              FROM assessments s JOIN assessment_history h ON h.assessment_id = s.id AND h.provider_id = s.provider_id \
@@ -351,7 +363,7 @@ impl Store {
         &self,
         p: &str,
         who: &str,
-    ) -> Result<Vec<(Uuid, TimelineEvent)>> {
+    ) -> Result<Vec<(EpisodeId, TimelineEvent)>> {
         let rows = sqlx::query(
             "SELECT h.episode_id, h.stage, h.outcome, h.end_code, h.next_test_due, h.reason, h.changed_by_name, h.changed_at \
              FROM episode_history h JOIN episodes e ON e.id = h.episode_id AND e.provider_id = h.provider_id \

@@ -5,6 +5,7 @@ use crate::sql::{self, parse_enum, parse_id};
 use crate::write::AuditRow;
 use crate::{Actor, Provider, Result, Store, StoreError, new_id};
 use domain::Role;
+use domain::ids::ProviderId;
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -36,7 +37,7 @@ pub struct UserWithRoles {
 
 impl UserWithRoles {
     /// The roles held for one provider.
-    pub fn roles_for(&self, provider_id: Uuid) -> Vec<Role> {
+    pub fn roles_for(&self, provider_id: ProviderId) -> Vec<Role> {
         self.roles
             .iter()
             .filter(|(p, _)| p.id == provider_id)
@@ -126,7 +127,7 @@ impl Store {
         &self,
         actor: &Actor,
         user_id: Uuid,
-        provider_id: Uuid,
+        provider_id: ProviderId,
         role: Role,
     ) -> Result<()> {
         let mut write = self.begin_change().await?;

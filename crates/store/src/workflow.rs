@@ -14,6 +14,7 @@ use crate::write::AuditRow;
 use crate::{Actor, AppointmentDetail, Result, Room, Scope, Store, StoreError, new_id};
 use domain::ending::{AttendedNotScreened, Cancellation};
 use domain::events::{DomainEvent, ScreenCompleted};
+use domain::ids::{AppointmentId, EpisodeId, FollowUpId, ParticipantId};
 use domain::imaging::ExposureRecord;
 use domain::medical::{MedicalDocument, MedicalInformation};
 use domain::workflow::{IdentityCheck, ImagesDocument, SectionDocument, SectionKind};
@@ -179,15 +180,15 @@ pub struct NewFollowUp {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct FollowUp {
-    pub id: Uuid,
+    pub id: FollowUpId,
     pub kind: String,
     pub timescale: String,
     pub note: String,
     pub status: String,
-    pub participant_id: Uuid,
+    pub participant_id: ParticipantId,
     pub participant_name: String,
     pub nhs_number: String,
-    pub appointment_id: Uuid,
+    pub appointment_id: AppointmentId,
     #[schema(value_type = String, format = Date)]
     pub appointment_date: Date,
     pub created_by_name: String,
@@ -197,7 +198,7 @@ pub struct FollowUp {
     /// What the office is to act on (the views to retake, the breasts to assess).
     pub details: String,
     /// The episode the request belongs to (a booking continues it).
-    pub episode_id: Uuid,
+    pub episode_id: EpisodeId,
     /// For a recall, the standard views to take (empty: the standard set).
     pub views: Vec<domain::imaging::View>,
     /// The appointment the request was booked into, once booked.
@@ -211,9 +212,9 @@ pub struct FollowUp {
 async fn lock_version(
     tx: &mut Tx,
     scope: Scope,
-    id: Uuid,
+    id: AppointmentId,
     expected_version: i64,
-) -> Result<(AppointmentStatus, Uuid)> {
+) -> Result<(AppointmentStatus, ParticipantId)> {
     let row = sqlx::query(
         "SELECT status, version, participant_id, last_changed_by_name, last_changed_at \
          FROM appointments WHERE id = $1 AND provider_id = $2",
@@ -236,7 +237,7 @@ async fn lock_version(
 
 /// Removes every step document of an appointment ("Discard changes"). The audit log keeps
 /// what they said.
-async fn discard_sections(tx: &mut Tx, scope: Scope, id: Uuid) -> Result<()> {
+async fn discard_sections(tx: &mut Tx, scope: Scope, id: AppointmentId) -> Result<()> {
     sqlx::query("DELETE FROM appointment_sections WHERE provider_id = $1 AND appointment_id = $2")
         .bind(sql::id(scope.provider_id))
         .bind(sql::id(id))
@@ -253,7 +254,7 @@ impl Store {
         &self,
         scope: Scope,
         actor: &Actor,
-        id: Uuid,
+        id: AppointmentId,
         expected_version: i64,
     ) -> Result<AppointmentStatus> {
         self.delivering(async {
@@ -284,7 +285,7 @@ impl Store {
     }
 
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, id = %id))]
-    pub async fn workflow(&self, scope: Scope, id: Uuid) -> Result<Workflow> {
+    pub async fn workflow(&self, scope: Scope, id: AppointmentId) -> Result<Workflow> {
         let appointment = self.appointment(scope, id).await?;
         let p = sql::id(scope.provider_id);
         let row = sqlx::query(
@@ -391,7 +392,7 @@ impl Store {
         &self,
         scope: Scope,
         actor: &Actor,
-        id: Uuid,
+        id: AppointmentId,
         update: SectionUpdate<'_>,
         expected_version: i64,
     ) -> Result<i64> {
@@ -471,7 +472,7 @@ impl Store {
         &self,
         scope: Scope,
         actor: &Actor,
-        id: Uuid,
+        id: AppointmentId,
         body: &str,
     ) -> Result<Note> {
         let body = body.trim();
@@ -531,7 +532,7 @@ impl Store {
         &self,
         scope: Scope,
         actor: &Actor,
-        id: Uuid,
+        id: AppointmentId,
         room_id: Uuid,
         expected_version: i64,
     ) -> Result<i64> {
@@ -591,7 +592,7 @@ impl Store {
     /// location. Every workflow write that can make the images step reachable reads this,
     /// not the whole workflow.
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, id = %id))]
-    pub async fn images_gate(&self, scope: Scope, id: Uuid) -> Result<ImagesGate> {
+    pub async fn images_gate(&self, scope: Scope, id: AppointmentId) -> Result<ImagesGate> {
         let r = sqlx::query(
             "SELECT a.status, c.location_id AS clinic_location_id, a.room_id, r.location_id, r.name AS room_name, r.machine, r.ae_title, \
              (SELECT s.data FROM appointment_sections s WHERE s.provider_id = a.provider_id AND s.appointment_id = a.id AND s.section = $3) AS identity, \
@@ -653,7 +654,7 @@ impl Store {
         &self,
         scope: Scope,
         actor: &Actor,
-        id: Uuid,
+        id: AppointmentId,
         expected_version: i64,
         finish: Finish,
     ) -> Result<AppointmentStatus> {

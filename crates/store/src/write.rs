@@ -6,6 +6,7 @@
 use crate::audit::{self, AuditAction};
 use crate::outbox::{self, Tx};
 use crate::{Actor, Result, Store};
+use domain::ids::ParticipantId;
 use std::borrow::Cow;
 use uuid::Uuid;
 
@@ -15,7 +16,7 @@ pub(crate) struct AuditRow<'a> {
     pub action: AuditAction,
     pub entity_type: Cow<'a, str>,
     pub entity_id: Uuid,
-    pub participant_id: Option<Uuid>,
+    pub participant_id: Option<ParticipantId>,
     pub snapshot: Snapshot<'a>,
 }
 
@@ -52,15 +53,15 @@ impl<'a> AuditRow<'a> {
         actor: &'a Actor,
         action: AuditAction,
         entity_type: impl Into<Cow<'a, str>>,
-        entity_id: Uuid,
-        participant_id: Option<Uuid>,
+        entity_id: impl Into<Uuid>,
+        participant_id: Option<ParticipantId>,
         snapshot: impl Into<Snapshot<'a>>,
     ) -> Self {
         AuditRow {
             actor,
             action,
             entity_type: entity_type.into(),
-            entity_id,
+            entity_id: entity_id.into(),
             participant_id,
             snapshot: snapshot.into(),
         }

@@ -47,7 +47,7 @@ pub async fn request_span(req: Request, next: Next) -> Response {
 }
 
 /// Records who is calling on the request span (ids only).
-pub fn record_caller(provider: Option<uuid::Uuid>, user: Option<uuid::Uuid>) {
+pub fn record_caller(provider: Option<domain::ids::ProviderId>, user: Option<uuid::Uuid>) {
     let span = tracing::Span::current();
     if let Some(p) = provider {
         span.record("provider", tracing::field::display(p));

@@ -80,7 +80,7 @@ impl Run<'_> {
             .save_section(
                 scope,
                 &actor,
-                self.id,
+                self.id.into(),
                 SectionUpdate {
                     document: &domain::workflow::SectionDocument::Medical(
                         domain::medical::MedicalDocument {
@@ -103,7 +103,7 @@ async fn run(app: &TestApp) -> Run<'_> {
     Run {
         app,
         token: app.token(CLINICAL_A, "DMO1").await,
-        id,
+        id: id.uuid(),
     }
 }
 

@@ -148,7 +148,7 @@ async fn at_assessment(app: &TestApp) -> (Uuid, Uuid, Uuid) {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    (id, referral.episode_id, appointment)
+    (id, referral.episode_id.uuid(), appointment)
 }
 
 fn work(biopsy: bool) -> Value {

@@ -89,6 +89,7 @@ async fn participant(app: &TestApp, scope: Scope, seed: u32) -> Uuid {
         .await
         .expect("participant")
         .id
+        .uuid()
 }
 
 /// A new screening clinic next week with its free slots.
@@ -120,7 +121,7 @@ async fn clinic(app: &TestApp, scope: Scope) -> (Uuid, Vec<Uuid>) {
         .into_iter()
         .map(|(id, _)| id)
         .collect();
-    (clinic.id, free)
+    (clinic.id.uuid(), free)
 }
 
 async fn book(
@@ -142,7 +143,7 @@ async fn book(
 
 async fn appointments_of(app: &TestApp, scope: Scope, who: Uuid) -> usize {
     app.store
-        .participant_appointments(scope, who)
+        .participant_appointments(scope, who.into())
         .await
         .expect("appointments")
         .len()
@@ -299,7 +300,7 @@ async fn ceasing_closes_the_open_episode_and_is_audited() {
             .apply_action(
                 scope,
                 &Actor::system("test"),
-                appointment,
+                appointment.into(),
                 AppointmentAction::Cancel,
                 None,
             )
@@ -315,7 +316,7 @@ async fn ceasing_closes_the_open_episode_and_is_audited() {
         assert_eq!(s, StatusCode::OK, "{b}");
         let episodes = app
             .store
-            .participant_episodes(scope, who)
+            .participant_episodes(scope, who.into())
             .await
             .expect("episodes");
         assert_eq!(episodes.len(), 1);
@@ -325,7 +326,7 @@ async fn ceasing_closes_the_open_episode_and_is_audited() {
             .store
             .audit_entries(&store::AuditFilter {
                 user_id: None,
-                participant_id: Some(who),
+                participant_id: Some(who.into()),
                 from: None,
                 to: None,
                 limit: 100,
@@ -428,12 +429,18 @@ async fn referred_for_treatment_marks_her_under_treatment_and_refuses_routine_bo
         let appointment: Uuid = serde_json::from_value(b["id"].clone()).expect("id");
         let actor = Actor::system("test");
         app.store
-            .apply_action(scope, &actor, appointment, AppointmentAction::Cancel, None)
+            .apply_action(
+                scope,
+                &actor,
+                appointment.into(),
+                AppointmentAction::Cancel,
+                None,
+            )
             .await
             .expect("cancelled");
         let episode = app
             .store
-            .participant_episodes(scope, who)
+            .participant_episodes(scope, who.into())
             .await
             .expect("episodes")[0]
             .id;

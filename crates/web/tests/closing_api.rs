@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 async fn version(app: &TestApp, scope: Scope, id: Uuid) -> i64 {
     app.store
-        .appointment(scope, id)
+        .appointment(scope, id.into())
         .await
         .expect("appointment")
         .version
@@ -88,9 +88,9 @@ async fn clinic_with(
                 .await
                 .expect("action");
         }
-        ids.push(id);
+        ids.push(id.uuid());
     }
-    (clinic.id, ids)
+    (clinic.id.uuid(), ids)
 }
 
 #[tokio::test]
@@ -236,7 +236,7 @@ async fn a_clinic_closes_only_when_every_participant_has_an_outcome() {
     );
     assert_eq!(
         app.store
-            .appointment(scope, ids[0])
+            .appointment(scope, ids[0].into())
             .await
             .expect("a")
             .status,
@@ -244,7 +244,7 @@ async fn a_clinic_closes_only_when_every_participant_has_an_outcome() {
     );
     assert_eq!(
         app.store
-            .appointment(scope, ids[1])
+            .appointment(scope, ids[1].into())
             .await
             .expect("a")
             .status,
@@ -269,7 +269,7 @@ async fn a_clinic_closes_only_when_every_participant_has_an_outcome() {
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(
         app.store
-            .clinic(scope, clinic)
+            .clinic(scope, clinic.into())
             .await
             .expect("clinic")
             .status,

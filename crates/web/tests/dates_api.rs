@@ -89,6 +89,7 @@ async fn participant_born(app: &TestApp, scope: Scope, nhs: &str, born: Option<D
         .await
         .expect("participant")
         .id
+        .uuid()
 }
 
 /// A new clinic of `slots` slots on `date`, and its free slots.
@@ -120,7 +121,7 @@ async fn clinic(app: &TestApp, scope: Scope, date: Date, slots: u16) -> (Uuid, V
         .into_iter()
         .map(|(id, _)| id)
         .collect();
-    (clinic.id, free)
+    (clinic.id.uuid(), free)
 }
 
 async fn book(
@@ -387,7 +388,7 @@ async fn a_second_open_episode_for_a_participant_is_refused() {
     let first = b["id"].as_str().expect("id").parse::<Uuid>().expect("uuid");
     let episode = app
         .store
-        .appointment(west, first)
+        .appointment(west, first.into())
         .await
         .expect("appointment")
         .episode_id;
@@ -406,7 +407,7 @@ async fn a_second_open_episode_for_a_participant_is_refused() {
         );
         assert_eq!(
             app.store
-                .free_slots(west, clinic_id)
+                .free_slots(west, clinic_id.into())
                 .await
                 .expect("slots")
                 .len(),
@@ -430,7 +431,7 @@ async fn a_second_open_episode_for_a_participant_is_refused() {
     let second = b["id"].as_str().expect("id").parse::<Uuid>().expect("uuid");
     let detail = app
         .store
-        .appointment(west, second)
+        .appointment(west, second.into())
         .await
         .expect("appointment");
     assert_eq!(detail.episode_id, episode, "no second open episode");
@@ -476,7 +477,7 @@ async fn read_normal_twice(app: &TestApp, id: Uuid) -> Value {
     let west = app.provider("DMO1").await;
     let case = app
         .store
-        .reading_case_for_appointment(west, id)
+        .reading_case_for_appointment(west, id.into())
         .await
         .expect("case")
         .expect("a case");
@@ -496,7 +497,11 @@ async fn read_normal_twice(app: &TestApp, id: Uuid) -> Value {
     }
     assert_eq!(last["state"], "concluded", "{last}");
     let reader = app.token("priya.shah@example.nhs.uk", "DMO1").await;
-    let who = app.store.appointment(west, id).await.expect("appointment");
+    let who = app
+        .store
+        .appointment(west, id.into())
+        .await
+        .expect("appointment");
     let (s, episodes) = call(
         app,
         &reader,

@@ -60,6 +60,7 @@ async fn clinic_today(app: &TestApp, scope: Scope, clinic_type: domain::ClinicTy
         .await
         .expect("clinic")
         .id
+        .uuid()
 }
 
 /// Screens today's first scheduled appointment and reads it as a technical recall of
@@ -173,7 +174,7 @@ async fn a_technical_recall_is_booked_into_its_episode_reimaged_and_closes_routi
         let assessment = clinic_today(&app, scope, domain::ClinicType::Assessment).await;
         let assessment_slot = app
             .store
-            .free_slots(scope, assessment)
+            .free_slots(scope, assessment.into())
             .await
             .expect("slots")[0]
             .0;

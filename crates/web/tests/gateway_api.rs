@@ -87,7 +87,7 @@ async fn at_images_step(app: &TestApp) -> (Uuid, String, String) {
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{b}");
-    let v = version(app, scope, id).await;
+    let v = version(app, scope, id.uuid()).await;
     let (s, b) = send(
         app,
         &jane,
@@ -111,7 +111,7 @@ async fn at_images_step(app: &TestApp) -> (Uuid, String, String) {
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{b}");
-    let room = room_b(app, scope, id).await;
+    let room = room_b(app, scope, id.uuid()).await;
     let (s, b) = send(
         app,
         &jane,
@@ -127,12 +127,12 @@ async fn at_images_step(app: &TestApp) -> (Uuid, String, String) {
         .await
         .expect("participant")
         .nhs_number;
-    (id, jane, nhs)
+    (id.uuid(), jane, nhs)
 }
 
 async fn version(app: &TestApp, scope: Scope, id: Uuid) -> i64 {
     app.store
-        .appointment(scope, id)
+        .appointment(scope, id.into())
         .await
         .expect("appointment")
         .version
@@ -140,7 +140,11 @@ async fn version(app: &TestApp, scope: Scope, id: Uuid) -> i64 {
 
 /// "Room B" at the appointment's clinic's location.
 async fn room_b(app: &TestApp, scope: Scope, id: Uuid) -> Uuid {
-    let a = app.store.appointment(scope, id).await.expect("appointment");
+    let a = app
+        .store
+        .appointment(scope, id.into())
+        .await
+        .expect("appointment");
     let clinic = app.store.clinic(scope, a.clinic_id).await.expect("clinic");
     app.store
         .rooms(scope)
@@ -987,7 +991,11 @@ async fn images_received_from_the_machine_stop_cannot_proceed_and_discard_like_i
     }
     // Nothing changed, and the exit page offers only pausing.
     assert_eq!(
-        app.store.appointment(scope, id).await.expect("a").status,
+        app.store
+            .appointment(scope, id.into())
+            .await
+            .expect("a")
+            .status,
         domain::AppointmentStatus::InProgress
     );
     let browser = app.sign_in(CLINICAL_A).await;
@@ -1096,7 +1104,7 @@ async fn images_received_for_an_appointment_ended_without_a_screen_need_a_person
 async fn audit_of(app: &TestApp, scope: Scope, id: Uuid) -> Vec<store::AuditEntry> {
     let participant = app
         .store
-        .appointment(scope, id)
+        .appointment(scope, id.into())
         .await
         .expect("a")
         .participant

@@ -60,7 +60,7 @@ async fn started(app: &TestApp) -> (Uuid, String) {
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     // The images step opens once identity is confirmed and the medical information reviewed.
-    let v = version(app, &jane, id).await;
+    let v = version(app, &jane, id.uuid()).await;
     let (status, body) = send(
         app,
         &jane,
@@ -84,7 +84,7 @@ async fn started(app: &TestApp) -> (Uuid, String) {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    (id, jane)
+    (id.uuid(), jane)
 }
 
 async fn put_images(
@@ -379,7 +379,7 @@ async fn ready_for_images(app: &TestApp) -> (store::Scope, Uuid, Browser) {
         .await
         .expect("medical information reviewed");
 
-    (scope, appt, browser)
+    (scope, appt.uuid(), browser)
 }
 
 /// The pages, without JavaScript: plain forms posted with the session's CSRF token.
@@ -484,7 +484,11 @@ async fn the_counts_page_works_without_javascript_and_goes_on_to_the_repeats() {
         .to_owned();
     assert_eq!(to, format!("/appointments/{appt}/images/repeats"));
     assert_eq!(app.status(scope, appt).await.1, before + 1);
-    let wf = app.store.workflow(scope, appt).await.expect("workflow");
+    let wf = app
+        .store
+        .workflow(scope, appt.into())
+        .await
+        .expect("workflow");
     assert_eq!(wf.images_taken, 5);
     let html = app.get(&browser, &to).await.text().await.expect("body");
     assert!(
@@ -532,7 +536,11 @@ async fn the_counts_page_works_without_javascript_and_goes_on_to_the_repeats() {
         res.headers()[LOCATION].to_str().expect("location"),
         format!("/appointments/{appt}/check")
     );
-    let wf = app.store.workflow(scope, appt).await.expect("workflow");
+    let wf = app
+        .store
+        .workflow(scope, appt.into())
+        .await
+        .expect("workflow");
     let sections = serde_json::to_value(&wf.sections).expect("sections");
     let data = &sections["images"]["data"];
     assert_eq!(data["valid"], true);
@@ -588,7 +596,11 @@ async fn a_standard_set_offers_the_details_and_no_images_goes_to_cannot_proceed(
         .expect("location")
         .to_owned();
     assert_eq!(to, format!("/appointments/{appt}/images/details"));
-    let wf = app.store.workflow(scope, appt).await.expect("workflow");
+    let wf = app
+        .store
+        .workflow(scope, appt.into())
+        .await
+        .expect("workflow");
     assert_eq!(wf.images_taken, 4);
     assert_eq!(
         serde_json::to_value(&wf.sections).expect("sections")["images"]["data"]["valid"],
@@ -638,7 +650,11 @@ async fn a_standard_set_offers_the_details_and_no_images_goes_to_cannot_proceed(
         res.headers()[LOCATION].to_str().expect("location"),
         format!("/appointments/{appt}/cannot-proceed")
     );
-    let wf = app.store.workflow(scope, appt).await.expect("workflow");
+    let wf = app
+        .store
+        .workflow(scope, appt.into())
+        .await
+        .expect("workflow");
     assert_eq!(wf.images_taken, 0);
     assert_eq!(
         serde_json::to_value(&wf.sections).expect("sections")["images"]["data"]["valid"],
@@ -776,7 +792,11 @@ async fn the_details_page_warns_and_asks_before_partial_mammography_for_technica
         res.headers()[LOCATION].to_str().expect("location"),
         format!("/appointments/{appt}/check")
     );
-    let wf = app.store.workflow(scope, appt).await.expect("workflow");
+    let wf = app
+        .store
+        .workflow(scope, appt.into())
+        .await
+        .expect("workflow");
     assert_eq!(
         serde_json::to_value(&wf.sections).expect("sections")["images"]["data"]["record"]["not_all_taken"]
             ["partial_confirmed"],

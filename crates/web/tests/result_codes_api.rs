@@ -28,7 +28,7 @@ async fn did_not_attend(app: &TestApp, office: &str, scope: store::Scope) -> uui
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    participant
+    participant.uuid()
 }
 
 /// The participant's results, newest first.

@@ -114,9 +114,9 @@ async fn clinic_with(
                 .await
                 .expect("action");
         }
-        ids.push(id);
+        ids.push(id.uuid());
     }
-    (clinic.id, ids)
+    (clinic.id.uuid(), ids)
 }
 
 async fn appointment(app: &TestApp, token: &str, id: Uuid) -> Value {
@@ -453,7 +453,7 @@ async fn the_office_actions_a_follow_up_and_it_leaves_outcomes_to_act_on() {
         .save_section(
             scope,
             &jane,
-            id,
+            id.into(),
             SectionUpdate {
                 document: &domain::workflow::SectionDocument::Medical(
                     domain::medical::MedicalDocument {
@@ -785,7 +785,12 @@ async fn no_undo_or_booking_once_a_clinic_is_closed_or_cancelled() {
         );
     }
     // The cancelled appointment's slot is free, but the clinic is closed.
-    let slot = app.store.free_slots(scope, clinic).await.expect("slots")[0].0;
+    let slot = app
+        .store
+        .free_slots(scope, clinic.into())
+        .await
+        .expect("slots")[0]
+        .0;
     let person = app
         .store
         .search_participants(scope, "", 1)
@@ -806,12 +811,17 @@ async fn no_undo_or_booking_once_a_clinic_is_closed_or_cancelled() {
         .set_clinic_status(
             scope,
             &actor(&app, scope, OFFICE).await,
-            other,
+            other.into(),
             ClinicStatus::Cancelled,
         )
         .await
         .expect("cancel clinic");
-    let slot = app.store.free_slots(scope, other).await.expect("slots")[0].0;
+    let slot = app
+        .store
+        .free_slots(scope, other.into())
+        .await
+        .expect("slots")[0]
+        .0;
     let book = json!({ "clinic_id": other, "slot_id": slot, "participant_id": person, "episode_type": "routine" });
     let (s, b) = post(&app, &karen, "/api/v1/appointments", book).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::write::AuditRow;
+use domain::ids::AppointmentId;
 
 impl Store {
     /// Registers a gateway for a provider, serving `rooms` (ids of that provider's rooms),
@@ -235,7 +236,7 @@ impl Store {
     pub async fn issue_worklist_item(
         &self,
         scope: Scope,
-        appointment_id: Uuid,
+        appointment_id: AppointmentId,
         room: &Room,
     ) -> Result<Option<WorklistItem>> {
         if self.room_gateway(scope, room.id).await?.is_none() {
@@ -270,7 +271,7 @@ impl Store {
     pub async fn worklist_item(
         &self,
         scope: Scope,
-        appointment_id: Uuid,
+        appointment_id: AppointmentId,
     ) -> Result<Option<WorklistItem>> {
         sqlx::query(&format!(
             "SELECT {ITEM_COLUMNS} {ITEM_JOINS} WHERE w.provider_id = $1 AND w.appointment_id = $2"

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::write::AuditRow;
+use domain::ids::AppointmentId;
 
 impl Store {
     /// Everything the images step needs about an appointment's automatic capture.
@@ -11,7 +12,7 @@ impl Store {
     pub async fn image_capture(
         &self,
         scope: Scope,
-        appointment_id: Uuid,
+        appointment_id: AppointmentId,
         room: Option<&Room>,
     ) -> Result<ImageCapture> {
         let p = sql::id(scope.provider_id);
@@ -78,7 +79,7 @@ impl Store {
     pub async fn appointment_images(
         &self,
         scope: Scope,
-        appointment_id: Uuid,
+        appointment_id: AppointmentId,
     ) -> Result<Vec<ReceivedImage>> {
         sqlx::query(&format!(
             "SELECT {IMAGE_COLUMNS} FROM gateway_images WHERE provider_id = $1 AND appointment_id = $2 \
@@ -329,7 +330,7 @@ impl Store {
         actor: &Actor,
         image_id: Uuid,
         reason: &str,
-    ) -> Result<Uuid> {
+    ) -> Result<AppointmentId> {
         let reason = domain::gateway::validate_resolution(reason)
             .map_err(|_| StoreError::invalid("reason", "Enter why"))?;
         sqlx::query("SELECT id FROM gateway_images WHERE id = $1 AND provider_id = $2")
@@ -404,7 +405,7 @@ impl Store {
         actor: &Actor,
         image_id: Uuid,
         reason: &str,
-    ) -> Result<Uuid> {
+    ) -> Result<AppointmentId> {
         let reason = domain::gateway::validate_resolution(reason).map_err(|_| {
             StoreError::invalid(
                 "reason",
@@ -471,7 +472,11 @@ impl Store {
 
     /// How many images the gateway has delivered for an appointment (counted or not).
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, appointment_id = %appointment_id))]
-    pub async fn received_image_count(&self, scope: Scope, appointment_id: Uuid) -> Result<i64> {
+    pub async fn received_image_count(
+        &self,
+        scope: Scope,
+        appointment_id: AppointmentId,
+    ) -> Result<i64> {
         Ok(sqlx::query(
             "SELECT COUNT(*) AS n FROM gateway_images WHERE provider_id = $1 AND appointment_id = $2",
         )
@@ -503,7 +508,7 @@ impl Store {
         &self,
         scope: Scope,
         actor: &Actor,
-        appointment_id: Uuid,
+        appointment_id: AppointmentId,
         reason: &str,
     ) -> Result<()> {
         let mut write = self.begin_change().await?;

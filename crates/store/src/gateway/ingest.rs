@@ -1,6 +1,7 @@
 //! Storing what gateways send: images and performed steps, quarantine, room assignment.
 
 use super::*;
+use domain::ids::AppointmentId;
 
 /// A quarantined image's row; refused when no longer in quarantine (every change that
 /// follows is guarded by the status being [`QuarantineStatus::Open`] too).
@@ -33,8 +34,8 @@ pub(super) async fn open_quarantined(
 pub(super) async fn participant_of(
     tx: &mut Tx<'_>,
     scope: Scope,
-    appointment_id: Uuid,
-) -> Result<Uuid> {
+    appointment_id: AppointmentId,
+) -> Result<domain::ids::ParticipantId> {
     parse_id(
         &sqlx::query("SELECT participant_id FROM appointments WHERE id = $1 AND provider_id = $2")
             .bind(sql::id(appointment_id))
@@ -205,7 +206,7 @@ pub(super) async fn store_image(
             "quarantined"
         }
         .to_owned(),
-        appointment_id: appointment,
+        appointment_id: appointment.map(Uuid::from),
         quarantine_reason: reason.map(|r| r.as_str().to_owned()),
     })
 }
@@ -319,7 +320,7 @@ pub(super) async fn store_mpps(
     Ok(EventReceipt {
         stored: true,
         outcome: "mpps".to_owned(),
-        appointment_id: appointment,
+        appointment_id: appointment.map(Uuid::from),
         quarantine_reason: match outcome {
             MatchOutcome::Quarantine(q) => Some(q.as_str().to_owned()),
             MatchOutcome::Attach(_) => None,

@@ -19,6 +19,7 @@ use domain::gateway::{
     connection_state, counts_as_exposure, dicom_person_name, match_image, merge_mpps,
     received_counts, reconcile, study_instance_uid, worklist_status,
 };
+use domain::ids::AppointmentId;
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -47,7 +48,7 @@ type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 #[derive(Debug, Clone)]
 pub struct GatewayPrincipal {
     pub gateway_id: Uuid,
-    pub provider_id: Uuid,
+    pub provider_id: domain::ids::ProviderId,
     pub name: String,
 }
 
@@ -87,7 +88,7 @@ pub struct GatewayStatus {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct WorklistItem {
     pub id: Uuid,
-    pub appointment_id: Uuid,
+    pub appointment_id: AppointmentId,
     pub revision: i64,
     pub status: WorklistStatus,
     pub accession_number: String,
@@ -134,7 +135,7 @@ impl From<&WorklistItem> for gateway_protocol::WorklistItem {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReceivedImage {
     pub id: Uuid,
-    pub appointment_id: Option<Uuid>,
+    pub appointment_id: Option<AppointmentId>,
     pub sop_instance_uid: String,
     pub study_instance_uid: Option<String>,
     pub accession_number: Option<String>,
@@ -170,7 +171,7 @@ pub struct ReceivedImage {
 /// Someone asked for a quarantined image to be attached; a different person must confirm.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AttachRequest {
-    pub appointment_id: Uuid,
+    pub appointment_id: AppointmentId,
     pub requested_by: Option<Uuid>,
     pub requested_by_name: String,
     #[serde(with = "time::serde::rfc3339")]
@@ -182,7 +183,7 @@ pub struct AttachRequest {
 /// An image detached from an appointment ("These are a different participant's images").
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Detachment {
-    pub appointment_id: Uuid,
+    pub appointment_id: AppointmentId,
     pub detached_by_name: String,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -194,7 +195,7 @@ pub struct Detachment {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Settlement {
     /// Attached to this appointment.
-    Attached(Uuid),
+    Attached(AppointmentId),
     /// Asked for: a different person must confirm the attachment.
     AwaitingConfirmation,
     /// Kept out of every record.
@@ -202,7 +203,7 @@ pub enum Settlement {
 }
 
 impl Settlement {
-    pub fn appointment_id(&self) -> Option<Uuid> {
+    pub fn appointment_id(&self) -> Option<AppointmentId> {
         match self {
             Settlement::Attached(a) => Some(*a),
             _ => None,
@@ -257,7 +258,7 @@ impl ImageCapture {
 /// one an office user may attach it to, deliberately, after checking.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct QuarantineCandidate {
-    pub appointment_id: Uuid,
+    pub appointment_id: AppointmentId,
     pub participant_name: String,
     pub nhs_number: String,
 }
@@ -266,7 +267,7 @@ pub struct QuarantineCandidate {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DiscrepancyRecord {
     pub id: Uuid,
-    pub appointment_id: Uuid,
+    pub appointment_id: AppointmentId,
     pub participant_name: String,
     pub nhs_number: String,
     pub kind: DiscrepancyKind,
@@ -497,7 +498,7 @@ async fn trigger_in(tx: &mut Tx<'_>, scope: Scope) -> Result<WorklistTrigger> {
 async fn default_gateway_room(
     tx: &mut Tx<'_>,
     scope: Scope,
-    appointment_id: Uuid,
+    appointment_id: AppointmentId,
 ) -> Result<Option<(String, String)>> {
     let row = sqlx::query(
         "SELECT r.id, r.ae_title FROM appointments a \
@@ -517,7 +518,7 @@ async fn default_gateway_room(
 async fn mpps_status_in(
     tx: &mut Tx<'_>,
     scope: Scope,
-    appointment_id: Uuid,
+    appointment_id: AppointmentId,
 ) -> Result<Option<MppsStatus>> {
     let rows = sqlx::query(
         "SELECT status FROM gateway_mpps WHERE provider_id = $1 AND appointment_id = $2 ORDER BY updated_at",
@@ -541,7 +542,7 @@ async fn mpps_status_in(
 pub(crate) async fn sync_item(
     tx: &mut Tx<'_>,
     scope: Scope,
-    appointment_id: Uuid,
+    appointment_id: AppointmentId,
     room: Option<(String, String)>,
     create: bool,
 ) -> Result<bool> {

@@ -1,13 +1,14 @@
 //! Reconciling an ended appointment's images with what was recorded and performed.
 
 use super::*;
+use domain::ids::AppointmentId;
 use domain::workflow::{SectionDocument, SectionKind};
 
 /// The images recorded in the appointment's saved images step, and how.
 pub(super) async fn recorded_in(
     tx: &mut Tx<'_>,
     scope: Scope,
-    appointment_id: Uuid,
+    appointment_id: AppointmentId,
 ) -> Result<(Option<RecordingMethod>, Option<domain::imaging::ViewCounts>)> {
     let row = sqlx::query(
         "SELECT data FROM appointment_sections WHERE provider_id = $1 AND appointment_id = $2 AND section = $3",
@@ -37,7 +38,7 @@ pub(super) async fn recorded_in(
 pub(crate) async fn reconcile_in(
     tx: &mut Tx<'_>,
     scope: Scope,
-    appointment_id: Uuid,
+    appointment_id: AppointmentId,
 ) -> Result<()> {
     let p = sql::id(scope.provider_id);
     let a = sqlx::query(

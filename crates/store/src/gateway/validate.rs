@@ -7,7 +7,7 @@ pub(super) async fn find_match(
     tx: &mut Tx<'_>,
     scope: Scope,
     keys: &ImageKeys<'_>,
-) -> Result<MatchOutcome<Uuid>> {
+) -> Result<MatchOutcome<domain::ids::AppointmentId>> {
     let p = sql::id(scope.provider_id);
     let lookup = |column: &'static str| {
         format!(

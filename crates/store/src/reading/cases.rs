@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::write::AuditRow;
+use domain::ids::{AppointmentId, CaseId};
 use sqlx::FromRow;
 
 /// One group of the dashboard's count of unfinished cases, as stored.
@@ -95,7 +96,7 @@ impl Store {
 
     /// One reading case.
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, case_id = %case_id))]
-    pub async fn reading_case(&self, scope: Scope, case_id: Uuid) -> Result<ReadingCase> {
+    pub async fn reading_case(&self, scope: Scope, case_id: CaseId) -> Result<ReadingCase> {
         let row = sqlx::query(&format!(
             "SELECT {CASE_COLUMNS} {CASE_FROM} WHERE r.id = $1 AND r.provider_id = $2"
         ))
@@ -112,7 +113,7 @@ impl Store {
     pub async fn reading_case_for_appointment(
         &self,
         scope: Scope,
-        appointment_id: Uuid,
+        appointment_id: AppointmentId,
     ) -> Result<Option<ReadingCase>> {
         let row = sqlx::query(&format!(
             "SELECT {CASE_COLUMNS} {CASE_FROM} WHERE r.appointment_id = $1 AND r.provider_id = $2"

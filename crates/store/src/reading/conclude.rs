@@ -1,6 +1,7 @@
 //! Settling a case by its reads, and the result a concluded case writes.
 
 use super::*;
+use domain::ids::CaseId;
 
 /// Moves a case to the state its reads put it in, and concludes it (writing the result)
 /// when they make a result. Returns the state and, when concluded now, the outcome.
@@ -9,7 +10,7 @@ pub(super) async fn settle(
     scope: Scope,
     actor: &Actor,
     settings: &ReadingSettings,
-    case_id: Uuid,
+    case_id: CaseId,
     now: OffsetDateTime,
 ) -> Result<(ReadingState, Option<String>)> {
     // Take the case's row lock first (PostgreSQL; SQLite's write transaction is already

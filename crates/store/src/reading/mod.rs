@@ -13,6 +13,7 @@ use domain::AppointmentStatus;
 use domain::episode::{EpisodeStage, EpisodeType};
 use domain::events::{CaseConcluded, DomainEvent, EpisodeOutcomeSet, NeededFollowUp, kind};
 use domain::follow_up::FollowUpKind;
+use domain::ids::{AppointmentId, CaseId, ClinicId, EpisodeId, ParticipantId};
 use domain::imaging::{Breast, Completeness};
 use domain::reading::{
     ArbitrationDecision, ArbitrationPolicy, CaseHolder, CaseReads, DraftPurpose,
@@ -142,9 +143,9 @@ impl ReadingSettings {
 /// A reading case with who it is for.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReadingCase {
-    pub id: Uuid,
-    pub appointment_id: Uuid,
-    pub participant_id: Uuid,
+    pub id: CaseId,
+    pub appointment_id: AppointmentId,
+    pub participant_id: ParticipantId,
     pub participant_name: String,
     pub nhs_number: String,
     #[schema(value_type = String, format = Date)]
@@ -154,7 +155,7 @@ pub struct ReadingCase {
     pub held: Option<String>,
     pub priors_status: PriorsStatus,
     pub completeness: Completeness,
-    pub clinic_id: Option<Uuid>,
+    pub clinic_id: Option<ClinicId>,
     /// The episode outcome, once concluded.
     pub outcome: Option<String>,
 }
@@ -253,7 +254,12 @@ fn completeness_on_screen<'a>(
 }
 
 /// Opens the reading case for a screened appointment, inside the caller's transaction.
-async fn open_case(tx: &mut Tx, scope: Scope, actor: &Actor, appointment_id: Uuid) -> Result<()> {
+async fn open_case(
+    tx: &mut Tx,
+    scope: Scope,
+    actor: &Actor,
+    appointment_id: AppointmentId,
+) -> Result<()> {
     let row = sqlx::query(
         "SELECT a.episode_id, a.participant_id, a.clinic_id, c.clinic_date FROM appointments a \
          JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = a.provider_id \
@@ -300,7 +306,7 @@ async fn open_case(tx: &mut Tx, scope: Scope, actor: &Actor, appointment_id: Uui
 async fn set_completeness(
     tx: &mut Tx,
     scope: Scope,
-    appointment_id: Uuid,
+    appointment_id: AppointmentId,
     completeness: Completeness,
 ) -> Result<()> {
     sqlx::query(
@@ -358,7 +364,7 @@ pub struct OverdueCase {
 /// One case as a session lists it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SessionCase {
-    pub case_id: Uuid,
+    pub case_id: CaseId,
     pub position: i64,
     pub participant_name: String,
     pub nhs_number: String,
@@ -378,7 +384,7 @@ pub struct ReadingSession {
     pub id: Uuid,
     pub reader_id: Uuid,
     pub kind: SessionKind,
-    pub clinic_id: Option<Uuid>,
+    pub clinic_id: Option<ClinicId>,
     pub size: i64,
     pub ended: bool,
     pub cases: Vec<SessionCase>,
@@ -399,7 +405,7 @@ impl ReadingSession {
     }
 
     /// The case being read now (offered, no result yet).
-    pub fn current(&self) -> Option<Uuid> {
+    pub fn current(&self) -> Option<CaseId> {
         self.cases
             .iter()
             .find(|c| c.result.is_none())
@@ -411,7 +417,7 @@ impl ReadingSession {
 #[derive(Debug, Clone, Copy)]
 pub struct SessionHeader {
     pub kind: SessionKind,
-    pub clinic_id: Option<Uuid>,
+    pub clinic_id: Option<ClinicId>,
     pub size: i64,
     pub ended: bool,
 }
@@ -419,10 +425,10 @@ pub struct SessionHeader {
 /// Where a session is, for "next case".
 struct SessionProgress {
     kind: SessionKind,
-    clinic_id: Option<Uuid>,
+    clinic_id: Option<ClinicId>,
     size: i64,
     ended: bool,
-    current: Option<Uuid>,
+    current: Option<CaseId>,
     done: i64,
     offered: i64,
 }
@@ -454,7 +460,7 @@ pub struct ArbitrationView {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CaseHold {
     pub id: Uuid,
-    pub case_id: Uuid,
+    pub case_id: CaseId,
     /// deferred or priors.
     pub kind: String,
     pub reason: String,
@@ -503,7 +509,7 @@ fn can_read_json<S: serde::Serializer>(
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CaseDetail {
     pub case: ReadingCase,
-    pub episode_id: Uuid,
+    pub episode_id: EpisodeId,
     pub episode_type: EpisodeType,
     /// The reads this viewer may see (the 1st hidden while blinded).
     pub reads: Vec<ReadView>,
@@ -532,8 +538,8 @@ pub struct CaseDetail {
 /// Another reading case of the same episode.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct LinkedCase {
-    pub id: Uuid,
-    pub appointment_id: Uuid,
+    pub id: CaseId,
+    pub appointment_id: AppointmentId,
     #[schema(value_type = String, format = Date)]
     pub screened_on: Date,
     /// The case's outcome label, once concluded.
@@ -569,10 +575,10 @@ pub struct NewArbitration {
 }
 
 struct CaseRow {
-    id: Uuid,
-    participant_id: Uuid,
-    appointment_id: Uuid,
-    episode_id: Uuid,
+    id: CaseId,
+    participant_id: ParticipantId,
+    appointment_id: AppointmentId,
+    episode_id: EpisodeId,
     state: ReadingState,
     screened_on: Date,
     completeness: Completeness,
@@ -581,7 +587,7 @@ struct CaseRow {
     priors_status: PriorsStatus,
 }
 
-async fn case_row<'c, E>(exec: E, scope: Scope, case_id: Uuid) -> Result<CaseRow>
+async fn case_row<'c, E>(exec: E, scope: Scope, case_id: CaseId) -> Result<CaseRow>
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
@@ -612,7 +618,7 @@ where
 async fn load_reads<'c, E>(
     exec: E,
     scope: Scope,
-    case_id: Uuid,
+    case_id: CaseId,
 ) -> Result<(CaseReads, Vec<(ReadSlot, String)>, Option<Vec<String>>)>
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
@@ -664,7 +670,7 @@ where
 /// A participant's episode with its result.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EpisodeSummary {
-    pub id: Uuid,
+    pub id: EpisodeId,
     #[schema(value_type = String, format = Date)]
     pub opened_on: Date,
     pub episode_type: EpisodeType,
@@ -687,7 +693,7 @@ impl Store {
     pub async fn participant_episodes(
         &self,
         scope: Scope,
-        participant_id: Uuid,
+        participant_id: ParticipantId,
     ) -> Result<Vec<EpisodeSummary>> {
         let rows = sqlx::query(
             "SELECT id, opened_on, episode_type, stage, outcome, next_test_due, end_code, end_reason, closed_on FROM episodes \
@@ -840,7 +846,7 @@ async fn mark_session(
     scope: Scope,
     actor: &Actor,
     session_id: Option<Uuid>,
-    case_id: Uuid,
+    case_id: CaseId,
     result: SessionResult,
 ) -> Result<()> {
     let p = sql::id(scope.provider_id);

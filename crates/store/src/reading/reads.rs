@@ -4,6 +4,7 @@
 use super::*;
 use domain::Role;
 use domain::episode::EpisodeOutcome;
+use domain::ids::{CaseId, EpisodeId};
 use sqlx::FromRow;
 
 /// The label of a stored episode outcome, if any.
@@ -110,7 +111,7 @@ impl Store {
         &self,
         scope: Scope,
         viewer: Uuid,
-        case_id: Uuid,
+        case_id: CaseId,
     ) -> Result<CaseDetail> {
         let now = sql::now();
         let case = self.reading_case(scope, case_id).await?;
@@ -220,7 +221,7 @@ impl Store {
         &self,
         scope: Scope,
         actor: &Actor,
-        case_id: Uuid,
+        case_id: CaseId,
         purpose: &str,
         opinion: &Opinion,
     ) -> Result<()> {
@@ -258,7 +259,7 @@ impl Store {
         &self,
         scope: Scope,
         user_id: Uuid,
-        case_id: Uuid,
+        case_id: CaseId,
         purpose: &str,
     ) -> Result<Option<Opinion>> {
         let opinion = sqlx::query_scalar::<_, String>(
@@ -283,7 +284,7 @@ impl Store {
         scope: Scope,
         actor: &Actor,
         session_id: Option<Uuid>,
-        case_id: Uuid,
+        case_id: CaseId,
         opinion: &Opinion,
         context: &ReadingContext,
     ) -> Result<ReadRecorded> {
@@ -428,7 +429,7 @@ impl Store {
         scope: Scope,
         actor: &Actor,
         session_id: Option<Uuid>,
-        case_id: Uuid,
+        case_id: CaseId,
         arbitration: &NewArbitration,
         context: &ReadingContext,
     ) -> Result<ReadRecorded> {
@@ -567,7 +568,7 @@ impl Store {
         &self,
         scope: Scope,
         actor: &Actor,
-        case_id: Uuid,
+        case_id: CaseId,
         panel: &[Uuid],
     ) -> Result<()> {
         let me = user_of(actor)?;
@@ -604,7 +605,7 @@ impl Store {
         &self,
         scope: Scope,
         user_id: Uuid,
-        case_id: Uuid,
+        case_id: CaseId,
     ) -> Result<Vec<Uuid>> {
         let panel = sqlx::query_scalar::<_, String>(
             "SELECT opinion FROM opinion_drafts WHERE case_id = $1 AND user_id = $2 AND purpose = $4 AND provider_id = $3",
@@ -642,7 +643,7 @@ impl Store {
     pub async fn episode_history(
         &self,
         scope: Scope,
-        episode_id: Uuid,
+        episode_id: EpisodeId,
     ) -> Result<Vec<EpisodeChange>> {
         sqlx::query_as::<_, EpisodeChangeRow>(
             "SELECT stage, outcome, next_test_due, end_code, reason, changed_by_name, changed_at FROM episode_history \

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::write::AuditRow;
+use domain::ids::{CaseId, ClinicId};
 use sqlx::FromRow;
 
 /// A case of a session as the session page shows it, with this reader's read, as stored.
@@ -44,7 +45,7 @@ impl Store {
         scope: Scope,
         actor: &Actor,
         kind: SessionKind,
-        clinic_id: Option<Uuid>,
+        clinic_id: Option<ClinicId>,
         size: u8,
     ) -> Result<Uuid> {
         let me = user_of(actor)?;
@@ -191,7 +192,7 @@ impl Store {
         scope: Scope,
         actor: &Actor,
         session_id: Uuid,
-    ) -> Result<Option<Uuid>> {
+    ) -> Result<Option<CaseId>> {
         let me = user_of(actor)?;
         let now = sql::now();
         self.settle_due_reads(scope, now).await?;
@@ -385,7 +386,7 @@ impl Store {
         scope: Scope,
         actor: &Actor,
         session_id: Option<Uuid>,
-        case_id: Uuid,
+        case_id: CaseId,
         result: SessionResult,
     ) -> Result<()> {
         let mut write = self.begin_change().await?;
@@ -402,7 +403,7 @@ impl Store {
         scope: Scope,
         actor: &Actor,
         session_id: Uuid,
-        case_id: Uuid,
+        case_id: CaseId,
     ) -> Result<()> {
         let me = user_of(actor)?;
         let session = self.reading_session(scope, me, session_id).await?;
@@ -426,7 +427,7 @@ impl Store {
         scope: Scope,
         actor: &Actor,
         session_id: Option<Uuid>,
-        case_id: Uuid,
+        case_id: CaseId,
         reason: &str,
     ) -> Result<()> {
         let reason = domain::reading::validate_deferral_reason(reason)
@@ -450,7 +451,7 @@ impl Store {
         scope: Scope,
         actor: &Actor,
         session_id: Option<Uuid>,
-        case_id: Uuid,
+        case_id: CaseId,
         reason: &str,
     ) -> Result<()> {
         let reason = domain::reading::validate_priors_reason(reason)
@@ -466,7 +467,7 @@ impl Store {
         scope: Scope,
         actor: &Actor,
         session_id: Option<Uuid>,
-        case_id: Uuid,
+        case_id: CaseId,
         kind: HoldKind,
         reason: &str,
     ) -> Result<()> {
@@ -520,7 +521,7 @@ impl Store {
         &self,
         scope: Scope,
         actor: &Actor,
-        case_id: Uuid,
+        case_id: CaseId,
         to: PriorsStatus,
     ) -> Result<()> {
         let mut write = self.begin_change().await?;
@@ -576,7 +577,7 @@ impl Store {
 
     /// The office returns a deferred case to reading ("Unflag case").
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display), case_id = %case_id))]
-    pub async fn unflag_case(&self, scope: Scope, actor: &Actor, case_id: Uuid) -> Result<()> {
+    pub async fn unflag_case(&self, scope: Scope, actor: &Actor, case_id: CaseId) -> Result<()> {
         let mut write = self.begin_change().await?;
         let tx = write.tx();
         let case = case_row(&mut **tx, scope, case_id).await?;

@@ -14,6 +14,7 @@ use crate::sql::{
 };
 use crate::{Actor, Backend, Result, Scope, Store, StoreError, new_id};
 use domain::delivery::{Channel, DeliveryEvent, DeliveryState, NO_PRACTICE};
+use domain::ids::{ParticipantId, ProviderId};
 use domain::results::ResultKind;
 use domain::{AppointmentStatus, ClinicStatus, CommunicationPreference};
 use serde::Serialize;
@@ -35,7 +36,7 @@ pub struct DeliveryRecord {
     pub result_id: Uuid,
     pub result_version: i64,
     pub result_kind: ResultKind,
-    pub participant_id: Uuid,
+    pub participant_id: ParticipantId,
     pub participant_name: String,
     pub nhs_number: String,
     pub channel: Channel,
@@ -110,7 +111,7 @@ pub(super) fn delivery_from_row(r: &sqlx::any::AnyRow) -> Result<DeliveryRecord>
 #[derive(Debug, Clone)]
 pub struct Outgoing {
     pub delivery_id: Uuid,
-    pub provider_id: Uuid,
+    pub provider_id: ProviderId,
     pub channel: Channel,
     pub state: DeliveryState,
     pub attempts: i64,
@@ -259,7 +260,7 @@ pub(crate) async fn on_issued(
     tx: &mut Tx,
     p: &str,
     result: &str,
-    participant: Uuid,
+    participant: ParticipantId,
     episode: &str,
     kind: ResultKind,
     actor: &Actor,

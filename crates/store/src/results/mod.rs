@@ -23,6 +23,7 @@ use crate::{Actor, Result, Scope, Store, new_id};
 use domain::end_code::EndCode;
 use domain::episode::EpisodeOutcome;
 use domain::events::{DomainEvent, kind};
+use domain::ids::{EpisodeId, ParticipantId};
 use domain::results::{
     NextResult, ResultKind, ResultSource, ResultState, default_coding, next_result,
 };
@@ -43,8 +44,8 @@ pub struct ResultCode {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ResultRecord {
     pub id: Uuid,
-    pub episode_id: Uuid,
-    pub participant_id: Uuid,
+    pub episode_id: EpisodeId,
+    pub participant_id: ParticipantId,
     /// The participant's name and NHS number (for the office's lists).
     pub participant_name: String,
     pub nhs_number: String,
@@ -138,7 +139,7 @@ impl Store {
     pub async fn participant_results(
         &self,
         scope: Scope,
-        participant_id: Uuid,
+        participant_id: ParticipantId,
     ) -> Result<Vec<ResultRecord>> {
         sqlx::query(&format!(
             "SELECT {RESULT_FIELDS} {FROM_RESULTS} WHERE r.provider_id = $1 AND r.participant_id = $2 \
@@ -355,9 +356,9 @@ async fn latest(tx: &mut Tx, p: &str, episode: &str) -> Result<Option<(String, R
 
 /// What an event says about the episode's result.
 struct Change<'a> {
-    provider_id: Uuid,
-    episode_id: Uuid,
-    participant_id: Uuid,
+    provider_id: domain::ids::ProviderId,
+    episode_id: EpisodeId,
+    participant_id: ParticipantId,
     outcome: Option<EpisodeOutcome>,
     end_code: Option<EndCode>,
     next_test_due: Option<Date>,
@@ -485,7 +486,12 @@ async fn apply(tx: &mut Tx, actor: &Actor, c: &Change<'_>) -> Result<()> {
 }
 
 /// Whether the participant was assessed in this episode (through the index by participant).
-async fn was_assessed(tx: &mut Tx, p: &str, participant: Uuid, episode: &str) -> Result<bool> {
+async fn was_assessed(
+    tx: &mut Tx,
+    p: &str,
+    participant: ParticipantId,
+    episode: &str,
+) -> Result<bool> {
     Ok(sqlx::query(
         "SELECT id FROM assessments WHERE provider_id = $1 AND participant_id = $2 AND episode_id = $3 LIMIT 1",
     )
@@ -514,7 +520,7 @@ async fn retire(tx: &mut Tx, p: &str, id: &str, state: ResultState) -> Result<()
 
 async fn audit_result(
     tx: &mut Tx,
-    participant_id: Uuid,
+    participant_id: ParticipantId,
     actor: &Actor,
     id: &str,
     what: &str,
@@ -524,7 +530,7 @@ async fn audit_result(
         actor,
         AuditAction::Update,
         "result",
-        parse_id(id)?,
+        parse_id::<Uuid>(id)?,
         Some(participant_id),
         &serde_json::json!({ "result": what }),
     )

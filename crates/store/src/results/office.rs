@@ -11,6 +11,7 @@ use crate::sql::{self, parse_enum, parse_id, parse_ts};
 use crate::write::AuditRow;
 use crate::{Actor, FieldError, Result, Scope, Store, StoreError};
 use domain::delivery::{Channel, DeliveryEvent, DeliveryState, FailsafeReason, failsafe};
+use domain::ids::ParticipantId;
 use serde::Serialize;
 use sqlx::Row;
 use std::collections::BTreeMap;
@@ -153,7 +154,7 @@ impl Store {
     pub async fn participant_deliveries(
         &self,
         scope: Scope,
-        participant_id: Uuid,
+        participant_id: ParticipantId,
     ) -> Result<Vec<DeliveryRecord>> {
         self.deliveries_where(
             "d.provider_id = $1 AND d.participant_id = $2 ORDER BY d.queued_at DESC, d.id DESC",

@@ -11,6 +11,7 @@ use domain::events::{
     AppointmentEnded, AppointmentEndingUndone, AppointmentStatusChanged, DomainEvent,
     EpisodeOutcomeSet,
 };
+use domain::ids::AppointmentId;
 use domain::{AppointmentAction, AppointmentStatus, EpisodeOutcome, EpisodeStage};
 use sqlx::Row;
 use uuid::Uuid;
@@ -163,7 +164,7 @@ async fn reopen_episode(
 pub(crate) async fn runner(
     tx: &mut Tx,
     scope: Scope,
-    id: Uuid,
+    id: AppointmentId,
 ) -> Result<Option<(Option<Uuid>, String)>> {
     let row = sqlx::query(
         "SELECT changed_by, changed_by_name FROM appointment_status_history \
@@ -192,7 +193,7 @@ pub(crate) async fn require_runner(
     tx: &mut Tx,
     scope: Scope,
     actor: &Actor,
-    id: Uuid,
+    id: AppointmentId,
 ) -> Result<()> {
     if let Some((runner_id, runner_name)) = runner(tx, scope, id).await?
         && runner_id != actor.user_id
@@ -229,7 +230,7 @@ pub(crate) async fn apply_action_in(
     tx: &mut Tx,
     scope: Scope,
     actor: &Actor,
-    id: Uuid,
+    id: AppointmentId,
     action: AppointmentAction,
     expected_version: Option<i64>,
     outcome: Option<EpisodeOutcome>,
@@ -415,7 +416,7 @@ pub(crate) async fn insert_history(
     tx: &mut Tx,
     scope: Scope,
     actor: &Actor,
-    appointment_id: Uuid,
+    appointment_id: AppointmentId,
     status: AppointmentStatus,
     action: Option<AppointmentAction>,
     at: &str,
@@ -441,7 +442,7 @@ pub(crate) async fn bump_version(
     tx: &mut Tx,
     scope: Scope,
     actor: &Actor,
-    id: Uuid,
+    id: AppointmentId,
     expected: i64,
 ) -> Result<i64> {
     let done = sqlx::query(
@@ -475,7 +476,7 @@ pub(crate) async fn upsert_section(
     tx: &mut Tx,
     scope: Scope,
     actor: &Actor,
-    id: Uuid,
+    id: AppointmentId,
     document: &domain::workflow::SectionDocument,
 ) -> Result<()> {
     let now = sql::ts(sql::now());
@@ -517,7 +518,7 @@ pub(crate) async fn upsert_section(
 pub(crate) async fn received_count_in(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     scope: Scope,
-    appointment_id: Uuid,
+    appointment_id: AppointmentId,
 ) -> Result<i64> {
     Ok(sqlx::query(
         "SELECT COUNT(*) AS n FROM gateway_images WHERE provider_id = $1 AND appointment_id = $2",

@@ -9,14 +9,14 @@ use crate::{Actor, Result, Scope, StoreError, new_id};
 use domain::end_code::{DueBasis, EndCode};
 use domain::episode::{EpisodeOutcome, EpisodeStage, EpisodeType};
 use domain::events::{DomainEvent, EpisodeClosed};
+use domain::ids::{EpisodeId, ParticipantId};
 use sqlx::Row;
 use time::Date;
-use uuid::Uuid;
 
 /// An episode about to close.
 #[derive(Debug, Clone)]
 pub(crate) struct Closing<'a> {
-    pub episode_id: Uuid,
+    pub episode_id: EpisodeId,
     pub end_code: EndCode,
     /// The outcome written with the closure (reading's or an ending's); `None` keeps the
     /// outcome the episode has.
@@ -30,7 +30,7 @@ pub(crate) struct Closing<'a> {
 /// What the closing episode is, as read in its transaction.
 #[derive(Debug, Clone)]
 pub(crate) struct EpisodeFacts {
-    pub participant_id: Uuid,
+    pub participant_id: ParticipantId,
     pub stage: EpisodeStage,
     pub episode_type: EpisodeType,
     pub end_code: Option<EndCode>,
@@ -43,7 +43,11 @@ pub(crate) struct EpisodeFacts {
 }
 
 /// Reads the facts a closure needs, locking nothing but reading inside the transaction.
-pub(crate) async fn facts(tx: &mut Tx, scope: Scope, episode_id: Uuid) -> Result<EpisodeFacts> {
+pub(crate) async fn facts(
+    tx: &mut Tx,
+    scope: Scope,
+    episode_id: EpisodeId,
+) -> Result<EpisodeFacts> {
     let row = sqlx::query(
         "SELECT e.participant_id, e.stage, e.episode_type, e.end_code, e.outcome, e.opened_on, e.closed_on, p.date_of_birth, \
          (SELECT MIN(c.clinic_date) FROM appointments a \

@@ -7,19 +7,19 @@ use crate::sql;
 use crate::{Actor, Result, Scope, StoreError, new_id};
 use domain::events::{DomainEvent, FollowUpRaised};
 use domain::follow_up::FollowUpState;
+use domain::ids::{AppointmentId, CaseId, EpisodeId, FollowUpId, ParticipantId};
 use domain::imaging::View;
-use uuid::Uuid;
 
 /// A follow-up request to record: from the end of an appointment or a reading result.
 pub(crate) struct NewFollowUpRow<'a> {
-    pub participant_id: Uuid,
-    pub episode_id: Uuid,
-    pub appointment_id: Uuid,
+    pub participant_id: ParticipantId,
+    pub episode_id: EpisodeId,
+    pub appointment_id: AppointmentId,
     pub kind: &'a str,
     pub timescale: &'a str,
     pub note: &'a str,
     pub details: &'a str,
-    pub reading_case_id: Option<Uuid>,
+    pub reading_case_id: Option<CaseId>,
     /// The standard views a recall asks for (none: the standard set).
     pub views: &'a [View],
 }
@@ -49,7 +49,7 @@ pub(crate) async fn insert_follow_up(
     actor: &Actor,
     f: NewFollowUpRow<'_>,
 ) -> Result<()> {
-    let fid = new_id();
+    let fid: FollowUpId = new_id().into();
     sqlx::query(
         "INSERT INTO follow_up_requests (id, provider_id, participant_id, episode_id, appointment_id, kind, timescale, note, \
          status, created_by_name, created_at, details, reading_case_id, views) \
@@ -114,8 +114,8 @@ pub(crate) async fn insert_follow_up(
 
 /// One request's move from one state to another.
 pub(crate) struct Move {
-    pub id: Uuid,
-    pub participant_id: Uuid,
+    pub id: FollowUpId,
+    pub participant_id: ParticipantId,
     pub from: FollowUpState,
     pub to: FollowUpState,
 }
@@ -182,7 +182,7 @@ pub(crate) async fn move_in(
 
 /// A follow-up request about to be booked, as read in the booking's transaction.
 pub(crate) struct Bookable {
-    pub episode_id: Uuid,
+    pub episode_id: EpisodeId,
 }
 
 /// Checks that request `id` can be booked for `participant_id` into a clinic of
@@ -192,8 +192,8 @@ pub(crate) struct Bookable {
 pub(crate) async fn bookable(
     tx: &mut Tx,
     scope: Scope,
-    id: Uuid,
-    participant_id: Uuid,
+    id: FollowUpId,
+    participant_id: ParticipantId,
     clinic_type: domain::ClinicType,
 ) -> Result<Bookable> {
     use sqlx::Row;
@@ -217,7 +217,9 @@ pub(crate) async fn bookable(
     let kind: domain::follow_up::FollowUpKind =
         crate::sql::parse_enum(&row.try_get::<String, _>("kind")?)?;
     let state: FollowUpState = crate::sql::parse_enum(&row.try_get::<String, _>("status")?)?;
-    if crate::sql::parse_id(&row.try_get::<String, _>("participant_id")?)? != participant_id {
+    if crate::sql::parse_id::<ParticipantId>(&row.try_get::<String, _>("participant_id")?)?
+        != participant_id
+    {
         return Err(StoreError::invalid(
             "participant_id",
             "This follow-up request is for another participant",
@@ -249,9 +251,9 @@ pub(crate) async fn mark_booked(
     tx: &mut Tx,
     scope: Scope,
     actor: &Actor,
-    id: Uuid,
-    participant_id: Uuid,
-    appointment_id: Uuid,
+    id: FollowUpId,
+    participant_id: ParticipantId,
+    appointment_id: AppointmentId,
     clinic_date: time::Date,
 ) -> Result<()> {
     sqlx::query(

@@ -8,8 +8,8 @@ use crate::sql::{self, parse_date, parse_enum};
 use crate::{Result, Scope, StoreError};
 use domain::EpisodeType;
 use domain::ceasing::{Deferral, ScreeningStatus, Standing, VeryHighRisk, may_offer};
+use domain::ids::ParticipantId;
 use sqlx::Row;
-use uuid::Uuid;
 
 /// The status row's columns, for the readers of `participant_screening_status`.
 pub(crate) const COLUMNS: &str = "standing, cease_reason, standing_since, deferral_reason, deferred_until, vhr_basis, vhr_confirmed_on";
@@ -19,7 +19,7 @@ pub(crate) const COLUMNS: &str = "standing, cease_reason, standing_since, deferr
 pub(crate) async fn load<'e, E>(
     executor: E,
     scope: Scope,
-    participant_id: Uuid,
+    participant_id: ParticipantId,
 ) -> Result<ScreeningStatus>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
@@ -83,7 +83,7 @@ pub(crate) fn from_row(r: &sqlx::any::AnyRow) -> Result<ScreeningStatus> {
 pub(crate) async fn check_booking(
     tx: &mut Tx,
     scope: Scope,
-    participant_id: Uuid,
+    participant_id: ParticipantId,
     episode_type: EpisodeType,
     answering_follow_up: bool,
 ) -> Result<()> {

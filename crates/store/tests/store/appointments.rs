@@ -17,7 +17,7 @@ struct State {
 async fn state(db: &Db, org: &Org, id: Uuid) -> State {
     let detail = db
         .store
-        .appointment(org.scope, id)
+        .appointment(org.scope, id.into())
         .await
         .expect("appointment");
     State {
@@ -183,7 +183,7 @@ async fn a_refused_move_is_a_transition_error_and_changes_nothing() {
         for &(setup, action) in REFUSED {
             let id = booking(s, &org).await.appointment_id;
             apply_all(s, &org, id, setup).await;
-            let before = state(&db, &org, id).await;
+            let before = state(&db, &org, id.uuid()).await;
             for expected_version in [None, Some(before.version)] {
                 match s.apply_action(org.scope, &org.actor, id, action, expected_version).await {
                     Err(StoreError::Transition(TransitionError { from, action: refused })) => {
@@ -194,7 +194,7 @@ async fn a_refused_move_is_a_transition_error_and_changes_nothing() {
                     ),
                 }
                 assert_eq!(
-                    state(&db, &org, id).await,
+                    state(&db, &org, id.uuid()).await,
                     before,
                     "[{name}] {action:?} after {setup:?} changed something"
                 );
@@ -213,7 +213,7 @@ async fn a_stale_version_is_a_conflict_and_changes_nothing() {
         s.apply_action(org.scope, &org.actor, id, A::CheckIn, Some(1))
             .await
             .unwrap();
-        let before = state(&db, &org, id).await;
+        let before = state(&db, &org, id.uuid()).await;
         assert_eq!(before.version, 2);
         for stale in [1, 0, 3, 99] {
             match s
@@ -230,7 +230,7 @@ async fn a_stale_version_is_a_conflict_and_changes_nothing() {
                 other => panic!("[{name}] version {stale}: expected a conflict, got {other:?}"),
             }
             assert_eq!(
-                state(&db, &org, id).await,
+                state(&db, &org, id.uuid()).await,
                 before,
                 "[{name}] version {stale}"
             );

@@ -48,7 +48,7 @@ async fn creating_records_writes_create_rows_with_snapshots() {
         let expected: Vec<Created> = vec![
             (
                 "provider",
-                org.provider.id,
+                org.provider.id.uuid(),
                 None,
                 system,
                 "code",
@@ -80,7 +80,7 @@ async fn creating_records_writes_create_rows_with_snapshots() {
             ),
             (
                 "clinic",
-                b.clinic.id,
+                b.clinic.id.uuid(),
                 None,
                 clinician,
                 "ends_at",
@@ -88,16 +88,16 @@ async fn creating_records_writes_create_rows_with_snapshots() {
             ),
             (
                 "participant",
-                b.participant.id,
-                Some(b.participant.id),
+                b.participant.id.uuid(),
+                Some(b.participant.id.uuid()),
                 clinician,
                 "nhs_number",
                 json!(b.participant.nhs_number),
             ),
             (
                 "appointment",
-                b.appointment_id,
-                Some(b.participant.id),
+                b.appointment_id.uuid(),
+                Some(b.participant.id.uuid()),
                 clinician,
                 "status",
                 json!("scheduled"),
@@ -116,7 +116,8 @@ async fn creating_records_writes_create_rows_with_snapshots() {
             let e = matching[0];
             assert_eq!(e.action, AuditAction::Create, "[{name}] {entity_type}");
             assert_eq!(
-                e.participant_id, participant_id,
+                e.participant_id.map(|p| p.uuid()),
+                participant_id,
                 "[{name}] {entity_type} participant"
             );
             assert_eq!(e.user_id, user_id, "[{name}] {entity_type} user");

@@ -42,7 +42,7 @@ async fn a_result_is_queued_on_both_channels_held_until_its_clinic_closes_and_se
             "[{name}]"
         );
         assert!(
-            mine.iter().all(|d| d.hold_clinic_id == Some(c.id)),
+            mine.iter().all(|d| d.hold_clinic_id == Some(c.id.uuid())),
             "[{name}]"
         );
 

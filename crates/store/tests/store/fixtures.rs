@@ -1,5 +1,6 @@
 //! Builders for the records most tests need.
 
+use domain::ids::{AppointmentId, ClinicId, ParticipantId};
 use domain::{
     AppointmentAction, ClinicType, EpisodeType, LocationKind, NhsNumber, RiskType, Role, Session,
     Sex,
@@ -152,7 +153,7 @@ pub async fn clinic(store: &Store, org: &Org, date: Date) -> ClinicSummary {
         .expect("create clinic")
 }
 
-pub async fn first_free_slot(store: &Store, org: &Org, clinic_id: Uuid) -> Uuid {
+pub async fn first_free_slot(store: &Store, org: &Org, clinic_id: ClinicId) -> Uuid {
     store
         .free_slots(org.scope, clinic_id)
         .await
@@ -162,7 +163,12 @@ pub async fn first_free_slot(store: &Store, org: &Org, clinic_id: Uuid) -> Uuid 
         .0
 }
 
-pub async fn book(store: &Store, org: &Org, clinic_id: Uuid, participant_id: Uuid) -> Uuid {
+pub async fn book(
+    store: &Store,
+    org: &Org,
+    clinic_id: ClinicId,
+    participant_id: ParticipantId,
+) -> AppointmentId {
     let slot_id = first_free_slot(store, org, clinic_id).await;
     store
         .create_appointment(
@@ -185,7 +191,7 @@ pub async fn book(store: &Store, org: &Org, clinic_id: Uuid, participant_id: Uui
 pub struct Booking {
     pub clinic: ClinicSummary,
     pub participant: Participant,
-    pub appointment_id: Uuid,
+    pub appointment_id: AppointmentId,
 }
 
 pub async fn booking(store: &Store, org: &Org) -> Booking {
@@ -203,7 +209,7 @@ pub async fn booking(store: &Store, org: &Org) -> Booking {
 pub async fn apply_all(
     store: &Store,
     org: &Org,
-    appointment_id: Uuid,
+    appointment_id: AppointmentId,
     actions: &[AppointmentAction],
 ) {
     for &action in actions {

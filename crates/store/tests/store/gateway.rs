@@ -121,7 +121,7 @@ async fn worklist_items_follow_the_appointment_and_gateways_see_only_their_provi
         let first = image("1.2.3.1", &item.study_instance_uid, &nhs, "R", "CC");
         let r = store.record_gateway_event(&gw_a, &first).await.expect("image");
         assert!(r.stored);
-        assert_eq!(r.appointment_id, Some(id));
+        assert_eq!(r.appointment_id, Some(id.uuid()));
         // The same event again, and the same image in a new event: stored once.
         assert!(!store.record_gateway_event(&gw_a, &first).await.expect("again").stored);
         let copy = image("1.2.3.1", &item.study_instance_uid, &nhs, "R", "CC");

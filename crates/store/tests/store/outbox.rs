@@ -22,7 +22,11 @@ async fn kinds_for(db: &Db, provider_id: Uuid) -> Vec<String> {
 
 /// Cancels the booking asking for a reschedule (an open reschedule request), as the
 /// cancel page does. Returns the request's id.
-async fn cancel_with_reschedule(db: &Db, org: &crate::fixtures::Org, b: &Booking) -> Uuid {
+async fn cancel_with_reschedule(
+    db: &Db,
+    org: &crate::fixtures::Org,
+    b: &Booking,
+) -> domain::ids::FollowUpId {
     let store = &db.store;
     let version = store
         .appointment(org.scope, b.appointment_id)
@@ -69,7 +73,7 @@ async fn a_change_records_its_events_and_delivers_after_commit_reactions_before_
         let b = booking(&db.store, &org).await;
         apply_all(&db.store, &org, b.appointment_id, &[A::DidNotAttend]).await;
         assert_eq!(
-            kinds_for(&db, org.provider.id).await,
+            kinds_for(&db, org.provider.id.uuid()).await,
             [
                 "appointment.ended",
                 "appointment.status_changed",

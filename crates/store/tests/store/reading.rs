@@ -2,6 +2,7 @@
 
 use crate::fixtures::{Org, TODAY, actor_for, apply_all, booking, org};
 use crate::harness::each_backend;
+use domain::ids::{AppointmentId, CaseId};
 use domain::imaging::View;
 use domain::reading::{
     AbnormalityType, Annotation, ArbitrationDecision, BreastAssessment, CaseHolder, LevelOfConcern,
@@ -39,7 +40,7 @@ async fn reader(store: &Store, org: &Org, name: &str) -> Actor {
 }
 
 /// A screened appointment: its reading case id and appointment id.
-async fn screened(store: &Store, org: &Org) -> (Uuid, Uuid) {
+async fn screened(store: &Store, org: &Org) -> (CaseId, AppointmentId) {
     let b = booking(store, org).await;
     apply_all(
         store,
@@ -93,7 +94,7 @@ async fn read(
     opinion: &Opinion,
 ) -> store::ReadRecorded {
     store
-        .record_read(org.scope, who, None, case, opinion, &NO_SYMPTOMS)
+        .record_read(org.scope, who, None, case.into(), opinion, &NO_SYMPTOMS)
         .await
         .expect("read")
 }
@@ -106,7 +107,7 @@ async fn two_normal_reads_give_routine_recall_in_36_months_with_history() {
         let (a, b) = (reader(s, &org, "Ada Reader").await, reader(s, &org, "Bo Reader").await);
         let (case, _) = screened(s, &org).await;
 
-        let first = read(s, &org, &a, case, &Opinion::normal()).await;
+        let first = read(s, &org, &a, case.uuid(), &Opinion::normal()).await;
         assert_eq!((first.slot, first.state), (ReadSlot::First, ReadingState::AwaitingSecondRead));
         // The same reader can never give the 2nd read.
         let again = s
@@ -114,7 +115,7 @@ async fn two_normal_reads_give_routine_recall_in_36_months_with_history() {
             .await;
         assert!(matches!(again, Err(StoreError::Refused(m)) if m == "Your opinion of this case is final and cannot be changed"));
 
-        let second = read(s, &org, &b, case, &Opinion::normal()).await;
+        let second = read(s, &org, &b, case.uuid(), &Opinion::normal()).await;
         assert_eq!(second.state, ReadingState::Concluded);
         assert_eq!(second.outcome.as_deref(), Some("routine_recall"));
 
@@ -146,7 +147,7 @@ async fn blinded_first_opinion_is_hidden_from_others_until_the_second_read() {
             reader(s, &org, "Bo Reader").await,
         );
         let (case, _) = screened(s, &org).await;
-        read(s, &org, &a, case, &Opinion::normal()).await;
+        read(s, &org, &a, case.uuid(), &Opinion::normal()).await;
         let bid = b.user_id.expect("id");
         let before = s.case_detail(org.scope, bid, case).await.expect("detail");
         assert!(before.first_read_hidden);
@@ -185,8 +186,8 @@ async fn discordant_reads_go_to_arbitration_and_its_decision_makes_the_result() 
             reader(s, &org, "Cy Reader").await,
         );
         let (case, _) = screened(s, &org).await;
-        read(s, &org, &a, case, &Opinion::normal()).await;
-        let second = read(s, &org, &b, case, &recall_right()).await;
+        read(s, &org, &a, case.uuid(), &Opinion::normal()).await;
+        let second = read(s, &org, &b, case.uuid(), &recall_right()).await;
         assert_eq!(second.state, ReadingState::AwaitingArbitration);
         let counts = s
             .reading_counts(org.scope, c.user_id.expect("id"), TODAY)
@@ -286,8 +287,8 @@ async fn agreed_technical_recall_asks_the_office_for_the_views() {
             reader(s, &org, "Bo Reader").await,
         );
         let (case, _) = screened(s, &org).await;
-        read(s, &org, &a, case, &technical(View::Rmlo)).await;
-        let done = read(s, &org, &b, case, &technical(View::Rmlo)).await;
+        read(s, &org, &a, case.uuid(), &technical(View::Rmlo)).await;
+        let done = read(s, &org, &b, case.uuid(), &technical(View::Rmlo)).await;
         assert_eq!(done.outcome.as_deref(), Some("technical_recall"));
         let actions = s
             .follow_ups_of(org.scope, &["technical_recall"])
@@ -297,8 +298,8 @@ async fn agreed_technical_recall_asks_the_office_for_the_views() {
         assert_eq!(actions[0].details, "RMLO: Breast positioning");
         // Differing views are discordant.
         let (case2, _) = screened(s, &org).await;
-        read(s, &org, &a, case2, &technical(View::Rmlo)).await;
-        let d = read(s, &org, &b, case2, &technical(View::Lcc)).await;
+        read(s, &org, &a, case2.uuid(), &technical(View::Rmlo)).await;
+        let d = read(s, &org, &b, case2.uuid(), &technical(View::Lcc)).await;
         assert_eq!(d.state, ReadingState::AwaitingArbitration);
         // An invalid opinion changes nothing.
         let (case3, _) = screened(s, &org).await;
@@ -474,13 +475,13 @@ async fn a_reader_may_change_their_read_until_it_is_finalised() {
         };
         s.save_reading_settings(org.scope, &org.actor, settings).await.expect("settings");
         let (case, _) = screened(s, &org).await;
-        let r = read(s, &org, &a, case, &Opinion::normal()).await;
+        let r = read(s, &org, &a, case.uuid(), &Opinion::normal()).await;
         assert_eq!(r.state, ReadingState::AwaitingFinalisation);
         // Not offered to a 2nd reader yet.
         let refused = s.record_read(org.scope, &b, None, case, &Opinion::normal(), &NO_SYMPTOMS).await;
         assert!(matches!(refused, Err(StoreError::Refused(m)) if m == "The 1st read of this case is not final yet"));
         // Changed by its reader.
-        let changed = read(s, &org, &a, case, &technical(View::Lcc)).await;
+        let changed = read(s, &org, &a, case.uuid(), &technical(View::Lcc)).await;
         assert_eq!(changed.slot, ReadSlot::First);
         // Not yet due.
         assert_eq!(s.settle_due_reads(org.scope, time::OffsetDateTime::now_utc()).await.expect("settle"), 0);
@@ -491,7 +492,7 @@ async fn a_reader_may_change_their_read_until_it_is_finalised() {
         assert_eq!(s.reading_case(org.scope, case).await.expect("case").state, ReadingState::AwaitingSecondRead);
         // Finalising early.
         let (case2, _) = screened(s, &org).await;
-        read(s, &org, &a, case2, &Opinion::normal()).await;
+        read(s, &org, &a, case2.uuid(), &Opinion::normal()).await;
         assert_eq!(s.finalise_reads(org.scope, &a).await.expect("finalise"), 1);
         assert_eq!(s.reading_case(org.scope, case2).await.expect("case").state, ReadingState::AwaitingSecondRead);
         // Final: immutable.
@@ -553,10 +554,10 @@ async fn reader_statistics_count_reads_recalls_and_agreement() {
         );
         let (c1, _) = screened(s, &org).await;
         let (c2, _) = screened(s, &org).await;
-        read(s, &org, &a, c1, &Opinion::normal()).await;
-        read(s, &org, &b, c1, &Opinion::normal()).await;
-        read(s, &org, &a, c2, &recall_right()).await;
-        read(s, &org, &b, c2, &recall_right()).await;
+        read(s, &org, &a, c1.uuid(), &Opinion::normal()).await;
+        read(s, &org, &b, c1.uuid(), &Opinion::normal()).await;
+        read(s, &org, &a, c2.uuid(), &recall_right()).await;
+        read(s, &org, &b, c2.uuid(), &recall_right()).await;
         let stats = s
             .reader_stats(org.scope, TODAY - Duration::days(28), None)
             .await
@@ -597,9 +598,9 @@ async fn a_blind_second_read_is_shown_the_first_only_once_final_and_then_cannot_
         let settings = ReadingSettings { finalisation_delay_minutes: 30, ..ReadingSettings::default() };
         s.save_reading_settings(org.scope, &org.actor, settings).await.expect("settings");
         let (case, _) = screened(s, &org).await;
-        read(s, &org, &a, case, &Opinion::normal()).await;
+        read(s, &org, &a, case.uuid(), &Opinion::normal()).await;
         s.finalise_reads(org.scope, &a).await.expect("finalise 1st");
-        let second = read(s, &org, &b, case, &recall_right()).await;
+        let second = read(s, &org, &b, case.uuid(), &recall_right()).await;
         assert_eq!(second.state, ReadingState::AwaitingFinalisation);
         let bid = b.user_id.expect("id");
         // B's read may still change, so the 1st opinion stays hidden from B and everyone
@@ -676,8 +677,8 @@ async fn overdue_cases_include_held_ones_and_say_who_holds_them() {
         s.request_priors(org.scope, &b, None, priors, "Screened privately in 2024")
             .await
             .expect("priors");
-        read(s, &org, &a, done, &Opinion::normal()).await;
-        read(s, &org, &b, done, &Opinion::normal()).await;
+        read(s, &org, &a, done.uuid(), &Opinion::normal()).await;
+        read(s, &org, &b, done.uuid(), &Opinion::normal()).await;
         let aid = a.user_id.expect("id");
         // On the window's last day nothing is overdue; the day after, every unfinished case.
         assert!(
@@ -774,9 +775,9 @@ async fn the_timer_settles_due_reads_for_every_provider_once() {
                 reader(s, o, "Bo Reader").await,
             );
             let (case, _) = screened(s, o).await;
-            read(s, o, &a, case, &Opinion::normal()).await;
+            read(s, o, &a, case.uuid(), &Opinion::normal()).await;
             s.finalise_reads(o.scope, &a).await.expect("finalise");
-            read(s, o, &b, case, &Opinion::normal()).await;
+            read(s, o, &b, case.uuid(), &Opinion::normal()).await;
             cases.push((o.scope, case));
         }
         let now = time::OffsetDateTime::now_utc();

@@ -11,11 +11,11 @@ async fn a_refused_booking_leaves_no_episode_appointment_history_or_audit_row() 
         let org = org(s, "TXN").await;
         // Books the 09:00 slot.
         let b = booking(s, &org).await;
-        let booked_slot = db.slot_id(b.clinic.id, "09:00").await;
-        let free_slot = db.slot_id(b.clinic.id, "09:10").await;
+        let booked_slot = db.slot_id(b.clinic.id.uuid(), "09:00").await;
+        let free_slot = db.slot_id(b.clinic.id.uuid(), "09:10").await;
         let newcomer = participant(s, &org).await;
         let other_clinic = clinic(s, &org, TODAY).await;
-        let other_slot = db.slot_id(other_clinic.id, "09:00").await;
+        let other_slot = db.slot_id(other_clinic.id.uuid(), "09:00").await;
         let before = db.counts().await;
         // (what, clinic, slot, participant, field named)
         let refused = [
@@ -42,7 +42,7 @@ async fn a_refused_booking_leaves_no_episode_appointment_history_or_audit_row() 
             ),
             (
                 "no such clinic",
-                Uuid::now_v7(),
+                Uuid::now_v7().into(),
                 free_slot,
                 newcomer.id,
                 "clinic_id",
@@ -51,7 +51,7 @@ async fn a_refused_booking_leaves_no_episode_appointment_history_or_audit_row() 
                 "no such participant",
                 b.clinic.id,
                 free_slot,
-                Uuid::now_v7(),
+                Uuid::now_v7().into(),
                 "participant_id",
             ),
         ];

@@ -7,6 +7,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use domain::ids::AppointmentId;
 use domain::{AppointmentAction, AppointmentStatus, Permission};
 use serde::{Deserialize, Serialize};
 use store::{AppointmentDetail, NewAppointment};
@@ -38,7 +39,7 @@ pub async fn book_appointment(
         .store
         .create_appointment(caller.scope(), &caller.actor(), new)
         .await?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((StatusCode::CREATED, Json(Created { id: id.into() })))
 }
 
 /// One appointment with its participant and status history. Recorded in the audit log as
@@ -50,7 +51,7 @@ pub async fn book_appointment(
 pub async fn get_appointment(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<AppointmentId>,
 ) -> ApiResult<Json<AppointmentDetail>> {
     caller.require(Permission::ViewRecords)?;
     let a = state.store.appointment(caller.scope(), id).await?;
@@ -63,7 +64,7 @@ pub async fn get_appointment(
 
 #[derive(Serialize, ToSchema)]
 pub struct StatusResult {
-    pub id: Uuid,
+    pub id: domain::ids::AppointmentId,
     pub status: AppointmentStatus,
 }
 
@@ -76,7 +77,7 @@ pub struct StatusResult {
 pub async fn check_in(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<AppointmentId>,
 ) -> ApiResult<Json<StatusResult>> {
     act(&state, &caller, id, AppointmentAction::CheckIn, None).await
 }
@@ -105,7 +106,7 @@ pub struct ActionRequest {
 pub async fn appointment_action(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<AppointmentId>,
     ApiJson(req): ApiJson<ActionRequest>,
 ) -> ApiResult<Json<StatusResult>> {
     act(&state, &caller, id, req.action, req.expected_version).await
@@ -114,7 +115,7 @@ pub async fn appointment_action(
 async fn act(
     state: &AppState,
     caller: &ApiCaller,
-    id: Uuid,
+    id: domain::ids::AppointmentId,
     action: AppointmentAction,
     expected_version: Option<i64>,
 ) -> ApiResult<Json<StatusResult>> {

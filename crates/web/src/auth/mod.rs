@@ -277,7 +277,14 @@ pub struct Staff(pub Arc<SessionUser>);
 impl Staff {
     pub fn scope(&self) -> Scope {
         Scope {
-            provider_id: self.0.provider.as_ref().map(|p| p.id).unwrap_or_default(),
+            // No provider chosen yet: a scope that matches no record.
+            provider_id: self
+                .0
+                .provider
+                .as_ref()
+                .map_or(domain::ids::ProviderId::from_uuid(uuid::Uuid::nil()), |p| {
+                    p.id
+                }),
         }
     }
     pub fn actor(&self) -> Actor {

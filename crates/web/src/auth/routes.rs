@@ -164,7 +164,7 @@ pub async fn sign_out(
 struct SelectProviderPage {
     layout: Layout,
     providers: Vec<store::Provider>,
-    current: Option<Uuid>,
+    current: Option<domain::ids::ProviderId>,
 }
 
 pub async fn select_provider_page(
@@ -198,7 +198,7 @@ pub async fn select_provider(
     let chosen = form
         .provider_id
         .as_deref()
-        .and_then(|s| Uuid::parse_str(s).ok())
+        .and_then(|s| s.parse::<domain::ids::ProviderId>().ok())
         .filter(|id| user.providers.iter().any(|p| p.id == *id))
         .ok_or_else(|| {
             AppError::BadRequest(

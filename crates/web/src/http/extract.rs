@@ -8,16 +8,18 @@ use axum::extract::{FromRequestParts, Path, RawPathParams};
 use axum::http::request::Parts;
 use uuid::Uuid;
 
-/// Parses one path segment as an id.
-fn parse(segment: &str) -> Option<Uuid> {
-    Uuid::parse_str(segment).ok()
+/// Parses one path segment as an id of the kind the route names (a typed id from
+/// `domain::ids`, or a bare UUID).
+fn parse<T: From<Uuid>>(segment: &str) -> Option<T> {
+    Uuid::parse_str(segment).ok().map(T::from)
 }
 
-/// The one `{id}` of an API path. Rejects with a problem+json 404.
+/// The one `{id}` of an API path, as the id type the route names (`IdPath<AppointmentId>`).
+/// Rejects with a problem+json 404.
 #[derive(Debug, Clone, Copy)]
-pub struct IdPath(pub Uuid);
+pub struct IdPath<T = Uuid>(pub T);
 
-impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+impl<S: Send + Sync, T: From<Uuid>> FromRequestParts<S> for IdPath<T> {
     type Rejection = Problem;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let Path(segment) = Path::<String>::from_request_parts(parts, state)
@@ -27,11 +29,12 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
     }
 }
 
-/// The one `{id}` of a page path. Rejects with the HTML "Page not found" page.
+/// The one `{id}` of a page path, as the id type the route names (`PageId<ClinicId>`).
+/// Rejects with the HTML "Page not found" page.
 #[derive(Debug, Clone, Copy)]
-pub struct PageId(pub Uuid);
+pub struct PageId<T = Uuid>(pub T);
 
-impl<S: Send + Sync> FromRequestParts<S> for PageId {
+impl<S: Send + Sync, T: From<Uuid>> FromRequestParts<S> for PageId<T> {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let Path(segment) = Path::<String>::from_request_parts(parts, state)
@@ -45,16 +48,18 @@ impl<S: Send + Sync> FromRequestParts<S> for PageId {
 /// `{cid}` of `/reading/sessions/{sid}/cases/{cid}/...`); parameters after them are left
 /// to other extractors. Rejects with the HTML "Page not found" page, as [`PageId`] does.
 #[derive(Debug, Clone, Copy)]
-pub struct PageIds(pub Uuid, pub Uuid);
+pub struct PageIds<A = Uuid, B = Uuid>(pub A, pub B);
 
-impl<S: Send + Sync> FromRequestParts<S> for PageIds {
+impl<S: Send + Sync, A: From<Uuid>, B: From<Uuid>> FromRequestParts<S> for PageIds<A, B> {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let params = RawPathParams::from_request_parts(parts, state)
             .await
             .map_err(|_| AppError::NotFound)?;
-        let mut ids = params.iter().map(|(_, segment)| parse(segment));
-        match (ids.next().flatten(), ids.next().flatten()) {
+        let mut segments = params.iter().map(|(_, segment)| segment);
+        let first = segments.next().and_then(parse::<A>);
+        let second = segments.next().and_then(parse::<B>);
+        match (first, second) {
             (Some(first), Some(second)) => Ok(PageIds(first, second)),
             _ => Err(AppError::NotFound),
         }

@@ -259,7 +259,10 @@ impl TestApp {
     }
 
     /// A scheduled appointment in the provider's first clinic today.
-    pub async fn scheduled_appointment(&self, scope: Scope) -> (Uuid, Uuid) {
+    pub async fn scheduled_appointment(
+        &self,
+        scope: Scope,
+    ) -> (domain::ids::AppointmentId, domain::ids::ParticipantId) {
         let today = domain::dates::london_date(time::OffsetDateTime::now_utc());
         let clinic = self
             .store
@@ -328,10 +331,14 @@ impl TestApp {
         pool.close().await;
     }
 
-    pub async fn status(&self, scope: Scope, id: Uuid) -> (AppointmentStatus, i64, usize) {
+    pub async fn status(
+        &self,
+        scope: Scope,
+        id: impl Into<domain::ids::AppointmentId>,
+    ) -> (AppointmentStatus, i64, usize) {
         let a = self
             .store
-            .appointment(scope, id)
+            .appointment(scope, id.into())
             .await
             .expect("appointment");
         (a.status, a.version, a.history.len())

@@ -8,6 +8,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use domain::assessment::AssessmentRecord;
+use domain::ids::AppointmentId;
 use serde::{Deserialize, Serialize};
 use store::{AssessmentContext, AwaitingPathology};
 use utoipa::ToSchema;
@@ -57,7 +58,7 @@ pub struct AwaitingPathologyItem {
 async fn get_assessment(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<AppointmentId>,
 ) -> Result<Json<AssessmentContext>, Problem> {
     Ok(Json(app::view(&state.store, &caller.caller(), id).await?))
 }
@@ -79,7 +80,7 @@ async fn get_assessment(
 async fn put_assessment(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<AppointmentId>,
     ApiJson(req): ApiJson<AssessmentRequest>,
 ) -> Result<Json<AssessmentContext>, Problem> {
     let cmd = app::RecordAssessment {

@@ -3,14 +3,14 @@
 use crate::application::{Caller, Failure};
 use domain::Permission;
 use domain::assessment::{AssessmentRecord, days_waiting};
+use domain::ids::AppointmentId;
 use store::{AssessmentContext, AwaitingPathology, Store};
 use time::Date;
-use uuid::Uuid;
 
 /// Record an assessment (or, after "Awaiting pathology", the pathology outcome).
 #[derive(Debug, Clone)]
 pub struct RecordAssessment {
-    pub appointment_id: Uuid,
+    pub appointment_id: AppointmentId,
     pub record: AssessmentRecord,
     /// The record's version the caller saw; none for a first recording.
     pub version: Option<i64>,
@@ -28,7 +28,7 @@ pub struct Waiting {
 pub async fn view(
     store: &Store,
     caller: &Caller,
-    appointment_id: Uuid,
+    appointment_id: AppointmentId,
 ) -> Result<AssessmentContext, Failure> {
     caller.require(Permission::ViewRecords)?;
     Ok(store
@@ -81,7 +81,7 @@ pub async fn awaiting_pathology(
 pub async fn link(
     store: &Store,
     caller: &Caller,
-    appointment_id: Uuid,
+    appointment_id: AppointmentId,
 ) -> Result<Option<(String, &'static str)>, Failure> {
     let ctx = view(store, caller, appointment_id).await?;
     if ctx.clinic_type != domain::ClinicType::Assessment {

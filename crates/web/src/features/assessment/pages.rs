@@ -19,6 +19,7 @@ use domain::assessment::{
     AssessmentOutcome, AssessmentRecord, BiopsyType, Breast, BreastWork, CancerDetails,
     EarlyRecallInterval, Grade, Invasiveness, MdmOutcome, NodalStatus, OutcomeKind, SizeBand,
 };
+use domain::ids::AppointmentId;
 use serde::Deserialize;
 use store::{AssessmentContext, StoreError};
 
@@ -527,7 +528,7 @@ pub struct ShowQuery {
 async fn show(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<AppointmentId>,
     Query(q): Query<ShowQuery>,
 ) -> PageResult {
     let ctx = app::view(&state.store, &staff.caller(), id).await?;
@@ -583,7 +584,7 @@ fn banner(ctx: &AssessmentContext) -> Option<String> {
 async fn check(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<AppointmentId>,
     Form(form): Form<AssessmentForm>,
 ) -> PageResult {
     staff.require(Permission::RecordAssessment)?;
@@ -613,7 +614,7 @@ async fn check(
 async fn confirm(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<AppointmentId>,
     Form(form): Form<AssessmentForm>,
 ) -> PageResult {
     let caller = staff.caller();

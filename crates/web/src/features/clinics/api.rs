@@ -8,6 +8,7 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use domain::ClinicTab;
+use domain::ids::ClinicId;
 use serde::{Deserialize, Serialize};
 use store::{ClinicAppointmentRow, ClinicSummary, NewClinic, TabCounts};
 use utoipa::{IntoParams, ToSchema};
@@ -68,7 +69,7 @@ pub async fn list_clinics(
 pub async fn get_clinic(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<ClinicId>,
 ) -> ApiResult<Json<ClinicSummary>> {
     Ok(Json(app::get(&state.store, &caller.caller(), id).await?))
 }
@@ -81,7 +82,7 @@ pub async fn get_clinic(
 pub async fn clinic_appointments(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<ClinicId>,
 ) -> ApiResult<Json<Vec<ClinicAppointmentRow>>> {
     Ok(Json(
         app::appointments(&state.store, &caller.caller(), id).await?,

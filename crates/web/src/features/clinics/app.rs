@@ -1,10 +1,10 @@
 //! Clinic use cases.
 
 use crate::application::{Caller, Failure};
+use domain::ids::ClinicId;
 use domain::{ClinicTab, Permission};
 use store::{ClinicAppointmentRow, ClinicSummary, NewClinic, Store, TabCounts};
 use time::Date;
-use uuid::Uuid;
 
 /// Sets up a clinic (screening or assessment) at one of the provider's sites, with its
 /// slots.
@@ -40,7 +40,7 @@ pub async fn list(
 pub async fn get(
     store: &Store,
     caller: &Caller,
-    clinic_id: Uuid,
+    clinic_id: ClinicId,
 ) -> Result<ClinicSummary, Failure> {
     caller.require(Permission::ViewRecords)?;
     Ok(store.clinic(caller.scope, clinic_id).await?)
@@ -51,7 +51,7 @@ pub async fn get(
 pub async fn appointments(
     store: &Store,
     caller: &Caller,
-    clinic_id: Uuid,
+    clinic_id: ClinicId,
 ) -> Result<Vec<ClinicAppointmentRow>, Failure> {
     caller.require(Permission::ViewRecords)?;
     // One query; another provider's clinic is not found.

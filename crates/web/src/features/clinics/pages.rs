@@ -11,6 +11,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::routing::get;
+use domain::ids::ClinicId;
 use domain::{AppointmentStatus, ClinicFilter, ClinicTab, Permission, RowAction, age_on};
 use serde::Deserialize;
 use store::ClinicSummary;
@@ -146,7 +147,7 @@ struct ClinicPage {
 pub async fn show(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<ClinicId>,
     Query(q): Query<ShowQuery>,
 ) -> PageResult {
     let scope = staff.scope();

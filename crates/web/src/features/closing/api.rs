@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use domain::Permission;
 use domain::ending::CloseGroup;
+use domain::ids::ClinicId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -42,7 +43,7 @@ fn not_a_bulk_group() -> Problem {
 pub async fn bulk(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<ClinicId>,
     ApiJson(req): ApiJson<BulkRequest>,
 ) -> ApiResult<Json<BulkResult>> {
     // Refused before the body is looked at, as the other writes are.
@@ -63,7 +64,7 @@ pub async fn bulk(
 pub async fn close(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<ClinicId>,
 ) -> ApiResult<StatusCode> {
     app::close(&state.store, &caller.caller(), id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -2,21 +2,25 @@
 
 use crate::application::{Caller, Failure};
 use domain::ending::{CloseBlocker, CloseGroup};
+use domain::ids::ClinicId;
 use domain::{AppointmentAction, AppointmentStatus, Permission};
 use store::{ClinicAppointmentRow, ClinicSummary, Store};
-use uuid::Uuid;
 
 /// What the close page shows: the clinic, its appointments, and what stops it closing
 /// (each with the appointment it concerns).
 pub struct CloseView {
     pub clinic: ClinicSummary,
     pub appointments: Vec<ClinicAppointmentRow>,
-    pub blockers: Vec<(Uuid, CloseBlocker)>,
+    pub blockers: Vec<(domain::ids::AppointmentId, CloseBlocker)>,
 }
 
 /// The clinic as the office closes it.
 #[tracing::instrument(skip_all, fields(clinic_id = %clinic_id))]
-pub async fn view(store: &Store, caller: &Caller, clinic_id: Uuid) -> Result<CloseView, Failure> {
+pub async fn view(
+    store: &Store,
+    caller: &Caller,
+    clinic_id: ClinicId,
+) -> Result<CloseView, Failure> {
     caller.require(Permission::ManageAppointments)?;
     let (clinic, appointments, blockers) = tokio::try_join!(
         store.clinic(caller.scope, clinic_id),
@@ -47,7 +51,7 @@ fn bulk_move(group: CloseGroup) -> Option<(AppointmentStatus, AppointmentAction)
 pub async fn mark_all(
     store: &Store,
     caller: &Caller,
-    clinic_id: Uuid,
+    clinic_id: ClinicId,
     group: CloseGroup,
 ) -> Result<Option<usize>, Failure> {
     caller.require(Permission::ManageAppointments)?;
@@ -63,7 +67,7 @@ pub async fn mark_all(
 
 /// Closes the clinic; the store refuses while anyone lacks a final outcome.
 #[tracing::instrument(skip_all, fields(clinic_id = %clinic_id))]
-pub async fn close(store: &Store, caller: &Caller, clinic_id: Uuid) -> Result<(), Failure> {
+pub async fn close(store: &Store, caller: &Caller, clinic_id: ClinicId) -> Result<(), Failure> {
     caller.require(Permission::ManageAppointments)?;
     Ok(store
         .close_clinic(caller.scope, &caller.actor, clinic_id)

@@ -13,6 +13,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use domain::ending::{CloseBlocker, CloseGroup, close_groups};
+use domain::ids::ClinicId;
 use domain::{AppointmentStatus, ClinicStatus, Permission};
 use serde::Deserialize;
 
@@ -54,7 +55,11 @@ struct ClosePage {
 }
 
 /// `GET /clinics/{id}/close`.
-pub async fn show(State(state): State<AppState>, staff: Staff, PageId(id): PageId) -> PageResult {
+pub async fn show(
+    State(state): State<AppState>,
+    staff: Staff,
+    PageId(id): PageId<ClinicId>,
+) -> PageResult {
     let app::CloseView {
         clinic,
         appointments: rows,
@@ -142,7 +147,7 @@ pub struct BulkForm {
 pub async fn bulk(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<ClinicId>,
     PageForm(form): PageForm<BulkForm>,
 ) -> PageResult {
     staff.require(Permission::ManageAppointments)?;
@@ -163,7 +168,11 @@ pub async fn bulk(
 }
 
 /// `POST /clinics/{id}/close`.
-pub async fn close(State(state): State<AppState>, staff: Staff, PageId(id): PageId) -> PageResult {
+pub async fn close(
+    State(state): State<AppState>,
+    staff: Staff,
+    PageId(id): PageId<ClinicId>,
+) -> PageResult {
     app::close(&state.store, &staff.caller(), id).await?;
     Ok(Redirect::to(&format!("/clinics/{id}?filter=all&done=closed")).into_response())
 }

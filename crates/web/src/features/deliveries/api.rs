@@ -9,6 +9,7 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use domain::ids::ParticipantId;
 use serde::Deserialize;
 use store::{DeliveryRecord, FailsafeItem, FieldError, PrintBatch, Reconciliation};
 use utoipa::{IntoParams, ToSchema};
@@ -79,7 +80,7 @@ pub struct ResolveRequest {
 pub async fn participant_deliveries(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<ParticipantId>,
 ) -> ApiResult<Json<Vec<DeliveryRecord>>> {
     Ok(Json(
         app::participant_deliveries(&state.store, &caller.caller(), id).await?,

@@ -3,6 +3,7 @@
 
 use crate::application::{Caller, Failure};
 use domain::Permission;
+use domain::ids::ParticipantId;
 use store::{
     DeliveryHistoryEntry, DeliveryRecord, FailsafeItem, PrintBatch, Reconciliation, Store,
     StoreError,
@@ -24,7 +25,7 @@ pub struct DeliveryDetail {
 pub async fn participant_deliveries(
     store: &Store,
     caller: &Caller,
-    participant_id: Uuid,
+    participant_id: ParticipantId,
 ) -> Result<Vec<DeliveryRecord>, Failure> {
     caller.require(Permission::ViewRecords)?;
     store.participant(caller.scope, participant_id).await?;

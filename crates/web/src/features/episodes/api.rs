@@ -8,12 +8,12 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use domain::end_code::EndCode;
+use domain::ids::{EpisodeId, ParticipantId};
 use serde::{Deserialize, Serialize};
 use store::{EpisodeEnd, Timeline};
 use time::Date;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
-use uuid::Uuid;
 
 type ApiResult<T> = Result<T, Problem>;
 
@@ -28,7 +28,7 @@ pub struct EndCodeRequest {
 /// The episode as it ended.
 #[derive(Serialize, ToSchema)]
 pub struct EpisodeEnded {
-    pub episode_id: Uuid,
+    pub episode_id: EpisodeId,
     pub end_code: EndCode,
     /// When she is next due for a test (none: not invited).
     #[schema(value_type = Option<String>, format = Date)]
@@ -44,7 +44,7 @@ pub struct EpisodeEnded {
 pub async fn timeline(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<ParticipantId>,
 ) -> ApiResult<Json<Timeline>> {
     Ok(Json(
         app::timeline(&state.store, &caller.caller(), id).await?,
@@ -54,7 +54,7 @@ pub async fn timeline(
 async fn end(
     state: &AppState,
     caller: &ApiCaller,
-    episode_id: Uuid,
+    episode_id: EpisodeId,
     how: EpisodeEnd,
     req: EndCodeRequest,
 ) -> ApiResult<Json<EpisodeEnded>> {
@@ -87,7 +87,7 @@ async fn end(
 pub async fn close(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<EpisodeId>,
     ApiJson(req): ApiJson<EndCodeRequest>,
 ) -> ApiResult<Json<EpisodeEnded>> {
     end(&state, &caller, id, EpisodeEnd::Close, req).await
@@ -104,7 +104,7 @@ pub async fn close(
 pub async fn correct(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<EpisodeId>,
     ApiJson(req): ApiJson<EndCodeRequest>,
 ) -> ApiResult<Json<EpisodeEnded>> {
     end(&state, &caller, id, EpisodeEnd::Correct, req).await

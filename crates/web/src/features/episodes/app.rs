@@ -4,14 +4,14 @@
 use crate::application::{Caller, Failure};
 use domain::Permission;
 use domain::end_code::EndCode;
+use domain::ids::{EpisodeId, ParticipantId};
 use store::{EpisodeEnd, Store};
 use time::Date;
-use uuid::Uuid;
 
 /// Close an open episode (`EpisodeEnd::Close`, one of `EndCode::MANUAL`) or correct a
 /// closed one's end code (`EpisodeEnd::Correct`), with a reason.
 pub struct EndEpisode<'a> {
-    pub episode_id: Uuid,
+    pub episode_id: EpisodeId,
     pub how: EpisodeEnd,
     pub end_code: EndCode,
     pub reason: &'a str,
@@ -42,7 +42,7 @@ pub async fn end_episode(
 pub async fn timeline(
     store: &Store,
     caller: &Caller,
-    participant_id: Uuid,
+    participant_id: ParticipantId,
 ) -> Result<store::Timeline, Failure> {
     caller.require(Permission::ViewRecords)?;
     // Not found for another provider's participant.

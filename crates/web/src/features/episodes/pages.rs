@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Redirect};
 use domain::Permission;
 use domain::end_code::EndCode;
 use domain::episode::EpisodeStage;
+use domain::ids::EpisodeId;
 use serde::Deserialize;
 use store::{EpisodeBrief, EpisodeEnd, Timeline, TimelineKind};
 
@@ -188,7 +189,7 @@ fn end_page(
     })
 }
 
-async fn form(state: AppState, staff: Staff, id: uuid::Uuid, how: EpisodeEnd) -> PageResult {
+async fn form(state: AppState, staff: Staff, id: EpisodeId, how: EpisodeEnd) -> PageResult {
     staff.require(Permission::ManageAppointments)?;
     let episode = state.store.episode_brief(staff.scope(), id).await?;
     end_page(&state, &staff, episode, how, None, "", Vec::new())
@@ -197,7 +198,7 @@ async fn form(state: AppState, staff: Staff, id: uuid::Uuid, how: EpisodeEnd) ->
 async fn submit(
     state: AppState,
     staff: Staff,
-    id: uuid::Uuid,
+    id: EpisodeId,
     how: EpisodeEnd,
     answers: EndForm,
 ) -> PageResult {
@@ -239,7 +240,7 @@ async fn submit(
 pub async fn close_form(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<EpisodeId>,
 ) -> PageResult {
     form(state, staff, id, EpisodeEnd::Close).await
 }
@@ -248,7 +249,7 @@ pub async fn close_form(
 pub async fn close(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<EpisodeId>,
     Form(answers): Form<EndForm>,
 ) -> PageResult {
     submit(state, staff, id, EpisodeEnd::Close, answers).await
@@ -258,7 +259,7 @@ pub async fn close(
 pub async fn correct_form(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<EpisodeId>,
 ) -> PageResult {
     form(state, staff, id, EpisodeEnd::Correct).await
 }
@@ -267,7 +268,7 @@ pub async fn correct_form(
 pub async fn correct(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<EpisodeId>,
     Form(answers): Form<EndForm>,
 ) -> PageResult {
     submit(state, staff, id, EpisodeEnd::Correct, answers).await

@@ -10,6 +10,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use domain::Permission;
 use domain::follow_up::{FollowUpKind, FollowUpState};
+use domain::ids::{AppointmentId, ClinicId, FollowUpId};
 use serde::{Deserialize, Serialize};
 use store::{BookableSlot, FollowUp, FollowUpDetail, OfficeSettings};
 use utoipa::{IntoParams, ToSchema};
@@ -21,7 +22,7 @@ type ApiResult<T> = Result<T, Problem>;
 /// Free slots a request can be booked into.
 #[derive(Serialize, ToSchema)]
 pub struct BookableSlots {
-    pub follow_up_id: Uuid,
+    pub follow_up_id: FollowUpId,
     /// In date and time order, at most 40, in upcoming clinics of the type the request is
     /// booked into (screening for recalls and reschedules, assessment for referrals).
     pub slots: Vec<BookableSlot>,
@@ -30,15 +31,15 @@ pub struct BookableSlots {
 /// Where to book a request.
 #[derive(Deserialize, ToSchema)]
 pub struct BookingRequest {
-    pub clinic_id: Uuid,
+    pub clinic_id: ClinicId,
     pub slot_id: Uuid,
 }
 
 /// The appointment a request was booked into.
 #[derive(Serialize, ToSchema)]
 pub struct Booked {
-    pub follow_up_id: Uuid,
-    pub appointment_id: Uuid,
+    pub follow_up_id: FollowUpId,
+    pub appointment_id: AppointmentId,
 }
 
 /// Free slots a follow-up request can be booked into.
@@ -49,7 +50,7 @@ pub struct Booked {
 pub async fn slots(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<FollowUpId>,
 ) -> ApiResult<Json<BookableSlots>> {
     let (_, slots) = app::slots_for(&state.store, &caller.caller(), id, state.today()).await?;
     Ok(Json(BookableSlots {
@@ -70,7 +71,7 @@ pub async fn slots(
 pub async fn book(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<FollowUpId>,
     ApiJson(req): ApiJson<BookingRequest>,
 ) -> ApiResult<(StatusCode, Json<Booked>)> {
     let appointment_id = app::book(
@@ -187,7 +188,7 @@ pub async fn follow_ups(
 pub async fn get_follow_up(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<FollowUpId>,
 ) -> ApiResult<Json<FollowUpDetail>> {
     Ok(Json(app::detail(&state.store, &caller.caller(), id).await?))
 }
@@ -213,7 +214,7 @@ pub struct FollowUpStatusRequest {
 pub async fn set_follow_up_status(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<FollowUpId>,
     ApiJson(req): ApiJson<FollowUpStatusRequest>,
 ) -> ApiResult<Json<FollowUpDetail>> {
     let cmd = SetStatus {

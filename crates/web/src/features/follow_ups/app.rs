@@ -4,6 +4,7 @@
 use crate::application::{Caller, Failure};
 use domain::Permission;
 use domain::follow_up::{Age, FollowUpKind, FollowUpState};
+use domain::ids::{ClinicId, FollowUpId};
 use store::{
     BookableSlot, FollowUp, FollowUpDetail, NewAppointment, OfficeSettings, Store, StoreError,
 };
@@ -15,8 +16,8 @@ pub const SLOTS_OFFERED: i64 = 40;
 
 /// Book follow-up request `follow_up_id` into `slot_id` of `clinic_id`.
 pub struct BookFollowUp {
-    pub follow_up_id: Uuid,
-    pub clinic_id: Uuid,
+    pub follow_up_id: FollowUpId,
+    pub clinic_id: ClinicId,
     pub slot_id: Uuid,
 }
 
@@ -27,7 +28,7 @@ pub struct BookFollowUp {
 pub async fn slots_for(
     store: &Store,
     caller: &Caller,
-    follow_up_id: Uuid,
+    follow_up_id: FollowUpId,
     today: Date,
 ) -> Result<(FollowUpDetail, Vec<BookableSlot>), Failure> {
     caller.require(Permission::ViewRecords)?;
@@ -52,7 +53,11 @@ pub async fn slots_for(
 /// recall asks only for the views requested), and the request marked booked. Returns the
 /// new appointment's id.
 #[tracing::instrument(skip_all, fields(follow_up_id = %cmd.follow_up_id))]
-pub async fn book(store: &Store, caller: &Caller, cmd: BookFollowUp) -> Result<Uuid, Failure> {
+pub async fn book(
+    store: &Store,
+    caller: &Caller,
+    cmd: BookFollowUp,
+) -> Result<domain::ids::AppointmentId, Failure> {
     caller.require(Permission::ManageAppointments)?;
     let request = store
         .follow_up(caller.scope, cmd.follow_up_id)
@@ -130,7 +135,7 @@ pub async fn counts(
 pub async fn detail(
     store: &Store,
     caller: &Caller,
-    follow_up_id: Uuid,
+    follow_up_id: FollowUpId,
 ) -> Result<FollowUpDetail, Failure> {
     caller.require(Permission::ViewRecords)?;
     Ok(store.follow_up(caller.scope, follow_up_id).await?)
@@ -138,7 +143,7 @@ pub async fn detail(
 
 /// Mark request `follow_up_id` booked, done, or cancelled with a reason.
 pub struct SetStatus {
-    pub follow_up_id: Uuid,
+    pub follow_up_id: FollowUpId,
     pub to: FollowUpState,
     pub reason: String,
 }

@@ -12,6 +12,7 @@ use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use domain::ids::AppointmentId;
 use serde::{Deserialize, Serialize};
 use store::{
     DiscrepancyRecord, EventReceipt, GatewayEvent, GatewayPrincipal, GatewayStatus, ReceivedImage,
@@ -198,7 +199,7 @@ pub struct SettleRequest {
 pub struct Settled {
     /// The appointment the image is now attached to (none when kept out of all records,
     /// or while the attachment waits for a second person).
-    pub appointment_id: Option<Uuid>,
+    pub appointment_id: Option<AppointmentId>,
     /// The image's PatientID is not the participant's NHS number (or it was detached
     /// before as a different participant's): the attachment is asked for, and a different
     /// person must confirm it with `POST /quarantined-images/{id}/confirm-attach`.
@@ -250,7 +251,7 @@ pub async fn confirm_attach_quarantined(
 #[derive(Serialize, ToSchema)]
 pub struct Detached {
     /// The appointment the image was taken off.
-    pub appointment_id: Uuid,
+    pub appointment_id: AppointmentId,
 }
 
 /// "These are a different participant's images": takes an attached image off its

@@ -4,6 +4,7 @@
 
 use crate::application::{Caller, Failure};
 use domain::Permission;
+use domain::ids::AppointmentId;
 use store::{
     AppointmentDetail, DiscrepancyRecord, GatewayStatus, Participant, QuarantineCandidate,
     ReceivedImage, Settlement, Store,
@@ -110,7 +111,7 @@ pub async fn confirm_attachment(
     caller: &Caller,
     image_id: Uuid,
     reason: &str,
-) -> Result<Uuid, Failure> {
+) -> Result<AppointmentId, Failure> {
     caller.require(Permission::ManageAppointments)?;
     Ok(store
         .confirm_quarantine_attachment(caller.scope, &caller.actor, image_id, reason)
@@ -125,7 +126,7 @@ pub async fn detach(
     caller: &Caller,
     image_id: Uuid,
     reason: &str,
-) -> Result<Uuid, Failure> {
+) -> Result<AppointmentId, Failure> {
     caller.require(Permission::ManageAppointments)?;
     Ok(store
         .detach_image(caller.scope, &caller.actor, image_id, reason)
@@ -138,7 +139,7 @@ pub async fn attached_to(
     store: &Store,
     caller: &Caller,
     image_id: Uuid,
-) -> Result<Option<Uuid>, Failure> {
+) -> Result<Option<AppointmentId>, Failure> {
     caller.require(Permission::ViewRecords)?;
     Ok(store
         .received_image(caller.scope, image_id)
@@ -151,7 +152,7 @@ pub async fn attached_to(
 pub async fn appointment_images(
     store: &Store,
     caller: &Caller,
-    appointment_id: Uuid,
+    appointment_id: AppointmentId,
 ) -> Result<(AppointmentDetail, Vec<ReceivedImage>), Failure> {
     caller.require(Permission::ViewRecords)?;
     Ok(tokio::try_join!(

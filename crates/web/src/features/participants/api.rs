@@ -8,6 +8,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
+use domain::ids::ParticipantId;
 use serde::Deserialize;
 use store::{NewParticipant, Participant, ParticipantAppointment};
 use utoipa::{IntoParams, ToSchema};
@@ -56,7 +57,7 @@ pub async fn create_participant(
 pub async fn get_participant(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<ParticipantId>,
 ) -> ApiResult<Json<Participant>> {
     Ok(Json(app::view(&state.store, &caller.caller(), id).await?))
 }
@@ -69,7 +70,7 @@ pub async fn get_participant(
 pub async fn participant_appointments(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<ParticipantId>,
 ) -> ApiResult<Json<Vec<ParticipantAppointment>>> {
     Ok(Json(
         app::appointments(&state.store, &caller.caller(), id).await?,
@@ -95,7 +96,7 @@ pub struct SupportRequest {
 pub async fn set_special_appointment(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<ParticipantId>,
     ApiJson(req): ApiJson<SupportRequest>,
 ) -> ApiResult<Json<Participant>> {
     let cmd = SetSupport {

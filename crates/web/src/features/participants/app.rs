@@ -2,15 +2,15 @@
 
 use crate::application::{Caller, Failure};
 use domain::Permission;
+use domain::ids::ParticipantId;
 use store::{NewParticipant, Participant, ParticipantAppointment, Store, StoreError, SupportNeed};
 use time::Date;
-use uuid::Uuid;
 
 /// Record why participant `participant_id` needs a special appointment, or that she no
 /// longer does.
 #[derive(Debug, Clone)]
 pub struct SetSupport {
-    pub participant_id: Uuid,
+    pub participant_id: ParticipantId,
     /// Clearing the special appointment: the (empty) reasons are not checked.
     pub clear: bool,
     pub reasons: Vec<SupportNeed>,
@@ -51,7 +51,7 @@ pub async fn create(
 pub async fn view(
     store: &Store,
     caller: &Caller,
-    participant_id: Uuid,
+    participant_id: ParticipantId,
 ) -> Result<Participant, Failure> {
     caller.require(Permission::ViewRecords)?;
     let p = store.participant(caller.scope, participant_id).await?;
@@ -67,7 +67,7 @@ pub async fn view(
 pub async fn appointments(
     store: &Store,
     caller: &Caller,
-    participant_id: Uuid,
+    participant_id: ParticipantId,
 ) -> Result<Vec<ParticipantAppointment>, Failure> {
     caller.require(Permission::ViewRecords)?;
     store.participant(caller.scope, participant_id).await?;

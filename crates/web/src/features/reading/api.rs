@@ -11,6 +11,7 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use domain::Permission;
+use domain::ids::{CaseId, ClinicId, ParticipantId};
 use domain::reading::{
     ArbitrationDecision, Opinion, Period, PriorsStatus, ReadingState, SessionKind,
 };
@@ -134,7 +135,7 @@ pub async fn overdue(
 pub async fn get_case(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<CaseId>,
 ) -> Result<Json<CaseDetail>, Problem> {
     Ok(Json(app::case(&state.store, &caller.caller(), id).await?))
 }
@@ -146,7 +147,7 @@ pub struct NewSession {
     /// 10, 25 or 50.
     size: u8,
     /// For a clinic session.
-    clinic_id: Option<Uuid>,
+    clinic_id: Option<ClinicId>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -199,7 +200,7 @@ pub async fn get_session(
 #[derive(Serialize, ToSchema)]
 pub struct NextCase {
     /// The case to read now; null when the session is complete.
-    case_id: Option<Uuid>,
+    case_id: Option<CaseId>,
 }
 
 /// The next case of the session: the one the caller has open, or the oldest they can
@@ -263,7 +264,7 @@ pub struct NewRead {
 pub async fn record_read(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<CaseId>,
     ApiJson(body): ApiJson<NewRead>,
 ) -> Result<(StatusCode, Json<ReadRecorded>), Problem> {
     let cmd = app::RecordRead {
@@ -295,7 +296,7 @@ pub struct NewArbitrationBody {
 pub async fn arbitrate(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<CaseId>,
     ApiJson(body): ApiJson<NewArbitrationBody>,
 ) -> Result<(StatusCode, Json<ReadRecorded>), Problem> {
     let cmd = app::Arbitrate {
@@ -318,7 +319,7 @@ pub struct SessionRef {
 pub async fn skip(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<CaseId>,
     ApiJson(body): ApiJson<SessionRef>,
 ) -> Result<StatusCode, Problem> {
     app::skip(&state.store, &reader(&caller)?, body.session_id, id).await?;
@@ -341,7 +342,7 @@ pub struct HoldBody {
 pub async fn defer(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<CaseId>,
     ApiJson(body): ApiJson<HoldBody>,
 ) -> Result<StatusCode, Problem> {
     let cmd = app::HoldCase {
@@ -359,7 +360,7 @@ pub async fn defer(
 pub async fn request_priors(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<CaseId>,
     ApiJson(body): ApiJson<HoldBody>,
 ) -> Result<StatusCode, Problem> {
     let cmd = app::HoldCase {
@@ -386,7 +387,7 @@ pub struct PriorsStatusBody {
 pub async fn priors_status(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<CaseId>,
     ApiJson(body): ApiJson<PriorsStatusBody>,
 ) -> Result<StatusCode, Problem> {
     caller.require(Permission::ManageAppointments)?;
@@ -405,7 +406,7 @@ pub async fn priors_status(
 pub async fn unflag(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<CaseId>,
 ) -> Result<StatusCode, Problem> {
     app::unflag(&state.store, &caller.caller(), id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -521,7 +522,7 @@ pub async fn put_settings(
 pub async fn participant_episodes(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<ParticipantId>,
 ) -> Result<Json<Vec<EpisodeSummary>>, Problem> {
     caller.require(Permission::ViewRecords)?;
     let episodes = state.store.participant_episodes(caller.scope(), id).await?;

@@ -5,6 +5,7 @@
 use crate::application::{Caller, Failure};
 use crate::features::workflow::app::information;
 use domain::Permission;
+use domain::ids::{CaseId, ClinicId};
 use domain::reading::{
     ArbitrationDecision, Opinion, Period, PriorsStatus, ReadingContext, SessionKind,
 };
@@ -28,7 +29,11 @@ pub fn context_of(wf: &Workflow) -> ReadingContext {
 pub const OUTCOME_KINDS: [&str; 3] = ["technical_recall", "assessment_referral", "more_images"];
 
 /// The reading context of a case's screen, from its appointment's workflow.
-async fn context(store: &Store, caller: &Caller, case_id: Uuid) -> Result<ReadingContext, Failure> {
+async fn context(
+    store: &Store,
+    caller: &Caller,
+    case_id: CaseId,
+) -> Result<ReadingContext, Failure> {
     let case = store.reading_case(caller.scope, case_id).await?;
     let wf = store.workflow(caller.scope, case.appointment_id).await?;
     Ok(context_of(&wf))
@@ -43,7 +48,7 @@ pub struct StartSession {
     /// One of `domain::reading::SESSION_SIZES`.
     pub size: u8,
     /// The clinic to read, for a clinic session.
-    pub clinic_id: Option<Uuid>,
+    pub clinic_id: Option<ClinicId>,
 }
 
 /// Starts a session for the calling reader; its id.
@@ -72,7 +77,7 @@ pub async fn next_case(
     store: &Store,
     caller: &Caller,
     session_id: Uuid,
-) -> Result<Option<Uuid>, Failure> {
+) -> Result<Option<CaseId>, Failure> {
     caller.require(Permission::ReadImages)?;
     Ok(store
         .next_case(caller.scope, &caller.actor, session_id)
@@ -116,7 +121,7 @@ pub async fn open_case(
     store: &Store,
     caller: &Caller,
     session_id: Uuid,
-    case_id: Uuid,
+    case_id: CaseId,
 ) -> Result<OpenCase, Failure> {
     caller.require(Permission::ReadImages)?;
     // Only a person reads: a system has no sessions.
@@ -144,7 +149,7 @@ pub async fn open_case(
 /// One case as the caller may see it (the 1st opinion hidden while blinded; a system
 /// sees it as someone who has not read it); the view is recorded.
 #[tracing::instrument(skip_all, fields(case_id = %case_id))]
-pub async fn case(store: &Store, caller: &Caller, case_id: Uuid) -> Result<CaseDetail, Failure> {
+pub async fn case(store: &Store, caller: &Caller, case_id: CaseId) -> Result<CaseDetail, Failure> {
     caller.require(Permission::ViewRecords)?;
     let viewer = caller.user_id().unwrap_or_default();
     let detail = store.case_detail(caller.scope, viewer, case_id).await?;
@@ -165,7 +170,7 @@ pub async fn case(store: &Store, caller: &Caller, case_id: Uuid) -> Result<CaseD
 pub async fn save_draft(
     store: &Store,
     caller: &Caller,
-    case_id: Uuid,
+    case_id: CaseId,
     purpose: &str,
     opinion: &Opinion,
 ) -> Result<(), Failure> {
@@ -179,7 +184,7 @@ pub async fn save_draft(
 #[derive(Debug, Clone)]
 pub struct RecordRead {
     pub session_id: Option<Uuid>,
-    pub case_id: Uuid,
+    pub case_id: CaseId,
     pub opinion: Opinion,
 }
 
@@ -209,7 +214,7 @@ pub async fn record_read(
 #[derive(Debug, Clone)]
 pub struct Arbitrate {
     pub session_id: Option<Uuid>,
-    pub case_id: Uuid,
+    pub case_id: CaseId,
     /// Everyone else present (the caller is always an arbitrator).
     pub arbitrators: Vec<Uuid>,
     pub decision: ArbitrationDecision,
@@ -244,7 +249,7 @@ pub async fn arbitrate(
 pub async fn save_panel(
     store: &Store,
     caller: &Caller,
-    case_id: Uuid,
+    case_id: CaseId,
     panel: &[Uuid],
 ) -> Result<(), Failure> {
     caller.require(Permission::ReadImages)?;
@@ -259,7 +264,7 @@ pub async fn skip(
     store: &Store,
     caller: &Caller,
     session_id: Uuid,
-    case_id: Uuid,
+    case_id: CaseId,
 ) -> Result<(), Failure> {
     caller.require(Permission::ReadImages)?;
     Ok(store
@@ -281,7 +286,7 @@ pub enum Hold {
 pub struct HoldCase {
     pub hold: Hold,
     pub session_id: Option<Uuid>,
-    pub case_id: Uuid,
+    pub case_id: CaseId,
     pub reason: String,
 }
 
@@ -312,7 +317,7 @@ pub async fn hold(store: &Store, caller: &Caller, cmd: HoldCase) -> Result<(), F
 pub async fn set_priors_status(
     store: &Store,
     caller: &Caller,
-    case_id: Uuid,
+    case_id: CaseId,
     to: PriorsStatus,
 ) -> Result<(), Failure> {
     caller.require(Permission::ManageAppointments)?;
@@ -323,7 +328,7 @@ pub async fn set_priors_status(
 
 /// The office returns a deferred case to reading.
 #[tracing::instrument(skip_all, fields(case_id = %case_id))]
-pub async fn unflag(store: &Store, caller: &Caller, case_id: Uuid) -> Result<(), Failure> {
+pub async fn unflag(store: &Store, caller: &Caller, case_id: CaseId) -> Result<(), Failure> {
     caller.require(Permission::ManageAppointments)?;
     Ok(store
         .unflag_case(caller.scope, &caller.actor, case_id)

@@ -7,6 +7,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::Path;
 use axum::extract::State;
+use domain::ids::ParticipantId;
 use domain::results::ResultKind;
 use serde::Deserialize;
 use store::{CodingChange, ResultCode, ResultCoding, ResultRecord};
@@ -93,7 +94,7 @@ pub async fn set_coding(
 pub async fn participant_results(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<ParticipantId>,
 ) -> ApiResult<Json<Vec<ResultRecord>>> {
     Ok(Json(
         app::participant_results(&state.store, &caller.caller(), id).await?,

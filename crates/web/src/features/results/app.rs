@@ -3,9 +3,9 @@
 
 use crate::application::{Caller, Failure};
 use domain::Permission;
+use domain::ids::ParticipantId;
 use domain::results::ResultKind;
 use store::{CodingChange, ResultCoding, ResultRecord, Store};
-use uuid::Uuid;
 
 /// The most results the office's queue shows at once.
 pub const QUEUE_LIMIT: i64 = 200;
@@ -15,7 +15,7 @@ pub const QUEUE_LIMIT: i64 = 200;
 pub async fn participant_results(
     store: &Store,
     caller: &Caller,
-    participant_id: Uuid,
+    participant_id: ParticipantId,
 ) -> Result<Vec<ResultRecord>, Failure> {
     caller.require(Permission::ViewRecords)?;
     // Not found for another provider's participant.

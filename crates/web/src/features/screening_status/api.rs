@@ -9,12 +9,12 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use domain::ceasing::{Cease, CeaseReason, DeferAnswers, DeferralReason, VhrAnswers, VhrBasis};
+use domain::ids::ParticipantId;
 use serde::Deserialize;
 use store::ScreeningStatusRecord;
 use time::Date;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
-use uuid::Uuid;
 
 type ApiResult<T> = Result<T, Problem>;
 
@@ -89,7 +89,7 @@ pub struct MriReferralRequest {
 async fn run(
     state: &AppState,
     caller: &ApiCaller,
-    id: Uuid,
+    id: ParticipantId,
     command: StatusCommand,
 ) -> ApiResult<Json<ScreeningStatusRecord>> {
     Ok(Json(
@@ -106,7 +106,7 @@ async fn run(
 async fn get_status(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<ParticipantId>,
 ) -> ApiResult<Json<ScreeningStatusRecord>> {
     let record = app::status(&state.store, &caller.caller(), id).await?;
     state
@@ -128,7 +128,7 @@ async fn get_status(
 async fn cease(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<ParticipantId>,
     ApiJson(req): ApiJson<CeaseRequest>,
 ) -> ApiResult<Json<ScreeningStatusRecord>> {
     let command = StatusCommand::Cease(Cease {
@@ -150,7 +150,7 @@ async fn cease(
 async fn reinstate(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<ParticipantId>,
     ApiJson(req): ApiJson<ReasonRequest>,
 ) -> ApiResult<Json<ScreeningStatusRecord>> {
     run(
@@ -172,7 +172,7 @@ async fn reinstate(
 async fn defer(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<ParticipantId>,
     ApiJson(req): ApiJson<DeferRequest>,
 ) -> ApiResult<Json<ScreeningStatusRecord>> {
     let command = StatusCommand::Defer(DeferAnswers {
@@ -193,7 +193,7 @@ async fn defer(
 async fn set_very_high_risk(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<ParticipantId>,
     ApiJson(req): ApiJson<VeryHighRiskRequest>,
 ) -> ApiResult<Json<ScreeningStatusRecord>> {
     let command = StatusCommand::SetVeryHighRisk(VhrAnswers {
@@ -214,7 +214,7 @@ async fn set_very_high_risk(
 async fn remove_very_high_risk(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<ParticipantId>,
     Query(req): Query<ReasonRequest>,
 ) -> ApiResult<Json<ScreeningStatusRecord>> {
     run(
@@ -237,7 +237,7 @@ async fn remove_very_high_risk(
 async fn mri_referral(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<ParticipantId>,
     ApiJson(req): ApiJson<MriReferralRequest>,
 ) -> ApiResult<(StatusCode, Json<ScreeningStatusRecord>)> {
     let command = StatusCommand::RecordMriReferral {

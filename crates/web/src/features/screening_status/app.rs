@@ -5,8 +5,8 @@
 use crate::application::{Caller, Failure};
 use domain::Permission;
 use domain::ceasing::{Cease, DeferAnswers, VhrAnswers};
+use domain::ids::ParticipantId;
 use store::{ScreeningStatusRecord, Store};
-use uuid::Uuid;
 
 /// A change to a participant's screening status.
 #[derive(Debug, Clone)]
@@ -44,7 +44,7 @@ impl StatusCommand {
 pub async fn status(
     store: &Store,
     caller: &Caller,
-    participant_id: Uuid,
+    participant_id: ParticipantId,
 ) -> Result<ScreeningStatusRecord, Failure> {
     caller.require(Permission::ViewRecords)?;
     Ok(store.screening_status(caller.scope, participant_id).await?)
@@ -56,7 +56,7 @@ pub async fn status(
 pub async fn change(
     store: &Store,
     caller: &Caller,
-    participant_id: Uuid,
+    participant_id: ParticipantId,
     command: StatusCommand,
 ) -> Result<ScreeningStatusRecord, Failure> {
     caller.require(Permission::ManageScreeningStatus)?;

@@ -17,9 +17,9 @@ use domain::Permission;
 use domain::ceasing::{
     Cease, CeaseReason, DeferAnswers, DeferralReason, VhrAnswers, VhrBasis, date_from_parts,
 };
+use domain::ids::ParticipantId;
 use serde::Deserialize;
 use store::{ScreeningStatusRecord, StoreError};
-use uuid::Uuid;
 
 /// The form pages' routes (behind the session and CSRF layers of the pages).
 pub fn routes() -> Router<AppState> {
@@ -308,7 +308,7 @@ fn fields(action: Action, f: &StatusForm) -> Vec<Field> {
 async fn page(
     state: &AppState,
     staff: &Staff,
-    id: Uuid,
+    id: ParticipantId,
     action: Action,
     f: &StatusForm,
     errors: Vec<(String, String)>,
@@ -340,8 +340,8 @@ async fn page(
     Ok(Html(page.render()?).into_response())
 }
 
-fn parse_path(path: &(String, String)) -> Result<(Uuid, Action), AppError> {
-    let id = Uuid::parse_str(&path.0).map_err(|_| AppError::NotFound)?;
+fn parse_path(path: &(String, String)) -> Result<(ParticipantId, Action), AppError> {
+    let id = path.0.parse().map_err(|_| AppError::NotFound)?;
     let action = Action::parse(&path.1).ok_or(AppError::NotFound)?;
     Ok((id, action))
 }
@@ -570,7 +570,7 @@ fn banner_text(change: &str, name: &str) -> Option<String> {
 pub async fn card(
     state: &AppState,
     staff: &Staff,
-    participant_id: Uuid,
+    participant_id: ParticipantId,
     name: &str,
     banner: &BannerQuery,
 ) -> Result<StatusCard, AppError> {

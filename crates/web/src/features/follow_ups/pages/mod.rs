@@ -16,6 +16,7 @@ use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use domain::follow_up::FollowUpKind;
+use domain::ids::{ClinicId, FollowUpId};
 use serde::Deserialize;
 use store::{BookableSlot, FollowUpDetail};
 use uuid::Uuid;
@@ -91,7 +92,7 @@ fn days_of(slots: &[BookableSlot], chosen: &str) -> Vec<SlotDay> {
 async fn book_page(
     state: &AppState,
     staff: &Staff,
-    id: Uuid,
+    id: FollowUpId,
     chosen: &str,
     errors: Vec<(String, String)>,
 ) -> PageResult {
@@ -132,7 +133,7 @@ async fn book_page(
 pub async fn book_form(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<FollowUpId>,
 ) -> PageResult {
     staff.require(domain::Permission::ManageAppointments)?;
     book_page(&state, &staff, id, "", Vec::new()).await
@@ -149,14 +150,14 @@ pub struct BookForm {
 pub async fn book(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<FollowUpId>,
     Form(answers): Form<BookForm>,
 ) -> PageResult {
     staff.require(domain::Permission::ManageAppointments)?;
     let parsed = answers
         .slot
         .split_once(':')
-        .and_then(|(c, s)| Some((Uuid::parse_str(c).ok()?, Uuid::parse_str(s).ok()?)));
+        .and_then(|(c, s)| Some((c.parse::<ClinicId>().ok()?, Uuid::parse_str(s).ok()?)));
     let Some((clinic_id, slot_id)) = parsed else {
         let errors = vec![("slot".to_owned(), "Select an appointment time".to_owned())];
         return book_page(&state, &staff, id, "", errors).await;

@@ -14,10 +14,10 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect};
 use domain::Permission;
 use domain::follow_up::{FollowUpKind, FollowUpState};
+use domain::ids::FollowUpId;
 use serde::Deserialize;
 use store::{FollowUp, StoreError};
 use time::Date;
-use uuid::Uuid;
 
 #[derive(Deserialize)]
 pub struct FollowUpQuery {
@@ -228,7 +228,7 @@ struct FollowUpPage {
 async fn follow_up_page(
     state: &AppState,
     staff: &Staff,
-    id: Uuid,
+    id: FollowUpId,
     chosen: Option<FollowUpState>,
     reason: &str,
     errors: Vec<(String, String)>,
@@ -288,7 +288,7 @@ async fn follow_up_page(
 pub async fn follow_up_form(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<FollowUpId>,
 ) -> PageResult {
     staff.require(Permission::ViewRecords)?;
     follow_up_page(&state, &staff, id, None, "", Vec::new()).await
@@ -307,7 +307,7 @@ pub struct StatusForm {
 pub async fn follow_up_update(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<FollowUpId>,
     PageForm(form): PageForm<StatusForm>,
 ) -> PageResult {
     staff.require(Permission::ManageAppointments)?;

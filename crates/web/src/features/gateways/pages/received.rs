@@ -14,6 +14,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use domain::Permission;
+use domain::ids::AppointmentId;
 use serde::Deserialize;
 use store::StoreError;
 
@@ -46,7 +47,7 @@ struct ReceivedImagesPage {
 async fn received_page(
     state: &AppState,
     staff: &Staff,
-    appointment_id: uuid::Uuid,
+    appointment_id: domain::ids::AppointmentId,
     failed: Failed,
     detached: bool,
 ) -> PageResult {
@@ -116,7 +117,7 @@ pub struct ReceivedQuery {
 pub async fn received(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<AppointmentId>,
     axum::extract::Query(q): axum::extract::Query<ReceivedQuery>,
 ) -> PageResult {
     received_page(&state, &staff, id, None, q.detached.is_some()).await

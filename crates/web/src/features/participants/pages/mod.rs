@@ -14,6 +14,7 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use domain::age_on;
+use domain::ids::ParticipantId;
 use serde::Deserialize;
 use store::{Participant, ParticipantAppointment};
 use time::Date;
@@ -157,7 +158,7 @@ fn participant_view(p: &Participant, today: Date) -> ParticipantView {
 pub async fn show(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<ParticipantId>,
     Query(banner): Query<crate::features::screening_status::pages::BannerQuery>,
 ) -> PageResult {
     let scope = staff.scope();

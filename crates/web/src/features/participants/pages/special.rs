@@ -11,6 +11,7 @@ use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect};
+use domain::ids::ParticipantId;
 use domain::medical::{SUPPORT_TEMPORARY_QUESTION, support_question};
 use domain::{Permission, SupportReason};
 use serde::Deserialize;
@@ -161,7 +162,7 @@ fn page(
 pub async fn form(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<ParticipantId>,
     Query(q): Query<BackQuery>,
 ) -> PageResult {
     staff.require(Permission::CheckIn)?;
@@ -181,7 +182,7 @@ pub async fn form(
 pub async fn save(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<ParticipantId>,
     PageForm(form): PageForm<SupportForm>,
 ) -> PageResult {
     staff.require(Permission::CheckIn)?;

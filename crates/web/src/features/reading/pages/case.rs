@@ -115,7 +115,11 @@ pub(super) async fn case_page(
     Ok(with_status(render(page)?, &errors))
 }
 
-pub async fn case(State(state): State<AppState>, staff: Staff, ids: PageIds) -> PageResult {
+pub async fn case(
+    State(state): State<AppState>,
+    staff: Staff,
+    ids: PageIds<Uuid, CaseId>,
+) -> PageResult {
     question_page(state, staff, ids, Purpose::Read).await
 }
 
@@ -123,7 +127,7 @@ pub async fn case(State(state): State<AppState>, staff: Staff, ids: PageIds) -> 
 pub async fn arbitration_question(
     State(state): State<AppState>,
     staff: Staff,
-    ids: PageIds,
+    ids: PageIds<Uuid, CaseId>,
 ) -> PageResult {
     question_page(state, staff, ids, Purpose::Arbitration).await
 }
@@ -133,7 +137,7 @@ pub async fn arbitration_question(
 pub(super) async fn question_page(
     state: AppState,
     staff: Staff,
-    PageIds(sid, cid): PageIds,
+    PageIds(sid, cid): PageIds<Uuid, CaseId>,
     purpose: Purpose,
 ) -> PageResult {
     let l = load(&state, &staff, sid, cid).await?;
@@ -167,7 +171,7 @@ pub struct ChooseForm {
 pub async fn choose_read(
     State(state): State<AppState>,
     staff: Staff,
-    PageIds(sid, cid): PageIds,
+    PageIds(sid, cid): PageIds<Uuid, CaseId>,
     PageForm(form): PageForm<ChooseForm>,
 ) -> PageResult {
     choose(state, staff, (sid, cid), Purpose::Read, form).await
@@ -176,7 +180,7 @@ pub async fn choose_read(
 pub async fn choose_arbitration(
     State(state): State<AppState>,
     staff: Staff,
-    PageIds(sid, cid): PageIds,
+    PageIds(sid, cid): PageIds<Uuid, CaseId>,
     PageForm(form): PageForm<ChooseForm>,
 ) -> PageResult {
     choose(state, staff, (sid, cid), Purpose::Arbitration, form).await
@@ -185,7 +189,7 @@ pub async fn choose_arbitration(
 pub(super) async fn choose(
     state: AppState,
     staff: Staff,
-    ids: (Uuid, Uuid),
+    ids: (Uuid, CaseId),
     purpose: Purpose,
     form: ChooseForm,
 ) -> PageResult {

@@ -59,7 +59,7 @@ pub(super) fn asks_symptoms(l: &Loaded, opinion: &Opinion) -> bool {
 pub async fn confirm_form(
     State(state): State<AppState>,
     staff: Staff,
-    PageIds(sid, cid): PageIds,
+    PageIds(sid, cid): PageIds<Uuid, CaseId>,
     PurposePath(purpose): PurposePath,
 ) -> PageResult {
     let l = load_for(&state, &staff, (sid, cid), purpose).await?;
@@ -88,7 +88,7 @@ pub struct ConfirmForm {
 pub async fn confirm(
     State(state): State<AppState>,
     staff: Staff,
-    PageIds(sid, cid): PageIds,
+    PageIds(sid, cid): PageIds<Uuid, CaseId>,
     PurposePath(purpose): PurposePath,
     PageForm(form): PageForm<ConfirmForm>,
 ) -> PageResult {
@@ -149,7 +149,7 @@ pub struct ArbitrationForm {
 pub async fn arbitrate(
     State(state): State<AppState>,
     staff: Staff,
-    PageIds(sid, cid): PageIds,
+    PageIds(sid, cid): PageIds<Uuid, CaseId>,
     PageForm(form): PageForm<ArbitrationForm>,
 ) -> PageResult {
     let l = load_for(&state, &staff, (sid, cid), Purpose::Arbitration).await?;
@@ -202,7 +202,7 @@ pub async fn arbitrate(
 pub async fn skip(
     State(state): State<AppState>,
     staff: Staff,
-    PageIds(sid, cid): PageIds,
+    PageIds(sid, cid): PageIds<Uuid, CaseId>,
 ) -> PageResult {
     reader(&staff)?;
     app::skip(&state.store, &staff.caller(), sid, cid).await?;

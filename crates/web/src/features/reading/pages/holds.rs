@@ -2,6 +2,7 @@
 
 use super::*;
 use app::Hold;
+use domain::ids::CaseId;
 
 #[derive(Template)]
 #[template(path = "reading/reason.html")]
@@ -58,11 +59,19 @@ pub(super) fn reason_page(
     Ok(with_status(render(page)?, &errors))
 }
 
-pub async fn defer_form(State(state): State<AppState>, staff: Staff, ids: PageIds) -> PageResult {
+pub async fn defer_form(
+    State(state): State<AppState>,
+    staff: Staff,
+    ids: PageIds<Uuid, CaseId>,
+) -> PageResult {
     hold_form(state, staff, ids, Hold::Defer).await
 }
 
-pub async fn priors_form(State(state): State<AppState>, staff: Staff, ids: PageIds) -> PageResult {
+pub async fn priors_form(
+    State(state): State<AppState>,
+    staff: Staff,
+    ids: PageIds<Uuid, CaseId>,
+) -> PageResult {
     hold_form(state, staff, ids, Hold::Priors).await
 }
 
@@ -76,7 +85,7 @@ pub struct ReasonForm {
 pub async fn defer_save(
     State(state): State<AppState>,
     staff: Staff,
-    ids: PageIds,
+    ids: PageIds<Uuid, CaseId>,
     PageForm(form): PageForm<ReasonForm>,
 ) -> PageResult {
     hold_save(state, staff, ids, Hold::Defer, form).await
@@ -85,7 +94,7 @@ pub async fn defer_save(
 pub async fn priors_save(
     State(state): State<AppState>,
     staff: Staff,
-    ids: PageIds,
+    ids: PageIds<Uuid, CaseId>,
     PageForm(form): PageForm<ReasonForm>,
 ) -> PageResult {
     hold_save(state, staff, ids, Hold::Priors, form).await
@@ -94,7 +103,7 @@ pub async fn priors_save(
 pub(super) async fn hold_form(
     state: AppState,
     staff: Staff,
-    PageIds(sid, cid): PageIds,
+    PageIds(sid, cid): PageIds<Uuid, CaseId>,
     hold: Hold,
 ) -> PageResult {
     let l = load(&state, &staff, sid, cid).await?;
@@ -104,7 +113,7 @@ pub(super) async fn hold_form(
 pub(super) async fn hold_save(
     state: AppState,
     staff: Staff,
-    PageIds(sid, cid): PageIds,
+    PageIds(sid, cid): PageIds<Uuid, CaseId>,
     hold: Hold,
     form: ReasonForm,
 ) -> PageResult {
@@ -183,7 +192,7 @@ pub async fn holds(
 pub async fn unflag(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(cid): PageId,
+    PageId(cid): PageId<CaseId>,
 ) -> PageResult {
     staff.require(Permission::ManageAppointments)?;
     app::unflag(&state.store, &staff.caller(), cid).await?;
@@ -200,7 +209,7 @@ pub struct PriorsStatusForm {
 pub async fn priors_status(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(cid): PageId,
+    PageId(cid): PageId<CaseId>,
     PageForm(form): PageForm<PriorsStatusForm>,
 ) -> PageResult {
     staff.require(Permission::ManageAppointments)?;

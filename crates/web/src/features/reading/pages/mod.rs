@@ -22,6 +22,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use domain::Permission;
+use domain::ids::CaseId;
 use domain::imaging::{Breast, View, derive};
 use domain::reading::{
     AbnormalityType, Annotation, ArbitrationDecision, ArbitrationPolicy, AssessmentCategory,
@@ -369,7 +370,7 @@ impl<S: Send + Sync> FromRequestParts<S> for BreastPath {
 /// Everything a case page handler loads.
 struct Loaded {
     sid: Uuid,
-    cid: Uuid,
+    cid: CaseId,
     detail: CaseDetail,
     wf: Workflow,
     settings: ReadingSettings,
@@ -378,7 +379,7 @@ struct Loaded {
     base: String,
 }
 
-async fn load(state: &AppState, staff: &Staff, sid: Uuid, cid: Uuid) -> Result<Loaded, AppError> {
+async fn load(state: &AppState, staff: &Staff, sid: Uuid, cid: CaseId) -> Result<Loaded, AppError> {
     let open = app::open_case(&state.store, &staff.caller(), sid, cid).await?;
     Ok(Loaded {
         base: format!("/reading/sessions/{sid}/cases/{cid}"),
@@ -425,7 +426,7 @@ fn require_can_read(l: &Loaded, purpose: Purpose) -> Result<(), AppError> {
 async fn load_for(
     state: &AppState,
     staff: &Staff,
-    (sid, cid): (Uuid, Uuid),
+    (sid, cid): (Uuid, CaseId),
     purpose: Purpose,
 ) -> Result<Loaded, AppError> {
     let l = load(state, staff, sid, cid).await?;

@@ -51,7 +51,7 @@ pub(super) fn details_page(
 pub async fn details_form(
     State(state): State<AppState>,
     staff: Staff,
-    PageIds(sid, cid): PageIds,
+    PageIds(sid, cid): PageIds<Uuid, CaseId>,
     PurposePath(purpose): PurposePath,
 ) -> PageResult {
     let l = load_for(&state, &staff, (sid, cid), purpose).await?;
@@ -71,7 +71,7 @@ pub struct DetailsForm {
 pub async fn details_save(
     State(state): State<AppState>,
     staff: Staff,
-    PageIds(sid, cid): PageIds,
+    PageIds(sid, cid): PageIds<Uuid, CaseId>,
     PurposePath(purpose): PurposePath,
     PageForm(form): PageForm<DetailsForm>,
 ) -> PageResult {
@@ -171,7 +171,7 @@ pub(super) fn technical_page(
 pub async fn technical_form(
     State(state): State<AppState>,
     staff: Staff,
-    PageIds(sid, cid): PageIds,
+    PageIds(sid, cid): PageIds<Uuid, CaseId>,
     PurposePath(purpose): PurposePath,
 ) -> PageResult {
     let l = load_for(&state, &staff, (sid, cid), purpose).await?;
@@ -229,7 +229,7 @@ impl TechnicalForm {
 pub async fn technical_save(
     State(state): State<AppState>,
     staff: Staff,
-    PageIds(sid, cid): PageIds,
+    PageIds(sid, cid): PageIds<Uuid, CaseId>,
     PurposePath(purpose): PurposePath,
     PageForm(form): PageForm<TechnicalForm>,
 ) -> PageResult {
@@ -349,7 +349,7 @@ pub(super) fn assessments(opinion: &Opinion) -> (BreastAssessment, BreastAssessm
 pub async fn assessment_form(
     State(state): State<AppState>,
     staff: Staff,
-    PageIds(sid, cid): PageIds,
+    PageIds(sid, cid): PageIds<Uuid, CaseId>,
     PurposePath(purpose): PurposePath,
 ) -> PageResult {
     let l = load_for(&state, &staff, (sid, cid), purpose).await?;
@@ -396,7 +396,7 @@ pub struct AssessmentForm {
 pub async fn assessment_save(
     State(state): State<AppState>,
     staff: Staff,
-    PageIds(sid, cid): PageIds,
+    PageIds(sid, cid): PageIds<Uuid, CaseId>,
     PurposePath(purpose): PurposePath,
     PageForm(form): PageForm<AssessmentForm>,
 ) -> PageResult {
@@ -621,7 +621,7 @@ pub(super) fn annotation_page(
 pub async fn annotation_form(
     State(state): State<AppState>,
     staff: Staff,
-    PageIds(sid, cid): PageIds,
+    PageIds(sid, cid): PageIds<Uuid, CaseId>,
     PurposePath(purpose): PurposePath,
     BreastPath(breast): BreastPath,
 ) -> PageResult {
@@ -775,7 +775,7 @@ fn annotations_of(opinion: &mut Opinion, breast: Breast) -> Option<&mut Vec<Anno
 pub async fn annotation_save(
     State(state): State<AppState>,
     staff: Staff,
-    PageIds(sid, cid): PageIds,
+    PageIds(sid, cid): PageIds<Uuid, CaseId>,
     PurposePath(purpose): PurposePath,
     BreastPath(breast): BreastPath,
     PageForm(form): PageForm<AnnotationForm>,
@@ -839,7 +839,7 @@ pub struct RemoveForm {
 pub async fn annotation_remove(
     State(state): State<AppState>,
     staff: Staff,
-    PageIds(sid, cid): PageIds,
+    PageIds(sid, cid): PageIds<Uuid, CaseId>,
     PurposePath(purpose): PurposePath,
     BreastPath(breast): BreastPath,
     PageForm(form): PageForm<RemoveForm>,

@@ -131,7 +131,9 @@ pub async fn start_session(
     let cmd = app::StartSession {
         kind,
         size,
-        clinic_id: clinic.filter(|_| kind == SessionKind::Clinic),
+        clinic_id: clinic
+            .filter(|_| kind == SessionKind::Clinic)
+            .map(domain::ids::ClinicId::from),
     };
     let id = app::start_session(&state.store, &staff.caller(), cmd).await?;
     claim_next(&state, &staff, id).await

@@ -9,11 +9,11 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use domain::ending::{AttendedNotScreened, Cancellation};
+use domain::ids::AppointmentId;
 use domain::{AppointmentStatus, Permission};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
-use uuid::Uuid;
 
 type ApiResult<T> = Result<T, Problem>;
 
@@ -28,7 +28,7 @@ fn invalid(errors: Vec<domain::ending::FieldError>) -> Problem {
 
 #[derive(Serialize, ToSchema)]
 pub struct Ended {
-    pub id: Uuid,
+    pub id: AppointmentId,
     pub status: AppointmentStatus,
 }
 
@@ -50,7 +50,7 @@ pub struct CannotProceedRequest {
 pub async fn cannot_proceed(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<AppointmentId>,
     ApiJson(req): ApiJson<CannotProceedRequest>,
 ) -> ApiResult<Json<Ended>> {
     caller.require(Permission::RunAppointment)?;
@@ -84,7 +84,7 @@ pub struct CancelRequest {
 pub async fn cancel(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<AppointmentId>,
     ApiJson(req): ApiJson<CancelRequest>,
 ) -> ApiResult<Json<Ended>> {
     caller.require(Permission::ManageAppointments)?;
@@ -113,7 +113,7 @@ pub async fn cancel(
 pub async fn attended_not_screened_details(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<AppointmentId>,
     ApiJson(req): ApiJson<CannotProceedRequest>,
 ) -> ApiResult<Json<Saved>> {
     caller.require(Permission::ManageAppointments)?;
@@ -142,7 +142,7 @@ pub async fn attended_not_screened_details(
 pub async fn complete(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<AppointmentId>,
     ApiJson(req): ApiJson<VersionedRequest>,
 ) -> ApiResult<Json<Ended>> {
     caller.require(Permission::RunAppointment)?;
@@ -180,7 +180,7 @@ pub async fn complete(
 pub async fn discard(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<AppointmentId>,
     ApiJson(req): ApiJson<VersionedRequest>,
 ) -> ApiResult<Json<Ended>> {
     caller.require(Permission::RunAppointment)?;

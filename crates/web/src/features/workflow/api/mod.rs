@@ -13,6 +13,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use domain::Permission;
+use domain::ids::AppointmentId;
 use serde::{Deserialize, Serialize};
 use store::{Note, Workflow};
 use utoipa::ToSchema;
@@ -35,7 +36,7 @@ pub struct Saved {
 pub async fn get_workflow(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<AppointmentId>,
 ) -> ApiResult<Json<Workflow>> {
     caller.require(Permission::ViewRecords)?;
     let wf = state.store.workflow(caller.scope(), id).await?;
@@ -65,7 +66,7 @@ pub struct VersionedRequest {
 pub async fn confirm_identity(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<AppointmentId>,
     ApiJson(req): ApiJson<VersionedRequest>,
 ) -> ApiResult<Json<Saved>> {
     caller.require(Permission::RunAppointment)?;
@@ -94,7 +95,7 @@ pub struct NoteRequest {
 pub async fn add_note(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<AppointmentId>,
     ApiJson(req): ApiJson<NoteRequest>,
 ) -> ApiResult<(axum::http::StatusCode, Json<Note>)> {
     caller.require(Permission::CheckIn)?;
@@ -119,7 +120,7 @@ pub struct RoomRequest {
 pub async fn set_room(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<AppointmentId>,
     ApiJson(req): ApiJson<RoomRequest>,
 ) -> ApiResult<Json<Saved>> {
     caller.require(Permission::RunAppointment)?;
@@ -229,7 +230,7 @@ fn read_record(value: serde_json::Value) -> ApiResult<ImagesRecord> {
 pub async fn save_images(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<AppointmentId>,
     ApiJson(req): ApiJson<ImagesRequest>,
 ) -> ApiResult<Json<ImagesSaved>> {
     caller.require(Permission::RunAppointment)?;
@@ -332,7 +333,7 @@ fn medical_problem(errors: Vec<(String, String)>) -> Problem {
 pub async fn get_medical(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<AppointmentId>,
 ) -> ApiResult<Json<MedicalView>> {
     caller.require(Permission::ViewRecords)?;
     let wf = state.store.workflow(caller.scope(), id).await?;
@@ -382,7 +383,7 @@ pub async fn get_medical(
 pub async fn save_medical(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<AppointmentId>,
     ApiJson(req): ApiJson<MedicalRequest>,
 ) -> ApiResult<Json<MedicalSaved>> {
     caller.require(Permission::RunAppointment)?;

@@ -10,6 +10,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use domain::Permission;
+use domain::ids::AppointmentId;
 use serde::{Deserialize, Serialize};
 use store::ImageCapture;
 use utoipa::ToSchema;
@@ -78,7 +79,7 @@ fn capture_view(capture: ImageCapture) -> CaptureView {
 pub async fn received_images(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<AppointmentId>,
 ) -> ApiResult<Json<CaptureView>> {
     caller.require(Permission::ViewRecords)?;
     let wf = state.store.workflow(caller.scope(), id).await?;
@@ -116,7 +117,7 @@ pub struct Confirmed {
 pub async fn confirm_received(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<AppointmentId>,
     ApiJson(req): ApiJson<ConfirmRequest>,
 ) -> ApiResult<Json<Confirmed>> {
     caller.require(Permission::RunAppointment)?;
@@ -165,7 +166,7 @@ pub struct ManualModeRequest {
 pub async fn manual_mode(
     State(state): State<AppState>,
     caller: ApiCaller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<AppointmentId>,
     ApiJson(req): ApiJson<ManualModeRequest>,
 ) -> ApiResult<StatusCode> {
     caller.require(Permission::RunAppointment)?;

@@ -11,6 +11,7 @@ pub mod images;
 pub use images::images_record;
 
 use crate::application::{Caller, Failure};
+use domain::ids::AppointmentId;
 use domain::imaging::{ImagingContext, RequestedViews};
 use domain::medical::MedicalInformation;
 use domain::workflow::{IdentityCheck, SectionDocument};
@@ -48,7 +49,7 @@ impl Step {
         }
     }
 
-    pub fn href(self, id: Uuid) -> String {
+    pub fn href(self, id: AppointmentId) -> String {
         format!("/appointments/{id}/{}", self.path())
     }
 }
@@ -147,7 +148,7 @@ async fn rooms_at(
 pub async fn issue_worklist_if_reachable(
     store: &Store,
     caller: &Caller,
-    id: Uuid,
+    id: AppointmentId,
 ) -> Result<Option<WorklistItem>, Failure> {
     let gate = store.images_gate(caller.scope, id).await?;
     // The same rule as `step_unlocked(wf, Step::Images)`: identity confirmed, medical
@@ -180,7 +181,7 @@ pub async fn issue_worklist_if_reachable(
 
 /// Step 1: confirm the participant's identity.
 pub struct ConfirmIdentity {
-    pub appointment_id: Uuid,
+    pub appointment_id: AppointmentId,
     pub expected_version: i64,
 }
 
@@ -210,7 +211,7 @@ pub async fn confirm_identity(
 
 /// Step 3: the room the images are taken in.
 pub struct SetRoom {
-    pub appointment_id: Uuid,
+    pub appointment_id: AppointmentId,
     pub room_id: Uuid,
     pub expected_version: i64,
 }
@@ -236,7 +237,7 @@ pub async fn set_room(store: &Store, caller: &Caller, cmd: SetRoom) -> Result<i6
 /// Step 2: the whole medical document, already checked with
 /// [`MedicalInformation::validate`].
 pub struct SaveMedical<'a> {
-    pub appointment_id: Uuid,
+    pub appointment_id: AppointmentId,
     pub info: &'a MedicalInformation,
     pub expected_version: i64,
 }

@@ -9,6 +9,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect};
+use domain::ids::AppointmentId;
 use domain::{AppointmentAction, AppointmentStatus, Permission, age_on};
 use serde::Deserialize;
 use store::AppointmentDetail;
@@ -136,7 +137,7 @@ async fn needs_details(
 pub async fn show(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<AppointmentId>,
     Query(q): Query<ShowQuery>,
 ) -> PageResult {
     let a: AppointmentDetail = state.store.appointment(staff.scope(), id).await?;

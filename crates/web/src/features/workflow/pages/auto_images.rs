@@ -22,6 +22,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::Permission;
 use domain::gateway::{ConnectionState, MppsStatus, ReceivedView, RecordingMethod};
+use domain::ids::AppointmentId;
 use domain::imaging::Breast;
 use store::{ImageCapture, ReceivedImage, Room, Workflow};
 
@@ -346,7 +347,11 @@ pub async fn manual_notice(
 
 /// `GET /appointments/{id}/images/live`: the part of the page that changes as images
 /// arrive (for `gateway-images.js`).
-pub async fn live(State(state): State<AppState>, staff: Staff, PageId(id): PageId) -> PageResult {
+pub async fn live(
+    State(state): State<AppState>,
+    staff: Staff,
+    PageId(id): PageId<AppointmentId>,
+) -> PageResult {
     let wf = load_images(&state, &staff, id).await?;
     let capture = state
         .store
@@ -371,7 +376,7 @@ async fn wf_room(state: &AppState, staff: &Staff, wf: &Workflow) -> Result<Optio
 pub async fn confirm(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<AppointmentId>,
     PageForm(form): PageForm<VersionForm>,
 ) -> PageResult {
     let mut version = form.version()?;
@@ -430,7 +435,7 @@ pub struct ManualForm {
 pub async fn manual(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<AppointmentId>,
     PageForm(form): PageForm<ManualForm>,
 ) -> PageResult {
     let wf = load_images(&state, &staff, id).await?;

@@ -17,6 +17,7 @@ use domain::Permission;
 use domain::ending::{
     AttendedNotScreened, CancelReason, Cancellation, CannotProceedReason, RescheduleDecision,
 };
+use domain::ids::AppointmentId;
 
 fn reschedule_choices(selected: Option<RescheduleDecision>) -> Vec<Choice> {
     RescheduleDecision::ALL
@@ -83,7 +84,7 @@ fn cancel_page(
 pub async fn cancel_form(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<AppointmentId>,
 ) -> PageResult {
     staff.require(Permission::ManageAppointments)?;
     let a = state.store.appointment(staff.scope(), id).await?;
@@ -103,7 +104,7 @@ pub struct CancelForm {
 pub async fn cancel(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<AppointmentId>,
     PageForm(form): PageForm<CancelForm>,
 ) -> PageResult {
     staff.require(Permission::ManageAppointments)?;
@@ -186,7 +187,7 @@ fn details_page(
 pub async fn ans_details_form(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<AppointmentId>,
 ) -> PageResult {
     staff.require(Permission::ManageAppointments)?;
     let wf = state.store.workflow(staff.scope(), id).await?;
@@ -202,7 +203,7 @@ pub async fn ans_details_form(
 pub async fn ans_details(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<AppointmentId>,
     PageForm(form): PageForm<NotScreenedForm>,
 ) -> PageResult {
     staff.require(Permission::ManageAppointments)?;

@@ -12,6 +12,7 @@ use crate::state::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
+use domain::ids::AppointmentId;
 use store::Workflow;
 
 #[derive(Template)]
@@ -25,7 +26,11 @@ struct CheckPage {
     identity_href: String,
 }
 
-pub async fn show(State(state): State<AppState>, staff: Staff, PageId(id): PageId) -> PageResult {
+pub async fn show(
+    State(state): State<AppState>,
+    staff: Staff,
+    PageId(id): PageId<AppointmentId>,
+) -> PageResult {
     let wf = load_step(&state, &staff, id, Step::Check).await?;
     let mut images = images_card(&wf);
     if let Some(card) = images.as_mut()
@@ -133,7 +138,7 @@ fn medical_rows(wf: &Workflow) -> Vec<(String, String, String)> {
 pub async fn complete(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<AppointmentId>,
     PageForm(form): PageForm<VersionForm>,
 ) -> PageResult {
     let wf = load_step(&state, &staff, id, Step::Check).await?;

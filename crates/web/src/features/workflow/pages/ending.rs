@@ -17,6 +17,7 @@ use domain::AppointmentAction;
 use domain::ending::{
     AttendedNotScreened, CannotProceedReason, ExitChoice, RescheduleDecision, exit_choices,
 };
+use domain::ids::AppointmentId;
 
 #[derive(Template)]
 #[template(path = "workflow/exit.html")]
@@ -58,7 +59,7 @@ async fn exit_page(
 pub async fn exit_form(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<AppointmentId>,
 ) -> PageResult {
     let wf = load(&state, &staff, id).await?;
     exit_page(&state, &staff, &wf, None).await
@@ -74,7 +75,7 @@ pub struct ExitForm {
 pub async fn exit(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<AppointmentId>,
     PageForm(form): PageForm<ExitForm>,
 ) -> PageResult {
     let wf = load(&state, &staff, id).await?;
@@ -211,7 +212,7 @@ fn cannot_proceed_page(
 pub async fn cannot_proceed_form(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<AppointmentId>,
 ) -> PageResult {
     let wf = load(&state, &staff, id).await?;
     if super::auto_images::images_taken(&state, &staff, &wf).await? {
@@ -298,7 +299,7 @@ impl NotScreenedForm {
 pub async fn cannot_proceed(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<AppointmentId>,
     PageForm(form): PageForm<NotScreenedForm>,
 ) -> PageResult {
     let wf = load(&state, &staff, id).await?;

@@ -13,6 +13,7 @@ use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use domain::age_on;
+use domain::ids::AppointmentId;
 use serde::Deserialize;
 use store::Workflow;
 
@@ -32,7 +33,11 @@ struct IdentityPage {
     confirmed: bool,
 }
 
-pub async fn show(State(state): State<AppState>, staff: Staff, PageId(id): PageId) -> PageResult {
+pub async fn show(
+    State(state): State<AppState>,
+    staff: Staff,
+    PageId(id): PageId<AppointmentId>,
+) -> PageResult {
     let wf = load_step(&state, &staff, id, Step::Identity).await?;
     let p = &wf.appointment.participant;
     let frame = Frame::new(&wf, Step::Identity);
@@ -69,7 +74,7 @@ pub struct ConfirmForm {
 pub async fn confirm(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<AppointmentId>,
     Form(form): Form<ConfirmForm>,
 ) -> PageResult {
     app::confirm_identity(

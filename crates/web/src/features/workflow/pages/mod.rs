@@ -24,6 +24,7 @@ use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
+use domain::ids::AppointmentId;
 use domain::{AppointmentStatus, Permission};
 use store::Workflow;
 use uuid::Uuid;
@@ -100,7 +101,7 @@ fn page_id(segment: &str) -> Result<Uuid, AppError> {
 }
 
 /// `{id}/{name}`: the appointment and one more segment (an action, a page of a step).
-pub struct IdAnd(pub Uuid, pub String);
+pub struct IdAnd(pub AppointmentId, pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for IdAnd {
     type Rejection = AppError;
@@ -108,12 +109,12 @@ impl<S: Send + Sync> FromRequestParts<S> for IdAnd {
         let Path((id, name)) = Path::<(String, String)>::from_request_parts(parts, state)
             .await
             .map_err(|_| AppError::NotFound)?;
-        Ok(IdAnd(page_id(&id)?, name))
+        Ok(IdAnd(page_id(&id)?.into(), name))
     }
 }
 
 /// `{id}/{list}/{key}`: the appointment and two more segments (a list and an item of it).
-pub struct IdAndTwo(pub Uuid, pub String, pub String);
+pub struct IdAndTwo(pub AppointmentId, pub String, pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for IdAndTwo {
     type Rejection = AppError;
@@ -122,7 +123,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IdAndTwo {
             Path::<(String, String, String)>::from_request_parts(parts, state)
                 .await
                 .map_err(|_| AppError::NotFound)?;
-        Ok(IdAndTwo(page_id(&id)?, list, key))
+        Ok(IdAndTwo(page_id(&id)?.into(), list, key))
     }
 }
 
@@ -241,7 +242,11 @@ impl<'de> serde::Deserialize<'de> for Values {
 
 /// Loads the workflow for the person running it. Anyone else, or an appointment not in
 /// progress, is sent to the appointment page, which says who is running it.
-pub async fn load(state: &AppState, staff: &Staff, id: Uuid) -> Result<Workflow, AppError> {
+pub async fn load(
+    state: &AppState,
+    staff: &Staff,
+    id: AppointmentId,
+) -> Result<Workflow, AppError> {
     staff.require(Permission::RunAppointment)?;
     let wf = state.store.workflow(staff.scope(), id).await?;
     let mine = wf.running_user_id == Some(staff.0.user_id);
@@ -256,7 +261,7 @@ pub async fn load(state: &AppState, staff: &Staff, id: Uuid) -> Result<Workflow,
 pub async fn load_step(
     state: &AppState,
     staff: &Staff,
-    id: Uuid,
+    id: AppointmentId,
     step: Step,
 ) -> Result<Workflow, AppError> {
     let wf = load(state, staff, id).await?;
@@ -267,7 +272,11 @@ pub async fn load_step(
 }
 
 /// `GET /appointments/{id}/workflow`: the step to continue from.
-pub async fn resume(State(state): State<AppState>, staff: Staff, PageId(id): PageId) -> PageResult {
+pub async fn resume(
+    State(state): State<AppState>,
+    staff: Staff,
+    PageId(id): PageId<AppointmentId>,
+) -> PageResult {
     let wf = load(&state, &staff, id).await?;
     Ok(Redirect::to(&current_step(&wf).href(id)).into_response())
 }

@@ -8,6 +8,7 @@ use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use domain::Permission;
+use domain::ids::AppointmentId;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -20,7 +21,7 @@ pub struct NoteForm {
 pub async fn add(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<AppointmentId>,
     Form(form): Form<NoteForm>,
 ) -> PageResult {
     staff.require(Permission::CheckIn)?;

@@ -84,7 +84,7 @@ pub(super) fn counts_page(
 pub async fn counts_form(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<AppointmentId>,
 ) -> PageResult {
     let wf = load_images(&state, &staff, id).await?;
     let counts = match images_record(&wf) {
@@ -137,7 +137,7 @@ impl CountsForm {
 pub async fn counts_save(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<AppointmentId>,
     PageForm(form): PageForm<CountsForm>,
 ) -> PageResult {
     let version = form_version(form.version.as_deref())?;

@@ -144,7 +144,7 @@ pub(super) fn details_page(
 pub async fn details_form(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<AppointmentId>,
 ) -> PageResult {
     let wf = load_images(&state, &staff, id).await?;
     let Some(record) = images_record(&wf) else {
@@ -209,7 +209,7 @@ impl DetailsForm {
 pub async fn details_save(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<AppointmentId>,
     PageForm(form): PageForm<DetailsForm>,
 ) -> PageResult {
     let version = form_version(form.version.as_deref())?;

@@ -30,6 +30,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use domain::gateway::RecordingMethod;
+use domain::ids::AppointmentId;
 use domain::imaging::{
     Breast, COUNTS_QUESTION, Derivation, ExtraImagesAnswer, ExtraImagesChoice, IMPERFECT_HINT,
     IMPERFECT_LABEL, INCOMPLETE_REASONS_QUESTION, ImagesRecord, ImagingContext, ImagingError,
@@ -101,7 +102,7 @@ fn card(
     record: &ImagesRecord,
     context: &ImagingContext,
     room: Option<&Room>,
-    id: Uuid,
+    id: AppointmentId,
 ) -> ImagesCard {
     let record = record.normalised();
     let d = derive(&record, context);
@@ -242,12 +243,12 @@ pub(crate) fn room_text(room: &Room) -> String {
 // Shared presentation
 // ---------------------------------------------------------------------------------------
 
-pub(crate) fn page_href(id: Uuid, page: &str) -> String {
+pub(crate) fn page_href(id: AppointmentId, page: &str) -> String {
     format!("{}/{page}", Step::Images.href(id))
 }
 
 /// Where to fix a field: the page it is asked on.
-fn href_for(id: Uuid, field: ImagingField) -> String {
+fn href_for(id: AppointmentId, field: ImagingField) -> String {
     match field {
         ImagingField::StandardSet => Step::Images.href(id),
         ImagingField::Counts | ImagingField::Count(_) => page_href(id, "counts"),
@@ -346,7 +347,7 @@ fn redirect(to: &str) -> PageResult {
 pub(crate) async fn load_images(
     state: &AppState,
     staff: &Staff,
-    id: Uuid,
+    id: AppointmentId,
 ) -> Result<Workflow, AppError> {
     load_step(state, staff, id, Step::Images).await
 }
@@ -377,7 +378,7 @@ mod tests {
 
     #[test]
     fn the_check_information_card_summarises_a_standard_set() {
-        let id = Uuid::nil();
+        let id = AppointmentId::from_uuid(Uuid::nil());
         let room = Room {
             id: Uuid::nil(),
             location_id: Uuid::nil(),
@@ -407,7 +408,7 @@ mod tests {
 
     #[test]
     fn the_check_information_card_shows_repeats_quality_and_not_all_taken() {
-        let id = Uuid::nil();
+        let id = AppointmentId::from_uuid(Uuid::nil());
         let counts = ViewCounts::from_pairs(&[(View::Rcc, 1), (View::Rmlo, 2), (View::Lmlo, 1)])
             .expect("counts");
         let mut record = ImagesRecord::with_counts(counts);

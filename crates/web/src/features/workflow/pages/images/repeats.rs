@@ -125,7 +125,7 @@ pub(super) fn repeats_page(
 pub async fn repeats_form(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<AppointmentId>,
 ) -> PageResult {
     let wf = load_images(&state, &staff, id).await?;
     let record = working_record(&wf);
@@ -160,7 +160,7 @@ pub async fn repeats_form(
 pub async fn repeats_save(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<AppointmentId>,
     PageForm(form): PageForm<OpenForm>,
 ) -> PageResult {
     let version = form.version()?;

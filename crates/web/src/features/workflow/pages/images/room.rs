@@ -66,7 +66,7 @@ pub(super) async fn room_page(
 pub async fn room_form(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<AppointmentId>,
 ) -> PageResult {
     let wf = load_images(&state, &staff, id).await?;
     room_page(&state, &staff, &wf, None, None).await
@@ -83,7 +83,7 @@ pub struct RoomForm {
 pub async fn room_save(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<AppointmentId>,
     PageForm(form): PageForm<RoomForm>,
 ) -> PageResult {
     let version = form_version(form.version.as_deref())?;

@@ -75,7 +75,11 @@ pub(super) async fn start_page(
 }
 
 /// `GET /appointments/{id}/images`.
-pub async fn show(State(state): State<AppState>, staff: Staff, PageId(id): PageId) -> PageResult {
+pub async fn show(
+    State(state): State<AppState>,
+    staff: Staff,
+    PageId(id): PageId<AppointmentId>,
+) -> PageResult {
     let wf = load_images(&state, &staff, id).await?;
     let (room, _) = rooms(&state, &staff, &wf).await?;
     if let Some(page) = super::super::auto_images::page(&state, &staff, &wf, room.as_ref()).await? {
@@ -98,7 +102,7 @@ pub struct StandardSetForm {
 pub async fn choose(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<AppointmentId>,
     PageForm(form): PageForm<StandardSetForm>,
 ) -> PageResult {
     let mut version = form_version(form.version.as_deref())?;

@@ -1,6 +1,7 @@
 //! Which form a path names, and the form page that asks it.
 
 use super::*;
+use domain::ids::AppointmentId;
 
 // ---------------------------------------------------------------------------------------
 // Which form
@@ -47,7 +48,7 @@ impl Form {
     }
 
     /// Where the form is shown and submitted.
-    pub(super) fn href(self, id: Uuid) -> String {
+    pub(super) fn href(self, id: AppointmentId) -> String {
         let base = Step::Medical.href(id);
         let item = |index: Option<usize>| index.map_or("new".to_owned(), |i| i.to_string());
         match self {
@@ -199,7 +200,7 @@ pub(super) struct FormPage {
 pub(super) struct Ctx<'a> {
     pub(super) state: &'a AppState,
     pub(super) staff: &'a Staff,
-    pub(super) id: Uuid,
+    pub(super) id: AppointmentId,
     pub(super) wf: Workflow,
     pub(super) info: MedicalInformation,
     pub(super) today: Date,
@@ -237,7 +238,7 @@ impl Ctx<'_> {
 pub(super) async fn context<'a>(
     state: &'a AppState,
     staff: &'a Staff,
-    id: Uuid,
+    id: AppointmentId,
 ) -> Result<Ctx<'a>, AppError> {
     let wf = load_step(state, staff, id, Step::Medical).await?;
     let info = information(&wf);

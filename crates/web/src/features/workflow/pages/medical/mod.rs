@@ -41,7 +41,6 @@ use domain::medical::{
 };
 use store::Workflow;
 use time::{Date, Month};
-use uuid::Uuid;
 
 /// Field name and message, in the order the fields appear.
 type Errors = Vec<(String, String)>;

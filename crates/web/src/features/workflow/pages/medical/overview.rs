@@ -1,6 +1,7 @@
 //! The medical information overview: each section with its items, and its actions.
 
 use super::*;
+use domain::ids::AppointmentId;
 
 // ---------------------------------------------------------------------------------------
 // The overview
@@ -411,7 +412,11 @@ pub(super) fn overview_page(ctx: &Ctx<'_>, errors: Errors) -> PageResult {
 }
 
 /// `GET /appointments/{id}/medical-information`.
-pub async fn show(State(state): State<AppState>, staff: Staff, PageId(id): PageId) -> PageResult {
+pub async fn show(
+    State(state): State<AppState>,
+    staff: Staff,
+    PageId(id): PageId<AppointmentId>,
+) -> PageResult {
     let ctx = context(&state, &staff, id).await?;
     overview_page(&ctx, Vec::new())
 }
@@ -529,7 +534,7 @@ fn continue_recorded(ctx: &mut Ctx<'_>, reason: &str) -> PageResult<Outcome> {
 pub async fn act(
     State(state): State<AppState>,
     staff: Staff,
-    PageId(id): PageId,
+    PageId(id): PageId<AppointmentId>,
     PageForm(form): PageForm<OpenForm>,
 ) -> PageResult {
     let mut ctx = context(&state, &staff, id).await?;
