@@ -263,8 +263,8 @@ impl Store {
                 &row.try_get::<String, _>("last_changed_at")?,
             ));
         }
-        let document = SectionDocument::Ending(answer.clone());
-        upsert_section(tx, scope, actor, id, &document).await?;
+        let data = SectionDocument::Ending(answer.clone()).to_json();
+        upsert_section(tx, scope, actor, id, SectionKind::Ending, &data).await?;
         // Marked attended not screened in bulk at closing: the answers now given decide the
         // episode's outcome ("No, request opt out") and the request the office acts on.
         record_ending_follow_up(tx, scope, actor, id, answer).await?;
@@ -276,7 +276,7 @@ impl Store {
                 "appointment_ending",
                 id,
                 Some(parse_id(&row.try_get::<String, _>("participant_id")?)?),
-                document.to_json(),
+                &data,
             ))
             .await?;
         Ok(version)

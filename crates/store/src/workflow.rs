@@ -437,7 +437,7 @@ impl Store {
             )));
         }
         require_runner(tx, scope, actor, id).await?;
-        upsert_section(tx, scope, actor, id, document).await?;
+        upsert_section(tx, scope, actor, id, document.kind(), data).await?;
         if let Some(n) = images_taken {
             sqlx::query(
                 "UPDATE appointments SET images_taken = $1 WHERE id = $2 AND provider_id = $3",
@@ -671,8 +671,9 @@ let tx = write.tx();
             finish.episode_outcome,
         )
         .await?;
-        if let Some(document) = &finish.record {
-            upsert_section(tx, scope, actor, id, document).await?;
+        let record = finish.record.as_ref().map(|d| (d.kind(), d.to_json()));
+        if let Some((kind, data)) = &record {
+            upsert_section(tx, scope, actor, id, *kind, data).await?;
         }
         let row = sqlx::query(
             "SELECT a.episode_id, a.participant_id, c.clinic_date FROM appointments a \
@@ -684,15 +685,15 @@ let tx = write.tx();
         .await?;
         let episode_id: String = row.try_get("episode_id")?;
         let participant_id: String = row.try_get("participant_id")?;
-        if let Some(document) = &finish.record {
+        if let Some((kind, data)) = &record {
             audit::record(
                 &mut **tx,
                 actor,
                 AuditAction::Create,
-                &format!("appointment_{}", document.kind().as_str()),
+                &format!("appointment_{}", kind.as_str()),
                 id,
                 Some(parse_id(&participant_id)?),
-                &document.to_json(),
+                data,
             )
             .await?;
         }

@@ -471,17 +471,19 @@ pub(crate) fn section_document(
         .map_err(|e| StoreError::Corrupt(format!("{} section: {e}", kind.as_str())))
 }
 
-/// Writes one step document, replacing any earlier one.
+/// Writes one step document (`data`, a [`domain::workflow::SectionDocument`]'s JSON, made
+/// once by the caller, who also audits it), replacing any earlier one of its kind.
 pub(crate) async fn upsert_section(
     tx: &mut Tx,
     scope: Scope,
     actor: &Actor,
     id: AppointmentId,
-    document: &domain::workflow::SectionDocument,
+    kind: domain::workflow::SectionKind,
+    data: &serde_json::Value,
 ) -> Result<()> {
     let now = sql::ts(sql::now());
-    let section = document.kind().as_str();
-    let text = document.to_json().to_string();
+    let section = kind.as_str();
+    let text = data.to_string();
     let updated = sqlx::query(
             "UPDATE appointment_sections SET data = $1, updated_by = $2, updated_by_name = $3, updated_at = $4 \
              WHERE provider_id = $5 AND appointment_id = $6 AND section = $7",
