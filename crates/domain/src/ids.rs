@@ -51,12 +51,6 @@ macro_rules! typed_id {
             }
         }
 
-        impl PartialEq<Uuid> for $name {
-            fn eq(&self, other: &Uuid) -> bool {
-                self.0 == *other
-            }
-        }
-
         /// A UUID string, as every id is on the wire.
         #[cfg(feature = "openapi")]
         impl ::utoipa::PartialSchema for $name {

@@ -99,7 +99,7 @@ async fn at_assessment(app: &TestApp) -> (Uuid, Uuid, Uuid) {
         .await
         .expect("follow-ups")
         .into_iter()
-        .find(|f| f.appointment_id == appointment)
+        .find(|f| f.appointment_id.uuid() == appointment)
         .expect("an assessment referral for the screen");
     let today = domain::dates::london_date(time::OffsetDateTime::now_utc());
     let location = app.store.locations(scope).await.expect("locations")[0].id;
