@@ -11,7 +11,7 @@ use domain::{
     Session,
 };
 use serde::{Deserialize, Serialize};
-use sqlx::{FromRow, Row};
+use sqlx::FromRow;
 use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -190,7 +190,7 @@ impl Store {
         let mut write = self.begin_change().await?;
         let tx = write.tx();
         let p = sql::id(scope.provider_id);
-        let clinic = sqlx::query(
+        let (clinic_date, clinic_status, clinic_type) = sqlx::query_as::<_, (String, String, String)>(
             "SELECT clinic_date, status, clinic_type FROM clinics WHERE id = $1 AND provider_id = $2",
         )
         .bind(sql::id(new.clinic_id))
@@ -198,8 +198,7 @@ impl Store {
         .fetch_one(&mut **tx)
         .await
         .map_err(|e| not_found_as_invalid(e, "clinic_id", "No such clinic"))?;
-        let clinic_date: String = clinic.try_get("clinic_date")?;
-        domain::appointment::can_book(parse_enum(&clinic.try_get::<String, _>("status")?)?)?;
+        domain::appointment::can_book(parse_enum(&clinic_status)?)?;
         crate::shared::screening_status::check_booking(
             tx,
             scope,
@@ -249,7 +248,7 @@ impl Store {
                     scope,
                     follow_up_id,
                     new.participant_id,
-                    parse_enum(&clinic.try_get::<String, _>("clinic_type")?)?,
+                    parse_enum(&clinic_type)?,
                 )
                 .await?
                 .episode_id,

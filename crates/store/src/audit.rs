@@ -6,7 +6,7 @@ use crate::sql::{self, parse_id, parse_ts};
 use crate::{Actor, Backend, Result, Store};
 use domain::ids::{ParticipantId, ProviderId};
 use serde::Serialize;
-use sqlx::{Any, AnyConnection, Executor, Row};
+use sqlx::{Any, AnyConnection, Executor};
 use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -37,6 +37,43 @@ impl AuditAction {
             "delete" => AuditAction::Delete,
             _ => AuditAction::View,
         }
+    }
+}
+
+/// One audit row, as stored.
+#[derive(sqlx::FromRow)]
+struct EntryRow {
+    id: String,
+    occurred_at: String,
+    provider_id: Option<String>,
+    user_id: Option<String>,
+    actor: String,
+    action: String,
+    entity_type: String,
+    entity_id: String,
+    participant_id: Option<String>,
+    snapshot: String,
+}
+
+impl TryFrom<EntryRow> for AuditEntry {
+    type Error = crate::StoreError;
+    fn try_from(r: EntryRow) -> Result<Self> {
+        let opt_id = |id: Option<String>| -> Result<Option<Uuid>> {
+            id.as_deref().map(parse_id).transpose()
+        };
+        Ok(AuditEntry {
+            id: parse_id(&r.id)?,
+            occurred_at: parse_ts(&r.occurred_at)?,
+            provider_id: opt_id(r.provider_id)?.map(ProviderId::from),
+            user_id: opt_id(r.user_id)?,
+            actor: r.actor,
+            action: AuditAction::parse(&r.action),
+            entity_type: r.entity_type,
+            entity_id: r.entity_id,
+            participant_id: opt_id(r.participant_id)?.map(ParticipantId::from),
+            // A snapshot that is not JSON shows as null rather than hiding the row.
+            snapshot: serde_json::from_str(&r.snapshot).unwrap_or(serde_json::Value::Null),
+        })
     }
 }
 
@@ -163,7 +200,7 @@ impl Store {
             .and_then(|d| d.next_day())
             .map(sql::date)
             .unwrap_or_else(|| "9999".to_owned());
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, EntryRow>(
             "SELECT id, occurred_at, provider_id, user_id, actor, action, entity_type, \
              entity_id, participant_id, snapshot FROM audit_log \
              WHERE ($1 = '' OR user_id = $1) AND ($2 = '' OR participant_id = $2) \
@@ -177,29 +214,7 @@ impl Store {
         .bind(filter.limit.clamp(1, 1000))
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                let opt_id = |col: &str| -> Result<Option<Uuid>> {
-                    r.try_get::<Option<String>, _>(col)?
-                        .as_deref()
-                        .map(parse_id)
-                        .transpose()
-                };
-                Ok(AuditEntry {
-                    id: parse_id(&r.try_get::<String, _>("id")?)?,
-                    occurred_at: parse_ts(&r.try_get::<String, _>("occurred_at")?)?,
-                    provider_id: opt_id("provider_id")?.map(ProviderId::from),
-                    user_id: opt_id("user_id")?,
-                    actor: r.try_get("actor")?,
-                    action: AuditAction::parse(&r.try_get::<String, _>("action")?),
-                    entity_type: r.try_get("entity_type")?,
-                    entity_id: r.try_get("entity_id")?,
-                    participant_id: opt_id("participant_id")?.map(ParticipantId::from),
-                    snapshot: serde_json::from_str(&r.try_get::<String, _>("snapshot")?)
-                        .unwrap_or(serde_json::Value::Null),
-                })
-            })
-            .collect()
+        rows.into_iter().map(TryInto::try_into).collect()
     }
 }
 

@@ -9,8 +9,7 @@ use domain::{
     AppointmentStatus, ClinicStatus, ClinicTab, ClinicType, LocationKind, RiskType, Session,
 };
 use serde::Serialize;
-use sqlx::Row;
-use sqlx::any::AnyRow;
+use sqlx::FromRow;
 use time::Date;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -153,41 +152,142 @@ const RUNNING_BY_STATUSES: [AppointmentStatus; 3] = [
 const SUMMARY_GROUP: &str = "GROUP BY c.id, c.clinic_date, c.session, c.clinic_type, c.risk_type, \
     c.status, c.starts_at, c.ends_at, c.location_id, l.name, l.kind";
 
-fn summary_from(r: &AnyRow) -> Result<ClinicSummary> {
-    Ok(ClinicSummary {
-        id: parse_id(&r.try_get::<String, _>("id")?)?,
-        date: parse_date(&r.try_get::<String, _>("clinic_date")?)?,
-        session: parse_enum(&r.try_get::<String, _>("session")?)?,
-        clinic_type: parse_enum(&r.try_get::<String, _>("clinic_type")?)?,
-        risk_type: parse_enum(&r.try_get::<String, _>("risk_type")?)?,
-        status: parse_enum(&r.try_get::<String, _>("status")?)?,
-        starts_at: r.try_get("starts_at")?,
-        ends_at: r.try_get("ends_at")?,
-        location_id: parse_id(&r.try_get::<String, _>("location_id")?)?,
-        location_name: r.try_get("location_name")?,
-        location_kind: parse_enum(&r.try_get::<String, _>("location_kind")?)?,
-        appointment_count: r.try_get("appointment_count")?,
-        checked_in_count: r.try_get("checked_in_count")?,
-    })
+/// A clinic and its location, as stored.
+#[derive(FromRow)]
+struct ClinicRow {
+    id: String,
+    clinic_date: String,
+    session: String,
+    clinic_type: String,
+    risk_type: String,
+    status: String,
+    starts_at: String,
+    ends_at: String,
+    location_id: String,
+    location_name: String,
+    location_kind: String,
+}
+
+impl ClinicRow {
+    /// The summary, with the appointment counts given.
+    fn summary(self, appointment_count: i64, checked_in_count: i64) -> Result<ClinicSummary> {
+        Ok(ClinicSummary {
+            id: parse_id(&self.id)?,
+            date: parse_date(&self.clinic_date)?,
+            session: parse_enum(&self.session)?,
+            clinic_type: parse_enum(&self.clinic_type)?,
+            risk_type: parse_enum(&self.risk_type)?,
+            status: parse_enum(&self.status)?,
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            location_id: parse_id(&self.location_id)?,
+            location_name: self.location_name,
+            location_kind: parse_enum(&self.location_kind)?,
+            appointment_count,
+            checked_in_count,
+        })
+    }
+}
+
+/// A clinic with its appointment counts (the [`summary_select`] columns), as stored.
+#[derive(FromRow)]
+struct SummaryRow {
+    #[sqlx(flatten)]
+    clinic: ClinicRow,
+    appointment_count: i64,
+    checked_in_count: i64,
+}
+
+impl TryFrom<SummaryRow> for ClinicSummary {
+    type Error = StoreError;
+    fn try_from(r: SummaryRow) -> Result<Self> {
+        r.clinic.summary(r.appointment_count, r.checked_in_count)
+    }
 }
 
 /// One appointment row of a clinic's day list (columns `appointment_id`,
-/// `appointment_status`, `slot_starts_at`, and the participant's).
-fn appointment_row_from(r: &AnyRow) -> Result<ClinicAppointmentRow> {
-    let support: Vec<serde_json::Value> = parse_json(&r.try_get::<String, _>("support_reasons")?)?;
-    Ok(ClinicAppointmentRow {
-        id: parse_id(&r.try_get::<String, _>("appointment_id")?)?,
-        status: parse_enum(&r.try_get::<String, _>("appointment_status")?)?,
-        starts_at: r.try_get("slot_starts_at")?,
-        duration_minutes: r.try_get("duration_minutes")?,
-        participant_id: parse_id(&r.try_get::<String, _>("participant_id")?)?,
-        first_name: r.try_get("first_name")?,
-        last_name: r.try_get("last_name")?,
-        nhs_number: r.try_get("nhs_number")?,
-        date_of_birth: parse_date(&r.try_get::<String, _>("date_of_birth")?)?,
-        special_appointment: !support.is_empty(),
-        running_by: r.try_get("running_by")?,
-    })
+/// `appointment_status`, `slot_starts_at`, and the participant's), as stored.
+#[derive(FromRow)]
+struct DayListRow {
+    appointment_id: String,
+    appointment_status: String,
+    slot_starts_at: String,
+    duration_minutes: i64,
+    participant_id: String,
+    first_name: String,
+    last_name: String,
+    nhs_number: String,
+    date_of_birth: String,
+    support_reasons: String,
+    running_by: Option<String>,
+}
+
+impl TryFrom<DayListRow> for ClinicAppointmentRow {
+    type Error = StoreError;
+    fn try_from(r: DayListRow) -> Result<Self> {
+        let support: Vec<serde_json::Value> = parse_json(&r.support_reasons)?;
+        Ok(ClinicAppointmentRow {
+            id: parse_id(&r.appointment_id)?,
+            status: parse_enum(&r.appointment_status)?,
+            starts_at: r.slot_starts_at,
+            duration_minutes: r.duration_minutes,
+            participant_id: parse_id(&r.participant_id)?,
+            first_name: r.first_name,
+            last_name: r.last_name,
+            nhs_number: r.nhs_number,
+            date_of_birth: parse_date(&r.date_of_birth)?,
+            special_appointment: !support.is_empty(),
+            running_by: r.running_by,
+        })
+    }
+}
+
+/// Whether a row of the clinic page's query holds an appointment (a clinic without
+/// appointments still has its one row, with none).
+#[derive(FromRow)]
+struct HasAppointment {
+    appointment_id: Option<String>,
+}
+
+/// How many clinics each tab holds, as stored.
+#[derive(FromRow)]
+struct TabCountsRow {
+    today: i64,
+    upcoming: i64,
+    completed: i64,
+    all_count: i64,
+}
+
+/// A free slot in an upcoming clinic, as stored.
+#[derive(FromRow)]
+struct BookableSlotRow {
+    clinic_id: String,
+    clinic_date: String,
+    session: String,
+    location_name: String,
+    slot_id: String,
+    starts_at: String,
+}
+
+impl TryFrom<BookableSlotRow> for BookableSlot {
+    type Error = StoreError;
+    fn try_from(r: BookableSlotRow) -> Result<Self> {
+        Ok(BookableSlot {
+            clinic_id: parse_id(&r.clinic_id)?,
+            clinic_date: parse_date(&r.clinic_date)?,
+            session: parse_enum(&r.session)?,
+            location_name: r.location_name,
+            slot_id: parse_id(&r.slot_id)?,
+            starts_at: r.starts_at,
+        })
+    }
+}
+
+/// A slot's id and start time, as stored.
+#[derive(FromRow)]
+struct SlotRow {
+    id: String,
+    starts_at: String,
 }
 
 /// Parses "HH:MM" into minutes after midnight.
@@ -287,13 +387,13 @@ impl Store {
             "{} WHERE c.id = $1 AND c.provider_id = $2 {SUMMARY_GROUP}",
             summary_select(3)
         );
-        let mut q = sqlx::query(&query)
+        let mut q = sqlx::query_as::<_, SummaryRow>(&query)
             .bind(sql::id(id))
             .bind(sql::id(scope.provider_id));
         for s in SUMMARY_STATUSES {
             q = q.bind(s.as_str());
         }
-        summary_from(&q.fetch_one(self.pool()).await?)
+        q.fetch_one(self.pool()).await?.try_into()
     }
 
     /// The clinics under one tab of the clinic list: today and upcoming soonest first,
@@ -314,7 +414,7 @@ impl Store {
             summary_select(3 + ClinicStatus::FINISHED.len()),
             tab_condition(tab)
         );
-        let mut q = sqlx::query(&query)
+        let mut q = sqlx::query_as::<_, SummaryRow>(&query)
             .bind(sql::id(scope.provider_id))
             .bind(sql::date(today));
         for s in ClinicStatus::FINISHED {
@@ -324,7 +424,7 @@ impl Store {
             q = q.bind(s.as_str());
         }
         let rows = q.fetch_all(self.pool()).await?;
-        rows.iter().map(summary_from).collect()
+        rows.into_iter().map(TryInto::try_into).collect()
     }
 
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
@@ -342,7 +442,7 @@ impl Store {
             sum(ClinicTab::Upcoming),
             sum(ClinicTab::Completed),
         );
-        let mut q = sqlx::query(&query)
+        let mut q = sqlx::query_as::<_, TabCountsRow>(&query)
             .bind(sql::id(scope.provider_id))
             .bind(sql::date(today));
         for s in ClinicStatus::FINISHED {
@@ -350,10 +450,10 @@ impl Store {
         }
         let row = q.fetch_one(self.pool()).await?;
         Ok(TabCounts {
-            today: row.try_get("today")?,
-            upcoming: row.try_get("upcoming")?,
-            completed: row.try_get("completed")?,
-            all: row.try_get("all_count")?,
+            today: row.today,
+            upcoming: row.upcoming,
+            completed: row.completed,
+            all: row.all_count,
         })
     }
 
@@ -373,14 +473,14 @@ impl Store {
              JOIN participants p ON p.id = a.participant_id AND p.provider_id = a.provider_id \
              WHERE a.provider_id = $1 AND a.clinic_id = $2 ORDER BY s.starts_at, p.last_name",
         );
-        let mut q = sqlx::query(&query)
+        let mut q = sqlx::query_as::<_, DayListRow>(&query)
             .bind(sql::id(scope.provider_id))
             .bind(sql::id(clinic_id));
         for s in RUNNING_BY_STATUSES {
             q = q.bind(s.as_str());
         }
         let rows = q.fetch_all(self.pool()).await?;
-        rows.iter().map(appointment_row_from).collect()
+        rows.into_iter().map(TryInto::try_into).collect()
     }
 
     /// A clinic and every appointment in it, in slot order, in one query (the clinic page,
@@ -413,30 +513,17 @@ impl Store {
         let first = rows.first().ok_or(StoreError::NotFound)?;
         let mut appointments = Vec::with_capacity(rows.len());
         for r in &rows {
-            // A clinic without appointments still has its one row, with no appointment.
-            if r.try_get::<Option<String>, _>("appointment_id")?.is_some() {
-                appointments.push(appointment_row_from(r)?);
+            if HasAppointment::from_row(r)?.appointment_id.is_some() {
+                appointments.push(DayListRow::from_row(r)?.try_into()?);
             }
         }
         let live = |a: &&ClinicAppointmentRow| !RELEASED.contains(&a.status);
-        let summary = ClinicSummary {
-            id: parse_id(&first.try_get::<String, _>("id")?)?,
-            date: parse_date(&first.try_get::<String, _>("clinic_date")?)?,
-            session: parse_enum(&first.try_get::<String, _>("session")?)?,
-            clinic_type: parse_enum(&first.try_get::<String, _>("clinic_type")?)?,
-            risk_type: parse_enum(&first.try_get::<String, _>("risk_type")?)?,
-            status: parse_enum(&first.try_get::<String, _>("status")?)?,
-            starts_at: first.try_get("starts_at")?,
-            ends_at: first.try_get("ends_at")?,
-            location_id: parse_id(&first.try_get::<String, _>("location_id")?)?,
-            location_name: first.try_get("location_name")?,
-            location_kind: parse_enum(&first.try_get::<String, _>("location_kind")?)?,
-            appointment_count: appointments.iter().filter(live).count() as i64,
-            checked_in_count: appointments
-                .iter()
-                .filter(|a| a.status == AppointmentStatus::CheckedIn)
-                .count() as i64,
-        };
+        let appointment_count = appointments.iter().filter(live).count() as i64;
+        let checked_in_count = appointments
+            .iter()
+            .filter(|a| a.status == AppointmentStatus::CheckedIn)
+            .count() as i64;
+        let summary = ClinicRow::from_row(first)?.summary(appointment_count, checked_in_count)?;
         Ok((summary, appointments))
     }
 
@@ -460,7 +547,7 @@ impl Store {
              ORDER BY c.clinic_date, s.starts_at, s.id LIMIT $4",
             sql::placeholders(6, &RELEASED)
         );
-        let mut q = sqlx::query(&query)
+        let mut q = sqlx::query_as::<_, BookableSlotRow>(&query)
             .bind(sql::id(scope.provider_id))
             .bind(clinic_type.as_str())
             .bind(sql::date(from))
@@ -470,18 +557,7 @@ impl Store {
             q = q.bind(s.as_str());
         }
         let rows = q.fetch_all(self.pool()).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(BookableSlot {
-                    clinic_id: parse_id(&r.try_get::<String, _>("clinic_id")?)?,
-                    clinic_date: parse_date(&r.try_get::<String, _>("clinic_date")?)?,
-                    session: parse_enum(&r.try_get::<String, _>("session")?)?,
-                    location_name: r.try_get("location_name")?,
-                    slot_id: parse_id(&r.try_get::<String, _>("slot_id")?)?,
-                    starts_at: r.try_get("starts_at")?,
-                })
-            })
-            .collect()
+        rows.into_iter().map(TryInto::try_into).collect()
     }
 
     /// Free slots of a clinic (no live appointment), in time order.
@@ -497,20 +573,15 @@ impl Store {
              AND a.status NOT IN ({})) ORDER BY s.starts_at",
             sql::placeholders(3, &RELEASED)
         );
-        let mut q = sqlx::query(&query)
+        let mut q = sqlx::query_as::<_, SlotRow>(&query)
             .bind(sql::id(scope.provider_id))
             .bind(sql::id(clinic_id));
         for s in RELEASED {
             q = q.bind(s.as_str());
         }
         let rows = q.fetch_all(self.pool()).await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    parse_id(&r.try_get::<String, _>("id")?)?,
-                    r.try_get("starts_at")?,
-                ))
-            })
+        rows.into_iter()
+            .map(|r| Ok((parse_id(&r.id)?, r.starts_at)))
             .collect()
     }
 

@@ -14,7 +14,6 @@ use domain::ending::{CloseBlocker, can_close};
 use domain::ids::{AppointmentId, ClinicId};
 use domain::workflow::{SectionDocument, SectionKind};
 use domain::{AppointmentAction, AppointmentStatus, ClinicStatus};
-use sqlx::Row;
 
 /// Each appointment of a clinic with its status and whether an attended-not-screened
 /// outcome has its details recorded, in slot order.
@@ -23,7 +22,7 @@ async fn outcomes(
     scope: Scope,
     clinic_id: ClinicId,
 ) -> Result<Vec<(AppointmentId, AppointmentStatus, bool)>> {
-    let rows = sqlx::query(
+    let rows = sqlx::query_as::<_, (String, String, i64)>(
         "SELECT a.id, a.status, (SELECT COUNT(*) FROM appointment_sections e WHERE e.appointment_id = a.id \
          AND e.provider_id = a.provider_id AND e.section = $3) AS has_details \
          FROM appointments a JOIN slots s ON s.id = a.slot_id AND s.provider_id = a.provider_id \
@@ -35,13 +34,7 @@ async fn outcomes(
     .fetch_all(&mut **tx)
     .await?;
     rows.iter()
-        .map(|r| {
-            Ok((
-                parse_id(&r.try_get::<String, _>("id")?)?,
-                parse_enum(&r.try_get::<String, _>("status")?)?,
-                r.try_get::<i64, _>("has_details")? > 0,
-            ))
-        })
+        .map(|(id, status, has_details)| Ok((parse_id(id)?, parse_enum(status)?, *has_details > 0)))
         .collect()
 }
 
@@ -55,17 +48,16 @@ async fn record_ending_follow_up(
     answer: &domain::ending::AttendedNotScreened,
 ) -> Result<()> {
     let p = sql::id(scope.provider_id);
-    let row = sqlx::query(
-        "SELECT a.episode_id, a.participant_id, e.outcome FROM appointments a \
+    let (episode_id, participant_id, current) =
+        sqlx::query_as::<_, (String, String, Option<String>)>(
+            "SELECT a.episode_id, a.participant_id, e.outcome FROM appointments a \
          JOIN episodes e ON e.id = a.episode_id AND e.provider_id = a.provider_id \
          WHERE a.id = $1 AND a.provider_id = $2",
-    )
-    .bind(sql::id(id))
-    .bind(&p)
-    .fetch_one(&mut **tx)
-    .await?;
-    let episode_id: String = row.try_get("episode_id")?;
-    let current: Option<String> = row.try_get("outcome")?;
+        )
+        .bind(sql::id(id))
+        .bind(&p)
+        .fetch_one(&mut **tx)
+        .await?;
     if let Some(outcome) =
         domain::episode::ending_outcome(AppointmentStatus::AttendedNotScreened, answer.reschedule)
         && current.as_deref() != Some(outcome.as_str())
@@ -84,7 +76,7 @@ async fn record_ending_follow_up(
     let Some(kind) = answer.reschedule.and_then(|d| d.follow_up()) else {
         return Ok(());
     };
-    let open = sqlx::query(
+    let open = sqlx::query_scalar::<_, i64>(
         "SELECT COUNT(*) AS n FROM follow_up_requests WHERE provider_id = $1 AND appointment_id = $2 \
          AND kind = $3 AND status IN ($4, $5)",
     )
@@ -95,7 +87,7 @@ async fn record_ending_follow_up(
     .bind(domain::follow_up::FollowUpState::Booked.as_str())
     .fetch_one(&mut **tx)
     .await?;
-    if open.try_get::<i64, _>("n")? > 0 {
+    if open > 0 {
         return Ok(());
     }
     let timescale = answer
@@ -108,7 +100,7 @@ async fn record_ending_follow_up(
         scope,
         actor,
         NewFollowUpRow {
-            participant_id: parse_id(&row.try_get::<String, _>("participant_id")?)?,
+            participant_id: parse_id(&participant_id)?,
             episode_id: parse_id(&episode_id)?,
             appointment_id: id,
             kind: kind.as_str(),
@@ -159,12 +151,11 @@ impl Store {
             let mut write = self.begin_change().await?;
             let tx = write.tx();
             let clinic_status: String =
-                sqlx::query("SELECT status FROM clinics WHERE id = $1 AND provider_id = $2")
+                sqlx::query_scalar("SELECT status FROM clinics WHERE id = $1 AND provider_id = $2")
                     .bind(sql::id(clinic_id))
                     .bind(sql::id(scope.provider_id))
                     .fetch_one(&mut **tx)
-                    .await?
-                    .try_get("status")?;
+                    .await?;
             if clinic_status == ClinicStatus::Closed.as_str() {
                 return Err(StoreError::Refused("This clinic is closed.".to_owned()));
             }
@@ -195,12 +186,11 @@ impl Store {
         let mut write = self.begin_change().await?;
         let tx = write.tx();
         let clinic_status: String =
-            sqlx::query("SELECT status FROM clinics WHERE id = $1 AND provider_id = $2")
+            sqlx::query_scalar("SELECT status FROM clinics WHERE id = $1 AND provider_id = $2")
                 .bind(sql::id(clinic_id))
                 .bind(sql::id(scope.provider_id))
                 .fetch_one(&mut **tx)
-                .await?
-                .try_get("status")?;
+                .await?;
         if clinic_status == ClinicStatus::Closed.as_str() {
             return Ok(());
         }
@@ -243,25 +233,23 @@ impl Store {
     ) -> Result<i64> {
         let mut write = self.begin_change().await?;
         let tx = write.tx();
-        let row = sqlx::query(
-            "SELECT status, version, participant_id, last_changed_by_name, last_changed_at FROM appointments WHERE id = $1 AND provider_id = $2",
-        )
+        let (status, version, participant_id, changed_by, changed_at) =
+            sqlx::query_as::<_, (String, i64, String, String, String)>(
+                "SELECT status, version, participant_id, last_changed_by_name, last_changed_at FROM appointments WHERE id = $1 AND provider_id = $2",
+            )
         .bind(sql::id(id))
         .bind(sql::id(scope.provider_id))
         .fetch_one(&mut **tx)
         .await?;
-        let status: AppointmentStatus = parse_enum(&row.try_get::<String, _>("status")?)?;
+        let status: AppointmentStatus = parse_enum(&status)?;
         if status != AppointmentStatus::AttendedNotScreened {
             return Err(StoreError::Refused(format!(
                 "This appointment is {}: details of why it did not proceed are recorded only for attended not screened.",
                 status.label().to_lowercase()
             )));
         }
-        if row.try_get::<i64, _>("version")? != expected_version {
-            return Err(stale(
-                &row.try_get::<String, _>("last_changed_by_name")?,
-                &row.try_get::<String, _>("last_changed_at")?,
-            ));
+        if version != expected_version {
+            return Err(stale(&changed_by, &changed_at));
         }
         let data = SectionDocument::Ending(answer.clone()).to_json();
         upsert_section(tx, scope, actor, id, SectionKind::Ending, &data).await?;
@@ -275,7 +263,7 @@ impl Store {
                 AuditAction::Create,
                 "appointment_ending",
                 id,
-                Some(parse_id(&row.try_get::<String, _>("participant_id")?)?),
+                Some(parse_id(&participant_id)?),
                 &data,
             ))
             .await?;

@@ -6,7 +6,6 @@ use crate::sql::{self, parse_date, parse_ts};
 use crate::{Result, Scope};
 use domain::dates::ImagesTaken;
 use domain::ids::AppointmentId;
-use sqlx::Row;
 use time::Date;
 
 /// The day the images of `appointment_id` were taken, in England
@@ -19,7 +18,10 @@ pub(crate) async fn screening_date(
     appointment_id: AppointmentId,
 ) -> Result<Date> {
     // One round trip inside the completion's transaction (it runs twice per screen).
-    let row = sqlx::query(
+    let (clinic_date, acquired_at, received_at, recorded_at) = sqlx::query_as::<
+        _,
+        (String, Option<String>, Option<String>, Option<String>),
+    >(
         "SELECT c.clinic_date, \
          (SELECT MIN(g.acquired_at) FROM gateway_images g WHERE g.provider_id = a.provider_id AND g.appointment_id = a.id) AS acquired_at, \
          (SELECT MIN(g.received_at) FROM gateway_images g WHERE g.provider_id = a.provider_id AND g.appointment_id = a.id) AS received_at, \
@@ -40,10 +42,10 @@ pub(crate) async fn screening_date(
             .transpose()
     };
     let taken = ImagesTaken {
-        acquired_at: ts(row.try_get("acquired_at")?)?,
-        received_at: ts(row.try_get("received_at")?)?,
-        recorded_at: ts(row.try_get("recorded_at")?)?,
+        acquired_at: ts(acquired_at)?,
+        received_at: ts(received_at)?,
+        recorded_at: ts(recorded_at)?,
     };
-    let clinic_date = parse_date(&row.try_get::<String, _>("clinic_date")?)?;
+    let clinic_date = parse_date(&clinic_date)?;
     Ok(domain::dates::screening_date(taken, clinic_date))
 }

@@ -9,7 +9,6 @@ use crate::sql;
 use crate::{Actor, Result, Scope, Store, StoreError};
 use domain::end_code::{EndCode, check_correction, check_manual_close};
 use domain::ids::{EpisodeId, ParticipantId};
-use sqlx::Row;
 use time::Date;
 
 /// Which of the two changes the office is making.
@@ -47,13 +46,13 @@ let tx = write.tx();
                      AND status IN ({})",
                     sql::placeholders(3, &PENDING)
                 );
-                let mut q = sqlx::query(&query)
+                let mut q = sqlx::query_scalar::<_, i64>(&query)
                     .bind(sql::id(scope.provider_id))
                     .bind(sql::id(episode_id));
                 for s in PENDING {
                     q = q.bind(s.as_str());
                 }
-                let pending: i64 = q.fetch_one(&mut **tx).await?.try_get("n")?;
+                let pending = q.fetch_one(&mut **tx).await?;
                 check_manual_close(facts.stage, pending > 0, end_code, reason)
                     .map_err(StoreError::Invalid)?;
             }
@@ -113,11 +112,24 @@ pub struct EpisodeBrief {
     pub end_code: Option<EndCode>,
 }
 
+/// An episode and its participant's name, as stored.
+#[derive(sqlx::FromRow)]
+struct BriefRow {
+    participant_id: String,
+    first_name: String,
+    last_name: String,
+    episode_type: String,
+    stage: String,
+    outcome: Option<String>,
+    opened_on: String,
+    end_code: Option<String>,
+}
+
 impl Store {
     /// One episode, briefly. `NotFound` for another provider's.
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, episode_id = %episode_id))]
     pub async fn episode_brief(&self, scope: Scope, episode_id: EpisodeId) -> Result<EpisodeBrief> {
-        let r = sqlx::query(
+        let r = sqlx::query_as::<_, BriefRow>(
             "SELECT e.participant_id, p.first_name, p.last_name, e.episode_type, e.stage, e.outcome, e.opened_on, e.end_code \
              FROM episodes e JOIN participants p ON p.id = e.participant_id AND p.provider_id = e.provider_id \
              WHERE e.id = $1 AND e.provider_id = $2",
@@ -129,23 +141,13 @@ impl Store {
         .ok_or(StoreError::NotFound)?;
         Ok(EpisodeBrief {
             id: episode_id,
-            participant_id: sql::parse_id(&r.try_get::<String, _>("participant_id")?)?,
-            participant_name: format!(
-                "{} {}",
-                r.try_get::<String, _>("first_name")?,
-                r.try_get::<String, _>("last_name")?
-            ),
-            episode_type: sql::parse_enum(&r.try_get::<String, _>("episode_type")?)?,
-            stage: sql::parse_enum(&r.try_get::<String, _>("stage")?)?,
-            outcome: r
-                .try_get::<Option<String>, _>("outcome")?
-                .map(|o| sql::parse_enum(&o))
-                .transpose()?,
-            opened_on: sql::parse_date(&r.try_get::<String, _>("opened_on")?)?,
-            end_code: r
-                .try_get::<Option<String>, _>("end_code")?
-                .map(|c| sql::parse_enum(&c))
-                .transpose()?,
+            participant_id: sql::parse_id(&r.participant_id)?,
+            participant_name: format!("{} {}", r.first_name, r.last_name),
+            episode_type: sql::parse_enum(&r.episode_type)?,
+            stage: sql::parse_enum(&r.stage)?,
+            outcome: r.outcome.as_deref().map(sql::parse_enum).transpose()?,
+            opened_on: sql::parse_date(&r.opened_on)?,
+            end_code: r.end_code.as_deref().map(sql::parse_enum).transpose()?,
         })
     }
 }

@@ -1,14 +1,13 @@
 //! Providers (breast screening offices), their locations and rooms.
 
 use crate::audit::AuditAction;
-use crate::shared::room_from;
+use crate::shared::RoomRow;
 use crate::sql::{self, parse_enum, parse_id};
 use crate::write::AuditRow;
 use crate::{Actor, Result, Scope, Store, StoreError, new_id};
 use domain::LocationKind;
 use serde::Serialize;
-use sqlx::Row;
-use sqlx::any::AnyRow;
+use sqlx::FromRow;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -51,12 +50,46 @@ pub struct NewRoom<'a> {
     pub ae_title: &'a str,
 }
 
-fn provider_from(r: &AnyRow) -> Result<Provider> {
-    Ok(Provider {
-        id: parse_id(&r.try_get::<String, _>("id")?)?,
-        code: r.try_get("code")?,
-        name: r.try_get("name")?,
-    })
+/// A provider, as stored.
+#[derive(FromRow)]
+struct ProviderRow {
+    id: String,
+    code: String,
+    name: String,
+}
+
+impl TryFrom<ProviderRow> for Provider {
+    type Error = StoreError;
+    fn try_from(r: ProviderRow) -> Result<Self> {
+        Ok(Provider {
+            id: parse_id(&r.id)?,
+            code: r.code,
+            name: r.name,
+        })
+    }
+}
+
+/// A location, as stored.
+#[derive(FromRow)]
+struct LocationRow {
+    id: String,
+    name: String,
+    kind: String,
+    address: String,
+    postcode: String,
+}
+
+impl TryFrom<LocationRow> for Location {
+    type Error = StoreError;
+    fn try_from(r: LocationRow) -> Result<Self> {
+        Ok(Location {
+            id: parse_id(&r.id)?,
+            name: r.name,
+            kind: parse_enum(&r.kind)?,
+            address: r.address,
+            postcode: r.postcode,
+        })
+    }
 }
 
 impl Store {
@@ -100,28 +133,32 @@ impl Store {
 
     #[tracing::instrument(skip_all)]
     pub async fn providers(&self) -> Result<Vec<Provider>> {
-        let rows = sqlx::query("SELECT id, code, name FROM providers ORDER BY name")
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(provider_from).collect()
+        let rows =
+            sqlx::query_as::<_, ProviderRow>("SELECT id, code, name FROM providers ORDER BY name")
+                .fetch_all(self.pool())
+                .await?;
+        rows.into_iter().map(TryInto::try_into).collect()
     }
 
     #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn provider(&self, id: Uuid) -> Result<Provider> {
-        let row = sqlx::query("SELECT id, code, name FROM providers WHERE id = $1")
-            .bind(sql::id(id))
-            .fetch_one(self.pool())
-            .await?;
-        provider_from(&row)
+        let row =
+            sqlx::query_as::<_, ProviderRow>("SELECT id, code, name FROM providers WHERE id = $1")
+                .bind(sql::id(id))
+                .fetch_one(self.pool())
+                .await?;
+        row.try_into()
     }
 
     #[tracing::instrument(skip_all)]
     pub async fn provider_by_code(&self, code: &str) -> Result<Provider> {
-        let row = sqlx::query("SELECT id, code, name FROM providers WHERE code = $1")
-            .bind(code.trim().to_uppercase())
-            .fetch_one(self.pool())
-            .await?;
-        provider_from(&row)
+        let row = sqlx::query_as::<_, ProviderRow>(
+            "SELECT id, code, name FROM providers WHERE code = $1",
+        )
+        .bind(code.trim().to_uppercase())
+        .fetch_one(self.pool())
+        .await?;
+        row.try_into()
     }
 
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display)))]
@@ -170,23 +207,13 @@ impl Store {
 
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn locations(&self, scope: Scope) -> Result<Vec<Location>> {
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, LocationRow>(
             "SELECT id, name, kind, address, postcode FROM locations WHERE provider_id = $1 ORDER BY name",
         )
         .bind(sql::id(scope.provider_id))
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Location {
-                    id: parse_id(&r.try_get::<String, _>("id")?)?,
-                    name: r.try_get("name")?,
-                    kind: parse_enum(&r.try_get::<String, _>("kind")?)?,
-                    address: r.try_get("address")?,
-                    postcode: r.try_get("postcode")?,
-                })
-            })
-            .collect()
+        rows.into_iter().map(TryInto::try_into).collect()
     }
 
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user = actor.user_id.map(tracing::field::display)))]
@@ -233,13 +260,13 @@ impl Store {
 
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn rooms(&self, scope: Scope) -> Result<Vec<Room>> {
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, RoomRow>(
             "SELECT id AS room_id, location_id, name AS room_name, machine, ae_title FROM rooms \
              WHERE provider_id = $1 ORDER BY name",
         )
         .bind(sql::id(scope.provider_id))
         .fetch_all(self.pool())
         .await?;
-        rows.iter().map(room_from).collect()
+        rows.into_iter().map(TryInto::try_into).collect()
     }
 }

@@ -8,7 +8,6 @@ use domain::episode::{EpisodeStage, EpisodeType};
 use domain::ids::ParticipantId;
 use domain::medical::RecordedScreen;
 use domain::round::{BookInto, OpenEpisode, book_into};
-use sqlx::Row;
 
 /// The episode a new appointment for `participant_id` goes into: `None` to open a new one,
 /// or the open episode of this round ([`domain::round::book_into`]). Refuses (on
@@ -35,7 +34,7 @@ pub(crate) async fn episode_for_booking(
     .fetch_optional(&mut **tx)
     .await?
     .ok_or_else(|| StoreError::invalid("participant_id", "No such participant"))?;
-    let rows = sqlx::query(
+    let rows = sqlx::query_as::<_, (String, String, String, String)>(
         "SELECT id, episode_type, stage, opened_on FROM episodes \
          WHERE provider_id = $1 AND participant_id = $2 AND closed_on IS NULL AND stage <> $3 \
          ORDER BY opened_on, id",
@@ -46,9 +45,8 @@ pub(crate) async fn episode_for_booking(
     .fetch_all(&mut **tx)
     .await?;
     let mut open = Vec::with_capacity(rows.len());
-    for r in rows {
-        let id: String = r.try_get("id")?;
-        let statuses = sqlx::query(
+    for (id, episode_type, stage, opened_on) in rows {
+        let statuses = sqlx::query_scalar::<_, String>(
             "SELECT status FROM appointments WHERE provider_id = $1 AND episode_id = $2",
         )
         .bind(&p)
@@ -56,13 +54,13 @@ pub(crate) async fn episode_for_booking(
         .fetch_all(&mut **tx)
         .await?
         .into_iter()
-        .map(|a| parse_enum::<AppointmentStatus>(&a.try_get::<String, _>("status")?))
+        .map(|status| parse_enum::<AppointmentStatus>(&status))
         .collect::<Result<Vec<_>>>()?;
         open.push(OpenEpisode {
             id: parse_id(&id)?,
-            episode_type: parse_enum(&r.try_get::<String, _>("episode_type")?)?,
-            stage: parse_enum::<EpisodeStage>(&r.try_get::<String, _>("stage")?)?,
-            opened_on: parse_date(&r.try_get::<String, _>("opened_on")?)?,
+            episode_type: parse_enum(&episode_type)?,
+            stage: parse_enum::<EpisodeStage>(&stage)?,
+            opened_on: parse_date(&opened_on)?,
             appointments: statuses,
         });
     }
@@ -89,7 +87,7 @@ impl Store {
     ) -> Result<Vec<RecordedScreen>> {
         // Deliberately across providers: the NHS number comes from this provider's record,
         // and only the date and the provider's name come back.
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, (String, String, String)>(
             "SELECT r.screened_on, r.provider_id, pr.name AS provider_name FROM participants me \
              JOIN participants p ON p.nhs_number = me.nhs_number \
              JOIN reading_cases r ON r.participant_id = p.id AND r.provider_id = p.provider_id \
@@ -105,13 +103,12 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         rows.into_iter()
-            .map(|r| {
+            .map(|(screened_on, provider_id, provider_name)| {
                 Ok(RecordedScreen {
-                    screened_on: parse_date(&r.try_get::<String, _>("screened_on")?)?,
-                    this_provider: parse_id::<domain::ids::ProviderId>(
-                        &r.try_get::<String, _>("provider_id")?,
-                    )? == scope.provider_id,
-                    provider_name: r.try_get("provider_name")?,
+                    screened_on: parse_date(&screened_on)?,
+                    this_provider: parse_id::<domain::ids::ProviderId>(&provider_id)?
+                        == scope.provider_id,
+                    provider_name,
                 })
             })
             .collect()

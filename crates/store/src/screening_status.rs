@@ -19,7 +19,7 @@ use crate::outbox::{self, Delivery, Handled, Subscriber, Tx};
 use crate::shared::appointment::PENDING;
 use crate::shared::episode::{self, Closing};
 use crate::shared::follow_up::{Move, NewFollowUpRow, insert_follow_up, move_in};
-use crate::shared::screening_status::{COLUMNS, from_row, load};
+use crate::shared::screening_status::{COLUMNS, StatusRow, load};
 use crate::sql::{self, parse_date, parse_enum, parse_id, parse_ts};
 use crate::{Actor, Result, Scope, Store, StoreError, new_id};
 use domain::EpisodeStage;
@@ -32,7 +32,7 @@ use domain::events::{DomainEvent, ParticipantCeased, ParticipantReinstated, kind
 use domain::follow_up::{FollowUpKind, FollowUpState};
 use domain::ids::ParticipantId;
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::FromRow;
 use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 
@@ -80,6 +80,33 @@ pub struct StatusHistoryEntry {
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub changed_at: OffsetDateTime,
+}
+
+/// One row of a participant's status history, as stored.
+#[derive(FromRow)]
+struct HistoryRow {
+    change: String,
+    reason: String,
+    details: String,
+    effective_on: Option<String>,
+    changed_by_name: String,
+    changed_at: String,
+}
+
+impl TryFrom<HistoryRow> for StatusHistoryEntry {
+    type Error = StoreError;
+    fn try_from(r: HistoryRow) -> Result<Self> {
+        let change: StatusChange = parse_enum(&r.change)?;
+        Ok(StatusHistoryEntry {
+            change,
+            change_label: change.label().to_owned(),
+            reason: reason_label(change, &r.reason),
+            details: r.details,
+            effective_on: r.effective_on.as_deref().map(parse_date).transpose()?,
+            changed_by_name: r.changed_by_name,
+            changed_at: parse_ts(&r.changed_at)?,
+        })
+    }
 }
 
 /// A participant's screening status today, with its history.
@@ -238,7 +265,7 @@ async fn appointment_pending(
          AND a.status IN ({})",
         sql::placeholders(3, &PENDING)
     );
-    let mut q = sqlx::query(&query)
+    let mut q = sqlx::query_scalar::<_, Option<String>>(&query)
         .bind(sql::id(scope.provider_id))
         .bind(sql::id(participant_id));
     for s in PENDING {
@@ -246,7 +273,6 @@ async fn appointment_pending(
     }
     q.fetch_one(&mut **tx)
         .await?
-        .try_get::<Option<String>, _>("day")?
         .map(|d| parse_date(&d))
         .transpose()
 }
@@ -257,7 +283,7 @@ async fn open_episode(
     participant_id: ParticipantId,
 ) -> Result<Option<OpenEpisode>> {
     let p = sql::id(scope.provider_id);
-    let Some(row) = sqlx::query(
+    let Some(id) = sqlx::query_scalar::<_, String>(
         "SELECT id FROM episodes WHERE provider_id = $1 AND participant_id = $2 AND stage <> $3 \
          ORDER BY opened_on DESC LIMIT 1",
     )
@@ -269,8 +295,8 @@ async fn open_episode(
     else {
         return Ok(None);
     };
-    let id = parse_id(&row.try_get::<String, _>("id")?)?;
-    let rows = sqlx::query(
+    let id = parse_id(&id)?;
+    let rows = sqlx::query_as::<_, (String, String)>(
         "SELECT id, status FROM follow_up_requests WHERE provider_id = $1 AND episode_id = $2 \
          AND status IN ($3, $4) AND kind IN ($5, $6, $7)",
     )
@@ -285,12 +311,7 @@ async fn open_episode(
     .await?;
     let clinical_follow_ups = rows
         .iter()
-        .map(|r| {
-            Ok((
-                parse_id(&r.try_get::<String, _>("id")?)?,
-                parse_enum(&r.try_get::<String, _>("status")?)?,
-            ))
-        })
+        .map(|(id, status)| Ok((parse_id(id)?, parse_enum(status)?)))
         .collect::<Result<Vec<_>>>()?;
     Ok(Some(OpenEpisode {
         id,
@@ -364,7 +385,7 @@ impl Store {
             .fetch_optional(self.pool())
             .await?
             .ok_or(StoreError::NotFound)?;
-        let row = sqlx::query(&format!(
+        let row = sqlx::query_as::<_, StatusRow>(&format!(
             "SELECT {COLUMNS} FROM participant_screening_status WHERE participant_id = $1 AND provider_id = $2"
         ))
         .bind(&pid)
@@ -372,10 +393,10 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         let status = match row {
-            Some(r) => from_row(&r)?,
+            Some(r) => r.try_into()?,
             None => ScreeningStatus::default(),
         };
-        let history = sqlx::query(
+        let history = sqlx::query_as::<_, HistoryRow>(
             "SELECT change, reason, details, effective_on, changed_by_name, changed_at FROM participant_status_history \
              WHERE provider_id = $1 AND participant_id = $2 ORDER BY changed_at, id",
         )
@@ -383,22 +404,8 @@ impl Store {
         .bind(&pid)
         .fetch_all(self.pool())
         .await?
-        .iter()
-        .map(|r| {
-            let change: StatusChange = parse_enum(&r.try_get::<String, _>("change")?)?;
-            Ok(StatusHistoryEntry {
-                change,
-                change_label: change.label().to_owned(),
-                reason: reason_label(change, &r.try_get::<String, _>("reason")?),
-                details: r.try_get("details")?,
-                effective_on: r
-                    .try_get::<Option<String>, _>("effective_on")?
-                    .map(|d| parse_date(&d))
-                    .transpose()?,
-                changed_by_name: r.try_get("changed_by_name")?,
-                changed_at: parse_ts(&r.try_get::<String, _>("changed_at")?)?,
-            })
-        })
+        .into_iter()
+        .map(TryInto::try_into)
         .collect::<Result<Vec<_>>>()?;
         Ok(record(participant_id, status, history))
     }
@@ -616,7 +623,7 @@ impl Store {
             participant_exists(tx, scope, participant_id).await?;
             let status = load(&mut **tx, scope, participant_id).await?;
             check_mri_referral(&status, details).map_err(StoreError::Invalid)?;
-            let latest = sqlx::query(
+            let (appointment_id, episode_id) = sqlx::query_as::<_, (String, String)>(
                 "SELECT a.id AS appointment_id, a.episode_id FROM appointments a \
              JOIN episodes e ON e.id = a.episode_id AND e.provider_id = a.provider_id \
              WHERE a.provider_id = $1 AND a.participant_id = $2 \
@@ -634,8 +641,8 @@ impl Store {
             })?;
             let row = NewFollowUpRow {
                 participant_id,
-                episode_id: parse_id(&latest.try_get::<String, _>("episode_id")?)?,
-                appointment_id: parse_id(&latest.try_get::<String, _>("appointment_id")?)?,
+                episode_id: parse_id(&episode_id)?,
+                appointment_id: parse_id(&appointment_id)?,
                 kind: FollowUpKind::MriReferral.as_str(),
                 timescale: "",
                 note: details,

@@ -11,8 +11,7 @@ use domain::Role;
 use domain::ids::ProviderId;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
-use sqlx::any::AnyRow;
+use sqlx::FromRow;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -55,25 +54,44 @@ pub fn hash_secret(secret: &str) -> String {
 const SESSION_COLUMNS: &str =
     "id, user_id, provider_id, csrf_token, auth_method, created_at, last_seen_at, ended_at";
 
-fn session_from(r: &AnyRow) -> Result<SessionRecord> {
-    Ok(SessionRecord {
-        id: r.try_get("id")?,
-        user_id: parse_id(&r.try_get::<String, _>("user_id")?)?,
-        provider_id: r
-            .try_get::<Option<String>, _>("provider_id")?
-            .as_deref()
-            .map(parse_id)
-            .transpose()?,
-        csrf_token: r.try_get("csrf_token")?,
-        auth_method: r.try_get("auth_method")?,
-        created_at: parse_ts(&r.try_get::<String, _>("created_at")?)?,
-        last_seen_at: parse_ts(&r.try_get::<String, _>("last_seen_at")?)?,
-        ended_at: r
-            .try_get::<Option<String>, _>("ended_at")?
-            .as_deref()
-            .map(parse_ts)
-            .transpose()?,
-    })
+/// A session ([`SESSION_COLUMNS`]), as stored.
+#[derive(FromRow)]
+struct SessionRow {
+    id: String,
+    user_id: String,
+    provider_id: Option<String>,
+    csrf_token: String,
+    auth_method: String,
+    created_at: String,
+    last_seen_at: String,
+    ended_at: Option<String>,
+}
+
+impl TryFrom<SessionRow> for SessionRecord {
+    type Error = StoreError;
+    fn try_from(r: SessionRow) -> Result<Self> {
+        Ok(SessionRecord {
+            id: r.id,
+            user_id: parse_id(&r.user_id)?,
+            provider_id: r.provider_id.as_deref().map(parse_id).transpose()?,
+            csrf_token: r.csrf_token,
+            auth_method: r.auth_method,
+            created_at: parse_ts(&r.created_at)?,
+            last_seen_at: parse_ts(&r.last_seen_at)?,
+            ended_at: r.ended_at.as_deref().map(parse_ts).transpose()?,
+        })
+    }
+}
+
+/// A bearer token and its user's name, as stored.
+#[derive(FromRow)]
+struct TokenRow {
+    id: String,
+    provider_id: String,
+    user_id: Option<String>,
+    name: String,
+    roles: String,
+    user_name: Option<String>,
 }
 
 impl Store {
@@ -121,13 +139,13 @@ impl Store {
 
     #[tracing::instrument(skip_all)]
     pub async fn session(&self, id: &str) -> Result<Option<SessionRecord>> {
-        let row = sqlx::query(&format!(
+        let row = sqlx::query_as::<_, SessionRow>(&format!(
             "SELECT {SESSION_COLUMNS} FROM sessions WHERE id = $1"
         ))
         .bind(id)
         .fetch_optional(self.pool())
         .await?;
-        row.as_ref().map(session_from).transpose()
+        row.map(TryInto::try_into).transpose()
     }
 
     #[tracing::instrument(skip_all)]
@@ -208,7 +226,7 @@ impl Store {
     /// carries the roles the user holds for the token's provider now, not when it was made.
     #[tracing::instrument(skip_all)]
     pub async fn api_principal(&self, secret: &str) -> Result<Option<ApiPrincipal>> {
-        let Some(row) = sqlx::query(
+        let Some(row) = sqlx::query_as::<_, TokenRow>(
             "SELECT t.id, t.provider_id, t.user_id, t.name, t.roles, u.name AS user_name \
              FROM api_tokens t LEFT JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
@@ -219,30 +237,25 @@ impl Store {
         else {
             return Ok(None);
         };
-        let provider_id = parse_id(&row.try_get::<String, _>("provider_id")?)?;
-        let user_id = row
-            .try_get::<Option<String>, _>("user_id")?
-            .as_deref()
-            .map(parse_id)
-            .transpose()?;
+        let provider_id = parse_id(&row.provider_id)?;
+        let user_id = row.user_id.as_deref().map(parse_id).transpose()?;
         let (name, roles) = match user_id {
             Some(uid) => {
-                let name: Option<String> = row.try_get("user_name")?;
                 let roles = self.user_with_roles(uid).await?.roles_for(provider_id);
-                (name.unwrap_or_default(), roles)
+                (row.user_name.unwrap_or_default(), roles)
             }
             None => {
                 let roles = row
-                    .try_get::<String, _>("roles")?
+                    .roles
                     .split(',')
                     .filter(|s| !s.is_empty())
                     .map(parse_enum)
                     .collect::<Result<Vec<Role>>>()?;
-                (row.try_get("name")?, roles)
+                (row.name, roles)
             }
         };
         Ok(Some(ApiPrincipal {
-            token_id: parse_id(&row.try_get::<String, _>("id")?)?,
+            token_id: parse_id(&row.id)?,
             provider_id,
             user_id,
             name,

@@ -7,8 +7,7 @@ use crate::{Actor, Provider, Result, Store, StoreError, new_id};
 use domain::Role;
 use domain::ids::ProviderId;
 use serde::Serialize;
-use sqlx::Row;
-use sqlx::any::AnyRow;
+use sqlx::FromRow;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -59,14 +58,27 @@ impl UserWithRoles {
 
 const USER_COLUMNS: &str = "id, email, name, oidc_subject, is_system_admin";
 
-fn user_from(r: &AnyRow) -> Result<User> {
-    Ok(User {
-        id: parse_id(&r.try_get::<String, _>("id")?)?,
-        email: r.try_get("email")?,
-        name: r.try_get("name")?,
-        oidc_subject: r.try_get("oidc_subject")?,
-        is_system_admin: r.try_get::<i64, _>("is_system_admin")? != 0,
-    })
+/// A user ([`USER_COLUMNS`]), as stored.
+#[derive(FromRow)]
+struct UserRow {
+    id: String,
+    email: String,
+    name: String,
+    oidc_subject: Option<String>,
+    is_system_admin: i64,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+    fn try_from(r: UserRow) -> Result<Self> {
+        Ok(User {
+            id: parse_id(&r.id)?,
+            email: r.email,
+            name: r.name,
+            oidc_subject: r.oidc_subject,
+            is_system_admin: r.is_system_admin != 0,
+        })
+    }
 }
 
 impl Store {
@@ -165,36 +177,38 @@ impl Store {
 
     #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn user(&self, id: Uuid) -> Result<User> {
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
-            .bind(sql::id(id))
-            .fetch_one(self.pool())
-            .await?;
-        user_from(&row)
+        let row = sqlx::query_as::<_, UserRow>(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE id = $1"
+        ))
+        .bind(sql::id(id))
+        .fetch_one(self.pool())
+        .await?;
+        row.try_into()
     }
 
     #[tracing::instrument(skip_all)]
     pub async fn user_by_email(&self, email: &str) -> Result<User> {
-        let row = sqlx::query(&format!(
+        let row = sqlx::query_as::<_, UserRow>(&format!(
             "SELECT {USER_COLUMNS} FROM users WHERE email = $1"
         ))
         .bind(email.trim().to_lowercase())
         .fetch_one(self.pool())
         .await?;
-        user_from(&row)
+        row.try_into()
     }
 
     /// Finds the user an OpenID Connect sign-in belongs to: by subject, or else by email,
     /// in which case the subject is linked for next time. Users are never created here.
     #[tracing::instrument(skip_all)]
     pub async fn user_for_sign_in(&self, subject: &str, email: Option<&str>) -> Result<User> {
-        if let Some(row) = sqlx::query(&format!(
+        if let Some(row) = sqlx::query_as::<_, UserRow>(&format!(
             "SELECT {USER_COLUMNS} FROM users WHERE oidc_subject = $1"
         ))
         .bind(subject)
         .fetch_optional(self.pool())
         .await?
         {
-            return user_from(&row);
+            return row.try_into();
         }
         let Some(email) = email else {
             return Err(StoreError::NotFound);
@@ -236,7 +250,7 @@ impl Store {
     #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn user_with_roles(&self, id: Uuid) -> Result<UserWithRoles> {
         let user = self.user(id).await?;
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, (String, String, String, String)>(
             "SELECT p.id, p.code, p.name, r.role FROM user_roles r \
              JOIN providers p ON p.id = r.provider_id WHERE r.user_id = $1 ORDER BY p.name, r.role",
         )
@@ -244,15 +258,15 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         let roles = rows
-            .iter()
-            .map(|r| {
+            .into_iter()
+            .map(|(id, code, name, role)| {
                 Ok((
                     Provider {
-                        id: parse_id(&r.try_get::<String, _>("id")?)?,
-                        code: r.try_get("code")?,
-                        name: r.try_get("name")?,
+                        id: parse_id(&id)?,
+                        code,
+                        name,
                     },
-                    parse_enum(&r.try_get::<String, _>("role")?)?,
+                    parse_enum(&role)?,
                 ))
             })
             .collect::<Result<_>>()?;
@@ -262,9 +276,11 @@ impl Store {
     /// Every user, in name order (the demo persona page and administration).
     #[tracing::instrument(skip_all)]
     pub async fn users(&self) -> Result<Vec<User>> {
-        let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY name"))
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(user_from).collect()
+        let rows = sqlx::query_as::<_, UserRow>(&format!(
+            "SELECT {USER_COLUMNS} FROM users ORDER BY name"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter().map(TryInto::try_into).collect()
     }
 }

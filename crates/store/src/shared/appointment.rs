@@ -13,7 +13,6 @@ use domain::events::{
 };
 use domain::ids::AppointmentId;
 use domain::{AppointmentAction, AppointmentStatus, EpisodeOutcome, EpisodeStage};
-use sqlx::Row;
 use uuid::Uuid;
 
 /// Now on the clinics' clock: the date and time the rules about clinic days compare with,
@@ -99,13 +98,13 @@ pub(crate) async fn close_episode(
         .await?;
         EpisodeStage::Scheduled
     };
-    let participant_id: String =
-        sqlx::query("SELECT participant_id FROM episodes WHERE id = $1 AND provider_id = $2")
-            .bind(episode_id)
-            .bind(&p)
-            .fetch_one(&mut **tx)
-            .await?
-            .try_get("participant_id")?;
+    let participant_id: String = sqlx::query_scalar(
+        "SELECT participant_id FROM episodes WHERE id = $1 AND provider_id = $2",
+    )
+    .bind(episode_id)
+    .bind(&p)
+    .fetch_one(&mut **tx)
+    .await?;
     outbox::record(
         tx,
         scope,
@@ -166,7 +165,7 @@ pub(crate) async fn runner(
     scope: Scope,
     id: AppointmentId,
 ) -> Result<Option<(Option<Uuid>, String)>> {
-    let row = sqlx::query(
+    let row = sqlx::query_as::<_, (Option<String>, String)>(
         "SELECT changed_by, changed_by_name FROM appointment_status_history \
          WHERE provider_id = $1 AND appointment_id = $2 AND status = $3 \
          ORDER BY changed_at DESC, id DESC LIMIT 1",
@@ -176,16 +175,8 @@ pub(crate) async fn runner(
     .bind(AppointmentStatus::InProgress.as_str())
     .fetch_optional(&mut **tx)
     .await?;
-    row.map(|r| {
-        Ok((
-            r.try_get::<Option<String>, _>("changed_by")?
-                .as_deref()
-                .map(parse_id)
-                .transpose()?,
-            r.try_get("changed_by_name")?,
-        ))
-    })
-    .transpose()
+    row.map(|(changed_by, name)| Ok((changed_by.as_deref().map(parse_id).transpose()?, name)))
+        .transpose()
 }
 
 /// Refuses a change to an appointment someone else is running.
@@ -226,6 +217,22 @@ pub(crate) fn stale(changed_by: &str, changed_at: &str) -> StoreError {
     })
 }
 
+/// What an appointment action reads of the appointment and its clinic, as stored.
+#[derive(sqlx::FromRow)]
+struct ActionRow {
+    status: String,
+    version: i64,
+    participant_id: String,
+    episode_id: String,
+    slot_id: String,
+    images_taken: i64,
+    last_changed_by_name: String,
+    last_changed_at: String,
+    clinic_date: String,
+    clinic_starts_at: String,
+    clinic_status: String,
+}
+
 pub(crate) async fn apply_action_in(
     tx: &mut Tx,
     scope: Scope,
@@ -236,7 +243,7 @@ pub(crate) async fn apply_action_in(
     outcome: Option<EpisodeOutcome>,
 ) -> Result<AppointmentStatus> {
     let p = sql::id(scope.provider_id);
-    let row = sqlx::query(
+    let row = sqlx::query_as::<_, ActionRow>(
         "SELECT a.status, a.version, a.participant_id, a.episode_id, a.slot_id, a.images_taken, \
          a.last_changed_by_name, a.last_changed_at, c.clinic_date, c.starts_at AS clinic_starts_at, \
          c.status AS clinic_status FROM appointments a \
@@ -247,19 +254,16 @@ pub(crate) async fn apply_action_in(
     .bind(&p)
     .fetch_one(&mut **tx)
     .await?;
-    let from: AppointmentStatus = parse_enum(&row.try_get::<String, _>("status")?)?;
-    let version: i64 = row.try_get("version")?;
+    let from: AppointmentStatus = parse_enum(&row.status)?;
+    let version = row.version;
     if expected_version.is_some_and(|v| v != version) {
-        return Err(stale(
-            &row.try_get::<String, _>("last_changed_by_name")?,
-            &row.try_get::<String, _>("last_changed_at")?,
-        ));
+        return Err(stale(&row.last_changed_by_name, &row.last_changed_at));
     }
     let to = from.apply(action)?;
     let clinic = domain::ClinicTiming {
-        date: parse_date(&row.try_get::<String, _>("clinic_date")?)?,
-        starts_at: parse_hhmm(&row.try_get::<String, _>("clinic_starts_at")?)?,
-        status: parse_enum(&row.try_get::<String, _>("clinic_status")?)?,
+        date: parse_date(&row.clinic_date)?,
+        starts_at: parse_hhmm(&row.clinic_starts_at)?,
+        status: parse_enum(&row.clinic_status)?,
     };
     domain::appointment::action_allowed_at(action, &clinic, clinic_now())?;
     use AppointmentAction as A;
@@ -274,7 +278,7 @@ pub(crate) async fn apply_action_in(
     }
     if matches!(action, A::AttendedNotScreened | A::RevertToCheckedIn) {
         // Images recorded by hand, or any image the gateway delivered (automatic flow).
-        let recorded = row.try_get::<i64, _>("images_taken")?;
+        let recorded = row.images_taken;
         let received = received_count_in(tx, scope, id).await?;
         if domain::ending::images_taken(recorded, received) {
             return Err(StoreError::Refused(if recorded > 0 {
@@ -290,7 +294,7 @@ pub(crate) async fn apply_action_in(
             "SELECT 1 FROM appointments WHERE slot_id = $1 AND provider_id = $2 AND id <> $3 \
              AND status NOT IN ($4, $5)",
         )
-        .bind(row.try_get::<String, _>("slot_id")?)
+        .bind(&row.slot_id)
         .bind(&p)
         .bind(sql::id(id))
         .bind(AppointmentStatus::Cancelled.as_str())
@@ -341,15 +345,15 @@ pub(crate) async fn apply_action_in(
     if let Some(stage) = EpisodeStage::for_appointment_status(to) {
         sqlx::query("UPDATE episodes SET stage = $1 WHERE id = $2 AND provider_id = $3")
             .bind(stage.as_str())
-            .bind(row.try_get::<String, _>("episode_id")?)
+            .bind(&row.episode_id)
             .bind(&p)
             .execute(&mut **tx)
             .await?;
     }
     // Every ending other than a screen writes the episode's outcome (a screen's comes from
     // reading); undoing one reopens the episode.
-    let episode_id: String = row.try_get("episode_id")?;
-    let participant_id = parse_id(&row.try_get::<String, _>("participant_id")?)?;
+    let episode_id = row.episode_id;
+    let participant_id = parse_id(&row.participant_id)?;
     let mut ending_outcome = None;
     if let Some(default) = domain::episode::ending_outcome(to, None) {
         let outcome = outcome.unwrap_or(default);
@@ -522,14 +526,13 @@ pub(crate) async fn received_count_in(
     scope: Scope,
     appointment_id: AppointmentId,
 ) -> Result<i64> {
-    Ok(sqlx::query(
+    Ok(sqlx::query_scalar::<_, i64>(
         "SELECT COUNT(*) AS n FROM gateway_images WHERE provider_id = $1 AND appointment_id = $2",
     )
     .bind(sql::id(scope.provider_id))
     .bind(sql::id(appointment_id))
     .fetch_one(&mut **tx)
-    .await?
-    .try_get::<i64, _>("n")?)
+    .await?)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use domain::end_code::{DueBasis, EndCode};
 use domain::episode::{EpisodeOutcome, EpisodeStage, EpisodeType};
 use domain::events::{DomainEvent, EpisodeClosed};
 use domain::ids::{EpisodeId, ParticipantId};
-use sqlx::Row;
+use sqlx::FromRow;
 use time::Date;
 
 /// An episode about to close.
@@ -42,13 +42,44 @@ pub(crate) struct EpisodeFacts {
     pub closed_on: Option<Date>,
 }
 
+/// The closing episode's facts, as stored.
+#[derive(FromRow)]
+struct FactsRow {
+    participant_id: String,
+    stage: String,
+    episode_type: String,
+    end_code: Option<String>,
+    outcome: Option<String>,
+    date_of_birth: String,
+    first_offered: Option<String>,
+    opened_on: String,
+    closed_on: Option<String>,
+}
+
+impl TryFrom<FactsRow> for EpisodeFacts {
+    type Error = StoreError;
+    fn try_from(r: FactsRow) -> Result<Self> {
+        Ok(EpisodeFacts {
+            participant_id: parse_id(&r.participant_id)?,
+            stage: parse_enum(&r.stage)?,
+            episode_type: parse_enum(&r.episode_type)?,
+            end_code: r.end_code.as_deref().map(parse_enum).transpose()?,
+            outcome: r.outcome.as_deref().map(parse_enum).transpose()?,
+            date_of_birth: parse_date(&r.date_of_birth)?,
+            first_offered: r.first_offered.as_deref().map(parse_date).transpose()?,
+            opened_on: parse_date(&r.opened_on)?,
+            closed_on: r.closed_on.as_deref().map(parse_date).transpose()?,
+        })
+    }
+}
+
 /// Reads the facts a closure needs, locking nothing but reading inside the transaction.
 pub(crate) async fn facts(
     tx: &mut Tx,
     scope: Scope,
     episode_id: EpisodeId,
 ) -> Result<EpisodeFacts> {
-    let row = sqlx::query(
+    sqlx::query_as::<_, FactsRow>(
         "SELECT e.participant_id, e.stage, e.episode_type, e.end_code, e.outcome, e.opened_on, e.closed_on, p.date_of_birth, \
          (SELECT MIN(c.clinic_date) FROM appointments a \
           JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = a.provider_id \
@@ -60,20 +91,8 @@ pub(crate) async fn facts(
     .bind(sql::id(scope.provider_id))
     .fetch_optional(&mut **tx)
     .await?
-    .ok_or(StoreError::NotFound)?;
-    let opt =
-        |name: &str| -> Result<Option<String>> { Ok(row.try_get::<Option<String>, _>(name)?) };
-    Ok(EpisodeFacts {
-        participant_id: parse_id(&row.try_get::<String, _>("participant_id")?)?,
-        stage: parse_enum(&row.try_get::<String, _>("stage")?)?,
-        episode_type: parse_enum(&row.try_get::<String, _>("episode_type")?)?,
-        end_code: opt("end_code")?.map(|c| parse_enum(&c)).transpose()?,
-        outcome: opt("outcome")?.map(|o| parse_enum(&o)).transpose()?,
-        date_of_birth: parse_date(&row.try_get::<String, _>("date_of_birth")?)?,
-        first_offered: opt("first_offered")?.map(|d| parse_date(&d)).transpose()?,
-        opened_on: parse_date(&row.try_get::<String, _>("opened_on")?)?,
-        closed_on: opt("closed_on")?.map(|d| parse_date(&d)).transpose()?,
-    })
+    .ok_or(StoreError::NotFound)?
+    .try_into()
 }
 
 /// Closes the episode (or corrects a closed one's end code) with its next test due, keeps

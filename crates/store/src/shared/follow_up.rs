@@ -196,7 +196,16 @@ pub(crate) async fn bookable(
     participant_id: ParticipantId,
     clinic_type: domain::ClinicType,
 ) -> Result<Bookable> {
-    use sqlx::Row;
+    /// The request and its episode, as stored.
+    #[derive(sqlx::FromRow)]
+    struct BookableRow {
+        kind: String,
+        status: String,
+        participant_id: String,
+        episode_id: String,
+        stage: String,
+        pending: i64,
+    }
     let p = sql::id(scope.provider_id);
     let query = format!(
         "SELECT f.kind, f.status, f.participant_id, f.episode_id, e.stage, \
@@ -206,7 +215,9 @@ pub(crate) async fn bookable(
          WHERE f.id = $1 AND f.provider_id = $2",
         pending = sql::placeholders(3, &PENDING)
     );
-    let mut q = sqlx::query(&query).bind(sql::id(id)).bind(&p);
+    let mut q = sqlx::query_as::<_, BookableRow>(&query)
+        .bind(sql::id(id))
+        .bind(&p);
     for s in PENDING {
         q = q.bind(s.as_str());
     }
@@ -214,12 +225,9 @@ pub(crate) async fn bookable(
         .fetch_optional(&mut **tx)
         .await?
         .ok_or_else(|| StoreError::invalid("follow_up_id", "No such follow-up request"))?;
-    let kind: domain::follow_up::FollowUpKind =
-        crate::sql::parse_enum(&row.try_get::<String, _>("kind")?)?;
-    let state: FollowUpState = crate::sql::parse_enum(&row.try_get::<String, _>("status")?)?;
-    if crate::sql::parse_id::<ParticipantId>(&row.try_get::<String, _>("participant_id")?)?
-        != participant_id
-    {
+    let kind: domain::follow_up::FollowUpKind = crate::sql::parse_enum(&row.kind)?;
+    let state: FollowUpState = crate::sql::parse_enum(&row.status)?;
+    if crate::sql::parse_id::<ParticipantId>(&row.participant_id)? != participant_id {
         return Err(StoreError::invalid(
             "participant_id",
             "This follow-up request is for another participant",
@@ -227,21 +235,21 @@ pub(crate) async fn bookable(
     }
     kind.check_booking(state, clinic_type)
         .map_err(StoreError::Invalid)?;
-    let stage: domain::EpisodeStage = crate::sql::parse_enum(&row.try_get::<String, _>("stage")?)?;
+    let stage: domain::EpisodeStage = crate::sql::parse_enum(&row.stage)?;
     if stage == domain::EpisodeStage::Closed {
         return Err(StoreError::invalid(
             "follow_up_id",
             "This request's screening episode is closed: it cannot be booked",
         ));
     }
-    if row.try_get::<i64, _>("pending")? > 0 {
+    if row.pending > 0 {
         return Err(StoreError::invalid(
             "follow_up_id",
             "This participant already has an appointment to come in this episode: change or cancel it instead",
         ));
     }
     Ok(Bookable {
-        episode_id: crate::sql::parse_id(&row.try_get::<String, _>("episode_id")?)?,
+        episode_id: crate::sql::parse_id(&row.episode_id)?,
     })
 }
 

@@ -9,17 +9,35 @@ pub(crate) mod follow_up;
 pub(crate) mod screening_status;
 
 use crate::sql::parse_id;
-use crate::{Result, Room};
-use sqlx::Row;
+use crate::{Result, Room, StoreError};
+use sqlx::FromRow;
 use sqlx::any::AnyRow;
 
-/// A room from columns `room_id`, `location_id`, `room_name`, `machine`, `ae_title`.
+/// A room, from columns `room_id`, `location_id`, `room_name`, `machine`, `ae_title`, as
+/// stored.
+#[derive(FromRow)]
+pub(crate) struct RoomRow {
+    room_id: String,
+    location_id: String,
+    room_name: String,
+    machine: String,
+    ae_title: String,
+}
+
+impl TryFrom<RoomRow> for Room {
+    type Error = StoreError;
+    fn try_from(r: RoomRow) -> Result<Self> {
+        Ok(Room {
+            id: parse_id(&r.room_id)?,
+            location_id: parse_id(&r.location_id)?,
+            name: r.room_name,
+            machine: r.machine,
+            ae_title: r.ae_title,
+        })
+    }
+}
+
+/// A room from a row holding [`RoomRow`]'s columns among others.
 pub(crate) fn room_from(r: &AnyRow) -> Result<Room> {
-    Ok(Room {
-        id: parse_id(&r.try_get::<String, _>("room_id")?)?,
-        location_id: parse_id(&r.try_get::<String, _>("location_id")?)?,
-        name: r.try_get("room_name")?,
-        machine: r.try_get("machine")?,
-        ae_title: r.try_get("ae_title")?,
-    })
+    RoomRow::from_row(r)?.try_into()
 }

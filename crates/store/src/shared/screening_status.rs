@@ -9,10 +9,22 @@ use crate::{Result, Scope, StoreError};
 use domain::EpisodeType;
 use domain::ceasing::{Deferral, ScreeningStatus, Standing, VeryHighRisk, may_offer};
 use domain::ids::ParticipantId;
-use sqlx::Row;
+use sqlx::FromRow;
 
 /// The status row's columns, for the readers of `participant_screening_status`.
 pub(crate) const COLUMNS: &str = "standing, cease_reason, standing_since, deferral_reason, deferred_until, vhr_basis, vhr_confirmed_on";
+
+/// A status row ([`COLUMNS`]), as stored.
+#[derive(FromRow)]
+pub(crate) struct StatusRow {
+    standing: String,
+    cease_reason: Option<String>,
+    standing_since: Option<String>,
+    deferral_reason: Option<String>,
+    deferred_until: Option<String>,
+    vhr_basis: Option<String>,
+    vhr_confirmed_on: Option<String>,
+}
 
 /// Reads a participant's status (the default, invited as her episode type says, when
 /// nothing was ever recorded).
@@ -24,7 +36,7 @@ pub(crate) async fn load<'e, E>(
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let row = sqlx::query(&format!(
+    let row = sqlx::query_as::<_, StatusRow>(&format!(
         "SELECT {COLUMNS} FROM participant_screening_status WHERE participant_id = $1 AND provider_id = $2"
     ))
     .bind(sql::id(participant_id))
@@ -33,21 +45,27 @@ where
     .await?;
     match row {
         None => Ok(ScreeningStatus::default()),
-        Some(r) => from_row(&r),
+        Some(r) => r.try_into(),
+    }
+}
+
+impl TryFrom<StatusRow> for ScreeningStatus {
+    type Error = StoreError;
+    fn try_from(r: StatusRow) -> Result<Self> {
+        from_row(r)
     }
 }
 
 /// A status from a row of [`COLUMNS`].
-pub(crate) fn from_row(r: &sqlx::any::AnyRow) -> Result<ScreeningStatus> {
-    let opt = |name: &str| -> Result<Option<String>> { Ok(r.try_get::<Option<String>, _>(name)?) };
-    let date = |name: &str| -> Result<Option<time::Date>> {
-        opt(name)?.map(|d| parse_date(&d)).transpose()
+fn from_row(r: StatusRow) -> Result<ScreeningStatus> {
+    let date = |d: Option<String>| -> Result<Option<time::Date>> {
+        d.as_deref().map(parse_date).transpose()
     };
-    let since = date("standing_since")?;
-    let standing = match (r.try_get::<String, _>("standing")?.as_str(), since) {
+    let since = date(r.standing_since)?;
+    let standing = match (r.standing.as_str(), since) {
         ("active", _) => Standing::Active,
         ("ceased", Some(on)) => Standing::Ceased {
-            reason: parse_enum(&opt("cease_reason")?.unwrap_or_default())?,
+            reason: parse_enum(&r.cease_reason.unwrap_or_default())?,
             on,
         },
         ("under_treatment", Some(since)) => Standing::UnderTreatment { since },
@@ -57,14 +75,14 @@ pub(crate) fn from_row(r: &sqlx::any::AnyRow) -> Result<ScreeningStatus> {
             )));
         }
     };
-    let deferral = match (opt("deferral_reason")?, date("deferred_until")?) {
+    let deferral = match (r.deferral_reason, date(r.deferred_until)?) {
         (Some(reason), Some(until)) => Some(Deferral {
             reason: parse_enum(&reason)?,
             until,
         }),
         _ => None,
     };
-    let very_high_risk = match (opt("vhr_basis")?, date("vhr_confirmed_on")?) {
+    let very_high_risk = match (r.vhr_basis, date(r.vhr_confirmed_on)?) {
         (Some(basis), Some(confirmed_on)) => Some(VeryHighRisk {
             basis: parse_enum(&basis)?,
             confirmed_on,
