@@ -42,6 +42,25 @@ pub struct OidcSettings {
 }
 
 impl Config {
+    /// Whether people reach the service over HTTPS (its public address says so): then
+    /// cookies take the `__Host-` prefix and responses carry HSTS.
+    pub fn https(&self) -> bool {
+        self.public_url
+            .get(..8)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+    }
+
+    /// The origin (`scheme://host[:port]`) of the public address, as browsers send it in
+    /// `Origin`.
+    pub fn public_origin(&self) -> &str {
+        let url = self.public_url.as_str();
+        let after_scheme = url.find("://").map_or(0, |i| i + 3);
+        match url[after_scheme..].find('/') {
+            Some(slash) => &url[..after_scheme + slash],
+            None => url,
+        }
+    }
+
     /// Defaults for a local run: SQLite under ./data, demo mode off.
     pub fn local(database_url: impl Into<String>) -> Self {
         Config {

@@ -51,7 +51,10 @@ pub fn app(state: AppState) -> Router {
         .merge(pages)
         .nest("/api/v1", api::router(state.clone()))
         .merge(static_files)
-        .layer(middleware::from_fn(security::headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
         .layer(middleware::from_fn(telemetry::request_span))
         .with_state(state)
 }

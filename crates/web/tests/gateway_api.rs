@@ -383,6 +383,8 @@ async fn gateways_authenticate_see_only_their_provider_and_deliver_events_once()
         .await;
     assert_eq!(thumb.status(), StatusCode::OK);
     assert_eq!(thumb.headers()[CONTENT_TYPE], "image/png");
+    // A patient's image is never kept by the browser or a cache between.
+    assert_eq!(thumb.headers()["cache-control"], "no-store");
     let api_thumb = app
         .client
         .get(app.url(&format!("/api/v1/received-images/{image_id}/thumbnail")))
@@ -392,6 +394,7 @@ async fn gateways_authenticate_see_only_their_provider_and_deliver_events_once()
         .expect("thumbnail");
     assert_eq!(api_thumb.status(), StatusCode::OK);
     assert_eq!(api_thumb.headers()[CONTENT_TYPE], "image/png");
+    assert_eq!(api_thumb.headers()["cache-control"], "no-store");
     let tom_token = app.token(CLINICAL_B, "DMO2").await;
     let theirs = app
         .client

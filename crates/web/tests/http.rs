@@ -176,6 +176,131 @@ async fn check_in_needs_the_session_csrf_token_and_a_refusal_changes_nothing() {
 }
 
 #[tokio::test]
+async fn a_form_sent_from_another_site_is_refused_even_with_the_token() {
+    let app = spawn().await;
+    let scope = app.provider("DMO1").await;
+    let (appt, _) = app.scheduled_appointment(scope).await;
+    let before = app.status(scope, appt).await;
+    let browser = app.sign_in(CLINICAL_A).await;
+    let path = format!("/appointments/{appt}/check-in");
+    let form = [
+        ("csrf_token", browser.csrf.as_str()),
+        ("filter", "remaining"),
+    ];
+    let post = |name: &'static str, value: &'static str| {
+        app.client
+            .post(app.url(&path))
+            .header(COOKIE, &browser.cookie)
+            .header(name, value)
+            .form(&form)
+            .send()
+    };
+    for (what, name, value) in [
+        (
+            "another site's origin",
+            "origin",
+            "https://attacker.example",
+        ),
+        ("an opaque origin", "origin", "null"),
+        ("a cross-site fetch", "sec-fetch-site", "cross-site"),
+        ("a sibling subdomain", "sec-fetch-site", "same-site"),
+    ] {
+        let res = post(name, value).await.expect("POST");
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "POST from {what}");
+        assert_eq!(
+            app.status(scope, appt).await,
+            before,
+            "nothing changed after {what}"
+        );
+    }
+    // The service's own pages send their own origin, which is the address the browser
+    // used: the same form goes through.
+    let own = app.url("");
+    let own = own.trim_end_matches('/').to_owned();
+    let res = app
+        .client
+        .post(app.url(&path))
+        .header(COOKIE, &browser.cookie)
+        .header("origin", own)
+        .header("sec-fetch-site", "same-origin")
+        .form(&form)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.status(scope, appt).await.0,
+        AppointmentStatus::CheckedIn
+    );
+}
+
+#[tokio::test]
+async fn over_https_cookies_take_the_host_prefix_and_responses_carry_hsts() {
+    // Served over plain HTTP (every other test): no HSTS, plain cookie names.
+    let app = spawn().await;
+    let res = app
+        .client
+        .get(app.url("/sign-in"))
+        .send()
+        .await
+        .expect("GET");
+    assert!(res.headers().get("strict-transport-security").is_none());
+
+    let app = spawn_with(|c| {
+        c.public_url = "https://screening.example.nhs.uk".to_owned();
+        c.demo_mode = true;
+    })
+    .await;
+    let page = app
+        .client
+        .get(app.url("/sign-in/personas"))
+        .send()
+        .await
+        .expect("personas");
+    assert_eq!(
+        page.headers()["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
+    let anon = set_cookie(&page, "__Host-screening_csrf").expect("prefixed CSRF cookie");
+    assert!(set_cookie(&page, "screening_csrf").is_none());
+    let token = hidden_csrf(&page.text().await.expect("body"));
+    let user = app.store.user_by_email(CLINICAL_A).await.expect("user");
+    let res = app
+        .client
+        .post(app.url("/sign-in/personas"))
+        .header(COOKIE, &anon)
+        .form(&[("csrf_token", token), ("user_id", user.id.to_string())])
+        .send()
+        .await
+        .expect("POST");
+    let raw = res
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("__Host-screening_session="))
+        .expect("prefixed session cookie")
+        .to_owned();
+    for attr in ["Secure", "Path=/", "HttpOnly"] {
+        assert!(raw.contains(attr), "session cookie has {attr}: {raw}");
+    }
+    assert!(
+        !raw.contains("Domain"),
+        "a __Host- cookie names no domain: {raw}"
+    );
+    // The prefixed cookie is the one that signs her in.
+    let session = raw.split(';').next().expect("name=value").to_owned();
+    let home = app
+        .client
+        .get(app.url("/clinics"))
+        .header(COOKIE, session)
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(home.status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn sign_in_and_sign_out_forms_are_csrf_protected() {
     let app = spawn().await;
     let user = app.store.user_by_email(CLINICAL_A).await.expect("user");

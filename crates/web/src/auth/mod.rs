@@ -3,6 +3,7 @@
 pub mod oidc;
 pub mod routes;
 
+use crate::config::Config;
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::extract::{FromRequestParts, Request, State};
@@ -96,7 +97,8 @@ impl SessionCache {
 }
 
 /// Reads one cookie from the request headers.
-pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub fn read_cookie<'a>(config: &Config, headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    let name = cookie_name(config, name);
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -107,6 +109,17 @@ pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
+/// The name a cookie goes by: over HTTPS with the `__Host-` prefix, so that the browser
+/// keeps it only if it is Secure, for the whole site and from this host alone (no
+/// subdomain can set or shadow it).
+pub fn cookie_name(config: &Config, name: &str) -> String {
+    if config.https() {
+        format!("__Host-{name}")
+    } else {
+        name.to_owned()
+    }
+}
+
 /// A Set-Cookie value with the service's standard attributes.
 pub fn cookie_header(
     state: &AppState,
@@ -114,7 +127,7 @@ pub fn cookie_header(
     value: &str,
     max_age: Option<i64>,
 ) -> HeaderValue {
-    let secure = if state.config.secure_cookies {
+    let secure = if state.config.secure_cookies || state.config.https() {
         "; Secure"
     } else {
         ""
@@ -122,6 +135,7 @@ pub fn cookie_header(
     let age = max_age
         .map(|s| format!("; Max-Age={s}"))
         .unwrap_or_default();
+    let name = cookie_name(&state.config, name);
     let v = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax{secure}{age}");
     HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
@@ -153,7 +167,7 @@ async fn load_user(
 /// Middleware: resolves the session cookie into an [`Auth`], enforcing the idle and
 /// absolute timeouts.
 pub async fn load_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let auth = match read_cookie(req.headers(), SESSION_COOKIE) {
+    let auth = match read_cookie(&state.config, req.headers(), SESSION_COOKIE) {
         None => Auth::Anonymous,
         Some(secret) => resolve(&state, secret).await,
     };

@@ -81,7 +81,7 @@ pub async fn personas_page(State(state): State<AppState>, headers: HeaderMap) ->
     }
     // Anonymous forms use a double-submit token: the same random value in a cookie and
     // in the form.
-    let token = read_cookie(&headers, ANON_CSRF_COOKIE)
+    let token = read_cookie(&state.config, &headers, ANON_CSRF_COOKIE)
         .map(str::to_owned)
         .unwrap_or_else(store::new_secret);
     let mut layout = Layout::new("Sign in as a demo user", None, true);
@@ -242,7 +242,7 @@ pub async fn oidc_callback(
             "Sign-in was not completed ({error}). Try again."
         )));
     }
-    let pending = read_cookie(&headers, OIDC_COOKIE)
+    let pending = read_cookie(&state.config, &headers, OIDC_COOKIE)
         .and_then(PendingSignIn::decode)
         .ok_or_else(|| {
             AppError::BadRequest(

@@ -473,7 +473,8 @@ pub async fn thumbnail(
     Ok((
         [
             (header::CONTENT_TYPE, media),
-            (header::CACHE_CONTROL, "private, max-age=3600"),
+            // A patient's image: never kept by the browser or anything between.
+            (header::CACHE_CONTROL, "no-store"),
         ],
         bytes,
     )
