@@ -53,9 +53,12 @@ async fn another_providers_records_are_not_found_in_pages_or_api() {
     );
 
     let token = app.token(CLINICAL_A, "DMO1").await;
+    let nobody = Uuid::now_v7();
     for path in [
         format!("/api/v1/participants/{b_participant}"),
         format!("/api/v1/participants/{b_participant}/appointments"),
+        format!("/api/v1/participants/{b_participant}/episodes"),
+        format!("/api/v1/participants/{nobody}/episodes"),
         format!("/api/v1/appointments/{b_appt}"),
         format!("/api/v1/clinics/{b_clinic}"),
         format!("/api/v1/clinics/{b_clinic}/appointments"),
@@ -96,6 +99,20 @@ async fn another_providers_records_are_not_found_in_pages_or_api() {
         before,
         "provider B's appointment is unchanged"
     );
+    // A look that found nothing is not recorded as a view of her record.
+    let viewed = app
+        .store
+        .audit_entries(&store::AuditFilter {
+            participant_id: Some(b_participant),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .expect("audit")
+        .into_iter()
+        .filter(|e| e.action == store::AuditAction::View)
+        .count();
+    assert_eq!(viewed, 0, "no view of provider B's participant is audited");
     // The same records are visible to provider B's own staff.
     let browser_b = app.sign_in(CLINICAL_B).await;
     assert_eq!(

@@ -518,13 +518,15 @@ pub async fn put_settings(
 }
 
 /// The participant's screening episodes with their results and history.
-#[utoipa::path(get, path = "/participants/{id}/episodes", params(("id" = Uuid, Path)), responses((status = 200, body = Vec<EpisodeSummary>)))]
+#[utoipa::path(get, path = "/participants/{id}/episodes", params(("id" = Uuid, Path)), responses((status = 200, body = Vec<EpisodeSummary>), (status = 404, description = "No such participant at the caller's provider")))]
 pub async fn participant_episodes(
     State(state): State<AppState>,
     caller: ApiCaller,
     IdPath(id): IdPath<ParticipantId>,
 ) -> Result<Json<Vec<EpisodeSummary>>, Problem> {
     caller.require(Permission::ViewRecords)?;
+    // Another provider's participant, or nobody: 404, and no view is recorded.
+    state.store.participant(caller.scope(), id).await?;
     let episodes = state.store.participant_episodes(caller.scope(), id).await?;
     state
         .store
