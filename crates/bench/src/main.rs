@@ -55,7 +55,13 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}/api/v1", listener.local_addr()?);
     tokio::spawn(async move {
-        let _ = axum::serve(listener, web::app(state)).await;
+        let _ = web::server::serve(
+            listener,
+            web::app(state),
+            web::server::Limits::default(),
+            std::future::pending(),
+        )
+        .await;
     });
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(64)

@@ -188,7 +188,13 @@ async fn run(args: &Args, store: &Store, schema: &str) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(async move {
-        let _ = axum::serve(listener, web::app(state)).await;
+        let _ = web::server::serve(
+            listener,
+            web::app(state),
+            web::server::Limits::default(),
+            std::future::pending(),
+        )
+        .await;
     });
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

@@ -98,6 +98,19 @@ struct ServeArgs {
     #[arg(long, env = "READING_SETTLE_SECONDS", default_value_t = 20,
           value_parser = clap::value_parser!(u64).range(1..=300))]
     reading_settle_seconds: u64,
+    /// Seconds a client has to send a whole request head (from connecting, or from its
+    /// previous response); an idle or half-sent connection is closed after this.
+    #[arg(long, env = "HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    header_read_timeout_seconds: u64,
+    /// Seconds a request body has to arrive (408 after this).
+    #[arg(long, env = "BODY_READ_TIMEOUT_SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=600))]
+    body_read_timeout_seconds: u64,
+    /// Connections served at once; more wait to be accepted.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 2048,
+          value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    max_connections: u64,
     #[command(flatten)]
     results: ResultsArgs,
     /// Tests only: hold every outbox delivery (after the commit and by the dispatcher), to
@@ -354,6 +367,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     config.reading_settle_interval = Duration::from_secs(args.reading_settle_seconds);
     config.results = args.results.settings()?;
     config.results_worker = !args.results.results_worker_off;
+    config.limits = web::server::Limits {
+        header_read_timeout: Duration::from_secs(args.header_read_timeout_seconds),
+        body_read_timeout: Duration::from_secs(args.body_read_timeout_seconds),
+        max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+        ..web::server::Limits::default()
+    };
     config.oidc = args.oidc_issuer_url.map(|issuer_url| web::OidcSettings {
         issuer_url,
         client_id: args.oidc_client_id,
@@ -380,11 +399,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Some(token) => start_demo_gateway(config.bind, &token).await,
         None => None,
     };
-    axum::serve(listener, web::app(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    let limits = config.limits;
+    web::server::serve(listener, web::app(state), limits, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     if let Some(g) = demo_gateway {
         g.shutdown().await;
     }

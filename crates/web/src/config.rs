@@ -30,6 +30,8 @@ pub struct Config {
     /// Run the results worker (sending GP messages, reading acknowledgements, the daily
     /// print batch) in this process.
     pub results_worker: bool,
+    /// The HTTP server's connection limits (`server::serve`).
+    pub limits: crate::server::Limits,
 }
 
 #[derive(Debug, Clone)]
@@ -80,6 +82,7 @@ impl Config {
                 std::env::temp_dir().join(format!("screening-results-{}", std::process::id())),
             ),
             results_worker: false,
+            limits: crate::server::Limits::default(),
         }
     }
 }

@@ -18,6 +18,10 @@ pub enum AppError {
     Forbidden,
     #[error("{0}")]
     BadRequest(String),
+    /// A request body the service would not take: too large (413) or too slow to arrive
+    /// (408).
+    #[error("{1}")]
+    Body(StatusCode, String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -35,6 +39,7 @@ impl AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Detour(_) => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Body(status, _) => *status,
             // A refusal (someone else is running the appointment, a clinic that cannot
             // close yet) says why, like a conflict: it is not a fault of the service.
             AppError::Store(
@@ -45,6 +50,27 @@ impl AppError {
             ) => StatusCode::UNPROCESSABLE_ENTITY,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+}
+
+impl AppError {
+    /// Why a page form's body could not be read: over `limit` bytes, or not all there
+    /// before the body read timeout (`server::Limits`).
+    pub fn unreadable_body(error: &axum::Error) -> AppError {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+        while let Some(e) = source {
+            if e.is::<http_body_util::LengthLimitError>() {
+                return AppError::Body(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "The form was too large".to_owned(),
+                );
+            }
+            source = e.source();
+        }
+        AppError::Body(
+            StatusCode::REQUEST_TIMEOUT,
+            "The form did not arrive in time. Nothing was saved: try again.".to_owned(),
+        )
     }
 }
 

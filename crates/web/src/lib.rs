@@ -16,6 +16,7 @@ mod outbox;
 mod pages;
 mod present;
 mod security;
+pub mod server;
 mod settle;
 mod state;
 mod telemetry;

@@ -72,7 +72,7 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
         Ok(b) => b,
-        Err(_) => return AppError::BadRequest("The form was too large".to_owned()).into_response(),
+        Err(e) => return AppError::unreadable_body(&e).into_response(),
     };
     let submitted = parts
         .headers

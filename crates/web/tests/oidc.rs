@@ -179,7 +179,13 @@ async fn start() -> Service {
         .await
         .expect("the service discovers the provider");
     let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, web::app(state)).await;
+        let _ = web::server::serve(
+            listener,
+            web::app(state),
+            web::server::Limits::default(),
+            std::future::pending(),
+        )
+        .await;
     });
     Service {
         base,

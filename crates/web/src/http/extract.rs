@@ -82,7 +82,7 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
     async fn from_request(req: axum::extract::Request, _: &S) -> Result<Self, Self::Rejection> {
         let bytes = axum::body::to_bytes(req.into_body(), PAGE_FORM_LIMIT)
             .await
-            .map_err(|_| AppError::BadRequest("The form was too large".to_owned()))?;
+            .map_err(|e| AppError::unreadable_body(&e))?;
         serde_html_form::from_bytes::<T>(&bytes)
             .map(PageForm)
             .map_err(|_| AppError::BadRequest("The form could not be read".to_owned()))

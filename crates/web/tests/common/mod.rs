@@ -101,6 +101,7 @@ pub async fn spawn_on_with(backend: Backend, tweak: impl FnOnce(&mut web::Config
     let mut config = web::Config::local(url);
     config.demo_mode = true;
     tweak(&mut config);
+    let limits = config.limits;
     let state = web::AppState::with_store(config, store.clone())
         .await
         .expect("state");
@@ -109,7 +110,7 @@ pub async fn spawn_on_with(backend: Backend, tweak: impl FnOnce(&mut web::Config
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move {
-        let _ = axum::serve(listener, web::app(state)).await;
+        let _ = web::server::serve(listener, web::app(state), limits, std::future::pending()).await;
     });
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
