@@ -20,7 +20,7 @@ use crate::{Actor, Backend, Result, Scope, Store, StoreError, new_id};
 use domain::events::DomainEvent;
 use domain::ids::ProviderId;
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::FromRow;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
@@ -218,6 +218,67 @@ pub struct DeadDelivery {
 /// How long a claim keeps other dispatchers off a delivery.
 const LEASE: time::Duration = time::Duration::minutes(2);
 
+/// A due delivery, as stored.
+#[derive(FromRow)]
+struct DueRow {
+    event_id: String,
+    subscriber: String,
+    attempts: i64,
+}
+
+/// A recorded event with who made the change, as stored.
+#[derive(FromRow)]
+struct EventRow {
+    kind: String,
+    version: i64,
+    payload: String,
+    actor_user_id: Option<String>,
+    actor_name: String,
+}
+
+/// A recorded event, as stored.
+#[derive(FromRow)]
+struct RecordedEventRow {
+    kind: String,
+    version: i64,
+    payload: String,
+}
+
+/// An undelivered delivery and its claim, as stored.
+#[derive(FromRow)]
+struct UndeliveredRow {
+    event_id: String,
+    subscriber: String,
+    claimed_until: Option<String>,
+}
+
+/// A dead delivery with its event, as stored.
+#[derive(FromRow)]
+struct DeadRow {
+    event_id: String,
+    provider_id: String,
+    kind: String,
+    subscriber: String,
+    attempts: i64,
+    last_error: Option<String>,
+    created_at: String,
+}
+
+impl TryFrom<DeadRow> for DeadDelivery {
+    type Error = StoreError;
+    fn try_from(r: DeadRow) -> Result<Self> {
+        Ok(DeadDelivery {
+            event_id: parse_id(&r.event_id)?,
+            provider_id: parse_id(&r.provider_id)?,
+            kind: r.kind,
+            subscriber: r.subscriber,
+            attempts: r.attempts,
+            last_error: r.last_error,
+            created_at: parse_ts(&r.created_at)?,
+        })
+    }
+}
+
 impl Store {
     /// Claims up to `limit` due deliveries for this dispatcher. On PostgreSQL several
     /// service instances claim at once without waiting for, or taking, each other's rows
@@ -230,7 +291,7 @@ impl Store {
         };
         let mut write = self.begin_change().await?;
         let tx = write.tx();
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query_as::<_, DueRow>(&format!(
             "SELECT event_id, subscriber, attempts FROM outbox_deliveries \
              WHERE delivered_at IS NULL AND dead = 0 AND next_attempt_at <= $1 \
              AND (claimed_until IS NULL OR claimed_until < $1) \
@@ -242,8 +303,11 @@ impl Store {
         .await?;
         let mut claimed = Vec::with_capacity(rows.len());
         for r in rows {
-            let event_id: String = r.try_get("event_id")?;
-            let subscriber: String = r.try_get("subscriber")?;
+            let DueRow {
+                event_id,
+                subscriber,
+                attempts,
+            } = r;
             sqlx::query(
                 "UPDATE outbox_deliveries SET claimed_until = $1 WHERE event_id = $2 AND subscriber = $3",
             )
@@ -255,7 +319,7 @@ impl Store {
             claimed.push(ClaimedDelivery {
                 event_id: parse_id(&event_id)?,
                 subscriber,
-                attempts: r.try_get("attempts")?,
+                attempts,
             });
         }
         write.commit().await?;
@@ -287,24 +351,19 @@ impl Store {
             write.rollback().await?;
             return Ok(DeliveryOutcome::AlreadyDone);
         }
-        let row = sqlx::query(
+        let row = sqlx::query_as::<_, EventRow>(
             "SELECT kind, version, payload, actor_user_id, actor_name FROM outbox_events WHERE id = $1",
         )
         .bind(sql::id(event_id))
         .fetch_one(&mut **tx)
         .await?;
         let attempt = async {
-            let kind: String = row.try_get("kind")?;
-            let version = u32::try_from(row.try_get::<i64, _>("version")?).unwrap_or(0);
-            let event = DomainEvent::decode(&kind, version, &row.try_get::<String, _>("payload")?)
+            let version = u32::try_from(row.version).unwrap_or(0);
+            let event = DomainEvent::decode(&row.kind, version, &row.payload)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let actor = Actor {
-                user_id: row
-                    .try_get::<Option<String>, _>("actor_user_id")?
-                    .as_deref()
-                    .map(parse_id)
-                    .transpose()?,
-                name: row.try_get("actor_name")?,
+                user_id: row.actor_user_id.as_deref().map(parse_id).transpose()?,
+                name: row.actor_name,
                 provider_id: Some(event.provider_id()),
             };
             let s = subscriber(subscriber_name).ok_or_else(|| {
@@ -344,7 +403,7 @@ impl Store {
     ) -> Result<DeliveryOutcome> {
         let mut write = self.begin_change().await?;
         let tx = write.tx();
-        let row = sqlx::query(
+        let attempts = sqlx::query_scalar::<_, i64>(
             "SELECT attempts FROM outbox_deliveries WHERE event_id = $1 AND subscriber = $2 \
              AND delivered_at IS NULL AND dead = 0",
         )
@@ -352,11 +411,11 @@ impl Store {
         .bind(subscriber_name)
         .fetch_optional(&mut **tx)
         .await?;
-        let Some(row) = row else {
+        let Some(attempts) = attempts else {
             write.rollback().await?;
             return Ok(DeliveryOutcome::AlreadyDone);
         };
-        let failures = row.try_get::<i64, _>("attempts")? + 1;
+        let failures = attempts + 1;
         let dead = failures >= policy.max_attempts;
         let next = sql::now() + policy.delay(failures);
         let error: String = error.chars().take(2000).collect();
@@ -463,19 +522,18 @@ impl Store {
              WHERE event_id IN ({placeholders}) AND delivered_at IS NULL AND dead = 0 \
              ORDER BY event_id, subscriber"
         );
-        let mut q = sqlx::query(&query);
+        let mut q = sqlx::query_as::<_, UndeliveredRow>(&query);
         for id in events {
             q = q.bind(sql::id(*id));
         }
         q.fetch_all(self.pool())
             .await?
-            .iter()
+            .into_iter()
             .map(|r| {
-                let claimed: Option<String> = r.try_get("claimed_until")?;
                 Ok((
-                    parse_id(&r.try_get::<String, _>("event_id")?)?,
-                    r.try_get("subscriber")?,
-                    claimed.is_some_and(|c| c > now),
+                    parse_id(&r.event_id)?,
+                    r.subscriber,
+                    r.claimed_until.is_some_and(|c| c > now),
                 ))
             })
             .collect()
@@ -490,7 +548,7 @@ impl Store {
         kind: &str,
         limit: i64,
     ) -> Result<Vec<DomainEvent>> {
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, RecordedEventRow>(
             "SELECT kind, version, payload FROM outbox_events WHERE provider_id = $1 AND kind = $2 \
              ORDER BY created_at DESC, id DESC LIMIT $3",
         )
@@ -501,11 +559,10 @@ impl Store {
         .await?;
         rows.iter()
             .map(|r| {
-                let version: i64 = r.try_get("version")?;
                 DomainEvent::decode(
-                    &r.try_get::<String, _>("kind")?,
-                    u32::try_from(version).unwrap_or(u32::MAX),
-                    &r.try_get::<String, _>("payload")?,
+                    &r.kind,
+                    u32::try_from(r.version).unwrap_or(u32::MAX),
+                    &r.payload,
                 )
                 .map_err(|e| StoreError::Corrupt(e.to_string()))
             })
@@ -514,7 +571,7 @@ impl Store {
 
     /// Dead deliveries at every provider, newest first (for the system administrator).
     pub async fn dead_deliveries(&self, limit: i64) -> Result<Vec<DeadDelivery>> {
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, DeadRow>(
             "SELECT d.event_id, d.provider_id, e.kind, d.subscriber, d.attempts, d.last_error, e.created_at \
              FROM outbox_deliveries d JOIN outbox_events e ON e.id = d.event_id \
              WHERE d.dead = 1 ORDER BY e.created_at DESC, d.subscriber LIMIT $1",
@@ -522,19 +579,7 @@ impl Store {
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(DeadDelivery {
-                    event_id: parse_id(&r.try_get::<String, _>("event_id")?)?,
-                    provider_id: parse_id(&r.try_get::<String, _>("provider_id")?)?,
-                    kind: r.try_get("kind")?,
-                    subscriber: r.try_get("subscriber")?,
-                    attempts: r.try_get("attempts")?,
-                    last_error: r.try_get("last_error")?,
-                    created_at: parse_ts(&r.try_get::<String, _>("created_at")?)?,
-                })
-            })
-            .collect()
+        rows.into_iter().map(TryInto::try_into).collect()
     }
 
     /// Gives a dead delivery a fresh set of attempts, due now; audited. Not found unless it

@@ -60,30 +60,6 @@ pub fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned())
 }
 
-/// A nullable text column.
-pub(crate) fn opt_text(r: &sqlx::any::AnyRow, name: &str) -> Result<Option<String>> {
-    use sqlx::Row;
-    Ok(r.try_get::<Option<String>, _>(name)?)
-}
-
-/// A nullable id column.
-pub(crate) fn opt_uuid<T: From<Uuid>>(r: &sqlx::any::AnyRow, name: &str) -> Result<Option<T>> {
-    opt_text(r, name)?.map(|s| parse_id(&s)).transpose()
-}
-
-/// A nullable timestamp column.
-pub(crate) fn opt_ts(r: &sqlx::any::AnyRow, name: &str) -> Result<Option<OffsetDateTime>> {
-    opt_text(r, name)?.map(|s| parse_ts(&s)).transpose()
-}
-
-/// A nullable column holding a labelled enumeration's stored value.
-pub(crate) fn opt_enum<T: FromStr<Err = domain::UnknownValue>>(
-    r: &sqlx::any::AnyRow,
-    name: &str,
-) -> Result<Option<T>> {
-    opt_text(r, name)?.map(|s| parse_enum(&s)).transpose()
-}
-
 /// The placeholders of an `IN (…)` list of enumeration values: `$next, $next+1, …`, one for
 /// each value. Bind the values' stored text (`as_str()`) in the same order, so that no SQL
 /// text spells a stored value.

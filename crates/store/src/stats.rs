@@ -8,7 +8,7 @@ use crate::sql::{self, parse_enum, parse_id, parse_json};
 use crate::{Result, Scope, Store};
 use domain::reading::{OpinionKind, ReaderRates, ReaderTally, agrees_with_outcome, percentage};
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::FromRow;
 use std::collections::BTreeMap;
 use time::Date;
 use utoipa::ToSchema;
@@ -50,6 +50,31 @@ pub struct MammographerStats {
     pub partial_mammographies: i64,
 }
 
+/// One group of a reader's reads, as stored.
+#[derive(FromRow)]
+struct ReadGroupRow {
+    reader_id: String,
+    reader_name: String,
+    slot: String,
+    opinion_kind: String,
+    case_final_kind: Option<String>,
+    arbitrated: i64,
+    n: i64,
+}
+
+/// One group of a mammographer's image records, as stored.
+#[derive(FromRow)]
+struct ImageGroupRow {
+    user_id: Option<String>,
+    user_name: String,
+    completeness: String,
+    repeat_reasons: String,
+    tr: i64,
+    screens: i64,
+    images: i64,
+    repeats: i64,
+}
+
 impl Store {
     /// Readers' performance for reads given on or after `since`, one row per reader
     /// (only `reader` when given), busiest first.
@@ -70,7 +95,7 @@ impl Store {
         query.push_str(
             " GROUP BY d.reader_id, d.slot, d.opinion_kind, d.case_final_kind, d.arbitrated",
         );
-        let mut q = sqlx::query(&query)
+        let mut q = sqlx::query_as::<_, ReadGroupRow>(&query)
             .bind(sql::id(scope.provider_id))
             .bind(format!("{}T00:00:00.000000Z", sql::date(since)));
         if let Some(reader) = reader {
@@ -78,20 +103,18 @@ impl Store {
         }
         let rows = q.fetch_all(self.pool()).await?;
         let mut tallies: BTreeMap<String, (String, ReaderTally)> = BTreeMap::new();
-        for r in &rows {
-            let id: String = r.try_get("reader_id")?;
-            let name: String = r.try_get("reader_name")?;
-            let n = u64::try_from(r.try_get::<i64, _>("n")?).unwrap_or(0);
-            let kind: OpinionKind = parse_enum(&r.try_get::<String, _>("opinion_kind")?)?;
+        for r in rows {
+            let n = u64::try_from(r.n).unwrap_or(0);
+            let kind: OpinionKind = parse_enum(&r.opinion_kind)?;
             let final_kind = r
-                .try_get::<Option<String>, _>("case_final_kind")?
+                .case_final_kind
                 .map(|k| parse_enum::<OpinionKind>(&k))
                 .transpose()?;
             let entry = tallies
-                .entry(id)
-                .or_insert_with(|| (name, ReaderTally::default()));
+                .entry(r.reader_id)
+                .or_insert_with(|| (r.reader_name, ReaderTally::default()));
             let t = &mut entry.1;
-            match r.try_get::<String, _>("slot")?.as_str() {
+            match r.slot.as_str() {
                 "first" => t.first_reads += n,
                 _ => t.second_reads += n,
             }
@@ -100,7 +123,7 @@ impl Store {
                 OpinionKind::TechnicalRecall => t.technical_recalls += n,
                 _ => {}
             }
-            if r.try_get::<i64, _>("arbitrated")? == 1 {
+            if r.arbitrated == 1 {
                 t.arbitrated += n;
             }
             if let Some(final_kind) = final_kind {
@@ -148,7 +171,7 @@ impl Store {
         query.push_str(
             " GROUP BY i.user_id, i.user_name, i.completeness, i.repeat_reasons, i.technical_recall",
         );
-        let mut q = sqlx::query(&query)
+        let mut q = sqlx::query_as::<_, ImageGroupRow>(&query)
             .bind(sql::id(scope.provider_id))
             .bind(sql::date(since));
         if let Some(user) = user {
@@ -158,11 +181,11 @@ impl Store {
         let mut by_user: BTreeMap<(String, Option<String>), MammographerStats> = BTreeMap::new();
         let mut reasons: BTreeMap<(String, Option<String>), BTreeMap<String, i64>> =
             BTreeMap::new();
-        for r in &rows {
-            let user_id: Option<String> = r.try_get("user_id")?;
-            let name: String = r.try_get("user_name")?;
+        for r in rows {
+            let user_id = r.user_id;
+            let name = r.user_name;
             let key = (name.clone(), user_id.clone());
-            let screens: i64 = r.try_get("screens")?;
+            let screens = r.screens;
             let entry = by_user
                 .entry(key.clone())
                 .or_insert_with(|| MammographerStats {
@@ -179,17 +202,17 @@ impl Store {
                 });
             entry.user_id = user_id.as_deref().map(parse_id).transpose()?;
             entry.screens += screens;
-            entry.images += r.try_get::<i64, _>("images")?;
-            entry.repeats += r.try_get::<i64, _>("repeats")?;
-            if r.try_get::<i64, _>("tr")? == 1 {
+            entry.images += r.images;
+            entry.repeats += r.repeats;
+            if r.tr == 1 {
                 entry.technical_recalls += screens;
             }
-            match r.try_get::<String, _>("completeness")?.as_str() {
+            match r.completeness.as_str() {
                 "to_be_recalled" => entry.self_requested_recalls += screens,
                 "partial_mammography" => entry.partial_mammographies += screens,
                 _ => {}
             }
-            let listed: Vec<String> = parse_json(&r.try_get::<String, _>("repeat_reasons")?)?;
+            let listed: Vec<String> = parse_json(&r.repeat_reasons)?;
             let counts = reasons.entry(key).or_default();
             for reason in listed {
                 *counts.entry(reason).or_default() += screens;

@@ -4,13 +4,13 @@
 //! index by provider and participant.
 
 use crate::sql::{self, parse_date, parse_enum, parse_id, parse_json, parse_ts};
-use crate::{Result, Scope, Store};
+use crate::{Result, Scope, Store, StoreError};
 use domain::assessment::AssessmentRecord;
 use domain::end_code::EndCode;
 use domain::episode::{EpisodeOutcome, EpisodeStage, EpisodeType};
 use domain::ids::{AppointmentId, EpisodeId, FollowUpId, ParticipantId};
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::FromRow;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime, PrimitiveDateTime};
 use utoipa::ToSchema;
@@ -73,11 +73,105 @@ pub struct Timeline {
     pub episodes: Vec<TimelineEpisode>,
 }
 
-fn opt_date(r: &sqlx::any::AnyRow, name: &str) -> Result<Option<Date>> {
-    r.try_get::<Option<String>, _>(name)?
-        .filter(|s| !s.is_empty())
+/// A nullable stored date (empty text counts as none).
+fn opt_date(s: Option<String>) -> Result<Option<Date>> {
+    s.filter(|s| !s.is_empty())
         .map(|d| parse_date(&d))
         .transpose()
+}
+
+/// An episode, as stored.
+#[derive(FromRow)]
+struct EpisodeRow {
+    id: String,
+    episode_type: String,
+    stage: String,
+    outcome: Option<String>,
+    opened_on: String,
+    closed_on: Option<String>,
+    end_code: Option<String>,
+    end_reason: String,
+    next_test_due: Option<String>,
+}
+
+impl TryFrom<EpisodeRow> for TimelineEpisode {
+    type Error = StoreError;
+    fn try_from(r: EpisodeRow) -> Result<Self> {
+        Ok(TimelineEpisode {
+            id: parse_id(&r.id)?,
+            episode_type: parse_enum(&r.episode_type)?,
+            stage: parse_enum(&r.stage)?,
+            outcome: r.outcome.map(|o| parse_enum(&o)).transpose()?,
+            opened_on: parse_date(&r.opened_on)?,
+            closed_on: opt_date(r.closed_on)?,
+            end_code: r.end_code.map(|c| parse_enum(&c)).transpose()?,
+            end_reason: r.end_reason,
+            next_test_due: opt_date(r.next_test_due)?,
+            events: Vec::new(),
+        })
+    }
+}
+
+/// An appointment with its clinic, slot, location and follow-up request, as stored.
+#[derive(FromRow)]
+struct AppointmentRow {
+    id: String,
+    episode_id: String,
+    status: String,
+    images_taken: i64,
+    clinic_date: String,
+    clinic_type: String,
+    starts_at: String,
+    location_name: String,
+    follow_up_kind: Option<String>,
+}
+
+/// A reading case with its counts of reads and arbitrations, as stored.
+#[derive(FromRow)]
+struct ReadingRow {
+    episode_id: String,
+    appointment_id: String,
+    outcome: Option<String>,
+    concluded_at: Option<String>,
+    created_at: String,
+    reads: i64,
+    arbitrated: i64,
+}
+
+/// A follow-up request, as stored.
+#[derive(FromRow)]
+struct FollowUpRow {
+    id: String,
+    episode_id: String,
+    kind: String,
+    status: String,
+    details: String,
+    note: String,
+    created_at: String,
+    created_by_name: String,
+}
+
+/// One recording of an assessment, as stored.
+#[derive(FromRow)]
+struct AssessmentRow {
+    episode_id: String,
+    appointment_id: String,
+    record: String,
+    recorded_by_name: String,
+    recorded_at: String,
+}
+
+/// One change of an episode, as stored.
+#[derive(FromRow)]
+struct EpisodeChangeRow {
+    episode_id: String,
+    stage: String,
+    outcome: Option<String>,
+    end_code: Option<String>,
+    next_test_due: Option<String>,
+    reason: String,
+    changed_by_name: String,
+    changed_at: String,
 }
 
 /// An appointment's start as a UTC instant, for ordering ("09:10" on its clinic day).
@@ -96,7 +190,7 @@ impl Store {
         let p = sql::id(scope.provider_id);
         let who = sql::id(participant_id);
         let mut episodes: BTreeMap<EpisodeId, TimelineEpisode> = BTreeMap::new();
-        for r in sqlx::query(
+        for r in sqlx::query_as::<_, EpisodeRow>(
             "SELECT id, episode_type, stage, outcome, opened_on, closed_on, end_code, end_reason, next_test_due \
              FROM episodes WHERE provider_id = $1 AND participant_id = $2",
         )
@@ -105,28 +199,8 @@ impl Store {
         .fetch_all(self.pool())
         .await?
         {
-            let id = parse_id(&r.try_get::<String, _>("id")?)?;
-            episodes.insert(
-                id,
-                TimelineEpisode {
-                    id,
-                    episode_type: parse_enum(&r.try_get::<String, _>("episode_type")?)?,
-                    stage: parse_enum(&r.try_get::<String, _>("stage")?)?,
-                    outcome: r
-                        .try_get::<Option<String>, _>("outcome")?
-                        .map(|o| parse_enum(&o))
-                        .transpose()?,
-                    opened_on: parse_date(&r.try_get::<String, _>("opened_on")?)?,
-                    closed_on: opt_date(&r, "closed_on")?,
-                    end_code: r
-                        .try_get::<Option<String>, _>("end_code")?
-                        .map(|c| parse_enum(&c))
-                        .transpose()?,
-                    end_reason: r.try_get("end_reason")?,
-                    next_test_due: opt_date(&r, "next_test_due")?,
-                    events: Vec::new(),
-                },
-            );
+            let episode = TimelineEpisode::try_from(r)?;
+            episodes.insert(episode.id, episode);
         }
         let mut events = self.appointment_events(&p, &who).await?;
         events.extend(self.reading_events(&p, &who).await?);
@@ -154,7 +228,7 @@ impl Store {
         p: &str,
         who: &str,
     ) -> Result<Vec<(EpisodeId, TimelineEvent)>> {
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, AppointmentRow>(
             "SELECT a.id, a.episode_id, a.status, a.images_taken, c.clinic_date, c.clinic_type, s.starts_at, \
              l.name AS location_name, f.kind AS follow_up_kind \
              FROM appointments a \
@@ -168,20 +242,16 @@ impl Store {
         .bind(who)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
+        rows.into_iter()
             .map(|r| {
-                let id = parse_id(&r.try_get::<String, _>("id")?)?;
-                let status: domain::AppointmentStatus =
-                    parse_enum(&r.try_get::<String, _>("status")?)?;
-                let clinic_type: domain::ClinicType =
-                    parse_enum(&r.try_get::<String, _>("clinic_type")?)?;
-                let follow_up: Option<domain::follow_up::FollowUpKind> = r
-                    .try_get::<Option<String>, _>("follow_up_kind")?
-                    .map(|k| parse_enum(&k))
-                    .transpose()?;
-                let date = parse_date(&r.try_get::<String, _>("clinic_date")?)?;
-                let starts_at: String = r.try_get("starts_at")?;
-                let images: i64 = r.try_get("images_taken")?;
+                let id = parse_id(&r.id)?;
+                let status: domain::AppointmentStatus = parse_enum(&r.status)?;
+                let clinic_type: domain::ClinicType = parse_enum(&r.clinic_type)?;
+                let follow_up: Option<domain::follow_up::FollowUpKind> =
+                    r.follow_up_kind.map(|k| parse_enum(&k)).transpose()?;
+                let date = parse_date(&r.clinic_date)?;
+                let starts_at = r.starts_at;
+                let images = r.images_taken;
                 let title = match (clinic_type, follow_up) {
                     (domain::ClinicType::Assessment, _) => "Assessment appointment".to_owned(),
                     (_, Some(kind)) => {
@@ -199,12 +269,9 @@ impl Store {
                     let s = if images == 1 { "" } else { "s" };
                     detail.push_str(&format!(" · {images} image{s}"));
                 }
-                detail.push_str(&format!(
-                    " · {}, {starts_at}",
-                    r.try_get::<String, _>("location_name")?
-                ));
+                detail.push_str(&format!(" · {}, {starts_at}", r.location_name));
                 Ok((
-                    parse_id(&r.try_get::<String, _>("episode_id")?)?,
+                    parse_id(&r.episode_id)?,
                     TimelineEvent {
                         at: starts(date, &starts_at),
                         kind: TimelineKind::Appointment,
@@ -219,7 +286,7 @@ impl Store {
     }
 
     async fn reading_events(&self, p: &str, who: &str) -> Result<Vec<(EpisodeId, TimelineEvent)>> {
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, ReadingRow>(
             "SELECT rc.episode_id, rc.appointment_id, rc.screened_on, rc.outcome, rc.concluded_at, rc.created_at, \
              (SELECT COUNT(*) FROM reads r WHERE r.provider_id = rc.provider_id AND r.case_id = rc.id) AS reads, \
              (SELECT COUNT(*) FROM arbitrations x WHERE x.provider_id = rc.provider_id AND x.case_id = rc.id) AS arbitrated \
@@ -229,18 +296,13 @@ impl Store {
         .bind(who)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
+        rows.into_iter()
             .map(|r| {
-                let reads: i64 = r.try_get("reads")?;
-                let arbitrated = r.try_get::<i64, _>("arbitrated")? > 0;
-                let outcome: Option<EpisodeOutcome> = r
-                    .try_get::<Option<String>, _>("outcome")?
-                    .map(|o| parse_enum(&o))
-                    .transpose()?;
-                let concluded = r
-                    .try_get::<Option<String>, _>("concluded_at")?
-                    .map(|t| parse_ts(&t))
-                    .transpose()?;
+                let reads = r.reads;
+                let arbitrated = r.arbitrated > 0;
+                let outcome: Option<EpisodeOutcome> =
+                    r.outcome.map(|o| parse_enum(&o)).transpose()?;
+                let concluded = r.concluded_at.map(|t| parse_ts(&t)).transpose()?;
                 let s = if reads == 1 { "" } else { "s" };
                 let mut detail = format!("{reads} read{s}");
                 if arbitrated {
@@ -251,16 +313,16 @@ impl Store {
                     None => " · awaiting result".to_owned(),
                 });
                 Ok((
-                    parse_id(&r.try_get::<String, _>("episode_id")?)?,
+                    parse_id(&r.episode_id)?,
                     TimelineEvent {
                         at: match concluded {
                             Some(at) => at,
-                            None => parse_ts(&r.try_get::<String, _>("created_at")?)?,
+                            None => parse_ts(&r.created_at)?,
                         },
                         kind: TimelineKind::Reading,
                         title: "Image reading".to_owned(),
                         detail,
-                        appointment_id: Some(parse_id(&r.try_get::<String, _>("appointment_id")?)?),
+                        appointment_id: Some(parse_id(&r.appointment_id)?),
                         follow_up_id: None,
                     },
                 ))
@@ -273,7 +335,7 @@ impl Store {
         p: &str,
         who: &str,
     ) -> Result<Vec<(EpisodeId, TimelineEvent)>> {
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, FollowUpRow>(
             "SELECT id, episode_id, kind, status, details, note, views, created_at, created_by_name \
              FROM follow_up_requests WHERE provider_id = $1 AND participant_id = $2",
         )
@@ -281,32 +343,29 @@ impl Store {
         .bind(who)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
+        rows.into_iter()
             .map(|r| {
-                let kind: domain::follow_up::FollowUpKind =
-                    parse_enum(&r.try_get::<String, _>("kind")?)?;
-                let status: domain::follow_up::FollowUpState =
-                    parse_enum(&r.try_get::<String, _>("status")?)?;
-                let details: String = r.try_get("details")?;
-                let note: String = r.try_get("note")?;
+                let kind: domain::follow_up::FollowUpKind = parse_enum(&r.kind)?;
+                let status: domain::follow_up::FollowUpState = parse_enum(&r.status)?;
                 let mut detail = status.label().to_owned();
-                let what = if details.is_empty() { note } else { details };
+                let what = if r.details.is_empty() {
+                    r.note
+                } else {
+                    r.details
+                };
                 if !what.is_empty() {
                     detail.push_str(&format!(" · {what}"));
                 }
-                detail.push_str(&format!(
-                    " · raised by {}",
-                    r.try_get::<String, _>("created_by_name")?
-                ));
+                detail.push_str(&format!(" · raised by {}", r.created_by_name));
                 Ok((
-                    parse_id(&r.try_get::<String, _>("episode_id")?)?,
+                    parse_id(&r.episode_id)?,
                     TimelineEvent {
-                        at: parse_ts(&r.try_get::<String, _>("created_at")?)?,
+                        at: parse_ts(&r.created_at)?,
                         kind: TimelineKind::FollowUp,
                         title: kind.label().to_owned(),
                         detail,
                         appointment_id: None,
-                        follow_up_id: Some(parse_id(&r.try_get::<String, _>("id")?)?),
+                        follow_up_id: Some(parse_id(&r.id)?),
                     },
                 ))
             })
@@ -320,7 +379,7 @@ impl Store {
         p: &str,
         who: &str,
     ) -> Result<Vec<(EpisodeId, TimelineEvent)>> {
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, AssessmentRow>(
             "SELECT s.episode_id, s.appointment_id, h.record, h.recorded_by_name, h.recorded_at \
              FROM assessments s JOIN assessment_history h ON h.assessment_id = s.id AND h.provider_id = s.provider_id \
              WHERE s.provider_id = $1 AND s.participant_id = $2",
@@ -329,9 +388,9 @@ impl Store {
         .bind(who)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
+        rows.into_iter()
             .map(|r| {
-                let record: AssessmentRecord = parse_json(&r.try_get::<String, _>("record")?)?;
+                let record: AssessmentRecord = parse_json(&r.record)?;
                 let mut detail = record.work_summary();
                 if let Some(mdm) = &record.mdm {
                     detail.push_str(&format!(
@@ -340,18 +399,15 @@ impl Store {
                         mdm.outcome
                     ));
                 }
-                detail.push_str(&format!(
-                    " · by {}",
-                    r.try_get::<String, _>("recorded_by_name")?
-                ));
+                detail.push_str(&format!(" · by {}", r.recorded_by_name));
                 Ok((
-                    parse_id(&r.try_get::<String, _>("episode_id")?)?,
+                    parse_id(&r.episode_id)?,
                     TimelineEvent {
-                        at: parse_ts(&r.try_get::<String, _>("recorded_at")?)?,
+                        at: parse_ts(&r.recorded_at)?,
                         kind: TimelineKind::Assessment,
                         title: format!("Assessment: {}", record.outcome.describe()),
                         detail,
-                        appointment_id: Some(parse_id(&r.try_get::<String, _>("appointment_id")?)?),
+                        appointment_id: Some(parse_id(&r.appointment_id)?),
                         follow_up_id: None,
                     },
                 ))
@@ -364,7 +420,7 @@ impl Store {
         p: &str,
         who: &str,
     ) -> Result<Vec<(EpisodeId, TimelineEvent)>> {
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, EpisodeChangeRow>(
             "SELECT h.episode_id, h.stage, h.outcome, h.end_code, h.next_test_due, h.reason, h.changed_by_name, h.changed_at \
              FROM episode_history h JOIN episodes e ON e.id = h.episode_id AND e.provider_id = h.provider_id \
              WHERE e.provider_id = $1 AND e.participant_id = $2",
@@ -373,37 +429,29 @@ impl Store {
         .bind(who)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
+        rows.into_iter()
             .map(|r| {
-                let stage: EpisodeStage = parse_enum(&r.try_get::<String, _>("stage")?)?;
-                let outcome: Option<EpisodeOutcome> = r
-                    .try_get::<Option<String>, _>("outcome")?
-                    .map(|o| parse_enum(&o))
-                    .transpose()?;
-                let end_code: Option<EndCode> = r
-                    .try_get::<Option<String>, _>("end_code")?
-                    .map(|c| parse_enum(&c))
-                    .transpose()?;
+                let stage: EpisodeStage = parse_enum(&r.stage)?;
+                let outcome: Option<EpisodeOutcome> =
+                    r.outcome.map(|o| parse_enum(&o)).transpose()?;
+                let end_code: Option<EndCode> = r.end_code.map(|c| parse_enum(&c)).transpose()?;
                 let title = match (end_code, outcome) {
                     (Some(code), _) => format!("Episode closed: {}", code.label()),
                     (None, Some(o)) => format!("Outcome: {}", o.label()),
                     (None, None) => format!("Stage: {}", stage.label()),
                 };
-                let mut detail = r.try_get::<String, _>("reason")?;
-                if let Some(due) = opt_date(r, "next_test_due")? {
+                let mut detail = r.reason;
+                if let Some(due) = opt_date(r.next_test_due)? {
                     detail.push_str(&format!(
                         " · next test due {}",
                         domain::medical::format_date(due)
                     ));
                 }
-                detail.push_str(&format!(
-                    " · by {}",
-                    r.try_get::<String, _>("changed_by_name")?
-                ));
+                detail.push_str(&format!(" · by {}", r.changed_by_name));
                 Ok((
-                    parse_id(&r.try_get::<String, _>("episode_id")?)?,
+                    parse_id(&r.episode_id)?,
                     TimelineEvent {
-                        at: parse_ts(&r.try_get::<String, _>("changed_at")?)?,
+                        at: parse_ts(&r.changed_at)?,
                         kind: TimelineKind::EpisodeChange,
                         title,
                         detail,

@@ -4,6 +4,33 @@ use super::*;
 use crate::write::AuditRow;
 use domain::ids::AppointmentId;
 
+/// A gateway a bearer token belongs to, as stored.
+#[derive(FromRow)]
+struct PrincipalRow {
+    id: String,
+    provider_id: String,
+    name: String,
+}
+
+impl TryFrom<PrincipalRow> for GatewayPrincipal {
+    type Error = StoreError;
+    fn try_from(r: PrincipalRow) -> Result<Self> {
+        Ok(GatewayPrincipal {
+            gateway_id: parse_id(&r.id)?,
+            provider_id: parse_id(&r.provider_id)?,
+            name: r.name,
+        })
+    }
+}
+
+/// A room a gateway serves, with its location's name, as stored.
+#[derive(FromRow)]
+struct GatewayRoomRow {
+    gateway_id: String,
+    name: String,
+    location_name: String,
+}
+
 impl Store {
     /// Registers a gateway for a provider, serving `rooms` (ids of that provider's rooms),
     /// and returns its id and bearer token. The token is shown once: only its SHA-256 is
@@ -76,14 +103,15 @@ impl Store {
         here.sort_by(|a, b| a.name.cmp(&b.name));
         let room = here.get(1).or(here.first()).map(|r| r.id);
         let token = new_secret();
-        let existing = sqlx::query("SELECT id FROM gateways WHERE provider_id = $1 AND name = $2")
-            .bind(sql::id(provider.id))
-            .bind("Demo gateway")
-            .fetch_optional(self.pool())
-            .await?;
+        let existing = sqlx::query_scalar::<_, String>(
+            "SELECT id FROM gateways WHERE provider_id = $1 AND name = $2",
+        )
+        .bind(sql::id(provider.id))
+        .bind("Demo gateway")
+        .fetch_optional(self.pool())
+        .await?;
         match existing {
-            Some(r) => {
-                let id: String = r.try_get("id")?;
+            Some(id) => {
                 let mut write = self.begin_change().await?;
                 let tx = write.tx();
                 sqlx::query(
@@ -114,19 +142,13 @@ impl Store {
     /// The gateway a bearer token belongs to, unless revoked.
     #[tracing::instrument(skip_all)]
     pub async fn gateway_by_token(&self, token: &str) -> Result<Option<GatewayPrincipal>> {
-        let row = sqlx::query(
+        sqlx::query_as::<_, PrincipalRow>(
             "SELECT id, provider_id, name FROM gateways WHERE token_hash = $1 AND revoked_at IS NULL",
         )
         .bind(hash_secret(token))
         .fetch_optional(self.pool())
-        .await?;
-        row.map(|r| {
-            Ok(GatewayPrincipal {
-                gateway_id: parse_id(&r.try_get::<String, _>("id")?)?,
-                provider_id: parse_id(&r.try_get::<String, _>("provider_id")?)?,
-                name: r.try_get("name")?,
-            })
-        })
+        .await?
+        .map(TryInto::try_into)
         .transpose()
     }
 
@@ -149,7 +171,7 @@ impl Store {
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn gateways(&self, scope: Scope) -> Result<Vec<GatewayStatus>> {
         let p = sql::id(scope.provider_id);
-        let rooms = sqlx::query(
+        let rooms = sqlx::query_as::<_, GatewayRoomRow>(
             "SELECT gr.gateway_id, r.name, l.name AS location_name FROM gateway_rooms gr \
              JOIN rooms r ON r.id = gr.room_id AND r.provider_id = gr.provider_id \
              JOIN locations l ON l.id = r.location_id AND l.provider_id = gr.provider_id \
@@ -159,26 +181,19 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         let now = sql::now();
-        sqlx::query(&format!(
+        sqlx::query_as::<_, GatewayRow>(&format!(
             "SELECT {GATEWAY_COLUMNS} FROM gateways g WHERE g.provider_id = $1 AND g.revoked_at IS NULL ORDER BY g.name"
         ))
         .bind(&p)
         .fetch_all(self.pool())
         .await?
-        .iter()
+        .into_iter()
         .map(|r| {
-            let id: String = r.try_get("id")?;
             let names = rooms
                 .iter()
-                .filter(|x| x.try_get::<String, _>("gateway_id").ok().as_ref() == Some(&id))
-                .map(|x| {
-                    Ok(format!(
-                        "{}, {}",
-                        x.try_get::<String, _>("name")?,
-                        x.try_get::<String, _>("location_name")?
-                    ))
-                })
-                .collect::<Result<Vec<_>>>()?;
+                .filter(|x| x.gateway_id == r.id)
+                .map(|x| format!("{}, {}", x.name, x.location_name))
+                .collect();
             gateway_from(r, names, now)
         })
         .collect()
@@ -187,7 +202,7 @@ impl Store {
     /// The gateway serving a room, if any.
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, room_id = %room_id))]
     pub async fn room_gateway(&self, scope: Scope, room_id: Uuid) -> Result<Option<GatewayStatus>> {
-        let row = sqlx::query(&format!(
+        let row = sqlx::query_as::<_, GatewayRow>(&format!(
             "SELECT {GATEWAY_COLUMNS} FROM gateway_rooms gr \
              JOIN gateways g ON g.id = gr.gateway_id AND g.provider_id = gr.provider_id \
              WHERE gr.provider_id = $1 AND gr.room_id = $2 AND g.revoked_at IS NULL"
@@ -196,7 +211,7 @@ impl Store {
         .bind(sql::id(room_id))
         .fetch_optional(self.pool())
         .await?;
-        row.map(|r| gateway_from(&r, Vec::new(), sql::now()))
+        row.map(|r| gateway_from(r, Vec::new(), sql::now()))
             .transpose()
     }
 
@@ -273,15 +288,14 @@ impl Store {
         scope: Scope,
         appointment_id: AppointmentId,
     ) -> Result<Option<WorklistItem>> {
-        sqlx::query(&format!(
+        sqlx::query_as::<_, ItemRow>(&format!(
             "SELECT {ITEM_COLUMNS} {ITEM_JOINS} WHERE w.provider_id = $1 AND w.appointment_id = $2"
         ))
         .bind(sql::id(scope.provider_id))
         .bind(sql::id(appointment_id))
         .fetch_optional(self.pool())
         .await?
-        .as_ref()
-        .map(item_from)
+        .map(TryInto::try_into)
         .transpose()
     }
 
@@ -295,14 +309,13 @@ impl Store {
         after: Option<i64>,
     ) -> Result<(i64, Vec<WorklistItem>)> {
         let p = sql::id(gw.provider_id);
-        let cursor: i64 =
-            sqlx::query("SELECT worklist_seq FROM gateway_settings WHERE provider_id = $1")
-                .bind(&p)
-                .fetch_optional(self.pool())
-                .await?
-                .map(|r| r.try_get("worklist_seq"))
-                .transpose()?
-                .unwrap_or(0);
+        let cursor: i64 = sqlx::query_scalar::<_, i64>(
+            "SELECT worklist_seq FROM gateway_settings WHERE provider_id = $1",
+        )
+        .bind(&p)
+        .fetch_optional(self.pool())
+        .await?
+        .unwrap_or(0);
         // A cursor from the future (the database was restored from a backup): start again
         // from every live item, rather than wait for changes that will never come.
         let after = after.filter(|a| *a <= cursor);
@@ -320,7 +333,7 @@ impl Store {
         }
         let rows = match after {
             Some(after) => {
-                sqlx::query(&format!(
+                sqlx::query_as::<_, ItemRow>(&format!(
                     "SELECT {ITEM_COLUMNS} {ITEM_JOINS} WHERE w.provider_id = $1 AND w.seq > $2 AND w.seq <= $3 ORDER BY w.seq"
                 ))
                 .bind(&p)
@@ -341,14 +354,19 @@ impl Store {
                      AND w.seq <= $2 ORDER BY w.seq",
                     sql::placeholders(3, &live)
                 );
-                let mut q = sqlx::query(&query).bind(&p).bind(cursor);
+                let mut q = sqlx::query_as::<_, ItemRow>(&query).bind(&p).bind(cursor);
                 for s in &live {
                     q = q.bind(s.as_str());
                 }
                 q.fetch_all(self.pool()).await?
             }
         };
-        Ok((cursor, rows.iter().map(item_from).collect::<Result<_>>()?))
+        Ok((
+            cursor,
+            rows.into_iter()
+                .map(TryInto::try_into)
+                .collect::<Result<_>>()?,
+        ))
     }
 
     /// Stores one event from a gateway, exactly once. Returns `stored: false` when the

@@ -5,6 +5,97 @@ use super::*;
 use crate::write::AuditRow;
 use domain::ids::AppointmentId;
 
+/// An appointment's image recording mode, as stored.
+#[derive(FromRow)]
+struct ImageModeRow {
+    mode: String,
+    reason: String,
+}
+
+/// A worklist item's change number and the last its gateway collected, as stored.
+#[derive(FromRow)]
+struct CollectedRow {
+    seq: i64,
+    worklist_acked_seq: i64,
+}
+
+/// An image's thumbnail, as stored.
+#[derive(FromRow)]
+struct ThumbnailRow {
+    thumbnail_media_type: Option<String>,
+    thumbnail_base64: Option<String>,
+}
+
+/// The appointment a quarantined image's keys name, with its participant, as stored.
+#[derive(FromRow)]
+struct CandidateRow {
+    appointment_id: String,
+    first_name: String,
+    last_name: String,
+    nhs_number: String,
+}
+
+impl TryFrom<&CandidateRow> for QuarantineCandidate {
+    type Error = StoreError;
+    fn try_from(r: &CandidateRow) -> Result<Self> {
+        Ok(QuarantineCandidate {
+            appointment_id: parse_id(&r.appointment_id)?,
+            participant_name: format!("{} {}", r.first_name, r.last_name),
+            nhs_number: r.nhs_number.clone(),
+        })
+    }
+}
+
+/// The image an office user detaches from its appointment, as stored.
+#[derive(FromRow)]
+struct DetachedImageRow {
+    appointment_id: Option<String>,
+    sop_instance_uid: String,
+}
+
+/// A discrepancy with its appointment's participant, as stored.
+#[derive(FromRow)]
+struct DiscrepancyRow {
+    id: String,
+    appointment_id: String,
+    kind: String,
+    detail: String,
+    created_at: String,
+    resolved_by_name: Option<String>,
+    resolved_at: Option<String>,
+    resolution: Option<String>,
+    first_name: String,
+    last_name: String,
+    nhs_number: String,
+}
+
+impl TryFrom<DiscrepancyRow> for DiscrepancyRecord {
+    type Error = StoreError;
+    fn try_from(r: DiscrepancyRow) -> Result<Self> {
+        let kind: DiscrepancyKind = parse_enum(&r.kind)?;
+        Ok(DiscrepancyRecord {
+            id: parse_id(&r.id)?,
+            appointment_id: parse_id(&r.appointment_id)?,
+            participant_name: format!("{} {}", r.first_name, r.last_name),
+            nhs_number: r.nhs_number,
+            kind,
+            kind_label: kind.label().to_owned(),
+            detail: r.detail,
+            created_at: parse_ts(&r.created_at)?,
+            resolved_by_name: r.resolved_by_name,
+            resolved_at: nonempty_ts(r.resolved_at)?,
+            resolution: r.resolution,
+        })
+    }
+}
+
+/// A discrepancy being resolved, with its appointment's participant, as stored.
+#[derive(FromRow)]
+struct ResolvingRow {
+    resolved_at: Option<String>,
+    participant_id: String,
+}
+
 impl Store {
     /// Everything the images step needs about an appointment's automatic capture.
     /// `room` is the room the images are taken in (the gateway is the one serving it).
@@ -20,7 +111,7 @@ impl Store {
             Some(r) => self.room_gateway(scope, r.id).await?,
             None => None,
         };
-        let mode = sqlx::query(
+        let mode = sqlx::query_as::<_, ImageModeRow>(
             "SELECT mode, reason FROM appointment_image_modes WHERE provider_id = $1 AND appointment_id = $2",
         )
         .bind(&p)
@@ -28,14 +119,11 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         let (manual_mode, manual_reason) = match mode {
-            Some(r) => (
-                r.try_get::<String, _>("mode")? == RecordingMethod::Manual.as_str(),
-                Some(r.try_get::<String, _>("reason")?),
-            ),
+            Some(r) => (r.mode == RecordingMethod::Manual.as_str(), Some(r.reason)),
             None => (false, None),
         };
         let mut status = None;
-        for r in sqlx::query(
+        for r in sqlx::query_scalar::<_, String>(
             "SELECT status FROM gateway_mpps WHERE provider_id = $1 AND appointment_id = $2 ORDER BY updated_at",
         )
         .bind(&p)
@@ -43,12 +131,9 @@ impl Store {
         .fetch_all(self.pool())
         .await?
         {
-            status = Some(merge_mpps(
-                status,
-                parse_enum(&r.try_get::<String, _>("status")?)?,
-            ));
+            status = Some(merge_mpps(status, parse_enum(&r)?));
         }
-        let collected = sqlx::query(
+        let collected = sqlx::query_as::<_, CollectedRow>(
             "SELECT w.seq, g.worklist_acked_seq FROM worklist_items w \
              JOIN gateway_rooms gr ON gr.room_id = w.room_id AND gr.provider_id = w.provider_id \
              JOIN gateways g ON g.id = gr.gateway_id AND g.provider_id = w.provider_id \
@@ -59,7 +144,7 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         let on_worklist = match collected {
-            Some(r) => r.try_get::<i64, _>("seq")? <= r.try_get::<i64, _>("worklist_acked_seq")?,
+            Some(r) => r.seq <= r.worklist_acked_seq,
             None => false,
         };
         Ok(ImageCapture {
@@ -81,7 +166,7 @@ impl Store {
         scope: Scope,
         appointment_id: AppointmentId,
     ) -> Result<Vec<ReceivedImage>> {
-        sqlx::query(&format!(
+        sqlx::query_as::<_, ImageRow>(&format!(
             "SELECT {IMAGE_COLUMNS} FROM gateway_images WHERE provider_id = $1 AND appointment_id = $2 \
              ORDER BY stored_at, id"
         ))
@@ -89,25 +174,22 @@ impl Store {
         .bind(sql::id(appointment_id))
         .fetch_all(self.pool())
         .await?
-        .iter()
-        .map(image_from)
+        .into_iter()
+        .map(TryInto::try_into)
         .collect()
     }
 
     /// An image's thumbnail (media type and bytes), within the provider.
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, image_id = %image_id))]
     pub async fn image_thumbnail(&self, scope: Scope, image_id: Uuid) -> Result<(String, Vec<u8>)> {
-        let row = sqlx::query(
+        let row = sqlx::query_as::<_, ThumbnailRow>(
             "SELECT thumbnail_media_type, thumbnail_base64 FROM gateway_images WHERE id = $1 AND provider_id = $2",
         )
         .bind(sql::id(image_id))
         .bind(sql::id(scope.provider_id))
         .fetch_one(self.pool())
         .await?;
-        let (Some(media), Some(data)) = (
-            row.try_get::<Option<String>, _>("thumbnail_media_type")?,
-            row.try_get::<Option<String>, _>("thumbnail_base64")?,
-        ) else {
+        let (Some(media), Some(data)) = (row.thumbnail_media_type, row.thumbnail_base64) else {
             return Err(StoreError::NotFound);
         };
         let bytes = BASE64
@@ -119,7 +201,7 @@ impl Store {
     /// Images waiting in quarantine (never attached automatically), oldest first.
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn quarantined_images(&self, scope: Scope) -> Result<Vec<ReceivedImage>> {
-        sqlx::query(&format!(
+        sqlx::query_as::<_, ImageRow>(&format!(
             "SELECT {IMAGE_COLUMNS} FROM gateway_images WHERE provider_id = $1 AND quarantine_status = $2 \
              ORDER BY stored_at, id"
         ))
@@ -127,8 +209,8 @@ impl Store {
         .bind(QuarantineStatus::Open.as_str())
         .fetch_all(self.pool())
         .await?
-        .iter()
-        .map(image_from)
+        .into_iter()
+        .map(TryInto::try_into)
         .collect()
     }
 
@@ -139,7 +221,7 @@ impl Store {
         scope: Scope,
         image_id: Uuid,
     ) -> Result<Option<QuarantineCandidate>> {
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, CandidateRow>(
             "SELECT DISTINCT w.appointment_id, pt.first_name, pt.last_name, pt.nhs_number FROM gateway_images gi \
              JOIN worklist_items w ON w.provider_id = gi.provider_id \
                AND (w.study_instance_uid = gi.study_instance_uid OR w.accession_number = gi.accession_number) \
@@ -153,15 +235,7 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         match rows.as_slice() {
-            [r] => Ok(Some(QuarantineCandidate {
-                appointment_id: parse_id(&r.try_get::<String, _>("appointment_id")?)?,
-                participant_name: format!(
-                    "{} {}",
-                    r.try_get::<String, _>("first_name")?,
-                    r.try_get::<String, _>("last_name")?
-                ),
-                nhs_number: r.try_get("nhs_number")?,
-            })),
+            [r] => Ok(Some(r.try_into()?)),
             _ => Ok(None),
         }
     }
@@ -199,17 +273,18 @@ impl Store {
         let tx = write.tx();
         let row = open_quarantined(tx, scope, image_id).await?;
         if let Some(c) = &candidate {
-            let patient_id: Option<String> = row.try_get("patient_id")?;
-            let detached = row.try_get::<Option<String>, _>("detached_from")?.is_some();
+            let patient_id = row.patient_id.clone();
+            let detached = row.detached_from.is_some();
             if domain::gateway::attachment_needs_second_person(
                 patient_id.as_deref(),
                 &c.nhs_number,
                 detached,
             ) {
-                if let Some(by) = row.try_get::<Option<String>, _>("attach_requested_by_name")? {
+                if let Some(by) = &row.attach_requested_by_name {
                     let same = row
-                        .try_get::<Option<String>, _>("attach_requested_by")?
-                        .is_some_and(|u| Some(u) == actor.user_id.map(sql::id));
+                        .attach_requested_by
+                        .as_ref()
+                        .is_some_and(|u| Some(u) == actor.user_id.map(sql::id).as_ref());
                     return Err(StoreError::Refused(if same {
                         domain::gateway::SAME_PERSON_CONFIRMS.to_owned()
                     } else {
@@ -250,7 +325,7 @@ impl Store {
                         serde_json::json!({
                             "outcome": "attachment_requested",
                             "appointment_id": c.appointment_id,
-                            "sop_instance_uid": row.try_get::<String, _>("sop_instance_uid")?,
+                            "sop_instance_uid": row.sop_instance_uid,
                             "patient_id": patient_id,
                             "nhs_number": c.nhs_number,
                             "reason": reason,
@@ -293,7 +368,7 @@ impl Store {
             &serde_json::json!({
                 "outcome": resolved,
                 "appointment_id": appointment,
-                "sop_instance_uid": row.try_get::<String, _>("sop_instance_uid")?,
+                "sop_instance_uid": row.sop_instance_uid,
                 "reason": reason,
             }),
         )
@@ -342,19 +417,18 @@ impl Store {
         let mut write = self.begin_change().await?;
         let tx = write.tx();
         let row = open_quarantined(tx, scope, image_id).await?;
-        let requested_by: Option<String> = row.try_get("attach_requested_by")?;
-        let requested_for: Option<String> = row.try_get("attach_requested_for")?;
-        domain::gateway::may_confirm(requested_by.as_ref(), actor.user_id.map(sql::id).as_ref())
-            .map_err(|m| StoreError::Refused(m.to_owned()))?;
-        if requested_for.as_deref() != Some(sql::id(candidate.appointment_id).as_str()) {
+        domain::gateway::may_confirm(
+            row.attach_requested_by.as_ref(),
+            actor.user_id.map(sql::id).as_ref(),
+        )
+        .map_err(|m| StoreError::Refused(m.to_owned()))?;
+        if row.attach_requested_for.as_deref() != Some(sql::id(candidate.appointment_id).as_str()) {
             return Err(StoreError::Refused(
                 "This image now names a different appointment from the one the attachment was asked for. Ask again."
                     .to_owned(),
             ));
         }
-        let requester: String = row
-            .try_get::<Option<String>, _>("attach_requested_by_name")?
-            .unwrap_or_default();
+        let requester: String = row.attach_requested_by_name.clone().unwrap_or_default();
         let a = candidate.appointment_id;
         let participant_id = participant_of(tx, scope, a).await?;
         sqlx::query(
@@ -380,9 +454,9 @@ impl Store {
             &serde_json::json!({
                 "outcome": "attached",
                 "appointment_id": a,
-                "sop_instance_uid": row.try_get::<String, _>("sop_instance_uid")?,
+                "sop_instance_uid": row.sop_instance_uid,
                 "requested_by": requester,
-                "request_reason": row.try_get::<Option<String>, _>("attach_request_reason")?,
+                "request_reason": row.attach_request_reason,
                 "confirmed_by": actor.name,
                 "reason": reason,
             }),
@@ -414,19 +488,14 @@ impl Store {
         })?;
         let mut write = self.begin_change().await?;
         let tx = write.tx();
-        let row = sqlx::query(
+        let row = sqlx::query_as::<_, DetachedImageRow>(
             "SELECT appointment_id, sop_instance_uid FROM gateway_images WHERE id = $1 AND provider_id = $2",
         )
         .bind(sql::id(image_id))
         .bind(sql::id(scope.provider_id))
         .fetch_one(&mut **tx)
         .await?;
-        let Some(a) = row
-            .try_get::<Option<String>, _>("appointment_id")?
-            .as_deref()
-            .map(parse_id)
-            .transpose()?
-        else {
+        let Some(a) = row.appointment_id.as_deref().map(parse_id).transpose()? else {
             return Err(StoreError::Refused(
                 "This image is not attached to an appointment.".to_owned(),
             ));
@@ -460,7 +529,7 @@ impl Store {
             &serde_json::json!({
                 "outcome": "detached",
                 "appointment_id": a,
-                "sop_instance_uid": row.try_get::<String, _>("sop_instance_uid")?,
+                "sop_instance_uid": row.sop_instance_uid,
                 "reason": reason,
             }),
         )
@@ -477,28 +546,26 @@ impl Store {
         scope: Scope,
         appointment_id: AppointmentId,
     ) -> Result<i64> {
-        Ok(sqlx::query(
+        Ok(sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) AS n FROM gateway_images WHERE provider_id = $1 AND appointment_id = $2",
         )
         .bind(sql::id(scope.provider_id))
         .bind(sql::id(appointment_id))
         .fetch_one(self.pool())
-        .await?
-        .try_get::<i64, _>("n")?)
+        .await?)
     }
 
     /// One received image, within the provider (attached or not).
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, image_id = %image_id))]
     pub async fn received_image(&self, scope: Scope, image_id: Uuid) -> Result<ReceivedImage> {
-        image_from(
-            &sqlx::query(&format!(
-                "SELECT {IMAGE_COLUMNS} FROM gateway_images WHERE id = $1 AND provider_id = $2"
-            ))
-            .bind(sql::id(image_id))
-            .bind(sql::id(scope.provider_id))
-            .fetch_one(self.pool())
-            .await?,
-        )
+        sqlx::query_as::<_, ImageRow>(&format!(
+            "SELECT {IMAGE_COLUMNS} FROM gateway_images WHERE id = $1 AND provider_id = $2"
+        ))
+        .bind(sql::id(image_id))
+        .bind(sql::id(scope.provider_id))
+        .fetch_one(self.pool())
+        .await?
+        .try_into()
     }
 
     /// "Switch to manual image mode": this appointment's images are recorded by hand from
@@ -513,14 +580,13 @@ impl Store {
     ) -> Result<()> {
         let mut write = self.begin_change().await?;
         let tx = write.tx();
-        let participant_id: String = sqlx::query(
+        let participant_id = sqlx::query_scalar::<_, String>(
             "SELECT participant_id FROM appointments WHERE id = $1 AND provider_id = $2",
         )
         .bind(sql::id(appointment_id))
         .bind(sql::id(scope.provider_id))
         .fetch_one(&mut **tx)
-        .await?
-        .try_get("participant_id")?;
+        .await?;
         require_runner(tx, scope, actor, appointment_id).await?;
         let now = sql::ts(sql::now());
         let done = sqlx::query(
@@ -574,7 +640,7 @@ impl Store {
         } else {
             ""
         };
-        sqlx::query(&format!(
+        sqlx::query_as::<_, DiscrepancyRow>(&format!(
             "SELECT d.id, d.appointment_id, d.kind, d.detail, d.created_at, d.resolved_by_name, d.resolved_at, \
              d.resolution, p.first_name, p.last_name, p.nhs_number FROM image_discrepancies d \
              JOIN appointments a ON a.id = d.appointment_id AND a.provider_id = d.provider_id \
@@ -584,27 +650,8 @@ impl Store {
         .bind(sql::id(scope.provider_id))
         .fetch_all(self.pool())
         .await?
-        .iter()
-        .map(|r| {
-            let kind: DiscrepancyKind = parse_enum(&r.try_get::<String, _>("kind")?)?;
-            Ok(DiscrepancyRecord {
-                id: parse_id(&r.try_get::<String, _>("id")?)?,
-                appointment_id: parse_id(&r.try_get::<String, _>("appointment_id")?)?,
-                participant_name: format!(
-                    "{} {}",
-                    r.try_get::<String, _>("first_name")?,
-                    r.try_get::<String, _>("last_name")?
-                ),
-                nhs_number: r.try_get("nhs_number")?,
-                kind,
-                kind_label: kind.label().to_owned(),
-                detail: r.try_get("detail")?,
-                created_at: parse_ts(&r.try_get::<String, _>("created_at")?)?,
-                resolved_by_name: r.try_get("resolved_by_name")?,
-                resolved_at: opt_ts(r.try_get("resolved_at")?)?,
-                resolution: r.try_get("resolution")?,
-            })
-        })
+        .into_iter()
+        .map(TryInto::try_into)
         .collect()
     }
 
@@ -622,7 +669,7 @@ impl Store {
             .map_err(|m| StoreError::invalid("resolution", m))?;
         let mut write = self.begin_change().await?;
         let tx = write.tx();
-        let row = sqlx::query(
+        let row = sqlx::query_as::<_, ResolvingRow>(
             "SELECT d.resolved_at, a.participant_id FROM image_discrepancies d \
              JOIN appointments a ON a.id = d.appointment_id AND a.provider_id = d.provider_id \
              WHERE d.id = $1 AND d.provider_id = $2",
@@ -631,7 +678,7 @@ impl Store {
         .bind(sql::id(scope.provider_id))
         .fetch_one(&mut **tx)
         .await?;
-        if row.try_get::<Option<String>, _>("resolved_at")?.is_some() {
+        if row.resolved_at.is_some() {
             return Err(StoreError::Refused(
                 "This discrepancy has already been resolved.".to_owned(),
             ));
@@ -654,7 +701,7 @@ impl Store {
                 AuditAction::Update,
                 "image_discrepancy",
                 id,
-                Some(parse_id(&row.try_get::<String, _>("participant_id")?)?),
+                Some(parse_id(&row.participant_id)?),
                 serde_json::json!({ "resolution": resolution }),
             ))
             .await?;

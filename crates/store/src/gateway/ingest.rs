@@ -3,14 +3,27 @@
 use super::*;
 use domain::ids::AppointmentId;
 
+/// A quarantined image, as an office user's settling of it reads it, as stored.
+#[derive(FromRow)]
+pub(super) struct QuarantinedRow {
+    pub quarantine_status: Option<String>,
+    pub sop_instance_uid: String,
+    pub patient_id: Option<String>,
+    pub detached_from: Option<String>,
+    pub attach_requested_for: Option<String>,
+    pub attach_requested_by: Option<String>,
+    pub attach_requested_by_name: Option<String>,
+    pub attach_request_reason: Option<String>,
+}
+
 /// A quarantined image's row; refused when no longer in quarantine (every change that
 /// follows is guarded by the status being [`QuarantineStatus::Open`] too).
 pub(super) async fn open_quarantined(
     tx: &mut Tx<'_>,
     scope: Scope,
     image_id: Uuid,
-) -> Result<AnyRow> {
-    let row = sqlx::query(
+) -> Result<QuarantinedRow> {
+    let row = sqlx::query_as::<_, QuarantinedRow>(
         "SELECT quarantine_status, sop_instance_uid, patient_id, detached_from, attach_requested_for, \
          attach_requested_by, attach_requested_by_name, attach_request_reason \
          FROM gateway_images WHERE id = $1 AND provider_id = $2",
@@ -19,11 +32,7 @@ pub(super) async fn open_quarantined(
     .bind(sql::id(scope.provider_id))
     .fetch_one(&mut **tx)
     .await?;
-    if row
-        .try_get::<Option<String>, _>("quarantine_status")?
-        .as_deref()
-        != Some(QuarantineStatus::Open.as_str())
-    {
+    if row.quarantine_status.as_deref() != Some(QuarantineStatus::Open.as_str()) {
         return Err(StoreError::Refused(
             "This image is no longer in quarantine.".to_owned(),
         ));
@@ -37,12 +46,13 @@ pub(super) async fn participant_of(
     appointment_id: AppointmentId,
 ) -> Result<domain::ids::ParticipantId> {
     parse_id(
-        &sqlx::query("SELECT participant_id FROM appointments WHERE id = $1 AND provider_id = $2")
-            .bind(sql::id(appointment_id))
-            .bind(sql::id(scope.provider_id))
-            .fetch_one(&mut **tx)
-            .await?
-            .try_get::<String, _>("participant_id")?,
+        &sqlx::query_scalar::<_, String>(
+            "SELECT participant_id FROM appointments WHERE id = $1 AND provider_id = $2",
+        )
+        .bind(sql::id(appointment_id))
+        .bind(sql::id(scope.provider_id))
+        .fetch_one(&mut **tx)
+        .await?,
     )
 }
 
@@ -76,6 +86,13 @@ pub(super) async fn assign_rooms(
     Ok(())
 }
 
+/// An image already stored, as a duplicate's receipt reads it, as stored.
+#[derive(FromRow)]
+struct KnownImageRow {
+    appointment_id: Option<String>,
+    quarantine_reason: Option<String>,
+}
+
 pub(super) async fn store_image(
     tx: &mut Tx<'_>,
     gw: &GatewayPrincipal,
@@ -85,7 +102,7 @@ pub(super) async fn store_image(
     let scope = gw.scope();
     let p = sql::id(scope.provider_id);
     let sop = image.sop_instance_uid.trim();
-    let known = sqlx::query(
+    let known = sqlx::query_as::<_, KnownImageRow>(
         "SELECT appointment_id, quarantine_reason FROM gateway_images WHERE provider_id = $1 AND sop_instance_uid = $2",
     )
     .bind(&p)
@@ -96,12 +113,8 @@ pub(super) async fn store_image(
         return Ok(EventReceipt {
             stored: false,
             outcome: "duplicate".to_owned(),
-            appointment_id: r
-                .try_get::<Option<String>, _>("appointment_id")?
-                .as_deref()
-                .map(parse_id)
-                .transpose()?,
-            quarantine_reason: r.try_get("quarantine_reason")?,
+            appointment_id: r.appointment_id.as_deref().map(parse_id).transpose()?,
+            quarantine_reason: r.quarantine_reason,
         });
     }
     let keys = ImageKeys {
@@ -211,6 +224,17 @@ pub(super) async fn store_image(
     })
 }
 
+/// A performed procedure step already stored, as stored.
+#[derive(FromRow)]
+struct MppsRow {
+    status: String,
+    study_instance_uid: Option<String>,
+    accession_number: Option<String>,
+    patient_id: Option<String>,
+    performed_series: Option<String>,
+    discontinuation_reason: Option<String>,
+}
+
 pub(super) async fn store_mpps(
     tx: &mut Tx<'_>,
     scope: Scope,
@@ -222,7 +246,7 @@ pub(super) async fn store_mpps(
     let uid = nonempty(&m.mpps_instance_uid)
         .unwrap_or_default()
         .to_owned();
-    let existing = sqlx::query(
+    let existing = sqlx::query_as::<_, MppsRow>(
         "SELECT status, appointment_id, study_instance_uid, accession_number, patient_id, performed_series, \
          discontinuation_reason FROM gateway_mpps WHERE provider_id = $1 AND mpps_instance_uid = $2",
     )
@@ -232,35 +256,29 @@ pub(super) async fn store_mpps(
     .await?;
     // Keys from this event, else from earlier events of the same step (an N-SET need not
     // repeat them).
-    let earlier = |col: &str| -> Option<String> {
-        existing
-            .as_ref()
-            .and_then(|r| r.try_get::<Option<String>, _>(col).ok().flatten())
+    let earlier = |col: fn(&MppsRow) -> &Option<String>| -> Option<String> {
+        existing.as_ref().and_then(|r| col(r).clone())
     };
     let study = nonempty(&m.study_instance_uid)
         .map(str::to_owned)
-        .or_else(|| earlier("study_instance_uid"));
+        .or_else(|| earlier(|r| &r.study_instance_uid));
     let accession = nonempty(&m.accession_number)
         .map(str::to_owned)
-        .or_else(|| earlier("accession_number"));
+        .or_else(|| earlier(|r| &r.accession_number));
     let patient = nonempty(&m.patient_id)
         .map(str::to_owned)
-        .or_else(|| earlier("patient_id"));
+        .or_else(|| earlier(|r| &r.patient_id));
     let merged = merge_mpps(
-        existing
-            .as_ref()
-            .map(|r| r.try_get::<String, _>("status"))
-            .transpose()?
-            .and_then(|s| s.parse().ok()),
+        existing.as_ref().and_then(|r| r.status.parse().ok()),
         status,
     );
     let series = match &m.performed_series {
         Some(s) if !s.is_empty() => sql::json(s),
-        _ => earlier("performed_series").unwrap_or_else(|| "[]".to_owned()),
+        _ => earlier(|r| &r.performed_series).unwrap_or_else(|| "[]".to_owned()),
     };
     let reason = nonempty(&m.discontinuation_reason)
         .map(str::to_owned)
-        .or_else(|| earlier("discontinuation_reason"));
+        .or_else(|| earlier(|r| &r.discontinuation_reason));
     let outcome = find_match(
         tx,
         scope,

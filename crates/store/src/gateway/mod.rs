@@ -21,8 +21,7 @@ use domain::gateway::{
 };
 use domain::ids::AppointmentId;
 use serde::Serialize;
-use sqlx::Row;
-use sqlx::any::AnyRow;
+use sqlx::FromRow;
 use std::collections::BTreeSet;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -298,7 +297,8 @@ pub use gateway_protocol::{
 // Helpers
 // ---------------------------------------------------------------------------------------
 
-fn opt_ts(s: Option<String>) -> Result<Option<OffsetDateTime>> {
+/// A nullable stored instant (empty text counts as none).
+fn nonempty_ts(s: Option<String>) -> Result<Option<OffsetDateTime>> {
     s.as_deref()
         .filter(|s| !s.is_empty())
         .map(parse_ts)
@@ -312,19 +312,31 @@ fn nonempty(s: &Option<String>) -> Option<&str> {
 const GATEWAY_COLUMNS: &str = "g.id, g.name, g.last_contact_at, g.queue_depth, g.last_echo_at, \
      g.last_echo_ok, g.last_echo_round_trip_ms";
 
-fn gateway_from(r: &AnyRow, rooms: Vec<String>, now: OffsetDateTime) -> Result<GatewayStatus> {
-    let last_contact_at = opt_ts(r.try_get("last_contact_at")?)?;
-    let last_echo_at = opt_ts(r.try_get("last_echo_at")?)?;
-    let last_echo_ok = r.try_get::<Option<i64>, _>("last_echo_ok")?.map(|v| v != 0);
+/// A gateway and its health ([`GATEWAY_COLUMNS`]), as stored.
+#[derive(FromRow)]
+struct GatewayRow {
+    id: String,
+    name: String,
+    last_contact_at: Option<String>,
+    queue_depth: i64,
+    last_echo_at: Option<String>,
+    last_echo_ok: Option<i64>,
+    last_echo_round_trip_ms: Option<i64>,
+}
+
+fn gateway_from(r: GatewayRow, rooms: Vec<String>, now: OffsetDateTime) -> Result<GatewayStatus> {
+    let last_contact_at = nonempty_ts(r.last_contact_at)?;
+    let last_echo_at = nonempty_ts(r.last_echo_at)?;
+    let last_echo_ok = r.last_echo_ok.map(|v| v != 0);
     Ok(GatewayStatus {
-        id: parse_id(&r.try_get::<String, _>("id")?)?,
-        name: r.try_get("name")?,
+        id: parse_id(&r.id)?,
+        name: r.name,
         state: connection_state(now, last_contact_at, last_echo_at.zip(last_echo_ok)),
         last_contact_at,
-        queue_depth: r.try_get("queue_depth")?,
+        queue_depth: r.queue_depth,
         last_echo_at,
         last_echo_ok,
-        last_echo_round_trip_ms: r.try_get("last_echo_round_trip_ms")?,
+        last_echo_round_trip_ms: r.last_echo_round_trip_ms,
         rooms,
     })
 }
@@ -335,74 +347,85 @@ const IMAGE_COLUMNS: &str = "id, appointment_id, sop_instance_uid, study_instanc
      attach_requested_for, attach_requested_by, attach_requested_by_name, attach_requested_at, \
      attach_request_reason, detached_from, detached_by_name, detached_at, detach_reason";
 
-fn image_from(r: &AnyRow) -> Result<ReceivedImage> {
-    Ok(ReceivedImage {
-        id: parse_id(&r.try_get::<String, _>("id")?)?,
-        appointment_id: r
-            .try_get::<Option<String>, _>("appointment_id")?
-            .as_deref()
-            .map(parse_id)
-            .transpose()?,
-        sop_instance_uid: r.try_get("sop_instance_uid")?,
-        study_instance_uid: r.try_get("study_instance_uid")?,
-        accession_number: r.try_get("accession_number")?,
-        patient_id: r.try_get("patient_id")?,
-        patient_name: r.try_get("patient_name")?,
-        view: r.try_get("view_code")?,
-        counted: r.try_get::<i64, _>("counted")? != 0,
-        entrance_dose_mgy: r.try_get("entrance_dose_mgy")?,
-        organ_dose_mgy: r.try_get("organ_dose_mgy")?,
-        acquired_at: opt_ts(r.try_get("acquired_at")?)?,
-        stored_at: parse_ts(&r.try_get::<String, _>("stored_at")?)?,
-        has_thumbnail: r
-            .try_get::<Option<String>, _>("thumbnail_media_type")?
-            .is_some(),
-        thumbnail_width: r.try_get("thumbnail_width")?,
-        thumbnail_height: r.try_get("thumbnail_height")?,
-        metadata: sql::parse_json(&r.try_get::<String, _>("metadata")?)?,
-        quarantine_reason: r
-            .try_get::<Option<String>, _>("quarantine_reason")?
-            .as_deref()
-            .map(sql::parse_enum)
-            .transpose()?,
-        attach_request: match (
-            r.try_get::<Option<String>, _>("attach_requested_for")?,
-            r.try_get::<Option<String>, _>("attach_requested_at")?,
-        ) {
-            (Some(a), Some(at)) => Some(AttachRequest {
-                appointment_id: parse_id(&a)?,
-                requested_by: r
-                    .try_get::<Option<String>, _>("attach_requested_by")?
-                    .as_deref()
-                    .map(parse_id)
-                    .transpose()?,
-                requested_by_name: r
-                    .try_get::<Option<String>, _>("attach_requested_by_name")?
-                    .unwrap_or_default(),
-                requested_at: parse_ts(&at)?,
-                reason: r
-                    .try_get::<Option<String>, _>("attach_request_reason")?
-                    .unwrap_or_default(),
-            }),
-            _ => None,
-        },
-        detached: match (
-            r.try_get::<Option<String>, _>("detached_from")?,
-            r.try_get::<Option<String>, _>("detached_at")?,
-        ) {
-            (Some(a), Some(at)) => Some(Detachment {
-                appointment_id: parse_id(&a)?,
-                detached_by_name: r
-                    .try_get::<Option<String>, _>("detached_by_name")?
-                    .unwrap_or_default(),
-                detached_at: parse_ts(&at)?,
-                reason: r
-                    .try_get::<Option<String>, _>("detach_reason")?
-                    .unwrap_or_default(),
-            }),
-            _ => None,
-        },
-    })
+/// A received image ([`IMAGE_COLUMNS`]), as stored.
+#[derive(FromRow)]
+struct ImageRow {
+    id: String,
+    appointment_id: Option<String>,
+    sop_instance_uid: String,
+    study_instance_uid: Option<String>,
+    accession_number: Option<String>,
+    patient_id: Option<String>,
+    patient_name: Option<String>,
+    view_code: String,
+    counted: i64,
+    entrance_dose_mgy: Option<f64>,
+    organ_dose_mgy: Option<f64>,
+    acquired_at: Option<String>,
+    stored_at: String,
+    thumbnail_media_type: Option<String>,
+    thumbnail_width: Option<i64>,
+    thumbnail_height: Option<i64>,
+    metadata: String,
+    quarantine_reason: Option<String>,
+    attach_requested_for: Option<String>,
+    attach_requested_by: Option<String>,
+    attach_requested_by_name: Option<String>,
+    attach_requested_at: Option<String>,
+    attach_request_reason: Option<String>,
+    detached_from: Option<String>,
+    detached_by_name: Option<String>,
+    detached_at: Option<String>,
+    detach_reason: Option<String>,
+}
+
+impl TryFrom<ImageRow> for ReceivedImage {
+    type Error = StoreError;
+    fn try_from(r: ImageRow) -> Result<Self> {
+        Ok(ReceivedImage {
+            id: parse_id(&r.id)?,
+            appointment_id: r.appointment_id.as_deref().map(parse_id).transpose()?,
+            sop_instance_uid: r.sop_instance_uid,
+            study_instance_uid: r.study_instance_uid,
+            accession_number: r.accession_number,
+            patient_id: r.patient_id,
+            patient_name: r.patient_name,
+            view: r.view_code,
+            counted: r.counted != 0,
+            entrance_dose_mgy: r.entrance_dose_mgy,
+            organ_dose_mgy: r.organ_dose_mgy,
+            acquired_at: nonempty_ts(r.acquired_at)?,
+            stored_at: parse_ts(&r.stored_at)?,
+            has_thumbnail: r.thumbnail_media_type.is_some(),
+            thumbnail_width: r.thumbnail_width,
+            thumbnail_height: r.thumbnail_height,
+            metadata: sql::parse_json(&r.metadata)?,
+            quarantine_reason: r
+                .quarantine_reason
+                .as_deref()
+                .map(sql::parse_enum)
+                .transpose()?,
+            attach_request: match (r.attach_requested_for, r.attach_requested_at) {
+                (Some(a), Some(at)) => Some(AttachRequest {
+                    appointment_id: parse_id(&a)?,
+                    requested_by: r.attach_requested_by.as_deref().map(parse_id).transpose()?,
+                    requested_by_name: r.attach_requested_by_name.unwrap_or_default(),
+                    requested_at: parse_ts(&at)?,
+                    reason: r.attach_request_reason.unwrap_or_default(),
+                }),
+                _ => None,
+            },
+            detached: match (r.detached_from, r.detached_at) {
+                (Some(a), Some(at)) => Some(Detachment {
+                    appointment_id: parse_id(&a)?,
+                    detached_by_name: r.detached_by_name.unwrap_or_default(),
+                    detached_at: parse_ts(&at)?,
+                    reason: r.detach_reason.unwrap_or_default(),
+                }),
+                _ => None,
+            },
+        })
+    }
 }
 
 const ITEM_COLUMNS: &str = "w.id, w.appointment_id, w.revision, w.status, w.accession_number, \
@@ -415,38 +438,55 @@ const ITEM_JOINS: &str = "FROM worklist_items w \
      JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = w.provider_id \
      JOIN participants p ON p.id = a.participant_id AND p.provider_id = w.provider_id";
 
-fn item_from(r: &AnyRow) -> Result<WorklistItem> {
-    let accession: String = r.try_get("accession_number")?;
-    let date: String = r.try_get("clinic_date")?;
-    let starts: String = r.try_get("starts_at")?;
-    let sex: String = r.try_get("sex")?;
-    Ok(WorklistItem {
-        id: parse_id(&r.try_get::<String, _>("id")?)?,
-        appointment_id: parse_id(&r.try_get::<String, _>("appointment_id")?)?,
-        revision: r.try_get("revision")?,
-        status: parse_enum(&r.try_get::<String, _>("status")?)?,
-        requested_procedure_id: accession.clone(),
-        requested_procedure_description: "Screening mammography".to_owned(),
-        scheduled_step_id: accession.clone(),
-        scheduled_step_description: "Screening mammography".to_owned(),
-        accession_number: accession,
-        study_instance_uid: r.try_get("study_instance_uid")?,
-        station_ae_title: r.try_get("station_ae_title")?,
-        modality: "MG".to_owned(),
-        scheduled_start: local_start(&date, &starts),
-        patient_id: r.try_get("nhs_number")?,
-        patient_name: dicom_person_name(
-            &r.try_get::<String, _>("first_name")?,
-            &r.try_get::<String, _>("last_name")?,
-        ),
-        birth_date: r.try_get::<String, _>("date_of_birth")?.replace('-', ""),
-        sex: match sex.as_str() {
-            "female" => "F",
-            "male" => "M",
-            _ => "O",
-        }
-        .to_owned(),
-    })
+/// A worklist item with its appointment's slot, clinic and participant ([`ITEM_COLUMNS`]),
+/// as stored.
+#[derive(FromRow)]
+struct ItemRow {
+    id: String,
+    appointment_id: String,
+    revision: i64,
+    status: String,
+    accession_number: String,
+    study_instance_uid: String,
+    station_ae_title: String,
+    starts_at: String,
+    clinic_date: String,
+    nhs_number: String,
+    first_name: String,
+    last_name: String,
+    date_of_birth: String,
+    sex: String,
+}
+
+impl TryFrom<ItemRow> for WorklistItem {
+    type Error = StoreError;
+    fn try_from(r: ItemRow) -> Result<Self> {
+        let accession = r.accession_number;
+        Ok(WorklistItem {
+            id: parse_id(&r.id)?,
+            appointment_id: parse_id(&r.appointment_id)?,
+            revision: r.revision,
+            status: parse_enum(&r.status)?,
+            requested_procedure_id: accession.clone(),
+            requested_procedure_description: "Screening mammography".to_owned(),
+            scheduled_step_id: accession.clone(),
+            scheduled_step_description: "Screening mammography".to_owned(),
+            accession_number: accession,
+            study_instance_uid: r.study_instance_uid,
+            station_ae_title: r.station_ae_title,
+            modality: "MG".to_owned(),
+            scheduled_start: local_start(&r.clinic_date, &r.starts_at),
+            patient_id: r.nhs_number,
+            patient_name: dicom_person_name(&r.first_name, &r.last_name),
+            birth_date: r.date_of_birth.replace('-', ""),
+            sex: match r.sex.as_str() {
+                "female" => "F",
+                "male" => "M",
+                _ => "O",
+            }
+            .to_owned(),
+        })
+    }
 }
 
 /// `2026-11-25` and `09:00` (slot times are local) as `2026-11-25T09:00:00`.
@@ -473,24 +513,32 @@ async fn next_seq(tx: &mut Tx<'_>, scope: Scope) -> Result<i64> {
     .bind(&p)
     .execute(&mut **tx)
     .await?;
-    Ok(
-        sqlx::query("SELECT worklist_seq FROM gateway_settings WHERE provider_id = $1")
-            .bind(&p)
-            .fetch_one(&mut **tx)
-            .await?
-            .try_get("worklist_seq")?,
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT worklist_seq FROM gateway_settings WHERE provider_id = $1",
     )
+    .bind(&p)
+    .fetch_one(&mut **tx)
+    .await?)
 }
 
 async fn trigger_in(tx: &mut Tx<'_>, scope: Scope) -> Result<WorklistTrigger> {
-    let row = sqlx::query("SELECT worklist_issued_at FROM gateway_settings WHERE provider_id = $1")
-        .bind(sql::id(scope.provider_id))
-        .fetch_optional(&mut **tx)
-        .await?;
-    match row {
-        Some(r) => parse_enum(&r.try_get::<String, _>("worklist_issued_at")?),
+    let issued_at = sqlx::query_scalar::<_, String>(
+        "SELECT worklist_issued_at FROM gateway_settings WHERE provider_id = $1",
+    )
+    .bind(sql::id(scope.provider_id))
+    .fetch_optional(&mut **tx)
+    .await?;
+    match issued_at {
+        Some(s) => parse_enum(&s),
         None => Ok(WorklistTrigger::Images),
     }
+}
+
+/// A room's id and AE title, as stored.
+#[derive(FromRow)]
+struct RoomRow {
+    id: String,
+    ae_title: String,
 }
 
 /// The room and AE title a new item should name when none is given: the first room with a
@@ -500,7 +548,7 @@ async fn default_gateway_room(
     scope: Scope,
     appointment_id: AppointmentId,
 ) -> Result<Option<(String, String)>> {
-    let row = sqlx::query(
+    let row = sqlx::query_as::<_, RoomRow>(
         "SELECT r.id, r.ae_title FROM appointments a \
          JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = a.provider_id \
          JOIN rooms r ON r.location_id = c.location_id AND r.provider_id = a.provider_id \
@@ -511,8 +559,7 @@ async fn default_gateway_room(
     .bind(sql::id(scope.provider_id))
     .fetch_optional(&mut **tx)
     .await?;
-    row.map(|r| Ok((r.try_get("id")?, r.try_get("ae_title")?)))
-        .transpose()
+    Ok(row.map(|r| (r.id, r.ae_title)))
 }
 
 async fn mpps_status_in(
@@ -520,7 +567,7 @@ async fn mpps_status_in(
     scope: Scope,
     appointment_id: AppointmentId,
 ) -> Result<Option<MppsStatus>> {
-    let rows = sqlx::query(
+    let rows = sqlx::query_scalar::<_, String>(
         "SELECT status FROM gateway_mpps WHERE provider_id = $1 AND appointment_id = $2 ORDER BY updated_at",
     )
     .bind(sql::id(scope.provider_id))
@@ -529,10 +576,18 @@ async fn mpps_status_in(
     .await?;
     let mut status = None;
     for r in rows {
-        let s: MppsStatus = parse_enum(&r.try_get::<String, _>("status")?)?;
+        let s: MppsStatus = parse_enum(&r)?;
         status = Some(merge_mpps(status, s));
     }
     Ok(status)
+}
+
+/// An appointment's worklist item, as [`sync_item`] compares it, as stored.
+#[derive(FromRow)]
+struct SyncedItemRow {
+    status: String,
+    room_id: Option<String>,
+    station_ae_title: String,
 }
 
 /// Creates or updates an appointment's worklist item so that it says what the appointment
@@ -547,7 +602,7 @@ pub(crate) async fn sync_item(
     create: bool,
 ) -> Result<bool> {
     let p = sql::id(scope.provider_id);
-    let existing = sqlx::query(
+    let existing = sqlx::query_as::<_, SyncedItemRow>(
         "SELECT id, status, room_id, station_ae_title, revision FROM worklist_items \
          WHERE provider_id = $1 AND appointment_id = $2",
     )
@@ -560,12 +615,13 @@ pub(crate) async fn sync_item(
         return Ok(false);
     }
     let status: AppointmentStatus = parse_enum(
-        &sqlx::query("SELECT status FROM appointments WHERE id = $1 AND provider_id = $2")
-            .bind(sql::id(appointment_id))
-            .bind(&p)
-            .fetch_one(&mut **tx)
-            .await?
-            .try_get::<String, _>("status")?,
+        &sqlx::query_scalar::<_, String>(
+            "SELECT status FROM appointments WHERE id = $1 AND provider_id = $2",
+        )
+        .bind(sql::id(appointment_id))
+        .bind(&p)
+        .fetch_one(&mut **tx)
+        .await?,
     )?;
     let mpps = mpps_status_in(tx, scope, appointment_id).await?;
     let desired = worklist_status(status, mpps);
@@ -604,15 +660,14 @@ pub(crate) async fn sync_item(
             Ok(true)
         }
         Some(row) => {
-            let current: WorklistStatus = parse_enum(&row.try_get::<String, _>("status")?)?;
+            let current: WorklistStatus = parse_enum(&row.status)?;
             let new_status = desired.unwrap_or(WorklistStatus::Cancelled);
             let (room_id, ae): (Option<String>, String) = match room {
                 Some((id, ae)) => (Some(id), ae),
-                None => (row.try_get("room_id")?, row.try_get("station_ae_title")?),
+                None => (row.room_id.clone(), row.station_ae_title.clone()),
             };
-            let same = current == new_status
-                && room_id == row.try_get::<Option<String>, _>("room_id")?
-                && ae == row.try_get::<String, _>("station_ae_title")?;
+            let same =
+                current == new_status && room_id == row.room_id && ae == row.station_ae_title;
             if same {
                 return Ok(false);
             }

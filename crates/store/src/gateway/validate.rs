@@ -2,6 +2,13 @@
 
 use super::*;
 
+/// The appointment a worklist key names, with its participant's NHS number, as stored.
+#[derive(FromRow)]
+struct MatchRow {
+    appointment_id: String,
+    nhs_number: String,
+}
+
 /// Finds the appointment an image or MPPS event belongs to, by the domain's rule.
 pub(super) async fn find_match(
     tx: &mut Tx<'_>,
@@ -23,15 +30,15 @@ pub(super) async fn find_match(
         ("accession_number", keys.accession_number),
     ] {
         let candidate = match value.map(str::trim).filter(|v| !v.is_empty()) {
-            Some(v) => sqlx::query(&lookup(column))
+            Some(v) => sqlx::query_as::<_, MatchRow>(&lookup(column))
                 .bind(&p)
                 .bind(v)
                 .fetch_optional(&mut **tx)
                 .await?
                 .map(|r| {
                     Ok::<_, StoreError>(Candidate {
-                        appointment: parse_id(&r.try_get::<String, _>("appointment_id")?)?,
-                        nhs_number: r.try_get("nhs_number")?,
+                        appointment: parse_id(&r.appointment_id)?,
+                        nhs_number: r.nhs_number,
                     })
                 })
                 .transpose()?,

@@ -7,18 +7,16 @@
 //! The senders (the `results` crate) claim due deliveries with a lease, so instances
 //! sharing the database never send one twice, and record what came of each.
 
-use super::{RESULT_FIELDS, ResultRecord, from_row as result_from_row};
+use super::{RESULT_FIELDS, ResultRecord, ResultRow};
 use crate::outbox::Tx;
-use crate::sql::{
-    self, opt_text, opt_ts, opt_uuid, parse_date, parse_enum, parse_id, parse_json, parse_ts,
-};
+use crate::sql::{self, parse_date, parse_enum, parse_id, parse_json, parse_ts};
 use crate::{Actor, Backend, Result, Scope, Store, StoreError, new_id};
 use domain::delivery::{Channel, DeliveryEvent, DeliveryState, NO_PRACTICE};
 use domain::ids::{ParticipantId, ProviderId};
 use domain::results::ResultKind;
 use domain::{AppointmentStatus, ClinicStatus, CommunicationPreference};
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::FromRow;
 use time::{Date, Duration, OffsetDateTime};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -74,36 +72,64 @@ pub(super) const DELIVERY_FIELDS: &str = "d.id, d.result_id, r.version, r.kind, 
      FROM result_deliveries d JOIN results r ON r.id = d.result_id AND r.provider_id = d.provider_id \
      JOIN participants p ON p.id = d.participant_id AND p.provider_id = d.provider_id";
 
-pub(super) fn delivery_from_row(r: &sqlx::any::AnyRow) -> Result<DeliveryRecord> {
-    Ok(DeliveryRecord {
-        id: parse_id(&r.try_get::<String, _>("id")?)?,
-        result_id: parse_id(&r.try_get::<String, _>("result_id")?)?,
-        result_version: r.try_get("version")?,
-        result_kind: parse_enum(&r.try_get::<String, _>("kind")?)?,
-        participant_id: parse_id(&r.try_get::<String, _>("participant_id")?)?,
-        participant_name: format!(
-            "{} {}",
-            r.try_get::<String, _>("first_name")?,
-            r.try_get::<String, _>("last_name")?
-        ),
-        nhs_number: r.try_get("nhs_number")?,
-        channel: parse_enum(&r.try_get::<String, _>("channel")?)?,
-        state: parse_enum(&r.try_get::<String, _>("state")?)?,
-        reason: r.try_get("reason")?,
-        gp_practice_code: r.try_get("gp_practice_code")?,
-        hold_clinic_id: opt_uuid(r, "hold_clinic_id")?,
-        reissue_of: opt_uuid(r, "reissue_of")?,
-        attempts: r.try_get("attempts")?,
-        last_error: opt_text(r, "last_error")?,
-        mesh_mailbox: opt_text(r, "mesh_mailbox")?,
-        mesh_message_id: opt_text(r, "mesh_message_id")?,
-        print_batch_id: opt_uuid(r, "print_batch_id")?,
-        sha256: opt_text(r, "sha256")?,
-        queued_at: parse_ts(&r.try_get::<String, _>("queued_at")?)?,
-        sent_at: opt_ts(r, "sent_at")?,
-        delivered_at: opt_ts(r, "delivered_at")?,
-        acknowledged_at: opt_ts(r, "acknowledged_at")?,
-    })
+/// One delivery with its result version and participant ([`DELIVERY_FIELDS`]), as stored.
+#[derive(FromRow)]
+pub(super) struct DeliveryRow {
+    id: String,
+    result_id: String,
+    version: i64,
+    kind: String,
+    participant_id: String,
+    first_name: String,
+    last_name: String,
+    nhs_number: String,
+    channel: String,
+    state: String,
+    reason: String,
+    gp_practice_code: String,
+    hold_clinic_id: Option<String>,
+    reissue_of: Option<String>,
+    attempts: i64,
+    last_error: Option<String>,
+    mesh_mailbox: Option<String>,
+    mesh_message_id: Option<String>,
+    print_batch_id: Option<String>,
+    sha256: Option<String>,
+    queued_at: String,
+    sent_at: Option<String>,
+    delivered_at: Option<String>,
+    acknowledged_at: Option<String>,
+}
+
+impl TryFrom<DeliveryRow> for DeliveryRecord {
+    type Error = StoreError;
+    fn try_from(r: DeliveryRow) -> Result<Self> {
+        Ok(DeliveryRecord {
+            id: parse_id(&r.id)?,
+            result_id: parse_id(&r.result_id)?,
+            result_version: r.version,
+            result_kind: parse_enum(&r.kind)?,
+            participant_id: parse_id(&r.participant_id)?,
+            participant_name: format!("{} {}", r.first_name, r.last_name),
+            nhs_number: r.nhs_number,
+            channel: parse_enum(&r.channel)?,
+            state: parse_enum(&r.state)?,
+            reason: r.reason,
+            gp_practice_code: r.gp_practice_code,
+            hold_clinic_id: r.hold_clinic_id.as_deref().map(parse_id).transpose()?,
+            reissue_of: r.reissue_of.as_deref().map(parse_id).transpose()?,
+            attempts: r.attempts,
+            last_error: r.last_error,
+            mesh_mailbox: r.mesh_mailbox,
+            mesh_message_id: r.mesh_message_id,
+            print_batch_id: r.print_batch_id.as_deref().map(parse_id).transpose()?,
+            sha256: r.sha256,
+            queued_at: parse_ts(&r.queued_at)?,
+            sent_at: r.sent_at.as_deref().map(parse_ts).transpose()?,
+            delivered_at: r.delivered_at.as_deref().map(parse_ts).transpose()?,
+            acknowledged_at: r.acknowledged_at.as_deref().map(parse_ts).transpose()?,
+        })
+    }
 }
 
 /// Everything a sender needs to render a delivery: the result as issued, the participant's
@@ -144,36 +170,59 @@ fn outgoing_query(filter: &str) -> String {
     )
 }
 
-fn outgoing_from_row(r: &sqlx::any::AnyRow) -> Result<Outgoing> {
-    let result = result_from_row(r)?;
-    let address = ["address_line_1", "address_line_2", "town", "postcode"]
-        .iter()
-        .map(|c| r.try_get::<String, _>(*c))
-        .collect::<std::result::Result<Vec<_>, _>>()?
-        .into_iter()
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .collect();
-    Ok(Outgoing {
-        delivery_id: parse_id(&r.try_get::<String, _>("delivery_id")?)?,
-        provider_id: parse_id(&r.try_get::<String, _>("delivery_provider")?)?,
-        channel: parse_enum(&r.try_get::<String, _>("channel")?)?,
-        state: parse_enum(&r.try_get::<String, _>("delivery_state")?)?,
-        attempts: r.try_get("attempts")?,
-        mesh_message_id: opt_text(r, "mesh_message_id")?,
-        supersedes_issued_at: opt_ts(r, "prev_created_at")?,
-        first_name: r.try_get("first_name")?,
-        last_name: r.try_get("last_name")?,
-        date_of_birth: parse_date(&r.try_get::<String, _>("date_of_birth")?)?,
-        address,
-        communication_preferences: parse_json(
-            &r.try_get::<String, _>("communication_preferences")?,
-        )?,
-        gp_practice_code: r.try_get("gp_practice_code")?,
-        provider_code: r.try_get("provider_code")?,
-        provider_name: r.try_get("provider_name")?,
-        result,
-    })
+/// A delivery with what rendering it needs ([`outgoing_query`]), as stored.
+#[derive(FromRow)]
+struct OutgoingRow {
+    #[sqlx(flatten)]
+    result: ResultRow,
+    delivery_id: String,
+    delivery_provider: String,
+    channel: String,
+    delivery_state: String,
+    attempts: i64,
+    mesh_message_id: Option<String>,
+    prev_created_at: Option<String>,
+    first_name: String,
+    last_name: String,
+    date_of_birth: String,
+    address_line_1: String,
+    address_line_2: String,
+    town: String,
+    postcode: String,
+    communication_preferences: String,
+    gp_practice_code: String,
+    provider_code: String,
+    provider_name: String,
+}
+
+impl TryFrom<OutgoingRow> for Outgoing {
+    type Error = StoreError;
+    fn try_from(r: OutgoingRow) -> Result<Self> {
+        let result = r.result.try_into()?;
+        let address = [r.address_line_1, r.address_line_2, r.town, r.postcode]
+            .into_iter()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect();
+        Ok(Outgoing {
+            delivery_id: parse_id(&r.delivery_id)?,
+            provider_id: parse_id(&r.delivery_provider)?,
+            channel: parse_enum(&r.channel)?,
+            state: parse_enum(&r.delivery_state)?,
+            attempts: r.attempts,
+            mesh_message_id: r.mesh_message_id,
+            supersedes_issued_at: r.prev_created_at.as_deref().map(parse_ts).transpose()?,
+            first_name: r.first_name,
+            last_name: r.last_name,
+            date_of_birth: parse_date(&r.date_of_birth)?,
+            address,
+            communication_preferences: parse_json(&r.communication_preferences)?,
+            gp_practice_code: r.gp_practice_code,
+            provider_code: r.provider_code,
+            provider_name: r.provider_name,
+            result,
+        })
+    }
 }
 
 /// What a sender records with a move.
@@ -266,15 +315,15 @@ pub(crate) async fn on_issued(
     actor: &Actor,
 ) -> Result<()> {
     let who = sql::id(participant);
-    let practice: String =
-        sqlx::query("SELECT gp_practice_code FROM participants WHERE id = $1 AND provider_id = $2")
-            .bind(&who)
-            .bind(p)
-            .fetch_one(&mut **tx)
-            .await?
-            .try_get("gp_practice_code")?;
+    let practice = sqlx::query_scalar::<_, String>(
+        "SELECT gp_practice_code FROM participants WHERE id = $1 AND provider_id = $2",
+    )
+    .bind(&who)
+    .bind(p)
+    .fetch_one(&mut **tx)
+    .await?;
     let hold = if kind == ResultKind::DidNotAttend {
-        sqlx::query(
+        sqlx::query_scalar::<_, String>(
             "SELECT a.clinic_id FROM appointments a JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = a.provider_id \
              WHERE a.provider_id = $1 AND a.episode_id = $2 AND a.status = $3 \
              ORDER BY c.clinic_date DESC LIMIT 1",
@@ -284,8 +333,6 @@ pub(crate) async fn on_issued(
         .bind(AppointmentStatus::DidNotAttend.as_str())
         .fetch_optional(&mut **tx)
         .await?
-        .map(|r| r.try_get::<String, _>("clinic_id"))
-        .transpose()?
     } else {
         None
     };
@@ -326,6 +373,21 @@ pub(crate) async fn on_issued(
     Ok(())
 }
 
+/// A delivery's channel and state, as stored.
+#[derive(FromRow)]
+struct ChannelStateRow {
+    channel: String,
+    state: String,
+}
+
+/// A delivery still to be made, as stored.
+#[derive(FromRow)]
+struct PendingRow {
+    id: String,
+    channel: String,
+    state: String,
+}
+
 /// Cancels the deliveries of a superseded or withdrawn result that are not yet made (those
 /// made stay as they are: the new version, if any, goes out as a correction).
 pub(crate) async fn on_retired(tx: &mut Tx, p: &str, result: &str, actor: &Actor) -> Result<()> {
@@ -335,15 +397,15 @@ pub(crate) async fn on_retired(tx: &mut Tx, p: &str, result: &str, actor: &Actor
          AND state IN ({})",
         sql::placeholders(3, &PENDING)
     );
-    let mut q = sqlx::query(&query).bind(p).bind(result);
+    let mut q = sqlx::query_as::<_, PendingRow>(&query).bind(p).bind(result);
     for s in PENDING {
         q = q.bind(s.as_str());
     }
     let rows = q.fetch_all(&mut **tx).await?;
     for r in rows {
-        let id: String = r.try_get("id")?;
-        let channel: Channel = parse_enum(&r.try_get::<String, _>("channel")?)?;
-        let from: DeliveryState = parse_enum(&r.try_get::<String, _>("state")?)?;
+        let id = r.id;
+        let channel: Channel = parse_enum(&r.channel)?;
+        let from: DeliveryState = parse_enum(&r.state)?;
         let Ok(to) = from.after(channel, DeliveryEvent::ResultChanged) else {
             continue;
         };
@@ -383,6 +445,21 @@ fn not_held(today: &str, finished: usize) -> String {
         "(d.hold_clinic_id IS NULL OR EXISTS (SELECT 1 FROM clinics c WHERE c.id = d.hold_clinic_id \
          AND c.provider_id = d.provider_id AND (c.status IN ({finished}) OR c.clinic_date < {today})))"
     )
+}
+
+/// A delivery's id and provider, as stored.
+#[derive(FromRow)]
+struct DeliveryKeyRow {
+    id: String,
+    provider_id: String,
+}
+
+/// A GP message sent and not yet acknowledged, as stored.
+#[derive(FromRow)]
+struct UnacknowledgedRow {
+    id: String,
+    provider_id: String,
+    mesh_message_id: String,
 }
 
 impl Store {
@@ -467,12 +544,12 @@ impl Store {
                 .collect::<Vec<_>>()
                 .join(", ");
             let sql = outgoing_query(&format!("d.id IN ({marks})"));
-            let mut select = sqlx::query(&sql);
+            let mut select = sqlx::query_as::<_, OutgoingRow>(&sql);
             for id in chunk {
                 select = select.bind(id);
             }
             for r in select.fetch_all(&mut **tx).await? {
-                out.push(outgoing_from_row(&r)?);
+                out.push(Outgoing::try_from(r)?);
             }
         }
         write.commit().await?;
@@ -515,33 +592,36 @@ impl Store {
 
     /// One delivery with what rendering it needs (the office's preview, a GP message view).
     pub async fn outgoing(&self, scope: Scope, delivery_id: Uuid) -> Result<Outgoing> {
-        let row = sqlx::query(&outgoing_query("d.id = $1 AND d.provider_id = $2"))
+        sqlx::query_as::<_, OutgoingRow>(&outgoing_query("d.id = $1 AND d.provider_id = $2"))
             .bind(sql::id(delivery_id))
             .bind(sql::id(scope.provider_id))
             .fetch_optional(self.pool())
             .await?
-            .ok_or(StoreError::NotFound)?;
-        outgoing_from_row(&row)
+            .ok_or(StoreError::NotFound)?
+            .try_into()
     }
 
     /// The provider a delivery belongs to (to match an acknowledgement from MESH, which
     /// names only our message).
     pub async fn delivery_scope(&self, delivery_id: Uuid) -> Result<Option<Scope>> {
-        let row = sqlx::query("SELECT provider_id FROM result_deliveries WHERE id = $1")
-            .bind(sql::id(delivery_id))
-            .fetch_optional(self.pool())
-            .await?;
-        row.map(|r| {
-            Ok(Scope {
-                provider_id: parse_id(&r.try_get::<String, _>("provider_id")?)?,
+        let provider = sqlx::query_scalar::<_, String>(
+            "SELECT provider_id FROM result_deliveries WHERE id = $1",
+        )
+        .bind(sql::id(delivery_id))
+        .fetch_optional(self.pool())
+        .await?;
+        provider
+            .map(|p| {
+                Ok(Scope {
+                    provider_id: parse_id(&p)?,
+                })
             })
-        })
-        .transpose()
+            .transpose()
     }
 
     /// The delivery a MESH message id belongs to.
     pub async fn delivery_by_message(&self, message_id: &str) -> Result<Option<(Scope, Uuid)>> {
-        let row = sqlx::query(
+        let row = sqlx::query_as::<_, DeliveryKeyRow>(
             "SELECT id, provider_id FROM result_deliveries WHERE mesh_message_id = $1 LIMIT 1",
         )
         .bind(message_id)
@@ -550,9 +630,9 @@ impl Store {
         row.map(|r| {
             Ok((
                 Scope {
-                    provider_id: parse_id(&r.try_get::<String, _>("provider_id")?)?,
+                    provider_id: parse_id(&r.provider_id)?,
                 },
-                parse_id(&r.try_get::<String, _>("id")?)?,
+                parse_id(&r.id)?,
             ))
         })
         .transpose()
@@ -581,7 +661,7 @@ impl Store {
         &self,
         limit: i64,
     ) -> Result<Vec<(Scope, Uuid, String)>> {
-        sqlx::query(
+        sqlx::query_as::<_, UnacknowledgedRow>(
             "SELECT id, provider_id, mesh_message_id FROM result_deliveries \
              WHERE channel = $2 AND state = $3 AND mesh_message_id IS NOT NULL \
              ORDER BY sent_at LIMIT $1",
@@ -591,14 +671,14 @@ impl Store {
         .bind(DeliveryState::Sent.as_str())
         .fetch_all(self.pool())
         .await?
-        .iter()
+        .into_iter()
         .map(|r| {
             Ok((
                 Scope {
-                    provider_id: parse_id(&r.try_get::<String, _>("provider_id")?)?,
+                    provider_id: parse_id(&r.provider_id)?,
                 },
-                parse_id(&r.try_get::<String, _>("id")?)?,
-                r.try_get::<String, _>("mesh_message_id")?,
+                parse_id(&r.id)?,
+                r.mesh_message_id,
             ))
         })
         .collect()
@@ -615,7 +695,7 @@ pub(super) async fn move_delivery(
 ) -> Result<DeliveryState> {
     let p = sql::id(scope.provider_id);
     let did = sql::id(id);
-    let row = sqlx::query(
+    let row = sqlx::query_as::<_, ChannelStateRow>(
         "SELECT channel, state FROM result_deliveries WHERE id = $1 AND provider_id = $2",
     )
     .bind(&did)
@@ -623,8 +703,8 @@ pub(super) async fn move_delivery(
     .fetch_optional(&mut **tx)
     .await?
     .ok_or(StoreError::NotFound)?;
-    let channel: Channel = parse_enum(&row.try_get::<String, _>("channel")?)?;
-    let from: DeliveryState = parse_enum(&row.try_get::<String, _>("state")?)?;
+    let channel: Channel = parse_enum(&row.channel)?;
+    let from: DeliveryState = parse_enum(&row.state)?;
     let to = from.after(channel, event).map_err(|e| {
         StoreError::Conflict(format!(
             "This {} is {} and cannot be changed that way ({e})",

@@ -19,7 +19,7 @@ use crate::audit::{self, AuditAction};
 use crate::outbox::{Delivery, Handled, Subscriber, Tx};
 use crate::sql::{self, parse_date, parse_enum, parse_id, parse_ts};
 use crate::write::AuditRow;
-use crate::{Actor, Result, Scope, Store, new_id};
+use crate::{Actor, Result, Scope, Store, StoreError, new_id};
 use domain::end_code::EndCode;
 use domain::episode::EpisodeOutcome;
 use domain::events::{DomainEvent, kind};
@@ -28,7 +28,7 @@ use domain::results::{
     NextResult, ResultKind, ResultSource, ResultState, default_coding, next_result,
 };
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::FromRow;
 use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -80,55 +80,81 @@ pub struct ResultRecord {
     pub created_at: OffsetDateTime,
 }
 
-/// The result's fields as [`from_row`] reads them (results `r`, participants `p`).
+/// The result's fields as [`ResultRow`] reads them (results `r`, participants `p`).
 pub(crate) const RESULT_FIELDS: &str = "r.id, r.episode_id, r.participant_id, p.first_name, p.last_name, p.nhs_number, \
      r.kind, r.version, r.supersedes_id, r.state, r.superseded_at, r.outcome, r.end_code, r.next_test_due, \
      r.reason, r.summary, r.gp_text, r.letter_template, r.finding_code, r.finding_display, \
      r.procedure_code, r.procedure_display, r.issued_by_name, r.created_at";
 const FROM_RESULTS: &str = "FROM results r JOIN participants p ON p.id = r.participant_id AND p.provider_id = r.provider_id";
 
-fn code(r: &sqlx::any::AnyRow, code: &str, display: &str) -> Result<Option<ResultCode>> {
-    Ok(match r.try_get::<Option<String>, _>(code)? {
-        Some(c) => Some(ResultCode {
-            code: c,
-            display: r.try_get::<Option<String>, _>(display)?.unwrap_or_default(),
-        }),
-        None => None,
+/// A SNOMED CT concept's code and display, if coded.
+fn code(code: Option<String>, display: Option<String>) -> Option<ResultCode> {
+    code.map(|c| ResultCode {
+        code: c,
+        display: display.unwrap_or_default(),
     })
 }
 
-pub(crate) fn from_row(r: &sqlx::any::AnyRow) -> Result<ResultRecord> {
-    Ok(ResultRecord {
-        id: parse_id(&r.try_get::<String, _>("id")?)?,
-        episode_id: parse_id(&r.try_get::<String, _>("episode_id")?)?,
-        participant_id: parse_id(&r.try_get::<String, _>("participant_id")?)?,
-        participant_name: format!(
-            "{} {}",
-            r.try_get::<String, _>("first_name")?,
-            r.try_get::<String, _>("last_name")?
-        ),
-        nhs_number: r.try_get("nhs_number")?,
-        kind: parse_enum(&r.try_get::<String, _>("kind")?)?,
-        version: r.try_get("version")?,
-        supersedes_id: sql::opt_uuid(r, "supersedes_id")?,
-        state: parse_enum(&r.try_get::<String, _>("state")?)?,
-        superseded_at: sql::opt_ts(r, "superseded_at")?,
-        outcome: sql::opt_enum(r, "outcome")?,
-        end_code: sql::opt_enum(r, "end_code")?,
-        next_test_due: r
-            .try_get::<Option<String>, _>("next_test_due")?
-            .filter(|s| !s.is_empty())
-            .map(|s| parse_date(&s))
-            .transpose()?,
-        reason: r.try_get("reason")?,
-        summary: r.try_get("summary")?,
-        gp_text: r.try_get("gp_text")?,
-        letter_template: r.try_get("letter_template")?,
-        finding: code(r, "finding_code", "finding_display")?,
-        procedure: code(r, "procedure_code", "procedure_display")?,
-        issued_by_name: r.try_get("issued_by_name")?,
-        created_at: parse_ts(&r.try_get::<String, _>("created_at")?)?,
-    })
+/// A result version with its participant ([`RESULT_FIELDS`]), as stored.
+#[derive(FromRow)]
+struct ResultRow {
+    id: String,
+    episode_id: String,
+    participant_id: String,
+    first_name: String,
+    last_name: String,
+    nhs_number: String,
+    kind: String,
+    version: i64,
+    supersedes_id: Option<String>,
+    state: String,
+    superseded_at: Option<String>,
+    outcome: Option<String>,
+    end_code: Option<String>,
+    next_test_due: Option<String>,
+    reason: String,
+    summary: String,
+    gp_text: String,
+    letter_template: String,
+    finding_code: Option<String>,
+    finding_display: Option<String>,
+    procedure_code: Option<String>,
+    procedure_display: Option<String>,
+    issued_by_name: String,
+    created_at: String,
+}
+
+impl TryFrom<ResultRow> for ResultRecord {
+    type Error = StoreError;
+    fn try_from(r: ResultRow) -> Result<Self> {
+        Ok(ResultRecord {
+            id: parse_id(&r.id)?,
+            episode_id: parse_id(&r.episode_id)?,
+            participant_id: parse_id(&r.participant_id)?,
+            participant_name: format!("{} {}", r.first_name, r.last_name),
+            nhs_number: r.nhs_number,
+            kind: parse_enum(&r.kind)?,
+            version: r.version,
+            supersedes_id: r.supersedes_id.as_deref().map(parse_id).transpose()?,
+            state: parse_enum(&r.state)?,
+            superseded_at: r.superseded_at.as_deref().map(parse_ts).transpose()?,
+            outcome: r.outcome.as_deref().map(parse_enum).transpose()?,
+            end_code: r.end_code.as_deref().map(parse_enum).transpose()?,
+            next_test_due: r
+                .next_test_due
+                .filter(|s| !s.is_empty())
+                .map(|s| parse_date(&s))
+                .transpose()?,
+            reason: r.reason,
+            summary: r.summary,
+            gp_text: r.gp_text,
+            letter_template: r.letter_template,
+            finding: code(r.finding_code, r.finding_display),
+            procedure: code(r.procedure_code, r.procedure_display),
+            issued_by_name: r.issued_by_name,
+            created_at: parse_ts(&r.created_at)?,
+        })
+    }
 }
 
 impl Store {
@@ -141,7 +167,7 @@ impl Store {
         scope: Scope,
         participant_id: ParticipantId,
     ) -> Result<Vec<ResultRecord>> {
-        sqlx::query(&format!(
+        sqlx::query_as::<_, ResultRow>(&format!(
             "SELECT {RESULT_FIELDS} {FROM_RESULTS} WHERE r.provider_id = $1 AND r.participant_id = $2 \
              ORDER BY r.created_at DESC, r.id DESC"
         ))
@@ -149,15 +175,15 @@ impl Store {
         .bind(sql::id(participant_id))
         .fetch_all(self.pool())
         .await?
-        .iter()
-        .map(from_row)
+        .into_iter()
+        .map(TryInto::try_into)
         .collect()
     }
 
     /// The office's results queue: current results, newest first (at most `limit`).
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn current_results(&self, scope: Scope, limit: i64) -> Result<Vec<ResultRecord>> {
-        sqlx::query(&format!(
+        sqlx::query_as::<_, ResultRow>(&format!(
             "SELECT {RESULT_FIELDS} {FROM_RESULTS} WHERE r.provider_id = $1 AND r.state = $2 \
              ORDER BY r.created_at DESC, r.id DESC LIMIT $3"
         ))
@@ -166,8 +192,8 @@ impl Store {
         .bind(limit)
         .fetch_all(self.pool())
         .await?
-        .iter()
-        .map(from_row)
+        .into_iter()
+        .map(TryInto::try_into)
         .collect()
     }
 }
@@ -207,14 +233,25 @@ fn from_default(kind: ResultKind) -> ResultCoding {
     }
 }
 
-fn coding_from_row(kind: ResultKind, r: &sqlx::any::AnyRow) -> Result<ResultCoding> {
-    Ok(ResultCoding {
+/// A result kind's coding a system administrator changed ([`CODING_COLUMNS`]), as stored.
+#[derive(FromRow)]
+struct CodingRow {
+    kind: String,
+    finding_code: Option<String>,
+    finding_display: Option<String>,
+    procedure_code: Option<String>,
+    procedure_display: Option<String>,
+    updated_by_name: Option<String>,
+}
+
+fn coding_from_row(kind: ResultKind, r: CodingRow) -> ResultCoding {
+    ResultCoding {
         kind,
-        finding: code(r, "finding_code", "finding_display")?,
-        procedure: code(r, "procedure_code", "procedure_display")?,
+        finding: code(r.finding_code, r.finding_display),
+        procedure: code(r.procedure_code, r.procedure_display),
         changed: true,
-        updated_by_name: r.try_get("updated_by_name")?,
-    })
+        updated_by_name: r.updated_by_name,
+    }
 }
 
 const CODING_COLUMNS: &str =
@@ -222,32 +259,34 @@ const CODING_COLUMNS: &str =
 
 /// The coding a result of `kind` is issued with, inside the change's transaction.
 async fn coding_in(tx: &mut Tx, kind: ResultKind) -> Result<ResultCoding> {
-    let row = sqlx::query(&format!(
+    let row = sqlx::query_as::<_, CodingRow>(&format!(
         "SELECT {CODING_COLUMNS} FROM result_codings WHERE kind = $1"
     ))
     .bind(kind.as_str())
     .fetch_optional(&mut **tx)
     .await?;
-    match row {
-        Some(r) => coding_from_row(kind, &r),
-        None => Ok(from_default(kind)),
-    }
+    Ok(match row {
+        Some(r) => coding_from_row(kind, r),
+        None => from_default(kind),
+    })
 }
 
 impl Store {
     /// How every result kind is coded now.
     #[tracing::instrument(skip_all)]
     pub async fn result_codings(&self) -> Result<Vec<ResultCoding>> {
-        let rows = sqlx::query(&format!("SELECT {CODING_COLUMNS} FROM result_codings"))
-            .fetch_all(self.pool())
-            .await?;
+        let mut rows =
+            sqlx::query_as::<_, CodingRow>(&format!("SELECT {CODING_COLUMNS} FROM result_codings"))
+                .fetch_all(self.pool())
+                .await?;
         let mut out = Vec::with_capacity(ResultKind::ALL.len());
         for kind in ResultKind::ALL {
             let row = rows
                 .iter()
-                .find(|r| r.try_get::<String, _>("kind").ok().as_deref() == Some(kind.as_str()));
+                .position(|r| r.kind == kind.as_str())
+                .map(|i| rows.swap_remove(i));
             out.push(match row {
-                Some(r) => coding_from_row(*kind, r)?,
+                Some(r) => coding_from_row(*kind, r),
                 None => from_default(*kind),
             });
         }
@@ -333,9 +372,17 @@ pub(crate) const SUBSCRIBERS: &[Subscriber] = &[
     },
 ];
 
+/// An episode's current result, as stored.
+#[derive(FromRow)]
+struct LatestRow {
+    id: String,
+    kind: String,
+    version: i64,
+}
+
 /// The episode's current result: its id, kind and version.
 async fn latest(tx: &mut Tx, p: &str, episode: &str) -> Result<Option<(String, ResultKind, i64)>> {
-    let row = sqlx::query(
+    let row = sqlx::query_as::<_, LatestRow>(
         "SELECT id, kind, version FROM results WHERE provider_id = $1 AND episode_id = $2 AND state = $3 \
          ORDER BY created_at DESC, id DESC LIMIT 1",
     )
@@ -344,14 +391,8 @@ async fn latest(tx: &mut Tx, p: &str, episode: &str) -> Result<Option<(String, R
     .bind(ResultState::Current.as_str())
     .fetch_optional(&mut **tx)
     .await?;
-    row.map(|r| {
-        Ok((
-            r.try_get::<String, _>("id")?,
-            parse_enum(&r.try_get::<String, _>("kind")?)?,
-            r.try_get::<i64, _>("version")?,
-        ))
-    })
-    .transpose()
+    row.map(|r| Ok((r.id, parse_enum(&r.kind)?, r.version)))
+        .transpose()
 }
 
 /// What an event says about the episode's result.

@@ -3,8 +3,8 @@
 //! and the daily count that reconciles.
 
 use super::deliveries::{
-    DELIVERY_FIELDS, DeliveryChange, DeliveryRecord, PENDING, delivery_from_row, history,
-    move_delivery, queue,
+    DELIVERY_FIELDS, DeliveryChange, DeliveryRecord, DeliveryRow, PENDING, history, move_delivery,
+    queue,
 };
 use crate::audit::AuditAction;
 use crate::sql::{self, parse_enum, parse_id, parse_ts};
@@ -13,7 +13,7 @@ use crate::{Actor, FieldError, Result, Scope, Store, StoreError};
 use domain::delivery::{Channel, DeliveryEvent, DeliveryState, FailsafeReason, failsafe};
 use domain::ids::ParticipantId;
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::FromRow;
 use std::collections::BTreeMap;
 use time::{Date, Duration, OffsetDateTime};
 use utoipa::ToSchema;
@@ -65,6 +65,62 @@ pub struct DeliveryHistoryEntry {
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub at: OffsetDateTime,
+}
+
+/// A print batch, as stored.
+#[derive(FromRow)]
+struct PrintBatchRow {
+    id: String,
+    file_name: String,
+    letter_count: i64,
+    page_count: i64,
+    sha256: String,
+    created_by_name: String,
+    created_at: String,
+}
+
+impl TryFrom<PrintBatchRow> for PrintBatch {
+    type Error = StoreError;
+    fn try_from(r: PrintBatchRow) -> Result<Self> {
+        Ok(PrintBatch {
+            id: parse_id(&r.id)?,
+            file_name: r.file_name,
+            letter_count: r.letter_count,
+            page_count: r.page_count,
+            sha256: r.sha256,
+            created_by_name: r.created_by_name,
+            created_at: parse_ts(&r.created_at)?,
+        })
+    }
+}
+
+/// A history row of one delivery, as stored.
+#[derive(FromRow)]
+struct DeliveryHistoryRow {
+    state: String,
+    detail: String,
+    actor_name: String,
+    created_at: String,
+}
+
+impl TryFrom<DeliveryHistoryRow> for DeliveryHistoryEntry {
+    type Error = StoreError;
+    fn try_from(r: DeliveryHistoryRow) -> Result<Self> {
+        Ok(DeliveryHistoryEntry {
+            state: parse_enum(&r.state)?,
+            detail: r.detail,
+            actor_name: r.actor_name,
+            at: parse_ts(&r.created_at)?,
+        })
+    }
+}
+
+/// One group of the day's deliveries by channel and state, as stored.
+#[derive(FromRow)]
+struct DeliveryCountRow {
+    channel: String,
+    state: String,
+    n: i64,
 }
 
 impl Store {
@@ -127,7 +183,7 @@ impl Store {
 
     /// The provider's print batches, newest first.
     pub async fn print_batches(&self, scope: Scope, limit: i64) -> Result<Vec<PrintBatch>> {
-        sqlx::query(
+        sqlx::query_as::<_, PrintBatchRow>(
             "SELECT id, file_name, letter_count, page_count, sha256, created_by_name, created_at FROM print_batches \
              WHERE provider_id = $1 ORDER BY created_at DESC LIMIT $2",
         )
@@ -135,18 +191,8 @@ impl Store {
         .bind(limit)
         .fetch_all(self.pool())
         .await?
-        .iter()
-        .map(|r| {
-            Ok(PrintBatch {
-                id: parse_id(&r.try_get::<String, _>("id")?)?,
-                file_name: r.try_get("file_name")?,
-                letter_count: r.try_get("letter_count")?,
-                page_count: r.try_get("page_count")?,
-                sha256: r.try_get("sha256")?,
-                created_by_name: r.try_get("created_by_name")?,
-                created_at: parse_ts(&r.try_get::<String, _>("created_at")?)?,
-            })
-        })
+        .into_iter()
+        .map(TryInto::try_into)
         .collect()
     }
 
@@ -196,14 +242,14 @@ impl Store {
         second: Option<String>,
     ) -> Result<Vec<DeliveryRecord>> {
         let sql = format!("SELECT {DELIVERY_FIELDS} WHERE {filter}");
-        let mut q = sqlx::query(&sql).bind(sql::id(scope.provider_id));
+        let mut q = sqlx::query_as::<_, DeliveryRow>(&sql).bind(sql::id(scope.provider_id));
         if let Some(second) = second {
             q = q.bind(second);
         }
         q.fetch_all(self.pool())
             .await?
-            .iter()
-            .map(delivery_from_row)
+            .into_iter()
+            .map(TryInto::try_into)
             .collect()
     }
 
@@ -213,7 +259,7 @@ impl Store {
         scope: Scope,
         id: Uuid,
     ) -> Result<Vec<DeliveryHistoryEntry>> {
-        sqlx::query(
+        sqlx::query_as::<_, DeliveryHistoryRow>(
             "SELECT state, detail, actor_name, created_at FROM result_delivery_history \
              WHERE provider_id = $1 AND delivery_id = $2 ORDER BY created_at, id",
         )
@@ -221,15 +267,8 @@ impl Store {
         .bind(sql::id(id))
         .fetch_all(self.pool())
         .await?
-        .iter()
-        .map(|r| {
-            Ok(DeliveryHistoryEntry {
-                state: parse_enum(&r.try_get::<String, _>("state")?)?,
-                detail: r.try_get("detail")?,
-                actor_name: r.try_get("actor_name")?,
-                at: parse_ts(&r.try_get::<String, _>("created_at")?)?,
-            })
-        })
+        .into_iter()
+        .map(TryInto::try_into)
         .collect()
     }
 
@@ -252,7 +291,7 @@ impl Store {
             sent = sql::placeholders(3 + FAILED.len(), &SENT),
             pending = sql::placeholders(3 + FAILED.len() + SENT.len(), &PENDING),
         );
-        let mut q = sqlx::query(&sql)
+        let mut q = sqlx::query_as::<_, DeliveryRow>(&sql)
             .bind(sql::id(scope.provider_id))
             .bind(&before);
         for s in FAILED.iter().chain(&SENT).chain(&PENDING) {
@@ -260,8 +299,8 @@ impl Store {
         }
         let rows = q.fetch_all(self.pool()).await?;
         let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let d = delivery_from_row(r)?;
+        for r in rows {
+            let d = DeliveryRecord::try_from(r)?;
             if let Some(reason) = failsafe(d.state, d.queued_at, d.sent_at, now, ack_days) {
                 out.push(FailsafeItem {
                     reason,
@@ -394,7 +433,7 @@ impl Store {
             results,
             ..Reconciliation::default()
         };
-        for r in sqlx::query(
+        for r in sqlx::query_as::<_, DeliveryCountRow>(
             "SELECT d.channel, d.state, COUNT(*) AS n FROM result_deliveries d JOIN results r \
              ON r.id = d.result_id AND r.provider_id = d.provider_id \
              WHERE d.provider_id = $1 AND r.created_at >= $2 AND r.created_at < $3 AND d.reissue_of IS NULL \
@@ -406,12 +445,10 @@ impl Store {
         .fetch_all(self.pool())
         .await?
         {
-            let channel: Channel = parse_enum(&r.try_get::<String, _>("channel")?)?;
-            let n: i64 = r.try_get("n")?;
-            let state: String = r.try_get("state")?;
+            let channel: Channel = parse_enum(&r.channel)?;
             match channel {
-                Channel::Letter => out.letters.insert(state, n),
-                Channel::GpMessage => out.gp_messages.insert(state, n),
+                Channel::Letter => out.letters.insert(r.state, r.n),
+                Channel::GpMessage => out.gp_messages.insert(r.state, r.n),
             };
         }
         for (channel, field) in [
