@@ -28,8 +28,7 @@ use domain::follow_up::FollowUpState;
 use domain::ids::{AppointmentId, AssessmentId, EpisodeId, ParticipantId};
 use domain::{AppointmentAction, AppointmentStatus, ClinicType, EpisodeOutcome, EpisodeStage};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
-use sqlx::any::AnyRow;
+use sqlx::FromRow;
 use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 
@@ -110,93 +109,159 @@ struct Work {
     left: BreastWork,
 }
 
-fn opt_enum<T: std::str::FromStr<Err = domain::UnknownValue>>(
-    r: &AnyRow,
-    name: &str,
-) -> Result<Option<T>> {
-    r.try_get::<Option<String>, _>(name)?
-        .as_deref()
-        .map(parse_enum)
-        .transpose()
+/// The appointment with its clinic, episode and participant ([`CONTEXT_SELECT`]), as stored.
+#[derive(FromRow)]
+struct ContextRow {
+    id: String,
+    status: String,
+    version: i64,
+    participant_id: String,
+    episode_id: String,
+    follow_up_id: Option<String>,
+    clinic_type: String,
+    clinic_date: String,
+    stage: String,
+    end_code: Option<String>,
+    next_test_due: Option<String>,
+    first_name: String,
+    last_name: String,
+    nhs_number: String,
 }
 
-fn assessment_from(r: &AnyRow) -> Result<Assessment> {
-    let work: Work = parse_json(&r.try_get::<String, _>("work")?)?;
-    let kind: OutcomeKind = parse_enum(&r.try_get::<String, _>("outcome")?)?;
-    let outcome = match kind {
-        OutcomeKind::NormalBenign => AssessmentOutcome::NormalBenign,
-        OutcomeKind::AwaitingPathology => AssessmentOutcome::AwaitingPathology,
-        OutcomeKind::ReferredToSymptomatic => AssessmentOutcome::ReferredToSymptomatic,
-        OutcomeKind::EarlyRecall => AssessmentOutcome::EarlyRecall {
-            interval: opt_enum(r, "early_recall_interval")?
-                .ok_or_else(|| StoreError::Corrupt("early recall without interval".into()))?,
-        },
-        OutcomeKind::CancerDiagnosed => AssessmentOutcome::CancerDiagnosed(CancerDetails {
-            invasiveness: opt_enum(r, "invasiveness")?,
-            size_band: opt_enum(r, "size_band")?,
-            grade: opt_enum(r, "grade")?,
-            nodal_status: opt_enum(r, "nodal_status")?,
-        }),
-    };
-    let mdm = match r.try_get::<Option<String>, _>("mdm_date")? {
-        Some(d) => Some(MdmOutcome {
-            date: parse_date(&d)?,
-            outcome: r
-                .try_get::<Option<String>, _>("mdm_outcome")?
-                .unwrap_or_default(),
-        }),
-        None => None,
-    };
-    Ok(Assessment {
-        id: parse_id(&r.try_get::<String, _>("id")?)?,
-        appointment_id: parse_id(&r.try_get::<String, _>("appointment_id")?)?,
-        episode_id: parse_id(&r.try_get::<String, _>("episode_id")?)?,
-        participant_id: parse_id(&r.try_get::<String, _>("participant_id")?)?,
-        assessed_on: parse_date(&r.try_get::<String, _>("assessed_on")?)?,
-        record: AssessmentRecord {
-            right: work.right,
-            left: work.left,
-            outcome,
-            mdm,
-        },
-        end_code: opt_enum(r, "end_code")?,
-        recorded_by_name: r.try_get("recorded_by_name")?,
-        recorded_at: parse_ts(&r.try_get::<String, _>("recorded_at")?)?,
-        version: r.try_get("version")?,
-    })
+/// An assessment ([`ASSESSMENT_SELECT`]), as stored.
+#[derive(FromRow)]
+struct AssessmentRow {
+    id: String,
+    appointment_id: String,
+    episode_id: String,
+    participant_id: String,
+    assessed_on: String,
+    work: String,
+    outcome: String,
+    early_recall_interval: Option<String>,
+    invasiveness: Option<String>,
+    size_band: Option<String>,
+    grade: Option<String>,
+    nodal_status: Option<String>,
+    mdm_date: Option<String>,
+    mdm_outcome: Option<String>,
+    end_code: Option<String>,
+    recorded_by_name: String,
+    recorded_at: String,
+    version: i64,
+}
+
+impl TryFrom<AssessmentRow> for Assessment {
+    type Error = StoreError;
+    fn try_from(r: AssessmentRow) -> Result<Self> {
+        let work: Work = parse_json(&r.work)?;
+        let kind: OutcomeKind = parse_enum(&r.outcome)?;
+        let outcome = match kind {
+            OutcomeKind::NormalBenign => AssessmentOutcome::NormalBenign,
+            OutcomeKind::AwaitingPathology => AssessmentOutcome::AwaitingPathology,
+            OutcomeKind::ReferredToSymptomatic => AssessmentOutcome::ReferredToSymptomatic,
+            OutcomeKind::EarlyRecall => AssessmentOutcome::EarlyRecall {
+                interval: r
+                    .early_recall_interval
+                    .as_deref()
+                    .map(parse_enum)
+                    .transpose()?
+                    .ok_or_else(|| StoreError::Corrupt("early recall without interval".into()))?,
+            },
+            OutcomeKind::CancerDiagnosed => AssessmentOutcome::CancerDiagnosed(CancerDetails {
+                invasiveness: r.invasiveness.as_deref().map(parse_enum).transpose()?,
+                size_band: r.size_band.as_deref().map(parse_enum).transpose()?,
+                grade: r.grade.as_deref().map(parse_enum).transpose()?,
+                nodal_status: r.nodal_status.as_deref().map(parse_enum).transpose()?,
+            }),
+        };
+        let mdm = match r.mdm_date {
+            Some(d) => Some(MdmOutcome {
+                date: parse_date(&d)?,
+                outcome: r.mdm_outcome.unwrap_or_default(),
+            }),
+            None => None,
+        };
+        Ok(Assessment {
+            id: parse_id(&r.id)?,
+            appointment_id: parse_id(&r.appointment_id)?,
+            episode_id: parse_id(&r.episode_id)?,
+            participant_id: parse_id(&r.participant_id)?,
+            assessed_on: parse_date(&r.assessed_on)?,
+            record: AssessmentRecord {
+                right: work.right,
+                left: work.left,
+                outcome,
+                mdm,
+            },
+            end_code: r.end_code.as_deref().map(parse_enum).transpose()?,
+            recorded_by_name: r.recorded_by_name,
+            recorded_at: parse_ts(&r.recorded_at)?,
+            version: r.version,
+        })
+    }
+}
+
+/// One episode awaiting pathology, as stored.
+#[derive(FromRow)]
+struct AwaitingPathologyRow {
+    id: String,
+    appointment_id: String,
+    episode_id: String,
+    participant_id: String,
+    assessed_on: String,
+    recorded_by_name: String,
+    first_name: String,
+    last_name: String,
+    nhs_number: String,
+}
+
+impl TryFrom<AwaitingPathologyRow> for AwaitingPathology {
+    type Error = StoreError;
+    fn try_from(r: AwaitingPathologyRow) -> Result<Self> {
+        Ok(AwaitingPathology {
+            assessment_id: parse_id(&r.id)?,
+            appointment_id: parse_id(&r.appointment_id)?,
+            episode_id: parse_id(&r.episode_id)?,
+            participant_id: parse_id(&r.participant_id)?,
+            participant_name: format!("{} {}", r.first_name, r.last_name),
+            nhs_number: r.nhs_number,
+            assessed_on: parse_date(&r.assessed_on)?,
+            recorded_by_name: r.recorded_by_name,
+        })
+    }
 }
 
 /// The appointment's row with its clinic, episode and participant, and its assessment.
 struct Loaded {
-    row: AnyRow,
+    row: ContextRow,
     assessment: Option<Assessment>,
 }
 
 async fn load(tx: &mut Tx, scope: Scope, appointment_id: AppointmentId) -> Result<Loaded> {
     let p = sql::id(scope.provider_id);
-    let row = sqlx::query(CONTEXT_SELECT)
+    let row = sqlx::query_as::<_, ContextRow>(CONTEXT_SELECT)
         .bind(sql::id(appointment_id))
         .bind(&p)
         .fetch_optional(&mut **tx)
         .await?
         .ok_or(StoreError::NotFound)?;
-    let assessment = sqlx::query(ASSESSMENT_SELECT)
+    let assessment = sqlx::query_as::<_, AssessmentRow>(ASSESSMENT_SELECT)
         .bind(&p)
         .bind(sql::id(appointment_id))
         .fetch_optional(&mut **tx)
         .await?
-        .as_ref()
-        .map(assessment_from)
+        .map(Assessment::try_from)
         .transpose()?;
     Ok(Loaded { row, assessment })
 }
 
 impl Loaded {
     fn context(self) -> Result<AssessmentContext> {
-        let r = &self.row;
-        let clinic_type: ClinicType = parse_enum(&r.try_get::<String, _>("clinic_type")?)?;
-        let appointment_status: AppointmentStatus = parse_enum(&r.try_get::<String, _>("status")?)?;
-        let episode_stage: EpisodeStage = parse_enum(&r.try_get::<String, _>("stage")?)?;
+        let r = self.row;
+        let clinic_type: ClinicType = parse_enum(&r.clinic_type)?;
+        let appointment_status: AppointmentStatus = parse_enum(&r.status)?;
+        let episode_stage: EpisodeStage = parse_enum(&r.stage)?;
         let cannot_record = check_recording(
             clinic_type,
             appointment_status,
@@ -206,25 +271,17 @@ impl Loaded {
         .err()
         .map(str::to_owned);
         Ok(AssessmentContext {
-            appointment_id: parse_id(&r.try_get::<String, _>("id")?)?,
-            participant_id: parse_id(&r.try_get::<String, _>("participant_id")?)?,
-            participant_name: format!(
-                "{} {}",
-                r.try_get::<String, _>("first_name")?,
-                r.try_get::<String, _>("last_name")?
-            ),
-            nhs_number: r.try_get("nhs_number")?,
+            appointment_id: parse_id(&r.id)?,
+            participant_id: parse_id(&r.participant_id)?,
+            participant_name: format!("{} {}", r.first_name, r.last_name),
+            nhs_number: r.nhs_number,
             clinic_type,
-            clinic_date: parse_date(&r.try_get::<String, _>("clinic_date")?)?,
+            clinic_date: parse_date(&r.clinic_date)?,
             appointment_status,
-            episode_id: parse_id(&r.try_get::<String, _>("episode_id")?)?,
+            episode_id: parse_id(&r.episode_id)?,
             episode_stage,
-            episode_end_code: opt_enum(r, "end_code")?,
-            next_test_due: r
-                .try_get::<Option<String>, _>("next_test_due")?
-                .as_deref()
-                .map(parse_date)
-                .transpose()?,
+            episode_end_code: r.end_code.as_deref().map(parse_enum).transpose()?,
+            next_test_due: r.next_test_due.as_deref().map(parse_date).transpose()?,
             assessment: self.assessment,
             cannot_record,
         })
@@ -278,11 +335,11 @@ impl Store {
         let tx = write.tx();
         let loaded = load(tx, scope, appointment_id).await?;
         let r = &loaded.row;
-        let status: AppointmentStatus = parse_enum(&r.try_get::<String, _>("status")?)?;
+        let status: AppointmentStatus = parse_enum(&r.status)?;
         let recording = check_recording(
-            parse_enum(&r.try_get::<String, _>("clinic_type")?)?,
+            parse_enum(&r.clinic_type)?,
             status,
-            parse_enum(&r.try_get::<String, _>("stage")?)?,
+            parse_enum(&r.stage)?,
             loaded.assessment.as_ref().map(|a| a.record.outcome.kind()),
         )
         .map_err(|m| StoreError::NotAllowed(m.to_owned()))?;
@@ -292,9 +349,9 @@ impl Store {
         {
             return Err(stale(existing));
         }
-        let episode_id = parse_id(&r.try_get::<String, _>("episode_id")?)?;
-        let participant_id = parse_id(&r.try_get::<String, _>("participant_id")?)?;
-        let assessed_on = parse_date(&r.try_get::<String, _>("clinic_date")?)?;
+        let episode_id = parse_id(&r.episode_id)?;
+        let participant_id = parse_id(&r.participant_id)?;
+        let assessed_on = parse_date(&r.clinic_date)?;
         if recording == Recording::Completes {
             end_appointment(tx, scope, actor, r, status).await?;
         }
@@ -375,7 +432,7 @@ impl Store {
     /// The provider's open episodes whose assessment awaits pathology, longest waiting first.
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn awaiting_pathology(&self, scope: Scope) -> Result<Vec<AwaitingPathology>> {
-        let rows = sqlx::query(
+        sqlx::query_as::<_, AwaitingPathologyRow>(
             "SELECT s.id, s.appointment_id, s.episode_id, s.participant_id, s.assessed_on, s.recorded_by_name, \
              p.first_name, p.last_name, p.nhs_number FROM assessments s \
              JOIN episodes e ON e.id = s.episode_id AND e.provider_id = s.provider_id \
@@ -387,25 +444,10 @@ impl Store {
         .bind(OutcomeKind::AwaitingPathology.as_str())
         .bind(EpisodeStage::Closed.as_str())
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AwaitingPathology {
-                    assessment_id: parse_id(&r.try_get::<String, _>("id")?)?,
-                    appointment_id: parse_id(&r.try_get::<String, _>("appointment_id")?)?,
-                    episode_id: parse_id(&r.try_get::<String, _>("episode_id")?)?,
-                    participant_id: parse_id(&r.try_get::<String, _>("participant_id")?)?,
-                    participant_name: format!(
-                        "{} {}",
-                        r.try_get::<String, _>("first_name")?,
-                        r.try_get::<String, _>("last_name")?
-                    ),
-                    nhs_number: r.try_get("nhs_number")?,
-                    assessed_on: parse_date(&r.try_get::<String, _>("assessed_on")?)?,
-                    recorded_by_name: r.try_get("recorded_by_name")?,
-                })
-            })
-            .collect()
+        .await?
+        .into_iter()
+        .map(AwaitingPathology::try_from)
+        .collect()
     }
 }
 
@@ -415,10 +457,10 @@ async fn end_appointment(
     tx: &mut Tx,
     scope: Scope,
     actor: &Actor,
-    r: &AnyRow,
+    r: &ContextRow,
     from: AppointmentStatus,
 ) -> Result<()> {
-    let id = parse_id(&r.try_get::<String, _>("id")?)?;
+    let id = parse_id(&r.id)?;
     if matches!(
         from,
         AppointmentStatus::InProgress | AppointmentStatus::Paused
@@ -436,7 +478,7 @@ async fn end_appointment(
     .bind(&actor.name)
     .bind(sql::id(id))
     .bind(sql::id(scope.provider_id))
-    .bind(r.try_get::<i64, _>("version")?)
+    .bind(r.version)
     .execute(&mut **tx)
     .await?;
     if done.rows_affected() != 1 {
@@ -467,19 +509,19 @@ async fn end_appointment(
         }),
     )
     .await?;
-    if let Some(follow_up) = r.try_get::<Option<String>, _>("follow_up_id")? {
+    if let Some(follow_up) = &r.follow_up_id {
         let booked = sqlx::query(
             "SELECT 1 FROM follow_up_requests WHERE id = $1 AND provider_id = $2 AND status = $3",
         )
-        .bind(&follow_up)
+        .bind(follow_up)
         .bind(sql::id(scope.provider_id))
         .bind(FollowUpState::Booked.as_str())
         .fetch_optional(&mut **tx)
         .await?;
         if booked.is_some() {
             let m = Move {
-                id: parse_id(&follow_up)?,
-                participant_id: parse_id(&r.try_get::<String, _>("participant_id")?)?,
+                id: parse_id(follow_up)?,
+                participant_id: parse_id(&r.participant_id)?,
                 from: FollowUpState::Booked,
                 to: FollowUpState::Done,
             };

@@ -13,7 +13,7 @@ use domain::events::{DomainEvent, kind};
 use domain::follow_up::{DEFAULT_OVERDUE_DAYS, FollowUpKind, FollowUpState, validate_overdue_days};
 use domain::ids::{AppointmentId, FollowUpId};
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::FromRow;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
@@ -62,40 +62,109 @@ pub(crate) const LIST_COLUMNS: &str = "f.id, f.kind, f.timescale, f.note, f.stat
      LEFT JOIN appointments b ON b.id = f.booked_appointment_id AND b.provider_id = f.provider_id \
      LEFT JOIN clinics bc ON bc.id = b.clinic_id AND bc.provider_id = f.provider_id";
 
-pub(crate) fn follow_up_from(r: &sqlx::any::AnyRow) -> Result<FollowUp> {
-    Ok(FollowUp {
-        id: parse_id(&r.try_get::<String, _>("id")?)?,
-        kind: r.try_get("kind")?,
-        timescale: r.try_get("timescale")?,
-        note: r.try_get("note")?,
-        status: r.try_get("status")?,
-        participant_id: parse_id(&r.try_get::<String, _>("participant_id")?)?,
-        participant_name: format!(
-            "{} {}",
-            r.try_get::<String, _>("first_name")?,
-            r.try_get::<String, _>("last_name")?
-        ),
-        nhs_number: r.try_get("nhs_number")?,
-        appointment_id: parse_id(&r.try_get::<String, _>("appointment_id")?)?,
-        appointment_date: parse_date(&r.try_get::<String, _>("clinic_date")?)?,
-        created_by_name: r.try_get("created_by_name")?,
-        created_at: parse_ts(&r.try_get::<String, _>("created_at")?)?,
-        details: r.try_get("details")?,
-        episode_id: parse_id(&r.try_get::<String, _>("episode_id")?)?,
-        views: crate::shared::follow_up::parse_views(&r.try_get::<String, _>("views")?)?,
-        booked_appointment_id: r
-            .try_get::<Option<String>, _>("booked_appointment_id")?
-            .map(|id| parse_id(&id))
-            .transpose()?,
-        booked_date: r
-            .try_get::<Option<String>, _>("booked_date")?
-            .map(|d| parse_date(&d))
-            .transpose()?,
-        booked_status: r
-            .try_get::<Option<String>, _>("booked_status")?
-            .map(|s| parse_enum(&s))
-            .transpose()?,
-    })
+/// A follow-up request with its participant and appointments ([`LIST_COLUMNS`]), as stored.
+#[derive(FromRow)]
+struct FollowUpRow {
+    id: String,
+    kind: String,
+    timescale: String,
+    note: String,
+    status: String,
+    participant_id: String,
+    first_name: String,
+    last_name: String,
+    nhs_number: String,
+    appointment_id: String,
+    clinic_date: String,
+    created_by_name: String,
+    created_at: String,
+    details: String,
+    episode_id: String,
+    views: String,
+    booked_appointment_id: Option<String>,
+    booked_date: Option<String>,
+    booked_status: Option<String>,
+}
+
+impl TryFrom<FollowUpRow> for FollowUp {
+    type Error = StoreError;
+    fn try_from(r: FollowUpRow) -> Result<Self> {
+        Ok(FollowUp {
+            id: parse_id(&r.id)?,
+            kind: r.kind,
+            timescale: r.timescale,
+            note: r.note,
+            status: r.status,
+            participant_id: parse_id(&r.participant_id)?,
+            participant_name: format!("{} {}", r.first_name, r.last_name),
+            nhs_number: r.nhs_number,
+            appointment_id: parse_id(&r.appointment_id)?,
+            appointment_date: parse_date(&r.clinic_date)?,
+            created_by_name: r.created_by_name,
+            created_at: parse_ts(&r.created_at)?,
+            details: r.details,
+            episode_id: parse_id(&r.episode_id)?,
+            views: crate::shared::follow_up::parse_views(&r.views)?,
+            booked_appointment_id: r
+                .booked_appointment_id
+                .as_deref()
+                .map(parse_id)
+                .transpose()?,
+            booked_date: r.booked_date.as_deref().map(parse_date).transpose()?,
+            booked_status: r.booked_status.as_deref().map(parse_enum).transpose()?,
+        })
+    }
+}
+
+/// A request to move, with its state and participant, as stored.
+#[derive(FromRow)]
+struct MoveRow {
+    id: String,
+    status: String,
+    participant_id: String,
+}
+
+/// A request booked into an appointment, with that appointment's clinic date, as stored.
+#[derive(FromRow)]
+struct BookedRow {
+    id: String,
+    participant_id: String,
+    clinic_date: String,
+}
+
+/// How many requests of one kind, as stored.
+#[derive(FromRow)]
+struct KindCountRow {
+    kind: String,
+    n: i64,
+}
+
+/// One move of a request, as stored.
+#[derive(FromRow)]
+struct FollowUpChangeRow {
+    status: String,
+    reason: String,
+    changed_by_name: String,
+    changed_at: String,
+}
+
+impl TryFrom<FollowUpChangeRow> for FollowUpChange {
+    type Error = StoreError;
+    fn try_from(r: FollowUpChangeRow) -> Result<Self> {
+        Ok(FollowUpChange {
+            status: parse_enum(&r.status)?,
+            reason: r.reason,
+            changed_by_name: r.changed_by_name,
+            changed_at: parse_ts(&r.changed_at)?,
+        })
+    }
+}
+
+/// A request's state and participant, as stored.
+#[derive(FromRow)]
+struct StatusRow {
+    status: String,
+    participant_id: String,
 }
 
 /// Cancels every open or booked reschedule or opt-out request an appointment's ending
@@ -107,7 +176,7 @@ pub(crate) async fn cancel_follow_ups_of(
     appointment_id: AppointmentId,
     reason: &str,
 ) -> Result<()> {
-    let rows = sqlx::query(
+    let rows = sqlx::query_as::<_, MoveRow>(
         "SELECT id, status, participant_id FROM follow_up_requests WHERE provider_id = $1 AND appointment_id = $2 \
          AND kind IN ($3, $4) AND status IN ($5, $6)",
     )
@@ -121,9 +190,9 @@ pub(crate) async fn cancel_follow_ups_of(
     .await?;
     for r in rows {
         let m = Move {
-            id: parse_id(&r.try_get::<String, _>("id")?)?,
-            participant_id: parse_id(&r.try_get::<String, _>("participant_id")?)?,
-            from: parse_enum(&r.try_get::<String, _>("status")?)?,
+            id: parse_id(&r.id)?,
+            participant_id: parse_id(&r.participant_id)?,
+            from: parse_enum(&r.status)?,
             to: FollowUpState::Cancelled,
         };
         move_in(tx, scope, actor, m, reason).await?;
@@ -173,7 +242,7 @@ fn raise_from_reading<'a>(tx: &'a mut Tx, actor: &'a Actor, event: &'a DomainEve
         };
         for f in &e.follow_ups {
             if f.kind == FollowUpKind::MoreImages {
-                let open = sqlx::query(
+                let open = sqlx::query_scalar::<_, i64>(
                     "SELECT COUNT(*) AS n FROM follow_up_requests WHERE provider_id = $1 AND appointment_id = $2 AND kind = $3",
                 )
                 .bind(sql::id(scope.provider_id))
@@ -181,7 +250,7 @@ fn raise_from_reading<'a>(tx: &'a mut Tx, actor: &'a Actor, event: &'a DomainEve
                 .bind(FollowUpKind::MoreImages.as_str())
                 .fetch_one(&mut **tx)
                 .await?;
-                if open.try_get::<i64, _>("n")? > 0 {
+                if open > 0 {
                     continue;
                 }
             }
@@ -244,7 +313,7 @@ fn follow_booked_appointment<'a>(
             _ => return Ok(()),
         };
         let scope = Scope { provider_id };
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, BookedRow>(
             "SELECT f.id, f.participant_id, c.clinic_date FROM follow_up_requests f \
              JOIN appointments a ON a.id = f.booked_appointment_id AND a.provider_id = f.provider_id \
              JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = a.provider_id \
@@ -256,10 +325,10 @@ fn follow_booked_appointment<'a>(
         .fetch_all(&mut **tx)
         .await?;
         for r in rows {
-            let date = parse_date(&r.try_get::<String, _>("clinic_date")?)?;
+            let date = parse_date(&r.clinic_date)?;
             let m = Move {
-                id: parse_id(&r.try_get::<String, _>("id")?)?,
-                participant_id: parse_id(&r.try_get::<String, _>("participant_id")?)?,
+                id: parse_id(&r.id)?,
+                participant_id: parse_id(&r.participant_id)?,
                 from,
                 to,
             };
@@ -310,7 +379,7 @@ impl Store {
         let query = format!(
             "SELECT {LIST_COLUMNS} WHERE f.provider_id = $1 AND f.kind = $2 AND f.status IN ({placeholders}) ORDER BY f.created_at, f.id"
         );
-        let mut q = sqlx::query(&query)
+        let mut q = sqlx::query_as::<_, FollowUpRow>(&query)
             .bind(sql::id(scope.provider_id))
             .bind(kind.as_str());
         for s in states {
@@ -318,8 +387,8 @@ impl Store {
         }
         q.fetch_all(self.pool())
             .await?
-            .iter()
-            .map(follow_up_from)
+            .into_iter()
+            .map(FollowUp::try_from)
             .collect()
     }
 
@@ -339,18 +408,16 @@ impl Store {
             "SELECT kind, COUNT(*) AS n FROM follow_up_requests \
              WHERE provider_id = $1 AND status IN ({placeholders}) GROUP BY kind"
         );
-        let mut q = sqlx::query(&query).bind(sql::id(scope.provider_id));
+        let mut q = sqlx::query_as::<_, KindCountRow>(&query).bind(sql::id(scope.provider_id));
         for s in states {
             q = q.bind(s.as_str());
         }
         let rows = q.fetch_all(self.pool()).await?;
         let mut counts = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let kind: String = r.try_get("kind")?;
-            let n: i64 = r.try_get("n")?;
+        for r in rows {
             // A kind this build does not know (written by a newer one) is left out.
-            if let Ok(kind) = kind.parse::<FollowUpKind>() {
-                counts.push((kind, usize::try_from(n).unwrap_or(0)));
+            if let Ok(kind) = r.kind.parse::<FollowUpKind>() {
+                counts.push((kind, usize::try_from(r.n).unwrap_or(0)));
             }
         }
         Ok(counts)
@@ -359,15 +426,15 @@ impl Store {
     /// One follow-up request with its history.
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, id = %id))]
     pub async fn follow_up(&self, scope: Scope, id: FollowUpId) -> Result<FollowUpDetail> {
-        let row = sqlx::query(&format!(
+        let request = sqlx::query_as::<_, FollowUpRow>(&format!(
             "SELECT {LIST_COLUMNS} WHERE f.id = $1 AND f.provider_id = $2"
         ))
         .bind(sql::id(id))
         .bind(sql::id(scope.provider_id))
         .fetch_one(self.pool())
-        .await?;
-        let request = follow_up_from(&row)?;
-        let history = sqlx::query(
+        .await?
+        .try_into()?;
+        let history = sqlx::query_as::<_, FollowUpChangeRow>(
             "SELECT status, reason, changed_by_name, changed_at FROM follow_up_history \
              WHERE provider_id = $1 AND follow_up_id = $2 ORDER BY changed_at, id",
         )
@@ -375,15 +442,8 @@ impl Store {
         .bind(sql::id(id))
         .fetch_all(self.pool())
         .await?
-        .iter()
-        .map(|r| {
-            Ok(FollowUpChange {
-                status: parse_enum(&r.try_get::<String, _>("status")?)?,
-                reason: r.try_get("reason")?,
-                changed_by_name: r.try_get("changed_by_name")?,
-                changed_at: parse_ts(&r.try_get::<String, _>("changed_at")?)?,
-            })
-        })
+        .into_iter()
+        .map(FollowUpChange::try_from)
         .collect::<Result<Vec<_>>>()?;
         Ok(FollowUpDetail { request, history })
     }
@@ -402,16 +462,16 @@ impl Store {
         let reason = reason.trim();
         let mut write = self.begin_change().await?;
         let tx = write.tx();
-        let row = sqlx::query(
+        let row = sqlx::query_as::<_, StatusRow>(
             "SELECT status, participant_id FROM follow_up_requests WHERE id = $1 AND provider_id = $2",
         )
         .bind(sql::id(id))
         .bind(sql::id(scope.provider_id))
         .fetch_one(&mut **tx)
         .await?;
-        let from: FollowUpState = parse_enum(&row.try_get::<String, _>("status")?)?;
+        let from: FollowUpState = parse_enum(&row.status)?;
         from.move_to(to, reason).map_err(StoreError::Invalid)?;
-        let participant_id = parse_id(&row.try_get::<String, _>("participant_id")?)?;
+        let participant_id = parse_id(&row.participant_id)?;
         let m = Move {
             id,
             participant_id,
@@ -426,20 +486,16 @@ impl Store {
     /// The office's settings (the defaults until the office changes them).
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id))]
     pub async fn office_settings(&self, scope: Scope) -> Result<OfficeSettings> {
-        Ok(
-            sqlx::query(
-                "SELECT follow_up_overdue_days FROM office_settings WHERE provider_id = $1",
-            )
-            .bind(sql::id(scope.provider_id))
-            .fetch_optional(self.pool())
-            .await?
-            .map(|r| r.try_get::<i64, _>("follow_up_overdue_days"))
-            .transpose()?
-            .map(|days| OfficeSettings {
-                follow_up_overdue_days: days,
-            })
-            .unwrap_or_default(),
+        Ok(sqlx::query_scalar::<_, i64>(
+            "SELECT follow_up_overdue_days FROM office_settings WHERE provider_id = $1",
         )
+        .bind(sql::id(scope.provider_id))
+        .fetch_optional(self.pool())
+        .await?
+        .map(|days| OfficeSettings {
+            follow_up_overdue_days: days,
+        })
+        .unwrap_or_default())
     }
 
     /// Changes the office's settings, audited.
@@ -504,7 +560,7 @@ impl Store {
              AND b.status = $3 ORDER BY f.created_at, f.id",
             sql::placeholders(4, &kinds)
         );
-        let mut q = sqlx::query(&query)
+        let mut q = sqlx::query_as::<_, FollowUpRow>(&query)
             .bind(sql::id(scope.provider_id))
             .bind(FollowUpState::Open.as_str())
             .bind(AppointmentStatus::DidNotAttend.as_str());
@@ -513,8 +569,8 @@ impl Store {
         }
         q.fetch_all(self.pool())
             .await?
-            .iter()
-            .map(follow_up_from)
+            .into_iter()
+            .map(FollowUp::try_from)
             .collect()
     }
 
@@ -533,13 +589,13 @@ impl Store {
             "SELECT {LIST_COLUMNS} WHERE f.provider_id = $1 AND f.kind IN ({}) AND f.status = $2 ORDER BY f.created_at",
             sql::placeholders(3, kinds)
         );
-        let mut q = sqlx::query(&query)
+        let mut q = sqlx::query_as::<_, FollowUpRow>(&query)
             .bind(sql::id(scope.provider_id))
             .bind(FollowUpState::Open.as_str());
         for kind in kinds {
             q = q.bind(*kind);
         }
         let rows = q.fetch_all(self.pool()).await?;
-        rows.iter().map(follow_up_from).collect()
+        rows.into_iter().map(FollowUp::try_from).collect()
     }
 }

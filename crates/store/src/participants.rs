@@ -12,8 +12,7 @@ use domain::{
     SupportReason,
 };
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
-use sqlx::any::AnyRow;
+use sqlx::FromRow;
 use time::Date;
 use utoipa::ToSchema;
 
@@ -198,35 +197,82 @@ pub(crate) const PARTICIPANT_COLUMNS: &str = "id, nhs_number, first_name, last_n
     communication_preferences, communication_notes, access_needs, access_notes, support_reasons, \
     support_temporary";
 
-pub(crate) fn participant_from(r: &AnyRow) -> Result<Participant> {
-    Ok(Participant {
-        id: parse_id(&r.try_get::<String, _>("id")?)?,
-        nhs_number: r.try_get("nhs_number")?,
-        first_name: r.try_get("first_name")?,
-        last_name: r.try_get("last_name")?,
-        date_of_birth: parse_date(&r.try_get::<String, _>("date_of_birth")?)?,
-        sex: parse_enum(&r.try_get::<String, _>("sex")?)?,
-        address_line_1: r.try_get("address_line_1")?,
-        address_line_2: r.try_get("address_line_2")?,
-        town: r.try_get("town")?,
-        postcode: r.try_get("postcode")?,
-        phone: r.try_get("phone")?,
-        email: r.try_get("email")?,
-        gp_practice_code: r.try_get("gp_practice_code")?,
-        ethnicity: r
-            .try_get::<Option<String>, _>("ethnicity")?
-            .as_deref()
-            .map(parse_enum)
-            .transpose()?,
-        communication_preferences: parse_json(
-            &r.try_get::<String, _>("communication_preferences")?,
-        )?,
-        communication_notes: r.try_get("communication_notes")?,
-        access_needs: parse_json(&r.try_get::<String, _>("access_needs")?)?,
-        access_notes: r.try_get("access_notes")?,
-        support_reasons: parse_json(&r.try_get::<String, _>("support_reasons")?)?,
-        support_temporary: r.try_get::<i64, _>("support_temporary")? != 0,
-    })
+/// A participant, as stored.
+#[derive(FromRow)]
+struct ParticipantRow {
+    id: String,
+    nhs_number: String,
+    first_name: String,
+    last_name: String,
+    date_of_birth: String,
+    sex: String,
+    address_line_1: String,
+    address_line_2: String,
+    town: String,
+    postcode: String,
+    phone: String,
+    email: String,
+    gp_practice_code: String,
+    ethnicity: Option<String>,
+    communication_preferences: String,
+    communication_notes: String,
+    access_needs: String,
+    access_notes: String,
+    support_reasons: String,
+    support_temporary: i64,
+}
+
+impl TryFrom<ParticipantRow> for Participant {
+    type Error = StoreError;
+    fn try_from(r: ParticipantRow) -> Result<Self> {
+        Ok(Participant {
+            id: parse_id(&r.id)?,
+            nhs_number: r.nhs_number,
+            first_name: r.first_name,
+            last_name: r.last_name,
+            date_of_birth: parse_date(&r.date_of_birth)?,
+            sex: parse_enum(&r.sex)?,
+            address_line_1: r.address_line_1,
+            address_line_2: r.address_line_2,
+            town: r.town,
+            postcode: r.postcode,
+            phone: r.phone,
+            email: r.email,
+            gp_practice_code: r.gp_practice_code,
+            ethnicity: r.ethnicity.as_deref().map(parse_enum).transpose()?,
+            communication_preferences: parse_json(&r.communication_preferences)?,
+            communication_notes: r.communication_notes,
+            access_needs: parse_json(&r.access_needs)?,
+            access_notes: r.access_notes,
+            support_reasons: parse_json(&r.support_reasons)?,
+            support_temporary: r.support_temporary != 0,
+        })
+    }
+}
+
+/// One of a participant's appointments, as stored.
+#[derive(FromRow)]
+struct ParticipantAppointmentRow {
+    id: String,
+    clinic_id: String,
+    clinic_date: String,
+    starts_at: String,
+    location_name: String,
+    status: String,
+}
+
+impl TryFrom<ParticipantAppointmentRow> for ParticipantAppointment {
+    type Error = StoreError;
+    fn try_from(r: ParticipantAppointmentRow) -> Result<Self> {
+        Ok(ParticipantAppointment {
+            id: parse_id(&r.id)?,
+            clinic_id: parse_id(&r.clinic_id)?,
+            clinic_date: parse_date(&r.clinic_date)?,
+            starts_at: r.starts_at,
+            location_name: r.location_name,
+            status: parse_enum(&r.status)?,
+        })
+    }
 }
 
 impl Store {
@@ -293,14 +339,14 @@ impl Store {
 
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, id = %id))]
     pub async fn participant(&self, scope: Scope, id: ParticipantId) -> Result<Participant> {
-        let row = sqlx::query(&format!(
+        sqlx::query_as::<_, ParticipantRow>(&format!(
             "SELECT {PARTICIPANT_COLUMNS} FROM participants WHERE id = $1 AND provider_id = $2"
         ))
         .bind(sql::id(id))
         .bind(sql::id(scope.provider_id))
         .fetch_one(self.pool())
-        .await?;
-        participant_from(&row)
+        .await?
+        .try_into()
     }
 
     /// Participants whose name or NHS number matches `query`, in name order.
@@ -314,7 +360,7 @@ impl Store {
         let q = query.trim();
         let digits: String = q.chars().filter(|c| !c.is_whitespace()).collect();
         let pattern = format!("%{}%", q.to_lowercase());
-        let rows = sqlx::query(&format!(
+        sqlx::query_as::<_, ParticipantRow>(&format!(
             "SELECT {PARTICIPANT_COLUMNS} FROM participants WHERE provider_id = $1 \
              AND ($2 = '' OR nhs_number = $3 OR LOWER(first_name || ' ' || last_name) LIKE $4) \
              ORDER BY last_name, first_name LIMIT $5"
@@ -325,8 +371,10 @@ impl Store {
         .bind(pattern)
         .bind(limit.clamp(1, 500))
         .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(participant_from).collect()
+        .await?
+        .into_iter()
+        .map(Participant::try_from)
+        .collect()
     }
 
     /// Every appointment the participant has with this provider, earliest first.
@@ -336,7 +384,7 @@ impl Store {
         scope: Scope,
         participant_id: ParticipantId,
     ) -> Result<Vec<ParticipantAppointment>> {
-        let rows = sqlx::query(
+        sqlx::query_as::<_, ParticipantAppointmentRow>(
             "SELECT a.id, a.clinic_id, c.clinic_date, s.starts_at, l.name AS location_name, a.status \
              FROM appointments a JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = a.provider_id \
              JOIN slots s ON s.id = a.slot_id AND s.provider_id = a.provider_id \
@@ -346,19 +394,10 @@ impl Store {
         .bind(sql::id(scope.provider_id))
         .bind(sql::id(participant_id))
         .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ParticipantAppointment {
-                    id: parse_id(&r.try_get::<String, _>("id")?)?,
-                    clinic_id: parse_id(&r.try_get::<String, _>("clinic_id")?)?,
-                    clinic_date: parse_date(&r.try_get::<String, _>("clinic_date")?)?,
-                    starts_at: r.try_get("starts_at")?,
-                    location_name: r.try_get("location_name")?,
-                    status: parse_enum(&r.try_get::<String, _>("status")?)?,
-                })
-            })
-            .collect()
+        .await?
+        .into_iter()
+        .map(ParticipantAppointment::try_from)
+        .collect()
     }
 }
 

@@ -20,7 +20,7 @@ use domain::medical::{MedicalDocument, MedicalInformation};
 use domain::workflow::{IdentityCheck, ImagesDocument, SectionDocument, SectionKind};
 use domain::{AppointmentAction, AppointmentStatus, EpisodeOutcome, EpisodeStage};
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::FromRow;
 use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -209,13 +209,133 @@ pub struct FollowUp {
     pub booked_status: Option<domain::AppointmentStatus>,
 }
 
+/// The appointment's room, if one is chosen, from columns `room_id`, `location_id`,
+/// `room_name`, `machine` and `ae_title` (the room LEFT JOINed), as stored.
+#[derive(FromRow)]
+struct RoomColumns {
+    room_id: Option<String>,
+    location_id: Option<String>,
+    room_name: Option<String>,
+    machine: Option<String>,
+    ae_title: Option<String>,
+}
+
+impl TryFrom<RoomColumns> for Option<Room> {
+    type Error = StoreError;
+    fn try_from(r: RoomColumns) -> Result<Self> {
+        let Some(id) = r.room_id else {
+            return Ok(None);
+        };
+        let (Some(location_id), Some(name), Some(machine), Some(ae_title)) =
+            (r.location_id, r.room_name, r.machine, r.ae_title)
+        else {
+            return Err(StoreError::Corrupt(format!("room {id:?} not found")));
+        };
+        Ok(Some(Room {
+            id: parse_id(&id)?,
+            location_id: parse_id(&location_id)?,
+            name,
+            machine,
+            ae_title,
+        }))
+    }
+}
+
+/// The appointment's version and state, as stored.
+#[derive(FromRow)]
+struct VersionRow {
+    status: String,
+    version: i64,
+    participant_id: String,
+    last_changed_by_name: String,
+    last_changed_at: String,
+}
+
+/// The workflow's own columns of the appointment, with its room, as stored.
+#[derive(FromRow)]
+struct WorkflowRow {
+    images_taken: i64,
+    last_changed_by_name: String,
+    #[sqlx(flatten)]
+    room: RoomColumns,
+}
+
+/// One saved step document, as stored.
+#[derive(FromRow)]
+struct SectionRow {
+    section: String,
+    data: String,
+    updated_by_name: String,
+    updated_at: String,
+}
+
+/// A note, as stored.
+#[derive(FromRow)]
+struct NoteRow {
+    id: String,
+    body: String,
+    author_name: String,
+    created_at: String,
+}
+
+impl TryFrom<NoteRow> for Note {
+    type Error = StoreError;
+    fn try_from(r: NoteRow) -> Result<Self> {
+        Ok(Note {
+            id: parse_id(&r.id)?,
+            body: r.body,
+            author_name: r.author_name,
+            created_at: parse_ts(&r.created_at)?,
+        })
+    }
+}
+
+/// Medical information carried from an earlier episode, as stored.
+#[derive(FromRow)]
+struct CarriedMedicalRow {
+    data: String,
+    recorded_on: String,
+    recorded_appointment_id: String,
+}
+
+impl TryFrom<CarriedMedicalRow> for CarriedMedical {
+    type Error = StoreError;
+    fn try_from(r: CarriedMedicalRow) -> Result<Self> {
+        Ok(CarriedMedical {
+            data: sql::parse_json(&r.data)?,
+            recorded_on: parse_date(&r.recorded_on)?,
+            recorded_appointment_id: parse_id(&r.recorded_appointment_id)?,
+        })
+    }
+}
+
+/// What [`Store::images_gate`] reads, as stored: the identity and medical steps' documents
+/// are aliased by their section kinds' stored values.
+#[derive(FromRow)]
+struct ImagesGateRow {
+    status: String,
+    clinic_location_id: String,
+    #[sqlx(flatten)]
+    room: RoomColumns,
+    identity: Option<String>,
+    medical: Option<String>,
+}
+
+/// The appointment's episode, participant and clinic day, as stored.
+#[derive(FromRow)]
+struct FinishRow {
+    episode_id: String,
+    participant_id: String,
+    clinic_date: String,
+}
+
 async fn lock_version(
     tx: &mut Tx,
     scope: Scope,
     id: AppointmentId,
     expected_version: i64,
 ) -> Result<(AppointmentStatus, ParticipantId)> {
-    let row = sqlx::query(
+    let row = sqlx::query_as::<_, VersionRow>(
         "SELECT status, version, participant_id, last_changed_by_name, last_changed_at \
          FROM appointments WHERE id = $1 AND provider_id = $2",
     )
@@ -223,15 +343,12 @@ async fn lock_version(
     .bind(sql::id(scope.provider_id))
     .fetch_one(&mut **tx)
     .await?;
-    if row.try_get::<i64, _>("version")? != expected_version {
-        return Err(stale(
-            &row.try_get::<String, _>("last_changed_by_name")?,
-            &row.try_get::<String, _>("last_changed_at")?,
-        ));
+    if row.version != expected_version {
+        return Err(stale(&row.last_changed_by_name, &row.last_changed_at));
     }
     Ok((
-        crate::sql::parse_enum(&row.try_get::<String, _>("status")?)?,
-        parse_id(&row.try_get::<String, _>("participant_id")?)?,
+        crate::sql::parse_enum(&row.status)?,
+        parse_id(&row.participant_id)?,
     ))
 }
 
@@ -288,7 +405,7 @@ impl Store {
     pub async fn workflow(&self, scope: Scope, id: AppointmentId) -> Result<Workflow> {
         let appointment = self.appointment(scope, id).await?;
         let p = sql::id(scope.provider_id);
-        let row = sqlx::query(
+        let row = sqlx::query_as::<_, WorkflowRow>(
             "SELECT a.images_taken, a.last_changed_by_name, a.room_id, r.location_id, r.name AS room_name, r.machine, r.ae_title \
              FROM appointments a LEFT JOIN rooms r ON r.id = a.room_id AND r.provider_id = a.provider_id \
              WHERE a.id = $1 AND a.provider_id = $2",
@@ -297,11 +414,8 @@ impl Store {
         .bind(&p)
         .fetch_one(self.pool())
         .await?;
-        let room = match row.try_get::<Option<String>, _>("room_id")? {
-            Some(_) => Some(crate::shared::room_from(&row)?),
-            None => None,
-        };
-        let sections = sqlx::query(
+        let room = row.room.try_into()?;
+        let sections = sqlx::query_as::<_, SectionRow>(
             "SELECT section, data, updated_by_name, updated_at FROM appointment_sections \
              WHERE provider_id = $1 AND appointment_id = $2",
         )
@@ -309,17 +423,17 @@ impl Store {
         .bind(sql::id(id))
         .fetch_all(self.pool())
         .await?
-        .iter()
+        .into_iter()
         .try_fold(Sections::default(), |mut sections, r| {
-            let kind: SectionKind = sql::parse_enum(&r.try_get::<String, _>("section")?)?;
+            let kind: SectionKind = sql::parse_enum(&r.section)?;
             sections.insert(
-                section_document(kind, &r.try_get::<String, _>("data")?)?,
-                r.try_get("updated_by_name")?,
-                parse_ts(&r.try_get::<String, _>("updated_at")?)?,
+                section_document(kind, &r.data)?,
+                r.updated_by_name,
+                parse_ts(&r.updated_at)?,
             );
             Ok::<_, StoreError>(sections)
         })?;
-        let notes = sqlx::query(
+        let notes = sqlx::query_as::<_, NoteRow>(
             "SELECT id, body, author_name, created_at FROM appointment_notes \
              WHERE provider_id = $1 AND appointment_id = $2 ORDER BY created_at, id",
         )
@@ -327,20 +441,13 @@ impl Store {
         .bind(sql::id(id))
         .fetch_all(self.pool())
         .await?
-        .iter()
-        .map(|r| {
-            Ok(Note {
-                id: parse_id(&r.try_get::<String, _>("id")?)?,
-                body: r.try_get("body")?,
-                author_name: r.try_get("author_name")?,
-                created_at: parse_ts(&r.try_get::<String, _>("created_at")?)?,
-            })
-        })
+        .into_iter()
+        .map(Note::try_from)
         .collect::<Result<Vec<_>>>()?;
         let carried_medical = if sections.medical.is_some() {
             None
         } else {
-            sqlx::query(
+            sqlx::query_as::<_, CarriedMedicalRow>(
                 "SELECT data, recorded_on, recorded_appointment_id FROM participant_medical \
                  WHERE provider_id = $1 AND participant_id = $2 AND recorded_appointment_id <> $3",
             )
@@ -349,15 +456,7 @@ impl Store {
             .bind(sql::id(id))
             .fetch_optional(self.pool())
             .await?
-            .map(|r| {
-                Ok::<_, StoreError>(CarriedMedical {
-                    data: sql::parse_json(&r.try_get::<String, _>("data")?)?,
-                    recorded_on: parse_date(&r.try_get::<String, _>("recorded_on")?)?,
-                    recorded_appointment_id: parse_id(
-                        &r.try_get::<String, _>("recorded_appointment_id")?,
-                    )?,
-                })
-            })
+            .map(CarriedMedical::try_from)
             .transpose()?
         };
         let running = matches!(
@@ -373,8 +472,8 @@ impl Store {
         Ok(Workflow {
             running_user_id: runner.and_then(|h| h.changed_by),
             running_user_name: runner.map(|h| h.changed_by_name.clone()),
-            last_changed_by_name: row.try_get("last_changed_by_name")?,
-            images_taken: row.try_get("images_taken")?,
+            last_changed_by_name: row.last_changed_by_name,
+            images_taken: row.images_taken,
             room,
             sections,
             notes,
@@ -404,21 +503,19 @@ impl Store {
         let data = &document.to_json();
         let mut write = self.begin_change().await?;
         let tx = write.tx();
-        let existing = sqlx::query("SELECT data FROM appointment_sections WHERE provider_id = $1 AND appointment_id = $2 AND section = $3")
+        let existing = sqlx::query_scalar::<_, String>("SELECT data FROM appointment_sections WHERE provider_id = $1 AND appointment_id = $2 AND section = $3")
             .bind(sql::id(scope.provider_id))
             .bind(sql::id(id))
             .bind(section)
             .fetch_optional(&mut **tx)
-            .await?
-            .map(|r| r.try_get::<String, _>("data"))
-            .transpose()?;
-        let current_version: i64 =
-            sqlx::query("SELECT version FROM appointments WHERE id = $1 AND provider_id = $2")
-                .bind(sql::id(id))
-                .bind(sql::id(scope.provider_id))
-                .fetch_one(&mut **tx)
-                .await?
-                .try_get("version")?;
+            .await?;
+        let current_version = sqlx::query_scalar::<_, i64>(
+            "SELECT version FROM appointments WHERE id = $1 AND provider_id = $2",
+        )
+        .bind(sql::id(id))
+        .bind(sql::id(scope.provider_id))
+        .fetch_one(&mut **tx)
+        .await?;
         // Only the person running the appointment may save, even an unchanged answer.
         require_runner(tx, scope, actor, id).await?;
         if existing
@@ -487,14 +584,13 @@ impl Store {
         }
         let mut write = self.begin_change().await?;
         let tx = write.tx();
-        let participant_id: String = sqlx::query(
+        let participant_id = sqlx::query_scalar::<_, String>(
             "SELECT participant_id FROM appointments WHERE id = $1 AND provider_id = $2",
         )
         .bind(sql::id(id))
         .bind(sql::id(scope.provider_id))
         .fetch_one(&mut **tx)
-        .await?
-        .try_get("participant_id")?;
+        .await?;
         let note = Note {
             id: new_id(),
             body: body.to_owned(),
@@ -593,7 +689,7 @@ impl Store {
     /// not the whole workflow.
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, id = %id))]
     pub async fn images_gate(&self, scope: Scope, id: AppointmentId) -> Result<ImagesGate> {
-        let r = sqlx::query(
+        let r = sqlx::query_as::<_, ImagesGateRow>(
             "SELECT a.status, c.location_id AS clinic_location_id, a.room_id, r.location_id, r.name AS room_name, r.machine, r.ae_title, \
              (SELECT s.data FROM appointment_sections s WHERE s.provider_id = a.provider_id AND s.appointment_id = a.id AND s.section = $3) AS identity, \
              (SELECT s.data FROM appointment_sections s WHERE s.provider_id = a.provider_id AND s.appointment_id = a.id AND s.section = $4) AS medical \
@@ -608,42 +704,40 @@ impl Store {
         .fetch_optional(self.pool())
         .await?
         .ok_or(StoreError::NotFound)?;
-        let section = |kind: SectionKind| -> Result<Option<SectionDocument>> {
-            r.try_get::<Option<String>, _>(kind.as_str())?
-                .map(|d| section_document(kind, &d))
-                .transpose()
+        let section = |kind: SectionKind, data: Option<&str>| -> Result<Option<SectionDocument>> {
+            data.map(|d| section_document(kind, d)).transpose()
         };
         Ok(ImagesGate {
-            status: sql::parse_enum(&r.try_get::<String, _>("status")?)?,
+            status: sql::parse_enum(&r.status)?,
             identity_confirmed: matches!(
-                section(SectionKind::Identity)?,
+                section(SectionKind::Identity, r.identity.as_deref())?,
                 Some(SectionDocument::Identity(IdentityCheck { confirmed: true }))
             ),
             medical_reviewed: matches!(
-                section(SectionKind::Medical)?,
+                section(SectionKind::Medical, r.medical.as_deref())?,
                 Some(SectionDocument::Medical(MedicalDocument {
                     all_reviewed: true,
                     ..
                 }))
             ),
-            room: match r.try_get::<Option<String>, _>("room_id")? {
-                Some(_) => Some(crate::shared::room_from(&r)?),
-                None => None,
-            },
-            clinic_location_id: parse_id(&r.try_get::<String, _>("clinic_location_id")?)?,
+            room: r.room.try_into()?,
+            clinic_location_id: parse_id(&r.clinic_location_id)?,
         })
     }
 
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, user_id = %user_id))]
     pub async fn preferred_room(&self, scope: Scope, user_id: Uuid) -> Result<Option<Uuid>> {
-        sqlx::query("SELECT room_id FROM user_preferences WHERE user_id = $1 AND provider_id = $2")
-            .bind(sql::id(user_id))
-            .bind(sql::id(scope.provider_id))
-            .fetch_optional(self.pool())
-            .await?
-            .and_then(|r| r.try_get::<Option<String>, _>("room_id").transpose())
-            .map(|s| parse_id(&s?))
-            .transpose()
+        sqlx::query_scalar::<_, Option<String>>(
+            "SELECT room_id FROM user_preferences WHERE user_id = $1 AND provider_id = $2",
+        )
+        .bind(sql::id(user_id))
+        .bind(sql::id(scope.provider_id))
+        .fetch_optional(self.pool())
+        .await?
+        .flatten()
+        .as_deref()
+        .map(parse_id)
+        .transpose()
     }
 
     /// Ends an appointment: the final status move, the episode outcome and stage, any
@@ -675,7 +769,11 @@ let tx = write.tx();
         if let Some((kind, data)) = &record {
             upsert_section(tx, scope, actor, id, *kind, data).await?;
         }
-        let row = sqlx::query(
+        let FinishRow {
+            episode_id,
+            participant_id,
+            clinic_date,
+        } = sqlx::query_as::<_, FinishRow>(
             "SELECT a.episode_id, a.participant_id, c.clinic_date FROM appointments a \
              JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = a.provider_id WHERE a.id = $1 AND a.provider_id = $2",
         )
@@ -683,8 +781,6 @@ let tx = write.tx();
         .bind(sql::id(scope.provider_id))
         .fetch_one(&mut **tx)
         .await?;
-        let episode_id: String = row.try_get("episode_id")?;
-        let participant_id: String = row.try_get("participant_id")?;
         if let Some((kind, data)) = &record {
             audit::record(
                 &mut **tx,
@@ -784,15 +880,13 @@ let tx = write.tx();
             .await?;
         }
         // Carry the confirmed medical information forward to the next episode.
-        let medical = sqlx::query("SELECT data FROM appointment_sections WHERE provider_id = $1 AND appointment_id = $2 AND section = $3")
+        let medical = sqlx::query_scalar::<_, String>("SELECT data FROM appointment_sections WHERE provider_id = $1 AND appointment_id = $2 AND section = $3")
             .bind(sql::id(scope.provider_id))
             .bind(sql::id(id))
             .bind(SectionKind::Medical.as_str())
             .fetch_optional(&mut **tx)
             .await?;
-        if let Some(m) = medical {
-            let data: String = m.try_get("data")?;
-            let clinic_date: String = row.try_get("clinic_date")?;
+        if let Some(data) = medical {
             let done = sqlx::query(
                 "UPDATE participant_medical SET data = $1, recorded_appointment_id = $2, recorded_on = $3 WHERE participant_id = $4 AND provider_id = $5",
             )

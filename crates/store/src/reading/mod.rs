@@ -22,7 +22,7 @@ use domain::reading::{
     SessionKind, SessionResult,
 };
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
+use sqlx::FromRow;
 use sqlx::any::AnyRow;
 use time::{Date, Duration, OffsetDateTime};
 use utoipa::ToSchema;
@@ -31,9 +31,14 @@ use uuid::Uuid;
 mod cases;
 mod conclude;
 mod reads;
+mod rows;
 mod sessions;
 
 use conclude::settle;
+use rows::{
+    CaseStateRow, EpisodeSummaryRow, HoldRow, OpenCaseRow, ReadOrArbitrationRow, ReadingCaseRow,
+    SettingsRow,
+};
 
 /// How long a reader keeps a case they opened in a session before others may take it.
 const CLAIM: Duration = Duration::minutes(20);
@@ -165,28 +170,9 @@ const CASE_COLUMNS: &str = "r.id, r.appointment_id, r.participant_id, p.first_na
 
 const CASE_FROM: &str = "FROM reading_cases r JOIN participants p ON p.id = r.participant_id AND p.provider_id = r.provider_id";
 
+/// A case from a row holding [`CASE_COLUMNS`] (and perhaps more).
 fn case_from(r: &AnyRow) -> Result<ReadingCase> {
-    Ok(ReadingCase {
-        id: parse_id(&r.try_get::<String, _>("id")?)?,
-        appointment_id: parse_id(&r.try_get::<String, _>("appointment_id")?)?,
-        participant_id: parse_id(&r.try_get::<String, _>("participant_id")?)?,
-        participant_name: format!(
-            "{} {}",
-            r.try_get::<String, _>("first_name")?,
-            r.try_get::<String, _>("last_name")?
-        ),
-        nhs_number: r.try_get("nhs_number")?,
-        screened_on: parse_date(&r.try_get::<String, _>("screened_on")?)?,
-        state: parse_enum(&r.try_get::<String, _>("state")?)?,
-        held: r.try_get("held")?,
-        priors_status: parse_enum(&r.try_get::<String, _>("priors_status")?)?,
-        completeness: parse_enum(&r.try_get::<String, _>("completeness")?)?,
-        clinic_id: r
-            .try_get::<Option<String>, _>("clinic_id")?
-            .map(|s| parse_id(&s))
-            .transpose()?,
-        outcome: r.try_get("outcome")?,
-    })
+    ReadingCaseRow::from_row(r)?.try_into()
 }
 
 /// How image reading reacts to other features' events. Both run in the ending's
@@ -260,7 +246,7 @@ async fn open_case(
     actor: &Actor,
     appointment_id: AppointmentId,
 ) -> Result<()> {
-    let row = sqlx::query(
+    let row = sqlx::query_as::<_, OpenCaseRow>(
         "SELECT a.episode_id, a.participant_id, a.clinic_id, c.clinic_date FROM appointments a \
          JOIN clinics c ON c.id = a.clinic_id AND c.provider_id = a.provider_id \
          WHERE a.id = $1 AND a.provider_id = $2",
@@ -270,7 +256,7 @@ async fn open_case(
     .fetch_one(&mut **tx)
     .await?;
     let id = new_id();
-    let participant_id: String = row.try_get("participant_id")?;
+    let participant_id = row.participant_id;
     // The day the images were taken, never the clinic's planned date.
     let screened_on = sql::date(crate::dates::screening_date(tx, scope, appointment_id).await?);
     sqlx::query(
@@ -280,12 +266,12 @@ async fn open_case(
     .bind(sql::id(id))
     .bind(sql::id(scope.provider_id))
     .bind(sql::id(appointment_id))
-    .bind(row.try_get::<String, _>("episode_id")?)
+    .bind(row.episode_id)
     .bind(&participant_id)
     .bind(&screened_on)
     .bind(ReadingState::AwaitingFirstRead.as_str())
     .bind(sql::ts(sql::now()))
-    .bind(row.try_get::<String, _>("clinic_id")?)
+    .bind(row.clinic_id)
     .execute(&mut **tx)
     .await?;
     let snapshot = serde_json::json!({ "appointment_id": appointment_id, "screened_on": screened_on, "state": ReadingState::AwaitingFirstRead });
@@ -591,7 +577,7 @@ async fn case_row<'c, E>(exec: E, scope: Scope, case_id: CaseId) -> Result<CaseR
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
-    let r = sqlx::query(
+    sqlx::query_as::<_, CaseStateRow>(
         "SELECT id, participant_id, appointment_id, episode_id, state, screened_on, completeness, concluded_at, held, priors_status \
          FROM reading_cases WHERE id = $1 AND provider_id = $2",
     )
@@ -599,19 +585,8 @@ where
     .bind(sql::id(scope.provider_id))
     .fetch_optional(exec)
     .await?
-    .ok_or(StoreError::NotFound)?;
-    Ok(CaseRow {
-        id: parse_id(&r.try_get::<String, _>("id")?)?,
-        participant_id: parse_id(&r.try_get::<String, _>("participant_id")?)?,
-        appointment_id: parse_id(&r.try_get::<String, _>("appointment_id")?)?,
-        episode_id: parse_id(&r.try_get::<String, _>("episode_id")?)?,
-        state: parse_enum(&r.try_get::<String, _>("state")?)?,
-        screened_on: parse_date(&r.try_get::<String, _>("screened_on")?)?,
-        completeness: parse_enum(&r.try_get::<String, _>("completeness")?)?,
-        concluded: r.try_get::<Option<String>, _>("concluded_at")?.is_some(),
-        held: r.try_get("held")?,
-        priors_status: parse_enum(&r.try_get::<String, _>("priors_status")?)?,
-    })
+    .ok_or(StoreError::NotFound)?
+    .try_into()
 }
 
 /// The case's reads and arbitration, with the readers' names.
@@ -624,7 +599,7 @@ where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
     // One query for reads and the arbitration: a UNION keeps it to one round trip.
-    let rows = sqlx::query(
+    let rows = sqlx::query_as::<_, ReadOrArbitrationRow>(
         "SELECT 'read' AS what, slot, reader_id AS who, reader_name AS names, opinion, given_at AS at, finalised_early, given_blind \
          FROM reads WHERE case_id = $1 AND provider_id = $2 \
          UNION ALL SELECT 'arbitration', '', arbitrators, arbitrator_names, decision, recorded_at, 0, 1 \
@@ -637,29 +612,28 @@ where
     let mut case = CaseReads::default();
     let mut names = Vec::new();
     let mut arbitrator_names = None;
-    for r in &rows {
-        let what: String = r.try_get("what")?;
-        let at = parse_ts(&r.try_get::<String, _>("at")?)?;
-        if what == "read" {
-            let slot: ReadSlot = parse_enum(&r.try_get::<String, _>("slot")?)?;
+    for r in rows {
+        let at = parse_ts(&r.at)?;
+        if r.what == "read" {
+            let slot: ReadSlot = parse_enum(&r.slot)?;
             let read = Read {
-                reader_id: reader(parse_id(&r.try_get::<String, _>("who")?)?),
-                opinion: parse_json(&r.try_get::<String, _>("opinion")?)?,
+                reader_id: reader(parse_id(&r.who)?),
+                opinion: parse_json(&r.opinion)?,
                 at,
-                finalised_early: r.try_get::<i64, _>("finalised_early")? != 0,
-                given_blind: r.try_get::<i64, _>("given_blind")? != 0,
+                finalised_early: r.finalised_early != 0,
+                given_blind: r.given_blind != 0,
             };
-            names.push((slot, r.try_get::<String, _>("names")?));
+            names.push((slot, r.names));
             match slot {
                 ReadSlot::First => case.first = Some(read),
                 ReadSlot::Second => case.second = Some(read),
             }
         } else {
-            let ids: Vec<Uuid> = parse_json(&r.try_get::<String, _>("who")?)?;
-            arbitrator_names = Some(parse_json(&r.try_get::<String, _>("names")?)?);
+            let ids: Vec<Uuid> = parse_json(&r.who)?;
+            arbitrator_names = Some(parse_json(&r.names)?);
             case.arbitration = Some(domain::reading::Arbitration {
                 arbitrators: ids.into_iter().map(reader).collect(),
-                decision: parse_json(&r.try_get::<String, _>("opinion")?)?,
+                decision: parse_json(&r.opinion)?,
                 at,
             });
         }
@@ -695,7 +669,7 @@ impl Store {
         scope: Scope,
         participant_id: ParticipantId,
     ) -> Result<Vec<EpisodeSummary>> {
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, EpisodeSummaryRow>(
             "SELECT id, opened_on, episode_type, stage, outcome, next_test_due, end_code, end_reason, closed_on FROM episodes \
              WHERE provider_id = $1 AND participant_id = $2 ORDER BY opened_on DESC, id DESC",
         )
@@ -704,32 +678,10 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let id = parse_id(&r.try_get::<String, _>("id")?)?;
-            out.push(EpisodeSummary {
-                id,
-                opened_on: parse_date(&r.try_get::<String, _>("opened_on")?)?,
-                episode_type: parse_enum(&r.try_get::<String, _>("episode_type")?)?,
-                stage: parse_enum(&r.try_get::<String, _>("stage")?)?,
-                outcome: r
-                    .try_get::<Option<String>, _>("outcome")?
-                    .map(|o| parse_enum(&o))
-                    .transpose()?,
-                next_test_due: r
-                    .try_get::<Option<String>, _>("next_test_due")?
-                    .map(|d| parse_date(&d))
-                    .transpose()?,
-                end_code: r
-                    .try_get::<Option<String>, _>("end_code")?
-                    .map(|c| parse_enum(&c))
-                    .transpose()?,
-                end_reason: r.try_get("end_reason")?,
-                closed_on: r
-                    .try_get::<Option<String>, _>("closed_on")?
-                    .map(|d| parse_date(&d))
-                    .transpose()?,
-                history: self.episode_history(scope, id).await?,
-            });
+        for r in rows {
+            let mut episode = EpisodeSummary::try_from(r)?;
+            episode.history = self.episode_history(scope, episode.id).await?;
+            out.push(episode);
         }
         Ok(out)
     }
@@ -757,53 +709,23 @@ const HOLD_SELECT: &str = "SELECT h.id, h.case_id, h.kind, h.reason, h.requested
      FROM case_holds h JOIN reading_cases r ON r.id = h.case_id AND r.provider_id = h.provider_id \
      JOIN participants p ON p.id = r.participant_id AND p.provider_id = r.provider_id";
 
+/// A hold from a row holding [`HOLD_SELECT`]'s columns.
 fn hold_from(r: &AnyRow) -> Result<CaseHold> {
-    Ok(CaseHold {
-        id: parse_id(&r.try_get::<String, _>("id")?)?,
-        case_id: parse_id(&r.try_get::<String, _>("case_id")?)?,
-        kind: r.try_get("kind")?,
-        reason: r.try_get("reason")?,
-        requested_by_name: r.try_get("requested_by_name")?,
-        requested_at: parse_ts(&r.try_get::<String, _>("requested_at")?)?,
-        released_by_name: r.try_get("released_by_name")?,
-        released_how: r.try_get("released_how")?,
-        participant_name: format!(
-            "{} {}",
-            r.try_get::<String, _>("first_name")?,
-            r.try_get::<String, _>("last_name")?
-        ),
-        nhs_number: r.try_get("nhs_number")?,
-        screened_on: parse_date(&r.try_get::<String, _>("screened_on")?)?,
-        priors_status: parse_enum(&r.try_get::<String, _>("priors_status")?)?,
-    })
+    HoldRow::from_row(r)?.try_into()
 }
 
 async fn settings_in<'c, E>(exec: E, scope: Scope) -> Result<ReadingSettings>
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
-    let row = sqlx::query(
+    sqlx::query_as::<_, SettingsRow>(
         "SELECT blinded, arbitration_policy, finalisation_delay_minutes, window_days, due_soon_days, urgent_days \
          FROM reading_settings WHERE provider_id = $1",
     )
     .bind(sql::id(scope.provider_id))
     .fetch_optional(exec)
-    .await?;
-    let Some(r) = row else {
-        return Ok(ReadingSettings::default());
-    };
-    let small = |v: i64| u16::try_from(v).map_err(|e| StoreError::Corrupt(e.to_string()));
-    Ok(ReadingSettings {
-        blinded: r.try_get::<i64, _>("blinded")? != 0,
-        arbitration_policy: parse_enum(&r.try_get::<String, _>("arbitration_policy")?)?,
-        finalisation_delay_minutes: u32::try_from(
-            r.try_get::<i64, _>("finalisation_delay_minutes")?,
-        )
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        window_days: small(r.try_get("window_days")?)?,
-        due_soon_days: small(r.try_get("due_soon_days")?)?,
-        urgent_days: small(r.try_get("urgent_days")?)?,
-    })
+    .await?
+    .map_or_else(|| Ok(ReadingSettings::default()), ReadingSettings::try_from)
 }
 
 async fn add_hold(
@@ -865,7 +787,7 @@ async fn mark_session(
             // Read outside the session's own offer (for example, straight from a list):
             // record it in the session so it counts.
             if let Some(user) = actor.user_id {
-                let owns = sqlx::query(
+                let owns = sqlx::query_scalar::<_, i64>(
                     "SELECT COUNT(*) AS n FROM reading_sessions WHERE id = $1 AND provider_id = $2 AND reader_id = $3",
                 )
                 .bind(sql::id(session))
@@ -873,8 +795,8 @@ async fn mark_session(
                 .bind(sql::id(user))
                 .fetch_one(&mut **tx)
                 .await?;
-                if owns.try_get::<i64, _>("n")? == 1 {
-                    let pos = sqlx::query(
+                if owns == 1 {
+                    let pos = sqlx::query_scalar::<_, i64>(
                         "SELECT COUNT(*) AS n FROM reading_session_cases WHERE session_id = $1 AND provider_id = $2",
                     )
                     .bind(sql::id(session))
@@ -887,7 +809,7 @@ async fn mark_session(
                     .bind(sql::id(session))
                     .bind(&p)
                     .bind(sql::id(case_id))
-                    .bind(pos.try_get::<i64, _>("n")? + 1)
+                    .bind(pos + 1)
                     .bind(result.as_str())
                     .bind(sql::ts(sql::now()))
                     .execute(&mut **tx)
