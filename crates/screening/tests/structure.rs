@@ -678,3 +678,61 @@ fn store_sql_binds_enumeration_values() {
         .collect();
     assert_eq!(found, ["'priors'", "'deferred'", "'open'"]);
 }
+
+// --- The store: rows are mapped with FromRow (issue 11) ---
+
+/// Store code that reads a column by name from a raw row: `row.try_get("x")`, or imports
+/// sqlx's `Row` trait to do so (ignoring comments). Rows are decoded by `#[derive(FromRow)]` structs,
+/// tuples or `query_scalar`, so a renamed column or a changed type fails in one place.
+fn column_reads(source: &str) -> Vec<(usize, String)> {
+    source
+        .lines()
+        .enumerate()
+        .filter_map(|(n, line)| {
+            let code = code(line);
+            // Reading a raw row needs sqlx's `Row` trait in scope.
+            let imports_row = code.contains("sqlx::")
+                && code
+                    .split(|c: char| !c.is_alphanumeric() && c != '_')
+                    .any(|word| word == "Row");
+            (code.contains(".try_get(") || code.contains(".try_get::<") || imports_row)
+                .then(|| (n + 1, line.trim().to_owned()))
+        })
+        .collect()
+}
+
+#[test]
+fn store_rows_are_mapped_with_from_row() {
+    let mut files = Vec::new();
+    store_files(&store_src(), None, &mut files);
+    let mut found = Vec::new();
+    for (_, path) in &files {
+        let text = read(path);
+        for (line, what) in column_reads(production(&text)) {
+            found.push(format!("{}:{line}: {what}", relative(path)));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "store code reads columns by name from a raw row. Decode the row with a \
+         `#[derive(sqlx::FromRow)]` struct (and `TryFrom` into the domain type), a tuple, or \
+         `sqlx::query_scalar`:\n{}",
+        found.join("\n")
+    );
+    // The rule notices what it should, and nothing else.
+    assert_eq!(
+        column_reads(
+            "use sqlx::{Any, Row};\nlet id: String = row.try_get(\"id\")?;\n\
+             let n = r.try_get::<i64, _>(\"n\")?;\nuse sqlx::Row;"
+        )
+        .len(),
+        4
+    );
+    assert!(
+        column_reads(
+            "// row.try_get(\"id\") was here\nlet x = map.get(&key);\n\
+             use sqlx::{FromRow, any::AnyRow};\n#[derive(sqlx::FromRow)]"
+        )
+        .is_empty()
+    );
+}

@@ -91,18 +91,21 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         .await
 }
 
-/// Whether the browser says a state-changing request was sent by another site: a
-/// `Sec-Fetch-Site` other than `same-origin` or `none` (typed or bookmarked), or an
-/// `Origin` that is neither the service's public address nor the host the request was sent
-/// to. Requests without either header (scripts, older browsers) rely on the CSRF token.
+/// Whether the browser says a state-changing request was sent by another site.
+///
+/// - `Sec-Fetch-Site` decides when it is there. Only the browser can set it, and anything
+///   other than `same-origin` or `none` (typed or bookmarked) is another site.
+/// - Otherwise (older browsers) an `Origin` decides: it must be the service's public
+///   address or the host the request was sent to.
+/// - `Origin: null` says nothing: the service's own pages send it, because their
+///   `Referrer-Policy` is `no-referrer`.
+/// - Requests with neither header (scripts) rely on the CSRF token alone.
 fn from_another_site(config: &Config, headers: &HeaderMap) -> bool {
     let value = |name: header::HeaderName| headers.get(name).map(|v| v.to_str().unwrap_or(""));
-    if let Some(site) = value(header::HeaderName::from_static("sec-fetch-site"))
-        && !matches!(site, "same-origin" | "none")
-    {
-        return true;
+    if let Some(site) = value(header::HeaderName::from_static("sec-fetch-site")) {
+        return !matches!(site, "same-origin" | "none");
     }
-    let Some(origin) = value(header::ORIGIN) else {
+    let Some(origin) = value(header::ORIGIN).filter(|o| *o != "null") else {
         return false;
     };
     if origin.eq_ignore_ascii_case(config.public_origin()) {
@@ -154,7 +157,24 @@ mod tests {
                 true,
             ),
             (&[("origin", "http://screening.example.nhs.uk")], true),
-            (&[("origin", "null")], true),
+            // The service's own forms under `Referrer-Policy: no-referrer`.
+            (&[("origin", "null")], false),
+            (
+                &[("origin", "null"), ("sec-fetch-site", "same-origin")],
+                false,
+            ),
+            (
+                &[("origin", "null"), ("sec-fetch-site", "cross-site")],
+                true,
+            ),
+            // A browser's own word outranks the origin.
+            (
+                &[
+                    ("origin", "https://attacker.example"),
+                    ("sec-fetch-site", "same-origin"),
+                ],
+                false,
+            ),
             (&[("origin", "https://attacker.example")], true),
             // Reached at another address (tests, a proxy): the host it was sent to.
             (

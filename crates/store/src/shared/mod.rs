@@ -11,7 +11,6 @@ pub(crate) mod screening_status;
 use crate::sql::parse_id;
 use crate::{Result, Room, StoreError};
 use sqlx::FromRow;
-use sqlx::any::AnyRow;
 
 /// A room, from columns `room_id`, `location_id`, `room_name`, `machine`, `ae_title`, as
 /// stored.
@@ -35,9 +34,4 @@ impl TryFrom<RoomRow> for Room {
             ae_title: r.ae_title,
         })
     }
-}
-
-/// A room from a row holding [`RoomRow`]'s columns among others.
-pub(crate) fn room_from(r: &AnyRow) -> Result<Room> {
-    RoomRow::from_row(r)?.try_into()
 }
