@@ -87,6 +87,19 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
     if !ok {
         return csrf_refused();
     }
+    // Every page form passes here: text with a control character is refused before any
+    // handler reads it (PostgreSQL cannot store a NUL; no field means one).
+    if form_pairs(&bytes).iter().any(|(k, v)| {
+        k.chars()
+            .chain(v.chars())
+            .any(crate::http::forbidden_character)
+    }) {
+        return AppError::Body(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "The form holds a character that cannot be typed (a control character). Nothing was saved: remove it and try again.".to_owned(),
+        )
+        .into_response();
+    }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
 }
@@ -118,9 +131,13 @@ fn from_another_site(config: &Config, headers: &HeaderMap) -> bool {
     !same_host
 }
 
+/// A URL-encoded form's names and values (none for any other body).
+fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    serde_html_form::from_bytes::<Vec<(String, String)>>(body).unwrap_or_default()
+}
+
 fn form_urlencoded_value(body: &[u8], key: &str) -> Option<String> {
-    serde_html_form::from_bytes::<Vec<(String, String)>>(body)
-        .ok()?
+    form_pairs(body)
         .into_iter()
         .find(|(k, _)| k == key)
         .map(|(_, v)| v)

@@ -356,6 +356,90 @@ async fn sign_in_and_sign_out_forms_are_csrf_protected() {
 }
 
 #[tokio::test]
+async fn control_characters_and_oversized_bodies_are_refused_on_both_databases() {
+    for backend in BACKENDS {
+        let app = spawn_on(backend).await;
+        let token = app.token("karen.booth@example.nhs.uk", "DMO1").await;
+        let scope = app.provider("DMO1").await;
+        let count = || async {
+            app.store
+                .search_participants(scope, "", 500)
+                .await
+                .expect("list")
+                .len()
+        };
+        let before = count().await;
+        let body = serde_json::json!({
+            "nhs_number": "9990000050",
+            "first_name": "Ada\u{0}", "last_name": "Love\u{7}lace", "date_of_birth": "1965-12-10",
+            "sex": "female", "address_line_1": "1 Test Street\nFlat 2", "town": "Leeds",
+            "postcode": "LS1 4AP", "gp_practice_code": "B86044"
+        });
+        let res = app
+            .client
+            .post(app.url("/api/v1/participants"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(
+            res.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{backend:?}"
+        );
+        assert_eq!(res.headers()[CONTENT_TYPE], "application/problem+json");
+        let problem: serde_json::Value = res.json().await.expect("json");
+        let fields: Vec<&str> = problem["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .filter_map(|e| e["field"].as_str())
+            .collect();
+        // A line break is text; a NUL and a bell are not.
+        assert_eq!(fields, ["first_name", "last_name"], "{problem}");
+        assert_eq!(count().await, before, "nothing was created ({backend:?})");
+
+        // Over the body limit: 413, as problem details.
+        let huge = serde_json::json!({ "padding": "x".repeat(3 * 1024 * 1024) });
+        let res = app
+            .client
+            .post(app.url("/api/v1/participants"))
+            .bearer_auth(&token)
+            .json(&huge)
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE, "{backend:?}");
+        assert_eq!(res.headers()[CONTENT_TYPE], "application/problem+json");
+
+        // A page form with a NUL is refused as a page, and changes nothing.
+        let (appt, _) = app.scheduled_appointment(scope).await;
+        let status = app.status(scope, appt).await;
+        let browser = app.sign_in(CLINICAL_A).await;
+        let res = app
+            .post_form(
+                &browser,
+                &format!("/appointments/{appt}/check-in"),
+                &[("csrf_token", &browser.csrf), ("filter", "remaining\u{0}")],
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{backend:?}"
+        );
+        assert!(
+            res.headers()[CONTENT_TYPE]
+                .to_str()
+                .unwrap_or("")
+                .starts_with("text/html")
+        );
+        assert_eq!(app.status(scope, appt).await, status);
+    }
+}
+
+#[tokio::test]
 async fn api_refuses_an_invalid_nhs_number_with_a_problem_naming_the_field() {
     let app = spawn().await;
     let token = app.token("karen.booth@example.nhs.uk", "DMO1").await;

@@ -1,5 +1,6 @@
 //! Errors as RFC 9457 problem details (`application/problem+json`).
 
+use crate::http::forbidden_character;
 use axum::Json;
 use axum::extract::FromRequest;
 use axum::extract::rejection::JsonRejection;
@@ -156,17 +157,105 @@ impl From<StoreError> for Problem {
     }
 }
 
-/// A JSON body whose rejection is a problem response naming what was wrong.
+/// What a field holding a control character is told.
+pub const CONTROL_CHARACTERS: &str =
+    "must not contain control characters (only line breaks and tabs are allowed in text)";
+
+fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// The fields (dotted paths, `[n]` for array items) whose text, or whose key, holds a
+/// forbidden character.
+fn control_characters(value: &serde_json::Value, path: &str, found: &mut Vec<String>) {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if s.chars().any(forbidden_character) => found.push(path.to_owned()),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                control_characters(item, &format!("{path}[{i}]"), found);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                let field = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                if key.chars().any(forbidden_character) {
+                    found.push(field.clone());
+                }
+                control_characters(item, &field, found);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A JSON body whose rejection is a problem response naming what was wrong: 415 without a
+/// JSON content type, 413 over the route's body limit, 400 for JSON that does not parse,
+/// and 422 for a body that does not fit the request type or holds a control character.
 pub struct ApiJson<T>(pub T);
 
 impl<S, T> FromRequest<S> for ApiJson<T>
 where
-    Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    T: serde::de::DeserializeOwned,
     S: Send + Sync,
 {
     type Rejection = Problem;
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
+        if !json_content_type(req.headers()) {
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "The request body could not be read",
+                Some("Expected request with `Content-Type: application/json`".to_owned()),
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|rejection| {
+                let too_large = rejection.status() == StatusCode::PAYLOAD_TOO_LARGE;
+                Problem::new(
+                    rejection.status(),
+                    if too_large {
+                        "body-too-large"
+                    } else {
+                        "unreadable-body"
+                    },
+                    "The request body could not be read",
+                    Some(rejection.body_text()),
+                )
+            })?;
+        // Text with control characters is refused before anything reads it (PostgreSQL
+        // cannot store a NUL, and no field of ours means one).
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+            let mut found = Vec::new();
+            control_characters(&value, "", &mut found);
+            if !found.is_empty() {
+                return Err(Problem::invalid_fields(
+                    found
+                        .into_iter()
+                        .map(|field| (field, CONTROL_CHARACTERS.to_owned()))
+                        .collect(),
+                ));
+            }
+        }
+        match Json::<T>::from_bytes(&bytes) {
             Ok(Json(v)) => Ok(ApiJson(v)),
             Err(rejection) => {
                 let (status, kind) = match &rejection {
