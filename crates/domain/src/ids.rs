@@ -1,6 +1,22 @@
 //! Typed ids: one type per kind of record, so an episode's id cannot be passed where an
 //! appointment's is meant. Each is a time-ordered UUID (ADR 5) underneath, and is exactly a
 //! UUID string in JSON, in the OpenAPI document and in the database.
+//!
+//! An appointment's id reaches what acts on an appointment:
+//!
+//! ```
+//! use domain::ids::AppointmentId;
+//! fn check_in(_: AppointmentId) {}
+//! check_in(AppointmentId::from_uuid(Default::default()));
+//! ```
+//!
+//! and an episode's id does not (hazard H-74; the doctest fails to build, with E0308):
+//!
+//! ```compile_fail,E0308
+//! use domain::ids::{AppointmentId, EpisodeId};
+//! fn check_in(_: AppointmentId) {}
+//! check_in(EpisodeId::from_uuid(Default::default()));
+//! ```
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
