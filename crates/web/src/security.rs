@@ -74,12 +74,17 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         Ok(b) => b,
         Err(e) => return AppError::unreadable_body(&e).into_response(),
     };
+    let pairs = form_pairs(&bytes);
     let submitted = parts
         .headers
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| form_urlencoded_value(&bytes, "csrf_token"));
+        .or_else(|| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == "csrf_token")
+                .map(|(_, v)| v.as_str())
+        });
     let ok = match (expected, submitted) {
         (Some(e), Some(s)) => constant_time_eq(e.as_bytes(), s.as_bytes()),
         _ => false,
@@ -89,7 +94,7 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
     }
     // Every page form passes here: text with a control character is refused before any
     // handler reads it (PostgreSQL cannot store a NUL; no field means one).
-    if form_pairs(&bytes).iter().any(|(k, v)| {
+    if pairs.iter().any(|(k, v)| {
         k.chars()
             .chain(v.chars())
             .any(crate::http::forbidden_character)
@@ -134,13 +139,6 @@ fn from_another_site(config: &Config, headers: &HeaderMap) -> bool {
 /// A URL-encoded form's names and values (none for any other body).
 fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
     serde_html_form::from_bytes::<Vec<(String, String)>>(body).unwrap_or_default()
-}
-
-fn form_urlencoded_value(body: &[u8], key: &str) -> Option<String> {
-    form_pairs(body)
-        .into_iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v)
 }
 
 fn csrf_refused() -> Response {

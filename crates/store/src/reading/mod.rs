@@ -662,7 +662,8 @@ pub struct EpisodeSummary {
 }
 
 impl Store {
-    /// The participant's episodes, newest first, each with its history.
+    /// The participant's episodes, newest first, each with its history. `NotFound` for
+    /// another provider's participant or nobody (so that no view of her is recorded).
     #[tracing::instrument(skip_all, fields(provider = %scope.provider_id, participant_id = %participant_id))]
     pub async fn participant_episodes(
         &self,
@@ -677,6 +678,17 @@ impl Store {
         .bind(sql::id(participant_id))
         .fetch_all(self.pool())
         .await?;
+        if rows.is_empty() {
+            // Only a participant with no episode yet costs this second look.
+            sqlx::query_scalar::<_, String>(
+                "SELECT id FROM participants WHERE id = $1 AND provider_id = $2",
+            )
+            .bind(sql::id(participant_id))
+            .bind(sql::id(scope.provider_id))
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        }
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let mut episode = EpisodeSummary::try_from(r)?;

@@ -112,11 +112,11 @@ pub fn read_cookie<'a>(config: &Config, headers: &'a HeaderMap, name: &str) -> O
 /// The name a cookie goes by: over HTTPS with the `__Host-` prefix, so that the browser
 /// keeps it only if it is Secure, for the whole site and from this host alone (no
 /// subdomain can set or shadow it).
-pub fn cookie_name(config: &Config, name: &str) -> String {
+pub fn cookie_name<'a>(config: &Config, name: &'a str) -> std::borrow::Cow<'a, str> {
     if config.https() {
-        format!("__Host-{name}")
+        format!("__Host-{name}").into()
     } else {
-        name.to_owned()
+        name.into()
     }
 }
 

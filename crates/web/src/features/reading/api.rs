@@ -525,8 +525,8 @@ pub async fn participant_episodes(
     IdPath(id): IdPath<ParticipantId>,
 ) -> Result<Json<Vec<EpisodeSummary>>, Problem> {
     caller.require(Permission::ViewRecords)?;
-    // Another provider's participant, or nobody: 404, and no view is recorded.
-    state.store.participant(caller.scope(), id).await?;
+    // Another provider's participant, or nobody: 404 (from the store), and no view is
+    // recorded.
     let episodes = state.store.participant_episodes(caller.scope(), id).await?;
     state
         .store
